@@ -1,0 +1,5 @@
+import sys
+
+from fluxdesk.cli import main
+
+sys.exit(main())

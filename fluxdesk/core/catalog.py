@@ -1,0 +1,220 @@
+"""The model catalog: every BFL endpoint FluxDesk speaks, with what each one accepts.
+
+The facts come from ``shared/bfl-api.md``. Prices are not here: they are dated data
+(``resources/prices.json``); a model only says *how* it is priced.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+MEGAPIXEL = 1024 * 1024
+"""BFL counts one megapixel as 1024 × 1024 pixels."""
+
+DEFAULT_CONCURRENCY = 24
+"""Active tasks BFL allows per account."""
+
+
+class Pricing(enum.Enum):
+    FLAT = "flat"
+    """A fixed number of credits per image."""
+    MEGAPIXEL = "megapixel"
+    """Credits for the first megapixel plus each further started megapixel (FLUX.2)."""
+
+
+@dataclass(frozen=True)
+class IntRange:
+    minimum: int
+    maximum: int
+    default: int
+
+    def __contains__(self, value: object) -> bool:
+        return isinstance(value, int) and self.minimum <= value <= self.maximum
+
+
+@dataclass(frozen=True)
+class FloatRange:
+    minimum: float
+    maximum: float
+    default: float
+
+    def __contains__(self, value: object) -> bool:
+        return isinstance(value, int | float) and self.minimum <= value <= self.maximum
+
+
+@dataclass(frozen=True)
+class DimensionSize:
+    """Size given as ``width`` and ``height``."""
+
+    step: int
+    minimum: int
+    maximum: int | None
+    """Per side; ``None`` when only the megapixel cap limits a side."""
+    max_pixels: int | None
+    """Cap on width × height; ``None`` when the per-side limits are all there is."""
+    default_width: int
+    default_height: int
+
+    @property
+    def max_megapixels(self) -> Decimal | None:
+        return None if self.max_pixels is None else Decimal(self.max_pixels) / MEGAPIXEL
+
+    def side_ok(self, value: int) -> bool:
+        if value < self.minimum or value % self.step:
+            return False
+        return self.maximum is None or value <= self.maximum
+
+    def snap(self, value: int) -> int:
+        """The nearest side length this model accepts (ignoring the pixel cap)."""
+        snapped = max(self.minimum, round(value / self.step) * self.step)
+        if self.maximum is not None:
+            snapped = min(snapped, self.maximum - self.maximum % self.step)
+        return snapped
+
+    def snap_size(self, width: int, height: int) -> tuple[int, int]:
+        """The nearest accepted size, shrunk evenly when it is over the pixel cap."""
+        w, h = self.snap(width), self.snap(height)
+        while self.max_pixels is not None and w * h > self.max_pixels:
+            if w >= h:
+                w -= self.step
+            else:
+                h -= self.step
+        return w, h
+
+
+@dataclass(frozen=True)
+class AspectRatioSize:
+    """Size given as an ``aspect_ratio`` string "W:H" within a range."""
+
+    widest: tuple[int, int]
+    tallest: tuple[int, int]
+    default: str
+    presets: tuple[str, ...]
+    approx_megapixels: Decimal
+
+    def accepts(self, ratio: Fraction) -> bool:
+        return Fraction(*self.tallest) <= ratio <= Fraction(*self.widest)
+
+
+def parse_aspect_ratio(text: str) -> Fraction | None:
+    """``"16:9"`` → ``Fraction(16, 9)``; ``None`` for anything that is not two positive integers."""
+    parts = text.split(":")
+    if len(parts) != 2:
+        return None
+    try:
+        w, h = (int(p.strip()) for p in parts)
+    except ValueError:
+        return None
+    if w <= 0 or h <= 0:
+        return None
+    return Fraction(w, h)
+
+
+ASPECT_PRESETS = ("21:9", "16:9", "3:2", "4:3", "1:1", "3:4", "2:3", "9:16", "9:21")
+
+
+@dataclass(frozen=True)
+class Model:
+    id: str
+    """The endpoint: ``POST /v1/{id}``."""
+    name: str
+    """What a designer reads, e.g. ``FLUX1.1 [pro]``."""
+    family: str
+    size: DimensionSize | AspectRatioSize
+    pricing: Pricing
+    steps: IntRange | None = None
+    guidance: FloatRange | None = None
+    interval: FloatRange | None = None
+    prompt_upsampling: bool | None = None
+    """Its default; ``None`` when the model does not take the field."""
+    raw: bool | None = None
+    """Its default; ``None`` when the model does not take the field."""
+    safety_tolerance: IntRange = IntRange(0, 6, 2)
+    safety_with_input_image_max: int | None = None
+    """Some models (Kontext) allow less tolerance when editing an input image."""
+    output_formats: tuple[str, ...] = ("jpeg", "png")
+    default_output_format: str = "jpeg"
+    max_input_images: int = 0
+    """``input_image``, ``input_image_2`` …; 0 when the model takes none."""
+    image_prompt: bool = False
+    image_prompt_strength: FloatRange | None = None
+    concurrency: int = DEFAULT_CONCURRENCY
+    legacy: bool = False
+
+    @property
+    def takes_dimensions(self) -> bool:
+        return isinstance(self.size, DimensionSize)
+
+    def input_image_field(self, index: int) -> str:
+        """BFL's field name of the ``index``-th (0-based) input image."""
+        return "input_image" if index == 0 else f"input_image_{index + 1}"
+
+
+_FLUX1_SIZE = DimensionSize(step=32, minimum=256, maximum=1440, max_pixels=None,
+                            default_width=1024, default_height=768)
+_FLUX2_SIZE = DimensionSize(step=16, minimum=64, maximum=None, max_pixels=4 * MEGAPIXEL,
+                            default_width=1024, default_height=1024)
+_ULTRA_SIZE = AspectRatioSize(widest=(21, 9), tallest=(9, 21), default="16:9",
+                              presets=ASPECT_PRESETS, approx_megapixels=Decimal(4))
+_KONTEXT_SIZE = AspectRatioSize(widest=(21, 9), tallest=(9, 21), default="1:1",
+                                presets=ASPECT_PRESETS, approx_megapixels=Decimal(1))
+_FLUX2_SAFETY = IntRange(0, 5, 2)
+_FLUX2_FORMATS = ("jpeg", "png", "webp")
+
+MODELS: tuple[Model, ...] = (
+    Model("flux-2-pro", "FLUX.2 [pro]", "FLUX.2", _FLUX2_SIZE, Pricing.MEGAPIXEL,
+          safety_tolerance=_FLUX2_SAFETY, output_formats=_FLUX2_FORMATS, max_input_images=8),
+    Model("flux-2-max", "FLUX.2 [max]", "FLUX.2", _FLUX2_SIZE, Pricing.MEGAPIXEL,
+          safety_tolerance=_FLUX2_SAFETY, output_formats=_FLUX2_FORMATS, max_input_images=8),
+    Model("flux-2-flex", "FLUX.2 [flex]", "FLUX.2", _FLUX2_SIZE, Pricing.MEGAPIXEL,
+          steps=IntRange(1, 50, 50), guidance=FloatRange(1.5, 10.0, 4.5), prompt_upsampling=True,
+          safety_tolerance=_FLUX2_SAFETY, output_formats=_FLUX2_FORMATS, max_input_images=8),
+    Model("flux-2-klein-4b", "FLUX.2 [klein] 4B", "FLUX.2", _FLUX2_SIZE, Pricing.MEGAPIXEL,
+          safety_tolerance=_FLUX2_SAFETY, output_formats=_FLUX2_FORMATS, max_input_images=4),
+    Model("flux-2-klein-9b", "FLUX.2 [klein] 9B", "FLUX.2", _FLUX2_SIZE, Pricing.MEGAPIXEL,
+          safety_tolerance=_FLUX2_SAFETY, output_formats=_FLUX2_FORMATS, max_input_images=4),
+    Model("flux-pro-1.1", "FLUX1.1 [pro]", "FLUX1.1", _FLUX1_SIZE, Pricing.FLAT,
+          prompt_upsampling=False, image_prompt=True),
+    Model("flux-pro-1.1-ultra", "FLUX1.1 [pro] Ultra", "FLUX1.1", _ULTRA_SIZE, Pricing.FLAT,
+          prompt_upsampling=False, raw=False, image_prompt=True,
+          image_prompt_strength=FloatRange(0.0, 1.0, 0.1)),
+    Model("flux-kontext-pro", "FLUX.1 Kontext [pro]", "Kontext", _KONTEXT_SIZE, Pricing.FLAT,
+          prompt_upsampling=False, safety_with_input_image_max=2, default_output_format="png",
+          max_input_images=4),
+    Model("flux-kontext-max", "FLUX.1 Kontext [max]", "Kontext", _KONTEXT_SIZE, Pricing.FLAT,
+          prompt_upsampling=False, safety_with_input_image_max=2, default_output_format="png",
+          max_input_images=4, concurrency=6),
+    Model("flux-pro", "FLUX.1 [pro]", "FLUX.1", _FLUX1_SIZE, Pricing.FLAT,
+          steps=IntRange(1, 50, 40), guidance=FloatRange(1.5, 5.0, 2.5),
+          interval=FloatRange(1.0, 4.0, 2.0), prompt_upsampling=False, image_prompt=True, legacy=True),
+    Model("flux-dev", "FLUX.1 [dev]", "FLUX.1", _FLUX1_SIZE, Pricing.FLAT,
+          steps=IntRange(1, 50, 28), guidance=FloatRange(1.5, 5.0, 3.0),
+          prompt_upsampling=False, image_prompt=True, legacy=True),
+)
+
+_BY_ID = {m.id: m for m in MODELS}
+DEFAULT_MODEL_ID = "flux-2-pro"
+
+
+class UnknownModelError(KeyError):
+    def __init__(self, model_id: str) -> None:
+        super().__init__(model_id)
+        self.model_id = model_id
+
+    def __str__(self) -> str:
+        known = ", ".join(m.id for m in MODELS)
+        return f"unknown model {self.model_id!r}; known models: {known}"
+
+
+def get_model(model_id: str) -> Model:
+    try:
+        return _BY_ID[model_id]
+    except KeyError:
+        raise UnknownModelError(model_id) from None
+
+
+def model_ids() -> tuple[str, ...]:
+    return tuple(_BY_ID)

@@ -1,0 +1,171 @@
+"""What a request will cost, in credits and US dollars, from a dated price table.
+
+All arithmetic is ``Decimal``: money never drifts. The table itself is data (``resources/prices.json``),
+parsed here from plain values and loaded from disk elsewhere.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from fluxdesk.core.catalog import MEGAPIXEL, MODELS, DimensionSize, Pricing, get_model
+from fluxdesk.core.request import GenerationRequest, effective_size
+
+USD_PER_CREDIT = Decimal("0.01")
+
+
+class PriceTableError(ValueError):
+    """A price table that cannot be used, with what is wrong in words."""
+
+
+@dataclass(frozen=True)
+class ModelPrice:
+    per_image: Decimal | None = None
+    """Flat models: credits per image."""
+    first_mp: Decimal | None = None
+    """Megapixel models: credits for the first output megapixel."""
+    extra_mp: Decimal | None = None
+    """Megapixel models: credits for each further started megapixel, output or input."""
+
+
+@dataclass(frozen=True)
+class PriceTable:
+    as_of: str
+    source: str
+    usd_per_credit: Decimal
+    prices: Mapping[str, ModelPrice]
+
+    def price(self, model_id: str) -> ModelPrice:
+        try:
+            return self.prices[model_id]
+        except KeyError:
+            raise PriceTableError(f"the price table of {self.as_of} has no price for {model_id}") from None
+
+
+def _decimal(value: Any, where: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise PriceTableError(f"{where}: expected a number, got {value!r}")
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise PriceTableError(f"{where}: {value!r} is not a number") from None
+    if not number.is_finite() or number < 0:
+        raise PriceTableError(f"{where}: {value!r} must be a number of at least 0")
+    return number
+
+
+def parse_price_table(data: Any) -> PriceTable:
+    """Build a table from decoded JSON; refuse anything incomplete with a plain message."""
+    if not isinstance(data, Mapping):
+        raise PriceTableError("a price table must be a JSON object")
+    as_of = data.get("as_of")
+    if not isinstance(as_of, str) or len(as_of) != 10 or as_of[4] != "-" or as_of[7] != "-":
+        raise PriceTableError("as_of: must be a date written YYYY-MM-DD")
+    source = data.get("source", "")
+    if not isinstance(source, str):
+        raise PriceTableError("source: must be text")
+    usd_per_credit = _decimal(data.get("usd_per_credit", "0.01"), "usd_per_credit")
+    models = data.get("models")
+    if not isinstance(models, Mapping):
+        raise PriceTableError("models: must be an object of model id → price")
+    prices: dict[str, ModelPrice] = {}
+    for model in MODELS:
+        entry = models.get(model.id)
+        if not isinstance(entry, Mapping):
+            raise PriceTableError(f"models: no price for {model.id}")
+        if model.pricing is Pricing.FLAT:
+            prices[model.id] = ModelPrice(per_image=_decimal(entry.get("per_image"),
+                                                             f"{model.id}.per_image"))
+        else:
+            prices[model.id] = ModelPrice(first_mp=_decimal(entry.get("first_mp"), f"{model.id}.first_mp"),
+                                          extra_mp=_decimal(entry.get("extra_mp"), f"{model.id}.extra_mp"))
+    return PriceTable(as_of=as_of, source=source, usd_per_credit=usd_per_credit, prices=prices)
+
+
+def started_megapixels(pixels: int) -> int:
+    """Megapixels as BFL bills them: every started megapixel counts, at least one."""
+    return max(1, math.ceil(pixels / MEGAPIXEL))
+
+
+DEFAULT_INPUT_IMAGE_PIXELS = MEGAPIXEL
+"""How large an input image of unknown size is assumed to be: an estimate, never the bill."""
+
+
+@dataclass(frozen=True)
+class Estimate:
+    model: str
+    count: int
+    credits_per_image: Decimal
+    usd_per_credit: Decimal
+    price_as_of: str
+    output_megapixels: int | None
+    input_megapixels: int
+    exact: bool
+    """False when the figure rests on a guess (input images of unknown size)."""
+
+    @property
+    def usd_per_image(self) -> Decimal:
+        return self.credits_per_image * self.usd_per_credit
+
+    @property
+    def credits_total(self) -> Decimal:
+        return self.credits_per_image * self.count
+
+    @property
+    def usd_total(self) -> Decimal:
+        return self.credits_total * self.usd_per_credit
+
+    def summary(self) -> str:
+        """``4 × $0.045 = $0.18``."""
+        return f"{self.count} × {format_usd(self.usd_per_image)} = {format_usd(self.usd_total)}"
+
+
+def estimate(req: GenerationRequest, table: PriceTable, count: int = 1) -> Estimate:
+    """The price of ``count`` images like ``req``. The request must already be valid."""
+    if count < 1:
+        raise ValueError("count must be at least 1")
+    model = get_model(req.model)
+    price = table.price(model.id)
+    if model.pricing is Pricing.FLAT:
+        assert price.per_image is not None
+        return Estimate(model.id, count, price.per_image, table.usd_per_credit, table.as_of,
+                        None, 0, True)
+    assert price.first_mp is not None and price.extra_mp is not None
+    assert isinstance(model.size, DimensionSize)
+    w, h = effective_size(req, model)
+    out_mp = started_megapixels(w * h)
+    in_mp = 0
+    exact = True
+    for image in req.input_images:
+        pixels = image.pixels
+        if pixels is None:
+            pixels, exact = DEFAULT_INPUT_IMAGE_PIXELS, False
+        in_mp += started_megapixels(pixels)
+    if req.input_images:
+        exact = False  # BFL does not document how input megapixels round
+    credits = price.first_mp + price.extra_mp * (out_mp - 1) + price.extra_mp * in_mp
+    return Estimate(model.id, count, credits, table.usd_per_credit, table.as_of, out_mp, in_mp, exact)
+
+
+def credits_to_usd(credits: Decimal, usd_per_credit: Decimal = USD_PER_CREDIT) -> Decimal:
+    return credits * usd_per_credit
+
+
+def format_usd(amount: Decimal) -> str:
+    """Dollars with cents, or with as many decimals as a sub-cent price needs: $0.045, $0.18, $1,234.50."""
+    sign = "-" if amount < 0 else ""
+    amount = abs(amount)
+    if amount == amount.quantize(Decimal("0.01")):
+        return f"{sign}${amount:,.2f}"
+    text = f"{amount.quantize(Decimal('0.0001'), ROUND_HALF_UP):f}"
+    whole, _, frac = text.partition(".")
+    return f"{sign}${int(whole):,}.{frac.rstrip('0').ljust(2, '0')}"
+
+
+def format_credits(credits: Decimal) -> str:
+    text = f"{credits.normalize():f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text

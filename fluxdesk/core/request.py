@@ -1,0 +1,272 @@
+"""A generation request and its validation against the model catalog.
+
+``validate`` answers either the field errors in plain words or the exact JSON body to POST.
+Nothing here spends money: a request that does not validate is never sent.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from fluxdesk.core.catalog import (
+    MEGAPIXEL,
+    AspectRatioSize,
+    DimensionSize,
+    FloatRange,
+    IntRange,
+    Model,
+    UnknownModelError,
+    get_model,
+    parse_aspect_ratio,
+)
+
+SEED_MAX = 2**63 - 1
+"""Seeds are stored as SQLite integers; BFL echoes whatever integer it used."""
+
+
+@dataclass(frozen=True)
+class InputImage:
+    """An image given to an editing model: base64 data or a URL, with its size when known."""
+
+    data: str
+    width: int | None = None
+    height: int | None = None
+
+    @property
+    def pixels(self) -> int | None:
+        if self.width is None or self.height is None:
+            return None
+        return self.width * self.height
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """What a designer asks for. ``None`` means "not set": left out of the body."""
+
+    model: str
+    prompt: str
+    seed: int | None = None
+    width: int | None = None
+    height: int | None = None
+    aspect_ratio: str | None = None
+    steps: int | None = None
+    guidance: float | None = None
+    interval: float | None = None
+    prompt_upsampling: bool | None = None
+    raw: bool | None = None
+    safety_tolerance: int | None = None
+    output_format: str | None = None
+    image_prompt: str | None = None
+    image_prompt_strength: float | None = None
+    input_images: tuple[InputImage, ...] = field(default=())
+
+    def with_seed(self, seed: int | None) -> GenerationRequest:
+        return replace(self, seed=seed)
+
+    def parameters(self) -> dict[str, Any]:
+        """Every set field except the model, prompt and input images, for display and storage."""
+        skip = {"model", "prompt", "input_images"}
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if f.name not in skip and getattr(self, f.name) is not None}
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Validation:
+    errors: tuple[FieldError, ...]
+    body: dict[str, Any] | None
+    """The JSON body to POST; ``None`` exactly when there are errors."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def message(self) -> str:
+        return "; ".join(str(e) for e in self.errors)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_int(name: str, value: object, rng: IntRange, model: Model, errors: list[FieldError]) -> None:
+    if not _is_int(value) or value not in rng:
+        errors.append(FieldError(name, f"must be a whole number from {rng.minimum} to {rng.maximum} "
+                                       f"for {model.name}"))
+
+
+def _check_float(name: str, value: object, rng: FloatRange, model: Model,
+                 errors: list[FieldError]) -> None:
+    if not _is_number(value) or value not in rng:
+        errors.append(FieldError(name, f"must be a number from {_fmt(rng.minimum)} to "
+                                       f"{_fmt(rng.maximum)} for {model.name}"))
+
+
+def _not_taken(name: str, model: Model) -> FieldError:
+    return FieldError(name, f"is not accepted by {model.name}")
+
+
+def _side_rule(size: DimensionSize) -> str:
+    if size.maximum is not None:
+        return f"a multiple of {size.step} between {size.minimum} and {size.maximum}"
+    return f"a multiple of {size.step}, at least {size.minimum}"
+
+
+def _check_dimensions(req: GenerationRequest, model: Model, size: DimensionSize,
+                      errors: list[FieldError]) -> None:
+    if req.aspect_ratio is not None:
+        errors.append(FieldError("aspect_ratio", f"is not accepted by {model.name}; "
+                                                 "give width and height"))
+    sides_ok = True
+    for name in ("width", "height"):
+        value = getattr(req, name)
+        if value is None:
+            continue
+        if not _is_int(value) or not size.side_ok(value):
+            hint = ""
+            if _is_int(value) and value >= size.minimum and (size.maximum is None or value <= size.maximum):
+                lower = value - value % size.step
+                hint = f" (nearest: {lower} or {lower + size.step})"
+            errors.append(FieldError(name, f"must be {_side_rule(size)} for {model.name}{hint}"))
+            sides_ok = False
+    if sides_ok and size.max_pixels is not None:
+        w, h = effective_size(req, model)
+        if w * h > size.max_pixels:
+            errors.append(FieldError(
+                "width", f"{w}×{h} is {w * h / MEGAPIXEL:.2f} MP; {model.name} allows at most "
+                         f"{size.max_pixels / MEGAPIXEL:g} MP"))
+
+
+def _check_aspect(req: GenerationRequest, model: Model, size: AspectRatioSize,
+                  errors: list[FieldError]) -> None:
+    for name in ("width", "height"):
+        if getattr(req, name) is not None:
+            errors.append(FieldError(name, f"is not accepted by {model.name}; give an aspect ratio"))
+    if req.aspect_ratio is None:
+        return
+    ratio = parse_aspect_ratio(req.aspect_ratio) if isinstance(req.aspect_ratio, str) else None
+    widest = "{}:{}".format(*size.widest)
+    tallest = "{}:{}".format(*size.tallest)
+    if ratio is None or not size.accepts(ratio):
+        errors.append(FieldError("aspect_ratio", f"must be W:H between {widest} and {tallest} "
+                                                 f"for {model.name}"))
+
+
+def validate(req: GenerationRequest) -> Validation:
+    """Check ``req`` against its model; answer the field errors or the body to POST."""
+    try:
+        model = get_model(req.model)
+    except UnknownModelError as exc:
+        return Validation((FieldError("model", str(exc)),), None)
+    errors: list[FieldError] = []
+
+    if not isinstance(req.prompt, str) or not req.prompt.strip():
+        errors.append(FieldError("prompt", "must not be empty"))
+    if req.seed is not None and (not _is_int(req.seed) or not 0 <= req.seed <= SEED_MAX):
+        errors.append(FieldError("seed", f"must be a whole number from 0 to {SEED_MAX}"))
+
+    if isinstance(model.size, DimensionSize):
+        _check_dimensions(req, model, model.size, errors)
+    else:
+        _check_aspect(req, model, model.size, errors)
+
+    for name, rng in (("steps", model.steps),):
+        value = getattr(req, name)
+        if value is not None:
+            if rng is None:
+                errors.append(_not_taken(name, model))
+            else:
+                _check_int(name, value, rng, model, errors)
+    for name, frng in (("guidance", model.guidance), ("interval", model.interval),
+                       ("image_prompt_strength", model.image_prompt_strength)):
+        value = getattr(req, name)
+        if value is not None:
+            if frng is None:
+                errors.append(_not_taken(name, model))
+            else:
+                _check_float(name, value, frng, model, errors)
+    for name, default in (("prompt_upsampling", model.prompt_upsampling), ("raw", model.raw)):
+        value = getattr(req, name)
+        if value is not None:
+            if default is None:
+                errors.append(_not_taken(name, model))
+            elif not isinstance(value, bool):
+                errors.append(FieldError(name, "must be true or false"))
+
+    if req.safety_tolerance is not None:
+        rng = model.safety_tolerance
+        if req.input_images and model.safety_with_input_image_max is not None:
+            rng = IntRange(rng.minimum, model.safety_with_input_image_max, rng.default)
+        _check_int("safety_tolerance", req.safety_tolerance, rng, model, errors)
+    if req.output_format is not None and req.output_format not in model.output_formats:
+        errors.append(FieldError("output_format", f"must be one of {', '.join(model.output_formats)} "
+                                                  f"for {model.name}"))
+    if req.image_prompt is not None:
+        if not model.image_prompt:
+            errors.append(_not_taken("image_prompt", model))
+        elif not isinstance(req.image_prompt, str) or not req.image_prompt:
+            errors.append(FieldError("image_prompt", "must be base64 image data"))
+    if req.image_prompt_strength is not None and req.image_prompt is None and model.image_prompt:
+        errors.append(FieldError("image_prompt_strength", "needs an image prompt"))
+    if req.input_images:
+        if model.max_input_images == 0:
+            errors.append(_not_taken("input_image", model))
+        elif len(req.input_images) > model.max_input_images:
+            errors.append(FieldError("input_image", f"{model.name} takes at most "
+                                                    f"{model.max_input_images} input images"))
+        elif any(not isinstance(i.data, str) or not i.data for i in req.input_images):
+            errors.append(FieldError("input_image", "must be base64 image data or a URL"))
+
+    if errors:
+        return Validation(tuple(errors), None)
+    return Validation((), _body(req, model))
+
+
+_BODY_FIELDS = ("prompt", "seed", "width", "height", "aspect_ratio", "steps", "guidance", "interval",
+                "prompt_upsampling", "raw", "safety_tolerance", "output_format", "image_prompt",
+                "image_prompt_strength")
+
+
+def _body(req: GenerationRequest, model: Model) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    for name in _BODY_FIELDS:
+        value = getattr(req, name)
+        if value is not None:
+            body[name] = value
+    for index, image in enumerate(req.input_images):
+        body[model.input_image_field(index)] = image.data
+    return body
+
+
+def effective_size(req: GenerationRequest, model: Model | None = None) -> tuple[int, int]:
+    """The output size in pixels a dimension-sized model will produce (its defaults for unset sides)."""
+    model = model or get_model(req.model)
+    if not isinstance(model.size, DimensionSize):
+        raise ValueError(f"{model.name} is sized by aspect ratio")
+    return (req.width if req.width is not None else model.size.default_width,
+            req.height if req.height is not None else model.size.default_height)
+
+
+def seeds_for(seed: int | None, count: int) -> list[int | None]:
+    """With N images: seed, seed+1, …; all random when no seed is fixed."""
+    if seed is None:
+        return [None] * count
+    return [seed + i for i in range(count)]
