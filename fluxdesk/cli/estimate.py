@@ -1,0 +1,94 @@
+"""`fluxdesk estimate`: what a generation would cost, before anything is sent."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from fluxdesk.cli.common import EXIT_OK, UsageError, home_if_set, json_number, print_json
+from fluxdesk.core.catalog import MODELS, get_model
+from fluxdesk.core.pricing import Estimate, estimate, format_credits, format_usd
+from fluxdesk.core.request import GenerationRequest, validate
+
+
+def add_request_arguments(parser: argparse.ArgumentParser) -> None:
+    """The generation parameters shared by ``estimate`` and ``generate``."""
+    parser.add_argument("--model", default=None, help="model id (see `fluxdesk estimate --list`)")
+    size = parser.add_argument_group("size (width/height or aspect ratio, as the model takes)")
+    size.add_argument("--width", type=int)
+    size.add_argument("--height", type=int)
+    size.add_argument("--aspect-ratio", metavar="W:H")
+    parser.add_argument("--steps", type=int)
+    parser.add_argument("--guidance", type=float)
+    parser.add_argument("--count", type=int, default=1, help="number of images (each is a separate job)")
+
+
+def request_from_args(args: argparse.Namespace, *, prompt: str, model: str,
+                      **extra: Any) -> GenerationRequest:
+    if (args.width is None) != (args.height is None):
+        raise UsageError("width and height: give both, or neither")
+    if args.count < 1:
+        raise UsageError("count: must be at least 1")
+    return GenerationRequest(model=model, prompt=prompt, width=args.width, height=args.height,
+                             aspect_ratio=args.aspect_ratio, steps=args.steps, guidance=args.guidance,
+                             **extra)
+
+
+def checked(req: GenerationRequest) -> GenerationRequest:
+    """The request, or a ``UsageError`` naming every field that is wrong."""
+    result = validate(req)
+    if not result.ok:
+        raise UsageError(result.message())
+    return req
+
+
+def estimate_json(est: Estimate) -> dict[str, Any]:
+    return {
+        "model": est.model,
+        "count": est.count,
+        "credits_per_image": json_number(est.credits_per_image),
+        "usd_per_image": json_number(est.usd_per_image),
+        "credits_total": json_number(est.credits_total),
+        "usd_total": json_number(est.usd_total),
+        "price_as_of": est.price_as_of,
+    }
+
+
+def cmd_estimate(args: argparse.Namespace) -> int:
+    from fluxdesk.storage.price_table import load_price_table
+
+    if args.list:
+        table = load_price_table(home_if_set())
+        for model in MODELS:
+            est = estimate(GenerationRequest(model.id, "x"), table)
+            print(f"{model.id:20} {model.name:24} {format_usd(est.usd_per_image):>8} / image"
+                  f"{'  (from, by megapixel)' if est.output_megapixels else ''}")
+        return EXIT_OK
+    if args.model is None:
+        raise UsageError("model: give --model (see `fluxdesk estimate --list`)")
+    # The prompt does not change the price; validation only needs a non-empty one.
+    req = checked(request_from_args(args, prompt="estimate", model=args.model))
+    table = load_price_table(home_if_set())
+    est = estimate(req, table, args.count)
+    if args.json:
+        print_json(estimate_json(est))
+        return EXIT_OK
+    model = get_model(req.model)
+    print(f"{model.name}: {est.summary()}  ({format_credits(est.credits_total)} credits)")
+    if est.output_megapixels is not None:
+        print(f"  {est.output_megapixels} MP billed per image"
+              + (f", plus {est.input_megapixels} MP of input images" if est.input_megapixels else ""))
+    if not est.exact:
+        print("  an estimate: BFL bills input images by a rule it does not publish")
+    print(f"  prices as of {est.price_as_of}")
+    return EXIT_OK
+
+
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("estimate", help="what a generation would cost, before sending it")
+    add_request_arguments(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--list", action="store_true", help="list every model with its price")
+    p.set_defaults(func=cmd_estimate)
