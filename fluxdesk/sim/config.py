@@ -64,3 +64,5 @@ class SimCounters:
     first_download_at: dict[str, float] = field(default_factory=dict)
     """Task id → ``time.monotonic()`` of the first download request for its sample."""
     polls_per_task: dict[str, int] = field(default_factory=dict)
+    handler_errors: int = 0
+    """Requests whose handling raised (answered 500): a simulator bug, so tests expect 0."""
