@@ -67,6 +67,8 @@ class OriginServer(ThreadingHTTPServer):
     """One origin on its own port. ``close`` also ends kept-alive connections and their threads."""
 
     daemon_threads = True
+    request_queue_size = 128
+    """Bursts of 24+ connections at once (the benchmark, fault drills) must not be reset by the kernel."""
     block_on_close = False  # ``close`` joins the handler threads itself, with a time limit
 
     def __init__(self, address: tuple[str, int], app: App, on_error: Callable[[], None]) -> None:
