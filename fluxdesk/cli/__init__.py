@@ -11,12 +11,12 @@ import sys
 from collections.abc import Sequence
 
 from fluxdesk import __version__
-from fluxdesk.cli import breakeven, estimate, sim
+from fluxdesk.cli import breakeven, estimate, jobs, sim
 from fluxdesk.cli.common import EXIT_USAGE, UsageError
 from fluxdesk.core.catalog import UnknownModelError
 from fluxdesk.core.pricing import PriceTableError
 
-SUBCOMMANDS = (estimate, breakeven, sim)
+SUBCOMMANDS = (estimate, breakeven, jobs, sim)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,295 @@
+"""`fluxdesk generate`, `reproduce` and `resume`: the job pipeline without the window."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from fluxdesk.cli.common import EXIT_FAILED, EXIT_OK, UsageError, json_number, print_json
+from fluxdesk.cli.estimate import add_request_arguments, checked, request_from_args
+from fluxdesk.core.catalog import get_model
+from fluxdesk.core.jobs import BILLED_STATES, JobStatus
+from fluxdesk.core.metadata import ImageRecord, MetadataError, settings_from_metadata
+from fluxdesk.core.pricing import format_credits
+from fluxdesk.core.request import GenerationRequest, seeds_for
+
+STATUS_WORDS = {
+    JobStatus.DONE: "done",
+    JobStatus.FAILED: "failed",
+    JobStatus.MODERATED: "moderated",
+    JobStatus.EXPIRED: "expired",
+    JobStatus.UNKNOWN: "unknown",
+    JobStatus.CANCELLED: "failed",
+    JobStatus.DOWNLOADING: "failed",  # billed, not yet downloaded: `resume` retries while the link lives
+}
+
+
+@dataclass
+class _Outcome:
+    job_id: str
+    status: str = "failed"
+    path: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class _Collector:
+    """Collects what became of a set of jobs, and prints each as it ends."""
+
+    as_json: bool
+    wanted: set[str] = field(default_factory=set)
+    outcomes: dict[str, _Outcome] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __call__(self, event: Any) -> None:
+        from fluxdesk.services.events import JobDone, JobFailed
+
+        if isinstance(event, JobDone):
+            outcome = _Outcome(event.job_id, "done", event.path)
+        elif isinstance(event, JobFailed):
+            outcome = _Outcome(event.job_id, STATUS_WORDS.get(event.status, "failed"), None, event.reason)
+        else:
+            return
+        with self.lock:
+            if self.wanted and event.job_id not in self.wanted:
+                return
+            self.outcomes[event.job_id] = outcome
+
+
+def _charged(job: Any) -> Decimal | None:
+    """What BFL charged: its cost for billed jobs, nothing for moderated or failed ones, unknown when the
+    POST's outcome is unknown."""
+    if job is None or job.status is JobStatus.UNKNOWN:
+        return None
+    if job.status in BILLED_STATES or job.status is JobStatus.DOWNLOADING:
+        return job.cost_credits
+    return Decimal(0)
+
+
+def _job_line(library: Any, outcome: _Outcome, as_json: bool) -> None:
+    job = library.get_job(outcome.job_id)
+    image = library.image_for_job(outcome.job_id) if job is not None else None
+    seed = image.seed if image is not None else (job.request.seed if job is not None else None)
+    seed_text = "random" if seed is None else str(seed)
+    cost = _charged(job)
+    if as_json:
+        print_json({
+            "job_id": outcome.job_id,
+            "status": outcome.status,
+            "path": outcome.path,
+            "model": job.model if job else None,
+            "prompt": job.prompt if job else None,
+            "seed": seed,
+            "cost_credits": json_number(cost),
+            "error": outcome.error,
+        })
+        return
+    model = job.model if job else "?"
+    price = "charge unknown" if cost is None else (f"{format_credits(cost)} credits" if cost else "no charge")
+    if outcome.status == "done":
+        print(f"done       {model}  seed {seed_text}  {price}  {outcome.path}", flush=True)
+    else:
+        print(f"{outcome.status:<10} {model}  seed {seed_text}  {price}  {outcome.error}", flush=True)
+
+
+# --- opening the engine -------------------------------------------------------------------------
+
+def open_session(*, demo: bool = False) -> Any:
+    """The engine on FLUXDESK_HOME's library, the API base from FLUXDESK_API_BASE or the settings' region,
+    the key from BFL_API_KEY or the keyring. A missing key is a ``UsageError``: nothing can be sent."""
+    from fluxdesk.services.session import Session, SessionOptions, resolve_api_base
+    from fluxdesk.storage.paths import home_dir
+    from fluxdesk.storage.secrets import KeyStore, KeyStoreError
+    from fluxdesk.storage.settings import load_settings
+
+    home = home_dir()
+    settings = load_settings(home)
+    try:
+        key, _source = KeyStore().get()
+    except KeyStoreError as exc:
+        raise UsageError(f"cannot read the API key: {exc}. Set BFL_API_KEY instead.") from None
+    if not key:
+        raise UsageError("no API key: run `fluxdesk key set`, or set BFL_API_KEY")
+    options = SessionOptions(api_base=resolve_api_base(settings.region), key=key, demo=demo,
+                             library_dir=Path(settings.library_folder) if settings.library_folder else None)
+    try:
+        return Session(home, options)
+    except ValueError as exc:  # the host policy refused the API base
+        raise UsageError(str(exc)) from None
+
+
+def _run_jobs(session: Any, collector: _Collector, start: Any) -> int:
+    """Start jobs with ``start()`` (a future of job ids), wait for all, print each outcome."""
+    session.add_listener(collector)
+    try:
+        job_ids = start().result()
+        with collector.lock:
+            collector.wanted.update(job_ids)
+            # Events that came before the ids were known: drop those of other jobs.
+            for other in [k for k in collector.outcomes if k not in collector.wanted]:
+                del collector.outcomes[other]
+        session.wait_idle()
+    except KeyboardInterrupt:
+        print("Stopped. Jobs already sent are billed at BFL; `fluxdesk resume` finishes them.", file=sys.stderr)
+        return 130
+    for job_id in job_ids:
+        outcome = collector.outcomes.get(job_id)
+        if outcome is None:  # ended without an event: read what the journal says
+            job = session.library.get_job(job_id)
+            outcome = _Outcome(job_id, STATUS_WORDS.get(job.status, "failed"), None, job.error)
+            if job.status is JobStatus.DONE:
+                image = session.library.image_for_job(job_id)
+                outcome.path = str(image.path) if image else None
+        _job_line(session.library, outcome, collector.as_json)
+    done = all(collector.outcomes.get(j) and collector.outcomes[j].status == "done" for j in job_ids)
+    return EXIT_OK if done else EXIT_FAILED
+
+
+def _finish_leftovers(session: Any) -> None:
+    """Every start resumes what a crash left: quietly here, in full with `fluxdesk resume`."""
+    session.resume().result()
+
+
+# --- generate -----------------------------------------------------------------------------------
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from fluxdesk.services.pipeline import InvalidRequestError
+    from fluxdesk.storage.paths import home_dir
+    from fluxdesk.storage.settings import load_settings
+
+    model = args.model or load_settings(home_dir()).default_model
+    req = request_from_args(args, prompt=args.prompt, model=model, seed=args.seed,
+                            output_format=args.output_format,
+                            prompt_upsampling=True if args.prompt_upsampling else None,
+                            safety_tolerance=args.safety_tolerance)
+    for seed in seeds_for(req.seed, args.count):  # every job valid before anything is sent
+        checked(req.with_seed(seed))
+    session = open_session()
+    try:
+        _finish_leftovers(session)
+        try:
+            return _run_jobs(session, _Collector(args.json), lambda: session.generate(req, args.count))
+        except InvalidRequestError as exc:
+            raise UsageError(str(exc)) from None
+    finally:
+        session.close()
+
+
+# --- reproduce ----------------------------------------------------------------------------------
+
+def _upsampling_on(request: GenerationRequest) -> bool:
+    if request.prompt_upsampling is not None:
+        return request.prompt_upsampling
+    return bool(get_model(request.model).prompt_upsampling)
+
+
+def _original(session: Any, target: str) -> tuple[GenerationRequest, ImageRecord | None, str]:
+    """The request to run again, the original's record and a name for it, from a path or a job id."""
+    from fluxdesk.storage.metadata_io import read_metadata
+
+    path = Path(target)
+    if path.is_file():
+        image = session.library.find_image_by_path(path.resolve())
+        if image is not None:
+            job = session.library.get_job(image.job_id)
+            return job.request.with_seed(image.seed), image.record, str(image.path)
+        try:
+            record, _a1111 = read_metadata(path.read_bytes())
+        except MetadataError as exc:
+            raise UsageError(f"{target}: {exc}") from None
+        if record is None:
+            raise UsageError(f"{target} carries no FluxDesk metadata to reproduce it from")
+        settings = settings_from_metadata(record)
+        return GenerationRequest(**settings), record, str(path)
+    job = session.library.get_job(target)
+    if job is None:
+        raise UsageError(f"{target} is neither an image file nor a job id in the library")
+    image = session.library.image_for_job(job.id)
+    seed = image.seed if image is not None else job.request.seed
+    if seed is None:
+        raise UsageError(f"job {target} never finished, so its seed is unknown: nothing to reproduce")
+    return job.request.with_seed(seed), image.record if image else None, str(image.path) if image else target
+
+
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    session = open_session()
+    try:
+        _finish_leftovers(session)
+        request, original, name = _original(session, args.target)
+        checked(request)
+        collector = _Collector(as_json=False)
+        session.add_listener(collector)
+        job_ids = session.generate(request, 1).result()
+        session.wait_idle()
+        job_id = job_ids[0]
+        outcome = collector.outcomes.get(job_id) or _Outcome(job_id)
+        new_image = session.library.image_for_job(job_id)
+        identical: bool | None = None
+        reason: str | None = None
+        if new_image is not None:
+            before = original.sample_sha256 if original else None
+            after = new_image.record.sample_sha256
+            if _upsampling_on(request):
+                identical = before is not None and before == after
+                reason = ("prompt upsampling was on: BFL rewrote the prompt, so the same seed need not give "
+                          "the same image")
+            elif before is None:
+                reason = "the original carries no fingerprint of its pixels to compare with"
+            else:
+                identical = before == after
+                if not identical:
+                    reason = "same model, parameters and seed, yet BFL sent different bytes (a model update?)"
+        if args.json:
+            print_json({"job_id": job_id, "status": outcome.status, "path": outcome.path, "original": name,
+                        "model": request.model, "seed": request.seed, "identical": identical, "reason": reason,
+                        "error": outcome.error})
+        elif outcome.status == "done":
+            verdict = {True: "byte-identical to the original", False: "NOT identical to the original",
+                       None: "not comparable with the original"}[identical]
+            print(f"Reproduced {name}\n  → {outcome.path}\n  {verdict}" + (f": {reason}" if reason else ""))
+        else:
+            print(f"Could not reproduce {name}: {outcome.status}: {outcome.error}", file=sys.stderr)
+        return EXIT_OK if outcome.status == "done" else EXIT_FAILED
+    finally:
+        session.close()
+
+
+# --- resume -------------------------------------------------------------------------------------
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    session = open_session()
+    try:
+        collector = _Collector(args.json)
+        code = _run_jobs(session, collector, session.resume)
+        if not collector.outcomes and not args.json:
+            print("Nothing to resume: every job has finished.")
+        return code
+    finally:
+        session.close()
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("generate", help="generate images (each image is a separate, billed job)")
+    p.add_argument("--prompt", required=True)
+    add_request_arguments(p)
+    p.add_argument("--seed", type=int, help="fixed seed; with --count N, seeds S, S+1, …")
+    p.add_argument("--output-format", choices=["jpeg", "png", "webp"])
+    p.add_argument("--prompt-upsampling", action="store_true",
+                   help="let BFL rewrite the prompt (the image can then not be reproduced exactly)")
+    p.add_argument("--safety-tolerance", type=int)
+    p.add_argument("--json", action="store_true", help="one JSON object per image")
+    p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("reproduce", help="run an image again with the same model, parameters and seed")
+    p.add_argument("target", metavar="PATH|JOB_ID")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_reproduce)
+
+    p = sub.add_parser("resume", help="finish jobs interrupted by a crash (never resends a job)")
+    p.add_argument("--json", action="store_true", help="one JSON object per job")
+    p.set_defaults(func=cmd_resume)

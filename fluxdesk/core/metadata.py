@@ -1,0 +1,517 @@
+"""The generation record FluxDesk embeds in every image, and the A1111 ``parameters`` text.
+
+Two forms of the same facts:
+- a JSON record (``to_json`` / ``from_json``): complete, versioned, what FluxDesk reads back;
+- A1111-style text (``to_a1111`` / ``parse_a1111``): what other tools show and write.
+
+Readers here take text from files of unknown origin: they cap sizes and raise nothing but
+``MetadataError``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from fluxdesk import __version__
+from fluxdesk.core.catalog import DimensionSize, Model, UnknownModelError, get_model
+from fluxdesk.core.request import SEED_MAX, GenerationRequest, effective_size
+from fluxdesk.core.serialize import decimal_text, is_int, is_number, iso_utc, parse_iso, to_decimal
+
+FORMAT_NAME = "fluxdesk.image"
+FORMAT_VERSION = 1
+MAX_TEXT_CHARS = 1_000_000
+"""Longer metadata text is refused rather than parsed: no real record comes near it."""
+MAX_PARAMS_LINE_CHARS = 20_000
+_MAX_DIGITS = 24
+SAMPLER = "BFL API"
+
+
+class MetadataError(ValueError):
+    """Metadata that cannot be read or written, said in words."""
+
+
+class NotAnImageError(MetadataError):
+    """Bytes that are not a PNG, JPEG or WebP image."""
+
+
+@dataclass(frozen=True)
+class ImageRecord:
+    """What made one image: enough to show it, search it, and run it again."""
+
+    model: str
+    prompt: str
+    prompt_used: str | None = None
+    """The prompt BFL actually used (rewritten when prompt upsampling was on)."""
+    seed: int | None = None
+    """The seed BFL used (chosen by the server when none was sent)."""
+    width: int | None = None
+    height: int | None = None
+    aspect_ratio: str | None = None
+    steps: int | None = None
+    guidance: float | None = None
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    """Every request field that was sent, except the model, the prompt and input image data."""
+    cost_credits: Decimal | None = None
+    job_id: str | None = None
+    task_id: str | None = None
+    """BFL's id of the task."""
+    created_at: str | None = None
+    """ISO 8601, UTC."""
+    start_time: float | None = None
+    end_time: float | None = None
+    duration: float | None = None
+    """BFL's timings, in seconds, as it sent them."""
+    demo: bool = False
+    output_format: str | None = None
+    input_images: int = 0
+    """How many input images (or image prompts) were sent; their data is never embedded."""
+    sample_sha256: str | None = None
+    """SHA-256 of the image bytes exactly as BFL sent them (before metadata went in): reproduction
+    compares it to tell a byte-identical re-run."""
+    truncated: bool = False
+    """Set when the record had to be shortened to fit in the file (very long prompts in JPEG)."""
+    fluxdesk_version: str = __version__
+    format_version: int = FORMAT_VERSION
+
+
+_OPT_STR_FIELDS = ("prompt_used", "aspect_ratio", "job_id", "task_id", "output_format", "sample_sha256")
+_OPT_INT_FIELDS = ("seed", "width", "height", "steps")
+_OPT_NUMBER_FIELDS = ("guidance", "start_time", "end_time", "duration")
+
+
+def _record_dict(record: ImageRecord) -> dict[str, Any]:
+    data: dict[str, Any] = {"format": FORMAT_NAME}
+    for f in fields(record):
+        value = getattr(record, f.name)
+        if f.name == "cost_credits":
+            value = decimal_text(value)
+        elif f.name == "parameters":
+            value = dict(value)
+        data[f.name] = value
+    return data
+
+
+def to_json(record: ImageRecord) -> str:
+    """The record as compact JSON text (UTF-8 friendly: non-ASCII stays readable)."""
+    try:
+        return json.dumps(_record_dict(record), ensure_ascii=False, allow_nan=False,
+                          separators=(",", ":"))
+    except (TypeError, ValueError) as exc:
+        raise MetadataError(f"this record cannot be written as JSON: {exc}") from None
+
+
+def _field_error(name: str, words: str) -> MetadataError:
+    return MetadataError(f"FluxDesk metadata: {name} must be {words}")
+
+
+def record_from_dict(data: object) -> ImageRecord:
+    """Build a record from decoded JSON: unknown keys ignored, wrong types a ``MetadataError``."""
+    if not isinstance(data, Mapping):
+        raise MetadataError("FluxDesk metadata must be a JSON object")
+    kwargs: dict[str, Any] = {}
+    for name in ("model", "prompt"):
+        if not isinstance(data.get(name), str):
+            raise _field_error(name, "text")
+        kwargs[name] = data[name]
+    for names, check, words in ((_OPT_STR_FIELDS, lambda v: isinstance(v, str), "text"),
+                                (_OPT_INT_FIELDS, is_int, "a whole number"),
+                                (_OPT_NUMBER_FIELDS, is_number, "a number")):
+        for name in names:
+            value = data.get(name)
+            if value is None:
+                continue
+            if not check(value):
+                raise _field_error(name, words)
+            kwargs[name] = value
+    parameters = data.get("parameters")
+    if parameters is not None:
+        if not isinstance(parameters, Mapping):
+            raise _field_error("parameters", "an object")
+        kwargs["parameters"] = dict(parameters)
+    cost = data.get("cost_credits")
+    if cost is not None:
+        kwargs["cost_credits"] = to_decimal(cost)
+        if kwargs["cost_credits"] is None:
+            raise _field_error("cost_credits", "a number of credits of at least 0")
+    created = data.get("created_at")
+    if created is not None:
+        if not isinstance(created, str) or len(created) > 64:
+            raise _field_error("created_at", "an ISO 8601 time")
+        try:
+            parse_iso(created)
+        except ValueError:
+            raise _field_error("created_at", "an ISO 8601 time") from None
+        kwargs["created_at"] = created
+    for name in ("demo", "truncated"):
+        value = data.get(name)
+        if value is not None:
+            if not isinstance(value, bool):
+                raise _field_error(name, "true or false")
+            kwargs[name] = value
+    for name in ("input_images", "format_version"):
+        value = data.get(name)
+        if value is not None:
+            if not is_int(value) or value < 0:
+                raise _field_error(name, "a whole number")
+            kwargs[name] = value
+    version = data.get("fluxdesk_version")
+    if version is not None:
+        if not isinstance(version, str):
+            raise _field_error("fluxdesk_version", "text")
+        kwargs["fluxdesk_version"] = version
+    return ImageRecord(**kwargs)
+
+
+def from_json(text: object) -> ImageRecord:
+    """Read a record written by ``to_json`` (any version); only ``MetadataError`` escapes."""
+    if isinstance(text, bytes | bytearray):
+        try:
+            text = bytes(text).decode("utf-8")
+        except UnicodeDecodeError:
+            raise MetadataError("FluxDesk metadata is not UTF-8 text") from None
+    if not isinstance(text, str):
+        raise MetadataError("FluxDesk metadata must be text")
+    if len(text) > MAX_TEXT_CHARS:
+        raise MetadataError("FluxDesk metadata is too long to be a real record")
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise MetadataError("FluxDesk metadata is nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError, and integers too long to convert
+        raise MetadataError(f"FluxDesk metadata is not valid JSON: {exc}") from None
+    return record_from_dict(data)
+
+
+def build_record(request: GenerationRequest, result: Mapping[str, Any] | None, *, job_id: str,
+                 task_id: str | None, cost_credits: Decimal | None, demo: bool, created_at: datetime,
+                 width: int | None = None, height: int | None = None) -> ImageRecord:
+    """The record of one finished job, from what was asked and what BFL's ``result`` said.
+
+    ``result`` comes from the network: fields of the wrong type are left out, never trusted.
+    Width and height default to the size asked for; the library overwrites them with the decoded size.
+    """
+    result = result if isinstance(result, Mapping) else {}
+    prompt_used = result.get("prompt") if isinstance(result.get("prompt"), str) else None
+    seed = result.get("seed") if is_int(result.get("seed")) else request.seed
+    if width is None and height is None and request.aspect_ratio is None:
+        with contextlib.suppress(ValueError, UnknownModelError):
+            width, height = effective_size(request)
+    timings = {name: float(result[name]) if is_number(result.get(name)) else None
+               for name in ("start_time", "end_time", "duration")}
+    parameters = request.parameters()
+    parameters.pop("image_prompt", None)
+    inputs = len(request.input_images) + (1 if request.image_prompt else 0)
+    return ImageRecord(
+        model=request.model, prompt=request.prompt, prompt_used=prompt_used, seed=seed,
+        width=width, height=height, aspect_ratio=request.aspect_ratio, steps=request.steps,
+        guidance=request.guidance, parameters=parameters, cost_credits=cost_credits, job_id=job_id,
+        task_id=task_id, created_at=iso_utc(created_at), demo=demo,
+        output_format=request.output_format, input_images=inputs, **timings)
+
+
+# --- A1111 "parameters" text -------------------------------------------------------------------
+
+def _number_text(value: float) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _quote(value: str) -> str:
+    """A1111's rule: values holding a comma, colon or line break are written as JSON strings."""
+    if any(c in value for c in ',:\n"'):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def _model_takes(model_id: str, name: str) -> bool:
+    try:
+        model = get_model(model_id)
+    except UnknownModelError:
+        return True
+    return getattr(model, name) is not None
+
+
+def to_a1111(record: ImageRecord) -> str:
+    """``prompt`` then ``Steps: 28, Sampler: BFL API, CFG scale: 3, Seed: 123, Size: 1024x768, Model: …``."""
+    pairs: list[tuple[str, str]] = []
+    if record.steps is not None and _model_takes(record.model, "steps"):
+        pairs.append(("Steps", str(record.steps)))
+    pairs.append(("Sampler", SAMPLER))
+    if record.guidance is not None and _model_takes(record.model, "guidance"):
+        pairs.append(("CFG scale", _number_text(record.guidance)))
+    if record.seed is not None:
+        pairs.append(("Seed", str(record.seed)))
+    if record.width is not None and record.height is not None:
+        pairs.append(("Size", f"{record.width}x{record.height}"))
+    if record.aspect_ratio is not None:
+        pairs.append(("Aspect ratio", record.aspect_ratio))
+    pairs.append(("Model", record.model))
+    if record.parameters.get("prompt_upsampling") is True:
+        pairs.append(("Prompt upsampling", "True"))
+    pairs.append(("Version", f"FluxDesk {record.fluxdesk_version}"))
+    line = ", ".join(f"{key}: {_quote(value)}" for key, value in pairs)
+    return f"{record.prompt.strip()}\n{line}"
+
+
+_KNOWN_KEYS = frozenset({"Steps", "Sampler", "CFG scale", "Seed", "Size", "Model", "Model hash"})
+_KEY_CHARS = frozenset(" -/_")
+
+
+def _valid_key(key: str) -> bool:
+    return 0 < len(key) <= 64 and (key[0].isalnum() or key[0] == "_") and all(
+        c.isalnum() or c in _KEY_CHARS for c in key)
+
+
+def _quoted_value(line: str, start: int) -> tuple[str, int]:
+    """The JSON-style string starting at ``line[start] == '"'``; and the index after it."""
+    i, n = start + 1, len(line)
+    while i < n:
+        if line[i] == "\\":
+            i += 2
+            continue
+        if line[i] == '"':
+            break
+        i += 1
+    raw = line[start:i + 1]
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = None
+    if not isinstance(value, str):
+        value = raw.strip('"').replace('\\"', '"').replace("\\\\", "\\")
+    return value, i + 1
+
+
+def parse_params_line(line: str) -> dict[str, str]:
+    """``Key: value, Key2: "quoted, value"`` → a dict; pieces that are not pairs are skipped.
+
+    A hand-written scanner, linear in the line's length: regexes like A1111's backtrack badly on
+    hostile input.
+    """
+    pairs: dict[str, str] = {}
+    i, n = 0, len(line)
+    while i < n:
+        while i < n and line[i] in " ,\t":
+            i += 1
+        colon = line.find(":", i)
+        if i >= n or colon < 0:
+            break
+        key = line[i:colon]
+        if "," in key:
+            i += key.rfind(",") + 1
+            continue
+        key = key.strip()
+        j = colon + 1
+        while j < n and line[j] == " ":
+            j += 1
+        if j < n and line[j] == '"':
+            value, i = _quoted_value(line, j)
+            comma = line.find(",", i)
+            i = n if comma < 0 else comma + 1
+        else:
+            comma = line.find(",", j)
+            end = n if comma < 0 else comma
+            value = line[j:end].strip()
+            i = end + 1
+        if _valid_key(key) and key not in pairs:
+            pairs[key] = value
+    return pairs
+
+
+def _looks_like_params(pairs: Mapping[str, str]) -> bool:
+    return any(key in _KNOWN_KEYS for key in pairs) and (len(pairs) >= 3 or "Steps" in pairs
+                                                        or "Seed" in pairs)
+
+
+def _int_value(text: str | None) -> int | None:
+    if text is None:
+        return None
+    text = text.strip()
+    digits = text[1:] if text.startswith("-") else text
+    if not digits or len(digits) > _MAX_DIGITS or not (digits.isascii() and digits.isdigit()):
+        return None
+    return int(text)
+
+
+def _float_value(text: str | None) -> float | None:
+    if text is None or len(text) > _MAX_DIGITS:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _size_value(text: str | None) -> tuple[int | None, int | None]:
+    if text is None:
+        return None, None
+    w, sep, h = text.lower().replace("×", "x").partition("x")
+    width, height = _int_value(w), _int_value(h)
+    if not sep or width is None or height is None or width <= 0 or height <= 0:
+        return None, None
+    return width, height
+
+
+def parse_a1111(text: object) -> dict[str, Any]:
+    """Read A1111-style ``parameters`` text, as written by A1111, Forge, Fooocus, FluxDesk and others.
+
+    Answers ``prompt``, ``negative_prompt``, ``steps``, ``guidance`` (CFG scale), ``seed``, ``width``,
+    ``height``, ``model``, ``sampler`` (each ``None`` when absent or unreadable) and ``extra``: every
+    ``Key: value`` pair of the settings line as text.
+    """
+    if not isinstance(text, str):
+        raise MetadataError("A1111 parameters must be text")
+    if len(text) > MAX_TEXT_CHARS:
+        raise MetadataError("the A1111 parameters text is too long to be real")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").strip()
+    if not text:
+        raise MetadataError("the A1111 parameters text is empty")
+    lines = text.split("\n")
+    pairs: dict[str, str] = {}
+    if len(lines[-1]) <= MAX_PARAMS_LINE_CHARS:
+        candidate = parse_params_line(lines[-1])
+        if _looks_like_params(candidate):
+            pairs = candidate
+            lines.pop()
+    prompt_lines: list[str] = []
+    negative_lines: list[str] | None = None
+    for line in lines:
+        if negative_lines is None and line.startswith("Negative prompt:"):
+            negative_lines = [line[len("Negative prompt:"):].strip()]
+        elif negative_lines is not None:
+            negative_lines.append(line)
+        else:
+            prompt_lines.append(line)
+    width, height = _size_value(pairs.get("Size"))
+    seed = _int_value(pairs.get("Seed"))
+    steps = _int_value(pairs.get("Steps"))
+    return {
+        "prompt": "\n".join(prompt_lines).strip(),
+        "negative_prompt": None if negative_lines is None else "\n".join(negative_lines).strip(),
+        "steps": steps if steps is not None and steps > 0 else None,
+        "guidance": _float_value(pairs.get("CFG scale")),
+        "seed": seed if seed is not None and 0 <= seed <= SEED_MAX else None,
+        "width": width,
+        "height": height,
+        "model": pairs.get("Model") or None,
+        "sampler": pairs.get("Sampler") or None,
+        "extra": pairs,
+    }
+
+
+# --- From metadata to a request ----------------------------------------------------------------
+
+_REQUEST_SCALARS = ("seed", "width", "height", "aspect_ratio", "steps", "guidance", "interval",
+                    "prompt_upsampling", "raw", "safety_tolerance", "output_format", "image_prompt_strength")
+_TYPE_CHECKS = {
+    "seed": is_int, "width": is_int, "height": is_int, "steps": is_int, "safety_tolerance": is_int,
+    "guidance": is_number, "interval": is_number, "image_prompt_strength": is_number,
+    "prompt_upsampling": lambda v: isinstance(v, bool), "raw": lambda v: isinstance(v, bool),
+    "aspect_ratio": lambda v: isinstance(v, str), "output_format": lambda v: isinstance(v, str),
+}
+
+
+def _clamp(value: float, low: float, high: float) -> float:
+    return max(low, min(high, value))
+
+
+def _fit_to_model(settings: dict[str, Any], model: Model, *, exact: bool) -> dict[str, Any]:
+    """Drop what ``model`` does not take; bring sizes and ranges within what it accepts.
+
+    ``exact``: the settings are a FluxDesk record's, so an aspect ratio is never guessed from the
+    decoded size (an Ultra image sent without one used the model's default, not 43:24).
+    """
+    out: dict[str, Any] = {"model": model.id, "prompt": settings["prompt"]}
+    seed = settings.get("seed")
+    if seed is not None and 0 <= seed <= SEED_MAX:
+        out["seed"] = seed
+    width, height, ratio = settings.get("width"), settings.get("height"), settings.get("aspect_ratio")
+    if isinstance(model.size, DimensionSize):
+        if width is not None and height is not None and width > 0 and height > 0:
+            out["width"], out["height"] = model.size.snap_size(width, height)
+    elif ratio is not None:
+        out["aspect_ratio"] = ratio
+    elif not exact and width is not None and height is not None and width > 0 and height > 0:
+        fraction = Fraction(width, height)
+        if model.size.accepts(fraction):
+            out["aspect_ratio"] = f"{fraction.numerator}:{fraction.denominator}"
+    for name in ("steps", "guidance", "interval", "image_prompt_strength"):
+        value, rng = settings.get(name), getattr(model, name)
+        if value is not None and rng is not None:
+            clamped = _clamp(value, rng.minimum, rng.maximum)
+            out[name] = round(clamped) if name == "steps" else clamped
+    for name in ("prompt_upsampling", "raw"):
+        if settings.get(name) is not None and getattr(model, name) is not None:
+            out[name] = settings[name]
+    tolerance = settings.get("safety_tolerance")
+    if tolerance is not None:
+        out["safety_tolerance"] = round(_clamp(tolerance, model.safety_tolerance.minimum,
+                                               model.safety_tolerance.maximum))
+    if settings.get("output_format") in model.output_formats:
+        out["output_format"] = settings["output_format"]
+    if "image_prompt_strength" in out and not model.image_prompt:
+        del out["image_prompt_strength"]
+    return out
+
+
+def _model_or_default(model_id: object, default_model: str | None) -> Model:
+    for candidate in (model_id, default_model):
+        if isinstance(candidate, str):
+            try:
+                return get_model(candidate)
+            except UnknownModelError:
+                continue
+    raise MetadataError(f"the image was made with {model_id!r}, which FluxDesk cannot run; "
+                        "pick a model first")
+
+
+def settings_from_metadata(source: ImageRecord | Mapping[str, Any], *,
+                           default_model: str | None = None) -> dict[str, Any]:
+    """Settings for ``GenerationRequest(**settings)`` from a FluxDesk record or a ``parse_a1111`` dict.
+
+    From a FluxDesk record, the result reproduces the image: what was sent, with the seed BFL used.
+    From another tool's text, the model is ``default_model`` unless the text names a FLUX model
+    FluxDesk knows, and sizes and ranges are brought within what that model accepts.
+    """
+    settings: dict[str, Any] = {}
+    if isinstance(source, ImageRecord):
+        model_id, prompt = source.model, source.prompt
+        for name in _REQUEST_SCALARS:
+            value = source.parameters.get(name)
+            if value is not None and _TYPE_CHECKS[name](value):
+                settings[name] = value
+        for name in ("seed", "width", "height", "aspect_ratio", "steps", "guidance"):
+            value = getattr(source, name)
+            if value is not None and (name == "seed" or name not in settings):
+                settings[name] = value
+    elif isinstance(source, Mapping):
+        model_id, prompt = source.get("model"), source.get("prompt")
+        for name in ("seed", "width", "height", "steps", "guidance", "aspect_ratio"):
+            value = source.get(name)
+            if value is not None and _TYPE_CHECKS[name](value):
+                settings[name] = value
+    else:
+        raise MetadataError("settings come from a FluxDesk record or parsed A1111 text")
+    if not isinstance(prompt, str):
+        raise MetadataError("the metadata holds no prompt")
+    settings["prompt"] = prompt
+    if settings.get("aspect_ratio") is not None and not isinstance(settings["aspect_ratio"], str):
+        del settings["aspect_ratio"]
+    model = _model_or_default(model_id, default_model)
+    return _fit_to_model(settings, model, exact=isinstance(source, ImageRecord))
+
+
+def shortened(record: ImageRecord, max_prompt_chars: int) -> ImageRecord:
+    """The record with its prompts cut to fit a small container; marked ``truncated``."""
+    def cut(text: str | None) -> str | None:
+        return None if text is None else text[:max_prompt_chars]
+    return replace(record, prompt=cut(record.prompt) or "", prompt_used=cut(record.prompt_used),
+                   truncated=True)

@@ -1,0 +1,132 @@
+"""Plain-data forms of domain values: requests as dicts, times as UTC ISO text, money as Decimal.
+
+Everything FluxDesk stores (the job journal, image records) goes through here, so the formats
+stay the same in the database, in image files and on the command line.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from fluxdesk.core.request import GenerationRequest, InputImage
+
+
+class RequestFormatError(ValueError):
+    """A stored request that cannot be turned back into a ``GenerationRequest``."""
+
+
+_INT_FIELDS = ("seed", "width", "height", "steps", "safety_tolerance")
+_NUMBER_FIELDS = ("guidance", "interval", "image_prompt_strength")
+_BOOL_FIELDS = ("prompt_upsampling", "raw")
+_STR_FIELDS = ("aspect_ratio", "output_format", "image_prompt")
+
+REQUEST_FIELDS = ("model", "prompt", *_INT_FIELDS, *_NUMBER_FIELDS, *_BOOL_FIELDS, *_STR_FIELDS)
+"""Every scalar field of ``GenerationRequest`` (``input_images`` is the only non-scalar one)."""
+
+
+def is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def request_to_dict(req: GenerationRequest, *, include_input_images: bool = True) -> dict[str, Any]:
+    """The set fields of ``req`` as JSON-ready data; unset (``None``) fields are left out."""
+    data: dict[str, Any] = {}
+    for name in REQUEST_FIELDS:
+        value = getattr(req, name)
+        if value is not None:
+            data[name] = value
+    if include_input_images and req.input_images:
+        data["input_images"] = [
+            {k: v for k, v in (("data", i.data), ("width", i.width), ("height", i.height)) if v is not None}
+            for i in req.input_images
+        ]
+    return data
+
+
+def _input_image(item: object, index: int) -> InputImage:
+    if not isinstance(item, Mapping) or not isinstance(item.get("data"), str):
+        raise RequestFormatError(f"input_images[{index}] must be an object with text 'data'")
+    sizes = []
+    for key in ("width", "height"):
+        value = item.get(key)
+        if value is not None and not is_int(value):
+            raise RequestFormatError(f"input_images[{index}].{key} must be a whole number")
+        sizes.append(value)
+    return InputImage(item["data"], sizes[0], sizes[1])
+
+
+def request_from_dict(data: object) -> GenerationRequest:
+    """Rebuild a request; unknown keys are ignored, a wrong type is a ``RequestFormatError``."""
+    if not isinstance(data, Mapping):
+        raise RequestFormatError("a request must be an object")
+    for name in ("model", "prompt"):
+        if not isinstance(data.get(name), str):
+            raise RequestFormatError(f"{name} must be text")
+    kwargs: dict[str, Any] = {"model": data["model"], "prompt": data["prompt"]}
+    checks = ((_INT_FIELDS, is_int, "a whole number"), (_NUMBER_FIELDS, is_number, "a number"),
+              (_BOOL_FIELDS, lambda v: isinstance(v, bool), "true or false"),
+              (_STR_FIELDS, lambda v: isinstance(v, str), "text"))
+    for names, check, words in checks:
+        for name in names:
+            value = data.get(name)
+            if value is None:
+                continue
+            if not check(value):
+                raise RequestFormatError(f"{name} must be {words}")
+            kwargs[name] = value
+    images = data.get("input_images")
+    if images is not None:
+        if not isinstance(images, list):
+            raise RequestFormatError("input_images must be a list")
+        kwargs["input_images"] = tuple(_input_image(item, i) for i, item in enumerate(images))
+    return GenerationRequest(**kwargs)
+
+
+def iso_utc(moment: datetime) -> str:
+    """``2026-05-09T07:35:25.123456Z``: fixed width, so text order is time order."""
+    if moment.tzinfo is None:
+        raise ValueError("a naive datetime has no time zone; pass an aware one")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def parse_iso(text: str) -> datetime:
+    """An ISO 8601 time as an aware UTC datetime; a time without a zone is taken as UTC."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def to_decimal(value: object) -> Decimal | None:
+    """Credits as ``Decimal`` from a Decimal, number or decimal text; ``None`` for anything unusable."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int | float | str):
+        try:
+            number = Decimal(str(value).strip())
+        except (InvalidOperation, ValueError):
+            return None
+    else:
+        return None
+    if not number.is_finite() or number < 0:
+        return None
+    return number
+
+
+def decimal_text(value: Decimal | None) -> str | None:
+    """How money is stored: plain decimal text, never exponent notation."""
+    return None if value is None else f"{value:f}"

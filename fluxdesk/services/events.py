@@ -1,0 +1,74 @@
+"""Typed events the pipeline reports; the UI's bridge re-emits them as Qt signals on the GUI thread."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from fluxdesk.core.jobs import JobStatus
+
+
+@dataclass(frozen=True)
+class JobEvent:
+    job_id: str
+
+
+@dataclass(frozen=True)
+class JobQueued(JobEvent):
+    model: str
+    prompt: str
+    seed: int | None
+    batch_id: str | None
+
+
+@dataclass(frozen=True)
+class JobSubmitted(JobEvent):
+    task_id: str
+    cost_credits: Decimal | None
+
+
+@dataclass(frozen=True)
+class JobProgress(JobEvent):
+    progress: float | None
+    """0..1 as BFL reports it; ``None`` while it has not said."""
+
+
+@dataclass(frozen=True)
+class JobDownloading(JobEvent):
+    pass
+
+
+@dataclass(frozen=True)
+class JobDone(JobEvent):
+    image_id: int
+    path: str
+    seed: int | None
+    cost_credits: Decimal | None
+
+
+@dataclass(frozen=True)
+class JobFailed(JobEvent):
+    status: JobStatus
+    """FAILED, MODERATED, EXPIRED, UNKNOWN or CANCELLED."""
+    reason: str
+    """What happened, in plain words."""
+    billed: bool
+
+
+@dataclass(frozen=True)
+class QueueStopped:
+    """The queue stopped sending: out of credits, or the key was refused. Queued jobs were cancelled."""
+
+    reason: str
+    needs_key: bool = False
+    needs_credits: bool = False
+
+
+@dataclass(frozen=True)
+class CreditsChanged:
+    credits: Decimal
+
+
+Event = JobEvent | QueueStopped | CreditsChanged
+Listener = Callable[[Event], None]

@@ -1,0 +1,307 @@
+"""The job pipeline: queue → submit → poll → download → store → ledger, exactly once per job.
+
+Runs on the network thread (see ``runner.py``). The job row is written before its POST and moves
+on only when the server's answer is recorded; the image file, its row and the job's ``done`` land in
+one transaction. Nothing here ever resends a POST whose outcome is unknown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from fluxdesk.api import errors as api_errors
+from fluxdesk.api.client import BflClient
+from fluxdesk.api.polling import Result, result_from
+from fluxdesk.core.catalog import DEFAULT_CONCURRENCY, MODELS
+from fluxdesk.core.jobs import BILLED_STATES, JobStatus
+from fluxdesk.core.metadata import build_record
+from fluxdesk.core.request import FieldError, GenerationRequest, seeds_for, validate
+from fluxdesk.services.events import (
+    JobDone,
+    JobDownloading,
+    JobFailed,
+    JobProgress,
+    JobQueued,
+    JobSubmitted,
+    Listener,
+    QueueStopped,
+)
+from fluxdesk.storage.imaging import ImageDecodeError
+from fluxdesk.storage.library import Library
+
+log = logging.getLogger(__name__)
+
+SAMPLE_TTL = 600.0
+"""BFL's signed sample URLs expire ten minutes after ``end_time``."""
+
+UNKNOWN_OUTCOME = ("FluxDesk stopped while sending this job, so it cannot tell whether BFL received it. "
+                   "It may have been billed; it is not resent automatically.")
+NEVER_SENT = "Not sent: FluxDesk closed before this job's turn came."
+EXPIRED_WHILE_AWAY = ("BFL finished and billed this image, but its download link expired (links last 10 minutes) "
+                      "before FluxDesk could fetch it. The image is lost; the charge stays in the ledger.")
+
+
+class InvalidRequestError(ValueError):
+    """A request refused before anything was sent; ``errors`` name each field."""
+
+    def __init__(self, errors: Sequence[FieldError]) -> None:
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = tuple(errors)
+
+
+@dataclass
+class _Queued:
+    job_id: str
+    request: GenerationRequest
+    body: dict[str, Any]
+    cancelled: bool = False
+
+
+class Pipeline:
+    """Runs generation jobs against BFL and lands each billed image in the library exactly once."""
+
+    def __init__(self, library: Library, client: BflClient, *, demo: bool = False,
+                 listener: Listener | None = None, poll_deadline: float = 600.0,
+                 concurrency: int = DEFAULT_CONCURRENCY) -> None:
+        self._library = library
+        self._client = client
+        self._demo = demo
+        self._listener = listener
+        self._poll_deadline = poll_deadline
+        self._overall = asyncio.Semaphore(concurrency)
+        self._per_model = {m.id: asyncio.Semaphore(m.concurrency) for m in MODELS if m.concurrency < concurrency}
+        self._queued: dict[str, _Queued] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._following: set[str] = set()
+        """Jobs this session is polling or downloading, so ``resume`` leaves them alone."""
+        self._stop_reason: QueueStopped | None = None
+
+    # --- events ---------------------------------------------------------------------------------
+
+    def _emit(self, event: Any) -> None:
+        if self._listener is None:
+            return
+        try:
+            self._listener(event)
+        except Exception:  # a listener's bug must not lose a billed image
+            log.exception("event listener failed")
+
+    # --- the queue ------------------------------------------------------------------------------
+
+    async def enqueue(self, request: GenerationRequest, count: int = 1, *,
+                      batch_id: str | None = None) -> list[str]:
+        """Queue ``count`` jobs (seeds S, S+1, … when a seed is fixed). All are validated first."""
+        if count < 1:
+            raise InvalidRequestError([FieldError("count", "must be at least 1")])
+        requests = [request.with_seed(seed) for seed in seeds_for(request.seed, count)]
+        bodies = []
+        for req in requests:
+            result = validate(req)
+            if not result.ok:
+                raise InvalidRequestError(result.errors)
+            bodies.append(result.body)
+        batch_id = batch_id or uuid.uuid4().hex
+        self._stop_reason = None  # a new submission after a top-up or a new key starts afresh
+        job_ids = []
+        for seq, (req, body) in enumerate(zip(requests, bodies, strict=True)):
+            job_id = await asyncio.to_thread(self._library.create_job, req, body, demo=self._demo,
+                                             batch_id=batch_id, seq=seq, status=JobStatus.QUEUED)
+            queued = _Queued(job_id, req, body)
+            self._queued[job_id] = queued
+            self._emit(JobQueued(job_id, req.model, req.prompt, req.seed, batch_id))
+            self._spawn(self._run_job(queued))
+            job_ids.append(job_id)
+        return job_ids
+
+    def cancel(self, job_id: str) -> bool:
+        """Cancel a job that has not been sent. A sent job is billed at BFL anyway: it is kept."""
+        queued = self._queued.get(job_id)
+        if queued is None or queued.cancelled:
+            return False
+        queued.cancelled = True
+        return True
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def wait_idle(self) -> None:
+        """Wait until every job started so far has reached a final state."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def aclose(self) -> None:
+        """Stop every job where it stands. Rows keep their state: ``resume`` picks them up next time."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._tasks)
+
+    # --- one job --------------------------------------------------------------------------------
+
+    async def _run_job(self, queued: _Queued) -> None:
+        model_sem = self._per_model.get(queued.request.model)
+        try:
+            async with self._overall:
+                if model_sem is not None:
+                    await model_sem.acquire()
+                try:
+                    await self._send_and_finish(queued)
+                finally:
+                    if model_sem is not None:
+                        model_sem.release()
+        finally:
+            self._queued.pop(queued.job_id, None)
+
+    async def _send_and_finish(self, queued: _Queued) -> None:
+        job_id = queued.job_id
+        if queued.cancelled or self._stop_reason is not None:
+            reason = "Cancelled before it was sent." if queued.cancelled else self._stop_reason.reason
+            await self._finish(job_id, JobStatus.CANCELLED, reason)
+            return
+        # The row says "sending" *before* the POST: after a crash this job is never resent.
+        self._queued.pop(job_id, None)
+        if not await asyncio.to_thread(self._library.mark_submitting, job_id):
+            return  # cancelled in the library meanwhile (another window, the CLI): nothing is sent
+        try:
+            submission = await self._client.submit(queued.body, queued.request.model)
+        except api_errors.SubmitOutcomeUnknownError as exc:
+            await self._finish(job_id, JobStatus.UNKNOWN, exc.message)
+            return
+        except (api_errors.InsufficientCreditsError, api_errors.AuthError) as exc:
+            await self._finish(job_id, JobStatus.FAILED, exc.message)
+            self._stop_queue(exc)
+            return
+        except api_errors.BflError as exc:
+            await self._finish(job_id, JobStatus.FAILED, exc.message)
+            return
+        await asyncio.to_thread(self._library.record_submission, job_id, submission.id, submission.polling_url,
+                                submission.cost, submission.input_mp, submission.output_mp)
+        self._emit(JobSubmitted(job_id, submission.id, submission.cost))
+        await self._follow(job_id, submission.polling_url, submitted_at=time.monotonic())
+
+    def _stop_queue(self, exc: api_errors.BflError) -> None:
+        if self._stop_reason is not None:
+            return
+        needs_key = isinstance(exc, api_errors.AuthError)
+        reason = exc.message + (" Jobs not yet sent were cancelled." if self._queued else "")
+        self._stop_reason = QueueStopped(reason, needs_key=needs_key, needs_credits=not needs_key)
+        self._emit(self._stop_reason)
+
+    async def _follow(self, job_id: str, polling_url: str, *, submitted_at: float | None) -> None:
+        """Poll until Ready, then download and store. Every path ends in a final state."""
+        self._following.add(job_id)
+        try:
+            await self._poll_then_store(job_id, polling_url, submitted_at)
+        finally:
+            self._following.discard(job_id)
+
+    async def _poll_then_store(self, job_id: str, polling_url: str, submitted_at: float | None) -> None:
+        def on_progress(progress: float | None) -> None:
+            self._emit(JobProgress(job_id, progress))
+
+        try:
+            result = await self._client.wait(polling_url, on_progress=on_progress, deadline=self._poll_deadline,
+                                             submitted_at=submitted_at)
+        except api_errors.ModeratedError as exc:
+            await self._finish(job_id, JobStatus.MODERATED, exc.message)
+            return
+        except api_errors.BflError as exc:
+            await self._finish(job_id, JobStatus.FAILED, exc.message)
+            return
+        expires_at = result.expires_at or time.time() + SAMPLE_TTL
+        await asyncio.to_thread(self._library.record_ready, job_id, result.raw, result.sample_url, expires_at)
+        await self._download_and_store(job_id, result, expires_at)
+
+    async def _download_and_store(self, job_id: str, result: Result, expires_at: float) -> None:
+        self._emit(JobDownloading(job_id))
+        try:
+            sample = await self._client.download(result.sample_url, expires_at=expires_at)
+        except api_errors.ResultExpiredError as exc:
+            await self._finish(job_id, JobStatus.EXPIRED, exc.message)
+            return
+        except api_errors.BflError as exc:
+            # Billed but not downloaded: keep DOWNLOADING so `resume` can still fetch it until it expires.
+            await self._finish_billed_failure(job_id, exc.message, expires_at)
+            return
+        job = await asyncio.to_thread(self._library.get_job, job_id)
+        inner = result.raw.get("result")
+        record = build_record(job.request, inner if isinstance(inner, dict) else None, job_id=job_id,
+                              task_id=job.task_id, cost_credits=job.cost_credits, demo=job.demo,
+                              created_at=datetime.now(UTC))
+        try:
+            # store_image decodes the bytes fully before anything counts as done.
+            image = await asyncio.to_thread(self._library.store_image, job_id, sample.data, sample.extension,
+                                            record)
+        except ImageDecodeError as exc:
+            await self._finish_billed_failure(job_id, f"The downloaded image is damaged ({exc}).", expires_at)
+            return
+        except OSError as exc:
+            await self._finish_billed_failure(job_id, f"Could not save the image: {exc.strerror or exc}.",
+                                              expires_at)
+            return
+        self._emit(JobDone(job_id, image.id, str(image.path), result.seed, job.cost_credits))
+
+    async def _finish_billed_failure(self, job_id: str, reason: str, expires_at: float) -> None:
+        """A Ready job whose image could not be kept: it stays resumable until its sample expires."""
+        await asyncio.to_thread(self._library.note_error, job_id, reason)
+        minutes = max(0, int((expires_at - time.time()) // 60))
+        self._emit(JobFailed(job_id, JobStatus.DOWNLOADING,
+                             f"{reason} BFL billed it; FluxDesk will retry the download on `resume` "
+                             f"(the link expires in about {minutes} min).", True))
+
+    async def _finish(self, job_id: str, status: JobStatus, reason: str) -> None:
+        await asyncio.to_thread(self._library.finish_job, job_id, status, reason)
+        self._emit(JobFailed(job_id, status, reason, status in BILLED_STATES))
+
+    # --- after a crash --------------------------------------------------------------------------
+
+    async def resume(self) -> list[str]:
+        """Finish what a previous run left: poll and download what BFL took; never resend a POST."""
+        rows = await asyncio.to_thread(self._library.unfinished_jobs)
+        touched = []
+        for job in rows:
+            if job.id in self._queued or job.id in self._following:
+                continue
+            touched.append(job.id)
+            if job.status is JobStatus.QUEUED:
+                await self._finish(job.id, JobStatus.CANCELLED, NEVER_SENT)
+            elif job.status is JobStatus.SUBMITTING:
+                await self._finish(job.id, JobStatus.UNKNOWN, UNKNOWN_OUTCOME)
+            elif job.status is JobStatus.SUBMITTED:
+                self._spawn(self._follow(job.id, job.polling_url, submitted_at=None))
+            elif job.status is JobStatus.DOWNLOADING:
+                self._spawn(self._resume_download(job))
+        return touched
+
+    async def _resume_download(self, job: Any) -> None:
+        self._following.add(job.id)
+        try:
+            await self._fetch_again(job)
+        finally:
+            self._following.discard(job.id)
+
+    async def _fetch_again(self, job: Any) -> None:
+        expires_at = job.sample_expires_at or 0.0
+        if time.time() >= expires_at:
+            await self._finish(job.id, JobStatus.EXPIRED, EXPIRED_WHILE_AWAY)
+            return
+        try:
+            result = result_from(job.result or {})
+        except api_errors.BflError as exc:
+            await self._finish(job.id, JobStatus.FAILED, exc.message)
+            return
+        await self._download_and_store(job.id, result, expires_at)
+

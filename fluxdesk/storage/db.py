@@ -1,0 +1,321 @@
+"""The SQLite database: connection settings, errors in words, schema migrations by ``user_version``.
+
+WAL with ``synchronous=FULL``: a job row or an image row that was committed survives a power cut,
+which is what lets FluxDesk resume a paid job after a crash instead of losing (or repeating) it.
+
+Times: FluxDesk's own moments (``created_at``, ``updated_at``, ``submitted_at``, ``trashed_at``) are
+fixed-width UTC ISO text (``iso_utc``), so text order is time order and ``substr`` gives months and
+days. Times that come from BFL's clock (``start_time``, ``end_time``, ``duration``) and the sample
+expiry derived from them (``sample_expires_at``) are epoch seconds (REAL), as BFL sends them.
+Money is decimal text (``cost_credits``), never a float.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import shutil
+import sqlite3
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+DEFAULT_BUSY_TIMEOUT_MS = 5000
+
+
+class LibraryError(RuntimeError):
+    """The library cannot do what was asked; the message says why in plain words."""
+
+
+class DatabaseLockedError(LibraryError):
+    pass
+
+
+class CorruptDatabaseError(LibraryError):
+    def __init__(self, message: str, backup: Path | None) -> None:
+        super().__init__(message)
+        self.backup = backup
+
+
+class NewerDatabaseError(LibraryError):
+    pass
+
+
+_BUSY, _LOCKED, _CORRUPT, _NOTADB = 5, 6, 11, 26
+
+
+def describe_error(exc: sqlite3.Error, path: Path) -> LibraryError:
+    """A ``LibraryError`` saying what went wrong with the database at ``path``."""
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    text = str(exc)
+    if code in (_BUSY, _LOCKED) or "locked" in text:
+        return DatabaseLockedError(
+            f"The library database {path} is in use by another program (another FluxDesk window or "
+            "command may be writing to it). Wait for it to finish or close it, then try again.")
+    if code in (_CORRUPT, _NOTADB) or "not a database" in text or "malformed" in text:
+        return CorruptDatabaseError(f"The library database {path} is damaged ({text}).", None)
+    return LibraryError(f"The library database {path} cannot be used: {text}.")
+
+
+def connect(path: Path, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit) with FluxDesk's settings."""
+    conn = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, isolation_level=None,
+                           check_same_thread=False)
+    try:
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA schema_version").fetchone()  # reads the header: a non-database fails here
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        conn.execute("PRAGMA journal_mode = WAL").fetchone()
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+@contextlib.contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """``BEGIN IMMEDIATE`` … ``COMMIT``; rolled back on any exception.
+
+    Immediate: the write lock is taken up front, so a busy database fails here (after the busy
+    timeout) rather than half-way through.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+# --- Migrations --------------------------------------------------------------------------------
+
+_V1 = (
+    """CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
+    """CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        model TEXT NOT NULL,
+        prompt TEXT NOT NULL,
+        size TEXT,
+        request TEXT NOT NULL,
+        body TEXT NOT NULL,
+        status TEXT NOT NULL,
+        task_id TEXT,
+        polling_url TEXT,
+        cost_credits TEXT,
+        estimated_credits TEXT,
+        input_mp REAL,
+        output_mp REAL,
+        submitted_at TEXT,
+        sample_url TEXT,
+        sample_expires_at REAL,
+        result TEXT,
+        error TEXT,
+        demo INTEGER NOT NULL DEFAULT 0,
+        batch_id TEXT,
+        seq INTEGER NOT NULL DEFAULT 0,
+        image_id INTEGER REFERENCES images(id) ON DELETE SET NULL
+    )""",
+    "CREATE INDEX jobs_by_status ON jobs(status)",
+    "CREATE INDEX jobs_by_time ON jobs(submitted_at)",
+    "CREATE INDEX jobs_by_batch ON jobs(batch_id, seq)",
+    """CREATE TABLE images (
+        id INTEGER PRIMARY KEY,
+        job_id TEXT NOT NULL UNIQUE REFERENCES jobs(id),
+        path TEXT NOT NULL UNIQUE,
+        model TEXT NOT NULL,
+        prompt TEXT NOT NULL,
+        prompt_used TEXT,
+        seed INTEGER,
+        width INTEGER,
+        height INTEGER,
+        aspect_ratio TEXT,
+        steps INTEGER,
+        guidance REAL,
+        parameters TEXT NOT NULL,
+        record TEXT NOT NULL,
+        cost_credits TEXT,
+        created_at TEXT NOT NULL,
+        start_time REAL,
+        end_time REAL,
+        duration REAL,
+        task_id TEXT,
+        demo INTEGER NOT NULL DEFAULT 0,
+        favourite INTEGER NOT NULL DEFAULT 0,
+        trashed_at TEXT,
+        trashed_from TEXT,
+        file_size INTEGER,
+        format TEXT,
+        thumb_state TEXT NOT NULL DEFAULT 'pending'
+    )""",
+    "CREATE INDEX images_by_date ON images(created_at, id)",
+    "CREATE INDEX images_by_model ON images(model, created_at, id)",
+    "CREATE INDEX images_by_cost ON images(CAST(cost_credits AS REAL), id)",
+    "CREATE INDEX images_favourites ON images(created_at, id) WHERE favourite = 1",
+    "CREATE INDEX images_trashed ON images(trashed_at) WHERE trashed_at IS NOT NULL",
+    # One row per job that reached BFL. Billed = BFL charged it (``BILLED_STATES``: done, expired);
+    # a test keeps this list and the enum in step.
+    """CREATE VIEW ledger AS
+        SELECT j.id AS job_id,
+               COALESCE(j.submitted_at, j.created_at) AS time,
+               j.model AS model,
+               COALESCE(i.width || 'x' || i.height, j.size) AS size,
+               COALESCE(j.cost_credits, j.estimated_credits) AS credits,
+               j.cost_credits IS NULL AS estimated,
+               j.status AS status,
+               j.status IN ('done', 'expired') AS billed,
+               j.demo AS demo,
+               j.task_id AS task_id,
+               j.batch_id AS batch_id
+        FROM jobs j LEFT JOIN images i ON i.job_id = j.id
+        WHERE j.task_id IS NOT NULL""",
+)
+
+
+def _migrate_v1(conn: sqlite3.Connection) -> None:
+    for statement in _V1:
+        conn.execute(statement)
+
+
+def fts5_available(conn: sqlite3.Connection) -> bool:
+    try:
+        conn.execute("CREATE VIRTUAL TABLE temp.fts5_probe USING fts5(x)")
+    except sqlite3.OperationalError:
+        return False
+    conn.execute("DROP TABLE temp.fts5_probe")
+    return True
+
+
+_FTS = (
+    """CREATE VIRTUAL TABLE images_fts USING fts5(prompt, prompt_used, content='images',
+        content_rowid='id', tokenize='unicode61 remove_diacritics 2')""",
+    """CREATE TRIGGER images_fts_insert AFTER INSERT ON images BEGIN
+        INSERT INTO images_fts(rowid, prompt, prompt_used) VALUES (new.id, new.prompt, new.prompt_used);
+    END""",
+    """CREATE TRIGGER images_fts_delete AFTER DELETE ON images BEGIN
+        INSERT INTO images_fts(images_fts, rowid, prompt, prompt_used)
+        VALUES ('delete', old.id, old.prompt, old.prompt_used);
+    END""",
+    """CREATE TRIGGER images_fts_update AFTER UPDATE OF prompt, prompt_used ON images BEGIN
+        INSERT INTO images_fts(images_fts, rowid, prompt, prompt_used)
+        VALUES ('delete', old.id, old.prompt, old.prompt_used);
+        INSERT INTO images_fts(rowid, prompt, prompt_used) VALUES (new.id, new.prompt, new.prompt_used);
+    END""",
+    "INSERT INTO images_fts(images_fts) VALUES ('rebuild')",
+)
+
+
+def _migrate_v2(conn: sqlite3.Connection) -> None:
+    """Prompt search: FTS5 where this SQLite has it, else an index and ``LIKE`` (slower, same answers
+    for whole words). The choice is recorded in ``meta.search``."""
+    if fts5_available(conn):
+        for statement in _FTS:
+            conn.execute(statement)
+        backend = "fts5"
+    else:
+        conn.execute("CREATE INDEX images_by_prompt ON images(prompt COLLATE NOCASE)")
+        backend = "like"
+    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('search', ?)", (backend,))
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_v1, _migrate_v2)
+"""Migration ``i`` takes the schema from version ``i`` to ``i + 1``. Append only; never edit one."""
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection, migrations: tuple[Callable[[sqlite3.Connection], None], ...]
+            = MIGRATIONS) -> int:
+    """Bring the schema up to date; each step in its own transaction. Answers the final version."""
+    target = len(migrations)
+    while True:
+        current = schema_version(conn)
+        if current > target:
+            raise NewerDatabaseError(
+                f"This library was last used by a newer FluxDesk (schema {current}; this one knows "
+                f"{target}). Update FluxDesk to open it.")
+        if current == target:
+            return current
+        with transaction(conn):
+            # Another process may have migrated between the read above and taking the lock.
+            if schema_version(conn) == current:
+                migrations[current](conn)
+                conn.execute(f"PRAGMA user_version = {current + 1}")
+
+
+# --- Opening, with damage handling -------------------------------------------------------------
+
+def _digest(path: Path) -> str:
+    sha = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            sha.update(block)
+    return sha.hexdigest()
+
+
+def backup_damaged(path: Path, *, move: bool) -> Path:
+    """Copy (or move) a damaged database and its WAL aside under a new name; never overwrites one.
+
+    A copy identical to an earlier backup is not made twice: opening a damaged library again and
+    again must not fill the disk.
+    """
+    if not move:
+        digest = _digest(path)
+        for earlier in path.parent.glob(f"{path.name}.damaged-*"):
+            if not earlier.name.endswith(("-wal", "-shm")) and _digest(earlier) == digest:
+                return earlier
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    n = 1
+    while True:
+        backup = path.with_name(f"{path.name}.damaged-{stamp}" + (f"-{n}" if n > 1 else ""))
+        if not backup.exists():
+            break
+        n += 1
+    for suffix in ("", "-wal", "-shm"):
+        source = Path(f"{path}{suffix}")
+        if source.exists():
+            target = Path(f"{backup}{suffix}")
+            if move:
+                source.replace(target)
+            else:
+                shutil.copy2(source, target)
+    return backup
+
+
+def open_database(path: Path, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+                  start_fresh_if_damaged: bool = False) -> sqlite3.Connection:
+    """Open (creating if needed) and migrate the database at ``path``.
+
+    A damaged or non-SQLite file is copied aside and reported as ``CorruptDatabaseError`` (whose
+    ``backup`` says where the copy is); with ``start_fresh_if_damaged`` it is moved aside instead
+    and a new, empty database takes its place. It is never overwritten.
+    """
+    try:
+        conn = connect(path, busy_timeout_ms=busy_timeout_ms)
+        try:
+            migrate(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+    except sqlite3.Error as exc:
+        error = describe_error(exc, path)
+    if not isinstance(error, CorruptDatabaseError):
+        raise error
+    try:
+        backup = backup_damaged(path, move=start_fresh_if_damaged)
+    except OSError as exc:
+        raise CorruptDatabaseError(f"{error} It could not be backed up ({exc}); it was left as it is.",
+                                   None) from None
+    if start_fresh_if_damaged:
+        return open_database(path, busy_timeout_ms=busy_timeout_ms)
+    raise CorruptDatabaseError(
+        f"{error} A copy was kept at {backup}. FluxDesk can start a new, empty library and keep "
+        "the damaged one aside.", backup)

@@ -1,0 +1,592 @@
+"""The library: the job journal, the gallery's images and the spend ledger, in one SQLite database.
+
+One ``Library`` per process, shared by threads: every call takes a lock (SQLite connections must not
+be used concurrently). Other processes (the command line beside the app) share the database
+file safely through SQLite's own locking.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import re
+import sqlite3
+import threading
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
+
+from fluxdesk.core.catalog import DimensionSize, UnknownModelError, get_model
+from fluxdesk.core.jobs import FINAL_STATES, JobStatus
+from fluxdesk.core.metadata import ImageRecord, MetadataError, to_json
+from fluxdesk.core.pricing import USD_PER_CREDIT
+from fluxdesk.core.request import GenerationRequest, effective_size
+from fluxdesk.core.serialize import decimal_text, iso_utc, parse_iso, request_to_dict, to_decimal, utc_now
+from fluxdesk.storage import spend as spend_queries
+from fluxdesk.storage.db import (
+    DEFAULT_BUSY_TIMEOUT_MS,
+    LibraryError,
+    describe_error,
+    open_database,
+    transaction,
+)
+from fluxdesk.storage.files import (
+    ensure_dir,
+    image_path,
+    move_to_trash,
+    remove_stale_parts,
+    restore_from_trash,
+    write_new_file,
+)
+from fluxdesk.storage.imaging import decode_check
+from fluxdesk.storage.metadata_io import embed_metadata
+from fluxdesk.storage.paths import database_path, default_library_dir, thumbnails_dir, trash_dir
+from fluxdesk.storage.rows import ImageRow, JobRow, image_from_row, job_from_row
+from fluxdesk.storage.spend import LedgerRow, MonthSpend, RecentVolume, SpendSummary
+from fluxdesk.storage.thumbnails import remove_thumbnails
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+_SEED_SQL_MAX = 2**63 - 1
+_MAX_ERROR_CHARS = 2000
+_INLINE_IMAGE_CHARS = 512
+_IMAGE_FIELDS = re.compile(r"^(input_image(_\d+)?|image_prompt)$")
+_MAX_SEARCH_WORDS = 16
+THUMB_STATES = ("pending", "ok", "failed")
+
+
+class UnknownJobError(LibraryError):
+    pass
+
+
+class UnknownImageError(LibraryError):
+    pass
+
+
+def _guarded(method: Callable[Concatenate[Library, P], R]) -> Callable[Concatenate[Library, P], R]:
+    """Serialise calls on the shared connection and turn SQLite errors into ``LibraryError``s."""
+    @functools.wraps(method)
+    def wrapper(self: Library, *args: P.args, **kwargs: P.kwargs) -> R:
+        with self._lock:
+            try:
+                return method(self, *args, **kwargs)
+            except sqlite3.Error as exc:
+                raise describe_error(exc, self.database_path) from exc
+    return wrapper
+
+
+def _redacted_body(body: Mapping[str, Any]) -> dict[str, Any]:
+    """The body as stored: input image data (megabytes of base64) replaced by a note of its length."""
+    out = {}
+    for key, value in body.items():
+        if _IMAGE_FIELDS.match(key) and isinstance(value, str) and len(value) > _INLINE_IMAGE_CHARS:
+            value = f"<omitted: {len(value)} characters>"
+        out[key] = value
+    return out
+
+
+def _size_text(request: GenerationRequest) -> str | None:
+    try:
+        model = get_model(request.model)
+    except UnknownModelError:
+        return None
+    if isinstance(model.size, DimensionSize):
+        try:
+            width, height = effective_size(request, model)
+        except ValueError:
+            return None
+        return f"{width}x{height}"
+    return request.aspect_ratio or model.size.default
+
+
+def _sql_int(value: int | None) -> int | None:
+    return value if value is not None and -_SEED_SQL_MAX - 1 <= value <= _SEED_SQL_MAX else None
+
+
+def _json_text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _search_words(text: str) -> list[str]:
+    return re.findall(r"\w+", text)[:_MAX_SEARCH_WORDS]
+
+
+def _day_start(value: date | datetime, *, next_day: bool) -> str:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return iso_utc(value)
+    moment = datetime.combine(value, time.min, UTC)
+    return iso_utc(moment + timedelta(days=1) if next_day else moment)
+
+
+class Library:
+    """Open with ``Library.open(home)``; close with ``close()`` or a ``with`` block."""
+
+    def __init__(self, conn: sqlite3.Connection, home: Path, library_dir: Path) -> None:
+        self._conn = conn
+        self._lock = threading.RLock()
+        self.home = home
+        self.library_dir = library_dir
+        self.thumbnails_dir = thumbnails_dir(home)
+        self.trash_dir = trash_dir(home)
+        self.database_path = database_path(home)
+        row = conn.execute("SELECT value FROM meta WHERE key = 'search'").fetchone()
+        self.search_backend: str = row[0] if row else "like"
+
+    @classmethod
+    def open(cls, home: Path, *, library_dir: Path | None = None,
+             busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS, start_fresh_if_damaged: bool = False,
+             remove_temp_files: bool = True) -> Library:
+        """Create the folders, open and migrate ``home/fluxdesk.db``, clear stale temp files.
+
+        A damaged database is a ``CorruptDatabaseError`` with a backup kept (see ``open_database``).
+        ``remove_temp_files=False`` skips the sweep (it walks the whole library folder), so the app
+        can run ``remove_stale_temp_files`` on a worker thread instead.
+        """
+        home = Path(home).expanduser().absolute()
+        library_dir = Path(library_dir).expanduser().absolute() if library_dir else default_library_dir(home)
+        try:
+            for folder in (home, library_dir, thumbnails_dir(home), trash_dir(home)):
+                ensure_dir(folder)
+        except OSError as exc:
+            raise LibraryError(f"cannot create the library folders in {home}: {exc.strerror or exc}") from None
+        conn = open_database(database_path(home), busy_timeout_ms=busy_timeout_ms,
+                             start_fresh_if_damaged=start_fresh_if_damaged)
+        library = cls(conn, home, library_dir)
+        if remove_temp_files:
+            library.remove_stale_temp_files()
+        return library
+
+    def remove_stale_temp_files(self) -> int:
+        """Delete ``*.part`` files a crash left behind (older than an hour); answer how many."""
+        return sum(remove_stale_parts(folder) for folder in (self.library_dir, self.thumbnails_dir))
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- the job journal ---------------------------------------------------------------------
+
+    @_guarded
+    def create_job(self, request: GenerationRequest, body: Mapping[str, Any], *, demo: bool,
+                   batch_id: str | None = None, seq: int = 0, status: JobStatus = JobStatus.QUEUED,
+                   estimated_credits: Decimal | None = None, job_id: str | None = None,
+                   created_at: datetime | None = None) -> str:
+        """Journal a job (``QUEUED``, or ``SUBMITTING`` when its POST follows at once); answer its id."""
+        if status not in (JobStatus.QUEUED, JobStatus.SUBMITTING):
+            raise ValueError("a new job is QUEUED or SUBMITTING")
+        job_id = job_id or str(uuid.uuid4())
+        now = iso_utc(created_at or utc_now())
+        with transaction(self._conn):
+            self._conn.execute(
+                """INSERT INTO jobs (id, created_at, updated_at, model, prompt, size, request, body, status,
+                                     estimated_credits, demo, batch_id, seq)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (job_id, now, now, request.model, request.prompt, _size_text(request),
+                 _json_text(request_to_dict(request)), _json_text(_redacted_body(body)), status.value,
+                 decimal_text(estimated_credits), int(demo), batch_id, seq))
+        return job_id
+
+    def _update_job(self, job_id: str, sql: str, params: tuple[Any, ...]) -> int:
+        """Run ``UPDATE jobs SET <sql>, updated_at = ? WHERE id = ?…``; raise if the job does not exist."""
+        with transaction(self._conn):
+            cursor = self._conn.execute(f"UPDATE jobs SET {sql}, updated_at = ? WHERE id = ?",
+                                        (*params, iso_utc(utc_now()), job_id))
+            if cursor.rowcount == 0 and not self._job_exists(job_id):
+                raise UnknownJobError(f"there is no job {job_id} in the library")
+            return cursor.rowcount
+
+    def _job_exists(self, job_id: str) -> bool:
+        return self._conn.execute("SELECT 1 FROM jobs WHERE id = ?", (job_id,)).fetchone() is not None
+
+    @_guarded
+    def mark_submitting(self, job_id: str) -> bool:
+        """``QUEUED`` → ``SUBMITTING``, written before the POST. False if the job was cancelled meanwhile
+        (or is past that point): then do not POST."""
+        with transaction(self._conn):
+            cursor = self._conn.execute(
+                "UPDATE jobs SET status = ?, updated_at = ? WHERE id = ? AND status IN (?, ?)",
+                (JobStatus.SUBMITTING.value, iso_utc(utc_now()), job_id, JobStatus.QUEUED.value,
+                 JobStatus.SUBMITTING.value))
+            if cursor.rowcount == 0 and not self._job_exists(job_id):
+                raise UnknownJobError(f"there is no job {job_id} in the library")
+        return cursor.rowcount == 1
+
+    @_guarded
+    def cancel_job(self, job_id: str) -> bool:
+        """Cancel a job that has not been sent. False when it is already on its way (it cannot be
+        cancelled at BFL and will be billed)."""
+        with transaction(self._conn):
+            cursor = self._conn.execute(
+                "UPDATE jobs SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
+                (JobStatus.CANCELLED.value, iso_utc(utc_now()), job_id, JobStatus.QUEUED.value))
+            if cursor.rowcount == 0 and not self._job_exists(job_id):
+                raise UnknownJobError(f"there is no job {job_id} in the library")
+        return cursor.rowcount == 1
+
+    @_guarded
+    def record_submission(self, job_id: str, task_id: str, polling_url: str | None,
+                          cost: Decimal | float | int | str | None, input_mp: float | None = None,
+                          output_mp: float | None = None, *, submitted_at: datetime | None = None) -> None:
+        """BFL accepted the job: its id, polling URL and price, in one write. Status ``SUBMITTED``
+        (even over a cancel that raced the POST: BFL will bill it, so it must be followed)."""
+        later = (JobStatus.DOWNLOADING.value, *(s.value for s in FINAL_STATES if s is not JobStatus.CANCELLED
+                                                 and s is not JobStatus.UNKNOWN))
+        marks = ",".join("?" * len(later))
+        self._update_job(
+            job_id,
+            f"""task_id = ?, polling_url = ?, cost_credits = ?, input_mp = ?, output_mp = ?,
+                submitted_at = ?, status = CASE WHEN status IN ({marks}) THEN status ELSE ? END""",
+            (task_id, polling_url, decimal_text(to_decimal(cost)), _float_or_none(input_mp),
+             _float_or_none(output_mp), iso_utc(submitted_at or utc_now()), *later,
+             JobStatus.SUBMITTED.value))
+
+    @_guarded
+    def record_ready(self, job_id: str, result: Mapping[str, Any] | None, sample_url: str,
+                     expires_at: float | datetime | None) -> None:
+        """BFL finished the job: keep its result and the signed sample URL (``expires_at`` in epoch
+        seconds, or an aware datetime); status ``DOWNLOADING``."""
+        if isinstance(expires_at, datetime):
+            expires_at = expires_at.timestamp()
+        self._update_job(
+            job_id,
+            "result = ?, sample_url = ?, sample_expires_at = ?, "
+            "status = CASE WHEN status = ? THEN status ELSE ? END",
+            (_json_text(dict(result or {})), sample_url, _float_or_none(expires_at),
+             JobStatus.DONE.value, JobStatus.DOWNLOADING.value))
+
+    @_guarded
+    def note_error(self, job_id: str, error: str) -> None:
+        """Say what went wrong without changing the status (a billed job whose download failed stays
+        ``DOWNLOADING``, to be fetched again by ``resume`` while its URL lasts)."""
+        self._update_job(job_id, "error = ?", (error[:_MAX_ERROR_CHARS],))
+
+    @_guarded
+    def finish_job(self, job_id: str, status: JobStatus, error: str | None = None) -> bool:
+        """End a job without an image (failed, moderated, expired, unknown, cancelled).
+
+        A job that already has its image (``DONE``) is never downgraded: answers False then.
+        ``DONE`` itself is reached only through ``store_image``.
+        """
+        if status not in FINAL_STATES or status is JobStatus.DONE:
+            raise ValueError(f"finish_job takes a final status other than DONE, not {status}")
+        text = None if error is None else error[:_MAX_ERROR_CHARS]
+        count = self._update_job(
+            job_id, "status = CASE WHEN status = ? THEN status ELSE ? END, error = ?",
+            (JobStatus.DONE.value, status.value, text))
+        job = self._conn.execute("SELECT status FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return count == 1 and job["status"] == status.value
+
+    @_guarded
+    def get_job(self, job_id: str) -> JobRow | None:
+        row = self._conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return None if row is None else job_from_row(row)
+
+    @_guarded
+    def jobs_with_status(self, *statuses: JobStatus) -> list[JobRow]:
+        """Jobs in any of ``statuses``, oldest first."""
+        if not statuses:
+            return []
+        marks = ",".join("?" * len(statuses))
+        rows = self._conn.execute(
+            f"SELECT * FROM jobs WHERE status IN ({marks}) ORDER BY created_at, seq",
+            [s.value for s in statuses]).fetchall()
+        return [job_from_row(row) for row in rows]
+
+    def resumable_jobs(self) -> list[JobRow]:
+        """Jobs BFL accepted that have no image yet: poll (``SUBMITTED``) or download (``DOWNLOADING``)."""
+        return self.jobs_with_status(*(s for s in JobStatus if s.resumable))
+
+    def unfinished_jobs(self) -> list[JobRow]:
+        """Every job not in a final state, oldest first: what a restart has to settle."""
+        return self.jobs_with_status(*(s for s in JobStatus if not s.is_final))
+
+    @_guarded
+    def jobs_in_batch(self, batch_id: str) -> list[JobRow]:
+        rows = self._conn.execute("SELECT * FROM jobs WHERE batch_id = ? ORDER BY seq", (batch_id,)).fetchall()
+        return [job_from_row(row) for row in rows]
+
+    # --- images ------------------------------------------------------------------------------
+
+    @_guarded
+    def store_image(self, job_id: str, data: bytes, extension: str, record: ImageRecord) -> ImageRow:
+        """Save a job's image: the file (metadata embedded, written atomically), its row, and the job
+        marked ``DONE``, the last two in one transaction. Calling it again for the same job answers
+        the image already stored: never a second row or file.
+
+        ``extension`` is a hint; the format is taken from the bytes. Not an image (or a damaged one):
+        ``ImageDecodeError``; the file cannot be written: ``OSError``. Either way nothing is stored.
+        """
+        existing = self._image_for_job(job_id)
+        if existing is not None:
+            return existing
+        job = self._conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        if job is None:
+            raise UnknownJobError(f"there is no job {job_id} in the library")
+        width, height, fmt = decode_check(data)
+        created = parse_iso(record.created_at) if record.created_at else parse_iso(job["created_at"])
+        record = replace(
+            record, width=width, height=height, job_id=job_id, demo=bool(job["demo"]),
+            task_id=record.task_id or job["task_id"], created_at=iso_utc(created),
+            cost_credits=record.cost_credits if record.cost_credits is not None
+            else to_decimal(job["cost_credits"]),
+            output_format=record.output_format or fmt, sample_sha256=hashlib.sha256(data).hexdigest())
+        try:
+            payload = embed_metadata(data, record)
+        except MetadataError:
+            payload = data  # odd but decodable container: keep the pixels; the database has the record
+        target = image_path(self.library_dir, parse_iso(job["created_at"]), record.model, record.seed,
+                            job_id, fmt)
+        path, created_file = write_new_file(target, payload)
+        try:
+            image_id = self._insert_image(job_id, path, record, len(payload), fmt)
+        except sqlite3.IntegrityError:
+            stored = self._image_for_job(job_id)  # another process stored it first
+            if created_file and (stored is None or stored.path != path):
+                path.unlink(missing_ok=True)
+            if stored is None:
+                raise
+            return stored
+        except BaseException:
+            if created_file:
+                path.unlink(missing_ok=True)
+            raise
+        image = self._image(image_id)
+        assert image is not None
+        return image
+
+    def _insert_image(self, job_id: str, path: Path, record: ImageRecord, size: int, fmt: str) -> int:
+        with transaction(self._conn):
+            cursor = self._conn.execute(
+                """INSERT INTO images (job_id, path, model, prompt, prompt_used, seed, width, height,
+                       aspect_ratio, steps, guidance, parameters, record, cost_credits, created_at,
+                       start_time, end_time, duration, task_id, demo, file_size, format)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (job_id, str(path), record.model, record.prompt, record.prompt_used, _sql_int(record.seed),
+                 record.width, record.height, record.aspect_ratio, _sql_int(record.steps),
+                 record.guidance, _json_text(dict(record.parameters)), to_json(record),
+                 decimal_text(record.cost_credits), record.created_at, record.start_time, record.end_time,
+                 record.duration, record.task_id, int(record.demo), size, fmt))
+            image_id = int(cursor.lastrowid or 0)
+            self._conn.execute(
+                "UPDATE jobs SET status = ?, image_id = ?, error = NULL, updated_at = ? WHERE id = ?",
+                (JobStatus.DONE.value, image_id, iso_utc(utc_now()), job_id))
+        return image_id
+
+    def _image(self, image_id: int) -> ImageRow | None:
+        row = self._conn.execute("SELECT * FROM images WHERE id = ?", (image_id,)).fetchone()
+        return None if row is None else image_from_row(row)
+
+    def _image_for_job(self, job_id: str) -> ImageRow | None:
+        row = self._conn.execute("SELECT * FROM images WHERE job_id = ?", (job_id,)).fetchone()
+        return None if row is None else image_from_row(row)
+
+    def _image_or_raise(self, image_id: int) -> ImageRow:
+        image = self._image(image_id)
+        if image is None:
+            raise UnknownImageError(f"there is no image {image_id} in the library")
+        return image
+
+    @_guarded
+    def get_image(self, image_id: int) -> ImageRow | None:
+        return self._image(image_id)
+
+    @_guarded
+    def image_for_job(self, job_id: str) -> ImageRow | None:
+        return self._image_for_job(job_id)
+
+    @_guarded
+    def find_image_by_path(self, path: Path) -> ImageRow | None:
+        """The image stored at ``path`` (where it is now: in the library, or in the trash)."""
+        candidates = {str(path), str(Path(path).absolute())}
+        with contextlib.suppress(OSError, RuntimeError):
+            candidates.add(str(Path(path).resolve()))
+        marks = ",".join("?" * len(candidates))
+        row = self._conn.execute(f"SELECT * FROM images WHERE path IN ({marks})", tuple(candidates)).fetchone()
+        return None if row is None else image_from_row(row)
+
+    def _filters(self, text: str | None, model: str | None, date_from: date | datetime | None,
+                 date_to: date | datetime | None, favourites: bool | None, demo: bool | None,
+                 trashed: bool | None) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if trashed is not None:
+            clauses.append("trashed_at IS NOT NULL" if trashed else "trashed_at IS NULL")
+        if model:
+            clauses.append("model = ?")
+            params.append(model)
+        if favourites is not None:
+            clauses.append("favourite = 1" if favourites else "favourite = 0")
+        if demo is not None:
+            clauses.append("demo = ?")
+            params.append(int(demo))
+        if date_from is not None:
+            clauses.append("created_at >= ?")
+            params.append(_day_start(date_from, next_day=False))
+        if date_to is not None:
+            clauses.append("created_at < ?")
+            params.append(_day_start(date_to, next_day=True))
+        words = _search_words(text or "")
+        if words and self.search_backend == "fts5":
+            clauses.append("id IN (SELECT rowid FROM images_fts WHERE images_fts MATCH ?)")
+            params.append(" ".join(f'"{word}"*' for word in words))
+        else:
+            for word in words:
+                pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+                clauses.append("(prompt LIKE ? ESCAPE '\\' OR prompt_used LIKE ? ESCAPE '\\')")
+                params += [pattern, pattern]
+        return (f"WHERE {' AND '.join(clauses)}" if clauses else ""), params
+
+    @_guarded
+    def search_images(self, text: str | None = None, model: str | None = None,
+                      date_from: date | datetime | None = None, date_to: date | datetime | None = None,
+                      favourites: bool | None = None, demo: bool | None = None, trashed: bool | None = False,
+                      order: Literal["date", "cost"] = "date", offset: int = 0, limit: int = 200,
+                      descending: bool = True) -> list[ImageRow]:
+        """One page of the gallery, newest (or dearest) first.
+
+        ``text``: every word must start a word of the prompt or the prompt used. ``date_from`` /
+        ``date_to``: a ``date`` includes that whole UTC day; a ``datetime`` is an exact bound
+        (``date_to`` exclusive). ``favourites``/``demo``: ``None`` for both. ``trashed``: False for
+        the gallery, True for the trash, ``None`` for both.
+        """
+        where, params = self._filters(text, model, date_from, date_to, favourites, demo, trashed)
+        direction = "DESC" if descending else "ASC"
+        if order == "date":
+            order_by = f"created_at {direction}, id {direction}"
+        elif order == "cost":
+            order_by = f"CAST(cost_credits AS REAL) {direction}, id {direction}"
+        else:
+            raise ValueError(f"order is 'date' or 'cost', not {order!r}")
+        rows = self._conn.execute(f"SELECT * FROM images {where} ORDER BY {order_by} LIMIT ? OFFSET ?",
+                                  (*params, max(0, int(limit)), max(0, int(offset)))).fetchall()
+        return [image_from_row(row) for row in rows]
+
+    @_guarded
+    def count_images(self, text: str | None = None, model: str | None = None,
+                     date_from: date | datetime | None = None, date_to: date | datetime | None = None,
+                     favourites: bool | None = None, demo: bool | None = None,
+                     trashed: bool | None = False) -> int:
+        where, params = self._filters(text, model, date_from, date_to, favourites, demo, trashed)
+        return int(self._conn.execute(f"SELECT COUNT(*) FROM images {where}", params).fetchone()[0])
+
+    @_guarded
+    def image_models(self) -> list[str]:
+        """Model ids that have images, for the gallery's filter."""
+        return [row[0] for row in self._conn.execute("SELECT DISTINCT model FROM images ORDER BY model")]
+
+    @_guarded
+    def set_favourite(self, image_id: int, favourite: bool) -> None:
+        self._set_image(image_id, "favourite = ?", (int(favourite),))
+
+    @_guarded
+    def set_thumb_state(self, image_id: int, state: str) -> None:
+        if state not in THUMB_STATES:
+            raise ValueError(f"thumb state is one of {', '.join(THUMB_STATES)}")
+        self._set_image(image_id, "thumb_state = ?", (state,))
+
+    def _set_image(self, image_id: int, sql: str, params: tuple[Any, ...]) -> None:
+        with transaction(self._conn):
+            cursor = self._conn.execute(f"UPDATE images SET {sql} WHERE id = ?", (*params, image_id))
+        if cursor.rowcount == 0:
+            raise UnknownImageError(f"there is no image {image_id} in the library")
+
+    @_guarded
+    def trash_image(self, image_id: int, *, now: datetime | None = None) -> ImageRow:
+        """Move an image to the in-app trash (file into ``home/trash``); undo with ``restore_image``."""
+        image = self._image_or_raise(image_id)
+        if image.trashed_at is not None:
+            return image
+        new_path = move_to_trash(image.path, self.trash_dir) if image.path.exists() else image.path
+        try:
+            self._set_image(image_id, "trashed_at = ?, trashed_from = ?, path = ?",
+                            (iso_utc(now or utc_now()), str(image.path), str(new_path)))
+        except BaseException:
+            if new_path != image.path:
+                restore_from_trash(new_path, image.path)
+            raise
+        return self._image_or_raise(image_id)
+
+    @_guarded
+    def restore_image(self, image_id: int) -> ImageRow:
+        """Take an image out of the trash, back to its folder (numbered if its name was taken)."""
+        image = self._image_or_raise(image_id)
+        if image.trashed_at is None:
+            return image
+        original = image.trashed_from or self.library_dir / image.path.name
+        moved = image.path.exists()
+        new_path = restore_from_trash(image.path, original) if moved else original
+        try:
+            self._set_image(image_id, "trashed_at = NULL, trashed_from = NULL, path = ?", (str(new_path),))
+        except BaseException:
+            if moved:
+                move_to_trash(new_path, self.trash_dir)
+            raise
+        return self._image_or_raise(image_id)
+
+    def _delete(self, image: ImageRow) -> None:
+        with transaction(self._conn):
+            self._conn.execute("DELETE FROM images WHERE id = ?", (image.id,))
+        image.path.unlink(missing_ok=True)  # after the commit: a failed delete leaves a file, not a hole
+        remove_thumbnails(self.thumbnails_dir, image.id)
+
+    @_guarded
+    def delete_image_permanently(self, image_id: int) -> None:
+        """Delete the file and the row. The job and its ledger entry stay: it was paid for."""
+        self._delete(self._image_or_raise(image_id))
+
+    @_guarded
+    def purge_trash(self, older_than_days: int = 30, *, now: datetime | None = None) -> int:
+        """Delete images trashed more than ``older_than_days`` ago; answer how many."""
+        cutoff = iso_utc((now or utc_now()) - timedelta(days=older_than_days))
+        rows = self._conn.execute("SELECT * FROM images WHERE trashed_at IS NOT NULL AND trashed_at < ?",
+                                  (cutoff,)).fetchall()
+        for row in rows:
+            self._delete(image_from_row(row))
+        return len(rows)
+
+    # --- spend -------------------------------------------------------------------------------
+
+    @_guarded
+    def spend(self, month: str, *, include_demo: bool = False,
+              usd_per_credit: Decimal = USD_PER_CREDIT) -> SpendSummary:
+        return spend_queries.spend(self._conn, month, include_demo=include_demo, usd_per_credit=usd_per_credit)
+
+    @_guarded
+    def ledger_rows(self, month: str | None = None, *, include_demo: bool = False,
+                    usd_per_credit: Decimal = USD_PER_CREDIT) -> list[LedgerRow]:
+        return spend_queries.ledger_rows(self._conn, month, include_demo=include_demo,
+                                         usd_per_credit=usd_per_credit)
+
+    @_guarded
+    def months_spend(self, last_n: int = 12, *, include_demo: bool = False,
+                     usd_per_credit: Decimal = USD_PER_CREDIT, now: datetime | None = None) -> list[MonthSpend]:
+        return spend_queries.months_spend(self._conn, last_n, include_demo=include_demo,
+                                          usd_per_credit=usd_per_credit, now=now)
+
+    @_guarded
+    def spend_last_days(self, days: int = 30, *, include_demo: bool = False,
+                        usd_per_credit: Decimal = USD_PER_CREDIT, now: datetime | None = None) -> RecentVolume:
+        return spend_queries.spend_last_days(self._conn, days, include_demo=include_demo,
+                                             usd_per_credit=usd_per_credit, now=now)
+
+
+def _float_or_none(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return None
+    number = float(value)
+    return number if number == number and abs(number) != float("inf") else None

@@ -1,0 +1,205 @@
+"""The user's settings: a small versioned JSON file, ``settings.json`` in the home folder.
+
+Every field is checked on its own: a bad value falls back to its default without taking the others
+with it. Only known fields are read and written, so nothing else (an API key pasted in by hand,
+above all) ever survives a load and save. The key lives in the keyring: see ``secrets.py``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from fluxdesk.core.catalog import DEFAULT_MODEL_ID, model_ids
+from fluxdesk.core.request import SEED_MAX
+from fluxdesk.core.serialize import decimal_text, is_int, to_decimal
+from fluxdesk.storage.files import atomic_write_text
+from fluxdesk.storage.paths import settings_path
+
+SETTINGS_VERSION = 1
+REGIONS = ("global", "eu", "us")
+THEMES = ("system", "light", "dark")
+KEY_STORAGES = ("keyring", "env", "session")
+OUTPUT_FORMATS = ("jpeg", "png", "webp")
+MAX_HISTORY = 200
+MAX_PROMPT_CHARS = 10_000
+MAX_FILE_BYTES = 2_000_000
+MAX_BLOB_CHARS = 65_536
+"""Window geometry and panel state are small; anything larger is not ours."""
+_SECRET_NAME = re.compile(r"key|secret|token|password|credential|auth", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class GpuPresetOverride:
+    name: str
+    hourly_usd: Decimal
+    images_per_hour: Decimal
+
+
+@dataclass(frozen=True)
+class Settings:
+    region: str = "global"
+    library_folder: str | None = None
+    """``None``: ``home/images``."""
+    default_model: str = DEFAULT_MODEL_ID
+    default_output_format: str = "jpeg"
+    monthly_budget_usd: Decimal = Decimal(50)
+    theme: str = "system"
+    key_storage: str = "keyring"
+    gpu_presets: tuple[GpuPresetOverride, ...] = ()
+    window_geometry: str | None = None
+    """Qt's ``saveGeometry()`` bytes, base64."""
+    panel_state: Mapping[str, Any] = field(default_factory=dict)
+    prompt_history: tuple[str, ...] = ()
+    """Newest first, without duplicates, at most ``MAX_HISTORY``."""
+    last_seed: int | None = None
+
+    def with_prompt(self, prompt: str) -> Settings:
+        """The settings with ``prompt`` at the head of the history."""
+        prompt = prompt.strip()[:MAX_PROMPT_CHARS]
+        if not prompt:
+            return self
+        history = (prompt, *(p for p in self.prompt_history if p != prompt))
+        return replace(self, prompt_history=history[:MAX_HISTORY])
+
+
+def _choice(value: object, choices: tuple[str, ...], default: str) -> str:
+    return value if isinstance(value, str) and value in choices else default
+
+
+def _library_folder(value: object) -> str | None:
+    if not isinstance(value, str) or not value.strip() or "\x00" in value or len(value) > 4096:
+        return None
+    path = Path(value.strip()).expanduser()
+    return str(path) if path.is_absolute() else None
+
+
+def _budget(value: object) -> Decimal:
+    amount = to_decimal(value)
+    return amount if amount is not None and amount < Decimal("1e9") else Settings.monthly_budget_usd
+
+
+def _gpu_presets(value: object) -> tuple[GpuPresetOverride, ...]:
+    if not isinstance(value, list):
+        return ()
+    presets = []
+    for item in value[:50]:
+        if not isinstance(item, Mapping):
+            continue
+        name, hourly, rate = item.get("name"), to_decimal(item.get("hourly_usd")), to_decimal(
+            item.get("images_per_hour"))
+        if isinstance(name, str) and name.strip() and hourly is not None and rate is not None and rate > 0:
+            presets.append(GpuPresetOverride(name.strip()[:100], hourly, rate))
+    return tuple(presets)
+
+
+def _geometry(value: object) -> str | None:
+    if not isinstance(value, str) or len(value) > MAX_BLOB_CHARS:
+        return None
+    try:
+        base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return value
+
+
+def _without_secrets(value: Any) -> Any:
+    """Panel state with every key-like entry dropped, at any depth."""
+    if isinstance(value, Mapping):
+        return {k: _without_secrets(v) for k, v in value.items()
+                if isinstance(k, str) and not _SECRET_NAME.search(k)}
+    if isinstance(value, list):
+        return [_without_secrets(v) for v in value]
+    return value
+
+
+def _panel_state(value: object) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        return {}
+    cleaned = _without_secrets(value)
+    try:
+        if len(json.dumps(cleaned, allow_nan=False)) > MAX_BLOB_CHARS:
+            return {}
+    except (TypeError, ValueError, RecursionError):
+        return {}
+    return cleaned
+
+
+def _history(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    out: list[str] = []
+    for item in value:
+        if isinstance(item, str) and item.strip() and item not in out:
+            out.append(item[:MAX_PROMPT_CHARS])
+        if len(out) == MAX_HISTORY:
+            break
+    return tuple(out)
+
+
+def _seed(value: object) -> int | None:
+    return value if is_int(value) and 0 <= value <= SEED_MAX else None  # type: ignore[return-value]
+
+
+def settings_from_dict(data: object) -> Settings:
+    """Settings from decoded JSON; each bad or missing field takes its default, unknown keys are dropped."""
+    if not isinstance(data, Mapping):
+        return Settings()
+    default = Settings()
+    return Settings(
+        region=_choice(data.get("region"), REGIONS, default.region),
+        library_folder=_library_folder(data.get("library_folder")),
+        default_model=_choice(data.get("default_model"), model_ids(), default.default_model),
+        default_output_format=_choice(data.get("default_output_format"), OUTPUT_FORMATS,
+                                      default.default_output_format),
+        monthly_budget_usd=_budget(data.get("monthly_budget_usd")),
+        theme=_choice(data.get("theme"), THEMES, default.theme),
+        key_storage=_choice(data.get("key_storage"), KEY_STORAGES, default.key_storage),
+        gpu_presets=_gpu_presets(data.get("gpu_presets")),
+        window_geometry=_geometry(data.get("window_geometry")),
+        panel_state=_panel_state(data.get("panel_state")),
+        prompt_history=_history(data.get("prompt_history")),
+        last_seed=_seed(data.get("last_seed")),
+    )
+
+
+def settings_to_dict(settings: Settings) -> dict[str, Any]:
+    data: dict[str, Any] = {"version": SETTINGS_VERSION}
+    for f in fields(settings):
+        value = getattr(settings, f.name)
+        if f.name == "monthly_budget_usd":
+            value = decimal_text(value)
+        elif f.name == "gpu_presets":
+            value = [{"name": p.name, "hourly_usd": decimal_text(p.hourly_usd),
+                      "images_per_hour": decimal_text(p.images_per_hour)} for p in value]
+        elif f.name == "panel_state":
+            value = _without_secrets(value)
+        elif f.name == "prompt_history":
+            value = list(value)
+        data[f.name] = value
+    return data
+
+
+def load_settings(home: Path) -> Settings:
+    """The saved settings; defaults when the file is missing, unreadable or not JSON."""
+    path = settings_path(home)
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return Settings()
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return Settings()
+    return settings_from_dict(data)
+
+
+def save_settings(home: Path, settings: Settings) -> None:
+    """Write the settings atomically (a crash leaves the old file or the new one, never half)."""
+    text = json.dumps(settings_to_dict(settings), ensure_ascii=False, indent=2, allow_nan=False)
+    atomic_write_text(settings_path(home), text + "\n")

@@ -1,0 +1,178 @@
+"""Spend from the ledger: what each month cost, by model and by day, and the recent volume.
+
+Sums are done in Python with ``Decimal`` (SQLite would add the decimal text as floats). Months and
+days are UTC. A job counts in the month BFL accepted it (``submitted_at``).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from fluxdesk.core.jobs import JobStatus
+from fluxdesk.core.pricing import USD_PER_CREDIT
+from fluxdesk.core.serialize import iso_utc, to_decimal
+
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_PENDING = (JobStatus.SUBMITTED.value, JobStatus.DOWNLOADING.value)
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    job_id: str
+    time: str
+    model: str
+    size: str | None
+    credits: Decimal | None
+    """BFL's ``cost``; the estimate when BFL did not say (then ``estimated`` is true)."""
+    estimated: bool
+    usd: Decimal | None
+    status: JobStatus
+    billed: bool
+    demo: bool
+    task_id: str | None
+
+
+@dataclass(frozen=True)
+class SpendSummary:
+    month: str
+    credits: Decimal
+    """Billed credits: jobs BFL charged (done or expired)."""
+    usd: Decimal
+    by_model: dict[str, Decimal]
+    """Billed credits per model id, largest first."""
+    by_day: dict[str, Decimal]
+    """Billed credits per UTC day ``YYYY-MM-DD`` that had any, in date order."""
+    jobs: int
+    """Billed jobs."""
+    unbilled_jobs: int
+    """Jobs that reached BFL and ended without a charge (moderated, failed, …)."""
+    pending_jobs: int
+    """Jobs still running at BFL: billed if they finish."""
+    pending_credits: Decimal
+    usd_per_credit: Decimal
+
+    def usd_for(self, credits: Decimal) -> Decimal:
+        return credits * self.usd_per_credit
+
+
+@dataclass(frozen=True)
+class MonthSpend:
+    month: str
+    credits: Decimal
+    usd: Decimal
+    jobs: int
+
+
+@dataclass(frozen=True)
+class RecentVolume:
+    days: int
+    images: int
+    """Billed images in the period: the volume the break-even calculator starts from."""
+    credits: Decimal
+    usd: Decimal
+
+
+def month_bounds(month: str) -> tuple[str, str]:
+    """``"2026-05"`` → the ISO texts of its first instant and of the next month's."""
+    match = _MONTH.match(month) if isinstance(month, str) else None
+    if match is None:
+        raise ValueError(f"a month is written YYYY-MM, not {month!r}")
+    year, mon = int(match[1]), int(match[2])
+    start = datetime(year, mon, 1, tzinfo=UTC)
+    end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=UTC)
+    return iso_utc(start), iso_utc(end)
+
+
+def _ledger(conn: sqlite3.Connection, start: str | None, end: str | None, include_demo: bool,
+            usd_per_credit: Decimal) -> list[LedgerRow]:
+    clauses, params = [], []
+    if start is not None:
+        clauses.append("time >= ?")
+        params.append(start)
+    if end is not None:
+        clauses.append("time < ?")
+        params.append(end)
+    if not include_demo:
+        clauses.append("demo = 0")
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    rows = conn.execute(f"SELECT * FROM ledger {where} ORDER BY time, job_id", params).fetchall()
+    out = []
+    for row in rows:
+        credits = to_decimal(row["credits"])
+        out.append(LedgerRow(
+            job_id=row["job_id"], time=row["time"], model=row["model"], size=row["size"], credits=credits,
+            estimated=bool(row["estimated"]), usd=None if credits is None else credits * usd_per_credit,
+            status=JobStatus(row["status"]), billed=bool(row["billed"]), demo=bool(row["demo"]),
+            task_id=row["task_id"]))
+    return out
+
+
+def ledger_rows(conn: sqlite3.Connection, month: str | None = None, *, include_demo: bool = False,
+                usd_per_credit: Decimal = USD_PER_CREDIT) -> list[LedgerRow]:
+    start, end = month_bounds(month) if month is not None else (None, None)
+    return _ledger(conn, start, end, include_demo, usd_per_credit)
+
+
+def spend(conn: sqlite3.Connection, month: str, *, include_demo: bool = False,
+          usd_per_credit: Decimal = USD_PER_CREDIT) -> SpendSummary:
+    start, end = month_bounds(month)
+    total = pending_credits = Decimal(0)
+    by_model: dict[str, Decimal] = defaultdict(Decimal)
+    by_day: dict[str, Decimal] = defaultdict(Decimal)
+    jobs = unbilled = pending = 0
+    for row in _ledger(conn, start, end, include_demo, usd_per_credit):
+        credits = row.credits or Decimal(0)
+        if row.billed:
+            jobs += 1
+            total += credits
+            by_model[row.model] += credits
+            by_day[row.time[:10]] += credits
+        elif row.status.value in _PENDING:
+            pending += 1
+            pending_credits += credits
+        else:
+            unbilled += 1
+    return SpendSummary(
+        month=month, credits=total, usd=total * usd_per_credit,
+        by_model=dict(sorted(by_model.items(), key=lambda kv: (-kv[1], kv[0]))),
+        by_day=dict(sorted(by_day.items())), jobs=jobs, unbilled_jobs=unbilled, pending_jobs=pending,
+        pending_credits=pending_credits, usd_per_credit=usd_per_credit)
+
+
+def _month_start(moment: datetime, back: int) -> datetime:
+    index = moment.year * 12 + moment.month - 1 - back
+    return datetime(index // 12, index % 12 + 1, 1, tzinfo=UTC)
+
+
+def months_spend(conn: sqlite3.Connection, last_n: int = 12, *, include_demo: bool = False,
+                 usd_per_credit: Decimal = USD_PER_CREDIT, now: datetime | None = None) -> list[MonthSpend]:
+    """The last ``last_n`` months up to this one, oldest first, months without spend included."""
+    if last_n < 1:
+        raise ValueError("last_n must be at least 1")
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    months = [f"{_month_start(now, back):%Y-%m}" for back in range(last_n - 1, -1, -1)]
+    credits: dict[str, Decimal] = dict.fromkeys(months, Decimal(0))
+    counts: dict[str, int] = dict.fromkeys(months, 0)
+    start = iso_utc(_month_start(now, last_n - 1))
+    end = iso_utc(_month_start(now, -1))
+    for row in _ledger(conn, start, end, include_demo, usd_per_credit):
+        if row.billed:
+            credits[row.time[:7]] += row.credits or Decimal(0)
+            counts[row.time[:7]] += 1
+    return [MonthSpend(m, credits[m], credits[m] * usd_per_credit, counts[m]) for m in months]
+
+
+def spend_last_days(conn: sqlite3.Connection, days: int = 30, *, include_demo: bool = False,
+                    usd_per_credit: Decimal = USD_PER_CREDIT, now: datetime | None = None) -> RecentVolume:
+    if days < 1:
+        raise ValueError("days must be at least 1")
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    rows = _ledger(conn, iso_utc(now - timedelta(days=days)), None, include_demo, usd_per_credit)
+    billed = [row for row in rows if row.billed]
+    credits = sum((row.credits or Decimal(0) for row in billed), Decimal(0))
+    return RecentVolume(days, len(billed), credits, credits * usd_per_credit)

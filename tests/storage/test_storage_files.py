@@ -1,0 +1,234 @@
+"""Files, folders, decoding and thumbnails."""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from PIL import Image, JpegImagePlugin
+from storage_support import make_image
+
+from fluxdesk.storage import files
+from fluxdesk.storage.files import (
+    atomic_write,
+    extension_for,
+    image_file_name,
+    image_path,
+    move_to_trash,
+    remove_stale_parts,
+    restore_from_trash,
+    write_new_file,
+)
+from fluxdesk.storage.imaging import MAX_IMAGE_PIXELS, ImageDecodeError, decode_check
+from fluxdesk.storage.paths import default_library_dir, demo_home, home_dir, thumbnails_dir, trash_dir
+from fluxdesk.storage.thumbnails import ThumbnailError, make_thumbnail, remove_thumbnails, thumbnail_path
+
+# --- paths ---------------------------------------------------------------------------------------
+
+
+def test_home_dir_per_platform() -> None:
+    assert home_dir({"FLUXDESK_HOME": "/data/fd", "HOME": "/h"}, "linux") == Path("/data/fd")
+    assert home_dir({"HOME": "/h"}, "linux") == Path("/h/.local/share/FluxDesk")
+    assert home_dir({"HOME": "/h", "XDG_DATA_HOME": "/x"}, "linux") == Path("/x/FluxDesk")
+    assert home_dir({"HOME": "/h", "XDG_DATA_HOME": "relative"}, "linux") == Path("/h/.local/share/FluxDesk")
+    assert home_dir({"HOME": "/h"}, "darwin") == Path("/h/Library/Application Support/FluxDesk")
+    assert home_dir({"HOME": "/h", "APPDATA": "/ad"}, "win32") == Path("/ad/FluxDesk")
+    assert home_dir({"HOME": "/h", "FLUXDESK_HOME": "  "}, "linux") == Path("/h/.local/share/FluxDesk")
+
+
+def test_folders_inside_home() -> None:
+    home = Path("/h")
+    assert demo_home(home) == Path("/h/demo") and default_library_dir(home) == Path("/h/images")
+    assert thumbnails_dir(home) == Path("/h/thumbnails") and trash_dir(home) == Path("/h/trash")
+
+
+# --- atomic writes and names ---------------------------------------------------------------------
+
+def test_atomic_write_replaces_whole_and_leaves_no_temp(tmp_path: Path) -> None:
+    target = tmp_path / "a" / "b" / "x.bin"
+    atomic_write(target, b"one")
+    atomic_write(target, b"two")
+    assert target.read_bytes() == b"two"
+    assert [p.name for p in target.parent.iterdir()] == ["x.bin"]
+
+
+def test_atomic_write_without_overwrite_keeps_the_existing_file(tmp_path: Path) -> None:
+    target = tmp_path / "x.bin"
+    target.write_bytes(b"old")
+    with pytest.raises(FileExistsError):
+        atomic_write(target, b"new", overwrite=False)
+    assert target.read_bytes() == b"old" and list(tmp_path.iterdir()) == [target]
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temp(tmp_path: Path) -> None:
+    target = tmp_path / "x.bin"
+    target.write_bytes(b"old")
+    with mock.patch.object(files.os, "fsync", side_effect=OSError(5, "I/O error")), pytest.raises(OSError):
+        atomic_write(target, b"new")
+    assert target.read_bytes() == b"old" and list(tmp_path.iterdir()) == [target]
+
+
+def test_atomic_write_fsyncs_file_and_folder(tmp_path: Path) -> None:
+    with mock.patch.object(files.os, "fsync", wraps=os.fsync) as fsync:
+        atomic_write(tmp_path / "x", b"data")
+    assert fsync.call_count >= 2
+
+
+def test_image_names_are_dated_and_carry_model_seed_and_job() -> None:
+    moment = datetime(2026, 5, 9, 1, 30, 5, tzinfo=timezone(timedelta(hours=2)))
+    name = image_file_name(moment, "flux-pro-1.1", 42, "1a2b3c4d-5e6f-7777-8888-999999999999", "jpeg")
+    assert name == "20260508-233005-flux-pro-1.1-42-1a2b3c4d.jpg"
+    assert image_path(Path("/lib"), moment, "flux-dev", None, "abcd", "png") == \
+        Path("/lib/2026/05/20260508-233005-flux-dev-random-abcd.png")
+    assert image_file_name(moment, "../../etc", 1, "x/y", "webp").endswith("-etc-1-x-y.webp")
+
+
+def test_extension_for() -> None:
+    assert [extension_for(f) for f in ("jpeg", "JPG", ".png", "webp")] == [".jpg", ".jpg", ".png", ".webp"]
+    with pytest.raises(ValueError):
+        extension_for("gif")
+
+
+def test_write_new_file_never_collides_and_reuses_identical_content(tmp_path: Path) -> None:
+    target = tmp_path / "2026" / "05" / "a.jpg"
+    first, created1 = write_new_file(target, b"one")
+    again, created2 = write_new_file(target, b"one")
+    other, created3 = write_new_file(target, b"two")
+    assert (first, created1) == (target, True)
+    assert (again, created2) == (target, False)
+    assert (other, created3) == (target.with_name("a-2.jpg"), True)
+    assert target.read_bytes() == b"one" and other.read_bytes() == b"two"
+
+
+def test_stale_part_files_are_removed_but_fresh_ones_kept(tmp_path: Path) -> None:
+    old = tmp_path / "2026" / ".x.jpg.1234.part"
+    fresh = tmp_path / ".y.jpg.5678.part"
+    keep = tmp_path / "image.jpg"
+    for path in (old, fresh, keep):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x")
+    past = time.time() - 7200
+    os.utime(old, (past, past))
+    assert remove_stale_parts(tmp_path) == 1
+    assert not old.exists() and fresh.exists() and keep.exists()
+    assert remove_stale_parts(tmp_path, older_than_seconds=0) == 1 and not fresh.exists()
+    assert remove_stale_parts(tmp_path / "missing") == 0
+
+
+def test_trash_and_restore_move_files_without_overwriting(tmp_path: Path) -> None:
+    library, trash = tmp_path / "lib", tmp_path / "trash"
+    library.mkdir()
+    first = library / "a.jpg"
+    first.write_bytes(b"1")
+    trashed = move_to_trash(first, trash)
+    assert trashed == trash / "a.jpg" and trashed.read_bytes() == b"1" and not first.exists()
+    first.write_bytes(b"2")
+    second = move_to_trash(first, trash)
+    assert second == trash / "a-2.jpg"
+    first.write_bytes(b"3")  # the name was taken again meanwhile
+    restored = restore_from_trash(trashed, first)
+    assert restored == library / "a-2.jpg" and restored.read_bytes() == b"1" and first.read_bytes() == b"3"
+
+
+# --- decoding ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("fmt", "name"), [("PNG", "png"), ("JPEG", "jpeg"), ("WEBP", "webp")])
+def test_decode_check(fmt: str, name: str) -> None:
+    assert decode_check(make_image(fmt, size=(30, 20))) == (30, 20, name)
+
+
+@pytest.mark.parametrize("data", [b"", b"hello", make_image("GIF"), make_image("BMP"),
+                                  make_image("PNG")[:-30], make_image("JPEG")[:200]])
+def test_decode_check_refuses_what_is_not_a_whole_image(data: bytes) -> None:
+    with pytest.raises(ImageDecodeError):
+        decode_check(data)
+
+
+def _bomb(width: int, height: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("1", (width, height)).save(out, "PNG")  # 1-bit, compresses to almost nothing
+    return out.getvalue()
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+@pytest.mark.parametrize("size", [(4097, 4096), (20_000, 20_000)])
+def test_decode_check_refuses_decompression_bombs(size: tuple[int, int]) -> None:
+    data = _bomb(*size)
+    assert len(data) < 2_000_000
+    with pytest.raises(ImageDecodeError, match="larger than any BFL image"):
+        decode_check(data)
+
+
+def test_the_largest_allowed_image_decodes() -> None:
+    assert MAX_IMAGE_PIXELS == 4096 * 4096
+    assert decode_check(_bomb(4096, 4096))[:2] == (4096, 4096)
+
+
+# --- thumbnails ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("fmt", "mode"), [("JPEG", "RGB"), ("PNG", "RGBA"), ("WEBP", "RGB")])
+def test_thumbnail_is_cached_by_id_and_size(tmp_path: Path, fmt: str, mode: str) -> None:
+    source = tmp_path / f"big.{fmt.lower()}"
+    source.write_bytes(make_image(fmt, size=(1024, 512), mode=mode))
+    cache = tmp_path / "thumbs"
+    thumb = make_thumbnail(source, cache, 7, 256)
+    assert thumb == thumbnail_path(cache, 7, 256) == cache / "7-256.jpg"
+    with Image.open(thumb) as img:
+        assert img.format == "JPEG" and img.size == (256, 128)
+    mtime = thumb.stat().st_mtime_ns
+    assert make_thumbnail(source, cache, 7, 256) == thumb and thumb.stat().st_mtime_ns == mtime  # cached
+    webp = make_thumbnail(source, cache, 7, 64, fmt="webp")
+    with Image.open(webp) as img:
+        assert img.format == "WEBP" and max(img.size) == 64
+    remove_thumbnails(cache, 7)
+    assert list(cache.iterdir()) == []
+
+
+def test_thumbnail_uses_draft_mode_for_jpeg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = tmp_path / "big.jpg"
+    source.write_bytes(make_image("JPEG", size=(2048, 1024)))
+    decoded: list[tuple[int, int]] = []
+    original_load = JpegImagePlugin.JpegImageFile.load
+
+    def spy_load(self: JpegImagePlugin.JpegImageFile) -> object:
+        result = original_load(self)
+        decoded.append(self.size)
+        return result
+
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "load", spy_load)
+    make_thumbnail(source, tmp_path / "thumbs", 1, 256)
+    assert decoded and decoded[0] == (512, 256)  # DCT-scaled by 1/4 while decoding, not 2048×1024
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+@pytest.mark.parametrize("content", [b"not an image", make_image("PNG")[:-40], _bomb(5000, 5000)])
+def test_broken_images_give_a_clear_thumbnail_error(tmp_path: Path, content: bytes) -> None:
+    source = tmp_path / "broken.png"
+    source.write_bytes(content)
+    with pytest.raises(ThumbnailError, match=r"broken\.png"):
+        make_thumbnail(source, tmp_path / "thumbs", 1)
+    assert not (tmp_path / "thumbs" / "1-256.jpg").exists()
+
+
+def test_missing_source_is_a_thumbnail_error(tmp_path: Path) -> None:
+    with pytest.raises(ThumbnailError, match="missing"):
+        make_thumbnail(tmp_path / "gone.jpg", tmp_path / "thumbs", 1)
+
+
+def test_thumbnails_from_worker_threads(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    sources = []
+    for i in range(8):
+        path = tmp_path / f"{i}.jpg"
+        path.write_bytes(make_image("JPEG", size=(300 + i, 200)))
+        sources.append(path)
+    with ThreadPoolExecutor(4) as pool:
+        thumbs = list(pool.map(lambda i: make_thumbnail(sources[i], tmp_path / "t", i, 64), range(8)))
+    assert [t.name for t in thumbs] == [f"{i}-64.jpg" for i in range(8)]
+    assert len(list((tmp_path / "t").iterdir())) == 8
