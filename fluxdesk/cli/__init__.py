@@ -11,12 +11,12 @@ import sys
 from collections.abc import Sequence
 
 from fluxdesk import __version__
-from fluxdesk.cli import breakeven, estimate, jobs, sim
+from fluxdesk.cli import breakeven, estimate, info, jobs, key, sim, spend
 from fluxdesk.cli.common import EXIT_USAGE, UsageError
 from fluxdesk.core.catalog import UnknownModelError
 from fluxdesk.core.pricing import PriceTableError
 
-SUBCOMMANDS = (estimate, breakeven, jobs, sim)
+SUBCOMMANDS = (estimate, breakeven, jobs, info, spend, sim, key)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -15,6 +15,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 
 HOURS_PER_MONTH = Decimal(730)
 MONTHS_PER_YEAR = 12
@@ -122,7 +123,8 @@ def api_cost(inputs: BreakEvenInputs, volume: int) -> Decimal:
 def self_hosted_cost(inputs: BreakEvenInputs, volume: int, *, with_overhead: bool = True) -> Decimal:
     overhead = inputs.overhead_monthly if with_overhead else Decimal(0)
     if inputs.mode is Mode.ON_DEMAND:
-        return inputs.gpu_cost_per_image * volume + overhead
+        # hourly × volume ÷ rate, multiplied first: a third of a cent per image must not round away
+        return inputs.gpu_hourly * volume / inputs.images_per_hour + overhead
     return inputs.gpu_monthly * gpus_needed(inputs, volume) + overhead
 
 
@@ -141,37 +143,35 @@ def table(inputs: BreakEvenInputs, volumes: Sequence[int] = DEFAULT_VOLUMES) -> 
     return [row(inputs, v) for v in volumes]
 
 
-def _ceil_div(a: Decimal, b: Decimal) -> int:
-    return math.ceil(a / b)
-
-
 def break_even_volume(inputs: BreakEvenInputs, *, with_overhead: bool = True) -> int | None:
     """The smallest monthly volume (≥ 1 image) at which self-hosting costs no more than the API.
 
     ``None`` when self-hosting is never cheaper at any volume.
     """
-    overhead = inputs.overhead_monthly if with_overhead else Decimal(0)
-    price = inputs.api_price
+    # Exact rational arithmetic: a Decimal quotient rounded at the 28th digit can push a tie one image late.
+    overhead = Fraction(inputs.overhead_monthly) if with_overhead else Fraction(0)
+    price = Fraction(inputs.api_price)
+    hourly, rate = Fraction(inputs.gpu_hourly), Fraction(inputs.images_per_hour)
     if inputs.mode is Mode.ON_DEMAND:
-        margin = price - inputs.gpu_cost_per_image
+        margin = price - hourly / rate
         if margin <= 0:
             # Self-hosting costs as much or more per image: it only ties when there is nothing to pay off.
             return 1 if margin == 0 and overhead == 0 else None
-        return max(1, _ceil_div(overhead, margin))
+        return max(1, math.ceil(overhead / margin))
     # Always-on: with k GPUs the cost is k·C + O for volumes in ((k-1)·cap, k·cap]. The API overtakes
     # it inside that step when price·k·cap ≥ k·C + O, i.e. from k ≥ O / (price·cap − C).
-    cap = inputs.capacity_per_gpu
-    per_gpu = inputs.gpu_monthly
+    cap = rate * int(HOURS_PER_MONTH)
+    per_gpu = hourly * int(HOURS_PER_MONTH)
     margin = price * cap - per_gpu
     if margin < 0 or (margin == 0 and overhead > 0):
         return None
-    k = 1 if margin == 0 else max(1, _ceil_div(overhead, margin))
+    k = 1 if margin == 0 else max(1, math.ceil(overhead / margin))
     if price == 0:
         return 1 if per_gpu + overhead == 0 else None
     # Volumes are whole images: when a step's last whole volume falls short, the next step has it.
     for steps in range(k, k + 3):
         lowest = math.floor((steps - 1) * cap) + 1
-        volume = max(lowest, _ceil_div(steps * per_gpu + overhead, price))
+        volume = max(lowest, math.ceil((steps * per_gpu + overhead) / price))
         if volume <= math.floor(steps * cap):
             return volume
     return None  # pragma: no cover - unreachable: each further step gains `margin` on the API

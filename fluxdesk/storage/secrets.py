@@ -66,7 +66,12 @@ class KeyStore:
         return f"KeyStore(backend={self.backend_name()!r})"
 
     def _backend(self) -> KeyringBackend:
-        return self._backend_override or keyring.get_keyring()
+        if self._backend_override is not None:
+            return self._backend_override
+        try:
+            return keyring.get_keyring()
+        except Exception:  # a broken keyring configuration (e.g. PYTHON_KEYRING_BACKEND naming nothing)
+            return keyring.backends.fail.Keyring()
 
     def get(self) -> tuple[str | None, KeySource]:
         """The key and where it came from; ``(None, KeySource.NONE)`` when there is none (or the

@@ -1,0 +1,284 @@
+"""`fluxdesk info`: the generation parameters embedded in an image file.
+
+Reads FluxDesk's own JSON record, or A1111-style ``parameters`` text written by other tools. The
+file is of unknown origin: at most ``MAX_READ_BYTES`` are read, and every problem is a sentence.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fluxdesk.cli.common import EXIT_FAILED, EXIT_OK, UsageError, home_if_set, json_number, print_json
+
+if TYPE_CHECKING:
+    from fluxdesk.core.metadata import ImageRecord
+
+MAX_READ_BYTES = 256 * 1024 * 1024
+_SHOWN_ELSEWHERE = frozenset({"seed", "width", "height", "aspect_ratio", "steps", "guidance"})
+_LABEL = 13
+_EPOCH_2001 = 1e9
+"""BFL's timings are epoch seconds; smaller numbers are shown as plain seconds."""
+
+
+class InfoError(Exception):
+    """The file could not be read as an image with metadata: exit 1 with this message."""
+
+
+def read_image_file(path: Path, limit: int = MAX_READ_BYTES) -> bytes:
+    """The file's bytes, checked to start like an image before the rest is read.
+
+    ``UsageError`` for a path that does not name a file; ``InfoError`` for anything else.
+    """
+    from fluxdesk.core.metadata import NotAnImageError
+    from fluxdesk.storage.metadata_io import image_format
+
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(12)
+            try:
+                image_format(head)
+            except NotAnImageError:
+                raise InfoError(f"{path} is not an image (FluxDesk reads PNG, JPEG and WebP files)") from None
+            data = head + handle.read(limit + 1 - len(head))
+    except (FileNotFoundError, NotADirectoryError):
+        raise UsageError(f"{path} does not exist") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path} is a folder, not an image file") from None
+    except OSError as exc:
+        raise InfoError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        most = f"{limit // 2**20} MiB" if limit >= 2**20 else f"{limit} bytes"
+        raise InfoError(f"{path} is larger than {most}: too large to be an image FluxDesk reads")
+    return data
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe data: NaN and infinities (which some JSON writers allow) become null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def reproducibility(record: ImageRecord) -> tuple[bool, str]:
+    """Whether running the record again should give the same image, and why (not)."""
+    from fluxdesk.core.catalog import UnknownModelError, get_model
+
+    reasons: list[str] = []
+    try:
+        model = get_model(record.model)
+    except UnknownModelError:
+        return False, f"FluxDesk does not know the model {record.model!r}, so it cannot run it again"
+    upsampling = record.parameters.get("prompt_upsampling")
+    if upsampling is None:
+        upsampling = model.prompt_upsampling
+        default_note = f" ({model.name} turns it on by default)" if upsampling else ""
+    else:
+        default_note = ""
+    if upsampling is True:
+        reasons.append(f"prompt upsampling was on{default_note}: the server rewrites the prompt, "
+                       "so the same seed gives a different image")
+    if record.seed is None:
+        reasons.append("no seed was recorded")
+    if record.input_images:
+        reasons.append(f"it used {record.input_images} input image(s), which are not stored in the file")
+    if record.truncated:
+        reasons.append("the record was shortened to fit in the file (the prompt is cut)")
+    if reasons:
+        return False, "; ".join(reasons)
+    return True, "same model, prompt, seed and parameters: running it again should give the same image"
+
+
+def record_json(path: Path, record: ImageRecord, usd_per_credit: Decimal) -> dict[str, Any]:
+    reproducible, reason = reproducibility(record)
+    cost = record.cost_credits
+    return {
+        "path": str(path),
+        "source": "fluxdesk",
+        "model": record.model,
+        "prompt": record.prompt,
+        "prompt_used": record.prompt_used,
+        "seed": record.seed,
+        "width": record.width,
+        "height": record.height,
+        "aspect_ratio": record.aspect_ratio,
+        "steps": record.steps,
+        "guidance": _plain(record.guidance),
+        "parameters": _plain(dict(record.parameters)),
+        "cost_credits": json_number(cost),
+        "cost_usd": json_number(None if cost is None else cost * usd_per_credit),
+        "job_id": record.job_id,
+        "task_id": record.task_id,
+        "created_at": record.created_at,
+        "start_time": record.start_time,
+        "end_time": record.end_time,
+        "duration": record.duration,
+        "output_format": record.output_format,
+        "input_images": record.input_images,
+        "truncated": record.truncated,
+        "demo": record.demo,
+        "reproducible": reproducible,
+        "reproducible_reason": reason,
+    }
+
+
+def a1111_json(path: Path, params: dict[str, Any]) -> dict[str, Any]:
+    keys = ("prompt", "negative_prompt", "seed", "width", "height", "steps", "guidance", "model", "sampler")
+    out: dict[str, Any] = {"path": str(path), "source": "a1111"}
+    out.update({key: _plain(params.get(key)) for key in keys})
+    out["extra"] = dict(params.get("extra") or {})
+    out["reproducible"] = False
+    out["reproducible_reason"] = ("only A1111-style text was found: its settings can be reused, "
+                                  "but it does not record everything a FluxDesk record does")
+    return out
+
+
+def _line(label: str, value: object) -> str:
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    body = ("\n" + " " * (_LABEL + 2)).join(text.split("\n"))
+    return f"  {label:<{_LABEL}}{body}"
+
+
+def _moment(seconds: float) -> str:
+    if seconds >= _EPOCH_2001:
+        try:
+            return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        except (OverflowError, OSError, ValueError):
+            pass
+    return f"{seconds:g} s"
+
+
+def _created_text(text: str) -> str:
+    from fluxdesk.core.serialize import parse_iso
+
+    try:
+        return f"{parse_iso(text).astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+    except (ValueError, OverflowError):
+        return text
+
+
+def _number(value: object) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _model_text(model_id: str) -> str:
+    from fluxdesk.core.catalog import UnknownModelError, get_model
+
+    try:
+        return f"{get_model(model_id).name} ({model_id})"
+    except UnknownModelError:
+        return f"{model_id} (not a model FluxDesk knows)"
+
+
+def _size_text(width: object, height: object, aspect_ratio: object = None) -> str | None:
+    size = f"{width}×{height}" if width is not None and height is not None else None
+    if aspect_ratio is not None:
+        return f"{size} (aspect ratio {aspect_ratio})" if size else f"aspect ratio {aspect_ratio}"
+    return size
+
+
+def record_lines(data: dict[str, Any]) -> list[str]:
+    """The readable form of ``record_json``'s object."""
+    from fluxdesk.core.pricing import format_credits, format_usd
+
+    lines = [str(data["path"]), _line("source", "FluxDesk record"), _line("model", _model_text(data["model"])),
+             _line("prompt", data["prompt"])]
+    used = data["prompt_used"]
+    if used is not None and used.strip() != data["prompt"].strip():
+        lines.append(_line("prompt used", used))
+    optional = [("seed", data["seed"]), ("size", _size_text(data["width"], data["height"], data["aspect_ratio"])),
+                ("steps", data["steps"]), ("guidance", data["guidance"])]
+    lines += [_line(label, _number(value)) for label, value in optional if value is not None]
+    others = {k: v for k, v in data["parameters"].items() if k not in _SHOWN_ELSEWHERE}
+    if others:
+        lines.append(_line("parameters", ", ".join(f"{k}={_number(v)}" for k, v in sorted(others.items()))))
+    if data["cost_credits"] is not None:
+        credits, usd = Decimal(str(data["cost_credits"])), Decimal(str(data["cost_usd"]))
+        lines.append(_line("cost", f"{format_credits(credits)} credits ({format_usd(usd)})"))
+    for label, key in (("job id", "job_id"), ("BFL task id", "task_id")):
+        if data[key] is not None:
+            lines.append(_line(label, data[key]))
+    if data["created_at"] is not None:
+        lines.append(_line("created", _created_text(data["created_at"])))
+    timings = [f"{name} {_moment(data[key])}" for name, key in (("started", "start_time"), ("ended", "end_time"))
+               if data[key] is not None]
+    if data["duration"] is not None:
+        timings.append(f"took {_number(round(data['duration'], 2))} s")
+    if timings:
+        lines.append(_line("timings", ", ".join(timings)))
+    if data["demo"]:
+        lines.append(_line("demo", "yes: made on the offline simulator, not by BFL"))
+    verdict = "yes" if data["reproducible"] else "no"
+    lines.append(_line("reproducible", f"{verdict}: {data['reproducible_reason']}"))
+    return lines
+
+
+def a1111_lines(data: dict[str, Any]) -> list[str]:
+    """The readable form of ``a1111_json``'s object."""
+    lines = [str(data["path"]), _line("source", "A1111-style parameters (written by another tool, or a "
+                                                "FluxDesk file whose record could not be read)")]
+    lines.append(_line("prompt", data["prompt"]))
+    if data["negative_prompt"]:
+        lines.append(_line("negative", data["negative_prompt"]))
+    optional = [("model", data["model"]), ("sampler", data["sampler"]), ("seed", data["seed"]),
+                ("size", _size_text(data["width"], data["height"])), ("steps", data["steps"]),
+                ("guidance", data["guidance"])]
+    lines += [_line(label, _number(value)) for label, value in optional if value is not None]
+    shown = {"Steps", "Sampler", "CFG scale", "Seed", "Size", "Model"}
+    others = {k: v for k, v in data["extra"].items() if k not in shown}
+    if others:
+        lines.append(_line("other", ", ".join(f"{k}: {v}" for k, v in others.items())))
+    lines.append(_line("reproducible", f"no: {data['reproducible_reason']}"))
+    return lines
+
+
+def describe(path: Path, data: bytes, usd_per_credit: Decimal) -> dict[str, Any]:
+    """The JSON object for an image's metadata; ``InfoError`` when it has none or cannot be read."""
+    from fluxdesk.core.metadata import MetadataError, NotAnImageError
+    from fluxdesk.storage.metadata_io import read_metadata
+
+    try:
+        record, params = read_metadata(data)
+    except NotAnImageError:
+        raise InfoError(f"{path} is not an image (FluxDesk reads PNG, JPEG and WebP files)") from None
+    except MetadataError as exc:
+        raise InfoError(f"cannot read the metadata in {path}: {exc}") from None
+    if record is not None:
+        return record_json(path, record, usd_per_credit)
+    if params is not None:
+        return a1111_json(path, params)
+    raise InfoError(f"no generation parameters found in {path}: it is an image, but no FluxDesk or "
+                    "A1111 metadata")
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from fluxdesk.storage.price_table import load_price_table
+
+    path = Path(args.path)
+    usd_per_credit = load_price_table(home_if_set()).usd_per_credit
+    try:
+        data = describe(path, read_image_file(path, MAX_READ_BYTES), usd_per_credit)
+    except InfoError as exc:
+        print(f"fluxdesk info: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.json:
+        print_json(data)
+    else:
+        print("\n".join(record_lines(data) if data["source"] == "fluxdesk" else a1111_lines(data)))
+    return EXIT_OK
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("info", help="show the generation parameters embedded in an image file")
+    p.add_argument("path", metavar="PATH", help="a PNG, JPEG or WebP image")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_info)
