@@ -154,3 +154,23 @@ def test_the_key_reaches_no_file_under_the_home(make_sim, tmp_path: Path) -> Non
     for path in files:
         assert KEY.encode() not in path.read_bytes(), path
     assert sim.counters.requests_with_key_outside_api == 0
+
+
+def test_info_and_spend_after_a_real_batch(make_sim, tmp_path: Path) -> None:
+    sim = make_sim(moderation_word="forbidden", max_output_pixels=None)  # full-size images
+    env = cli_env(tmp_path, sim.api_base)
+    done = json_lines(run_cli(env, "generate", "--prompt", "a harbour", "--model", "flux-2-pro", "--width",
+                              "1920", "--height", "1088", "--seed", "11", "--count", "2", "--json").stdout)
+    run_cli(env, "generate", "--prompt", "a forbidden harbour", "--model", "flux-pro-1.1")
+    info = run_cli(env, "info", done[0]["path"], "--json")
+    assert info.returncode == 0, info.stderr
+    meta = json_lines(info.stdout)[0]
+    assert meta["source"] == "fluxdesk" and meta["seed"] in (11, 12) and meta["width"] == 1920
+    assert meta["cost_credits"] == 4.5 and meta["reproducible"] is True and meta["task_id"] in sim.task_ids()
+    spend = run_cli(env, "spend", "--json")
+    assert spend.returncode == 0, spend.stderr
+    data = json_lines(spend.stdout)[0]
+    assert data["total_credits"] == 9 and data["total_usd"] == 0.09
+    assert data["by_model"]["flux-2-pro"]["credits"] == 9 and "flux-pro-1.1" not in data["by_model"]
+    assert data["jobs"] == 2 and data["unbilled_jobs"] == 1
+    assert float(sim.counters.billed_credits) == data["total_credits"]
