@@ -1,14 +1,191 @@
-"""Composition root: builds the services and starts the window."""
+"""Composition root: builds the services, starts the window. Also the app's self-checks:
+``--smoke-test`` (one real generation through the window, on the simulator) and ``--screenshots DIR``.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+APP_ID = "fluxdesk"
+"""The desktop file name (``fluxdesk.desktop``): on Wayland the window gets its icon through it."""
+
+SMOKE_TIMEOUT_S = 90.0
+SCREENSHOT_SIZES = ((1280, 800), (1920, 1080))
+SCREENSHOT_PROMPTS = (
+    "a ceramic teapot on a linen cloth, soft window light",
+    "a lighthouse on a basalt cliff at dawn, long exposure",
+    "isometric city block made of paper, pastel colours",
+    "a red fox in fresh snow, telephoto, shallow depth of field",
+)
+
+
+def _application() -> object:
+    from PySide6.QtGui import QGuiApplication, QIcon
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        QGuiApplication.setApplicationName("FluxDesk")
+        QGuiApplication.setOrganizationName("FluxDesk")
+        QGuiApplication.setDesktopFileName(APP_ID)
+        app = QApplication(sys.argv[:1])
+    from fluxdesk.resources import resource_dir
+
+    icon = resource_dir() / "icons" / "fluxdesk.svg"
+    if icon.is_file():
+        app.setWindowIcon(QIcon(str(icon)))
+    return app
+
+
+def _window(home: Path, *, demo: bool, demo_latency: float | None = None) -> object:
+    from fluxdesk.storage.secrets import KeyStore
+    from fluxdesk.storage.settings import load_settings
+    from fluxdesk.ui.main_window import MainWindow
+    from fluxdesk.ui.theme import apply_theme
+
+    settings = load_settings(home)
+    apply_theme(_application(), settings.theme)
+    return MainWindow(home, settings, KeyStore(), demo=demo, demo_latency=demo_latency)
+
+
+def run_window(*, demo: bool) -> int:
+    from fluxdesk.storage.paths import home_dir
+
+    app = _application()
+    window = _window(home_dir(), demo=demo)
+    window.show()
+    try:
+        return app.exec()
+    finally:
+        window.shutdown()
+
+
+# --- self-checks --------------------------------------------------------------------------------
+
+def _wait_until(app: object, condition: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        app.processEvents()
+        time.sleep(0.01)
+    return True
+
+
+def _submit_with_keyboard(window: object, prompt: str) -> None:
+    """Type the prompt and press Ctrl+Enter, as a designer would."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    window.panel.set_prompt(prompt)
+    QTest.keyClick(window.panel.focus_target(), Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+
+
+def smoke_test() -> int:
+    """Start the real app on the simulator in a temporary home, generate one image through the prompt
+    panel, wait until it is shown, and exit 0; non-zero with the reason otherwise."""
+    app = _application()
+    with tempfile.TemporaryDirectory(prefix="fluxdesk-smoke-") as tmp:
+        window = _window(Path(tmp), demo=True, demo_latency=0.3)
+        shown: list[tuple[int, str]] = []
+        window.imageShown.connect(lambda image_id, path: shown.append((image_id, path)))
+        window.show()
+        try:
+            if not _wait_until(app, lambda: window.session is not None, 30):
+                return _smoke_fail("the engine did not start within 30 s")
+            _submit_with_keyboard(window, "smoke test: a lighthouse at dawn")
+            if not _wait_until(app, lambda: bool(shown), SMOKE_TIMEOUT_S):
+                return _smoke_fail(f"no image arrived within {SMOKE_TIMEOUT_S:.0f} s")
+            image_id, path = shown[0]
+            if not _wait_until(app, lambda: window.thumbnails.get(path, 120) is not None, 30):
+                return _smoke_fail("the image arrived but its thumbnail never showed")
+            print(f"smoke test passed: image {image_id} at {path}")
+            return 0
+        finally:
+            window.close()
+            window.shutdown()
+
+
+def _smoke_fail(reason: str) -> int:
+    print(f"smoke test FAILED: {reason}", file=sys.stderr)
+    return 1
+
+
+def screenshots(out_dir: Path) -> int:
+    """Generate a few demo images, then save a PNG of every tab and dialog, light and dark, at 1280×800
+    (``generate.png``) and 1920×1080 (``generate-1920x1080.png``; dark ones end in ``-dark``)."""
+    from fluxdesk.ui.theme import apply_theme
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    app = _application()
+    with tempfile.TemporaryDirectory(prefix="fluxdesk-shots-") as tmp:
+        window = _window(Path(tmp), demo=True, demo_latency=0.4)
+        shown: list[str] = []
+        window.imageShown.connect(lambda _id, path: shown.append(path))
+        window.resize(*SCREENSHOT_SIZES[0])
+        window.show()
+        try:
+            if not _wait_until(app, lambda: window.session is not None, 30):
+                return _smoke_fail("the demo engine did not start")
+            for prompt in SCREENSHOT_PROMPTS:
+                before = len(shown)
+                _submit_with_keyboard(window, prompt)
+                _wait_until(app, lambda before=before: len(shown) > before, 60)
+            _wait_until(app, lambda: all(window.thumbnails.get(p, 120) is not None for p in shown), 30)
+            window.panel.set_prompt(SCREENSHOT_PROMPTS[0])
+            saved = []
+            for theme in ("light", "dark"):
+                apply_theme(app, theme)
+                for width, height in SCREENSHOT_SIZES:
+                    suffix = ("" if (width, height) == SCREENSHOT_SIZES[0] else f"-{width}x{height}")
+                    suffix += "" if theme == "light" else "-dark"
+                    saved += _grab_everything(app, window, out_dir, suffix, (width, height))
+            for path in saved:
+                print(path)
+            return 0
+        finally:
+            window.close()
+            window.shutdown()
+
+
+def _grab_everything(app: object, window: object, out_dir: Path, suffix: str, size: tuple[int, int]) -> list[Path]:
+    window.resize(*size)
+    saved = []
+    for index in range(window.tabs.count()):
+        window.tabs.setCurrentIndex(index)
+        _settle(app)
+        name = window.tabs.tabText(index).lower().replace("-", "").replace(" ", "").replace("&", "")
+        saved.append(_save(window.grab(), out_dir / f"{name}{suffix}.png"))
+    window.tabs.setCurrentIndex(0)
+    for name, dialog in window.dialogs_for_screenshots():
+        dialog.show()
+        _settle(app)
+        saved.append(_save(dialog.grab(), out_dir / f"{name}{suffix}.png"))
+        dialog.close()
+        dialog.deleteLater()
+    return saved
+
+
+def _settle(app: object) -> None:
+    for _ in range(5):
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def _save(pixmap: object, path: Path) -> Path:
+    if not pixmap.save(str(path)):
+        raise OSError(f"could not write {path}")
+    return path
 
 
 def main(args: argparse.Namespace) -> int:
-    print("The FluxDesk window is not built yet. The command line works today:\n"
-          "  fluxdesk estimate --model flux-2-pro --width 1024 --height 1024\n"
-          "  fluxdesk breakeven --api-price 0.04 --gpu-hourly 0.69 --images-per-hour 250\n"
-          "Run `fluxdesk --help` for every command.", file=sys.stderr)
-    return 1
+    if getattr(args, "smoke_test", False):
+        return smoke_test()
+    if getattr(args, "screenshots", None):
+        return screenshots(Path(args.screenshots))
+    return run_window(demo=bool(getattr(args, "demo", False)))

@@ -25,6 +25,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Generate images with the Black Forest Labs API: see the cost first, keep everything.")
     parser.add_argument("--version", action="version", version=f"fluxdesk {__version__}")
     parser.add_argument("--demo", action="store_true", help="open the app on the built-in simulator")
+    parser.add_argument("--smoke-test", action="store_true",
+                        help="start the app on the simulator in a temporary home, generate one image, exit 0")
+    parser.add_argument("--screenshots", metavar="DIR",
+                        help="generate a few demo images, save a PNG of every tab and dialog in DIR, exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in SUBCOMMANDS:
         module.register(sub)

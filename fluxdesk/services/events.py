@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from fluxdesk.core.jobs import JobStatus
+from fluxdesk.core.request import FieldError
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ class JobFailed(JobEvent):
     reason: str
     """What happened, in plain words."""
     billed: bool
+    field_errors: tuple[FieldError, ...] = ()
+    """BFL's 422 messages by field, to show next to the controls."""
 
 
 @dataclass(frozen=True)

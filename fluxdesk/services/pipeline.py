@@ -184,6 +184,9 @@ class Pipeline:
             await self._finish(job_id, JobStatus.FAILED, exc.message)
             self._stop_queue(exc)
             return
+        except api_errors.ValidationError as exc:
+            await self._finish(job_id, JobStatus.FAILED, exc.message, tuple(exc.field_errors))
+            return
         except api_errors.BflError as exc:
             await self._finish(job_id, JobStatus.FAILED, exc.message)
             return
@@ -262,9 +265,10 @@ class Pipeline:
                              f"{reason} BFL billed it; FluxDesk will retry the download on `resume` "
                              f"(the link expires in about {minutes} min).", True))
 
-    async def _finish(self, job_id: str, status: JobStatus, reason: str) -> None:
+    async def _finish(self, job_id: str, status: JobStatus, reason: str,
+                      field_errors: tuple[FieldError, ...] = ()) -> None:
         await asyncio.to_thread(self._library.finish_job, job_id, status, reason)
-        self._emit(JobFailed(job_id, status, reason, status in BILLED_STATES))
+        self._emit(JobFailed(job_id, status, reason, status in BILLED_STATES, field_errors))
 
     # --- after a crash --------------------------------------------------------------------------
 

@@ -1,0 +1,126 @@
+"""Starts and stops the engine (a ``Session``) for the window, off the GUI thread.
+
+Real mode talks to BFL with the user's key and library; demo mode starts the bundled simulator on
+loopback with a separate demo library, where nothing is charged and every image is marked demo.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from fluxdesk.services.session import Session, SessionOptions, resolve_api_base
+from fluxdesk.storage.paths import demo_home
+from fluxdesk.storage.settings import Settings
+from fluxdesk.ui.background import run_in_background
+
+DEMO_KEY = "bfl_demo-key-for-the-simulator"
+DEMO_CREDITS = Decimal(5000)
+DEMO_LATENCY = 2.5
+"""Seconds a demo image takes: long enough to see progress, short enough to stay fun."""
+
+
+class EngineHost(QObject):
+    """Owns the running ``Session`` (and the simulator in demo mode). Signals arrive on the GUI thread."""
+
+    ready = Signal(object)
+    """The new ``Session``, started."""
+    failed = Signal(str)
+    """The engine could not start, in plain words."""
+
+    def __init__(self, home: Path, *, demo_latency: float = DEMO_LATENCY, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._home = home
+        self._demo_latency = demo_latency
+        self.session: Session | None = None
+        self.simulator: object | None = None
+        self.mode: str | None = None
+        """"real", "demo", or None while stopped."""
+        self._starting: concurrent.futures.Future | None = None
+        self._generation = 0
+
+    @property
+    def demo(self) -> bool:
+        return self.mode == "demo"
+
+    @property
+    def starting(self) -> bool:
+        return self._starting is not None and not self._starting.done()
+
+    def start_real(self, key: str, settings: Settings) -> None:
+        library_dir = Path(settings.library_folder) if settings.library_folder else None
+        options = SessionOptions(api_base=resolve_api_base(settings.region), key=key, library_dir=library_dir)
+        self._start(lambda: (Session(self._home, options), None), "real")
+
+    def start_demo(self) -> None:
+        def build() -> tuple[Session, object]:
+            from fluxdesk.sim import SimConfig, Simulator
+
+            sim = Simulator(SimConfig(latency=self._demo_latency, credits=DEMO_CREDITS)).start()
+            try:
+                options = SessionOptions(api_base=sim.api_base, key=DEMO_KEY, demo=True)
+                return Session(demo_home(self._home), options), sim
+            except BaseException:
+                sim.stop()
+                raise
+
+        self._start(build, "demo")
+
+    def _start(self, build: Callable[[], tuple[Session, object]], mode: str) -> None:
+        self.stop()
+        self.mode = mode
+        self._generation += 1
+        generation = self._generation
+        self._starting = run_in_background(
+            build, lambda built: self._started(generation, built),
+            lambda error: self._start_failed(generation, error), parent=self)
+
+    def _started(self, generation: int, built: tuple[Session, object]) -> None:
+        if generation != self._generation:
+            return  # stopped (and closed by ``stop``) before it was ready
+        self._starting = None
+        self.session, self.simulator = built
+        self.ready.emit(self.session)
+
+    def _start_failed(self, generation: int, error: BaseException) -> None:
+        if generation != self._generation:
+            return
+        self._starting = None
+        self.mode = None
+        self.failed.emit(str(error) or type(error).__name__)
+
+    def stop(self) -> None:
+        """Close the session (its running jobs stay resumable) and the simulator. Blocks briefly."""
+        self._generation += 1  # whatever is still starting is closed here, never handed out
+        starting, self._starting = self._starting, None
+        session, sim = self.session, self.simulator
+        if starting is not None:
+            with contextlib.suppress(Exception):  # a failed start leaves nothing to stop
+                session, sim = starting.result(timeout=30)
+        self.session = self.simulator = None
+        self.mode = None
+        if session is not None:
+            session.close()
+        if sim is not None:
+            sim.stop()  # type: ignore[attr-defined]
+
+    def key_tester(self, settings: Settings) -> Callable[[str], concurrent.futures.Future[Decimal]]:
+        """A function ``key -> Future[Decimal]`` that asks BFL (or the demo simulator) for the balance."""
+        def test(key: str) -> concurrent.futures.Future[Decimal]:
+            api_base = resolve_api_base(settings.region)
+
+            async def _credits() -> Decimal:
+                from fluxdesk.api.client import BflClient
+
+                async with BflClient(api_base, key) as client:
+                    return await client.credits()
+
+            return run_in_background(lambda: asyncio.run(_credits()))
+
+        return test

@@ -1,0 +1,559 @@
+"""The window a designer lives in: the prompt panel on the left, the work on the right.
+
+It composes the widgets and wires their signals to the engine; each widget keeps its own internals.
+Everything slow (keyring, disk, network, decoding) happens off the GUI thread.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fluxdesk import __version__
+from fluxdesk.core.metadata import settings_from_metadata
+from fluxdesk.core.pricing import PriceTable, format_usd
+from fluxdesk.core.request import GenerationRequest
+from fluxdesk.services.events import JobDone, JobFailed, QueueStopped
+from fluxdesk.services.pipeline import InvalidRequestError
+from fluxdesk.services.session import Session
+from fluxdesk.storage.paths import thumbnails_dir
+from fluxdesk.storage.price_table import load_price_table
+from fluxdesk.storage.secrets import KeySource, KeyStore
+from fluxdesk.storage.settings import Settings, save_settings
+from fluxdesk.ui.background import run_in_background, watch_future
+from fluxdesk.ui.bridge import EventBridge
+from fluxdesk.ui.engine_host import EngineHost
+from fluxdesk.ui.prompt_panel import PromptPanel
+from fluxdesk.ui.queue_model import JobQueueModel
+from fluxdesk.ui.queue_view import QueueView
+from fluxdesk.ui.recent_strip import RecentStrip
+from fluxdesk.ui.settings_dialog import SettingsDialog
+from fluxdesk.ui.theme import apply_theme
+from fluxdesk.ui.thumbnail_loader import ThumbnailLoader
+from fluxdesk.ui.welcome_dialog import WelcomeDialog
+
+REFRESH_AFTER_JOBS_MS = 800
+"""Credits and the month's spend are read again this long after the last job ends (debounced)."""
+
+
+def _month_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m")
+
+
+class MainWindow(QMainWindow):
+    """The main window. ``shutdown()`` stops the engine and every worker; call it before exit."""
+
+    engineReady = Signal(object)
+    """The session in use changed (started, switched to demo, restarted after a key change)."""
+    imageShown = Signal(int, str)
+    """An image arrived in the recent strip: its id and path."""
+
+    def __init__(self, home: Path, settings: Settings, key_store: KeyStore, *, price_table: PriceTable | None = None,
+                 demo: bool = False, demo_latency: float | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._home = home
+        self._settings = settings
+        self._key_store = key_store
+        self._price_table = price_table or load_price_table(home)
+        self._demo_requested = demo
+        self._month_spend: Decimal | None = None
+        self._welcome: WelcomeDialog | None = None
+        self._settings_dialog: SettingsDialog | None = None
+        self._restart_when_idle = False
+        self._closing = False
+
+        self.setWindowTitle("FluxDesk")
+        self.setObjectName("mainWindow")
+        self.bridge = EventBridge(self)
+        host_kwargs = {} if demo_latency is None else {"demo_latency": demo_latency}
+        self.engine = EngineHost(home, parent=self, **host_kwargs)
+        self.thumbnails = ThumbnailLoader(thumbnails_dir(home) / "recent", parent=self)
+        self._build_widgets()
+        self._build_menus()
+        self._connect()
+        self._restore_geometry()
+        self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_AFTER_JOBS_MS)
+        self._refresh_timer.timeout.connect(self.refresh_money)
+        self._set_waiting("Starting…")
+        self.panel.focus_target().setFocus()
+        QTimer.singleShot(0, self._boot)
+
+    # --- building -------------------------------------------------------------------------------
+
+    def _build_widgets(self) -> None:
+        self.panel = PromptPanel(self._price_table)
+        self.panel.setObjectName("promptPanel")
+        self.panel.set_history(self._settings.prompt_history)
+        self.panel.set_model(self._settings.default_model)
+        if self._settings.last_seed is not None:
+            self.panel.set_last_seed(self._settings.last_seed)
+
+        self.queue_model = JobQueueModel(self)
+        self.queue = QueueView(self.queue_model, self.thumbnails)
+        self.recent = RecentStrip(self.thumbnails)
+        work = QSplitter()
+        work.setOrientation(work.orientation().Vertical)
+        work.setObjectName("workSplitter")
+        work.addWidget(self.queue)
+        work.addWidget(self.recent)
+        work.setStretchFactor(0, 3)
+        work.setStretchFactor(1, 2)
+        generate_tab = QWidget()
+        layout = QVBoxLayout(generate_tab)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(work)
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("tabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(generate_tab, "Generate")
+
+        self.splitter = QSplitter()
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.panel)
+        self.splitter.addWidget(self.tabs)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([420, 860])
+        self.setCentralWidget(self.splitter)
+
+        self.mode_label = QLabel()
+        self.mode_label.setObjectName("modeLabel")
+        self.credits_label = QLabel()
+        self.credits_label.setObjectName("creditsLabel")
+        self.statusBar().addWidget(self.mode_label, 1)
+        self.statusBar().addPermanentWidget(self.credits_label)
+
+    def _action(self, text: str, slot: Any, shortcut: QKeySequence | str | None = None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.settings_action = self._action("&Settings…", self.open_settings, QKeySequence.StandardKey.Preferences,
+                                            "Key, region, library folder, budget, prices, theme")
+        if self.settings_action.shortcut().isEmpty():
+            self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        file_menu.addAction(self.settings_action)
+        self.open_library_action = self._action("Open library &folder", self.open_library_folder,
+                                                tip="Show the folder where your images are saved")
+        file_menu.addAction(self.open_library_action)
+        file_menu.addSeparator()
+        self.demo_action = self._action("Try the offline &demo", self.switch_to_demo,
+                                        tip="The built-in simulator: nothing is charged, images are marked demo")
+        self.real_action = self._action("Use my BFL &key", self.switch_to_real,
+                                        tip="Leave the demo and generate with your own key")
+        file_menu.addAction(self.demo_action)
+        file_menu.addAction(self.real_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
+
+        gen = bar.addMenu("&Generate")
+        gen.addAction(self._action("&Generate\tCtrl+Enter", self.panel.generate,
+                                   tip="Send the prompt (the button shows the price)"))
+        gen.addAction(self._action("&Refresh credits", self.refresh_money, "F5",
+                                   tip="Ask BFL for the credits balance"))
+
+        view = bar.addMenu("&View")
+        theme_menu = view.addMenu("&Theme")
+        group = QActionGroup(self)
+        for name, label in (("system", "&System"), ("light", "&Light"), ("dark", "&Dark")):
+            action = QAction(label, self, checkable=True)
+            action.setChecked(self._settings.theme == name)
+            action.triggered.connect(lambda _=False, n=name: self.set_theme(n))
+            group.addAction(action)
+            theme_menu.addAction(action)
+        self._theme_actions = group
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self._action("&Keyboard shortcuts", self.show_shortcuts, "F1"))
+        help_menu.addAction(self._action("&About FluxDesk", self.show_about))
+
+    def _connect(self) -> None:
+        self.panel.generateRequested.connect(self.generate)
+        self.panel.promptSubmitted.connect(self._remember_prompt)
+        self.panel.imageDropped.connect(self.load_dropped_image)
+        self.queue.cancelRequested.connect(self.cancel_job)
+        self.queue.openImage.connect(self.open_image)
+        self.recent.imageActivated.connect(lambda _id, path: self.open_image(path))
+        self.bridge.jobEvent.connect(self._on_job_event)
+        self.bridge.queueStopped.connect(self._on_queue_stopped)
+        self.bridge.creditsChanged.connect(self._show_credits)
+        self.engine.ready.connect(self._on_engine_ready)
+        self.engine.failed.connect(self._on_engine_failed)
+
+    # --- starting the engine --------------------------------------------------------------------
+
+    @property
+    def session(self) -> Session | None:
+        return self.engine.session
+
+    def _boot(self) -> None:
+        if self._demo_requested:
+            self.engine.start_demo()
+            return
+        run_in_background(self._key_store.get, self._got_key, self._on_engine_failed, parent=self)
+
+    def _got_key(self, found: tuple[str | None, KeySource]) -> None:
+        key, _source = found
+        if key:
+            self.engine.start_real(key, self._settings)
+        else:
+            self.show_welcome()
+
+    def show_welcome(self) -> None:
+        """First run, or no key: offer to enter one (tested, stored in the keyring) or the offline demo."""
+        self._set_waiting("No API key yet: enter one, or try the offline demo.")
+        run_in_background(self._key_store.backend_works, self._open_welcome, parent=self)
+
+    def _open_welcome(self, keyring_status: tuple[bool, str]) -> None:
+        dialog = WelcomeDialog(self._key_store, self.engine.key_tester(self._settings),
+                               keyring_status=keyring_status, parent=self)
+        self._welcome = dialog
+        dialog.finished.connect(lambda _code: self._welcome_closed(dialog))
+        dialog.open()
+
+    def _welcome_closed(self, dialog: WelcomeDialog) -> None:
+        self._welcome = None
+        choice = dialog.choice()
+        if choice == "demo":
+            self.engine.start_demo()
+        elif choice in ("key", "session"):
+            run_in_background(self._key_store.get, self._got_key_after_welcome, parent=self)
+        else:
+            self._set_waiting("No API key: File → Settings → Key to add one, or File → Try the offline demo.")
+            self.panel.show_message("FluxDesk needs a BFL API key to generate. Add one in Settings (Ctrl+,), "
+                                    "or try the offline demo from the File menu — nothing is charged.", "info")
+
+    def _got_key_after_welcome(self, found: tuple[str | None, KeySource]) -> None:
+        key, _source = found
+        if key:
+            self.engine.start_real(key, self._settings)
+        else:
+            self._set_waiting("The key could not be read back from the keyring.")
+
+    def _on_engine_ready(self, session: Session) -> None:
+        session.add_listener(self.bridge.listener)
+        self.panel.clear_message()
+        self.panel.set_generate_enabled(True)
+        self._update_mode_label()
+        self.demo_action.setEnabled(not self.engine.demo)
+        self.real_action.setEnabled(self.engine.demo)
+        watch_future(session.resume(), parent=self)
+        self.refresh_money()
+        self.engineReady.emit(session)
+
+    def _on_engine_failed(self, reason: object) -> None:
+        text = str(reason)
+        self._set_waiting(f"Could not start: {text}")
+        self.panel.show_message(f"FluxDesk could not start its engine: {text}", "error")
+
+    def _set_waiting(self, why: str) -> None:
+        self.panel.set_generate_enabled(False, why)
+        self.mode_label.setText(why)
+
+    def _update_mode_label(self) -> None:
+        if self.engine.demo:
+            self.mode_label.setText("Demo mode — the built-in simulator: nothing is charged, images are marked demo")
+            self.setWindowTitle("FluxDesk — demo")
+        else:
+            self.mode_label.setText(f"Connected to BFL ({self._settings.region})")
+            self.setWindowTitle("FluxDesk")
+
+    def switch_to_demo(self) -> None:
+        if self._busy_confirm("switch to the demo"):
+            self.engine.start_demo()
+            self._set_waiting("Starting the demo…")
+
+    def switch_to_real(self) -> None:
+        if self._busy_confirm("leave the demo"):
+            self.engine.stop()
+            self._set_waiting("Reading the key…")
+            self._demo_requested = False
+            self._boot()
+
+    def _busy_confirm(self, what: str) -> bool:
+        if self.session is None or not self.session.pipeline.busy:
+            return True
+        answer = QMessageBox.question(
+            self, "Jobs are running",
+            f"Some jobs are still running. If you {what} now, they stop here and FluxDesk finishes them "
+            "(downloads included) the next time this library opens. Continue?")
+        return answer == QMessageBox.StandardButton.Yes
+
+    # --- generating -----------------------------------------------------------------------------
+
+    def generate(self, request: GenerationRequest, count: int) -> None:
+        session = self.session
+        if session is None:
+            self.panel.show_message("Not connected yet: FluxDesk is still starting, or has no key.", "warning")
+            return
+        estimate = self.panel.estimate()
+        budget = self._settings.monthly_budget_usd
+        if (estimate is not None and budget and self._month_spend is not None
+                and self._month_spend + estimate.usd_total > budget
+                and not self.confirm_over_budget(self._month_spend, estimate.usd_total, budget)):
+            return
+        self.panel.clear_server_errors()
+        watch_future(session.generate(request, count), None, self._generate_failed, parent=self)
+
+    def confirm_over_budget(self, spent: Decimal, cost: Decimal, budget: Decimal) -> bool:
+        """Ask before a submission that would cross the monthly budget."""
+        answer = QMessageBox.question(
+            self, "Over this month's budget",
+            f"This month you have spent {format_usd(spent)} of your {format_usd(budget)} budget. "
+            f"These images cost {format_usd(cost)}, which takes you to {format_usd(spent + cost)}.\n\n"
+            "Generate anyway?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _generate_failed(self, error: BaseException) -> None:
+        if isinstance(error, InvalidRequestError):
+            self.panel.show_server_errors(error.errors)
+        else:
+            self.panel.show_message(f"Could not queue the images: {error}", "error")
+
+    def cancel_job(self, job_id: str) -> None:
+        if self.session is not None:
+            watch_future(self.session.cancel(job_id), parent=self)
+
+    def _on_job_event(self, event: object) -> None:
+        self.queue_model.apply(event)
+        if isinstance(event, JobDone):
+            self.recent.add_image(event.image_id, event.path, self._prompt_of(event.job_id), event.seed)
+            if event.seed is not None:
+                self.panel.set_last_seed(event.seed)
+                self._settings = replace(self._settings, last_seed=event.seed)
+            self.imageShown.emit(event.image_id, event.path)
+            self._refresh_timer.start()
+        elif isinstance(event, JobFailed):
+            if event.field_errors:
+                self.panel.show_server_errors(event.field_errors)
+            self._refresh_timer.start()
+        if self._restart_when_idle and self.session is not None and not self.session.pipeline.busy:
+            self._restart_when_idle = False
+            self._restart_engine()
+
+    def _prompt_of(self, job_id: str) -> str:
+        row = self.queue_model.row_for(job_id)
+        if row is None:
+            return ""
+        index = self.queue_model.index(row)
+        return index.data(JobQueueModel.Roles.Prompt) or ""
+
+    def _on_queue_stopped(self, event: QueueStopped) -> None:
+        self.panel.show_message(event.reason, "error")
+        if event.needs_key and not self.engine.demo:
+            QTimer.singleShot(0, lambda: self.open_settings(section="Key"))
+
+    # --- money ----------------------------------------------------------------------------------
+
+    def refresh_money(self) -> None:
+        """Read the credits balance from BFL and this month's spend from the ledger, off the GUI thread."""
+        session = self.session
+        if session is None:
+            return
+        watch_future(session.credits(), None, lambda _e: self._show_credits(None), parent=self)
+        month = _month_now()
+        usd = session.price_table.usd_per_credit
+        demo = self.engine.demo  # the demo library holds only demo jobs: its pretend spend is the point
+        run_in_background(lambda: session.library.spend(month, include_demo=demo, usd_per_credit=usd),
+                          self._show_spend, parent=self)
+
+    def _show_credits(self, credits: Decimal | None) -> None:
+        self.panel.set_credits(credits)
+        if credits is None:
+            self.credits_label.setText("Credits: unknown (offline?)")
+        else:
+            usd = credits * (self.session.price_table.usd_per_credit if self.session else Decimal("0.01"))
+            self.credits_label.setText(f"{credits:,.1f} credits ({format_usd(usd)})")
+
+    def _show_spend(self, summary: Any) -> None:
+        self._month_spend = summary.usd
+        budget = self._settings.monthly_budget_usd or None
+        self.panel.set_month_spend(summary.usd, budget)
+
+    # --- dropped images, opening files ----------------------------------------------------------
+
+    def load_dropped_image(self, path: str) -> None:
+        def read() -> dict[str, Any]:
+            from fluxdesk.storage.metadata_io import read_metadata
+
+            record, a1111 = read_metadata(Path(path).read_bytes())
+            if record is not None:
+                return settings_from_metadata(record)
+            if a1111:
+                return settings_from_metadata(a1111, default_model=self.panel.model_id())
+            raise ValueError("it carries no FluxDesk or A1111 generation parameters")
+
+        def failed(error: BaseException) -> None:
+            self.panel.show_message(f"Could not load settings from {Path(path).name}: {error}", "warning")
+
+        def loaded(settings: dict[str, Any]) -> None:
+            self.panel.load_settings(settings)
+            self.panel.show_message(f"Loaded the settings of {Path(path).name}.", "info")
+
+        run_in_background(read, loaded, failed, parent=self)
+
+    def open_image(self, path: str) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+
+    def open_library_folder(self) -> None:
+        session = self.session
+        folder = session.library.library_dir if session is not None else self._home
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+    # --- settings -------------------------------------------------------------------------------
+
+    def open_settings(self, section: str | None = None) -> None:
+        if self._settings_dialog is not None:
+            self._settings_dialog.raise_()
+            return
+        dialog = SettingsDialog(self._settings, self._key_store, self.engine.key_tester(self._settings),
+                                home=self._home, demo=self.engine.demo, price_table=self._price_table, parent=self)
+        if section is not None:
+            dialog.select_section(section)
+        dialog.settingsSaved.connect(self._settings_saved)
+        dialog.keyChanged.connect(self._key_changed)
+        dialog.priceTableImported.connect(self._price_table_changed)
+        dialog.themeChanged.connect(lambda theme: apply_theme(QApplication.instance(), theme))
+        dialog.finished.connect(lambda _code: setattr(self, "_settings_dialog", None))
+        self._settings_dialog = dialog
+        dialog.open()
+
+    def _settings_saved(self, settings: Settings) -> None:
+        engine_changed = (settings.region != self._settings.region
+                          or settings.library_folder != self._settings.library_folder)
+        self._settings = settings
+        apply_theme(QApplication.instance(), settings.theme)
+        for action in self._theme_actions.actions():
+            action.setChecked(action.text().replace("&", "").lower() == settings.theme)
+        self.refresh_money()
+        if engine_changed and self.engine.mode == "real":
+            self._key_changed()
+
+    def _key_changed(self) -> None:
+        if self.engine.demo:
+            return
+        if self.session is not None and self.session.pipeline.busy:
+            self._restart_when_idle = True
+            self.panel.show_message("The new settings apply as soon as the running jobs finish.", "info")
+            return
+        self._restart_engine()
+
+    def _restart_engine(self) -> None:
+        self.engine.stop()
+        self._set_waiting("Reconnecting…")
+        run_in_background(self._key_store.get, self._got_key, self._on_engine_failed, parent=self)
+
+    def _price_table_changed(self, table: PriceTable) -> None:
+        self._price_table = table
+        self.panel.set_price_table(table)
+
+    def set_theme(self, theme: str) -> None:
+        apply_theme(QApplication.instance(), theme)
+        self._settings = replace(self._settings, theme=theme)
+        self._save_settings()
+
+    def _remember_prompt(self, prompt: str) -> None:
+        self._settings = self._settings.with_prompt(prompt)
+        self._save_settings()
+
+    def _save_settings(self) -> None:
+        settings, home = self._settings, self._home
+        run_in_background(lambda: save_settings(home, settings), parent=self)
+
+    def dialogs_for_screenshots(self) -> list[tuple[str, QWidget]]:
+        """Every dialog the app has, built fresh (not shown) for ``--screenshots``."""
+        tester = self.engine.key_tester(self._settings)
+        return [
+            ("settings", SettingsDialog(self._settings, self._key_store, tester, home=self._home,
+                                        demo=self.engine.demo, price_table=self._price_table, parent=self)),
+            ("welcome", WelcomeDialog(self._key_store, tester, keyring_status=(True, ""), parent=self)),
+        ]
+
+    # --- help -----------------------------------------------------------------------------------
+
+    def show_shortcuts(self) -> None:
+        QMessageBox.information(self, "Keyboard shortcuts", (
+            "Ctrl+Enter — generate\n"
+            "Alt+Up / Alt+Down — previous / next prompt from history\n"
+            "Delete — cancel the selected waiting jobs\n"
+            "Enter — open the selected image\n"
+            "F5 — refresh the credits balance\n"
+            "Ctrl+, — settings\n"
+            "Ctrl+Q — quit"))
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About FluxDesk", (
+            f"<b>FluxDesk {__version__}</b><br>Generate images with the Black Forest Labs API: "
+            "see the cost first, keep everything.<br><br>Prices as of "
+            f"{self._price_table.as_of} ({self._price_table.source})."))
+
+    # --- window state and shutdown --------------------------------------------------------------
+
+    def _restore_geometry(self) -> None:
+        geometry = self._settings.window_geometry
+        restored = False
+        if geometry:
+            try:
+                restored = self.restoreGeometry(QByteArray(base64.b64decode(geometry)))
+            except ValueError:
+                restored = False
+        if not restored:
+            self.resize(1280, 800)
+        sizes = (self._settings.panel_state or {}).get("splitter")
+        if isinstance(sizes, list) and len(sizes) == 2 and all(isinstance(s, int) and s > 0 for s in sizes):
+            self.splitter.setSizes(sizes)
+
+    def _window_state(self) -> Settings:
+        geometry = base64.b64encode(bytes(self.saveGeometry())).decode("ascii")
+        panel_state = dict(self._settings.panel_state or {})
+        panel_state["splitter"] = self.splitter.sizes()
+        return replace(self._settings, window_geometry=geometry, panel_state=panel_state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._closing and self.session is not None and self.session.pipeline.busy:
+            answer = QMessageBox.question(
+                self, "Jobs are still running",
+                "Some images are still being generated. They are already billed by BFL; FluxDesk saves them "
+                "the next time it starts (if within 10 minutes of finishing). Quit now?")
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+        self._closing = True
+        self._settings = self._window_state()
+        save_settings(self._home, self._settings)  # one small file, at exit: worth the certainty
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop the engine, the thumbnail workers and background calls. Safe to call twice."""
+        from fluxdesk.ui.background import wait_for_background_work
+
+        self.engine.stop()
+        self.thumbnails.shutdown()
+        wait_for_background_work()
