@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run demo test lint unit setup bench drills clean screenshots
+.PHONY: run demo test lint unit smoke setup clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,10 @@ lint: $(STAMP)
 unit: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test: lint unit
+smoke: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/fluxdesk --smoke-test
+
+test: lint unit smoke
 
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/fluxdesk --demo --screenshots docs/screenshots

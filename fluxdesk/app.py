@@ -138,6 +138,8 @@ def screenshots(out_dir: Path) -> int:
                 _wait_until(app, lambda before=before: len(shown) > before, 60)
             _wait_until(app, lambda: all(window.thumbnails.get(p, 120) is not None for p in shown), 30)
             window.panel.set_prompt(SCREENSHOT_PROMPTS[0])
+            window.refresh_money()  # the credits and month figures as they stand after the batch
+            _wait_until(app, lambda: False, 1.5)
             saved = []
             for theme in ("light", "dark"):
                 apply_theme(app, theme)

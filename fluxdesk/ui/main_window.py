@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QSizePolicy,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -108,17 +109,16 @@ class MainWindow(QMainWindow):
         self.queue_model = JobQueueModel(self)
         self.queue = QueueView(self.queue_model, self.thumbnails)
         self.recent = RecentStrip(self.thumbnails)
-        work = QSplitter()
-        work.setOrientation(work.orientation().Vertical)
-        work.setObjectName("workSplitter")
-        work.addWidget(self.queue)
-        work.addWidget(self.recent)
-        work.setStretchFactor(0, 3)
-        work.setStretchFactor(1, 2)
+        recent_title = QLabel("Latest images")
+        recent_title.setProperty("heading", True)
+        recent_title.setObjectName("recentTitle")
+        self.recent.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
         generate_tab = QWidget()
         layout = QVBoxLayout(generate_tab)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(work)
+        layout.addWidget(self.queue, 1)
+        layout.addWidget(recent_title)
+        layout.addWidget(self.recent)
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("tabs")

@@ -1,0 +1,239 @@
+"""The real window, driven like a designer would, against the simulator on loopback."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from dialog_support import MemoryKeyring
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QLineEdit, QPushButton
+
+from fluxdesk.cli import main as cli_main
+from fluxdesk.core.request import validate as real_validate
+from fluxdesk.sim import SimConfig, Simulator
+from fluxdesk.storage.secrets import KeySource, KeyStore
+from fluxdesk.storage.settings import Settings, load_settings
+from fluxdesk.ui.background import wait_for_background_work
+from fluxdesk.ui.main_window import MainWindow
+from fluxdesk.ui.queue_model import JobQueueModel
+from fluxdesk.ui.welcome_dialog import WelcomeDialog
+
+KEY = "bfl_window-test-key"
+WAIT_MS = 20_000
+
+
+@pytest.fixture
+def key_store() -> KeyStore:
+    return KeyStore(backend=MemoryKeyring(), environ={})
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path: Path, key_store: KeyStore) -> Iterator:
+    windows: list[MainWindow] = []
+
+    def make(*, demo: bool = True, settings: Settings | None = None, latency: float = 0.3) -> MainWindow:
+        window = MainWindow(tmp_path, settings or load_settings(tmp_path), key_store, demo=demo,
+                            demo_latency=latency)
+        qtbot.addWidget(window)
+        window.show()
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        window._closing = True  # no "jobs still running?" question at teardown
+        window.close()
+        window.shutdown()
+    wait_for_background_work()
+
+
+def ready(qtbot, window: MainWindow) -> MainWindow:
+    qtbot.waitUntil(lambda: window.session is not None, timeout=WAIT_MS)
+    return window
+
+
+def ctrl_enter(qtbot, window: MainWindow, prompt: str) -> None:
+    window.panel.set_prompt(prompt)
+    qtbot.keyClick(window.panel.focus_target(), Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+
+
+def queue_statuses(window: MainWindow) -> list[str]:
+    model = window.queue_model
+    return [model.index(r).data(JobQueueModel.Roles.Status) for r in range(model.rowCount())]
+
+
+def test_prompt_to_image_in_the_demo(qtbot, make_window) -> None:
+    window = ready(qtbot, make_window(latency=2.0))  # long enough for progress polls
+    assert "Demo" in window.mode_label.text()
+    progress: list[float] = []
+    window.bridge.jobEvent.connect(lambda e: progress.append(e.progress) if hasattr(e, "progress") else None)
+    with qtbot.waitSignal(window.imageShown, timeout=WAIT_MS) as shown:
+        ctrl_enter(qtbot, window, "a lighthouse at dawn")
+    image_id, path = shown.args
+    assert Path(path).is_file() and image_id >= 1
+    assert queue_statuses(window) == ["done"]
+    assert window.recent.count() == 1
+    assert any(p is not None and 0 < p < 1 for p in progress), "progress was reported while generating"
+    qtbot.waitUntil(lambda: window.thumbnails.get(path, 120) is not None, timeout=WAIT_MS)
+    image = window.session.library.get_image(image_id)
+    assert image.demo and image.prompt == "a lighthouse at dawn"
+    assert window.session.library.home.name == "demo"  # the demo library is separate
+
+
+def test_the_controls_follow_the_model_and_the_estimate_matches_the_cli(qtbot, make_window, capsys) -> None:
+    window = ready(qtbot, make_window())
+    panel = window.panel
+    combo = panel.findChild(QComboBox, "modelPicker") or panel.findChildren(QComboBox)[0]
+    assert combo is not None
+    panel.set_model("flux-pro-1.1-ultra")
+    assert panel.current_request().aspect_ratio is not None and panel.current_request().width is None
+    panel.set_model("flux-2-pro")
+    panel.load_settings({"width": 1920, "height": 1088})
+    panel.set_count(4)
+    est = panel.estimate()
+    assert cli_main(["estimate", "--model", "flux-2-pro", "--width", "1920", "--height", "1088", "--count", "4",
+                     "--json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    assert cli["credits_total"] == float(est.credits_total) == 18
+    assert cli["usd_total"] == float(est.usd_total)
+    buttons = [b.text() for b in panel.findChildren(QPushButton)]
+    assert any("$0.18" in text for text in buttons), buttons
+
+
+def test_a_batch_fills_the_queue_and_the_strip(qtbot, make_window) -> None:
+    window = ready(qtbot, make_window())
+    window.panel.set_count(3)
+    ctrl_enter(qtbot, window, "three teapots")
+    qtbot.waitUntil(lambda: window.recent.count() == 3, timeout=WAIT_MS)
+    assert queue_statuses(window) == ["done"] * 3
+    qtbot.waitUntil(lambda: window.panel.findChild(QLineEdit) is not None)
+    last_seed = window.session.library.search_images(limit=1)[0].seed
+    assert window._settings.last_seed is not None and last_seed is not None
+
+
+def test_a_422_from_the_server_is_shown_at_its_field(qtbot, make_window, monkeypatch) -> None:
+    window = ready(qtbot, make_window())
+    shown: list = []
+    monkeypatch.setattr(window.panel, "show_server_errors", lambda errors: shown.append(list(errors)))
+
+    def lenient(request):  # let an out-of-range width through the local check: the server must refuse it
+        result = real_validate(request.__class__(**{**request.__dict__, "width": 1024}))
+        return result.__class__(result.errors, {**result.body, "width": 1000}) if result.ok else result
+
+    monkeypatch.setattr("fluxdesk.services.pipeline.validate", lenient)
+    window.panel.set_model("flux-2-pro")
+    ctrl_enter(qtbot, window, "a bad width")
+    qtbot.waitUntil(lambda: bool(shown), timeout=WAIT_MS)
+    assert shown[0][0].field == "width" and "16" in shown[0][0].message
+    assert queue_statuses(window) == ["failed"]
+
+
+def test_out_of_credits_stops_the_queue_in_words(qtbot, make_window) -> None:
+    window = ready(qtbot, make_window())
+    window.engine.simulator.set_credits(Decimal(0))
+    messages: list[str] = []
+    window.bridge.queueStopped.connect(lambda event: messages.append(event.reason))
+    window.panel.set_count(2)
+    ctrl_enter(qtbot, window, "no money")
+    qtbot.waitUntil(lambda: bool(messages), timeout=WAIT_MS)
+    assert "credit" in messages[0].lower()
+    qtbot.waitUntil(lambda: all(s in ("failed", "cancelled") for s in queue_statuses(window)), timeout=WAIT_MS)
+    assert window.engine.simulator.counters.tasks_created == 0
+
+
+def test_a_refused_key_is_named(qtbot, make_window) -> None:
+    window = ready(qtbot, make_window())
+    window.engine.simulator.config.key = "bfl_some-other-key"
+    messages: list[str] = []
+    window.bridge.queueStopped.connect(lambda event: messages.append(event.reason))
+    ctrl_enter(qtbot, window, "wrong key")
+    qtbot.waitUntil(lambda: bool(messages), timeout=WAIT_MS)
+    assert "key" in messages[0].lower()
+
+
+@pytest.mark.parametrize("accept", [False, True])
+def test_crossing_the_budget_asks_first(qtbot, make_window, tmp_path: Path, monkeypatch, accept: bool) -> None:
+    settings = load_settings(tmp_path)
+    settings = settings.__class__(**{**settings.__dict__, "monthly_budget_usd": Decimal("0.05")})
+    window = ready(qtbot, make_window(settings=settings))
+    qtbot.waitUntil(lambda: window._month_spend is not None, timeout=WAIT_MS)
+    asked: list[tuple] = []
+
+    def confirm(spent, cost, budget):
+        asked.append((spent, cost, budget))
+        return accept
+
+    monkeypatch.setattr(window, "confirm_over_budget", confirm)
+    window.panel.set_model("flux-2-pro")
+    window.panel.load_settings({"width": 1024, "height": 1024})
+    window.panel.set_count(2)  # 2 × $0.03 = $0.06 > $0.05
+    ctrl_enter(qtbot, window, "over budget")
+    qtbot.waitUntil(lambda: bool(asked), timeout=WAIT_MS)
+    assert asked[0] == (Decimal(0), Decimal("0.06"), Decimal("0.05"))
+    if accept:
+        qtbot.waitUntil(lambda: window.recent.count() == 2, timeout=WAIT_MS)
+    else:
+        qtbot.wait(500)
+        assert window.queue_model.rowCount() == 0 and window.engine.simulator.counters.post_requests == 0
+
+
+def test_first_run_offers_the_demo(qtbot, make_window) -> None:
+    window = make_window(demo=False)
+    qtbot.waitUntil(lambda: window.findChild(WelcomeDialog) is not None, timeout=WAIT_MS)
+    dialog = window.findChild(WelcomeDialog)
+    qtbot.waitUntil(dialog.isVisible)
+    qtbot.mouseClick(dialog.findChild(QPushButton, "demoButton"), Qt.MouseButton.LeftButton)
+    ready(qtbot, window)
+    assert window.engine.demo
+
+
+def test_first_run_with_a_key_tests_stores_and_connects(qtbot, make_window, key_store, monkeypatch) -> None:
+    with Simulator(SimConfig(latency=0.2, key=KEY, credits=Decimal(777))) as sim:
+        monkeypatch.setenv("FLUXDESK_API_BASE", sim.api_base)
+        window = make_window(demo=False)
+        qtbot.waitUntil(lambda: window.findChild(WelcomeDialog) is not None, timeout=WAIT_MS)
+        dialog = window.findChild(WelcomeDialog)
+        dialog.key_entry.field.setText(KEY)
+        dialog.key_entry.submit()
+        qtbot.waitUntil(lambda: dialog.choice() == "key", timeout=WAIT_MS)
+        assert key_store.get() == (KEY, KeySource.KEYRING)
+        dialog.accept()
+        ready(qtbot, window)
+        assert not window.engine.demo and window.session.options.api_base == sim.api_base
+        qtbot.waitUntil(lambda: "777" in window.credits_label.text(), timeout=WAIT_MS)
+        with qtbot.waitSignal(window.imageShown, timeout=WAIT_MS):
+            ctrl_enter(qtbot, window, "a real one")
+        assert sim.counters.tasks_created == 1
+
+
+def test_dropping_an_image_loads_its_settings(qtbot, make_window) -> None:
+    window = ready(qtbot, make_window())
+    window.panel.set_model("flux-dev")
+    window.panel.load_settings({"steps": 33, "guidance": 4.0, "seed": 4242, "width": 768, "height": 512})
+    with qtbot.waitSignal(window.imageShown, timeout=WAIT_MS) as shown:
+        ctrl_enter(qtbot, window, "a dropped teapot")
+    path = shown.args[1]
+    window.panel.set_model("flux-2-pro")
+    window.panel.set_prompt("something else")
+    window.load_dropped_image(path)
+    qtbot.waitUntil(lambda: window.panel.model_id() == "flux-dev", timeout=WAIT_MS)
+    request = window.panel.current_request()
+    assert (request.prompt, request.seed, request.steps, request.guidance) == ("a dropped teapot", 4242, 33, 4.0)
+    assert (request.width, request.height) == (768, 512)
+
+
+def test_window_geometry_is_restored(qtbot, make_window, tmp_path: Path) -> None:
+    window = ready(qtbot, make_window())
+    window.resize(760, 560)  # within the offscreen screen (800×600): restoreGeometry keeps windows on screen
+    window.splitter.setSizes([370, 380])
+    window._closing = True
+    window.close()
+    saved = load_settings(tmp_path)
+    assert saved.window_geometry and saved.panel_state.get("splitter")
+    again = make_window(settings=saved)
+    assert (again.size().width(), again.size().height()) == (760, 560)
+    assert again.splitter.sizes()[0] == window.splitter.sizes()[0]
