@@ -526,7 +526,12 @@ class MainWindow(QMainWindow):
                 restored = False
         if not restored:
             self.resize(1280, 800)
-        sizes = (self._settings.panel_state or {}).get("splitter")
+        state = self._settings.panel_state or {}
+        if isinstance(state.get("prompt"), dict):
+            self.panel.load_settings(state["prompt"])  # unknown or invalid values are ignored by the panel
+        if isinstance(state.get("count"), int) and 1 <= state["count"] <= 24:
+            self.panel.set_count(state["count"])
+        sizes = state.get("splitter")
         if isinstance(sizes, list) and len(sizes) == 2 and all(isinstance(s, int) and s > 0 for s in sizes):
             self.splitter.setSizes(sizes)
 
@@ -534,6 +539,9 @@ class MainWindow(QMainWindow):
         geometry = base64.b64encode(bytes(self.saveGeometry())).decode("ascii")
         panel_state = dict(self._settings.panel_state or {})
         panel_state["splitter"] = self.splitter.sizes()
+        request = self.panel.current_request()
+        panel_state["prompt"] = {"model": request.model, "prompt": request.prompt, **request.parameters()}
+        panel_state["count"] = self.panel.count()
         return replace(self._settings, window_geometry=geometry, panel_state=panel_state)
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -230,6 +230,10 @@ def test_window_geometry_is_restored(qtbot, make_window, tmp_path: Path) -> None
     window = ready(qtbot, make_window())
     window.resize(760, 560)  # within the offscreen screen (800×600): restoreGeometry keeps windows on screen
     window.splitter.setSizes([370, 380])
+    window.panel.set_model("flux-dev")
+    window.panel.load_settings({"steps": 12, "width": 512, "height": 768, "seed": 99})
+    window.panel.set_prompt("an unfinished draft")
+    window.panel.set_count(3)
     window._closing = True
     window.close()
     saved = load_settings(tmp_path)
@@ -237,3 +241,6 @@ def test_window_geometry_is_restored(qtbot, make_window, tmp_path: Path) -> None
     again = make_window(settings=saved)
     assert (again.size().width(), again.size().height()) == (760, 560)
     assert again.splitter.sizes()[0] == window.splitter.sizes()[0]
+    request = again.panel.current_request()
+    assert (request.model, request.steps, request.width, request.height) == ("flux-dev", 12, 512, 768)
+    assert request.prompt == "an unfinished draft" and request.seed == 99 and again.panel.count() == 3
