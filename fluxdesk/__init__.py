@@ -1,8 +1,19 @@
 """FluxDesk: generate images with the Black Forest Labs API, see the cost first, keep everything."""
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-try:
-    __version__ = version("fluxdesk")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+source"
+from typing import Any
+
+
+def __getattr__(name: str) -> Any:
+    # The version is read from the package metadata on first use: importlib.metadata costs ~20 ms at start-up.
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            value = version("fluxdesk")
+        except PackageNotFoundError:  # a source tree that was never installed
+            value = "0.0.0+source"
+        globals()["__version__"] = value
+        return value
+    raise AttributeError(f"module 'fluxdesk' has no attribute {name!r}")

@@ -1,56 +1,50 @@
-"""The BFL API client: host policy, typed errors, retries that never bill twice."""
+"""The BFL API client: host policy, typed errors, retries that never bill twice.
 
-from fluxdesk.api.client import BflClient, Submission, Timeouts
-from fluxdesk.api.download import Sample
-from fluxdesk.api.errors import (
-    AuthError,
-    BadRequestError,
-    BflError,
-    DeadlineExceededError,
-    DownloadError,
-    GenerationFailedError,
-    HostPolicyError,
-    InsufficientCreditsError,
-    ModeratedError,
-    NetworkError,
-    RateLimitedError,
-    ResultExpiredError,
-    ServerError,
-    SubmitOutcomeUnknownError,
-    TaskNotFoundError,
-    UnexpectedResponseError,
-    ValidationError,
-)
-from fluxdesk.api.hosts import REGIONS, HostPolicy, region_base
-from fluxdesk.api.polling import Result, poll_delay
-from fluxdesk.api.retry import RetryPolicy
+Names load lazily: importing ``fluxdesk.api.hosts`` (say, at start-up) does not pull in httpx.
+"""
 
-__all__ = [
-    "REGIONS",
-    "AuthError",
-    "BadRequestError",
-    "BflClient",
-    "BflError",
-    "DeadlineExceededError",
-    "DownloadError",
-    "GenerationFailedError",
-    "HostPolicy",
-    "HostPolicyError",
-    "InsufficientCreditsError",
-    "ModeratedError",
-    "NetworkError",
-    "RateLimitedError",
-    "Result",
-    "ResultExpiredError",
-    "RetryPolicy",
-    "Sample",
-    "ServerError",
-    "Submission",
-    "SubmitOutcomeUnknownError",
-    "TaskNotFoundError",
-    "Timeouts",
-    "UnexpectedResponseError",
-    "ValidationError",
-    "poll_delay",
-    "region_base",
-]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_WHERE = {
+    "REGIONS": "hosts",
+    "AuthError": "errors",
+    "BadRequestError": "errors",
+    "BflClient": "client",
+    "BflError": "errors",
+    "DeadlineExceededError": "errors",
+    "DownloadError": "errors",
+    "GenerationFailedError": "errors",
+    "HostPolicy": "hosts",
+    "HostPolicyError": "errors",
+    "InsufficientCreditsError": "errors",
+    "ModeratedError": "errors",
+    "NetworkError": "errors",
+    "RateLimitedError": "errors",
+    "Result": "polling",
+    "ResultExpiredError": "errors",
+    "RetryPolicy": "retry",
+    "Sample": "download",
+    "ServerError": "errors",
+    "Submission": "client",
+    "SubmitOutcomeUnknownError": "errors",
+    "TaskNotFoundError": "errors",
+    "Timeouts": "client",
+    "UnexpectedResponseError": "errors",
+    "ValidationError": "errors",
+    "poll_delay": "polling",
+    "region_base": "hosts",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fluxdesk.api' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"fluxdesk.api.{module}"), name)
+    globals()[name] = value
+    return value

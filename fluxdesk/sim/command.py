@@ -12,7 +12,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fluxdesk.sim.config import SimConfig
-from fluxdesk.sim.server import Simulator, is_loopback
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -129,6 +128,8 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
 
 def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
     """Serve until SIGINT/SIGTERM (or until ``stop`` is set); 0 on a clean stop."""
+    from fluxdesk.sim.server import Simulator, is_loopback
+
     if not is_loopback(args.host):
         print(f"fluxdesk sim: refusing to listen on {args.host!r}: the simulator serves loopback only "
               "(use 127.0.0.1, ::1 or localhost)", file=sys.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import re
@@ -30,6 +31,8 @@ _NOT_IMAGE_PARAMETERS = ("seed", "width", "height", "aspect_ratio", "output_form
 SEED_RANGE = 2**32
 
 API, CLUSTER, DELIVERY = "api", "cluster", "delivery"
+COUNTERS_PATH = "/_sim/counters"
+"""Not BFL's: the counters as JSON, so a benchmark can run the simulator in a process of its own."""
 
 
 class Origins:
@@ -62,6 +65,8 @@ class Origins:
                 return Response.json(405, {"detail": "Method Not Allowed"})
             refused = self._check_key(req)
             return refused or Response.json(200, {"credits": float(self._store.credits)})
+        if req.path == COUNTERS_PATH and req.method == "GET":
+            return Response.json(200, self._counters_json())
         if req.path.startswith("/v1/") and "/" not in req.path[4:] and req.method == "POST":
             return self._submit(req.path[4:], req)
         if req.path.startswith("/v1/") and req.path[4:] in model_ids():
@@ -97,6 +102,11 @@ class Origins:
         return self._download(match.group(1), match.group(2), req)
 
     # --- shared steps --------------------------------------------------------------------------
+
+    def _counters_json(self) -> dict[str, Any]:
+        with self._lock:
+            data = dataclasses.asdict(self._counters)
+        return json.loads(json.dumps(data, default=str))
 
     def _before(self) -> None:
         self._store.settle()

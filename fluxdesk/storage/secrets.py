@@ -8,13 +8,22 @@ from __future__ import annotations
 import enum
 import os
 from collections.abc import Mapping
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-import keyring
-import keyring.backends.chainer
-import keyring.backends.fail
-import keyring.backends.null
-import keyring.errors
-from keyring.backend import KeyringBackend
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
+
+
+def _keyring() -> ModuleType:
+    """keyring and the backends FluxDesk checks for, imported on first use (~20 ms kept off start-up)."""
+    import keyring
+    import keyring.backends.chainer
+    import keyring.backends.fail
+    import keyring.backends.null
+    import keyring.errors
+
+    return keyring
 
 SERVICE = "FluxDesk"
 USERNAME = "bfl-api-key"
@@ -69,9 +78,9 @@ class KeyStore:
         if self._backend_override is not None:
             return self._backend_override
         try:
-            return keyring.get_keyring()
+            return _keyring().get_keyring()
         except Exception:  # a broken keyring configuration (e.g. PYTHON_KEYRING_BACKEND naming nothing)
-            return keyring.backends.fail.Keyring()
+            return _keyring().backends.fail.Keyring()
 
     def get(self) -> tuple[str | None, KeySource]:
         """The key and where it came from; ``(None, KeySource.NONE)`` when there is none (or the
@@ -115,7 +124,7 @@ class KeyStore:
             return
         try:
             backend.delete_password(self._service, self._username)
-        except keyring.errors.PasswordDeleteError:
+        except _keyring().errors.PasswordDeleteError:
             pass  # nothing was stored
         except Exception as exc:
             raise KeyStoreError(f"The key could not be removed from the system keyring "
@@ -134,7 +143,7 @@ class KeyStore:
             return False, reason
         try:
             backend.get_password(self._service, self._username)
-        except keyring.errors.KeyringLocked:
+        except _keyring().errors.KeyringLocked:
             return False, f"The system keyring is locked. Unlock it and try again. {ALTERNATIVES}"
         except Exception as exc:
             return False, _no_keyring_message(f"{self.backend_name()} does not answer: {type(exc).__name__}")
@@ -142,12 +151,12 @@ class KeyStore:
 
     @staticmethod
     def _usable(backend: KeyringBackend) -> tuple[bool, str]:
-        if isinstance(backend, keyring.backends.fail.Keyring):
+        if isinstance(backend, _keyring().backends.fail.Keyring):
             return False, _no_keyring_message(
                 "on Linux this needs a Secret Service such as GNOME Keyring or KWallet")
-        if isinstance(backend, keyring.backends.null.Keyring):
+        if isinstance(backend, _keyring().backends.null.Keyring):
             return False, _no_keyring_message("the keyring is switched off in keyring's configuration")
-        if isinstance(backend, keyring.backends.chainer.ChainerBackend) and not backend.backends:
+        if isinstance(backend, _keyring().backends.chainer.ChainerBackend) and not backend.backends:
             return False, _no_keyring_message(
                 "no keyring backend is available; on Linux this needs a Secret Service such as "
                 "GNOME Keyring or KWallet")

@@ -12,10 +12,13 @@ import contextlib
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from fluxdesk.services.session import Session, SessionOptions, resolve_api_base
+if TYPE_CHECKING:
+    from fluxdesk.services.session import Session
+
 from fluxdesk.storage.paths import demo_home
 from fluxdesk.storage.settings import Settings
 from fluxdesk.ui.background import run_in_background
@@ -55,11 +58,19 @@ class EngineHost(QObject):
 
     def start_real(self, key: str, settings: Settings) -> None:
         library_dir = Path(settings.library_folder) if settings.library_folder else None
-        options = SessionOptions(api_base=resolve_api_base(settings.region), key=key, library_dir=library_dir)
-        self._start(lambda: (Session(self._home, options), None), "real")
+
+        def build() -> tuple[Session, None]:
+            # On a worker thread: the engine's imports (httpx, asyncio, SQLite) stay off the window's start.
+            from fluxdesk.services.session import Session, SessionOptions, resolve_api_base
+
+            options = SessionOptions(api_base=resolve_api_base(settings.region), key=key, library_dir=library_dir)
+            return Session(self._home, options), None
+
+        self._start(build, "real")
 
     def start_demo(self) -> None:
         def build() -> tuple[Session, object]:
+            from fluxdesk.services.session import Session, SessionOptions
             from fluxdesk.sim import SimConfig, Simulator
 
             sim = Simulator(SimConfig(latency=self._demo_latency, credits=DEMO_CREDITS)).start()
@@ -113,12 +124,11 @@ class EngineHost(QObject):
     def key_tester(self, settings: Settings) -> Callable[[str], concurrent.futures.Future[Decimal]]:
         """A function ``key -> Future[Decimal]`` that asks BFL (or the demo simulator) for the balance."""
         def test(key: str) -> concurrent.futures.Future[Decimal]:
-            api_base = resolve_api_base(settings.region)
-
             async def _credits() -> Decimal:
                 from fluxdesk.api.client import BflClient
+                from fluxdesk.services.session import resolve_api_base
 
-                async with BflClient(api_base, key) as client:
+                async with BflClient(resolve_api_base(settings.region), key) as client:
                     return await client.credits()
 
             return run_in_background(lambda: asyncio.run(_credits()))

@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QKeySequence
@@ -32,8 +32,6 @@ from fluxdesk.core.metadata import settings_from_metadata
 from fluxdesk.core.pricing import PriceTable, format_usd
 from fluxdesk.core.request import GenerationRequest
 from fluxdesk.services.events import JobDone, JobFailed, QueueStopped
-from fluxdesk.services.pipeline import InvalidRequestError
-from fluxdesk.services.session import Session
 from fluxdesk.storage.paths import thumbnails_dir
 from fluxdesk.storage.price_table import load_price_table
 from fluxdesk.storage.secrets import KeySource, KeyStore
@@ -45,10 +43,12 @@ from fluxdesk.ui.prompt_panel import PromptPanel
 from fluxdesk.ui.queue_model import JobQueueModel
 from fluxdesk.ui.queue_view import QueueView
 from fluxdesk.ui.recent_strip import RecentStrip
-from fluxdesk.ui.settings_dialog import SettingsDialog
 from fluxdesk.ui.theme import apply_theme
 from fluxdesk.ui.thumbnail_loader import ThumbnailLoader
-from fluxdesk.ui.welcome_dialog import WelcomeDialog
+
+if TYPE_CHECKING:
+    from fluxdesk.services.session import Session
+    from fluxdesk.ui.welcome_dialog import WelcomeDialog
 
 REFRESH_AFTER_JOBS_MS = 800
 """Credits and the month's spend are read again this long after the last job ends (debounced)."""
@@ -76,7 +76,7 @@ class MainWindow(QMainWindow):
         self._demo_requested = demo
         self._month_spend: Decimal | None = None
         self._welcome: WelcomeDialog | None = None
-        self._settings_dialog: SettingsDialog | None = None
+        self._settings_dialog: QWidget | None = None
         self._restart_when_idle = False
         self._closing = False
 
@@ -231,6 +231,8 @@ class MainWindow(QMainWindow):
         run_in_background(self._key_store.backend_works, self._open_welcome, parent=self)
 
     def _open_welcome(self, keyring_status: tuple[bool, str]) -> None:
+        from fluxdesk.ui.welcome_dialog import WelcomeDialog
+
         dialog = WelcomeDialog(self._key_store, self.engine.key_tester(self._settings),
                                keyring_status=keyring_status, parent=self)
         self._welcome = dialog
@@ -332,6 +334,8 @@ class MainWindow(QMainWindow):
         return answer == QMessageBox.StandardButton.Yes
 
     def _generate_failed(self, error: BaseException) -> None:
+        from fluxdesk.services.pipeline import InvalidRequestError
+
         if isinstance(error, InvalidRequestError):
             self.panel.show_server_errors(error.errors)
         else:
@@ -430,6 +434,8 @@ class MainWindow(QMainWindow):
     # --- settings -------------------------------------------------------------------------------
 
     def open_settings(self, section: str | None = None) -> None:
+        from fluxdesk.ui.settings_dialog import SettingsDialog
+
         if self._settings_dialog is not None:
             self._settings_dialog.raise_()
             return
@@ -489,6 +495,9 @@ class MainWindow(QMainWindow):
 
     def dialogs_for_screenshots(self) -> list[tuple[str, QWidget]]:
         """Every dialog the app has, built fresh (not shown) for ``--screenshots``."""
+        from fluxdesk.ui.settings_dialog import SettingsDialog
+        from fluxdesk.ui.welcome_dialog import WelcomeDialog
+
         tester = self.engine.key_tester(self._settings)
         return [
             ("settings", SettingsDialog(self._settings, self._key_store, tester, home=self._home,

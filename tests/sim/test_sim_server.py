@@ -80,3 +80,11 @@ def test_unknown_paths_and_methods(make_sim: Any, http: httpx.Client) -> None:
     assert http.get(f"{sim.api_base}/v1/flux-2-pro", headers={"x-key": "k"}).status_code == 405
     assert http.post(f"{sim.cluster_base}/v1/flux-2-pro", json={}).status_code == 404
     assert sim.counters.tasks_created == 0
+
+
+def test_the_counters_endpoint_serves_the_counters_as_json(make_sim, http) -> None:
+    sim = make_sim()
+    http.post(f"{sim.api_base}/v1/flux-dev", json={"prompt": "x"}, headers={"x-key": "k"})
+    data = http.get(f"{sim.api_base}/_sim/counters").json()
+    assert data["tasks_created"] == 1 and data["post_requests"] == 1
+    assert list(data["posts_per_task"].values()) == [1]
