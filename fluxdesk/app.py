@@ -161,6 +161,13 @@ def _grab_everything(app: object, window: object, out_dir: Path, suffix: str, si
     for index in range(window.tabs.count()):
         window.tabs.setCurrentIndex(index)
         _settle(app)
+        tab = window.tabs.widget(index)
+        widget = getattr(tab, "widget", None) or tab
+        if hasattr(widget, "prepare_screenshot"):
+            widget.prepare_screenshot()
+        if hasattr(widget, "is_loading"):
+            _wait_until(app, lambda w=widget: not w.is_loading(), 15)
+        _wait_until(app, lambda: False, 0.4)  # charts animate in; thumbnails arrive
         name = window.tabs.tabText(index).lower().replace("-", "").replace(" ", "").replace("&", "")
         saved.append(_save(window.grab(), out_dir / f"{name}{suffix}.png"))
     window.tabs.setCurrentIndex(0)

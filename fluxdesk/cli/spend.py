@@ -7,7 +7,6 @@ table's rate. Demo jobs are left out unless ``--include-demo`` asks for them.
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -15,14 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fluxdesk.cli.common import EXIT_FAILED, EXIT_OK, UsageError, json_number, print_json
+from fluxdesk.storage.ledger_csv import write_csv
 
 if TYPE_CHECKING:
     from fluxdesk.storage.spend import LedgerRow, SpendSummary
-
-CSV_FIELDS = ("time", "job_id", "model", "size", "credits", "usd", "status", "billed", "demo", "task_id",
-              "estimated")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
 
 def current_month(now: datetime | None = None) -> str:
     return f"{(now or datetime.now(UTC)).astimezone(UTC):%Y-%m}"
@@ -59,28 +54,6 @@ def summary_json(summary: SpendSummary, *, include_demo: bool) -> dict[str, Any]
         "usd_per_credit": json_number(rate),
         "include_demo": include_demo,
     }
-
-
-def _number_text(value: Decimal | None) -> str:
-    from fluxdesk.core.pricing import format_credits
-
-    return "" if value is None else format_credits(value)
-
-
-def _cell(text: str | None) -> str:
-    """Text for a spreadsheet cell: one that would start a formula is quoted with ``'``."""
-    text = text or ""
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def write_csv(rows: list[LedgerRow], out: Any) -> None:
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_FIELDS)
-    for row in rows:
-        writer.writerow([row.time, _cell(row.job_id), _cell(row.model), _cell(row.size),
-                         _number_text(row.credits), _number_text(row.usd), row.status.value,
-                         str(row.billed).lower(), str(row.demo).lower(), _cell(row.task_id),
-                         str(row.estimated).lower()])
 
 
 def _plural(count: int, word: str) -> str:

@@ -39,6 +39,7 @@ from fluxdesk.storage.settings import Settings, save_settings
 from fluxdesk.ui.background import run_in_background, watch_future
 from fluxdesk.ui.bridge import EventBridge
 from fluxdesk.ui.engine_host import EngineHost
+from fluxdesk.ui.lazy_tab import LazyTab
 from fluxdesk.ui.prompt_panel import PromptPanel
 from fluxdesk.ui.queue_model import JobQueueModel
 from fluxdesk.ui.queue_view import QueueView
@@ -75,6 +76,7 @@ class MainWindow(QMainWindow):
         self._price_table = price_table or load_price_table(home)
         self._demo_requested = demo
         self._month_spend: Decimal | None = None
+        self._credits: tuple[Decimal | None, datetime | None] | None = None
         self._welcome: WelcomeDialog | None = None
         self._settings_dialog: QWidget | None = None
         self._restart_when_idle = False
@@ -124,6 +126,10 @@ class MainWindow(QMainWindow):
         self.tabs.setObjectName("tabs")
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(generate_tab, "Generate")
+        self.spend_tab = LazyTab(self._build_spend_tab)
+        self.breakeven_tab = LazyTab(self._build_breakeven_tab)
+        self.tabs.addTab(self.spend_tab, "Spend")
+        self.tabs.addTab(self.breakeven_tab, "Break-even")
 
         self.splitter = QSplitter()
         self.splitter.setObjectName("mainSplitter")
@@ -141,6 +147,50 @@ class MainWindow(QMainWindow):
         self.credits_label.setObjectName("creditsLabel")
         self.statusBar().addWidget(self.mode_label, 1)
         self.statusBar().addPermanentWidget(self.credits_label)
+
+    def _build_spend_tab(self) -> QWidget:
+        from fluxdesk.ui.spend_tab import SpendTab
+
+        tab = SpendTab(self._price_table)
+        tab.set_budget(self._settings.monthly_budget_usd or None)
+        tab.refreshCreditsRequested.connect(self.refresh_money)
+        tab.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        tab.showImageRequested.connect(self.show_image_in_gallery)
+        if self.session is not None:
+            tab.set_library(self.session.library, demo=self.engine.demo)
+        if self._credits is not None:
+            tab.set_credits(*self._credits)
+        return tab
+
+    def _build_breakeven_tab(self) -> QWidget:
+        from fluxdesk.ui.breakeven_tab import BreakEvenTab
+
+        tab = BreakEvenTab(self._price_table, list(self._settings.gpu_presets))
+        tab.presetsChanged.connect(self._presets_changed)
+        self._read_user_volume()
+        return tab
+
+    def _presets_changed(self, presets: list) -> None:
+        self._settings = replace(self._settings, gpu_presets=tuple(presets))
+        self._save_settings()
+
+    def _read_user_volume(self) -> None:
+        """The break-even's default volume: this library's images over the last 30 days."""
+        session = self.session
+        if session is None:
+            return
+        demo = self.engine.demo
+        run_in_background(lambda: session.library.spend_last_days(30, include_demo=demo).images,
+                          lambda images: self.breakeven_tab.when_built(lambda tab: tab.set_user_volume(images)),
+                          parent=self)
+
+    def show_image_in_gallery(self, image_id: int) -> None:
+        """Open an image from elsewhere (the ledger, say) in the gallery's details."""
+        gallery = getattr(self, "gallery_tab", None)
+        if gallery is None:
+            return
+        self.tabs.setCurrentWidget(gallery)
+        gallery.when_built(lambda tab: tab.show_image(image_id))
 
     def _action(self, text: str, slot: Any, shortcut: QKeySequence | str | None = None, tip: str = "") -> QAction:
         action = QAction(text, self)
@@ -266,6 +316,9 @@ class MainWindow(QMainWindow):
         self.demo_action.setEnabled(not self.engine.demo)
         self.real_action.setEnabled(self.engine.demo)
         watch_future(session.resume(), parent=self)
+        self.spend_tab.if_built(lambda tab: tab.set_library(session.library, demo=self.engine.demo))
+        if self.breakeven_tab.widget is not None:
+            self._read_user_volume()
         self.refresh_money()
         self.engineReady.emit(session)
 
@@ -387,8 +440,12 @@ class MainWindow(QMainWindow):
         demo = self.engine.demo  # the demo library holds only demo jobs: its pretend spend is the point
         run_in_background(lambda: session.library.spend(month, include_demo=demo, usd_per_credit=usd),
                           self._show_spend, parent=self)
+        if self.spend_tab.widget is not None:
+            self.spend_tab.widget.refresh()
 
     def _show_credits(self, credits: Decimal | None) -> None:
+        self._credits = (credits, datetime.now(UTC) if credits is not None else None)
+        self.spend_tab.if_built(lambda tab: tab.set_credits(*self._credits))
         self.panel.set_credits(credits)
         if credits is None:
             self.credits_label.setText("Credits: unknown (offline?)")
@@ -455,6 +512,7 @@ class MainWindow(QMainWindow):
         engine_changed = (settings.region != self._settings.region
                           or settings.library_folder != self._settings.library_folder)
         self._settings = settings
+        self.spend_tab.if_built(lambda tab: tab.set_budget(settings.monthly_budget_usd or None))
         apply_theme(QApplication.instance(), settings.theme)
         for action in self._theme_actions.actions():
             action.setChecked(action.text().replace("&", "").lower() == settings.theme)
@@ -479,6 +537,8 @@ class MainWindow(QMainWindow):
     def _price_table_changed(self, table: PriceTable) -> None:
         self._price_table = table
         self.panel.set_price_table(table)
+        for tab in (self.spend_tab, self.breakeven_tab):
+            tab.if_built(lambda widget: widget.set_price_table(table))
 
     def set_theme(self, theme: str) -> None:
         apply_theme(QApplication.instance(), theme)

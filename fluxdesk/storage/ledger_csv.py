@@ -1,0 +1,34 @@
+"""The ledger as CSV: one row per job that reached BFL, the same for `fluxdesk spend --csv` and the Spend tab."""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+from typing import Any
+
+from fluxdesk.core.pricing import format_credits
+from fluxdesk.storage.spend import LedgerRow
+
+CSV_FIELDS = ("time", "job_id", "model", "size", "credits", "usd", "status", "billed", "demo", "task_id",
+              "estimated")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _number_text(value: Decimal | None) -> str:
+    return "" if value is None else format_credits(value)
+
+
+def _cell(text: str | None) -> str:
+    """Text for a spreadsheet cell: one that would start a formula is quoted with ``'``."""
+    text = text or ""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def write_csv(rows: list[LedgerRow], out: Any) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_FIELDS)
+    for row in rows:
+        writer.writerow([row.time, _cell(row.job_id), _cell(row.model), _cell(row.size),
+                         _number_text(row.credits), _number_text(row.usd), row.status.value,
+                         str(row.billed).lower(), str(row.demo).lower(), _cell(row.task_id),
+                         str(row.estimated).lower()])

@@ -1,0 +1,98 @@
+"""The month's billed spend per model, largest first: credits, dollars and share of the month."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QByteArray, QModelIndex, QObject, QPersistentModelIndex, Qt
+
+from fluxdesk.core.pricing import format_credits
+from fluxdesk.ui.money import percent, usd
+from fluxdesk.ui.queue_model import model_display_name
+
+_ModelIndex = QModelIndex | QPersistentModelIndex
+_ROOT = QModelIndex()
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+
+
+class Roles(IntEnum):
+    ModelId = Qt.ItemDataRole.UserRole + 1
+    Credits = Qt.ItemDataRole.UserRole + 2
+    """``Decimal``."""
+    Usd = Qt.ItemDataRole.UserRole + 3
+    Share = Qt.ItemDataRole.UserRole + 4
+    """Percent of the month's billed credits, ``Decimal``; ``None`` when the month cost nothing."""
+
+
+HEADERS = ("Model", "Credits", "Cost", "Share")
+
+
+@dataclass(frozen=True)
+class ModelSpend:
+    model: str
+    credits: Decimal
+    usd: Decimal
+    share: Decimal | None
+
+
+class ByModelModel(QAbstractTableModel):
+    Roles = Roles
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[ModelSpend] = []
+
+    def set_spend(self, by_model: Mapping[str, Decimal], usd_per_credit: Decimal) -> None:
+        """``by_model``: credits per model id, in the order to show (``SpendSummary.by_model``)."""
+        total = sum(by_model.values(), Decimal(0))
+        self.beginResetModel()
+        self._rows = [ModelSpend(model, credits, credits * usd_per_credit,
+                                 credits / total * 100 if total else None)
+                      for model, credits in by_model.items()]
+        self.endResetModel()
+
+    def rowCount(self, parent: _ModelIndex = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _ModelIndex = _ROOT) -> int:
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def roleNames(self) -> dict[int, QByteArray]:
+        names = super().roleNames()
+        names.update({int(role): QByteArray((role.name[0].lower() + role.name[1:]).encode()) for role in Roles})
+        return names
+
+    def flags(self, index: _ModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(HEADERS):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[section]
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _LEFT if section == 0 else _RIGHT
+        return None
+
+    def data(self, index: _ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        item = self._rows[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (model_display_name(item.model), format_credits(item.credits), usd(item.usd),
+                    percent(item.share))[column]
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _LEFT if column == 0 else _RIGHT
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return (f"{model_display_name(item.model)} ({item.model}): {format_credits(item.credits)} credits, "
+                    f"{usd(item.usd)}, {percent(item.share)} of the month's billed spend")
+        return {Roles.ModelId: item.model, Roles.Credits: item.credits, Roles.Usd: item.usd,
+                Roles.Share: item.share}.get(role)

@@ -1,0 +1,175 @@
+"""The Spend tab's charts: dollars by day of the month, and the last twelve months."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+
+from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QCategoryAxis, QValueAxis
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QCursor, QPen
+from PySide6.QtWidgets import QToolTip, QWidget
+
+from fluxdesk.core.pricing import format_credits
+from fluxdesk.storage.spend import MonthSpend
+from fluxdesk.ui import theme
+from fluxdesk.ui.money import ChartView, money_label_format, nice_range, style_chart, usd
+from fluxdesk.ui.spend_data import days_in_month, month_date, month_short, month_title
+
+DAY_LABEL_EVERY = 5
+
+
+def _money_axis() -> QValueAxis:
+    axis = QValueAxis()
+    axis.setTickType(QValueAxis.TickType.TicksDynamic)
+    axis.setTickAnchor(0)
+    return axis
+
+
+def _fit_money_axis(axis: QValueAxis, top: float) -> None:
+    maximum, step = nice_range(top * 1.05)
+    axis.setRange(0, maximum)
+    axis.setTickInterval(step)
+    axis.setLabelFormat(money_label_format(step))
+
+
+def _bar_colors(bars: QBarSet) -> None:
+    c = theme.colors()
+    bars.setColor(QColor(c.accent))
+    bars.setBorderColor(QColor(c.accent))
+    bars.setSelectedColor(QColor(c.warning))
+    bars.setPen(QPen(Qt.PenStyle.NoPen))
+    bars.setBrush(QBrush(QColor(c.accent)))
+
+
+class DaySpendChart(ChartView):
+    """One bar per day of the month: the billed dollars of that UTC day."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        self._bars = QBarSet("Billed per day")
+        self._series = QBarSeries()
+        self._days: list[tuple[str, Decimal, Decimal]] = []
+        super().__init__(self.restyle, parent)
+        self.setObjectName("dayChart")
+        chart = self.chart()
+        self._series.append(self._bars)
+        self._series.setBarWidth(0.75)
+        chart.addSeries(self._series)
+        self._x = QCategoryAxis()
+        self._x.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
+        self._x.setGridLineVisible(False)
+        self._y = _money_axis()
+        chart.addAxis(self._x, Qt.AlignmentFlag.AlignBottom)
+        chart.addAxis(self._y, Qt.AlignmentFlag.AlignLeft)
+        self._series.attachAxis(self._x)
+        self._series.attachAxis(self._y)
+        chart.legend().hide()
+        self._series.hovered.connect(self._hovered)
+        self.restyle()
+        self.set_month("2000-01", {}, Decimal("0.01"))
+
+    def set_month(self, month: str, by_day: Mapping[str, Decimal], usd_per_credit: Decimal) -> None:
+        """``by_day``: billed credits per UTC day ``YYYY-MM-DD`` (``SpendSummary.by_day``)."""
+        first = month_date(month)
+        days = days_in_month(month)
+        self._days = []
+        values = []
+        for day in range(1, days + 1):
+            key = first.replace(day=day).isoformat()
+            credits = by_day.get(key, Decimal(0))
+            self._days.append((key, credits, credits * usd_per_credit))
+            values.append(float(credits * usd_per_credit))
+        self._bars.remove(0, self._bars.count())
+        self._bars.append(values)
+        for label in list(self._x.categoriesLabels()):
+            self._x.remove(label)
+        for day in range(1, days + 1):
+            if day == 1 or day % DAY_LABEL_EVERY == 0:
+                self._x.append(str(day), day - 1)
+        self._x.setRange(-0.5, days - 0.5)
+        _fit_money_axis(self._y, max(values, default=0.0))
+        self.chart().setTitle(f"By day · {month_title(month)} (UTC)")
+
+    def values(self) -> list[float]:
+        """Billed dollars per day, day 1 first (what the bars show)."""
+        return [self._bars.at(i) for i in range(self._bars.count())]
+
+    def restyle(self) -> None:
+        style_chart(self.chart())
+        _bar_colors(self._bars)
+
+    def _hovered(self, status: bool, index: int, _bars: QBarSet) -> None:
+        if not status or not 0 <= index < len(self._days):
+            QToolTip.hideText()
+            return
+        day, credits, dollars = self._days[index]
+        QToolTip.showText(QCursor.pos(), f"{day}: {usd(dollars)} ({format_credits(credits)} credits)", self)
+
+
+class MonthsChart(ChartView):
+    """Billed dollars of the last months, the shown month's bar picked out; clicking a bar picks a month."""
+
+    monthClicked = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        self._bars = QBarSet("Billed per month")
+        self._series = QBarSeries()
+        self._months: list[MonthSpend] = []
+        super().__init__(self.restyle, parent)
+        self.setObjectName("monthsChart")
+        chart = self.chart()
+        self._series.append(self._bars)
+        self._series.setBarWidth(0.7)
+        chart.addSeries(self._series)
+        self._x = QBarCategoryAxis()
+        self._x.setGridLineVisible(False)
+        self._y = _money_axis()
+        chart.addAxis(self._x, Qt.AlignmentFlag.AlignBottom)
+        chart.addAxis(self._y, Qt.AlignmentFlag.AlignLeft)
+        self._series.attachAxis(self._x)
+        self._series.attachAxis(self._y)
+        chart.legend().hide()
+        chart.setTitle("Month by month")
+        self._series.hovered.connect(self._hovered)
+        self._series.clicked.connect(self._clicked)
+        self.restyle()
+
+    def set_months(self, months: Sequence[MonthSpend], selected: str | None) -> None:
+        self._months = list(months)
+        self._bars.remove(0, self._bars.count())
+        self._bars.append([float(m.usd) for m in self._months])
+        self._x.clear()
+        self._x.append([month_short(m.month) for m in self._months])
+        if self._months:
+            first, last = self._months[0].month, self._months[-1].month
+            self.chart().setTitle(f"Month by month · {month_short(first, with_year=True)} – "
+                                  f"{month_short(last, with_year=True)}")
+        _fit_money_axis(self._y, max((float(m.usd) for m in self._months), default=0.0))
+        self.select(selected)
+
+    def select(self, month: str | None) -> None:
+        self._bars.deselectAllBars()
+        for i, m in enumerate(self._months):
+            if m.month == month:
+                self._bars.selectBar(i)
+
+    def values(self) -> list[float]:
+        return [self._bars.at(i) for i in range(self._bars.count())]
+
+    def restyle(self) -> None:
+        style_chart(self.chart())
+        _bar_colors(self._bars)
+
+    def _hovered(self, status: bool, index: int, _bars: QBarSet) -> None:
+        if not status or not 0 <= index < len(self._months):
+            QToolTip.hideText()
+            return
+        m = self._months[index]
+        QToolTip.showText(QCursor.pos(), f"{month_title(m.month)}: {usd(m.usd)} "
+                                         f"({format_credits(m.credits)} credits, {m.jobs:,} billed jobs)"
+                                         "\nClick to show this month", self)
+
+    def _clicked(self, index: int, _bars: QBarSet) -> None:
+        if 0 <= index < len(self._months):
+            self.monthClicked.emit(self._months[index].month)
+
