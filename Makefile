@@ -36,3 +36,7 @@ screenshots: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build dist
+
+.PHONY: package
+package:  # the Linux bundle and tarball in dist/ (packaging/README.md)
+	bash packaging/build-linux.sh

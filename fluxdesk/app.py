@@ -11,8 +11,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-APP_ID = "fluxdesk"
-"""The desktop file name (``fluxdesk.desktop``): on Wayland the window gets its icon through it."""
+APP_ID = "io.github.fluxdesk.FluxDesk"
+"""The desktop file's name (``io.github.fluxdesk.FluxDesk.desktop``, as in packaging/linux): on Wayland the
+window is matched to its menu entry and icon through it."""
 
 SMOKE_TIMEOUT_S = 90.0
 SCREENSHOT_SIZES = ((1280, 800), (1920, 1080))
