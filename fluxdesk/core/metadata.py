@@ -20,7 +20,6 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from fluxdesk import __version__
 from fluxdesk.core.catalog import DimensionSize, Model, UnknownModelError, get_model
 from fluxdesk.core.request import SEED_MAX, GenerationRequest, effective_size
 from fluxdesk.core.serialize import decimal_text, is_int, is_number, iso_utc, parse_iso, to_decimal
@@ -78,8 +77,15 @@ class ImageRecord:
     compares it to tell a byte-identical re-run."""
     truncated: bool = False
     """Set when the record had to be shortened to fit in the file (very long prompts in JPEG)."""
-    fluxdesk_version: str = __version__
+    fluxdesk_version: str = field(default_factory=lambda: _fluxdesk_version())
     format_version: int = FORMAT_VERSION
+
+
+def _fluxdesk_version() -> str:
+    # Read on first use: the package version comes from its metadata, which is not free at start-up.
+    import fluxdesk
+
+    return fluxdesk.__version__
 
 
 _OPT_STR_FIELDS = ("prompt_used", "aspect_ratio", "job_id", "task_id", "output_format", "sample_sha256")

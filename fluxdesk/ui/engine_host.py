@@ -6,7 +6,6 @@ loopback with a separate demo library, where nothing is charged and every image 
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 import contextlib
 from collections.abc import Callable
@@ -124,6 +123,8 @@ class EngineHost(QObject):
     def key_tester(self, settings: Settings) -> Callable[[str], concurrent.futures.Future[Decimal]]:
         """A function ``key -> Future[Decimal]`` that asks BFL (or the demo simulator) for the balance."""
         def test(key: str) -> concurrent.futures.Future[Decimal]:
+            import asyncio
+
             async def _credits() -> Decimal:
                 from fluxdesk.api.client import BflClient
                 from fluxdesk.services.session import resolve_api_base

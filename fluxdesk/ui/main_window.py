@@ -28,8 +28,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fluxdesk import __version__
-from fluxdesk.core.metadata import settings_from_metadata
 from fluxdesk.core.pricing import PriceTable, format_usd
 from fluxdesk.core.request import GenerationRequest
 from fluxdesk.services.events import JobDone, JobFailed, QueueStopped
@@ -466,6 +464,7 @@ class MainWindow(QMainWindow):
 
     def load_dropped_image(self, path: str) -> None:
         def read() -> dict[str, Any]:
+            from fluxdesk.core.metadata import settings_from_metadata
             from fluxdesk.storage.metadata_io import read_metadata
 
             record, a1111 = read_metadata(Path(path).read_bytes())
@@ -582,6 +581,8 @@ class MainWindow(QMainWindow):
             "Ctrl+Q — quit"))
 
     def show_about(self) -> None:
+        from fluxdesk import __version__
+
         QMessageBox.about(self, "About FluxDesk", (
             f"<b>FluxDesk {__version__}</b><br>Generate images with the Black Forest Labs API: "
             "see the cost first, keep everything.<br><br>Prices as of "

@@ -16,13 +16,14 @@ import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PIL import Image, ImageOps
+if TYPE_CHECKING:
+    from PIL import Image
+
 from PySide6.QtCore import QObject, QRectF, QThreadPool, Signal
 from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QWidget
-
-from fluxdesk.storage.imaging import ImageDecodeError, open_checked
 
 DEFAULT_SIZE = 256
 """The longest side views ask for (times the screen's pixel ratio): one size shared by every view,
@@ -62,6 +63,11 @@ def render_thumbnail(path: str, size: int, cache_dir: Path | None = None) -> QIm
 
 
 def _decode(source: Path, size: int) -> Image.Image:
+    # Pillow loads with the first thumbnail, on a worker thread: not with the window.
+    from PIL import Image, ImageOps
+
+    from fluxdesk.storage.imaging import ImageDecodeError, open_checked
+
     try:
         with open_checked(source) as img:
             if img.format == "JPEG":
@@ -80,6 +86,8 @@ def _decode(source: Path, size: int) -> Image.Image:
 
 def _read_cached(cached: Path) -> Image.Image | None:
     """The cached thumbnail, or ``None`` when there is none or it is unreadable (it is then made again)."""
+    from fluxdesk.storage.imaging import ImageDecodeError, open_checked
+
     try:
         with open_checked(cached) as img:
             img.load()
