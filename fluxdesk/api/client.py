@@ -298,8 +298,10 @@ class BflClient:
         """Poll until the image is ready; raise the matching ``BflError`` otherwise.
 
         ``deadline`` counts from this call. ``submitted_at`` is the client clock's reading
-        (``time.monotonic()`` by default) just before the POST; the poll schedule and the grace for an
-        early "not found" count from it.
+        (``time.monotonic()`` by default) just before the POST; the poll schedule counts from it. An early
+        "not found" is tolerated for ``NOT_FOUND_GRACE`` seconds from the first of a run of them: polls
+        that failed with server errors first must not use up the grace (the job was accepted and may
+        well be billed).
         """
         url = self._policy.check_polling_url(polling_url)
         start = self._clock()
@@ -308,6 +310,7 @@ class BflClient:
         polls = 0
         readings: list[tuple[float, float]] = []
         predicted_end: float | None = None  # seconds after origin
+        not_found_since: float | None = None
         while True:
             now = self._clock()
             if now >= end:
@@ -321,9 +324,12 @@ class BflClient:
             try:
                 answer = await self._poll(url, deadline_at=end)
             except TaskNotFoundError:
-                if self._clock() - origin < NOT_FOUND_GRACE:
+                now = self._clock()
+                not_found_since = now if not_found_since is None else not_found_since
+                if now - not_found_since < NOT_FOUND_GRACE:
                     continue
                 raise
+            not_found_since = None
             if answer.get("status") == READY:
                 result = result_from(answer)
                 if on_progress is not None:

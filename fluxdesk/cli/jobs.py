@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -66,8 +68,8 @@ def _charged(job: Any) -> Decimal | None:
     POST's outcome is unknown."""
     if job is None or job.status is JobStatus.UNKNOWN:
         return None
-    if job.status in BILLED_STATES or job.status is JobStatus.DOWNLOADING:
-        return job.cost_credits
+    if job.status in BILLED_STATES or job.status in (JobStatus.SUBMITTED, JobStatus.DOWNLOADING):
+        return job.cost_credits  # submitted or downloading: BFL bills it once it is ready
     return Decimal(0)
 
 
@@ -102,6 +104,8 @@ def _job_line(library: Any, outcome: _Outcome, as_json: bool) -> None:
 def open_session(*, demo: bool = False) -> Any:
     """The engine on FLUXDESK_HOME's library, the API base from FLUXDESK_API_BASE or the settings' region,
     the key from BFL_API_KEY or the keyring. A missing key is a ``UsageError``: nothing can be sent."""
+    from fluxdesk.api.errors import HostPolicyError
+    from fluxdesk.api.hosts import HostPolicy
     from fluxdesk.services.session import Session, SessionOptions, resolve_api_base
     from fluxdesk.storage.paths import home_dir
     from fluxdesk.storage.secrets import KeyStore, KeyStoreError
@@ -115,11 +119,16 @@ def open_session(*, demo: bool = False) -> Any:
         raise UsageError(f"cannot read the API key: {exc}. Set BFL_API_KEY instead.") from None
     if not key:
         raise UsageError("no API key: run `fluxdesk key set`, or set BFL_API_KEY")
-    options = SessionOptions(api_base=resolve_api_base(settings.region), key=key, demo=demo,
+    api_base = resolve_api_base(settings.region)
+    try:
+        HostPolicy(api_base)  # refused before the library is opened and before anything is sent
+    except HostPolicyError as exc:
+        raise UsageError(str(exc)) from None
+    options = SessionOptions(api_base=api_base, key=key, demo=demo,
                              library_dir=Path(settings.library_folder) if settings.library_folder else None)
     try:
         return Session(home, options)
-    except ValueError as exc:  # the host policy refused the API base
+    except ValueError as exc:  # the key has characters no HTTP header can carry
         raise UsageError(str(exc)) from None
 
 
@@ -153,6 +162,21 @@ def _run_jobs(session: Any, collector: _Collector, start: Any) -> int:
 def _finish_leftovers(session: Any) -> None:
     """Every start resumes what a crash left: quietly here, in full with `fluxdesk resume`."""
     session.resume().result()
+
+
+def _library_errors_in_words(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """A damaged, locked or newer library is said in words (exit 1), as `fluxdesk spend` does: no traceback."""
+    @functools.wraps(command)
+    def run(args: argparse.Namespace) -> int:
+        from fluxdesk.storage.db import LibraryError
+
+        try:
+            return command(args)
+        except LibraryError as exc:
+            print(f"fluxdesk {args.command}: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+
+    return run
 
 
 # --- generate -----------------------------------------------------------------------------------
@@ -283,13 +307,13 @@ def register(sub: Any) -> None:
                    help="let BFL rewrite the prompt (the image can then not be reproduced exactly)")
     p.add_argument("--safety-tolerance", type=int)
     p.add_argument("--json", action="store_true", help="one JSON object per image")
-    p.set_defaults(func=cmd_generate)
+    p.set_defaults(func=_library_errors_in_words(cmd_generate))
 
     p = sub.add_parser("reproduce", help="run an image again with the same model, parameters and seed")
     p.add_argument("target", metavar="PATH|JOB_ID")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_reproduce)
+    p.set_defaults(func=_library_errors_in_words(cmd_reproduce))
 
     p = sub.add_parser("resume", help="finish jobs interrupted by a crash (never resends a job)")
     p.add_argument("--json", action="store_true", help="one JSON object per job")
-    p.set_defaults(func=cmd_resume)
+    p.set_defaults(func=_library_errors_in_words(cmd_resume))

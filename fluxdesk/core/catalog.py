@@ -76,6 +76,11 @@ class DimensionSize:
 
     def snap_size(self, width: int, height: int) -> tuple[int, int]:
         """The nearest accepted size, shrunk evenly when it is over the pixel cap."""
+        # No side can be longer than this; a huge one (image metadata is hostile input) would make the loop
+        # below run for ever, or overflow the float division in ``snap``.
+        longest = self.maximum or (self.max_pixels // self.minimum if self.max_pixels else None)
+        if longest is not None:
+            width, height = min(width, longest), min(height, longest)
         w, h = self.snap(width), self.snap(height)
         while self.max_pixels is not None and w * h > self.max_pixels:
             if w >= h:

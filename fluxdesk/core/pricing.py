@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -58,12 +59,21 @@ def _decimal(value: Any, where: str) -> Decimal:
     return number
 
 
+def _is_date(text: str) -> bool:
+    """A real calendar date: "2026-13-45" has the shape but would sort after every real table."""
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 def parse_price_table(data: Any) -> PriceTable:
     """Build a table from decoded JSON; refuse anything incomplete with a plain message."""
     if not isinstance(data, Mapping):
         raise PriceTableError("a price table must be a JSON object")
     as_of = data.get("as_of")
-    if not isinstance(as_of, str) or len(as_of) != 10 or as_of[4] != "-" or as_of[7] != "-":
+    if not isinstance(as_of, str) or len(as_of) != 10 or as_of[4] != "-" or as_of[7] != "-" or not _is_date(as_of):
         raise PriceTableError("as_of: must be a date written YYYY-MM-DD")
     source = data.get("source", "")
     if not isinstance(source, str):

@@ -13,7 +13,6 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from fluxdesk.api import errors as api_errors
@@ -23,6 +22,7 @@ from fluxdesk.core.catalog import DEFAULT_CONCURRENCY, MODELS
 from fluxdesk.core.jobs import BILLED_STATES, JobStatus
 from fluxdesk.core.metadata import build_record
 from fluxdesk.core.request import FieldError, GenerationRequest, seeds_for, validate
+from fluxdesk.core.serialize import parse_iso
 from fluxdesk.services.events import (
     JobDone,
     JobDownloading,
@@ -33,6 +33,7 @@ from fluxdesk.services.events import (
     Listener,
     QueueStopped,
 )
+from fluxdesk.storage.db import LibraryError
 from fluxdesk.storage.imaging import ImageDecodeError
 from fluxdesk.storage.library import Library
 
@@ -44,6 +45,8 @@ SAMPLE_TTL = 600.0
 UNKNOWN_OUTCOME = ("FluxDesk stopped while sending this job, so it cannot tell whether BFL received it. "
                    "It may have been billed; it is not resent automatically.")
 NEVER_SENT = "Not sent: FluxDesk closed before this job's turn came."
+LIBRARY_UNWRITABLE = ("{error} The job stays in the journal as it was{billed}; FluxDesk finishes it on `resume` "
+                      "(or its next start) once the library can be written again.")
 EXPIRED_WHILE_AWAY = ("BFL finished and billed this image, but its download link expired (links last 10 minutes) "
                       "before FluxDesk could fetch it. The image is lost; the charge stays in the ledger.")
 
@@ -116,7 +119,7 @@ class Pipeline:
             queued = _Queued(job_id, req, body)
             self._queued[job_id] = queued
             self._emit(JobQueued(job_id, req.model, req.prompt, req.seed, batch_id))
-            self._spawn(self._run_job(queued))
+            self._spawn(self._reporting_library_errors(job_id, self._run_job(queued)))
             job_ids.append(job_id)
         return job_ids
 
@@ -241,9 +244,12 @@ class Pipeline:
             return
         job = await asyncio.to_thread(self._library.get_job, job_id)
         inner = result.raw.get("result")
+        # The job's own time, not the clock's: a second attempt after a crash between writing the file and
+        # recording it must embed the same record, so the library finds the file already there instead of
+        # keeping it as an orphan beside a "-2" copy.
         record = build_record(job.request, inner if isinstance(inner, dict) else None, job_id=job_id,
                               task_id=job.task_id, cost_credits=job.cost_credits, demo=job.demo,
-                              created_at=datetime.now(UTC))
+                              created_at=parse_iso(job.created_at))
         try:
             # store_image decodes the bytes fully before anything counts as done.
             image = await asyncio.to_thread(self._library.store_image, job_id, sample.data, sample.extension,
@@ -270,6 +276,23 @@ class Pipeline:
         await asyncio.to_thread(self._library.finish_job, job_id, status, reason)
         self._emit(JobFailed(job_id, status, reason, status in BILLED_STATES, field_errors))
 
+    async def _reporting_library_errors(self, job_id: str, work: Any) -> None:
+        """Run one job's work; a library write that fails on the way (a full disk, a database locked or
+        damaged) leaves the job in the journal where it stood, and is said, not left unfinished in silence."""
+        try:
+            await work
+        except LibraryError as exc:
+            try:
+                job = await asyncio.to_thread(self._library.get_job, job_id)
+            except LibraryError:
+                job = None
+            status = job.status if job is not None else JobStatus.UNKNOWN
+            if status is JobStatus.SUBMITTING:
+                status = JobStatus.UNKNOWN  # sent, perhaps accepted, but its id could not be recorded
+            billed = status in (JobStatus.SUBMITTED, JobStatus.DOWNLOADING)
+            reason = LIBRARY_UNWRITABLE.format(error=exc, billed=" (BFL bills it once it is ready)" if billed else "")
+            self._emit(JobFailed(job_id, status, reason, billed))
+
     # --- after a crash --------------------------------------------------------------------------
 
     async def resume(self) -> list[str]:
@@ -285,9 +308,10 @@ class Pipeline:
             elif job.status is JobStatus.SUBMITTING:
                 await self._finish(job.id, JobStatus.UNKNOWN, UNKNOWN_OUTCOME)
             elif job.status is JobStatus.SUBMITTED:
-                self._spawn(self._follow(job.id, job.polling_url, submitted_at=None))
+                self._spawn(self._reporting_library_errors(
+                    job.id, self._follow(job.id, job.polling_url, submitted_at=None)))
             elif job.status is JobStatus.DOWNLOADING:
-                self._spawn(self._resume_download(job))
+                self._spawn(self._reporting_library_errors(job.id, self._resume_download(job)))
         return touched
 
     async def _resume_download(self, job: Any) -> None:

@@ -301,6 +301,9 @@ def open_database(path: Path, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
         conn = connect(path, busy_timeout_ms=busy_timeout_ms)
         try:
             migrate(conn)
+            # The first read of a table (the library reads ``meta`` next): a damaged page shows here,
+            # with a backup kept, rather than as a bare sqlite3 error from the caller.
+            conn.execute("SELECT key, value FROM meta").fetchall()
         except BaseException:
             conn.close()
             raise

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import re
 import shutil
+import socket
 import time
 import uuid
 from datetime import UTC, datetime
@@ -15,7 +17,10 @@ from pathlib import Path
 PART_SUFFIX = ".part"
 STALE_PART_SECONDS = 3600
 """A ``.part`` file younger than this may belong to another FluxDesk process (the app and the
-command line share a library), so only older ones are removed."""
+command line share a library), so only older ones are removed — unless its name says which process
+on this machine wrote it and that process is gone (a crash mid-write): then it goes at once."""
+_HOST = hashlib.sha256(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:8]
+_OWNED_PART = re.compile(r"\.([0-9a-f]{8})-(\d+)-[0-9a-f]{8}" + re.escape(PART_SUFFIX) + "$")
 
 _EXTENSIONS = {"jpeg": ".jpg", "jpg": ".jpg", "png": ".png", "webp": ".webp"}
 
@@ -50,7 +55,22 @@ def ensure_dir(folder: Path) -> None:
 
 
 def _temp_path(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}{PART_SUFFIX}")
+    """``.<name>.<host>-<pid>-<random>.part``: names the writer, so a crash's leftover is known as one."""
+    return path.with_name(f".{path.name}.{_HOST}-{os.getpid()}-{uuid.uuid4().hex[:8]}{PART_SUFFIX}")
+
+
+def _writer_gone(part: Path) -> bool:
+    """The ``.part`` was written by a process on this machine that no longer runs."""
+    match = _OWNED_PART.search(part.name)
+    if match is None or match.group(1) != _HOST or os.name != "posix":  # os.kill(pid, 0) kills on Windows
+        return False
+    try:
+        os.kill(int(match.group(2)), 0)
+    except ProcessLookupError:
+        return True
+    except (OSError, OverflowError):
+        return False  # alive under another user, or not a pid at all: leave it to the age rule
+    return False
 
 
 def atomic_write(path: Path, data: bytes, *, overwrite: bool = True) -> None:
@@ -154,14 +174,15 @@ def _same_content(path: Path, data: bytes) -> bool:
 
 def remove_stale_parts(folder: Path, older_than_seconds: float = STALE_PART_SECONDS,
                        now: float | None = None) -> int:
-    """Delete leftover ``*.part`` temp files under ``folder``; answer how many were removed."""
+    """Delete leftover ``*.part`` temp files under ``folder`` (old ones, and those whose writer is gone);
+    answer how many were removed."""
     if not folder.is_dir():
         return 0
     now = time.time() if now is None else now
     removed = 0
     for part in folder.rglob(f"*{PART_SUFFIX}"):
         try:
-            if part.is_file() and now - part.stat().st_mtime >= older_than_seconds:
+            if part.is_file() and (now - part.stat().st_mtime >= older_than_seconds or _writer_gone(part)):
                 part.unlink()
                 removed += 1
         except OSError:

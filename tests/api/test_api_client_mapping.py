@@ -21,6 +21,7 @@ from fluxdesk.api import (
     ModeratedError,
     NetworkError,
     RateLimitedError,
+    RetryPolicy,
     SubmitOutcomeUnknownError,
     TaskNotFoundError,
     UnexpectedResponseError,
@@ -238,6 +239,20 @@ def test_wait_gives_up_on_a_task_that_stays_not_found(mock_client, fake_time: Fa
         run(client.wait(POLL))
     assert 5.0 <= fake_time.now - start < 6.0
 
+
+
+def test_an_early_not_found_after_seconds_of_server_errors_is_still_tolerated(mock_client,
+                                                                             fake_time: FakeTime) -> None:
+    # Found by the fault soak: the first polls of a job failed (503, a dropped connection) for more than
+    # the 5 s grace, so the simulator's early "not found" that came next ended a billed job as "failed,
+    # not charged". The grace now counts from the first "not found", not from the submission.
+    not_found = status(404, {"id": "t1", "status": "Task not found"})
+    slow = RetryPolicy(base_delay=2.0, factor=2.0, max_delay=8.0, jitter=0.0, deadline=60.0)
+    client, rec = mock_client(answers(status(503), status(503), status(503), not_found, not_found, ok(READY)),
+                              retry=slow)
+    start = fake_time.now
+    assert run(client.wait(POLL)).seed == 42
+    assert fake_time.now - start > 5.0 + 0.5 and len(rec.requests) == 6
 
 @pytest.mark.parametrize(("answer", "error", "kind"), [
     ({"status": "Request Moderated", "details": {"Moderation Reasons": ["Derivative Works Filter"]}},

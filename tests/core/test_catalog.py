@@ -1,5 +1,6 @@
 """The catalog against bfl-api.md, model by model."""
 
+import threading
 from decimal import Decimal
 
 import pytest
@@ -129,3 +130,18 @@ def test_snap_follows_step_and_limits() -> None:
     assert flux2.snap(1080) in (1072, 1088)
     w, h = flux2.snap_size(4096, 4096)
     assert w * h <= 4 * 1024 * 1024 and w % 16 == 0 and h % 16 == 0
+
+
+@pytest.mark.parametrize("model_id", ["flux-2-pro", "flux-pro-1.1", "flux-dev"])
+@pytest.mark.parametrize("side", [10**12, 10**400])
+def test_snap_size_of_absurd_sides_from_hostile_metadata_returns(model_id: str, side: int) -> None:
+    # Found by the hostile-input drill: an image whose metadata said width 10**12 hung `fluxdesk reproduce`
+    # (and the window's drop-to-load worker) in snap_size's shrinking loop; 10**400 overflowed in snap.
+    size = get_model(model_id).size
+    result: list[tuple[int, int]] = []
+    worker = threading.Thread(target=lambda: result.append(size.snap_size(side, 768)), daemon=True)
+    worker.start()
+    worker.join(60)  # a watchdog that turns the old endless loop into a failure, not a timing check
+    assert result, "snap_size did not return"
+    w, h = result[0]
+    assert size.side_ok(w) and size.side_ok(h) and (size.max_pixels is None or w * h <= size.max_pixels)

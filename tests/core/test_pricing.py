@@ -144,6 +144,16 @@ def test_bad_price_tables_are_refused_in_words(mutate, words) -> None:
         parse_price_table(data)
 
 
+
+@pytest.mark.parametrize("as_of", ["2026-13-45", "2027-02-30", "abcd-ef-gh", "2026-1-011"])
+def test_an_impossible_date_is_refused(as_of: str) -> None:
+    # Found by the hostile-input drill: the shape alone let "2026-13-45" in, and as text it sorted
+    # after every real date, so such a table would always win over the bundled one.
+    data = _bundled_data()
+    data["as_of"] = as_of
+    with pytest.raises(PriceTableError, match="as_of"):
+        parse_price_table(data)
+
 def test_every_model_has_a_bundled_price() -> None:
     for model in MODELS:
         TABLE.price(model.id)

@@ -109,6 +109,28 @@ def test_without_a_key_nothing_is_sent(make_sim, tmp_path: Path) -> None:
     assert out.returncode == 2 and "no API key" in out.stderr and sim.counters.post_requests == 0
 
 
+
+@pytest.mark.parametrize("base", ["http://api.bfl.ai", "https://api.bfl.ai.evil.example", "ftp://127.0.0.1"])
+def test_an_api_base_the_host_policy_refuses_exits_2_in_words(tmp_path: Path, base: str) -> None:
+    # Found by the key drill: the refusal used to escape as a HostPolicyError traceback (exit 1), after
+    # the library had been created. Now it is a usage error before anything is opened or sent.
+    out = run_cli(cli_env(tmp_path / "home", base), "generate", "--prompt", "x", "--model", "flux-dev")
+    assert out.returncode == 2 and "Refused the API address" in out.stderr
+    assert "Traceback" not in out.stderr and KEY not in out.stdout + out.stderr
+    assert not (tmp_path / "home").exists()
+
+
+@pytest.mark.parametrize("command", [["generate", "--prompt", "x", "--model", "flux-dev"], ["resume"]])
+def test_a_damaged_library_is_said_in_words_and_nothing_is_sent(make_sim, tmp_path: Path, command) -> None:
+    # Found by the damaged-database drill: generate and resume showed a CorruptDatabaseError traceback.
+    sim = make_sim()
+    (tmp_path / "fluxdesk.db").write_bytes(b"this is not a database" * 200)
+    out = run_cli(cli_env(tmp_path, sim.api_base), *command)
+    assert out.returncode == 1 and "is damaged" in out.stderr and "A copy was kept at" in out.stderr
+    assert "Traceback" not in out.stderr
+    assert (tmp_path / "fluxdesk.db").read_bytes() == b"this is not a database" * 200
+    assert sim.counters.post_requests == 0
+
 @pytest.mark.parametrize(("setup", "status", "words"), [
     ({"moderation_word": "forbidden"}, "moderated", "Nothing was charged"),
     ({"credits": 1}, "failed", "credits"),

@@ -130,6 +130,25 @@ def test_a_damaged_database_is_backed_up_and_reported(tmp_path: Path, content: b
     assert len(list(home.glob("fluxdesk.db.damaged-*"))) == 1
 
 
+
+def test_a_damaged_table_page_is_reported_with_a_backup_not_a_bare_sqlite_error(tmp_path: Path) -> None:
+    # Found by the damaged-database drill: a good header and schema but a damaged ``meta`` page used to
+    # escape Library.open as a raw sqlite3.DatabaseError (a traceback in `fluxdesk spend`), with no copy.
+    home = tmp_path / "home"
+    Library.open(home).close()
+    path = database_path(home)
+    conn = sqlite3.connect(path)
+    (root,) = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'meta'").fetchone()
+    (page_size,) = conn.execute("PRAGMA page_size").fetchone()
+    conn.close()
+    data = bytearray(path.read_bytes())
+    data[(root - 1) * page_size:root * page_size] = b"\xa5" * page_size
+    path.write_bytes(bytes(data))
+    with pytest.raises(CorruptDatabaseError) as caught:
+        Library.open(home)
+    assert caught.value.backup is not None and caught.value.backup.read_bytes() == bytes(data)
+    assert path.read_bytes() == bytes(data) and "damaged" in str(caught.value)
+
 def test_starting_fresh_keeps_the_damaged_file_aside(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
+import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -119,6 +121,23 @@ def test_stale_part_files_are_removed_but_fresh_ones_kept(tmp_path: Path) -> Non
     assert remove_stale_parts(tmp_path, older_than_seconds=0) == 1 and not fresh.exists()
     assert remove_stale_parts(tmp_path / "missing") == 0
 
+
+
+def test_a_part_file_whose_writer_is_gone_is_removed_at_once(tmp_path: Path) -> None:
+    # Found by the crash drill: a SIGKILL during an image write left its ".part" in the library folder
+    # for an hour (the age rule), though the process that wrote it was plainly gone.
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True)
+    dead_pid = int(gone.stdout)
+    written = files._temp_path(tmp_path / "a.jpg")  # what atomic_write names its temp file
+    host = written.name.split(".")[-2].split("-")[0]
+    crashed = tmp_path / f".b.jpg.{host}-{dead_pid}-0123abcd.part"
+    running = tmp_path / f".c.jpg.{host}-{os.getpid()}-0123abcd.part"
+    elsewhere = tmp_path / f".d.jpg.{'0' * 8 if host != '0' * 8 else '1' * 8}-{dead_pid}-0123abcd.part"
+    for path in (crashed, running, elsewhere):
+        path.write_bytes(b"half an image")
+    assert remove_stale_parts(tmp_path) == (1 if os.name == "posix" else 0)
+    assert crashed.exists() is (os.name != "posix") and running.exists() and elsewhere.exists()
 
 def test_trash_and_restore_move_files_without_overwriting(tmp_path: Path) -> None:
     library, trash = tmp_path / "lib", tmp_path / "trash"
