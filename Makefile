@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run demo test lint unit smoke setup clean screenshots
+.PHONY: run demo test lint unit smoke setup clean screenshots bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ smoke: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/fluxdesk --smoke-test
 
 test: lint unit smoke
+
+bench: $(STAMP)  # every performance figure; the last line is one JSON object (docs/performance.md)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/bench/run_all.py $(BENCH_ARGS)
 
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/fluxdesk --demo --screenshots docs/screenshots

@@ -128,6 +128,8 @@ class MainWindow(QMainWindow):
         self.tabs.setObjectName("tabs")
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(generate_tab, "Generate")
+        self.gallery_tab = LazyTab(self._build_gallery_tab)
+        self.tabs.addTab(self.gallery_tab, "Gallery")
         self.spend_tab = LazyTab(self._build_spend_tab)
         self.breakeven_tab = LazyTab(self._build_breakeven_tab)
         self.tabs.addTab(self.spend_tab, "Spend")
@@ -149,6 +151,50 @@ class MainWindow(QMainWindow):
         self.credits_label.setObjectName("creditsLabel")
         self.statusBar().addWidget(self.mode_label, 1)
         self.statusBar().addPermanentWidget(self.credits_label)
+
+    def _build_gallery_tab(self) -> QWidget:
+        from fluxdesk.ui.gallery_tab import GalleryTab
+
+        tab = GalleryTab(self.thumbnails)
+        tab.reproduceRequested.connect(self.reproduce_image)
+        tab.reuseSettingsRequested.connect(self._reuse_settings)
+        tab.useSeedRequested.connect(lambda seed: (self.panel.set_seed(seed), self._go_generate()))
+        tab.usePromptRequested.connect(lambda prompt: (self.panel.set_prompt(prompt), self._go_generate()))
+        tab.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        if self.session is not None:
+            tab.set_library(self.session.library)
+        return tab
+
+    def _go_generate(self) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.panel.focus_target().setFocus()
+
+    def _reuse_settings(self, settings: dict) -> None:
+        self.panel.load_settings(settings)
+        self._go_generate()
+        self.panel.show_message("Settings loaded from the gallery: check them, then Ctrl+Enter.", "info")
+
+    def reproduce_image(self, image_id: int) -> None:
+        """Run an image again with exactly its model, parameters and seed (its input images included)."""
+        session = self.session
+        if session is None:
+            return
+
+        def original() -> GenerationRequest:
+            image = session.library.get_image(image_id)
+            if image is None:
+                raise ValueError("it is no longer in the library")
+            job = session.library.get_job(image.job_id)
+            if job is None:
+                raise ValueError("its job record is missing")
+            return job.request.with_seed(image.seed)
+
+        def send(request: GenerationRequest) -> None:
+            self.statusBar().showMessage(f"Reproducing image {image_id} with seed {request.seed}…", 6000)
+            self.generate(request, 1)
+
+        run_in_background(original, send, lambda error: self.panel.show_message(
+            f"Cannot reproduce that image: {error}", "warning"), parent=self)
 
     def _build_spend_tab(self) -> QWidget:
         from fluxdesk.ui.spend_tab import SpendTab
@@ -188,11 +234,8 @@ class MainWindow(QMainWindow):
 
     def show_image_in_gallery(self, image_id: int) -> None:
         """Open an image from elsewhere (the ledger, say) in the gallery's details."""
-        gallery = getattr(self, "gallery_tab", None)
-        if gallery is None:
-            return
-        self.tabs.setCurrentWidget(gallery)
-        gallery.when_built(lambda tab: tab.show_image(image_id))
+        self.tabs.setCurrentWidget(self.gallery_tab)
+        self.gallery_tab.when_built(lambda tab: tab.select_ids([image_id], image_id))
 
     def _action(self, text: str, slot: Any, shortcut: QKeySequence | str | None = None, tip: str = "") -> QAction:
         action = QAction(text, self)
@@ -319,6 +362,7 @@ class MainWindow(QMainWindow):
         self.real_action.setEnabled(self.engine.demo)
         watch_future(session.resume(), parent=self)
         self.spend_tab.if_built(lambda tab: tab.set_library(session.library, demo=self.engine.demo))
+        self.gallery_tab.if_built(lambda tab: tab.set_library(session.library))
         if self.breakeven_tab.widget is not None:
             self._read_user_volume()
         self.refresh_money()
@@ -341,13 +385,20 @@ class MainWindow(QMainWindow):
             self.mode_label.setText(f"Connected to BFL ({self._settings.region})")
             self.setWindowTitle("FluxDesk")
 
+    def _detach_views(self) -> None:
+        """Before the engine (and its library) closes: the tabs must not query a closed library."""
+        self.gallery_tab.if_built(lambda tab: tab.set_library(None))
+        self.spend_tab.if_built(lambda tab: tab.set_library(None))
+
     def switch_to_demo(self) -> None:
         if self._busy_confirm("switch to the demo"):
+            self._detach_views()
             self.engine.start_demo()
             self._set_waiting("Starting the demo…")
 
     def switch_to_real(self) -> None:
         if self._busy_confirm("leave the demo"):
+            self._detach_views()
             self.engine.stop()
             self._set_waiting("Reading the key…")
             self._demo_requested = False
@@ -404,6 +455,7 @@ class MainWindow(QMainWindow):
         self.queue_model.apply(event)
         if isinstance(event, JobDone):
             self.recent.add_image(event.image_id, event.path, self._prompt_of(event.job_id), event.seed)
+            self.gallery_tab.if_built(lambda tab: tab.image_added(event.image_id))
             if event.seed is not None:
                 self.panel.set_last_seed(event.seed)
                 self._settings = replace(self._settings, last_seed=event.seed)
@@ -533,6 +585,7 @@ class MainWindow(QMainWindow):
         self._restart_engine()
 
     def _restart_engine(self) -> None:
+        self._detach_views()
         self.engine.stop()
         self._set_waiting("Reconnecting…")
         run_in_background(self._key_store.get, self._got_key, self._on_engine_failed, parent=self)
@@ -636,6 +689,7 @@ class MainWindow(QMainWindow):
         """Stop the engine, the thumbnail workers and background calls. Safe to call twice."""
         from fluxdesk.ui.background import wait_for_background_work
 
+        self._detach_views()
         self.engine.stop()
         self.thumbnails.shutdown()
         wait_for_background_work()

@@ -18,6 +18,7 @@ from fluxdesk.sim import SimConfig, Simulator
 from fluxdesk.storage.secrets import KeySource, KeyStore
 from fluxdesk.storage.settings import Settings, load_settings
 from fluxdesk.ui.background import wait_for_background_work
+from fluxdesk.ui.gallery_model import GalleryRoles
 from fluxdesk.ui.main_window import MainWindow
 from fluxdesk.ui.queue_model import JobQueueModel
 from fluxdesk.ui.welcome_dialog import WelcomeDialog
@@ -244,3 +245,26 @@ def test_window_geometry_is_restored(qtbot, make_window, tmp_path: Path) -> None
     request = again.panel.current_request()
     assert (request.model, request.steps, request.width, request.height) == ("flux-dev", 12, 512, 768)
     assert request.prompt == "an unfinished draft" and request.seed == 99 and again.panel.count() == 3
+
+
+def test_gallery_shows_new_images_and_reproduces_one(qtbot, make_window) -> None:
+    window = ready(qtbot, make_window())
+    window.panel.set_model("flux-2-pro")
+    window.panel.load_settings({"seed": 777, "width": 512, "height": 512})
+    with qtbot.waitSignal(window.imageShown, timeout=WAIT_MS) as shown:
+        ctrl_enter(qtbot, window, "a gallery teapot")
+    image_id = shown.args[0]
+    window.tabs.setCurrentWidget(window.gallery_tab)
+    gallery = window.gallery_tab.widget
+    qtbot.waitUntil(lambda: image_id in gallery_ids(gallery), timeout=WAIT_MS)
+    with qtbot.waitSignal(window.imageShown, timeout=WAIT_MS) as again:
+        gallery.reproduceRequested.emit(image_id)
+    new = window.session.library.get_image(again.args[0])
+    old = window.session.library.get_image(image_id)
+    assert new.seed == old.seed == 777 and new.record.sample_sha256 == old.record.sample_sha256
+    qtbot.waitUntil(lambda: again.args[0] in gallery_ids(gallery), timeout=WAIT_MS)
+
+
+def gallery_ids(gallery) -> list[int]:
+    model = gallery.model
+    return [model.index(r, 0).data(GalleryRoles.ImageId) for r in range(model.rowCount())]

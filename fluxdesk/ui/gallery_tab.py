@@ -1,0 +1,755 @@
+"""The Gallery tab: every image ever generated, searchable, and one click from being made again.
+
+It composes the filter bar, the grid, the details pane and the actions, and talks to the window only through
+signals: it asks for a reproduction or for settings to be loaded; the window does it.
+"""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QShowEvent
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fluxdesk.core.metadata import MetadataError, settings_from_metadata
+from fluxdesk.storage.db import LibraryError
+from fluxdesk.storage.gallery_queries import GalleryItem, GalleryQueries, GalleryQuery
+from fluxdesk.storage.library import Library
+from fluxdesk.storage.rows import ImageRow
+from fluxdesk.ui.background import run_in_background
+from fluxdesk.ui.gallery_actions import GalleryActions, SelectionState
+from fluxdesk.ui.gallery_details import PREVIEW_SIZE, GalleryDetails
+from fluxdesk.ui.gallery_filters import GalleryFilterBar
+from fluxdesk.ui.gallery_model import GalleryModel, runs, weak_callback
+from fluxdesk.ui.gallery_ops import TRASH_DAYS, GalleryOperations
+from fluxdesk.ui.gallery_view import GalleryView
+from fluxdesk.ui.thumbnail_loader import ThumbnailLoader
+
+DETAILS_DELAY_MS = 60
+"""Selection changes settle this long before the details are read (arrow keys held down)."""
+REFRESH_DELAY_MS = 500
+UNDO_BAR_MS = 20_000
+MAX_REMEMBERED_SELECTION = 2000
+DETAILS_MIN_WIDTH = 320
+DETAILS_MAX_WIDTH = 540
+
+EMPTY_LIBRARY = "No images yet — generate one in the Generate tab."
+EMPTY_FILTERS = "No images match these filters."
+EMPTY_TRASH = f"The trash is empty. Deleted images stay here for {TRASH_DAYS} days, then go for good."
+NO_LIBRARY = "The library is not open yet."
+
+
+def _ignore(_exc: BaseException) -> None:
+    """For background reads whose failure changes nothing on screen (the library was closed meanwhile)."""
+
+
+def _images(count: int) -> str:
+    return "1 image" if count == 1 else f"{count:,} images"
+
+
+class _EmptyState(QWidget):
+    """What the grid shows when it has nothing: why, and the way out."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("galleryEmpty")
+        self.label = QLabel()
+        self.label.setObjectName("galleryEmptyText")
+        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.label.setWordWrap(True)
+        self.label.setProperty("tone", "muted")
+        self.clear_button = QPushButton("Clear filters")
+        self.clear_button.setObjectName("galleryEmptyClear")
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        layout.addWidget(self.label)
+        layout.addWidget(self.clear_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(1)
+
+    def show_text(self, text: str, *, offer_clear: bool) -> None:
+        self.label.setText(text)
+        self.clear_button.setVisible(offer_clear)
+
+
+class _Banner(QFrame):
+    """A one-line strip above the grid: a message and a button or two."""
+
+    def __init__(self, name: str, tone: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setProperty("banner", tone)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self._layout = QHBoxLayout(self)
+        self._layout.setContentsMargins(10, 4, 6, 4)
+        self._layout.addWidget(self.label, 1)
+
+    def add_button(self, text: str, name: str) -> QPushButton:
+        button = QPushButton(text)
+        button.setObjectName(name)
+        self._layout.addWidget(button)
+        return button
+
+    def add_close(self) -> QToolButton:
+        close = QToolButton()
+        close.setText("✕")
+        close.setAutoRaise(True)
+        close.setToolTip("Dismiss")
+        close.setAccessibleName("Dismiss")
+        close.clicked.connect(self.hide)
+        self._layout.addWidget(close)
+        return close
+
+
+class GalleryTab(QWidget):
+    """The gallery. ``set_library`` when the engine starts or switches library; ``image_added`` for each new image."""
+
+    reproduceRequested = Signal("qlonglong")
+    """An image id to run again exactly (same parameters and seed)."""
+    reuseSettingsRequested = Signal(dict)
+    """Settings for ``GenerationRequest(**settings)``, from the image's record."""
+    useSeedRequested = Signal("qlonglong")
+    usePromptRequested = Signal(str)
+    statusMessage = Signal(str)
+
+    def __init__(self, thumbnails: ThumbnailLoader, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("galleryTab")
+        self._thumbnails = thumbnails
+        self._library: Library | None = None
+        self._queries: GalleryQueries | None = None
+        self._image: ImageRow | None = None
+        """The image the details pane shows (read in full from the library)."""
+        self._preview_path: str | None = None
+        self._remember: tuple[int | None, list[int]] | None = None
+        self._select_first_when_loaded = False
+        self._sized = False
+
+        self.model = GalleryModel(self)
+        self.filters = GalleryFilterBar()
+        self.view = GalleryView(self.model, thumbnails)
+        self.view.set_tile_size(self.filters.tile_size())
+        self.details = GalleryDetails()
+        self.ops = GalleryOperations(self)
+        self.actions = GalleryActions(self)
+        self._build()
+        self._connect()
+        self._last_query = self.filters.query()
+        self.model.set_query(self._last_query)
+        self._details_timer = QTimer(self, singleShot=True, interval=DETAILS_DELAY_MS)
+        self._details_timer.timeout.connect(self._update_details)
+        self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)
+        self._refresh_timer.timeout.connect(self.refresh)
+        self._undo_timer = QTimer(self, singleShot=True, interval=UNDO_BAR_MS)
+        self._undo_timer.timeout.connect(self.undo_bar.hide)
+        self._show_state()
+        self._update_actions()
+
+    # --- building -------------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.undo_bar = _Banner("galleryUndoBar", "info")
+        self.undo_button = self.undo_bar.add_button("Undo (Ctrl+Z)", "galleryUndoButton")
+        self.undo_bar.add_close()
+        self.undo_bar.hide()
+        self.trash_bar = _Banner("galleryTrashBar", "warning")
+        self.trash_bar.label.setText(f"Trash: images are deleted for good {TRASH_DAYS} days after they were "
+                                     "moved here.")
+        self.restore_button = self.trash_bar.add_button("Restore", "galleryRestoreButton")
+        self.empty_trash_button = self.trash_bar.add_button("Empty trash…", "galleryEmptyTrashButton")
+        self.trash_bar.hide()
+        self.empty_state = _EmptyState()
+        self.grid_stack = QStackedWidget()
+        self.grid_stack.addWidget(self.view)
+        self.grid_stack.addWidget(self.empty_state)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.setSpacing(4)
+        left_layout.addWidget(self.filters)
+        for bar in (self.undo_bar, self.trash_bar):
+            holder = QHBoxLayout()
+            holder.setContentsMargins(8, 0, 8, 0)
+            holder.addWidget(bar)
+            left_layout.addLayout(holder)
+        left_layout.addWidget(self.grid_stack, 1)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("gallerySplitter")
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.details)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 0)
+        self.splitter.setCollapsible(0, False)
+        self.splitter.setCollapsible(1, True)
+        self.splitter.setSizes([700, 340])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.splitter)
+
+    def _connect(self) -> None:
+        self.filters.queryChanged.connect(self._apply_filters)
+        self.filters.tileSizeChanged.connect(self.view.set_tile_size)
+        self.empty_state.clear_button.clicked.connect(self.filters.clear_filters)
+        self.model.queryFinished.connect(self._on_query_finished)
+        self.model.loadingChanged.connect(lambda _loading: self._show_count())
+        self.model.failed.connect(lambda why: self.statusMessage.emit(f"The gallery could not be read: {why}"))
+        self.model.rowsInserted.connect(lambda *_: self._rows_changed())
+        self.model.rowsRemoved.connect(lambda *_: self._rows_changed())
+        self.view.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        self.view.activated.connect(lambda _index: self.open_selected())
+        self.view.customContextMenuRequested.connect(self._show_context_menu)
+        self.view.typedText.connect(self._search_typed)
+        self._thumbnails.thumbnailReady.connect(self._on_thumbnail_ready)
+        self._thumbnails.failed.connect(self._on_thumbnail_failed)
+
+        d = self.details
+        d.reproduceRequested.connect(self.reproduce_selected)
+        d.reuseSettingsRequested.connect(self.reuse_settings_selected)
+        d.useSeedRequested.connect(self.use_seed_selected)
+        d.usePromptRequested.connect(self.use_prompt_selected)
+        d.removeFromLibraryRequested.connect(self.remove_missing_selected)
+
+        a = self.actions
+        a.reproduce.triggered.connect(self.reproduce_selected)
+        a.reuse_settings.triggered.connect(self.reuse_settings_selected)
+        a.use_seed.triggered.connect(self.use_seed_selected)
+        a.use_prompt.triggered.connect(self.use_prompt_selected)
+        a.favourite.triggered.connect(self.toggle_favourite)
+        a.copy_image.triggered.connect(self.copy_image)
+        a.open.triggered.connect(self.open_selected)
+        a.show_in_folder.triggered.connect(self.show_in_folder)
+        a.export.triggered.connect(lambda: self.export_selected())
+        a.delete.triggered.connect(self.delete_selected)
+        a.undo.triggered.connect(self.undo_delete)
+        a.restore.triggered.connect(self.restore_selected)
+        a.delete_permanently.triggered.connect(self.delete_selected_permanently)
+        a.remove_from_library.triggered.connect(self.remove_missing_selected)
+        a.empty_trash.triggered.connect(lambda: self.empty_trash())
+        self.undo_button.clicked.connect(self.undo_delete)
+        self.restore_button.clicked.connect(self.restore_selected)
+        self.empty_trash_button.clicked.connect(lambda: self.empty_trash())
+
+        ops = self.ops
+        ops.trashed.connect(self._on_trashed)
+        ops.restored.connect(self._on_restored)
+        ops.deleted.connect(self._on_deleted)
+        ops.favouriteChanged.connect(self._on_favourite_changed)
+        ops.exported.connect(self._on_exported)
+        ops.copied.connect(lambda: self.statusMessage.emit("Copied the image"))
+        ops.purged.connect(self._on_purged)
+        ops.failed.connect(self.statusMessage)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._sized:
+            self._sized = True
+            width = self.splitter.width()
+            details = max(DETAILS_MIN_WIDTH, min(DETAILS_MAX_WIDTH, round(width * 0.3)))
+            self.splitter.setSizes([max(1, width - details), details])
+
+    # --- the window's interface -----------------------------------------------------------------------
+
+    def set_library(self, library: Library | None) -> None:
+        """Show ``library``'s images (``None``: none). Purges trash older than 30 days, off the GUI thread."""
+        old = self._queries
+        self._library = library
+        self._queries = GalleryQueries.for_library(library) if library is not None else None
+        self._image = None
+        self._preview_path = None
+        self.undo_bar.hide()
+        self.ops.set_library(library, self._queries)
+        self.details.show_message("Select an image to see how it was made.")
+        self.model.set_source(self._queries)
+        if old is not None:
+            run_in_background(old.close)
+        self._show_state()
+        self._update_actions()
+        if library is not None:
+            self.ops.purge_old_trash(TRASH_DAYS)
+            self._load_models()
+
+    def library(self) -> Library | None:
+        return self._library
+
+    def image_added(self, image_id: int) -> None:
+        """A new image was stored: at the top at once when newest come first and it matches the filters."""
+        queries, query = self._queries, self.model.query()
+        if queries is None or query.trash:
+            return
+        self._load_models()
+        if not query.newest_first:
+            self._refresh_timer.start()  # its place in another order is for the query to say
+            return
+
+        run_in_background(lambda: queries.matching_item(query, image_id), weak_callback(self._new_item, queries, query),
+                          _ignore, parent=self)
+
+    def _new_item(self, queries: GalleryQueries, query: GalleryQuery, item: GalleryItem | None) -> None:
+        if item is not None and queries is self._queries and self.model.query() == query:
+            self.model.insert_item(item, 0)
+
+    def refresh(self) -> None:
+        """Read the library again, keeping the selection."""
+        self._remember_selection()
+        self.model.refresh()
+        if self._library is not None:
+            self._load_models()
+
+    def prepare_screenshot(self) -> None:
+        """Select the first image, so the details pane shows it with its preview."""
+        if self.model.rowCount() == 0 or self.model.is_loading():
+            self._select_first_when_loaded = True
+            return
+        self._select_rows([0], current=0)
+        self.view.setFocus()
+
+    # --- reading the selection ------------------------------------------------------------------------
+
+    def selected_rows(self) -> list[tuple[int, int]]:
+        """The selection as inclusive row ranges (select-all of 100,000 rows is one range, not a list)."""
+        return [(r.top(), r.bottom()) for r in self.view.selectionModel().selection()]
+
+    def selected_count(self) -> int:
+        return sum(last - first + 1 for first, last in self.selected_rows())
+
+    def selected_ids(self) -> list[int]:
+        return self.model.ids_in(self.selected_rows())
+
+    def current_id(self) -> int | None:
+        """The one selected image (``None`` with none or several)."""
+        ranges = self.selected_rows()
+        if len(ranges) == 1 and ranges[0][0] == ranges[0][1]:
+            return self.model.image_id(ranges[0][0])
+        return None
+
+    def select_ids(self, ids: list[int], current: int | None = None) -> None:
+        rows = self.model.rows_of(ids)
+        current_row = self.model.row_of(current) if current is not None else -1
+        self._select_rows(rows, current=current_row if current_row >= 0 else (rows[0] if rows else None))
+
+    def _select_rows(self, rows: list[int], current: int | None = None) -> None:
+        selection = QItemSelection()
+        for first, last in runs(rows):
+            selection.select(self.model.index(first), self.model.index(last))
+        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect
+        selection_model = self.view.selectionModel()
+        if current is not None:
+            selection_model.setCurrentIndex(self.model.index(current), QItemSelectionModel.SelectionFlag.NoUpdate)
+            self.view.scrollTo(self.model.index(current))
+        selection_model.select(selection, flags)
+
+    # --- queries ---------------------------------------------------------------------------------------
+
+    def _apply_filters(self) -> None:
+        query = self.filters.query()
+        trash_changed = self._last_query.trash != query.trash
+        self._last_query = query
+        self.trash_bar.setVisible(query.trash)
+        if trash_changed:
+            self._remember = None
+            self.view.clearSelection()
+        else:
+            self._remember_selection()
+        self.model.set_query(query)
+        self._show_count()
+
+    def _remember_selection(self) -> None:
+        ids = self.selected_ids() if self.selected_count() <= MAX_REMEMBERED_SELECTION else []
+        self._remember = (self.current_id(), ids) if ids else None
+
+    def _on_query_finished(self, count: int) -> None:
+        self._show_state()
+        self._show_count()
+        remembered, self._remember = self._remember, None
+        if self._select_first_when_loaded and count:
+            self._select_first_when_loaded = False
+            self.prepare_screenshot()
+        elif remembered is not None:
+            self.select_ids(remembered[1], remembered[0])
+        else:
+            self.view.scrollToTop()
+            self._update_details_soon()
+        self._update_actions()
+
+    def _rows_changed(self) -> None:
+        self._show_state()
+        self._show_count()
+        self._update_details_soon()
+
+    def _show_count(self) -> None:
+        if self._queries is None:
+            self.filters.set_count(None)
+            return
+        loading = self.model.is_loading()
+        count = self.model.rowCount()
+        trash = self.model.query().trash
+        if loading and count == 0:
+            self.filters.set_count(None, loading=True)
+        else:
+            self.filters.set_count(count, trash=trash, loading=loading)
+
+    def _show_state(self) -> None:
+        if self.model.rowCount() > 0 or (self.model.is_loading() and self._queries is not None):
+            self.grid_stack.setCurrentWidget(self.view)
+            return
+        query = self.model.query()
+        if self._queries is None:
+            self.empty_state.show_text(NO_LIBRARY, offer_clear=False)
+        elif query.has_filters():
+            self.empty_state.show_text(EMPTY_FILTERS, offer_clear=True)
+        elif query.trash:
+            self.empty_state.show_text(EMPTY_TRASH, offer_clear=False)
+        else:
+            self.empty_state.show_text(EMPTY_LIBRARY, offer_clear=False)
+        self.grid_stack.setCurrentWidget(self.empty_state)
+
+    def empty_text(self) -> str:
+        """The empty state's words, or "" while images are shown."""
+        return self.empty_state.label.text() if self.grid_stack.currentWidget() is self.empty_state else ""
+
+    def _load_models(self) -> None:
+        library = self._library
+        if library is None:
+            return
+
+        run_in_background(library.image_models, weak_callback(self._models_loaded, library), _ignore, parent=self)
+
+    def _models_loaded(self, library: Library, models: list[str]) -> None:
+        if library is self._library:
+            self.filters.set_models(models)
+
+    def _search_typed(self, text: str) -> None:
+        self.filters.search.setFocus()
+        self.filters.search.setText(self.filters.search.text() + text)
+
+    # --- the details pane ------------------------------------------------------------------------------
+
+    def _on_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        self._update_details_soon()
+        self._update_actions()
+
+    def _update_details_soon(self) -> None:
+        self._details_timer.start()
+
+    def _update_details(self) -> None:
+        count = self.selected_count()
+        if count == 0:
+            self._image = None
+            self._preview_path = None
+            self.model.prepare_drag_data(None)
+            self.details.show_message("Select an image to see how it was made." if self.model.rowCount()
+                                      else "No image selected.")
+            return
+        if count > 1:
+            self._image = None
+            self._preview_path = None
+            self.model.prepare_drag_data(None)
+            self._show_selection_total(count)
+            return
+        image_id = self.current_id()
+        if image_id is None or (self._image is not None and self._image.id == image_id
+                                and self.details.image_id() == image_id):
+            return
+        self.model.prepare_drag_data(image_id)
+        self._with_image(image_id, "_show_image")
+
+    def _show_selection_total(self, count: int) -> None:
+        queries = self._queries
+        ids = self.selected_ids()
+        self.details.show_selection(count, None)
+        if queries is None:
+            return
+
+        run_in_background(lambda: queries.total_cost(ids), weak_callback(self._total_known, queries, count), _ignore,
+                          parent=self)
+
+    def _total_known(self, queries: GalleryQueries, count: int, total: Decimal) -> None:
+        if self.selected_count() == count and queries is self._queries:
+            self.details.show_selection(count, total)
+
+    def _show_image(self, image: ImageRow) -> None:
+        if self.current_id() != image.id:
+            return
+        self._image = image
+        item = self.model.item_by_id(image.id)
+        missing = item.missing if item is not None else not image.path.exists()
+        try:
+            self.details.show_image(image, missing=missing)
+        except LibraryError as exc:
+            self.details.show_message(str(exc))
+            return
+        path = str(image.path)
+        self._preview_path = path
+        if missing:
+            self.details.set_preview(None, "The file is missing")
+            return
+        if self._thumbnails.error(path):
+            self.details.set_preview(None, "This image cannot be read")
+            self.details.set_missing(False, broken=True)
+            return
+        pixmap = self._thumbnails.get(path, self._preview_size())
+        self.details.set_preview(pixmap, "" if pixmap is not None else "Loading preview…")
+
+    def _preview_size(self) -> int:
+        return round(PREVIEW_SIZE * max(1.0, self.devicePixelRatioF()))
+
+    def _on_thumbnail_ready(self, path: str, size: int) -> None:
+        if path == self._preview_path and size == self._preview_size():
+            self.details.set_preview(self._thumbnails.get(path, size))
+
+    def _on_thumbnail_failed(self, path: str, _reason: str) -> None:
+        if path == self._preview_path:
+            self.details.set_preview(None, "This image cannot be read")
+            self.details.set_missing(False, broken=True)
+        affected = [item.id for row in self.view.visible_rows()
+                    if (item := self.model.item(row)) is not None and item.path == path]
+        if not affected:
+            return
+
+        # Missing or damaged? The disk says, off the GUI thread.
+        run_in_background(lambda: os.path.exists(path), weak_callback(self._file_checked, path, affected), _ignore,
+                          parent=self)
+
+    def _file_checked(self, path: str, ids: list[int], exists: bool) -> None:
+        self.model.update_items(ids, missing=not exists, broken=exists)
+        if path == self._preview_path:
+            self.details.set_missing(not exists, broken=exists)
+            self._update_actions()
+
+    def _with_image(self, image_id: int, then: str) -> None:
+        """Call the method named ``then`` with the image read in full (from memory when the details pane has it)."""
+        if self._image is not None and self._image.id == image_id:
+            getattr(self, then)(self._image)
+            return
+        library = self._library
+        if library is not None:
+            run_in_background(lambda: library.get_image(image_id), weak_callback(self._image_read, library, then),
+                              weak_callback(self._report), parent=self)
+
+    def _image_read(self, library: Library, then: str, image: ImageRow | None) -> None:
+        if image is None:
+            self.statusMessage.emit("That image is no longer in the library")
+        elif library is self._library:
+            getattr(self, then)(image)
+
+    def _report(self, exc: BaseException) -> None:
+        self.statusMessage.emit(str(exc))
+
+    # --- actions: asking the window ---------------------------------------------------------------------
+
+    def reproduce_selected(self) -> None:
+        image_id = self.current_id()
+        if image_id is not None:
+            self.reproduceRequested.emit(image_id)
+
+    def reuse_settings_selected(self) -> None:
+        image_id = self.current_id()
+        if image_id is not None:
+            self._with_image(image_id, "_emit_settings")
+
+    def _emit_settings(self, image: ImageRow) -> None:
+        try:
+            settings = settings_from_metadata(image.record)
+        except (MetadataError, LibraryError) as exc:
+            self.statusMessage.emit(f"Cannot reuse these settings: {exc}")
+            return
+        self.reuseSettingsRequested.emit(settings)
+
+    def use_seed_selected(self) -> None:
+        image_id = self.current_id()
+        if image_id is not None:
+            self._with_image(image_id, "_emit_seed")
+
+    def _emit_seed(self, image: ImageRow) -> None:
+        if image.seed is None:
+            self.statusMessage.emit("This image has no recorded seed")
+        else:
+            self.useSeedRequested.emit(image.seed)
+
+    def use_prompt_selected(self) -> None:
+        image_id = self.current_id()
+        if image_id is not None:
+            self._with_image(image_id, "_emit_prompt")
+
+    def _emit_prompt(self, image: ImageRow) -> None:
+        self.usePromptRequested.emit(image.prompt)
+
+    # --- actions: files ------------------------------------------------------------------------------------
+
+    def _current_path(self) -> str | None:
+        image_id = self.current_id()
+        item = self.model.item_by_id(image_id) if image_id is not None else None
+        return item.path if item is not None else None
+
+    def copy_image(self) -> None:
+        path = self._current_path()
+        if path:
+            self.ops.copy_image(path)
+
+    def open_selected(self) -> None:
+        path = self._current_path()
+        if path:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+
+    def show_in_folder(self) -> None:
+        path = self._current_path()
+        if path:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(os.path.dirname(path)))
+
+    def export_selected(self, folder: str | None = None) -> None:
+        """Copy the selected files into ``folder`` (asked for when not given); never overwrites."""
+        ids = self.selected_ids()
+        if not ids or self._queries is None:
+            return
+        if folder is None:
+            folder = QFileDialog.getExistingDirectory(self, "Export images to", str(Path.home()))
+            if not folder:
+                return
+        queries = self._queries
+        run_in_background(lambda: list(queries.paths(ids).values()), weak_callback(self._export_paths, folder),
+                          weak_callback(self._report), parent=self)
+
+    def _export_paths(self, folder: str, paths: list[str]) -> None:
+        self.ops.export(paths, folder)
+
+    def _on_exported(self, made: list[str], folder: str) -> None:
+        self.statusMessage.emit(f"Exported {_images(len(made))} to {folder}")
+
+    # --- actions: favourite, trash, undo ------------------------------------------------------------
+
+    def toggle_favourite(self) -> None:
+        ids = self.selected_ids()
+        if not ids or self.model.query().trash:
+            return
+        items = [self.model.item_by_id(i) for i in ids]
+        make = not all(item is not None and item.favourite for item in items)
+        self.ops.set_favourite(ids, make)
+
+    def _on_favourite_changed(self, ids: list[int], favourite: bool) -> None:
+        self.model.update_items(ids, favourite=favourite)
+        if self.model.query().favourites_only and not favourite:
+            self.model.remove_ids(ids)
+        noun = _images(len(ids))
+        self.statusMessage.emit(f"Marked {noun} as favourite" if favourite else f"Unmarked {noun}")
+        self._update_actions()
+
+    def delete_selected(self) -> None:
+        """Move the selection to the trash; Ctrl+Z (or the Undo button) puts it back."""
+        ids = self.selected_ids()
+        if ids and not self.model.query().trash:
+            self.ops.trash(ids)
+
+    def _on_trashed(self, ids: list[int]) -> None:
+        self._forget_paths(ids)
+        self.model.remove_ids(ids)
+        text = f"Deleted {_images(len(ids))}"
+        self.undo_bar.label.setText(f"{text}. They are in the trash for {TRASH_DAYS} days.")
+        self.undo_bar.show()
+        self._undo_timer.start()
+        self.statusMessage.emit(f"{text} — Undo (Ctrl+Z)")
+        self._update_actions()
+
+    def undo_delete(self) -> None:
+        if self.ops.undo():
+            self.undo_bar.hide()
+
+    def restore_selected(self) -> None:
+        ids = self.selected_ids()
+        if ids and self.model.query().trash:
+            self.ops.restore(ids)
+
+    def _on_restored(self, ids: list[int]) -> None:
+        self._forget_paths(ids)
+        if self.model.query().trash:
+            self.model.remove_ids(ids)
+        else:
+            self.refresh()
+        self.statusMessage.emit(f"Restored {_images(len(ids))}")
+        self._update_actions()
+
+    def delete_selected_permanently(self) -> None:
+        ids = self.selected_ids()
+        if ids and self.model.query().trash and self._confirm(
+                "Delete for good?", f"Delete {_images(len(ids))} for good? The files are removed from disk; "
+                "this cannot be undone."):
+            self.ops.delete_permanently(ids)
+
+    def remove_missing_selected(self) -> None:
+        """Forget images whose files are gone (their jobs stay in the ledger: they were paid for)."""
+        ids = [i for i in self.selected_ids() if (item := self.model.item_by_id(i)) is not None and item.missing]
+        if ids:
+            self.ops.delete_permanently(ids)
+
+    def empty_trash(self, *, ask: bool = True) -> None:
+        if self._queries is None:
+            return
+        if ask and not self._confirm("Empty the trash?", "Delete every image in the trash for good? "
+                                     "The files are removed from disk; this cannot be undone."):
+            return
+        self.ops.empty_trash()
+
+    def _on_deleted(self, ids: list[int]) -> None:
+        self._forget_paths(ids)
+        self.model.remove_ids(ids)
+        self.statusMessage.emit(f"Deleted {_images(len(ids))} for good")
+        self._load_models()
+        self._update_actions()
+
+    def _on_purged(self, count: int) -> None:
+        if count:
+            self.statusMessage.emit(f"Emptied {_images(count)} from the trash after {TRASH_DAYS} days")
+            if self.model.query().trash:
+                self.refresh()
+
+    def _forget_paths(self, ids: list[int]) -> None:
+        # Files moved (trash, restore) or deleted: what the loader knows of the old paths is stale.
+        for image_id in ids:
+            item = self.model.item_by_id(image_id)
+            if item is not None:
+                self._thumbnails.forget(item.path)
+        if self._image is not None and self._image.id in ids:
+            self._image = None
+
+    def _confirm(self, title: str, text: str) -> bool:
+        answer = QMessageBox.question(self, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    # --- menus and enabling ----------------------------------------------------------------------------
+
+    def selection_state(self) -> SelectionState:
+        ids = self.selected_ids() if self.selected_count() <= MAX_REMEMBERED_SELECTION else []
+        items = [item for i in ids if (item := self.model.item_by_id(i)) is not None]
+        query = self.model.query()
+        return SelectionState(
+            count=self.selected_count(), trash=query.trash, any_missing=any(item.missing for item in items),
+            all_favourite=bool(items) and all(item.favourite for item in items), can_undo=self.ops.can_undo(),
+            trash_has_images=query.trash and self.model.rowCount() > 0)
+
+    def _update_actions(self) -> None:
+        self.actions.update(self.selection_state())
+
+    def _show_context_menu(self, pos: QPoint) -> None:
+        index: QModelIndex = self.view.indexAt(pos)
+        if index.isValid() and not self.view.selectionModel().isSelected(index):
+            self._select_rows([index.row()], current=index.row())
+        menu = self.actions.context_menu(self.selection_state(), self)
+        menu.exec(self.view.viewport().mapToGlobal(pos))
+        menu.deleteLater()

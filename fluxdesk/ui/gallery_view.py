@@ -1,0 +1,366 @@
+"""The gallery's grid: a list view in icon mode over ``GalleryModel`` and a delegate that paints square tiles.
+
+Qt lays out only geometry (uniform item sizes, in batches) and paints only the tiles on screen, so the
+delegate is where the per-image work happens: one ``data()`` call for the row's ``GalleryItem`` and one
+cache lookup in the ``ThumbnailLoader``, which decodes off the GUI thread and answers ``None`` meanwhile.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QPoint, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QDrag,
+    QFont,
+    QFontMetrics,
+    QKeyEvent,
+    QPainter,
+    QPainterPath,
+    QPalette,
+    QPen,
+    QPixmap,
+    QPolygonF,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QListView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
+
+from fluxdesk.storage.gallery_queries import GalleryItem
+from fluxdesk.ui.gallery_model import GalleryModel, GalleryRoles
+from fluxdesk.ui.thumbnail_loader import DEFAULT_SIZE, ThumbnailLoader, draw_cropped
+
+MIN_TILE = 96
+MAX_TILE = 320
+DEFAULT_TILE = 160
+GAP = 8
+"""Room between tiles (and for the selection ring)."""
+LAYOUT_BATCH = 2000
+DRAG_PIXMAP_SIZE = 96
+
+_ModelIndex = QModelIndex | QPersistentModelIndex
+
+
+def request_size(tile: int, ratio: float) -> int:
+    """The thumbnail size to ask the loader for: the size other views use while it is enough (so they share
+    cached pixmaps), a larger one for big tiles on dense screens."""
+    needed = tile * max(1.0, ratio)
+    shared = round(DEFAULT_SIZE * max(1.0, ratio))
+    return shared if needed <= shared else round(384 * max(1.0, ratio))
+
+
+class GalleryDelegate(QStyledItemDelegate):
+    """A square tile: the thumbnail cropped to fill it, a favourite star, a demo badge, and plain words for a
+    file that is missing or cannot be read."""
+
+    def __init__(self, thumbnails: ThumbnailLoader, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._thumbnails = thumbnails
+        self._tile = DEFAULT_TILE
+        self._icons: dict[tuple[int, int], QPixmap] = {}
+        self._badge_font: QFont | None = None
+
+    def set_tile_size(self, tile: int) -> None:
+        self._tile = tile
+
+    def tile_size(self) -> int:
+        return self._tile
+
+    def thumbnail_size(self, widget: QWidget | None) -> int:
+        return request_size(self._tile, widget.devicePixelRatioF() if widget is not None else 1.0)
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: _ModelIndex) -> QSize:
+        # The whole cell: the tile sits inside with room around it for the selection ring.
+        return QSize(self._tile + GAP, self._tile + GAP)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _ModelIndex) -> None:
+        item: GalleryItem | None = index.data(GalleryRoles.Item)
+        tile = QRectF(option.rect).adjusted(GAP / 2, GAP / 2, -GAP / 2, -GAP / 2)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        clip = QPainterPath()
+        clip.addRoundedRect(tile, 6, 6)
+        palette = option.palette
+        if item is None:
+            painter.fillPath(clip, palette.color(QPalette.ColorRole.AlternateBase))
+        elif item.missing:
+            self._paint_problem(painter, option, clip, tile, QStyle.StandardPixmap.SP_FileIcon, "File missing")
+        else:
+            pixmap = self._thumbnails.get(item.path, self.thumbnail_size(option.widget))
+            if pixmap is not None and not pixmap.isNull():
+                painter.save()
+                painter.setClipPath(clip)
+                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+                draw_cropped(painter, tile, pixmap)
+                painter.restore()
+            elif item.broken or self._thumbnails.error(item.path):
+                self._paint_problem(painter, option, clip, tile, QStyle.StandardPixmap.SP_MessageBoxWarning,
+                                    "Cannot read image")
+            else:
+                painter.fillPath(clip, palette.color(QPalette.ColorRole.AlternateBase))
+        if item is not None:
+            if item.demo:
+                self._paint_demo_badge(painter, option, tile)
+            if item.favourite:
+                self._paint_star(painter, tile)
+        self._paint_frame(painter, option, clip, tile)
+        painter.restore()
+
+    # --- pieces ------------------------------------------------------------------------------------
+
+    def _paint_problem(self, painter: QPainter, option: QStyleOptionViewItem, clip: QPainterPath, tile: QRectF,
+                       icon: QStyle.StandardPixmap, text: str) -> None:
+        palette = option.palette
+        painter.fillPath(clip, palette.color(QPalette.ColorRole.AlternateBase))
+        side = 24 if tile.width() >= 120 else 16
+        pixmap = self._icon(option, icon, side)
+        metrics = QFontMetrics(option.font)
+        text_height = metrics.height() * 2
+        top = tile.center().y() - (side + 4 + text_height) / 2
+        painter.drawPixmap(QPoint(round(tile.center().x() - side / 2), round(top)), pixmap)
+        painter.setFont(option.font)
+        painter.setPen(palette.color(QPalette.ColorRole.Text))
+        text_rect = QRectF(tile.left() + 6, top + side + 4, tile.width() - 12, text_height)
+        painter.drawText(text_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
+                         | Qt.TextFlag.TextWordWrap, text)
+
+    def _icon(self, option: QStyleOptionViewItem, icon: QStyle.StandardPixmap, side: int) -> QPixmap:
+        key = (int(icon), side)
+        pixmap = self._icons.get(key)
+        if pixmap is None:
+            style = option.widget.style() if option.widget is not None else None
+            if style is None:
+                return QPixmap()
+            ratio = option.widget.devicePixelRatioF() if option.widget is not None else 1.0
+            pixmap = style.standardIcon(icon).pixmap(QSize(side, side), ratio)
+            self._icons[key] = pixmap
+        return pixmap
+
+    def _paint_demo_badge(self, painter: QPainter, option: QStyleOptionViewItem, tile: QRectF) -> None:
+        if self._badge_font is None:
+            self._badge_font = QFont(option.font)
+            self._badge_font.setPointSizeF(max(7.0, option.font.pointSizeF() * 0.8))
+            self._badge_font.setBold(True)
+        metrics = QFontMetrics(self._badge_font)
+        text = "DEMO"
+        badge = QRectF(tile.left() + 6, tile.bottom() - metrics.height() - 8,
+                       metrics.horizontalAdvance(text) + 10, metrics.height() + 2)
+        path = QPainterPath()
+        path.addRoundedRect(badge, 4, 4)
+        painter.fillPath(path, QColor(20, 20, 24, 200))  # dark on any image, light text: readable in both themes
+        painter.setFont(self._badge_font)
+        painter.setPen(QColor("#ffffff"))
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
+
+    def _paint_star(self, painter: QPainter, tile: QRectF) -> None:
+        radius = 11.0
+        center = QRectF(tile.right() - 2 * radius - 6, tile.top() + 6, 2 * radius, 2 * radius).center()
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(20, 20, 24, 180))
+        painter.drawEllipse(center, radius, radius)
+        painter.setBrush(QColor("#f5c518"))
+        painter.drawPolygon(_star(center.x(), center.y(), radius * 0.72, radius * 0.3))
+
+    def _paint_frame(self, painter: QPainter, option: QStyleOptionViewItem, clip: QPainterPath,
+                     tile: QRectF) -> None:
+        palette = option.palette
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        if option.state & QStyle.StateFlag.State_Selected:
+            highlight = palette.color(QPalette.ColorRole.Highlight)
+            ring = QPainterPath()
+            ring.addRoundedRect(tile.adjusted(-2, -2, 2, 2), 8, 8)
+            painter.setPen(_pen(highlight, 3.0))
+            painter.drawPath(ring)
+            return
+        border = QColor(palette.color(QPalette.ColorRole.WindowText))
+        border.setAlphaF(0.14)  # a hairline that shows on white and on black images alike
+        painter.setPen(_pen(border, 1.0))
+        painter.drawPath(clip)
+        if option.state & QStyle.StateFlag.State_MouseOver:
+            hover = QColor(palette.color(QPalette.ColorRole.Highlight))
+            hover.setAlphaF(0.6)
+            painter.setPen(_pen(hover, 2.0))
+            painter.drawPath(clip)
+
+
+def _pen(color: QColor, width: float) -> QPen:
+    pen = QPen(color)
+    pen.setWidthF(width)
+    return pen
+
+
+def _star(cx: float, cy: float, outer: float, inner: float) -> QPolygonF:
+    points = []
+    for i in range(10):
+        angle = -math.pi / 2 + i * math.pi / 5
+        radius = outer if i % 2 == 0 else inner
+        points.append(QPointF(cx + radius * math.cos(angle), cy + radius * math.sin(angle)))
+    return QPolygonF(points)
+
+
+class GalleryView(QListView):
+    """The grid. Tiles stay square; the columns share the width evenly."""
+
+    typedText = Signal(str)
+    """Letters typed on the grid (they belong in the search field)."""
+
+    def __init__(self, model: GalleryModel, thumbnails: ThumbnailLoader, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._thumbnails = thumbnails
+        self._delegate = GalleryDelegate(thumbnails, self)
+        self.setObjectName("galleryGrid")
+        self.setAccessibleName("Gallery")
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setMovement(QListView.Movement.Static)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setUniformItemSizes(True)
+        self.setLayoutMode(QListView.LayoutMode.Batched)
+        self.setBatchSize(LAYOUT_BATCH)
+        self.setSpacing(0)
+        self.setWrapping(True)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Always there, so the columns never depend on whether it is (which could flip back and forth).
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setSelectionRectVisible(True)
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.setDefaultDropAction(Qt.DropAction.CopyAction)
+        self.setMouseTracking(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.setItemDelegate(self._delegate)
+        self.setModel(model)
+        self._model = model
+        self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
+        thumbnails.thumbnailReady.connect(self._on_thumbnail)
+        thumbnails.failed.connect(self._on_thumbnail)
+        self._apply_grid()
+
+    def gallery_model(self) -> GalleryModel:
+        return self._model
+
+    # --- tile size and layout ---------------------------------------------------------------------
+
+    def set_tile_size(self, tile: int) -> None:
+        tile = max(MIN_TILE, min(MAX_TILE, int(tile)))
+        if tile != self._delegate.tile_size():
+            self._delegate.set_tile_size(tile)
+            self._apply_grid()
+
+    def tile_size(self) -> int:
+        return self._delegate.tile_size()
+
+    def thumbnail_size(self) -> int:
+        return self._delegate.thumbnail_size(self)
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        # The viewport's own resize (a scrollbar coming or going changes it too), not the view's.
+        if event.type() == QEvent.Type.Resize:
+            self._apply_grid()
+        return super().viewportEvent(event)
+
+    def _apply_grid(self) -> None:
+        cell = self._delegate.tile_size() + GAP
+        width = max(cell, self.viewport().width())
+        columns = max(1, width // cell)
+        grid = QSize(width // columns, cell)
+        if grid != self.gridSize():
+            self.setGridSize(grid)
+
+    def columns(self) -> int:
+        grid = self.gridSize()
+        return max(1, self.viewport().width() // max(1, grid.width()))
+
+    def startDrag(self, supported_actions: Qt.DropAction) -> None:
+        # Qt's own would list every selected index (100,000 after a select-all) and render each on screen.
+        ids = self._model.ids_in((r.top(), r.bottom()) for r in self.selectionModel().selection())
+        if not ids:
+            return
+        drag = QDrag(self)
+        drag.setMimeData(self._model.mime_for_ids(ids))
+        pixmap = self._drag_pixmap(len(ids))
+        if not pixmap.isNull():
+            drag.setPixmap(pixmap)
+            drag.setHotSpot(QPoint(pixmap.width() // 2, pixmap.height() // 2))
+        drag.exec(Qt.DropAction.CopyAction, Qt.DropAction.CopyAction)
+
+    def _drag_pixmap(self, count: int) -> QPixmap:
+        item = self._model.item(self.currentIndex().row()) if self.currentIndex().isValid() else None
+        thumbnail = self._thumbnails.get(item.path, self.thumbnail_size()) if item is not None else None
+        if thumbnail is None or thumbnail.isNull():
+            return QPixmap()
+        side = DRAG_PIXMAP_SIZE
+        pixmap = QPixmap(side, side)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        clip = QPainterPath()
+        clip.addRoundedRect(QRectF(0, 0, side, side), 6, 6)
+        painter.setClipPath(clip)
+        draw_cropped(painter, QRectF(0, 0, side, side), thumbnail)
+        if count > 1:
+            painter.setClipping(False)
+            badge = QRectF(side - 34, 4, 30, 20)
+            painter.setBrush(self.palette().color(QPalette.ColorRole.Highlight))
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.drawRoundedRect(badge, 10, 10)
+            painter.setPen(self.palette().color(QPalette.ColorRole.HighlightedText))
+            painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, f"{count}" if count < 1000 else "999+")
+        painter.end()
+        return pixmap
+
+    def visible_rows(self) -> range:
+        """The rows on screen (a row partly shown counts), from the grid's geometry: no lookups."""
+        count = self._model.rowCount()
+        grid_height = max(1, self.gridSize().height())
+        top = self.verticalScrollBar().value()
+        columns = self.columns()
+        first = (top // grid_height) * columns
+        last = ((top + self.viewport().height() - 1) // grid_height + 1) * columns
+        return range(min(first, count), min(last, count))
+
+    # --- thumbnails ---------------------------------------------------------------------------------
+
+    def _on_thumbnail(self, path: str, _detail: object) -> None:
+        model = self._model
+        for row in self.visible_rows():
+            item = model.item(row)
+            if item is not None and item.path == path:
+                self.update(model.index(row))
+
+    def _on_scrolled(self, _value: int) -> None:
+        # Loads still queued for tiles that scrolled away are dropped, so the loader's threads (and the GIL)
+        # work only for what is on screen; the tiles now shown ask again. Only while the grid is visible:
+        # other views sharing the loader are hidden then, and ask again when they are shown.
+        if not self.isVisible():
+            return
+        self._thumbnails.cancel_pending()
+        size = self.thumbnail_size()
+        for row in self.visible_rows():
+            item = self._model.item(row)
+            if item is not None and not item.missing:
+                self._thumbnails.get(item.path, size)
+
+    # --- keys ----------------------------------------------------------------------------------------
+
+    def keyboardSearch(self, search: str) -> None:
+        # Qt's type-to-find reads every row's text (fetching all 100,000); typing searches prompts instead.
+        if search.strip():
+            self.typedText.emit(search)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.activated.emit(self.currentIndex())
+            event.accept()
+            return
+        super().keyPressEvent(event)
