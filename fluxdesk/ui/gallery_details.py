@@ -175,7 +175,7 @@ class GalleryDetails(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("galleryDetails")
-        self.setMinimumWidth(260)
+        self.setMinimumWidth(230)
         self._image: ImageRow | None = None
         self._stack = QStackedWidget()
         self._message = QLabel()

@@ -128,7 +128,7 @@ class GalleryFilterBar(QWidget):
         self.size_slider.setSingleStep(16)
         self.size_slider.setPageStep(32)
         self.size_slider.setValue(DEFAULT_TILE)
-        self.size_slider.setFixedWidth(120)
+        self.size_slider.setFixedWidth(90)
         self.size_slider.setAccessibleName("Thumbnail size")
         self.size_slider.setToolTip("Thumbnail size")
         self.size_slider.valueChanged.connect(self.tileSizeChanged)

@@ -105,6 +105,7 @@ class MainWindow(QMainWindow):
     def _build_widgets(self) -> None:
         self.panel = PromptPanel(self._price_table)
         self.panel.setObjectName("promptPanel")
+        self.panel.setMinimumWidth(360)  # wide tabs (the gallery's details) must not squeeze the controls
         self.panel.set_history(self._settings.prompt_history)
         self.panel.set_model(self._settings.default_model)
         if self._settings.last_seed is not None:
