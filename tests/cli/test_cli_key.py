@@ -85,7 +85,7 @@ def test_set_reads_piped_stdin_and_never_echoes(memory: MemoryKeyring, monkeypat
     assert main(["key", "set"]) == 0
     assert memory.passwords == {(SERVICE, USERNAME): KEY}
     out, err = capsys.readouterr()
-    assert out == "Key stored in cli support MemoryKeyring.\n" and err == ""
+    assert out == "Key stored in keyring support MemoryKeyring.\n" and err == ""
 
 
 def test_set_prompts_hidden_at_a_terminal(memory: MemoryKeyring, monkeypatch: pytest.MonkeyPatch,
@@ -138,7 +138,7 @@ def test_set_notes_that_the_environment_wins(memory: MemoryKeyring, monkeypatch:
 
 def test_status_clear_round_trip(memory: MemoryKeyring, monkeypatch: pytest.MonkeyPatch,
                                  capsys: pytest.CaptureFixture[str]) -> None:
-    name = "cli support MemoryKeyring"
+    name = "keyring support MemoryKeyring"
     assert status_json(capsys) == {"backend": name, "backend_works": True,
                                    "reason": f"The key is kept in the system keyring ({name}).",
                                    "stored": False, "env": False, "in_use": "none"}

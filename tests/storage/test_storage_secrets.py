@@ -157,7 +157,7 @@ def test_the_key_never_appears_in_errors_logs_or_repr(memory_keyring: MemoryKeyr
 
 def test_backend_name_and_default_backend(memory_keyring: MemoryKeyring) -> None:
     store = KeyStore(environ={})
-    assert store.backend_name() == "storage support MemoryKeyring"
+    assert store.backend_name() == "keyring support MemoryKeyring"
     assert store.backend_works() == (True, f"The key is kept in the system keyring ({store.backend_name()}).")
 
 
