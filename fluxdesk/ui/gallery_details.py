@@ -306,9 +306,6 @@ class GalleryDetails(QWidget):
         cost = "adding up the cost…" if total_credits is None else f"total {cost_text(total_credits)}"
         self.show_message(f"{count:,} images selected · {cost}")
 
-    def message_text(self) -> str:
-        return self._message.text() if self._stack.currentIndex() == 0 else ""
-
     def image_id(self) -> int | None:
         return self._image.id if self._image is not None else None
 

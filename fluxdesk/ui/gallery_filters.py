@@ -224,9 +224,6 @@ class GalleryFilterBar(QWidget):
         where = " in the trash" if trash else ""
         self.count_label.setText(f"{count:,} {noun}{where}" + (" · updating…" if loading else ""))
 
-    def set_search_text(self, text: str) -> None:
-        self.search.setText(text)
-
     def clear_filters(self) -> None:
         """Back to every image (the sort order, the trash view and the tile size stay)."""
         widgets = (self.search, self.model_combo, self.date_combo, self.favourites, self.kind_combo)

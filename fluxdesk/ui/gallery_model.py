@@ -51,6 +51,8 @@ IMAGE_MIME = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
 _ModelIndex = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
+_ITEM_FLAGS = (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
+               | Qt.ItemFlag.ItemNeverHasChildren)
 
 
 class GalleryRoles(IntEnum):
@@ -188,14 +190,12 @@ class GalleryModel(QStringListModel):
         return names
 
     def flags(self, index: _ModelIndex) -> Qt.ItemFlag:
-        if not index.isValid() or index.parent().isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
-                | Qt.ItemFlag.ItemNeverHasChildren)
+        return _ITEM_FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
 
     def data(self, index: _ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        # Called for every tile painted: the checks are the cheap ones (a list model's indexes have no parent).
         row = index.row()
-        if not index.isValid() or index.parent().isValid() or not 0 <= row < len(self._ids):
+        if not 0 <= row < len(self._ids) or not index.isValid():
             return None
         image_id = self._ids[row]
         if role == GalleryRoles.ImageId:

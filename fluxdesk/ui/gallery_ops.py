@@ -4,7 +4,6 @@ delete, export, copy to the clipboard. Each operation reports back with a signal
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -79,10 +78,6 @@ def load_image(path: str) -> QImage:
     return image
 
 
-def _images(count: int) -> str:
-    return "1 image" if count == 1 else f"{count:,} images"
-
-
 class GalleryOperations(QObject):
     """Changes to the library made for the gallery; the last deleted batch can be put back (``undo``)."""
 
@@ -112,9 +107,6 @@ class GalleryOperations(QObject):
 
     def can_undo(self) -> bool:
         return bool(self._undo)
-
-    def undo_ids(self) -> list[int]:
-        return list(self._undo)
 
     def is_busy(self) -> bool:
         return self._busy > 0
@@ -200,9 +192,12 @@ class GalleryOperations(QObject):
 
     def _start(self, work: Callable[[], Any], done: Callable[[Any], None], *, plain: bool = False) -> None:
         self._set_busy(+1)
+        library = self._library
 
         def finished(answer: Any) -> None:
             self._set_busy(-1)
+            if library is not self._library:
+                return  # the library was switched meanwhile: the gallery shows another one now
             if plain:
                 done(answer)
                 return
@@ -213,7 +208,8 @@ class GalleryOperations(QObject):
 
         def failed(exc: BaseException) -> None:
             self._set_busy(-1)
-            self.failed.emit(str(exc) or type(exc).__name__)
+            if library is self._library:
+                self.failed.emit(str(exc) or type(exc).__name__)
 
         run_in_background(work, finished, failed, parent=self)
 
@@ -241,11 +237,3 @@ def _apply(library: Library, ids: Sequence[int], change: Callable[[Library, int]
 def _problems_text(problems: list[str]) -> str:
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
     return problems[0][0].upper() + problems[0][1:] + more
-
-
-def describe_count(count: int) -> str:
-    return _images(count)
-
-
-def folder_of(path: str) -> str:
-    return os.path.dirname(path)

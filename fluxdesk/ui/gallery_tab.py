@@ -13,6 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QShowEvent
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -139,6 +140,8 @@ class GalleryTab(QWidget):
         self._remember: tuple[int | None, list[int]] | None = None
         self._select_first_when_loaded = False
         self._sized = False
+        self._anchor: int | None = None
+        """The image at the top of the grid before a refresh, to come back to."""
 
         self.model = GalleryModel(self)
         self.filters = GalleryFilterBar()
@@ -306,8 +309,10 @@ class GalleryTab(QWidget):
             self.model.insert_item(item, 0)
 
     def refresh(self) -> None:
-        """Read the library again, keeping the selection."""
+        """Read the library again, keeping the selection and the place in the grid."""
         self._remember_selection()
+        rows = self.view.visible_rows()
+        self._anchor = self.model.image_id(rows.start) if rows else None
         self.model.refresh()
         if self._library is not None:
             self._load_models()
@@ -362,6 +367,7 @@ class GalleryTab(QWidget):
         trash_changed = self._last_query.trash != query.trash
         self._last_query = query
         self.trash_bar.setVisible(query.trash)
+        self._anchor = None
         if trash_changed:
             self._remember = None
             self.view.clearSelection()
@@ -378,11 +384,15 @@ class GalleryTab(QWidget):
         self._show_state()
         self._show_count()
         remembered, self._remember = self._remember, None
+        anchor, self._anchor = self._anchor, None
         if self._select_first_when_loaded and count:
             self._select_first_when_loaded = False
             self.prepare_screenshot()
         elif remembered is not None:
             self.select_ids(remembered[1], remembered[0])
+        elif anchor is not None and (row := self.model.row_of(anchor)) >= 0:
+            self.view.scrollTo(self.model.index(row), QAbstractItemView.ScrollHint.PositionAtTop)
+            self._update_details_soon()
         else:
             self.view.scrollToTop()
             self._update_details_soon()

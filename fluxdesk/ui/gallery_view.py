@@ -8,6 +8,8 @@ cache lookup in the ``ThumbnailLoader``, which decodes off the GUI thread and an
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QPoint, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
@@ -43,6 +45,8 @@ DEFAULT_TILE = 160
 GAP = 8
 """Room between tiles (and for the selection ring)."""
 LAYOUT_BATCH = 2000
+TILE_CACHE_BYTES = 32 * 1024 * 1024
+"""Ready-drawn tiles kept (several screens' worth even at the largest size)."""
 DRAG_PIXMAP_SIZE = 96
 
 _ModelIndex = QModelIndex | QPersistentModelIndex
@@ -58,17 +62,25 @@ def request_size(tile: int, ratio: float) -> int:
 
 class GalleryDelegate(QStyledItemDelegate):
     """A square tile: the thumbnail cropped to fill it, a favourite star, a demo badge, and plain words for a
-    file that is missing or cannot be read."""
+    file that is missing or cannot be read.
+
+    Tiles are drawn once into pixmaps of their exact size (rounded, bordered) and kept in a small cache:
+    painting a screen is then a blit per tile, where cropping, scaling and clipping each time took
+    most of a frame.
+    """
 
     def __init__(self, thumbnails: ThumbnailLoader, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._thumbnails = thumbnails
         self._tile = DEFAULT_TILE
-        self._icons: dict[tuple[int, int], QPixmap] = {}
-        self._badge_font: QFont | None = None
+        self._tiles: OrderedDict[tuple, QPixmap] = OrderedDict()
+        self._tile_bytes = 0
+        self._decorations: dict[tuple, QPixmap] = {}
 
     def set_tile_size(self, tile: int) -> None:
         self._tile = tile
+        self._tiles.clear()
+        self._tile_bytes = 0
 
     def tile_size(self) -> int:
         return self._tile
@@ -82,112 +94,149 @@ class GalleryDelegate(QStyledItemDelegate):
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _ModelIndex) -> None:
         item: GalleryItem | None = index.data(GalleryRoles.Item)
-        tile = QRectF(option.rect).adjusted(GAP / 2, GAP / 2, -GAP / 2, -GAP / 2)
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        clip = QPainterPath()
-        clip.addRoundedRect(tile, 6, 6)
-        palette = option.palette
-        if item is None:
-            painter.fillPath(clip, palette.color(QPalette.ColorRole.AlternateBase))
-        elif item.missing:
-            self._paint_problem(painter, option, clip, tile, QStyle.StandardPixmap.SP_FileIcon, "File missing")
-        else:
-            pixmap = self._thumbnails.get(item.path, self.thumbnail_size(option.widget))
-            if pixmap is not None and not pixmap.isNull():
-                painter.save()
-                painter.setClipPath(clip)
-                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-                draw_cropped(painter, tile, pixmap)
-                painter.restore()
-            elif item.broken or self._thumbnails.error(item.path):
-                self._paint_problem(painter, option, clip, tile, QStyle.StandardPixmap.SP_MessageBoxWarning,
-                                    "Cannot read image")
-            else:
-                painter.fillPath(clip, palette.color(QPalette.ColorRole.AlternateBase))
+        cell = option.rect
+        side = self._tile
+        origin = QPoint(cell.x() + (cell.width() - side) // 2, cell.y() + GAP // 2)
+        ratio = painter.device().devicePixelRatioF() or 1.0
+        painter.drawPixmap(origin, self._tile_pixmap(item, option, side, ratio))
+        tile = QRectF(origin.x(), origin.y(), side, side)
         if item is not None:
             if item.demo:
-                self._paint_demo_badge(painter, option, tile)
+                badge = self._decoration("demo", option, ratio)
+                painter.drawPixmap(QPointF(tile.left() + 6, tile.bottom() - 6 - badge.height() / ratio), badge)
             if item.favourite:
-                self._paint_star(painter, tile)
-        self._paint_frame(painter, option, clip, tile)
-        painter.restore()
+                star = self._decoration("star", option, ratio)
+                painter.drawPixmap(QPointF(tile.right() - 6 - star.width() / ratio, tile.top() + 6), star)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
+        if selected or hovered:
+            painter.save()
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            highlight = QColor(option.palette.color(QPalette.ColorRole.Highlight))
+            if selected:
+                painter.setPen(_pen(highlight, 3.0))
+                painter.drawRoundedRect(tile.adjusted(-2, -2, 2, 2), 8, 8)
+            else:
+                highlight.setAlphaF(0.6)
+                painter.setPen(_pen(highlight, 2.0))
+                painter.drawRoundedRect(tile.adjusted(0.5, 0.5, -0.5, -0.5), 6, 6)
+            painter.restore()
 
-    # --- pieces ------------------------------------------------------------------------------------
+    # --- tiles ---------------------------------------------------------------------------------------
 
-    def _paint_problem(self, painter: QPainter, option: QStyleOptionViewItem, clip: QPainterPath, tile: QRectF,
-                       icon: QStyle.StandardPixmap, text: str) -> None:
+    def _tile_pixmap(self, item: GalleryItem | None, option: QStyleOptionViewItem, side: int,
+                     ratio: float) -> QPixmap:
         palette = option.palette
-        painter.fillPath(clip, palette.color(QPalette.ColorRole.AlternateBase))
-        side = 24 if tile.width() >= 120 else 16
-        pixmap = self._icon(option, icon, side)
-        metrics = QFontMetrics(option.font)
-        text_height = metrics.height() * 2
-        top = tile.center().y() - (side + 4 + text_height) / 2
-        painter.drawPixmap(QPoint(round(tile.center().x() - side / 2), round(top)), pixmap)
-        painter.setFont(option.font)
-        painter.setPen(palette.color(QPalette.ColorRole.Text))
-        text_rect = QRectF(tile.left() + 6, top + side + 4, tile.width() - 12, text_height)
-        painter.drawText(text_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
-                         | Qt.TextFlag.TextWordWrap, text)
+        colours = palette.cacheKey()  # a theme change makes new tiles; the old ones age out of the cache
+        if item is None:
+            return self._cached(("blank", side, ratio, colours), lambda p, r: None, side, ratio, palette)
+        if item.missing:
+            return self._cached(("missing", side, ratio, colours),
+                                lambda p, r: self._draw_problem(p, r, option, QStyle.StandardPixmap.SP_FileIcon,
+                                                                "File missing"), side, ratio, palette)
+        source = self._thumbnails.get(item.path, self.thumbnail_size(option.widget))
+        if source is not None and not source.isNull():
+            return self._cached(("image", item.path, side, ratio, source.cacheKey(), colours),
+                                lambda p, r: draw_cropped(p, r, source), side, ratio, palette)
+        if item.broken or self._thumbnails.error(item.path):
+            return self._cached(("broken", side, ratio, colours),
+                                lambda p, r: self._draw_problem(p, r, option,
+                                                                QStyle.StandardPixmap.SP_MessageBoxWarning,
+                                                                "Cannot read image"), side, ratio, palette)
+        return self._cached(("blank", side, ratio, colours), lambda p, r: None, side, ratio, palette)
 
-    def _icon(self, option: QStyleOptionViewItem, icon: QStyle.StandardPixmap, side: int) -> QPixmap:
-        key = (int(icon), side)
-        pixmap = self._icons.get(key)
-        if pixmap is None:
-            style = option.widget.style() if option.widget is not None else None
-            if style is None:
-                return QPixmap()
-            ratio = option.widget.devicePixelRatioF() if option.widget is not None else 1.0
-            pixmap = style.standardIcon(icon).pixmap(QSize(side, side), ratio)
-            self._icons[key] = pixmap
-        return pixmap
-
-    def _paint_demo_badge(self, painter: QPainter, option: QStyleOptionViewItem, tile: QRectF) -> None:
-        if self._badge_font is None:
-            self._badge_font = QFont(option.font)
-            self._badge_font.setPointSizeF(max(7.0, option.font.pointSizeF() * 0.8))
-            self._badge_font.setBold(True)
-        metrics = QFontMetrics(self._badge_font)
-        text = "DEMO"
-        badge = QRectF(tile.left() + 6, tile.bottom() - metrics.height() - 8,
-                       metrics.horizontalAdvance(text) + 10, metrics.height() + 2)
-        path = QPainterPath()
-        path.addRoundedRect(badge, 4, 4)
-        painter.fillPath(path, QColor(20, 20, 24, 200))  # dark on any image, light text: readable in both themes
-        painter.setFont(self._badge_font)
-        painter.setPen(QColor("#ffffff"))
-        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
-
-    def _paint_star(self, painter: QPainter, tile: QRectF) -> None:
-        radius = 11.0
-        center = QRectF(tile.right() - 2 * radius - 6, tile.top() + 6, 2 * radius, 2 * radius).center()
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(20, 20, 24, 180))
-        painter.drawEllipse(center, radius, radius)
-        painter.setBrush(QColor("#f5c518"))
-        painter.drawPolygon(_star(center.x(), center.y(), radius * 0.72, radius * 0.3))
-
-    def _paint_frame(self, painter: QPainter, option: QStyleOptionViewItem, clip: QPainterPath,
-                     tile: QRectF) -> None:
-        palette = option.palette
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        if option.state & QStyle.StateFlag.State_Selected:
-            highlight = palette.color(QPalette.ColorRole.Highlight)
-            ring = QPainterPath()
-            ring.addRoundedRect(tile.adjusted(-2, -2, 2, 2), 8, 8)
-            painter.setPen(_pen(highlight, 3.0))
-            painter.drawPath(ring)
-            return
+    def _cached(self, key: tuple, draw: Callable[[QPainter, QRectF], None], side: int, ratio: float,
+                palette: QPalette) -> QPixmap:
+        pixmap = self._tiles.get(key)
+        if pixmap is not None:
+            self._tiles.move_to_end(key)
+            return pixmap
+        pixmap = QPixmap(round(side * ratio), round(side * ratio))
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        area = QRectF(0, 0, side, side)
+        outline = QPainterPath()
+        outline.addRoundedRect(area.adjusted(0.5, 0.5, -0.5, -0.5), 6, 6)
+        painter.setClipPath(outline)
+        painter.fillRect(area, palette.color(QPalette.ColorRole.AlternateBase))
+        draw(painter, area)
+        painter.setClipping(False)
         border = QColor(palette.color(QPalette.ColorRole.WindowText))
         border.setAlphaF(0.14)  # a hairline that shows on white and on black images alike
         painter.setPen(_pen(border, 1.0))
-        painter.drawPath(clip)
-        if option.state & QStyle.StateFlag.State_MouseOver:
-            hover = QColor(palette.color(QPalette.ColorRole.Highlight))
-            hover.setAlphaF(0.6)
-            painter.setPen(_pen(hover, 2.0))
-            painter.drawPath(clip)
+        painter.drawPath(outline)
+        painter.end()
+        self._tiles[key] = pixmap
+        self._tile_bytes += pixmap.width() * pixmap.height() * 4
+        while self._tile_bytes > TILE_CACHE_BYTES and len(self._tiles) > 1:
+            _key, old = self._tiles.popitem(last=False)
+            self._tile_bytes -= old.width() * old.height() * 4
+        return pixmap
+
+    def _draw_problem(self, painter: QPainter, area: QRectF, option: QStyleOptionViewItem,
+                      icon: QStyle.StandardPixmap, text: str) -> None:
+        side = 24 if area.width() >= 120 else 16
+        style = option.widget.style() if option.widget is not None else None
+        metrics = QFontMetrics(option.font)
+        text_height = metrics.height() * 2
+        top = area.center().y() - (side + 4 + text_height) / 2
+        if style is not None:
+            pixmap = style.standardIcon(icon).pixmap(QSize(side, side), painter.device().devicePixelRatioF())
+            painter.drawPixmap(QPointF(area.center().x() - side / 2, top), pixmap)
+        painter.setFont(option.font)
+        painter.setPen(option.palette.color(QPalette.ColorRole.Text))
+        painter.drawText(QRectF(area.left() + 6, top + side + 4, area.width() - 12, text_height),
+                         Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap, text)
+
+    def _decoration(self, kind: str, option: QStyleOptionViewItem, ratio: float) -> QPixmap:
+        key = (kind, ratio, option.font.key())
+        pixmap = self._decorations.get(key)
+        if pixmap is None:
+            pixmap = _demo_badge(option.font, ratio) if kind == "demo" else _star_badge(ratio)
+            self._decorations[key] = pixmap
+        return pixmap
+
+
+def _demo_badge(base_font: QFont, ratio: float) -> QPixmap:
+    font = QFont(base_font)
+    font.setPointSizeF(max(7.0, base_font.pointSizeF() * 0.8))
+    font.setBold(True)
+    metrics = QFontMetrics(font)
+    text = "DEMO"
+    width, height = metrics.horizontalAdvance(text) + 10, metrics.height() + 2
+    pixmap = QPixmap(round(width * ratio), round(height * ratio))
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    path = QPainterPath()
+    path.addRoundedRect(QRectF(0, 0, width, height), 4, 4)
+    painter.fillPath(path, QColor(20, 20, 24, 200))  # dark on any image, light text: readable in both themes
+    painter.setFont(font)
+    painter.setPen(QColor("#ffffff"))
+    painter.drawText(QRectF(0, 0, width, height), Qt.AlignmentFlag.AlignCenter, text)
+    painter.end()
+    return pixmap
+
+
+def _star_badge(ratio: float) -> QPixmap:
+    radius = 11.0
+    pixmap = QPixmap(round(2 * radius * ratio), round(2 * radius * ratio))
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(20, 20, 24, 180))
+    center = QPointF(radius, radius)
+    painter.drawEllipse(center, radius, radius)
+    painter.setBrush(QColor("#f5c518"))
+    painter.drawPolygon(_star(center.x(), center.y(), radius * 0.72, radius * 0.3))
+    painter.end()
+    return pixmap
 
 
 def _pen(color: QColor, width: float) -> QPen:
