@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parents[2]
 TESTS = ROOT / "tests"
 DRILLS = TESTS / "drills"
 # The helpers live beside the tests that use them (test folders are not packages).
-for _sub in ("drills", "e2e", "cli", "api", "storage", "core"):
-    _path = str(TESTS / _sub)
+for _sub in ("drills", "e2e", "cli", "api", "storage", "core", ""):
+    _path = str(TESTS / _sub) if _sub else str(TESTS)  # tests/ itself holds keyring_support
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
