@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import html
-import weakref
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
@@ -40,7 +39,7 @@ from fluxdesk.core.pricing import credits_to_usd, format_credits, format_usd
 from fluxdesk.storage.db import LibraryError
 from fluxdesk.storage.gallery_queries import GalleryItem, GalleryQueries, GalleryQuery
 from fluxdesk.storage.metadata_io import image_format
-from fluxdesk.ui.background import run_in_background
+from fluxdesk.ui.gallery_background import run_detached, weak_callback
 
 PAGE_SIZE = 500
 MAX_CACHED_ITEMS = 20_000
@@ -290,8 +289,7 @@ class GalleryModel(QStringListModel):
             ids = source.ids(query)
             return ids, source.items(ids[:page])  # the first screen comes with the list: one round trip
 
-        run_in_background(work, weak_callback(self._query_answered, ticket),
-                          weak_callback(self._query_failed, ticket), parent=self)
+        run_detached(work, weak_callback(self._query_answered, ticket), weak_callback(self._query_failed, ticket))
 
     def _query_answered(self, ticket: _Request, answer: tuple[array, list[GalleryItem]]) -> None:
         ids, first = answer
@@ -373,8 +371,8 @@ class GalleryModel(QStringListModel):
             return
         self._pages_in_flight.add(page)
         ticket = self._ticket()
-        run_in_background(lambda: source.items(wanted), weak_callback(self._page_answered, ticket, page),
-                          weak_callback(self._page_failed, ticket, page), parent=self)
+        run_detached(lambda: source.items(wanted), weak_callback(self._page_answered, ticket, page),
+                     weak_callback(self._page_failed, ticket, page))
 
     def _page_answered(self, ticket: _Request, page: int, items: list[GalleryItem]) -> None:
         if ticket.epoch != self._epoch:
@@ -510,7 +508,7 @@ class GalleryModel(QStringListModel):
             except NotAnImageError:
                 return None
 
-        run_in_background(read, weak_callback(self._drag_data_read, ticket, image_id), lambda _exc: None, parent=self)
+        run_detached(read, weak_callback(self._drag_data_read, ticket, image_id))
 
     def _drag_data_read(self, ticket: _Request, image_id: int, answer: tuple[str, bytes] | None) -> None:
         if answer is not None and ticket.epoch == self._epoch:
@@ -527,22 +525,6 @@ class GalleryModel(QStringListModel):
             with contextlib.suppress(LibraryError):  # a closed library: drag what is known
                 known.update(self._source.paths(unknown))
         return [known[i] for i in ids if i in known]
-
-
-def weak_callback(method: Callable[..., None], *args: Any) -> Callable[[Any], None]:
-    """``method(*args, answer)`` for a background call's answer, holding its object weakly.
-
-    A callback that holds its object strongly can be the object's last reference; that reference then
-    goes when the answer's relay is deleted, and deleting the object deletes the relay a second time.
-    """
-    ref = weakref.WeakMethod(method)
-
-    def call(answer: Any) -> None:
-        bound = ref()
-        if bound is not None:
-            bound(*args, answer)
-
-    return call
 
 
 def runs(rows: list[int]) -> list[tuple[int, int]]:

@@ -15,7 +15,7 @@ from PySide6.QtGui import QGuiApplication, QImage, QImageReader
 from fluxdesk.storage.db import LibraryError
 from fluxdesk.storage.gallery_queries import GalleryQueries
 from fluxdesk.storage.library import Library
-from fluxdesk.ui.background import run_in_background
+from fluxdesk.ui.gallery_background import run_detached, weak_callback
 
 TRASH_DAYS = 30
 _MAX_SUFFIX = 10_000
@@ -193,25 +193,25 @@ class GalleryOperations(QObject):
     def _start(self, work: Callable[[], Any], done: Callable[[Any], None], *, plain: bool = False) -> None:
         self._set_busy(+1)
         library = self._library
+        run_detached(work, weak_callback(self._finished, library, done, plain),
+                     weak_callback(self._failed, library))
 
-        def finished(answer: Any) -> None:
-            self._set_busy(-1)
-            if library is not self._library:
-                return  # the library was switched meanwhile: the gallery shows another one now
-            if plain:
-                done(answer)
-                return
-            result, problems = answer
-            if problems:
-                self.failed.emit(_problems_text(problems))
-            done(result)
+    def _finished(self, library: Library | None, done: Callable[[Any], None], plain: bool, answer: Any) -> None:
+        self._set_busy(-1)
+        if library is not self._library:
+            return  # the library was switched meanwhile: the gallery shows another one now
+        if plain:
+            done(answer)
+            return
+        result, problems = answer
+        if problems:
+            self.failed.emit(_problems_text(problems))
+        done(result)
 
-        def failed(exc: BaseException) -> None:
-            self._set_busy(-1)
-            if library is self._library:
-                self.failed.emit(str(exc) or type(exc).__name__)
-
-        run_in_background(work, finished, failed, parent=self)
+    def _failed(self, library: Library | None, exc: BaseException) -> None:
+        self._set_busy(-1)
+        if library is self._library:
+            self.failed.emit(str(exc) or type(exc).__name__)
 
     def _set_busy(self, delta: int) -> None:
         was = self._busy > 0

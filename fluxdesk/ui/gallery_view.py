@@ -339,7 +339,7 @@ class GalleryView(QListView):
         pixmap = self._drag_pixmap(len(ids))
         if not pixmap.isNull():
             drag.setPixmap(pixmap)
-            drag.setHotSpot(QPoint(pixmap.width() // 2, pixmap.height() // 2))
+            drag.setHotSpot(QPoint(DRAG_PIXMAP_SIZE // 2, DRAG_PIXMAP_SIZE // 2))
         drag.exec(Qt.DropAction.CopyAction, Qt.DropAction.CopyAction)
 
     def _drag_pixmap(self, count: int) -> QPixmap:
@@ -348,7 +348,9 @@ class GalleryView(QListView):
         if thumbnail is None or thumbnail.isNull():
             return QPixmap()
         side = DRAG_PIXMAP_SIZE
-        pixmap = QPixmap(side, side)
+        ratio = self.devicePixelRatioF()
+        pixmap = QPixmap(round(side * ratio), round(side * ratio))
+        pixmap.setDevicePixelRatio(ratio)
         pixmap.fill(Qt.GlobalColor.transparent)
         painter = QPainter(pixmap)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
