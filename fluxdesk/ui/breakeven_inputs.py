@@ -31,6 +31,8 @@ from fluxdesk.core.request import GenerationRequest
 from fluxdesk.ui.breakeven_presets import Preset, PresetLike, merged_presets, overrides_of
 from fluxdesk.ui.money import US_LOCALE, MoneySpinBox, usd, usd_precise
 from fluxdesk.ui.prompt_widgets import describe, make_label, row
+from fluxdesk.ui.surfaces import Card
+from fluxdesk.ui.theme import set_heading
 
 DEFAULT_VOLUME = 1_000
 """The volume shown when the user has made no images lately."""
@@ -70,15 +72,14 @@ def _money_spin(decimals: int, maximum: float, step: float, suffix: str, name: s
 
 
 def _group(title: str, name: str) -> tuple[QFrame, QFormLayout]:
-    box = QFrame()
+    box = Card()
     box.setObjectName(name)
-    box.setProperty("card", True)
     box.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
     outer = QVBoxLayout(box)
     outer.setContentsMargins(12, 10, 12, 10)
     outer.setSpacing(6)
     heading = make_label(title, wrap=False)
-    heading.setProperty("heading", True)
+    set_heading(heading)
     outer.addWidget(heading)
     form = QFormLayout()
     form.setContentsMargins(0, 0, 0, 0)

@@ -27,7 +27,9 @@ from fluxdesk.ui.breakeven_chart import BreakEvenChart
 from fluxdesk.ui.breakeven_inputs import BreakEvenInputsPanel
 from fluxdesk.ui.breakeven_model import BreakEvenModel, Column
 from fluxdesk.ui.breakeven_presets import PresetLike
-from fluxdesk.ui.prompt_widgets import make_label, set_tone
+from fluxdesk.ui.prompt_widgets import make_label
+from fluxdesk.ui.surfaces import Card
+from fluxdesk.ui.theme import set_tone
 
 
 class BreakEvenTab(QWidget):
@@ -58,8 +60,7 @@ class BreakEvenTab(QWidget):
         layout.setSpacing(10)
         layout.addWidget(self.panel)
 
-        verdict_box = QFrame()
-        verdict_box.setProperty("card", True)
+        verdict_box = Card()
         verdict_box.setObjectName("verdictCard")
         verdict_layout = QVBoxLayout(verdict_box)
         verdict_layout.setContentsMargins(14, 10, 14, 10)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 from fluxdesk.core.pricing import Estimate, format_usd
-from fluxdesk.ui.prompt_widgets import describe, make_label, row, set_tone
+from fluxdesk.ui.prompt_widgets import describe, make_label, row
+from fluxdesk.ui.surfaces import AccentButton, Card
+from fluxdesk.ui.theme import set_tone
 
 
 def format_credit_count(credits: Decimal) -> str:
@@ -23,14 +25,12 @@ def credits_phrase(credits: Decimal) -> str:
     return f"{format_credit_count(credits)} credit{'' if credits == 1 else 's'}"
 
 
-class CostFooter(QFrame):
+class CostFooter(Card):
     """Shows what the panel computed; it decides nothing itself."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("costFooter")
-        self.setProperty("card", True)
-        self.setFrameShape(QFrame.Shape.StyledPanel)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 12)
         layout.setSpacing(4)
@@ -61,8 +61,7 @@ class CostFooter(QFrame):
         layout.addWidget(self.busy_label)
 
         layout.addSpacing(6)
-        self.generate_button = QPushButton("Generate")
-        self.generate_button.setProperty("accent", True)
+        self.generate_button = AccentButton("Generate")
         self.generate_button.setMinimumHeight(36)
         self.generate_button.setCursor(Qt.CursorShape.PointingHandCursor)
         describe(self.generate_button, "Generate", "Generate (Ctrl+Enter)", "generateButton")

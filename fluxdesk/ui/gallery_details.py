@@ -29,6 +29,8 @@ from fluxdesk.core.metadata import ImageRecord
 from fluxdesk.core.serialize import parse_iso
 from fluxdesk.storage.rows import ImageRow
 from fluxdesk.ui.gallery_model import cost_text, model_name
+from fluxdesk.ui.surfaces import AccentButton, Banner
+from fluxdesk.ui.theme import set_heading, set_tone
 
 PREVIEW_SIZE = 768
 _SHOWN_ELSEWHERE = frozenset({"seed", "width", "height", "aspect_ratio", "steps", "guidance"})
@@ -182,7 +184,7 @@ class GalleryDetails(QWidget):
         self._message.setObjectName("detailsMessage")
         self._message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._message.setWordWrap(True)
-        self._message.setProperty("tone", "muted")
+        set_tone(self._message, "muted")
         self._message.setMargin(16)
         self._stack.addWidget(self._message)
         self._stack.addWidget(self._build_image_page())
@@ -207,11 +209,11 @@ class GalleryDetails(QWidget):
         title_row = QHBoxLayout()
         self.title = QLabel()
         self.title.setObjectName("detailsTitle")
-        self.title.setProperty("heading", True)
+        set_heading(self.title)
         self.title.setWordWrap(True)
         self.demo_label = QLabel("Demo image")
         self.demo_label.setObjectName("detailsDemo")
-        self.demo_label.setProperty("tone", "info")
+        set_tone(self.demo_label, "info")
         self.demo_label.setToolTip("Made by the built-in simulator: not charged, not a real FLUX image")
         title_row.addWidget(self.title, 1)
         title_row.addWidget(self.demo_label, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -220,9 +222,8 @@ class GalleryDetails(QWidget):
         buttons = QGridLayout()
         buttons.setHorizontalSpacing(6)
         buttons.setVerticalSpacing(6)
-        self.reproduce_button = QPushButton("Reproduce")
+        self.reproduce_button = AccentButton("Reproduce")
         self.reproduce_button.setObjectName("reproduceButton")
-        self.reproduce_button.setProperty("accent", True)
         self.reproduce_button.setToolTip("Run it again with exactly the same parameters and seed (Ctrl+R)")
         self.reuse_button = QPushButton("Reuse settings")
         self.reuse_button.setToolTip("Load every setting into the prompt panel (Ctrl+Shift+R)")
@@ -247,8 +248,7 @@ class GalleryDetails(QWidget):
         self.reproducible.setMargin(8)
         outer.addWidget(self.reproducible)
 
-        self.missing_frame = QFrame()
-        self.missing_frame.setProperty("banner", "warning")
+        self.missing_frame = Banner("warning")
         missing_layout = QVBoxLayout(self.missing_frame)
         self.missing_text = QLabel()
         self.missing_text.setWordWrap(True)
@@ -275,7 +275,7 @@ class GalleryDetails(QWidget):
             value = _value_label(f"detail_{key}")
             self.fields[key] = value
             caption_label = QLabel(caption)
-            caption_label.setProperty("tone", "muted")
+            set_tone(caption_label, "muted")
             field: QWidget = value
             if key == "seed":
                 field = QWidget()
@@ -319,11 +319,10 @@ class GalleryDetails(QWidget):
         if problems:
             self.reproducible.setText("Cannot be reproduced exactly: " + "; ".join(problems) + ". "
                                       "Reproduce still sends the same settings and seed.")
-            self.reproducible.setProperty("tone", "warning")
+            set_tone(self.reproducible, "warning")
         else:
             self.reproducible.setText("Can be reproduced exactly: same model, prompt, seed and settings.")
-            self.reproducible.setProperty("tone", "success")
-        _restyle(self.reproducible)
+            set_tone(self.reproducible, "success")
         self.reproduce_button.setEnabled(can_run_again(record))
         self.seed_button.setEnabled(record.seed is not None)
         used = record.prompt_used if record.prompt_used and record.prompt_used != record.prompt else None
@@ -392,9 +391,3 @@ def _timings(record: ImageRecord) -> str | None:
         parts.append(f"took {record.duration:.1f} s")
     return "\n".join(parts) or None
 
-
-def _restyle(widget: QWidget) -> None:
-    """Re-apply the stylesheet after a dynamic property changed."""
-    style = widget.style()
-    style.unpolish(widget)
-    style.polish(widget)

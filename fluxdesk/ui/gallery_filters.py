@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from fluxdesk.storage.gallery_queries import GalleryQuery
 from fluxdesk.ui.gallery_model import model_name
 from fluxdesk.ui.gallery_view import DEFAULT_TILE, MAX_TILE, MIN_TILE
+from fluxdesk.ui.theme import set_tone
 
 SEARCH_DEBOUNCE_MS = 200
 DATE_PRESETS = ("any", "today", "7days", "30days", "month", "custom")
@@ -114,7 +115,7 @@ class GalleryFilterBar(QWidget):
 
         self.count_label = QLabel()
         self.count_label.setObjectName("galleryCount")
-        self.count_label.setProperty("tone", "muted")
+        set_tone(self.count_label, "muted")
 
         self.clear_button = QToolButton()
         self.clear_button.setObjectName("galleryClearFilters")
@@ -133,7 +134,7 @@ class GalleryFilterBar(QWidget):
         self.size_slider.setToolTip("Thumbnail size")
         self.size_slider.valueChanged.connect(self.tileSizeChanged)
         size_label = QLabel("Size")
-        size_label.setProperty("tone", "muted")
+        set_tone(size_label, "muted")
 
         for combo in (self.model_combo, self.date_combo, self.kind_combo, self.sort_combo):
             combo.currentIndexChanged.connect(self._changed)

@@ -15,7 +15,6 @@ from PySide6.QtGui import QDesktopServices, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -39,6 +38,8 @@ from fluxdesk.ui.gallery_filters import GalleryFilterBar
 from fluxdesk.ui.gallery_model import GalleryModel, runs
 from fluxdesk.ui.gallery_ops import TRASH_DAYS, GalleryOperations
 from fluxdesk.ui.gallery_view import GalleryView
+from fluxdesk.ui.surfaces import Banner
+from fluxdesk.ui.theme import set_tone
 from fluxdesk.ui.thumbnail_loader import ThumbnailLoader
 
 DETAILS_DELAY_MS = 60
@@ -69,7 +70,7 @@ class _EmptyState(QWidget):
         self.label.setObjectName("galleryEmptyText")
         self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.label.setWordWrap(True)
-        self.label.setProperty("tone", "muted")
+        set_tone(self.label, "muted")
         self.clear_button = QPushButton("Clear filters")
         self.clear_button.setObjectName("galleryEmptyClear")
         layout = QVBoxLayout(self)
@@ -83,13 +84,12 @@ class _EmptyState(QWidget):
         self.clear_button.setVisible(offer_clear)
 
 
-class _Banner(QFrame):
+class _Banner(Banner):
     """A one-line strip above the grid: a message and a button or two."""
 
     def __init__(self, name: str, tone: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(tone, parent)
         self.setObjectName(name)
-        self.setProperty("banner", tone)
         self.label = QLabel()
         self.label.setWordWrap(True)
         self._layout = QHBoxLayout(self)

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QProgressBar,
-    QPushButton,
     QSizePolicy,
     QToolButton,
     QVBoxLayout,
@@ -29,6 +28,8 @@ from fluxdesk.api.errors import BflError
 from fluxdesk.core.pricing import format_usd
 from fluxdesk.storage.secrets import ENV_VAR, KeyStore, KeyStoreError, key_looks_valid
 from fluxdesk.ui.background import run_in_background, watch_future
+from fluxdesk.ui.surfaces import AccentButton
+from fluxdesk.ui.theme import set_heading, set_tone
 
 KeyTester = Callable[[str], "concurrent.futures.Future[Decimal]"]
 """Given a key, a future answering the credits balance (a ``Decimal``) or raising a ``BflError``."""
@@ -44,29 +45,15 @@ INVALID_KEY_MESSAGE = ("That does not look like a BFL API key: it is one word of
 
 # --- small shared helpers ------------------------------------------------------------------------
 
-def repolish(widget: QWidget) -> None:
-    """Re-apply the stylesheet after a dynamic property it selects on has changed."""
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)
-    widget.update()
-
-
-def set_tone(label: QLabel, tone: str | None) -> None:
-    """Colour ``label`` as error, warning, success, info or muted text (``None``: plain)."""
-    if label.property("tone") != tone:
-        label.setProperty("tone", tone)
-        repolish(label)
-
-
 def make_label(text: str = "", *, tone: str | None = None, name: str | None = None, wrap: bool = True,
                heading: bool = False, scale: float = 1.0) -> QLabel:
     label = QLabel(text)
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setWordWrap(wrap)
     if tone is not None:
-        label.setProperty("tone", tone)
+        set_tone(label, tone)
     if heading:
-        label.setProperty("heading", True)
+        set_heading(label)
     if name:
         label.setObjectName(name)
         label.setAccessibleName(name)
@@ -191,8 +178,7 @@ class KeyEntry(QWidget):
         self.field_message.hide()
         layout.addWidget(self.field_message)
 
-        self.button = QPushButton()
-        self.button.setProperty("accent", True)
+        self.button = AccentButton()
         self.button.clicked.connect(self.submit)
         self.busy_indicator = BusyIndicator("Testing the key")
         button_row = QHBoxLayout()

@@ -43,7 +43,7 @@ from fluxdesk.ui.prompt_panel import PromptPanel
 from fluxdesk.ui.queue_model import JobQueueModel
 from fluxdesk.ui.queue_view import QueueView
 from fluxdesk.ui.recent_strip import RecentStrip
-from fluxdesk.ui.theme import apply_theme
+from fluxdesk.ui.theme import apply_theme, set_heading
 from fluxdesk.ui.thumbnail_loader import ThumbnailLoader
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ class MainWindow(QMainWindow):
         self.queue = QueueView(self.queue_model, self.thumbnails)
         self.recent = RecentStrip(self.thumbnails)
         recent_title = QLabel("Latest images")
-        recent_title.setProperty("heading", True)
+        set_heading(recent_title)
         recent_title.setObjectName("recentTitle")
         self.recent.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
         generate_tab = QWidget()

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QComboBox,
     QFormLayout,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QSizePolicy,
@@ -21,25 +20,10 @@ from PySide6.QtWidgets import (
 )
 
 from fluxdesk.ui import theme
+from fluxdesk.ui.surfaces import Banner, Card
 
 OUTLINE_MARGIN = 3
 """Room around a field's input for the red outline drawn when it is invalid."""
-
-
-def repolish(widget: QWidget) -> None:
-    """Re-apply the stylesheet after a dynamic property that it selects on has changed."""
-    style = widget.style()
-    style.unpolish(widget)
-    style.polish(widget)
-    widget.update()
-
-
-def set_tone(label: QLabel, tone: str | None) -> None:
-    """Colour ``label`` as error, warning, success, info or muted text (``None``: plain)."""
-    if label.property("tone") == tone:
-        return
-    label.setProperty("tone", tone)
-    repolish(label)
 
 
 def make_label(text: str = "", *, tone: str | None = None, name: str | None = None, wrap: bool = True,
@@ -48,7 +32,7 @@ def make_label(text: str = "", *, tone: str | None = None, name: str | None = No
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setWordWrap(wrap)
     if tone is not None:
-        label.setProperty("tone", tone)
+        theme.set_tone(label, tone)
     if name:
         label.setObjectName(name)
     if small:
@@ -118,22 +102,17 @@ def add_form_row(form: QFormLayout, label: str | None, field: QWidget, *, pad: b
     return placed
 
 
-class Section(QFrame):
+class Section(Card):
     """A titled card holding a form."""
 
     def __init__(self, title: str, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(name)
-        self.setProperty("card", True)
-        self.setFrameShape(QFrame.Shape.StyledPanel)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(12, 10, 12, 12)
         outer.setSpacing(8)
         heading = make_label(title, name=f"{name}Heading", wrap=False)
-        heading.setProperty("heading", True)
-        font = heading.font()
-        font.setBold(True)
-        heading.setFont(font)
+        theme.set_heading(heading)
         outer.addWidget(heading)
         self.form = make_form()
         outer.addLayout(self.form)
@@ -309,20 +288,14 @@ class IconButton(QToolButton):
         super().changeEvent(event)
 
 
-BANNER_KINDS = ("info", "warning", "error")
-
-
-class MessageBanner(QFrame):
+class MessageBanner(Banner):
     """A dismissible message strip: info, warning or error."""
 
     dismissed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("info", parent)
         self.setObjectName("messageBanner")
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setProperty("banner", "info")
-        self._kind = "info"
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 8, 6, 8)
         layout.setSpacing(8)
@@ -341,18 +314,11 @@ class MessageBanner(QFrame):
         self.hide()
 
     def show_message(self, text: str, kind: str = "info") -> None:
-        if kind not in BANNER_KINDS:
-            raise ValueError(f"unknown message kind {kind!r}; choose one of {', '.join(BANNER_KINDS)}")
-        self._kind = kind
-        self.setProperty("banner", kind)
-        repolish(self)
+        self.set_kind(kind)
         self._text.setText(text)
         self.setAccessibleName(f"{kind.capitalize()}: {text}")
         self._refresh_icon()
         self.show()
-
-    def kind(self) -> str:
-        return self._kind
 
     def text(self) -> str:
         return self._text.text()
@@ -365,7 +331,7 @@ class MessageBanner(QFrame):
         self.dismissed.emit()
 
     def _refresh_icon(self) -> None:
-        self._icon.setPixmap(painted_icon(_status_painter(self._kind), theme.tone_color(self._kind)).pixmap(16, 16))
+        self._icon.setPixmap(painted_icon(_status_painter(self.kind()), theme.tone_color(self.kind())).pixmap(16, 16))
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.PaletteChange:

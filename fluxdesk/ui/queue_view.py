@@ -22,7 +22,6 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QListView,
@@ -37,6 +36,8 @@ from PySide6.QtWidgets import (
 
 from fluxdesk.ui import theme
 from fluxdesk.ui.queue_model import JobQueueModel, Roles, format_elapsed, meta_text
+from fluxdesk.ui.surfaces import Banner
+from fluxdesk.ui.theme import set_heading, set_tone
 from fluxdesk.ui.thumbnail_loader import ThumbnailLoader, draw_cropped, thumbnail_request_size
 
 ROW_HEIGHT = 72
@@ -304,10 +305,10 @@ class QueueView(QWidget):
         layout.setSpacing(6)
 
         self.title_label = QLabel("Queue")
-        self.title_label.setProperty("heading", True)
+        set_heading(self.title_label)
         self.counts_label = QLabel()
         self.counts_label.setObjectName("queueCounts")
-        self.counts_label.setProperty("tone", "muted")
+        set_tone(self.counts_label, "muted")
         self.clear_button = QPushButton("Clear finished")
         self.clear_button.setObjectName("clearFinishedButton")
         self.clear_button.setToolTip("Remove the jobs that have ended from this list (the images stay in the library)")
@@ -324,9 +325,8 @@ class QueueView(QWidget):
         header.addWidget(self.cancel_button)
         layout.addLayout(header)
 
-        self.note = QFrame()
+        self.note = Banner("info")
         self.note.setObjectName("sentJobNote")
-        self.note.setProperty("banner", "info")
         note_layout = QHBoxLayout(self.note)
         note_layout.setContentsMargins(10, 6, 10, 6)
         self.note_label = QLabel(SENT_NOTE)

@@ -48,8 +48,9 @@ from fluxdesk.ui.key_widgets import (
     describe,
     error_words,
     make_label,
-    set_tone,
 )
+from fluxdesk.ui.surfaces import Banner, Card
+from fluxdesk.ui.theme import set_tone
 
 SECTIONS = ("Key", "General", "Prices", "Appearance")
 REGION_LABELS = {"global": "Global", "eu": "EU", "us": "US"}
@@ -239,9 +240,7 @@ class SettingsDialog(QDialog):
     def _key_page(self) -> QWidget:
         page, layout = _page()
         if self._demo:
-            banner = QFrame()
-            banner.setProperty("banner", "info")
-            banner.setFrameShape(QFrame.Shape.StyledPanel)
+            banner = Banner("info")
             box = QVBoxLayout(banner)
             box.setContentsMargins(12, 8, 12, 8)
             self.demo_note = make_label(DEMO_NOTE, name="Demo mode")
@@ -279,9 +278,7 @@ class SettingsDialog(QDialog):
         self.key_result_label.hide()
         layout.addWidget(self.key_result_label)
 
-        self.replace_box = QFrame()
-        self.replace_box.setProperty("card", True)
-        self.replace_box.setFrameShape(QFrame.Shape.StyledPanel)
+        self.replace_box = Card()
         self.replace_box.setAccessibleName("New key")
         box = QVBoxLayout(self.replace_box)
         box.setContentsMargins(12, 10, 12, 12)

@@ -7,15 +7,17 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtWidgets import QFrame, QLabel, QProgressBar, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from fluxdesk.core.pricing import format_credits
 from fluxdesk.storage.spend import SpendSummary
 from fluxdesk.ui import theme
 from fluxdesk.ui.cost_label import format_credit_count
 from fluxdesk.ui.money import plural, usd
-from fluxdesk.ui.prompt_widgets import describe, make_label, repolish, row, set_tone
+from fluxdesk.ui.prompt_widgets import describe, make_label, row
 from fluxdesk.ui.spend_data import ago, month_end, month_title
+from fluxdesk.ui.surfaces import Card
+from fluxdesk.ui.theme import set_heading, set_tone
 
 NEAR_BUDGET = Decimal("0.8")
 """From this share of the budget on, the bar warns."""
@@ -44,20 +46,18 @@ def _big_label(name: str, accessible: str) -> QLabel:
     return label
 
 
-class _Card(QFrame):
+class _Card(Card):
     """A titled section card; subclasses add their rows to ``self.body``."""
 
     def __init__(self, title: str, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(name)
-        self.setProperty("card", True)
-        self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.body = QVBoxLayout(self)
         self.body.setContentsMargins(14, 10, 14, 12)
         self.body.setSpacing(3)
         self.title_label = make_label(title, name=f"{name}Title", wrap=False)
-        self.title_label.setProperty("heading", True)
+        set_heading(self.title_label)
         self.body.addWidget(self.title_label)
 
 
@@ -186,7 +186,6 @@ class BudgetCard(_Card):
         self.bar.setStyleSheet(
             f"QProgressBar {{ border: 1px solid {c.border}; border-radius: 5px; background: {c.base}; }}"
             f"QProgressBar::chunk {{ border-radius: 4px; background: {self.bar_color()}; }}")
-        repolish(self.bar)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

@@ -55,6 +55,8 @@ from fluxdesk.ui.spend_data import (
     shift_month,
 )
 from fluxdesk.ui.spend_ledger import BillingFilter, Column, LedgerFilterProxy, LedgerModel, Roles
+from fluxdesk.ui.surfaces import Banner, Card
+from fluxdesk.ui.theme import set_heading
 
 if TYPE_CHECKING:
     from fluxdesk.storage.library import Library
@@ -102,8 +104,7 @@ class SpendTab(QWidget):
         layout.setSpacing(10)
         layout.addWidget(self._build_header())
 
-        self.demo_banner = QFrame()
-        self.demo_banner.setProperty("banner", "info")
+        self.demo_banner = Banner("info")
         self.demo_banner.setObjectName("demoBanner")
         banner_layout = QHBoxLayout(self.demo_banner)
         banner_layout.setContentsMargins(10, 6, 10, 6)
@@ -173,13 +174,12 @@ class SpendTab(QWidget):
                    self.refresh_button, self.export_button, spacing=8)
 
     def _build_by_model(self) -> QWidget:
-        box = QFrame()
-        box.setProperty("card", True)
+        box = Card()
         box.setObjectName("byModelCard")
         layout = QVBoxLayout(box)
         layout.setContentsMargins(12, 10, 12, 10)
         title = make_label("By model", name="byModelTitle", wrap=False)
-        title.setProperty("heading", True)
+        set_heading(title)
         layout.addWidget(title)
         self.by_model = ByModelModel(self)
         self.by_model_view = QTableView()
@@ -202,13 +202,12 @@ class SpendTab(QWidget):
         return box
 
     def _build_ledger(self) -> QWidget:
-        box = QFrame()
-        box.setProperty("card", True)
+        box = Card()
         box.setObjectName("ledgerCard")
         layout = QVBoxLayout(box)
         layout.setContentsMargins(12, 10, 12, 10)
         title = make_label("Ledger", name="ledgerTitle", wrap=False)
-        title.setProperty("heading", True)
+        set_heading(title)
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText("Filter: model, status, size, prompt…")
         self.filter_edit.setClearButtonEnabled(True)

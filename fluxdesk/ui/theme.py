@@ -1,13 +1,12 @@
-"""The app's look: Fusion with a light and a dark palette, plus a small stylesheet for accents.
+"""The app's look: Fusion with a light and a dark palette, and a few roles drawn from them.
 
-Widgets mark what they are with dynamic properties rather than object names, so the rules here
-stay few and any panel can use them:
+There is no application stylesheet: one routes every widget through QStyleSheetStyle, which cost
+~25 ms of the window's start-up (docs/performance.md). The roles are set in code instead:
 
-- ``QPushButton[accent="true"]``: the one prominent action of a view (Generate).
-- ``QLabel[tone="error" | "warning" | "success" | "info" | "muted"]``: coloured text.
-- ``QFrame[card="true"]``: a section card with a subtle border.
-- ``QFrame[banner="info" | "warning" | "error"]``: an inline message strip.
-- ``QLabel[heading="true"]``: a section title.
+- ``set_tone(label, "error" | "warning" | "success" | "info" | "muted" | "accent")``: coloured text,
+  kept in step with the theme by ``apply_theme``.
+- ``set_heading(label)``: a section title.
+- ``fluxdesk.ui.surfaces``: cards, message banners and the accent button, painted from ``colors()``.
 
 Code that paints by hand takes its colours from ``error_color()`` and friends, which follow the
 theme in use.
@@ -18,9 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication, QWidget
 
 THEMES: tuple[str, ...] = ("system", "light", "dark")
 TONES: tuple[str, ...] = ("error", "warning", "success", "info", "muted", "accent")
@@ -28,6 +27,8 @@ TONES: tuple[str, ...] = ("error", "warning", "success", "info", "muted", "accen
 _THEME_PROPERTY = "fluxdeskTheme"
 _DARK_PROPERTY = "fluxdeskDark"
 _HOOKED_PROPERTY = "fluxdeskThemeHooked"
+TONE_PROPERTY = "tone"
+HEADING_PROPERTY = "heading"
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,11 @@ def apply_theme(app: QApplication, theme: str) -> None:
     app.setProperty(_DARK_PROPERTY, dark)
     app.setStyle("Fusion")
     app.setPalette(build_palette(chosen))
-    app.setStyleSheet(build_stylesheet(chosen))
+    # Qt posts the change to the widgets; delivered now, the whole app has switched when this returns.
+    QApplication.sendPostedEvents(None, QEvent.Type.ApplicationPaletteChange)
+    for widget in QApplication.allWidgets():
+        if widget.property(TONE_PROPERTY):
+            _apply_tone(widget)
     if not app.property(_HOOKED_PROPERTY) and hasattr(hints, "colorSchemeChanged"):
         hints.colorSchemeChanged.connect(lambda _scheme: _follow_system(app))
         app.setProperty(_HOOKED_PROPERTY, True)
@@ -219,39 +224,30 @@ def build_palette(c: Colors) -> QPalette:
     return pal
 
 
-def _rgba(color: str, alpha: float) -> str:
-    q = QColor(color)
-    return f"rgba({q.red()}, {q.green()}, {q.blue()}, {round(alpha * 255)})"
+def set_tone(widget: QWidget, tone: str | None) -> None:
+    """Colour ``widget``'s text as one of ``TONES`` (``None``: plain); ``apply_theme`` keeps it in step."""
+    if tone is not None and tone not in TONES:
+        raise ValueError(f"unknown tone {tone!r}; choose one of {', '.join(TONES)}")
+    if widget.property(TONE_PROPERTY) == tone:
+        return
+    widget.setProperty(TONE_PROPERTY, tone)
+    _apply_tone(widget)
 
 
-def build_stylesheet(c: Colors) -> str:
-    """The accent rules; everything else is Fusion drawing the palette."""
-    return f"""
-QPushButton[accent="true"] {{
-    background-color: {c.accent}; color: {c.accent_text}; border: 1px solid {c.accent_pressed};
-    border-radius: 6px; padding: 8px 16px; font-weight: 600;
-}}
-QPushButton[accent="true"]:hover {{ background-color: {c.accent_hover}; }}
-QPushButton[accent="true"]:pressed {{ background-color: {c.accent_pressed}; }}
-QPushButton[accent="true"]:focus {{ border: 2px solid {c.text}; }}
-QPushButton[accent="true"]:disabled {{
-    background-color: {c.disabled_base}; color: {c.disabled_text}; border: 1px solid {c.border};
-}}
-QLabel[tone="error"] {{ color: {c.error}; }}
-QLabel[tone="warning"] {{ color: {c.warning}; }}
-QLabel[tone="success"] {{ color: {c.success}; }}
-QLabel[tone="info"] {{ color: {c.info}; }}
-QLabel[tone="muted"] {{ color: {c.muted}; }}
-QLabel[heading="true"] {{ color: {c.text}; font-weight: 600; }}
-QFrame[card="true"] {{ background-color: {c.card}; border: 1px solid {c.border}; border-radius: 8px; }}
-QFrame[banner="info"] {{
-    background-color: {_rgba(c.info, 0.12)}; border: 1px solid {_rgba(c.info, 0.55)}; border-radius: 6px;
-}}
-QFrame[banner="warning"] {{
-    background-color: {_rgba(c.warning, 0.14)}; border: 1px solid {_rgba(c.warning, 0.6)}; border-radius: 6px;
-}}
-QFrame[banner="error"] {{
-    background-color: {_rgba(c.error, 0.12)}; border: 1px solid {_rgba(c.error, 0.6)}; border-radius: 6px;
-}}
-QToolTip {{ color: {c.tooltip_text}; background-color: {c.tooltip_base}; border: 1px solid {c.border}; }}
-"""
+def _apply_tone(widget: QWidget) -> None:
+    # A palette with only the text roles set: every other role still comes from the parent.
+    palette = QPalette()
+    tone = widget.property(TONE_PROPERTY)
+    if tone:
+        color = tone_color(tone)
+        palette.setColor(QPalette.ColorRole.WindowText, color)
+        palette.setColor(QPalette.ColorRole.Text, color)
+    widget.setPalette(palette)
+
+
+def set_heading(label: QWidget) -> None:
+    """Mark ``label`` as a section title: the text colour, semi-bold."""
+    label.setProperty(HEADING_PROPERTY, True)
+    font = label.font()
+    font.setWeight(QFont.Weight.DemiBold)
+    label.setFont(font)

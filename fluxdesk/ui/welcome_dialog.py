@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from fluxdesk.storage.secrets import ALTERNATIVES, ENV_VAR, KeyStore, KeyStoreError
 from fluxdesk.ui.key_widgets import ENV_HINT, WHERE_TO_GET_A_KEY, KeyEntry, KeyTester, describe, make_label
+from fluxdesk.ui.surfaces import AccentButton, Banner, Card
 
 CHOICES = ("key", "session", "env", "demo")
 INTRO = ("FluxDesk makes images with the Black Forest Labs API. It shows the price before anything is "
@@ -25,9 +26,7 @@ DEMO_TEXT = ("A built-in simulator stands in for BFL, so you can try every part 
 
 
 def _card(title: str, name: str) -> tuple[QFrame, QVBoxLayout]:
-    card = QFrame()
-    card.setProperty("card", True)
-    card.setFrameShape(QFrame.Shape.StyledPanel)
+    card = Card()
     card.setAccessibleName(title)
     card.setObjectName(name)
     layout = QVBoxLayout(card)
@@ -90,8 +89,7 @@ class WelcomeDialog(QDialog):
 
         footer = QHBoxLayout()
         footer.addStretch(1)
-        self.continue_button = QPushButton("Continue to FluxDesk")
-        self.continue_button.setProperty("accent", True)
+        self.continue_button = AccentButton("Continue to FluxDesk")
         self.continue_button.setAutoDefault(False)
         describe(self.continue_button, "Continue to FluxDesk", "Open FluxDesk with this key",
                  "continueButton")
@@ -101,9 +99,7 @@ class WelcomeDialog(QDialog):
         layout.addLayout(footer)
 
     def _keyring_banner(self) -> QFrame:
-        banner = QFrame()
-        banner.setProperty("banner", "warning")
-        banner.setFrameShape(QFrame.Shape.StyledPanel)
+        banner = Banner("warning")
         box = QVBoxLayout(banner)
         box.setContentsMargins(12, 8, 12, 8)
         # The reason ends with the alternatives, which the key card offers as buttons instead.
