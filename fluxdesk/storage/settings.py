@@ -20,7 +20,6 @@ from typing import Any
 from fluxdesk.core.catalog import DEFAULT_MODEL_ID, model_ids
 from fluxdesk.core.request import SEED_MAX
 from fluxdesk.core.serialize import decimal_text, is_int, to_decimal
-from fluxdesk.storage.files import atomic_write_text
 from fluxdesk.storage.paths import settings_path
 
 SETTINGS_VERSION = 1
@@ -202,4 +201,6 @@ def load_settings(home: Path) -> Settings:
 def save_settings(home: Path, settings: Settings) -> None:
     """Write the settings atomically (a crash leaves the old file or the new one, never half)."""
     text = json.dumps(settings_to_dict(settings), ensure_ascii=False, indent=2, allow_nan=False)
+    from fluxdesk.storage.files import atomic_write_text  # its imports (hashlib, socket…) stay off start-up
+
     atomic_write_text(settings_path(home), text + "\n")

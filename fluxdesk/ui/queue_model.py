@@ -6,7 +6,6 @@ event from ``fluxdesk.services.events`` (the bridge's ``jobEvent``/``event`` sig
 
 from __future__ import annotations
 
-import html
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -357,6 +356,8 @@ def _runs(indexes: Iterable[int]) -> Iterable[tuple[int, int]]:
 
 
 def _tooltip(row: JobRow) -> str:
+    import html  # with its entity table, only once a tooltip is asked for
+
     lines = [html.escape(row.prompt, quote=False) if row.prompt else "<i>A job from an earlier session</i>",
              html.escape(meta_text(row.model, row.seed, row.cost), quote=False)]
     lines.append(f"<b>{html.escape(status_text(row), quote=False)}</b>")

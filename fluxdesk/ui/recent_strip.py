@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from enum import IntEnum
 from typing import Any
 
@@ -125,6 +124,8 @@ class RecentImagesModel(QAbstractListModel):
 
 
 def _tooltip(prompt: str, seed: int | None) -> str:
+    import html  # with its entity table, only once a tooltip is asked for
+
     text = prompt if len(prompt) <= _TOOLTIP_PROMPT_CHARS else prompt[:_TOOLTIP_PROMPT_CHARS].rstrip() + "…"
     seed_text = f"Seed {seed}" if seed is not None else "Seed unknown"
     # Rich text so Qt wraps a long prompt instead of showing one endless line.

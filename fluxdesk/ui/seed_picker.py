@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 from PySide6.QtCore import QRegularExpression, QSignalBlocker, Signal
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import QComboBox, QLineEdit, QPushButton, QVBoxLayout, QWidget
@@ -28,6 +26,8 @@ DICE_LIMIT = 2**32
 
 
 def roll_seed() -> int:
+    import secrets  # on the first roll: the module pulls in hmac and random
+
     return secrets.randbelow(DICE_LIMIT)
 
 

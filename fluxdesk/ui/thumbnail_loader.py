@@ -9,7 +9,6 @@ views which rows to repaint.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import os
 import threading
@@ -38,6 +37,8 @@ class ThumbnailLoadError(Exception):
 
 def cache_file(cache_dir: Path, path: str, size: int, mtime_ns: int) -> Path:
     """Where the disk cache keeps ``path``'s thumbnail of ``size``; a changed file gets a new name."""
+    import hashlib  # here, not at the top: OpenSSL loads in ~2 ms, after start-up
+
     digest = hashlib.sha1(f"{path}\0{mtime_ns}\0{size}".encode(), usedforsecurity=False).hexdigest()
     return cache_dir / f"{digest}.webp"
 
