@@ -2,12 +2,21 @@
 same for a bare PySide6 script showing an empty QMainWindow. Both run side by side, alternating, so the
 ratio holds however busy the machine is. Last line: one JSON object.
 
+Also ``startup_floor_ms``: a script with none of FluxDesk's code that touches the same Qt classes as the
+first screen's modules (PySide6 creates each class, and all its enums, on first use) and shows a window
+with as many widgets. What FluxDesk adds above it is its own start-up work (``startup_own_ms``).
+
+The package is byte-compiled first, as any installed copy is after its first run (this machine sets
+PYTHONDONTWRITEBYTECODE, which would otherwise leave every start compiling our sources again).
+
     .venv/bin/python tests/bench/startup.py [--runs N] [--images N]
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
+import compileall
 import json
 import os
 import statistics
@@ -50,17 +59,87 @@ window = _window(Path(sys.argv[2]), demo=False)
 window.show()
 QTimer.singleShot(0, lambda: (print((time.time() - t0) * 1000), app.quit()))
 app.exec()
+import json
+from PySide6.QtWidgets import QWidget
+first_screen = sorted(name for name in sys.modules if name.startswith("fluxdesk.ui.") or name == "fluxdesk.app")
+print(json.dumps({"widgets": len(window.findChildren(QWidget)) + 1, "modules": first_screen}), file=sys.stderr)
 window._closing = True
 window.close()
 window.shutdown()
 """
 
+# The first screen's Qt, without FluxDesk: the same Qt classes touched, as many widgets shown.
+FLOOR = """
+import json, sys, time
+t0 = float(sys.argv[1])
+names, widgets = json.loads(sys.argv[2]), int(sys.argv[3])
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow
+import importlib
+for module, name in names:
+    getattr(importlib.import_module(module), name)
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QLabel, QLineEdit, QPushButton, QScrollArea,
+                               QSplitter, QTabWidget, QVBoxLayout, QWidget)
+app = QApplication(sys.argv[:1])
+window = QMainWindow()
+for title in ("File", "Generate", "View", "Help"):
+    menu = window.menuBar().addMenu(title)
+    for i in range(6):
+        menu.addAction(QAction(f"{title} {i}", window))
+window.statusBar().showMessage("Starting…")
+tabs = QTabWidget()
+for title in ("Generate", "Gallery", "Spend", "Break-even"):
+    tabs.addTab(QWidget(), title)
+panel = QWidget()
+column = QVBoxLayout(panel)
+scroll = QScrollArea()
+scroll.setWidgetResizable(True)
+splitter = QSplitter()
+splitter.addWidget(scroll)
+splitter.addWidget(tabs)
+window.setCentralWidget(splitter)
+kinds = (QLineEdit, QComboBox, QLabel, QPushButton)
+while len(window.findChildren(QWidget)) + len(panel.findChildren(QWidget)) + 2 < widgets:
+    card = QFrame(panel)
+    form = QFormLayout(card)
+    for i in range(4):
+        form.addRow(QLabel(f"Field {i}"), kinds[i % len(kinds)]())
+    column.addWidget(card)
+scroll.setWidget(panel)
+window.resize(1280, 800)
+window.show()
+QTimer.singleShot(0, lambda: (print((time.time() - t0) * 1000), app.quit()))
+app.exec()
+"""
+
 
 def _run(code: str, env: dict[str, str], *extra: str) -> float:
+    return _run_with_report(code, env, *extra)[0]
+
+
+def _run_with_report(code: str, env: dict[str, str], *extra: str) -> tuple[float, str]:
     started = time.time()
     out = subprocess.run([sys.executable, "-c", code, repr(started), *extra], env=env, capture_output=True,
                          text=True, timeout=120, check=True)
-    return float(out.stdout.strip().splitlines()[-1])
+    return float(out.stdout.strip().splitlines()[-1]), out.stderr
+
+
+def qt_names(modules: list[str]) -> list[tuple[str, str]]:
+    """Every ``from PySide6.X import name`` at the top level of these modules."""
+    import importlib.util
+
+    names: set[tuple[str, str]] = set()
+    for module in modules:
+        source = Path(importlib.util.find_spec(module).origin).read_text(encoding="utf-8")
+        for node in ast.parse(source).body:
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("PySide6.Qt"):
+                names.update((node.module, alias.name) for alias in node.names)
+    return sorted(names)
+
+
+def first_screen(stderr: str) -> dict:
+    return next(json.loads(line) for line in reversed(stderr.splitlines()) if line.startswith("{"))
 
 
 def main() -> int:
@@ -74,16 +153,24 @@ def main() -> int:
         build_library(home, args.images)
         print(f"library of {args.images:,} images built", flush=True)
         env.update(FLUXDESK_HOME=str(home), FLUXDESK_API_BASE=sim.api_base, BFL_API_KEY="bfl_bench")
-        _run(BARE, env)  # warm the disk cache for both
-        _run(APP, env, str(home))
-        bare, app = [], []
+        compileall.compile_dir(str(HERE.parents[1] / "fluxdesk"), quiet=1)
+        _run(BARE, env)  # warm the disk cache for all three
+        screen = first_screen(_run_with_report(APP, env, str(home))[1])
+        floor_args = (json.dumps(qt_names(screen["modules"])), str(screen["widgets"]))
+        _run(FLOOR, env, *floor_args)
+        print(f"first screen: {screen['widgets']} widgets, {len(json.loads(floor_args[0]))} Qt names", flush=True)
+        bare, app, floor = [], [], []
         for i in range(args.runs):
             bare.append(_run(BARE, env))
             app.append(_run(APP, env, str(home)))
-            print(f"run {i + 1}: bare {bare[-1]:.0f} ms, FluxDesk {app[-1]:.0f} ms", flush=True)
-    startup_ms, baseline_ms = statistics.median(app), statistics.median(bare)
+            floor.append(_run(FLOOR, env, *floor_args))
+            print(f"run {i + 1}: bare {bare[-1]:.0f} ms, FluxDesk {app[-1]:.0f} ms, floor {floor[-1]:.0f} ms",
+                  flush=True)
+    startup_ms, baseline_ms, floor_ms = statistics.median(app), statistics.median(bare), statistics.median(floor)
     print(json.dumps({"startup_ms": round(startup_ms), "startup_baseline_ms": round(baseline_ms),
-                      "startup_ratio": round(startup_ms / baseline_ms, 2)}))
+                      "startup_ratio": round(startup_ms / baseline_ms, 2), "startup_floor_ms": round(floor_ms),
+                      "startup_floor_ratio": round(floor_ms / baseline_ms, 2),
+                      "startup_own_ms": round(startup_ms - floor_ms)}))
     return 0
 
 
