@@ -2,21 +2,78 @@
 
 Two ways in: ``watch_future`` for a ``concurrent.futures.Future`` (the network thread's work), and
 ``run_in_background`` for a plain blocking call (disk, database, keyring, image decoding).
+
+Worker threads never hold a callback or a Qt object of ours: the callbacks wait in a table on the GUI
+thread, and a worker only posts a ticket number to one dispatcher that lives as long as the
+application. So nothing of the GUI is deleted on a worker thread or under a worker's feet, whatever
+closes while the work runs; an answer whose ``parent`` is gone is dropped.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
+import itertools
 import threading
+import weakref
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThreadPool, Signal
 
 _pool = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="fluxdesk-io")
 _outstanding: set[concurrent.futures.Future] = set()
 _outstanding_lock = threading.Lock()
+
+_Callbacks = tuple[Callable[[Any], None] | None, Callable[[BaseException], None] | None,
+                   "weakref.ReferenceType[QObject] | None"]
+_waiting: dict[int, _Callbacks] = {}
+"""Ticket → what to call on the GUI thread. Only the GUI thread reads or writes it."""
+_tickets = itertools.count(1)
+
+
+class _Dispatcher(QObject):
+    """On the GUI thread, child of the application: workers' answers arrive here, queued."""
+
+    answered = Signal(object, object, object)  # ticket, result, exception (or None)
+    dropped = Signal(object)  # ticket of a cancelled future: nothing to call
+
+    def __init__(self) -> None:
+        super().__init__(QCoreApplication.instance())
+        self.setObjectName("backgroundAnswers")
+        # Queued even from the GUI thread: an answer never arrives before its asker has returned.
+        self.answered.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+        self.dropped.connect(self._drop, Qt.ConnectionType.QueuedConnection)
+
+    @staticmethod
+    def _deliver(ticket: int, result: object, error: object) -> None:
+        callbacks = _waiting.pop(ticket, None)
+        if callbacks is None:
+            return
+        on_done, on_error, parent = callbacks
+        if parent is not None:
+            owner = parent()
+            if owner is None or not shiboken6.isValid(owner):
+                return  # whoever asked is gone: the answer has no one to go to
+        if isinstance(error, BaseException):
+            if on_error is not None:
+                on_error(error)
+        elif on_done is not None:
+            on_done(result)
+
+    @staticmethod
+    def _drop(ticket: int) -> None:
+        _waiting.pop(ticket, None)
+
+
+_dispatcher: _Dispatcher | None = None
+
+
+def _the_dispatcher() -> _Dispatcher:
+    global _dispatcher
+    if _dispatcher is None or not shiboken6.isValid(_dispatcher):
+        _dispatcher = _Dispatcher()
+    return _dispatcher
 
 
 def _forget(future: concurrent.futures.Future) -> None:
@@ -24,58 +81,55 @@ def _forget(future: concurrent.futures.Future) -> None:
         _outstanding.discard(future)
 
 
-class _Relay(QObject):
-    """Lives on the GUI thread; a signal emitted from a worker thread arrives there, queued."""
-
-    finished = Signal(object, object)  # result, exception
-
-    def __init__(self, on_done: Callable[[Any], None] | None, on_error: Callable[[BaseException], None] | None,
-                 parent: QObject | None) -> None:
-        super().__init__(parent)
-        self._on_done = on_done
-        self._on_error = on_error
-        self.finished.connect(self._deliver)
-
-    def _deliver(self, result: object, error: object) -> None:
-        try:
-            if isinstance(error, BaseException):
-                if self._on_error is not None:
-                    self._on_error(error)
-            elif self._on_done is not None:
-                self._on_done(result)
-        finally:
-            self.deleteLater()
-
-
 def watch_future(future: concurrent.futures.Future, on_done: Callable[[Any], None] | None = None,
                  on_error: Callable[[BaseException], None] | None = None, *, parent: QObject | None = None) -> None:
     """Call ``on_done(result)`` or ``on_error(exc)`` on the GUI thread when ``future`` ends.
 
-    With a ``parent``, nothing is called once the parent is destroyed (a closed dialog, say).
+    Call it on the GUI thread. With a ``parent``, nothing is called once the parent is destroyed (a
+    closed dialog, say).
     """
-    relay = _Relay(on_done, on_error, parent)
+    dispatcher = _the_dispatcher()
+    ticket = next(_tickets)
+    _waiting[ticket] = (on_done, on_error, None if parent is None else weakref.ref(parent))
+    answered, dropped = dispatcher.answered, dispatcher.dropped
 
-    def _emit(done: concurrent.futures.Future) -> None:
-        if done.cancelled():
-            return
-        error = done.exception()
-        # RuntimeError: the relay (or its parent) is gone; nobody is waiting for the answer any more.
-        with contextlib.suppress(RuntimeError):
-            relay.finished.emit(None if error else done.result(), error)
+    def _post(done: concurrent.futures.Future) -> None:
+        # On the worker thread (or here, if already done): only numbers and the answer cross over.
+        try:
+            if done.cancelled():
+                dropped.emit(ticket)
+                return
+            error = done.exception()
+            answered.emit(ticket, None if error else done.result(), error)
+        except RuntimeError:
+            pass  # the application (and its dispatcher) is gone: nobody is waiting any more
 
-    future.add_done_callback(_emit)
+    future.add_done_callback(_post)
 
 
 def run_in_background(fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
                       on_error: Callable[[BaseException], None] | None = None, *,
                       parent: QObject | None = None) -> concurrent.futures.Future:
-    """Run ``fn()`` on a worker thread; its answer comes back on the GUI thread."""
+    """Run ``fn()`` on a worker thread; its answer comes back on the GUI thread (see ``watch_future``)."""
     future = _pool.submit(fn)
     with _outstanding_lock:
         _outstanding.add(future)
     future.add_done_callback(_forget)
     watch_future(future, on_done, on_error, parent=parent)
     return future
+
+
+def weak_callback(method: Callable[..., None], *args: Any) -> Callable[[Any], None]:
+    """``method(*args, answer)``, holding ``method``'s object weakly: nothing happens once it (or its Qt
+    object) is gone. For answers that must not keep a model or a tab alive while a query runs."""
+    ref = weakref.WeakMethod(method)
+
+    def call(answer: Any) -> None:
+        bound = ref()
+        if bound is not None and shiboken6.isValid(bound.__self__):
+            bound(*args, answer)
+
+    return call
 
 
 def wait_for_background_work(timeout: float = 10.0) -> None:

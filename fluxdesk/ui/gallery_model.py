@@ -39,7 +39,7 @@ from fluxdesk.core.pricing import credits_to_usd, format_credits, format_usd
 from fluxdesk.storage.db import LibraryError
 from fluxdesk.storage.gallery_queries import GalleryItem, GalleryQueries, GalleryQuery
 from fluxdesk.storage.metadata_io import image_format
-from fluxdesk.ui.gallery_background import run_detached, weak_callback
+from fluxdesk.ui.background import run_in_background, weak_callback
 
 PAGE_SIZE = 500
 MAX_CACHED_ITEMS = 20_000
@@ -289,7 +289,7 @@ class GalleryModel(QStringListModel):
             ids = source.ids(query)
             return ids, source.items(ids[:page])  # the first screen comes with the list: one round trip
 
-        run_detached(work, weak_callback(self._query_answered, ticket), weak_callback(self._query_failed, ticket))
+        run_in_background(work, weak_callback(self._query_answered, ticket), weak_callback(self._query_failed, ticket))
 
     def _query_answered(self, ticket: _Request, answer: tuple[array, list[GalleryItem]]) -> None:
         ids, first = answer
@@ -371,7 +371,7 @@ class GalleryModel(QStringListModel):
             return
         self._pages_in_flight.add(page)
         ticket = self._ticket()
-        run_detached(lambda: source.items(wanted), weak_callback(self._page_answered, ticket, page),
+        run_in_background(lambda: source.items(wanted), weak_callback(self._page_answered, ticket, page),
                      weak_callback(self._page_failed, ticket, page))
 
     def _page_answered(self, ticket: _Request, page: int, items: list[GalleryItem]) -> None:
@@ -508,7 +508,7 @@ class GalleryModel(QStringListModel):
             except NotAnImageError:
                 return None
 
-        run_detached(read, weak_callback(self._drag_data_read, ticket, image_id))
+        run_in_background(read, weak_callback(self._drag_data_read, ticket, image_id))
 
     def _drag_data_read(self, ticket: _Request, image_id: int, answer: tuple[str, bytes] | None) -> None:
         if answer is not None and ticket.epoch == self._epoch:

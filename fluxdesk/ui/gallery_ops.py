@@ -15,7 +15,7 @@ from PySide6.QtGui import QGuiApplication, QImage, QImageReader
 from fluxdesk.storage.db import LibraryError
 from fluxdesk.storage.gallery_queries import GalleryQueries
 from fluxdesk.storage.library import Library
-from fluxdesk.ui.gallery_background import run_detached, weak_callback
+from fluxdesk.ui.background import run_in_background, weak_callback
 
 TRASH_DAYS = 30
 _MAX_SUFFIX = 10_000
@@ -193,7 +193,7 @@ class GalleryOperations(QObject):
     def _start(self, work: Callable[[], Any], done: Callable[[Any], None], *, plain: bool = False) -> None:
         self._set_busy(+1)
         library = self._library
-        run_detached(work, weak_callback(self._finished, library, done, plain),
+        run_in_background(work, weak_callback(self._finished, library, done, plain),
                      weak_callback(self._failed, library))
 
     def _finished(self, library: Library | None, done: Callable[[Any], None], plain: bool, answer: Any) -> None:

@@ -31,8 +31,8 @@ from fluxdesk.storage.db import LibraryError
 from fluxdesk.storage.gallery_queries import GalleryItem, GalleryQueries, GalleryQuery
 from fluxdesk.storage.library import Library
 from fluxdesk.storage.rows import ImageRow
+from fluxdesk.ui.background import run_in_background, weak_callback
 from fluxdesk.ui.gallery_actions import GalleryActions, SelectionState
-from fluxdesk.ui.gallery_background import run_detached, weak_callback
 from fluxdesk.ui.gallery_details import PREVIEW_SIZE, GalleryDetails
 from fluxdesk.ui.gallery_filters import GalleryFilterBar
 from fluxdesk.ui.gallery_model import GalleryModel, runs
@@ -277,7 +277,7 @@ class GalleryTab(QWidget):
         self.details.show_message("Select an image to see how it was made.")
         self.model.set_source(self._queries)
         if old is not None:
-            run_detached(old.close)
+            run_in_background(old.close)
         self._show_state()
         self._update_actions()
         if library is not None:
@@ -297,7 +297,7 @@ class GalleryTab(QWidget):
             self._refresh_timer.start()  # its place in another order is for the query to say
             return
 
-        run_detached(lambda: queries.matching_item(query, image_id), weak_callback(self._new_item, queries, query))
+        run_in_background(lambda: queries.matching_item(query, image_id), weak_callback(self._new_item, queries, query))
 
     def _new_item(self, queries: GalleryQueries, query: GalleryQuery, item: GalleryItem | None) -> None:
         if item is not None and queries is self._queries and self.model.query() == query:
@@ -434,7 +434,7 @@ class GalleryTab(QWidget):
         if library is None:
             return
 
-        run_detached(library.image_models, weak_callback(self._models_loaded, library))
+        run_in_background(library.image_models, weak_callback(self._models_loaded, library))
 
     def _models_loaded(self, library: Library, models: list[str]) -> None:
         if library is self._library:
@@ -482,7 +482,7 @@ class GalleryTab(QWidget):
         if queries is None:
             return
 
-        run_detached(lambda: queries.total_cost(ids), weak_callback(self._total_known, queries, count))
+        run_in_background(lambda: queries.total_cost(ids), weak_callback(self._total_known, queries, count))
 
     def _total_known(self, queries: GalleryQueries, count: int, total: Decimal) -> None:
         if self.selected_count() == count and queries is self._queries:
@@ -528,7 +528,7 @@ class GalleryTab(QWidget):
             return
 
         # Missing or damaged? The disk says, off the GUI thread.
-        run_detached(lambda: os.path.exists(path), weak_callback(self._file_checked, path, affected))
+        run_in_background(lambda: os.path.exists(path), weak_callback(self._file_checked, path, affected))
 
     def _file_checked(self, path: str, ids: list[int], exists: bool) -> None:
         self.model.update_items(ids, missing=not exists, broken=exists)
@@ -543,7 +543,7 @@ class GalleryTab(QWidget):
             return
         library = self._library
         if library is not None:
-            run_detached(lambda: library.get_image(image_id), weak_callback(self._image_read, library, then),
+            run_in_background(lambda: library.get_image(image_id), weak_callback(self._image_read, library, then),
                          weak_callback(self._report))
 
     def _image_read(self, library: Library, then: str, image: ImageRow | None) -> None:
@@ -626,7 +626,7 @@ class GalleryTab(QWidget):
             if not folder:
                 return
         queries = self._queries
-        run_detached(lambda: list(queries.paths(ids).values()), weak_callback(self._export_paths, folder),
+        run_in_background(lambda: list(queries.paths(ids).values()), weak_callback(self._export_paths, folder),
                      weak_callback(self._report))
 
     def _export_paths(self, folder: str, paths: list[str]) -> None:
