@@ -278,6 +278,9 @@ class GalleryDetails(QWidget):
             set_tone(caption_label, "muted")
             field: QWidget = value
             if key == "seed":
+                # A number is not wrapped: when the pane is narrow the row wraps, under its caption.
+                value.setWordWrap(False)
+                value.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
                 field = QWidget()
                 row = QHBoxLayout(field)
                 row.setContentsMargins(0, 0, 0, 0)

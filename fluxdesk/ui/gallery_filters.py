@@ -29,7 +29,7 @@ DATE_PRESETS = ("any", "today", "7days", "30days", "month", "custom")
 _DATE_LABELS = {"any": "Any time", "today": "Today", "7days": "Last 7 days", "30days": "Last 30 days",
                 "month": "This month", "custom": "Custom range…"}
 SORTS = {"newest": ("date", True), "oldest": ("date", False), "dearest": ("cost", True), "cheapest": ("cost", False)}
-_SORT_LABELS = {"newest": "Newest first", "oldest": "Oldest first", "dearest": "Most expensive first",
+_SORT_LABELS = {"newest": "Newest first", "oldest": "Oldest first", "dearest": "Priciest first",
                 "cheapest": "Cheapest first"}
 _KIND_LABELS = (("all", "Real and demo"), ("real", "Real only"), ("demo", "Demo only"))
 

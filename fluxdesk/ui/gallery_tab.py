@@ -193,8 +193,8 @@ class GalleryTab(QWidget):
         self.splitter.setObjectName("gallerySplitter")
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.details)
-        self.splitter.setStretchFactor(0, 1)
-        self.splitter.setStretchFactor(1, 0)
+        self.splitter.setStretchFactor(0, 3)  # a wider window widens the details too, a quarter as fast
+        self.splitter.setStretchFactor(1, 1)
         self.splitter.setCollapsible(0, False)
         self.splitter.setCollapsible(1, True)
         self.splitter.setSizes([700, 340])

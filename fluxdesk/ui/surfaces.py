@@ -16,6 +16,8 @@ from fluxdesk.ui import theme
 BANNER_KINDS = ("info", "warning", "error")
 _BANNER_ALPHA = {"info": (0.12, 0.55), "warning": (0.14, 0.6), "error": (0.12, 0.6)}
 """Fill and border opacity of each banner kind's colour."""
+_SQUEEZED_PADDING = 6
+"""The accent button's padding each side when its layout gives it less than it asked for."""
 
 
 def paint_rounded(widget: QWidget, fill: QColor, border: QColor, radius: float, border_width: float = 1.0) -> QPainter:
@@ -94,7 +96,10 @@ class AccentButton(QPushButton):
         return QSize(width, metrics.height() + 2 * self.PADDING.height() + 2)
 
     def minimumSizeHint(self) -> QSize:
-        return self.sizeHint()
+        # Squeezed, the padding gives way first, then the text is elided.
+        hint = self.sizeHint()
+        squeezed = self.fontMetrics().horizontalAdvance(self.text()) + 2 * _SQUEEZED_PADDING
+        return QSize(min(hint.width(), squeezed), hint.height())
 
     def paintEvent(self, event: QPaintEvent) -> None:
         colors = theme.colors()
@@ -109,7 +114,7 @@ class AccentButton(QPushButton):
                 border, border_width = colors.text, 2.0
         painter = paint_rounded(self, QColor(fill), QColor(border), self.RADIUS, border_width)
         painter.setPen(QColor(text))
-        room = self.rect().adjusted(self.PADDING.width(), 0, -self.PADDING.width(), 0)
+        room = self.rect().adjusted(_SQUEEZED_PADDING, 0, -_SQUEEZED_PADDING, 0)  # centred: wide, it has padding
         label = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, room.width())
         painter.drawText(room, Qt.AlignmentFlag.AlignCenter, label)
         painter.end()

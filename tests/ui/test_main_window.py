@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from dialog_support import MemoryKeyring
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLineEdit, QPushButton
+from PySide6.QtWidgets import QComboBox, QLineEdit, QPushButton, QScrollArea
 
 from fluxdesk.cli import main as cli_main
 from fluxdesk.core.request import validate as real_validate
@@ -268,3 +268,20 @@ def test_gallery_shows_new_images_and_reproduces_one(qtbot, make_window) -> None
 def gallery_ids(gallery) -> list[int]:
     model = gallery.model
     return [model.index(r, 0).data(GalleryRoles.ImageId) for r in range(model.rowCount())]
+
+
+def test_the_gallery_details_fit_their_pane_at_1280_by_800(qtbot, make_window) -> None:
+    window = ready(qtbot, make_window())
+    window.resize(1280, 800)
+    with qtbot.waitSignal(window.imageShown, timeout=WAIT_MS) as shown:
+        ctrl_enter(qtbot, window, "a teapot whose details must not be clipped")
+    window.tabs.setCurrentWidget(window.gallery_tab)
+    gallery = window.gallery_tab.widget
+    qtbot.waitUntil(lambda: shown.args[0] in gallery_ids(gallery), timeout=WAIT_MS)
+    gallery.select_ids([shown.args[0]], shown.args[0])
+    scroll = gallery.details.findChild(QScrollArea, "detailsScroll")
+    qtbot.waitUntil(lambda: scroll.isVisible() and gallery.details.fields["seed"].text() != "", timeout=WAIT_MS)
+    page = scroll.widget()
+    # The page cannot scroll sideways: anything wider than the viewport would be cut off.
+    assert page.minimumSizeHint().width() <= scroll.viewport().width(), (
+        page.minimumSizeHint().width(), scroll.viewport().width())
