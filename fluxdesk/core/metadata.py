@@ -22,7 +22,8 @@ from typing import Any
 
 from fluxdesk.core.catalog import DimensionSize, Model, UnknownModelError, get_model
 from fluxdesk.core.request import SEED_MAX, GenerationRequest, effective_size
-from fluxdesk.core.serialize import decimal_text, is_int, is_number, iso_utc, parse_iso, to_decimal
+from fluxdesk.core.serialize import decimal_text, iso_utc, parse_iso, to_decimal
+from fluxdesk.core.values import is_int, is_number
 
 FORMAT_NAME = "fluxdesk.image"
 FORMAT_VERSION = 1

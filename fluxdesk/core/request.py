@@ -6,7 +6,6 @@ Nothing here spends money: a request that does not validate is never sent.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -21,6 +20,7 @@ from fluxdesk.core.catalog import (
     get_model,
     parse_aspect_ratio,
 )
+from fluxdesk.core.values import is_int, is_number
 
 SEED_MAX = 2**63 - 1
 """Seeds are stored as SQLite integers; BFL echoes whatever integer it used."""
@@ -99,23 +99,15 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
 def _check_int(name: str, value: object, rng: IntRange, model: Model, errors: list[FieldError]) -> None:
-    if not _is_int(value) or value not in rng:
+    if not is_int(value) or value not in rng:
         errors.append(FieldError(name, f"must be a whole number from {rng.minimum} to {rng.maximum} "
                                        f"for {model.name}"))
 
 
 def _check_float(name: str, value: object, rng: FloatRange, model: Model,
                  errors: list[FieldError]) -> None:
-    if not _is_number(value) or value not in rng:
+    if not is_number(value) or value not in rng:
         errors.append(FieldError(name, f"must be a number from {_fmt(rng.minimum)} to "
                                        f"{_fmt(rng.maximum)} for {model.name}"))
 
@@ -140,9 +132,9 @@ def _check_dimensions(req: GenerationRequest, model: Model, size: DimensionSize,
         value = getattr(req, name)
         if value is None:
             continue
-        if not _is_int(value) or not size.side_ok(value):
+        if not is_int(value) or not size.side_ok(value):
             hint = ""
-            if _is_int(value) and value >= size.minimum and (size.maximum is None or value <= size.maximum):
+            if is_int(value) and value >= size.minimum and (size.maximum is None or value <= size.maximum):
                 lower = value - value % size.step
                 hint = f" (nearest: {lower} or {lower + size.step})"
             errors.append(FieldError(name, f"must be {_side_rule(size)} for {model.name}{hint}"))
@@ -180,7 +172,7 @@ def validate(req: GenerationRequest) -> Validation:
 
     if not isinstance(req.prompt, str) or not req.prompt.strip():
         errors.append(FieldError("prompt", "must not be empty"))
-    if req.seed is not None and (not _is_int(req.seed) or not 0 <= req.seed <= SEED_MAX):
+    if req.seed is not None and (not is_int(req.seed) or not 0 <= req.seed <= SEED_MAX):
         errors.append(FieldError("seed", f"must be a whole number from 0 to {SEED_MAX}"))
 
     if isinstance(model.size, DimensionSize):

@@ -6,13 +6,13 @@ stay the same in the database, in image files and on the command line.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fluxdesk.core.request import GenerationRequest, InputImage
+from fluxdesk.core.values import is_int, is_number
 
 
 class RequestFormatError(ValueError):
@@ -26,14 +26,6 @@ _STR_FIELDS = ("aspect_ratio", "output_format", "image_prompt")
 
 REQUEST_FIELDS = ("model", "prompt", *_INT_FIELDS, *_NUMBER_FIELDS, *_BOOL_FIELDS, *_STR_FIELDS)
 """Every scalar field of ``GenerationRequest`` (``input_images`` is the only non-scalar one)."""
-
-
-def is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def request_to_dict(req: GenerationRequest, *, include_input_images: bool = True) -> dict[str, Any]:

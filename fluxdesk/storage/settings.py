@@ -19,7 +19,8 @@ from typing import Any
 
 from fluxdesk.core.catalog import DEFAULT_MODEL_ID, model_ids
 from fluxdesk.core.request import SEED_MAX
-from fluxdesk.core.serialize import decimal_text, is_int, to_decimal
+from fluxdesk.core.serialize import decimal_text, to_decimal
+from fluxdesk.core.values import is_int
 from fluxdesk.storage.paths import settings_path
 
 SETTINGS_VERSION = 1
