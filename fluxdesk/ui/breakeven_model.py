@@ -6,16 +6,13 @@ from collections.abc import Callable
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QByteArray, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor, QFont
 
 from fluxdesk.core import breakeven as be
 from fluxdesk.ui import theme
+from fluxdesk.ui.item_models import RIGHT, Header, ModelIndex, ReadOnlyTableModel
 from fluxdesk.ui.money import DASH, percent, usd
-
-_ModelIndex = QModelIndex | QPersistentModelIndex
-_ROOT = QModelIndex()
-_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
 class Column(IntEnum):
@@ -29,16 +26,17 @@ class Column(IntEnum):
     GPUS = 7
 
 
-HEADERS = {
-    Column.VOLUME: ("Images\na month", "Images a month"),
-    Column.API_MONTHLY: ("API\na month", "What the BFL API costs a month at this volume"),
-    Column.SELF_MONTHLY: ("Self-hosted\na month", "GPU cost plus the engineering overhead, a month"),
-    Column.SAVING: ("Saving\na month", "API cost minus self-hosted cost: negative when self-hosting costs more"),
-    Column.SAVING_PCT: ("Saving\n%", "The saving as a share of the API cost"),
-    Column.API_ANNUAL: ("API\na year", "Twelve months of API cost"),
-    Column.SELF_ANNUAL: ("Self-hosted\na year", "Twelve months of self-hosted cost"),
-    Column.GPUS: ("GPUs\nalways on", "Always-on GPUs this volume needs (each makes images/hour × 730 h a month)"),
-}
+HEADERS = (
+    Header("Images\na month", "Images a month", RIGHT),
+    Header("API\na month", "What the BFL API costs a month at this volume", RIGHT),
+    Header("Self-hosted\na month", "GPU cost plus the engineering overhead, a month", RIGHT),
+    Header("Saving\na month", "API cost minus self-hosted cost: negative when self-hosting costs more", RIGHT),
+    Header("Saving\n%", "The saving as a share of the API cost", RIGHT),
+    Header("API\na year", "Twelve months of API cost", RIGHT),
+    Header("Self-hosted\na year", "Twelve months of self-hosted cost", RIGHT),
+    Header("GPUs\nalways on", "Always-on GPUs this volume needs (each makes images/hour × 730 h a month)", RIGHT),
+)
+"""One per ``Column``, in order."""
 
 
 class Roles(IntEnum):
@@ -90,10 +88,11 @@ def table_volumes(user_volume: int | None) -> list[int]:
     return sorted(volumes)
 
 
-class BreakEvenModel(QAbstractTableModel):
+class BreakEvenModel(ReadOnlyTableModel):
     """One row per monthly volume; the user's volume row is marked (``Roles.IsUserVolume``)."""
 
     Roles = Roles
+    HEADERS = HEADERS
     Column = Column
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -117,39 +116,14 @@ class BreakEvenModel(QAbstractTableModel):
     def rows(self) -> list[be.BreakEvenRow]:
         return list(self._rows)
 
+    def row_count(self) -> int:
+        return len(self._rows)
+
     def user_row(self) -> int:
         """The row of the user's volume, or -1."""
         return next((i for i, r in enumerate(self._rows) if r.volume == self._user_volume), -1)
 
-    def rowCount(self, parent: _ModelIndex = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _ModelIndex = _ROOT) -> int:
-        return 0 if parent.isValid() else len(Column)
-
-    def roleNames(self) -> dict[int, QByteArray]:
-        names = super().roleNames()
-        names.update({int(role): QByteArray((role.name[0].lower() + role.name[1:]).encode()) for role in Roles})
-        return names
-
-    def flags(self, index: _ModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(Column):
-            return None
-        title, tip = HEADERS[Column(section)]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return title
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return tip
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _RIGHT
-        return None
-
-    def data(self, index: _ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
         r = self._rows[index.row()]
@@ -160,7 +134,7 @@ class BreakEvenModel(QAbstractTableModel):
         if role == Roles.IsUserVolume:
             return mine
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _RIGHT
+            return HEADERS[column].align
         if role == Qt.ItemDataRole.ForegroundRole:
             if column in (Column.SAVING, Column.SAVING_PCT) and r.saving < 0:
                 return theme.error_color()

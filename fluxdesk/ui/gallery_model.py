@@ -40,6 +40,7 @@ from fluxdesk.storage.db import LibraryError
 from fluxdesk.storage.gallery_queries import GalleryItem, GalleryQueries, GalleryQuery
 from fluxdesk.storage.metadata_io import image_format
 from fluxdesk.ui.background import run_in_background, weak_callback
+from fluxdesk.ui.item_models import with_role_names
 
 PAGE_SIZE = 500
 MAX_CACHED_ITEMS = 20_000
@@ -183,10 +184,7 @@ class GalleryModel(QStringListModel):
     # --- Qt's model interface ---------------------------------------------------------------------
 
     def roleNames(self) -> dict[int, QByteArray]:
-        names = super().roleNames()
-        names.update({int(role): QByteArray((role.name[0].lower() + role.name[1:]).encode())
-                      for role in GalleryRoles})
-        return names
+        return with_role_names(super().roleNames(), GalleryRoles)
 
     def flags(self, index: _ModelIndex) -> Qt.ItemFlag:
         return _ITEM_FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fluxdesk.ui.item_models import with_role_names
 from fluxdesk.ui.thumbnail_loader import ThumbnailLoader, draw_cropped, thumbnail_request_size
 
 TILE_HEIGHT = 120
@@ -67,9 +68,7 @@ class RecentImagesModel(QAbstractListModel):
         return 0 if parent.isValid() else len(self._items)
 
     def roleNames(self) -> dict[int, QByteArray]:
-        names = super().roleNames()
-        names.update({int(role): QByteArray((role.name[0].lower() + role.name[1:]).encode()) for role in RecentRoles})
-        return names
+        return with_role_names(super().roleNames(), RecentRoles)
 
     def flags(self, index: _ModelIndex) -> Qt.ItemFlag:
         if not index.isValid() or index.parent().isValid():

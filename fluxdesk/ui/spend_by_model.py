@@ -8,16 +8,12 @@ from decimal import Decimal
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QByteArray, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject, Qt
 
 from fluxdesk.core.pricing import format_credits
+from fluxdesk.ui.item_models import RIGHT, Header, ModelIndex, ReadOnlyTableModel
 from fluxdesk.ui.money import percent, usd
 from fluxdesk.ui.queue_model import model_display_name
-
-_ModelIndex = QModelIndex | QPersistentModelIndex
-_ROOT = QModelIndex()
-_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 
 
 class Roles(IntEnum):
@@ -29,7 +25,7 @@ class Roles(IntEnum):
     """Percent of the month's billed credits, ``Decimal``; ``None`` when the month cost nothing."""
 
 
-HEADERS = ("Model", "Credits", "Cost", "Share")
+HEADERS = (Header("Model"), Header("Credits", align=RIGHT), Header("Cost", align=RIGHT), Header("Share", align=RIGHT))
 
 
 @dataclass(frozen=True)
@@ -40,8 +36,9 @@ class ModelSpend:
     share: Decimal | None
 
 
-class ByModelModel(QAbstractTableModel):
+class ByModelModel(ReadOnlyTableModel):
     Roles = Roles
+    HEADERS = HEADERS
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -56,32 +53,10 @@ class ByModelModel(QAbstractTableModel):
                       for model, credits in by_model.items()]
         self.endResetModel()
 
-    def rowCount(self, parent: _ModelIndex = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._rows)
+    def row_count(self) -> int:
+        return len(self._rows)
 
-    def columnCount(self, parent: _ModelIndex = _ROOT) -> int:
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def roleNames(self) -> dict[int, QByteArray]:
-        names = super().roleNames()
-        names.update({int(role): QByteArray((role.name[0].lower() + role.name[1:]).encode()) for role in Roles})
-        return names
-
-    def flags(self, index: _ModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(HEADERS):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section]
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _LEFT if section == 0 else _RIGHT
-        return None
-
-    def data(self, index: _ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
         item = self._rows[index.row()]
@@ -90,7 +65,7 @@ class ByModelModel(QAbstractTableModel):
             return (model_display_name(item.model), format_credits(item.credits), usd(item.usd),
                     percent(item.share))[column]
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _LEFT if column == 0 else _RIGHT
+            return HEADERS[column].align
         if role == Qt.ItemDataRole.ToolTipRole:
             return (f"{model_display_name(item.model)} ({item.model}): {format_credits(item.credits)} credits, "
                     f"{usd(item.usd)}, {percent(item.share)} of the month's billed spend")

@@ -11,11 +11,7 @@ from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
-    QByteArray,
-    QModelIndex,
     QObject,
-    QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
 )
@@ -25,12 +21,10 @@ from fluxdesk.core.jobs import JobStatus
 from fluxdesk.core.pricing import format_credits
 from fluxdesk.storage.spend import LedgerRow
 from fluxdesk.ui import theme
+from fluxdesk.ui.item_models import RIGHT, Header, ModelIndex, ReadOnlyTableModel
 from fluxdesk.ui.money import DASH, usd
 from fluxdesk.ui.queue_model import model_display_name
 from fluxdesk.ui.spend_data import LedgerEntry, local_time_text
-
-_ModelIndex = QModelIndex | QPersistentModelIndex
-_ROOT = QModelIndex()
 
 
 class Column(IntEnum):
@@ -42,14 +36,15 @@ class Column(IntEnum):
     STATUS = 5
 
 
-HEADERS = {Column.TIME: "Time", Column.MODEL: "Model", Column.SIZE: "Size", Column.CREDITS: "Credits",
-           Column.USD: "Cost", Column.STATUS: "Status"}
-HEADER_TIPS = {
-    Column.TIME: "When BFL accepted the job, in your local time (the month itself is counted in UTC)",
-    Column.CREDITS: "Credits BFL charged; ≈ marks an estimate where BFL did not say",
-    Column.USD: "The credits in US dollars at the price table's rate",
-    Column.STATUS: "How the job ended, and whether BFL billed it",
-}
+HEADERS = (
+    Header("Time", "When BFL accepted the job, in your local time (the month itself is counted in UTC)"),
+    Header("Model"),
+    Header("Size"),
+    Header("Credits", "Credits BFL charged; ≈ marks an estimate where BFL did not say", RIGHT),
+    Header("Cost", "The credits in US dollars at the price table's rate", RIGHT),
+    Header("Status", "How the job ended, and whether BFL billed it"),
+)
+"""One per ``Column``, in order."""
 
 
 class Roles(IntEnum):
@@ -219,14 +214,13 @@ _ROLE_VALUES: dict[int, Callable[[LedgerEntry], Any]] = {
     Roles.Tone: lambda e: _tone(e.row),
 }
 
-_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 
 
-class LedgerModel(QAbstractTableModel):
+class LedgerModel(ReadOnlyTableModel):
     """The month's ledger rows, in the order given (the view's proxy sorts them)."""
 
     Roles = Roles
+    HEADERS = HEADERS
     Column = Column
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -241,38 +235,13 @@ class LedgerModel(QAbstractTableModel):
     def entries(self) -> list[LedgerEntry]:
         return list(self._entries)
 
+    def row_count(self) -> int:
+        return len(self._entries)
+
     def rows(self) -> list[LedgerRow]:
         return [entry.row for entry in self._entries]
 
-    def rowCount(self, parent: _ModelIndex = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._entries)
-
-    def columnCount(self, parent: _ModelIndex = _ROOT) -> int:
-        return 0 if parent.isValid() else len(Column)
-
-    def roleNames(self) -> dict[int, QByteArray]:
-        names = super().roleNames()
-        names.update({int(role): QByteArray((role.name[0].lower() + role.name[1:]).encode()) for role in Roles})
-        return names
-
-    def flags(self, index: _ModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(Column):
-            return None
-        column = Column(section)
-        if role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[column]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return HEADER_TIPS.get(column)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _RIGHT if column in (Column.CREDITS, Column.USD) else _LEFT
-        return None
-
-    def data(self, index: _ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._entries):
             return None
         entry = self._entries[index.row()]
@@ -284,7 +253,7 @@ class LedgerModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return _tooltip(entry)
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _RIGHT if column in (Column.CREDITS, Column.USD) else _LEFT
+            return HEADERS[column].align
         if role == Qt.ItemDataRole.ForegroundRole:
             tone = _tone(entry.row)
             return QColor(theme.tone_color(tone)) if tone else None
@@ -328,7 +297,7 @@ class LedgerFilterProxy(QSortFilterProxyModel):
             change()
             self.invalidateRowsFilter()
 
-    def filterAcceptsRow(self, source_row: int, source_parent: _ModelIndex) -> bool:
+    def filterAcceptsRow(self, source_row: int, source_parent: ModelIndex) -> bool:
         model = self.sourceModel()
         index = model.index(source_row, 0, source_parent)
         if self._billing is not BillingFilter.ALL:
