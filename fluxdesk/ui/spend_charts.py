@@ -42,21 +42,20 @@ def _bar_colors(bars: QBarSet) -> None:
     bars.setBrush(QBrush(QColor(c.accent)))
 
 
-class DaySpendChart(ChartView):
-    """One bar per day of the month: the billed dollars of that UTC day."""
+class _MoneyBarChart(ChartView):
+    """Bars of billed dollars over a category axis, in the theme's accent: what both charts are."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        self._bars = QBarSet("Billed per day")
+    def __init__(self, name: str, bars_label: str, bar_width: float, x_axis: QCategoryAxis | QBarCategoryAxis,
+                 parent: QWidget | None) -> None:
+        self._bars = QBarSet(bars_label)
         self._series = QBarSeries()
-        self._days: list[tuple[str, Decimal, Decimal]] = []
         super().__init__(self.restyle, parent)
-        self.setObjectName("dayChart")
+        self.setObjectName(name)
         chart = self.chart()
         self._series.append(self._bars)
-        self._series.setBarWidth(0.75)
+        self._series.setBarWidth(bar_width)
         chart.addSeries(self._series)
-        self._x = QCategoryAxis()
-        self._x.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
+        self._x = x_axis
         self._x.setGridLineVisible(False)
         self._y = _money_axis()
         chart.addAxis(self._x, Qt.AlignmentFlag.AlignBottom)
@@ -66,6 +65,32 @@ class DaySpendChart(ChartView):
         chart.legend().hide()
         self._series.hovered.connect(self._hovered)
         self.restyle()
+
+    def values(self) -> list[float]:
+        """The dollars the bars show, in order."""
+        return [self._bars.at(i) for i in range(self._bars.count())]
+
+    def restyle(self) -> None:
+        style_chart(self.chart())
+        _bar_colors(self._bars)
+
+    def _show_values(self, values: list[float]) -> None:
+        self._bars.remove(0, self._bars.count())
+        self._bars.append(values)
+        _fit_money_axis(self._y, max(values, default=0.0))
+
+    def _hovered(self, status: bool, index: int, _bars: QBarSet) -> None:
+        raise NotImplementedError
+
+
+class DaySpendChart(_MoneyBarChart):
+    """One bar per day of the month: the billed dollars of that UTC day."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        self._days: list[tuple[str, Decimal, Decimal]] = []
+        x_axis = QCategoryAxis()
+        x_axis.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
+        super().__init__("dayChart", "Billed per day", 0.75, x_axis, parent)
         self.set_month("2000-01", {}, Decimal("0.01"))
 
     def set_month(self, month: str, by_day: Mapping[str, Decimal], usd_per_credit: Decimal) -> None:
@@ -79,24 +104,14 @@ class DaySpendChart(ChartView):
             credits = by_day.get(key, Decimal(0))
             self._days.append((key, credits, credits * usd_per_credit))
             values.append(float(credits * usd_per_credit))
-        self._bars.remove(0, self._bars.count())
-        self._bars.append(values)
+        self._show_values(values)
         for label in list(self._x.categoriesLabels()):
             self._x.remove(label)
         for day in range(1, days + 1):
             if day == 1 or day % DAY_LABEL_EVERY == 0:
                 self._x.append(str(day), day - 1)
         self._x.setRange(-0.5, days - 0.5)
-        _fit_money_axis(self._y, max(values, default=0.0))
         self.chart().setTitle(f"By day · {month_title(month)} (UTC)")
-
-    def values(self) -> list[float]:
-        """Billed dollars per day, day 1 first (what the bars show)."""
-        return [self._bars.at(i) for i in range(self._bars.count())]
-
-    def restyle(self) -> None:
-        style_chart(self.chart())
-        _bar_colors(self._bars)
 
     def _hovered(self, status: bool, index: int, _bars: QBarSet) -> None:
         if not status or not 0 <= index < len(self._days):
@@ -106,45 +121,26 @@ class DaySpendChart(ChartView):
         QToolTip.showText(QCursor.pos(), f"{day}: {usd(dollars)} ({format_credits(credits)} credits)", self)
 
 
-class MonthsChart(ChartView):
+class MonthsChart(_MoneyBarChart):
     """Billed dollars of the last months, the shown month's bar picked out; clicking a bar picks a month."""
 
     monthClicked = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        self._bars = QBarSet("Billed per month")
-        self._series = QBarSeries()
         self._months: list[MonthSpend] = []
-        super().__init__(self.restyle, parent)
-        self.setObjectName("monthsChart")
-        chart = self.chart()
-        self._series.append(self._bars)
-        self._series.setBarWidth(0.7)
-        chart.addSeries(self._series)
-        self._x = QBarCategoryAxis()
-        self._x.setGridLineVisible(False)
-        self._y = _money_axis()
-        chart.addAxis(self._x, Qt.AlignmentFlag.AlignBottom)
-        chart.addAxis(self._y, Qt.AlignmentFlag.AlignLeft)
-        self._series.attachAxis(self._x)
-        self._series.attachAxis(self._y)
-        chart.legend().hide()
-        chart.setTitle("Month by month")
-        self._series.hovered.connect(self._hovered)
+        super().__init__("monthsChart", "Billed per month", 0.7, QBarCategoryAxis(), parent)
+        self.chart().setTitle("Month by month")
         self._series.clicked.connect(self._clicked)
-        self.restyle()
 
     def set_months(self, months: Sequence[MonthSpend], selected: str | None) -> None:
         self._months = list(months)
-        self._bars.remove(0, self._bars.count())
-        self._bars.append([float(m.usd) for m in self._months])
+        self._show_values([float(m.usd) for m in self._months])
         self._x.clear()
         self._x.append([month_short(m.month) for m in self._months])
         if self._months:
             first, last = self._months[0].month, self._months[-1].month
             self.chart().setTitle(f"Month by month · {month_short(first, with_year=True)} – "
                                   f"{month_short(last, with_year=True)}")
-        _fit_money_axis(self._y, max((float(m.usd) for m in self._months), default=0.0))
         self.select(selected)
 
     def select(self, month: str | None) -> None:
@@ -152,13 +148,6 @@ class MonthsChart(ChartView):
         for i, m in enumerate(self._months):
             if m.month == month:
                 self._bars.selectBar(i)
-
-    def values(self) -> list[float]:
-        return [self._bars.at(i) for i in range(self._bars.count())]
-
-    def restyle(self) -> None:
-        style_chart(self.chart())
-        _bar_colors(self._bars)
 
     def _hovered(self, status: bool, index: int, _bars: QBarSet) -> None:
         if not status or not 0 <= index < len(self._months):
