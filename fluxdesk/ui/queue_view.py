@@ -16,7 +16,6 @@ from PySide6.QtGui import (
     QKeySequence,
     QPainter,
     QPainterPath,
-    QPaintEvent,
     QPalette,
 )
 from PySide6.QtWidgets import (
@@ -24,7 +23,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
     QLabel,
-    QListView,
     QMenu,
     QPushButton,
     QStyle,
@@ -35,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from fluxdesk.ui import theme
+from fluxdesk.ui.list_views import EmptyAwareList
 from fluxdesk.ui.queue_model import JobQueueModel, Roles, format_elapsed, meta_text
 from fluxdesk.ui.surfaces import Banner
 from fluxdesk.ui.theme import set_heading, set_tone
@@ -249,33 +248,20 @@ def _draw_right(painter: QPainter, line: QRect, text: str, font: QFont, color: Q
     return rect
 
 
-class _JobList(QListView):
-    """The list itself: paints the empty state and turns Delete/Enter into requests."""
+class _JobList(EmptyAwareList):
+    """The list itself: the empty state, and Delete/Enter turned into requests."""
 
     deletePressed = Signal()
-    enterPressed = Signal(QModelIndex)
+
+    def __init__(self) -> None:
+        super().__init__(EMPTY_TEXT, text_margin=24)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.matches(QKeySequence.StandardKey.Delete) or event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
             self.deletePressed.emit()
             event.accept()
             return
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
-            self.enterPressed.emit(self.currentIndex())
-            event.accept()
-            return
         super().keyPressEvent(event)
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        super().paintEvent(event)
-        model = self.model()
-        if model is not None and model.rowCount() > 0:
-            return
-        painter = QPainter(self.viewport())
-        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
-        area = self.viewport().rect().adjusted(24, 0, -24, 0)
-        painter.drawText(area, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, EMPTY_TEXT)
-        painter.end()
 
 
 class QueueView(QWidget):

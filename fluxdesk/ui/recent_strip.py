@@ -16,7 +16,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPainterPath, QPaintEvent, QPalette, QPen
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from fluxdesk.ui.item_models import with_role_names
+from fluxdesk.ui.list_views import EmptyAwareList
 from fluxdesk.ui.thumbnail_loader import ThumbnailLoader, draw_cropped, thumbnail_request_size
 
 TILE_HEIGHT = 120
@@ -205,28 +206,11 @@ def _pen(color: QColor, width: float) -> QPen:
     return pen
 
 
-class _StripList(QListView):
-    """The strip's list: the empty state, Enter to open."""
+class _StripList(EmptyAwareList):
+    """The strip's list: the empty state, Enter to open, and a relayout when a tile changes width."""
 
-    enterPressed = Signal(QModelIndex)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
-            self.enterPressed.emit(self.currentIndex())
-            event.accept()
-            return
-        super().keyPressEvent(event)
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        super().paintEvent(event)
-        model = self.model()
-        if model is not None and model.rowCount() > 0:
-            return
-        painter = QPainter(self.viewport())
-        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
-        painter.drawText(self.viewport().rect().adjusted(16, 0, -16, 0),
-                         Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, EMPTY_TEXT)
-        painter.end()
+    def __init__(self) -> None:
+        super().__init__(EMPTY_TEXT)
 
     def relayout(self) -> None:
         """Lay the tiles out again (a thumbnail arrived and gave its tile a width)."""
