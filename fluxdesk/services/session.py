@@ -53,23 +53,34 @@ class Session:
         self.home = home
         self.options = options
         self.library = library or Library.open(home, library_dir=options.library_dir)
-        self.price_table = price_table or load_price_table(home)
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
-        self._runner = AsyncRunner()
         self._client: BflClient | None = None
         self._pipeline: Pipeline | None = None
+        try:
+            self.price_table = price_table or load_price_table(home)
+            self._runner = AsyncRunner()
+        except BaseException:
+            if library is None:
+                self.library.close()  # opened here: nobody else will close it
+            raise
         try:
             self._runner.call(self._start())
         except BaseException:
             self._runner.stop()
+            if library is None:
+                self.library.close()
             raise
 
     async def _start(self) -> None:
         # Built on the network thread: the httpx clients belong to its event loop.
         self._client = BflClient(self.options.api_base, self.options.key, retry=self.options.retry)
-        self._pipeline = Pipeline(self.library, self._client, demo=self.options.demo, listener=self._dispatch,
-                                  poll_deadline=self.options.poll_deadline)
+        try:
+            self._pipeline = Pipeline(self.library, self._client, demo=self.options.demo,
+                                      listener=self._dispatch, poll_deadline=self.options.poll_deadline)
+        except BaseException:
+            await self._client.aclose()
+            raise
 
     # --- events ---------------------------------------------------------------------------------
 

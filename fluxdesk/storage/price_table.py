@@ -17,12 +17,21 @@ MAX_TABLE_BYTES = 1_000_000
 
 def read_price_table(path: Path) -> PriceTable:
     """Parse a price table file; any problem is a ``PriceTableError`` in words."""
+    return _parse(path, _read(path))
+
+
+def _read(path: Path) -> bytes:
     try:
         if path.stat().st_size > MAX_TABLE_BYTES:
             raise PriceTableError(f"{path.name} is too large to be a price table")
-        data = json.loads(path.read_text(encoding="utf-8"))
+        return path.read_bytes()
     except OSError as exc:
         raise PriceTableError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def _parse(path: Path, raw: bytes) -> PriceTable:
+    try:
+        data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise PriceTableError(f"{path.name} is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
@@ -50,11 +59,13 @@ def load_price_table(home: Path | None = None) -> PriceTable:
 
 
 def import_price_table(source: Path, home: Path) -> PriceTable:
-    """Check ``source`` and copy it into ``home``; refuse a bad table before touching the old one."""
-    table = read_price_table(source)
-    home.mkdir(parents=True, exist_ok=True)
-    target = home / IMPORTED_NAME
-    tmp = target.with_suffix(".json.tmp")
-    tmp.write_bytes(source.read_bytes())
-    tmp.replace(target)
+    """Check ``source`` and copy it into ``home``; refuse a bad table before touching the old one.
+
+    The bytes checked are the bytes written (read once), and the copy is atomic and on disk on return.
+    """
+    from fluxdesk.storage.files import atomic_write  # its imports (hashlib, socket…) stay off start-up
+
+    raw = _read(source)
+    table = _parse(source, raw)
+    atomic_write(home / IMPORTED_NAME, raw)
     return table

@@ -179,3 +179,15 @@ def test_a_broken_import_is_refused_and_keeps_the_old_table(tmp_path) -> None:
         import_price_table(bad, home)
     assert load_price_table(home).as_of == TABLE.as_of
     assert not (home / "prices.json").exists()
+
+
+def test_an_import_writes_the_bytes_it_checked_and_leaves_no_temporary_file(tmp_path) -> None:
+    source = tmp_path / "new.json"
+    data = json.loads(resource_path("prices.json").read_text(encoding="utf-8"))
+    data["as_of"] = "2027-03-01"
+    source.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    home = tmp_path / "home"
+    table = import_price_table(source, home)
+    assert table.as_of == "2027-03-01"
+    assert (home / "prices.json").read_bytes() == source.read_bytes()
+    assert sorted(p.name for p in home.iterdir()) == ["prices.json"]
