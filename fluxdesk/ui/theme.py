@@ -67,7 +67,7 @@ LIGHT = Colors(
     success="#17743a", info="#2456b0",
 )
 DARK = Colors(
-    window="#1b1c20", base="#131417", alternate="#1f2125", card="#23252a", text="#e7e8eb",
+    window="#1b1c20", base="#212329", alternate="#272930", card="#23252a", text="#e7e8eb",
     muted="#a3a8b1", button="#2c2e34", border="#3b3e46", disabled_text="#6c717b",
     disabled_base="#1d1e22", highlight="#5b55e8", highlighted_text="#ffffff", link="#8ea2ff",
     tooltip_base="#e7e8eb", tooltip_text="#1b1c20", accent="#5b55e8", accent_hover="#6b66f0",
