@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QPainter, QPaintEvent, QPalette, QPixmap
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QPainter, QPaintEvent, QPalette, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -155,6 +155,43 @@ class _Preview(QWidget):
         painter.end()
 
 
+class _UnbrokenValue(QLabel):
+    """One word that cannot wrap (an id, a path): elided in the middle to fit its room, whole in its
+    tooltip and on the clipboard (right-click → Copy, or Ctrl+C once clicked)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.setObjectName(name)
+        self._full = ""
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        copy = QAction("Copy", self)
+        copy.setShortcut(QKeySequence.StandardKey.Copy)
+        copy.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        copy.triggered.connect(lambda: QGuiApplication.clipboard().setText(self._full))
+        self.addAction(copy)
+
+    def setText(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        self.setAccessibleDescription(text)
+        self._fit()
+
+    def text(self) -> str:
+        """The whole value, not the elided one on screen."""
+        return self._full
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle, max(self.width(), 24))
+        super().setText(shown)
+
+
 def _value_label(name: str) -> QLabel:
     label = QLabel()
     label.setObjectName(name)
@@ -272,7 +309,8 @@ class GalleryDetails(QWidget):
                              ("parameters", "Other parameters"), ("cost", "Cost"), ("created", "Created"),
                              ("timings", "BFL timings"), ("job_id", "Job id"), ("task_id", "BFL task id"),
                              ("file", "File")):
-            value = _value_label(f"detail_{key}")
+            unbroken = key in ("job_id", "task_id", "file")
+            value = _UnbrokenValue(f"detail_{key}") if unbroken else _value_label(f"detail_{key}")
             self.fields[key] = value
             caption_label = QLabel(caption)
             set_tone(caption_label, "muted")

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from dialog_support import MemoryKeyring
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLineEdit, QPushButton, QScrollArea
+from PySide6.QtGui import QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton, QScrollArea
 
 from fluxdesk.cli import main as cli_main
 from fluxdesk.core.request import validate as real_validate
@@ -285,3 +286,13 @@ def test_the_gallery_details_fit_their_pane_at_1280_by_800(qtbot, make_window) -
     # The page cannot scroll sideways: anything wider than the viewport would be cut off.
     assert page.minimumSizeHint().width() <= scroll.viewport().width(), (
         page.minimumSizeHint().width(), scroll.viewport().width())
+    # An id or a path cannot wrap: it is elided in the middle, whole in its tooltip and when copied.
+    path_label = gallery.details.fields["file"]
+    image = window.session.library.get_image(shown.args[0])
+    assert path_label.text() == str(image.path) and path_label.toolTip() == str(image.path)
+    shown_text = QLabel.text(path_label)
+    assert "…" in shown_text and path_label.fontMetrics().horizontalAdvance(shown_text) <= path_label.width()
+    (copy,) = path_label.actions()  # its context menu, and Ctrl+C once clicked
+    assert copy.shortcut() == QKeySequence(QKeySequence.StandardKey.Copy)
+    copy.trigger()
+    assert QGuiApplication.clipboard().text() == str(image.path)
