@@ -188,7 +188,8 @@ class _UnbrokenValue(QLabel):
         self._fit()
 
     def _fit(self) -> None:
-        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle, max(self.width(), 24))
+        room = max(self.contentsRect().width(), 24)
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle, room)
         super().setText(shown)
 
 

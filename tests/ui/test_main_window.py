@@ -291,7 +291,11 @@ def test_the_gallery_details_fit_their_pane_at_1280_by_800(qtbot, make_window) -
     image = window.session.library.get_image(shown.args[0])
     assert path_label.text() == str(image.path) and path_label.toolTip() == str(image.path)
     shown_text = QLabel.text(path_label)
-    assert "…" in shown_text and path_label.fontMetrics().horizontalAdvance(shown_text) <= path_label.width()
+    metrics = path_label.fontMetrics()
+    assert metrics.horizontalAdvance(str(image.path)) > path_label.width()  # too long for its room, so:
+    assert "…" in shown_text and len(shown_text) < len(str(image.path))
+    assert shown_text == metrics.elidedText(str(image.path), Qt.TextElideMode.ElideMiddle,
+                                            path_label.contentsRect().width())
     (copy,) = path_label.actions()  # its context menu, and Ctrl+C once clicked
     assert copy.shortcut() == QKeySequence(QKeySequence.StandardKey.Copy)
     copy.trigger()
