@@ -12,9 +12,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFrame,
     QHeaderView,
-    QScrollArea,
     QSizePolicy,
     QTableView,
     QVBoxLayout,
@@ -28,6 +26,7 @@ from fluxdesk.ui.breakeven_inputs import BreakEvenInputsPanel
 from fluxdesk.ui.breakeven_model import BreakEvenModel, Column
 from fluxdesk.ui.breakeven_presets import PresetLike
 from fluxdesk.ui.prompt_widgets import make_label
+from fluxdesk.ui.scroll_page import fill_with, scroll_page
 from fluxdesk.ui.surfaces import Card
 from fluxdesk.ui.theme import set_tone
 
@@ -53,11 +52,7 @@ class BreakEvenTab(QWidget):
         self.recompute()
 
     def _build(self) -> None:
-        content = QWidget()
-        content.setObjectName("breakEvenContent")
-        layout = QVBoxLayout(content)
-        layout.setContentsMargins(16, 12, 16, 12)
-        layout.setSpacing(10)
+        scroll, layout = scroll_page("breakEven")
         layout.addWidget(self.panel)
 
         verdict_box = Card()
@@ -99,14 +94,7 @@ class BreakEvenTab(QWidget):
         layout.addWidget(self.table_view)
         layout.addWidget(self.chart_view, 1)
 
-        scroll = QScrollArea()
-        scroll.setObjectName("breakEvenScroll")
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(content)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        fill_with(self, scroll)
 
     # --- public API -------------------------------------------------------------------------------
 

@@ -19,14 +19,12 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFileDialog,
-    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QScrollArea,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -49,6 +47,7 @@ from fluxdesk.ui.key_widgets import (
     error_words,
     make_label,
 )
+from fluxdesk.ui.scroll_page import scroll_page
 from fluxdesk.ui.surfaces import Banner, Card
 from fluxdesk.ui.theme import set_tone
 
@@ -110,17 +109,7 @@ def _import_newer(source: Path, home: Path, in_use: PriceTable) -> PriceTable:
 
 def _page() -> tuple[QWidget, QVBoxLayout]:
     """A section page; inside a frameless scroll area, so a small window never clips it."""
-    inner = QWidget()
-    layout = QVBoxLayout(inner)
-    layout.setContentsMargins(16, 14, 16, 14)
-    layout.setSpacing(10)
-    area = QScrollArea()
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.Shape.NoFrame)
-    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    area.setWidget(inner)
-    area.viewport().setAutoFillBackground(False)  # let the tab pane's colour show, in either theme
-    return area, layout
+    return scroll_page("settingsPage", margins=(16, 14, 16, 14), sideways=False)
 
 
 LABEL_WIDTH = 110

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLineEdit,
     QPushButton,
-    QScrollArea,
     QSizePolicy,
     QTableView,
     QTabWidget,
@@ -40,6 +39,7 @@ from fluxdesk.storage.spend import SpendSummary
 from fluxdesk.ui.background import run_in_background
 from fluxdesk.ui.money import plural
 from fluxdesk.ui.prompt_widgets import describe, make_label, row
+from fluxdesk.ui.scroll_page import fill_with, scroll_page
 from fluxdesk.ui.spend_by_model import ByModelModel
 from fluxdesk.ui.spend_cards import BudgetCard, CreditsCard, TotalCard
 from fluxdesk.ui.spend_charts import DaySpendChart, MonthsChart
@@ -97,11 +97,7 @@ class SpendTab(QWidget):
     # --- building ---------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        content = QWidget()
-        content.setObjectName("spendContent")
-        layout = QVBoxLayout(content)
-        layout.setContentsMargins(16, 12, 16, 12)
-        layout.setSpacing(10)
+        scroll, layout = scroll_page("spend")
         layout.addWidget(self._build_header())
 
         self.demo_banner = Banner("info")
@@ -141,14 +137,7 @@ class SpendTab(QWidget):
         layout.addWidget(charts)
         layout.addWidget(self._build_ledger(), 1)
 
-        scroll = QScrollArea()
-        scroll.setObjectName("spendScroll")
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(content)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        fill_with(self, scroll)
 
     def _build_header(self) -> QWidget:
         self.prev_button = QToolButton()
