@@ -101,12 +101,13 @@ def _float_range_ok(rng: FloatRange | None) -> Callable[[float], bool]:
     return lambda v: rng is not None and rng.minimum <= v <= rng.maximum
 
 
-class QualityControls(QWidget):
-    """Steps, guidance, interval, prompt upsampling and raw: each only where the model takes it."""
+class _ModelControls(QWidget):
+    """A form of controls that follow the selected model, remembering what the user picked (``_memory``);
+    ``_syncing`` is set while the model, not the user, changes them."""
 
     changed = Signal()
 
-    def __init__(self, guard: WheelGuard, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._model: Model | None = None
         self._memory = _ChoiceMemory()
@@ -115,6 +116,13 @@ class QualityControls(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self._form = make_form()
         layout.addLayout(self._form)
+
+
+class QualityControls(_ModelControls):
+    """Steps, guidance, interval, prompt upsampling and raw: each only where the model takes it."""
+
+    def __init__(self, guard: WheelGuard, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
 
         self._steps = QSpinBox()
         describe(self._steps, "Steps", "Denoising steps: more is slower and often finer", "stepsSpin")
@@ -248,20 +256,12 @@ class QualityControls(QWidget):
         self._form.setRowVisible(self._upsampling_note_row, on)
 
 
-class OutputControls(QWidget):
+class OutputControls(_ModelControls):
     """How many images, in which file format, at which safety tolerance."""
-
-    changed = Signal()
 
     def __init__(self, guard: WheelGuard, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._model: Model | None = None
-        self._memory = _ChoiceMemory()
-        self._syncing = False
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        form = make_form()
-        layout.addLayout(form)
+        form = self._form
 
         self._count = QSpinBox()
         self._count.setRange(1, MAX_IMAGES)
