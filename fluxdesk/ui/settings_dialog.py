@@ -107,9 +107,9 @@ def _import_newer(source: Path, home: Path, in_use: PriceTable) -> PriceTable:
     return import_price_table(source, home)
 
 
-def _page() -> tuple[QWidget, QVBoxLayout]:
+def _page(name: str) -> tuple[QWidget, QVBoxLayout]:
     """A section page; inside a frameless scroll area, so a small window never clips it."""
-    return scroll_page("settingsPage", margins=(16, 14, 16, 14), sideways=False)
+    return scroll_page(name, margins=(16, 14, 16, 14), sideways=False)
 
 
 LABEL_WIDTH = 110
@@ -227,7 +227,7 @@ class SettingsDialog(QDialog):
     # --- Key ----------------------------------------------------------------------------------------
 
     def _key_page(self) -> QWidget:
-        page, layout = _page()
+        page, layout = _page("keyPage")
         if self._demo:
             banner = Banner("info")
             box = QVBoxLayout(banner)
@@ -415,7 +415,7 @@ class SettingsDialog(QDialog):
     # --- General ------------------------------------------------------------------------------------
 
     def _general_page(self) -> QWidget:
-        page, layout = _page()
+        page, layout = _page("generalPage")
         form = _Form()
         s = self._settings
 
@@ -513,7 +513,7 @@ class SettingsDialog(QDialog):
     # --- Prices -------------------------------------------------------------------------------------
 
     def _prices_page(self) -> QWidget:
-        page, layout = _page()
+        page, layout = _page("pricesPage")
         layout.addWidget(make_label("Price table in use", heading=True))
         form = _Form()
         self.as_of_label = make_label(name="Prices as of")
@@ -606,7 +606,7 @@ class SettingsDialog(QDialog):
     # --- Appearance ---------------------------------------------------------------------------------
 
     def _appearance_page(self) -> QWidget:
-        page, layout = _page()
+        page, layout = _page("appearancePage")
         form = _Form()
         self.theme_combo = QComboBox()
         for name in THEMES:
