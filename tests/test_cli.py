@@ -102,3 +102,20 @@ def test_breakeven_table_and_refusals(capsys) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["breakeven", "--api-price", "cheap", "--gpu-hourly", "0.34", "--images-per-hour", "250"])
     assert exit_info.value.code == 2
+
+
+def test_estimate_prices_with_the_table_imported_into_the_home(tmp_path, monkeypatch) -> None:
+    # Like the window and `generate`: the user's newer table, not only the bundled one.
+    from fluxdesk.resources import resource_path
+    from fluxdesk.storage.price_table import import_price_table
+
+    data = json.loads(resource_path("prices.json").read_text(encoding="utf-8"))
+    data["as_of"] = "2027-05-01"
+    newer = tmp_path / "newer.json"
+    newer.write_text(json.dumps(data), encoding="utf-8")
+    home = tmp_path / "home"
+    import_price_table(newer, home)
+    monkeypatch.setenv("FLUXDESK_HOME", str(home))
+    out = run("estimate", "--model", "flux-2-pro", "--json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["price_as_of"] == "2027-05-01"

@@ -1,12 +1,10 @@
-"""What every subcommand shares: exit codes, usage errors, JSON numbers, the home folder."""
+"""What every subcommand shares: exit codes, usage errors, JSON numbers."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
 
 EXIT_OK = 0
@@ -36,8 +34,3 @@ def json_number(value: Decimal | None) -> float | int | None:
 
 def print_json(obj: Any) -> None:
     print(json.dumps(obj, ensure_ascii=False), flush=True)
-
-
-def home_if_set() -> Path | None:
-    home = os.environ.get("FLUXDESK_HOME")
-    return Path(home) if home else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from fluxdesk.cli.common import EXIT_OK, UsageError, home_if_set, json_number, print_json
+from fluxdesk.cli.common import EXIT_OK, UsageError, json_number, print_json
 from fluxdesk.core.catalog import MODELS, get_model
 from fluxdesk.core.pricing import Estimate, estimate, format_credits, format_usd
 from fluxdesk.core.request import GenerationRequest, validate
@@ -55,10 +55,11 @@ def estimate_json(est: Estimate) -> dict[str, Any]:
 
 
 def cmd_estimate(args: argparse.Namespace) -> int:
+    from fluxdesk.storage.paths import home_dir
     from fluxdesk.storage.price_table import load_price_table
 
     if args.list:
-        table = load_price_table(home_if_set())
+        table = load_price_table(home_dir())
         for model in MODELS:
             est = estimate(GenerationRequest(model.id, "x"), table)
             print(f"{model.id:20} {model.name:24} {format_usd(est.usd_per_image):>8} / image"
@@ -68,7 +69,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
         raise UsageError("model: give --model (see `fluxdesk estimate --list`)")
     # The prompt does not change the price; validation only needs a non-empty one.
     req = checked(request_from_args(args, prompt="estimate", model=args.model))
-    table = load_price_table(home_if_set())
+    table = load_price_table(home_dir())
     est = estimate(req, table, args.count)
     if args.json:
         print_json(estimate_json(est))

@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fluxdesk.cli.common import EXIT_FAILED, EXIT_OK, UsageError, home_if_set, json_number, print_json
+from fluxdesk.cli.common import EXIT_FAILED, EXIT_OK, UsageError, json_number, print_json
 
 if TYPE_CHECKING:
     from fluxdesk.core.metadata import ImageRecord
@@ -261,10 +261,11 @@ def describe(path: Path, data: bytes, usd_per_credit: Decimal) -> dict[str, Any]
 
 
 def cmd_info(args: argparse.Namespace) -> int:
+    from fluxdesk.storage.paths import home_dir
     from fluxdesk.storage.price_table import load_price_table
 
     path = Path(args.path)
-    usd_per_credit = load_price_table(home_if_set()).usd_per_credit
+    usd_per_credit = load_price_table(home_dir()).usd_per_credit
     try:
         data = describe(path, read_image_file(path, MAX_READ_BYTES), usd_per_credit)
     except InfoError as exc:
