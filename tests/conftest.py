@@ -1,5 +1,5 @@
 """Puts this folder on sys.path (pytest's prepend import mode), so every test folder can import the
-helpers kept here, such as ``keyring_support``."""
+helpers kept here, such as ``keyring_support``; and gives every test a FluxDesk home of its own."""
 
 import pytest
 
