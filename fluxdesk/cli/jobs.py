@@ -101,9 +101,10 @@ def _job_line(library: Any, outcome: _Outcome, as_json: bool) -> None:
 
 # --- opening the engine -------------------------------------------------------------------------
 
-def open_session(*, demo: bool = False) -> Any:
-    """The engine on FLUXDESK_HOME's library, the API base from FLUXDESK_API_BASE or the settings' region,
-    the key from BFL_API_KEY or the keyring. A missing key is a ``UsageError``: nothing can be sent."""
+def open_session(*, demo: bool = False, settings: Any = None) -> Any:
+    """The engine on FLUXDESK_HOME's library, the API base from FLUXDESK_API_BASE or the settings' region
+    (``settings``, if the caller read them already), the key from BFL_API_KEY or the keyring. A missing key
+    is a ``UsageError``: nothing can be sent."""
     from fluxdesk.api.errors import HostPolicyError
     from fluxdesk.api.hosts import HostPolicy
     from fluxdesk.services.session import Session, SessionOptions, resolve_api_base
@@ -112,7 +113,7 @@ def open_session(*, demo: bool = False) -> Any:
     from fluxdesk.storage.settings import load_settings
 
     home = home_dir()
-    settings = load_settings(home)
+    settings = settings or load_settings(home)
     try:
         key, _source = KeyStore().get()
     except KeyStoreError as exc:
@@ -186,14 +187,15 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from fluxdesk.storage.paths import home_dir
     from fluxdesk.storage.settings import load_settings
 
-    model = args.model or load_settings(home_dir()).default_model
+    settings = load_settings(home_dir())
+    model = args.model or settings.default_model
     req = request_from_args(args, prompt=args.prompt, model=model, seed=args.seed,
                             output_format=args.output_format,
                             prompt_upsampling=True if args.prompt_upsampling else None,
                             safety_tolerance=args.safety_tolerance)
     for seed in seeds_for(req.seed, args.count):  # every job valid before anything is sent
         checked(req.with_seed(seed))
-    session = open_session()
+    session = open_session(settings=settings)
     try:
         _finish_leftovers(session)
         try:
