@@ -24,8 +24,9 @@ class ImageDecodeError(ValueError):
     """An image that cannot be decoded: not an image, truncated, or too large to be one of BFL's."""
 
 
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError,
+DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError,
                   Image.DecompressionBombError, MemoryError, UnidentifiedImageError)
+"""What Pillow raises for bytes that are not a decodable image: every decode catches all of them."""
 
 
 def open_checked(source: bytes | Path) -> Image.Image:
@@ -37,7 +38,7 @@ def open_checked(source: bytes | Path) -> Image.Image:
         raise
     except Image.DecompressionBombError:
         raise ImageDecodeError("the image is far larger than any BFL image; refusing to decode it") from None
-    except _DECODE_ERRORS:
+    except DECODE_ERRORS:
         raise ImageDecodeError("this is not a PNG, JPEG or WebP image FluxDesk can read") from None
     width, height = img.size
     if width <= 0 or height <= 0 or width * height > MAX_IMAGE_PIXELS:
@@ -55,5 +56,5 @@ def decode_check(data: bytes) -> tuple[int, int, str]:
             img.load()
             fmt = (img.format or "").lower()
             return img.size[0], img.size[1], fmt
-    except _DECODE_ERRORS:
+    except DECODE_ERRORS:
         raise ImageDecodeError("the image is damaged or incomplete (it does not decode to the end)") from None

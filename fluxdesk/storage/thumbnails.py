@@ -9,7 +9,7 @@ from pathlib import Path
 from PIL import Image, ImageOps
 
 from fluxdesk.storage.files import atomic_write
-from fluxdesk.storage.imaging import ImageDecodeError, open_checked
+from fluxdesk.storage.imaging import DECODE_ERRORS, ImageDecodeError, open_checked
 
 DEFAULT_SIZE = 256
 _QUALITY = 85
@@ -70,7 +70,7 @@ def _render(source: Path, size: int, fmt: str) -> bytes:
                 thumb = _flatten(thumb)
                 thumb.save(out, "JPEG", quality=_QUALITY, optimize=True)
             return out.getvalue()
-        except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as exc:
+        except DECODE_ERRORS as exc:
             raise ImageDecodeError("the image is damaged or incomplete") from exc
 
 

@@ -138,7 +138,8 @@ class GalleryOperations(QObject):
 
     def delete_permanently(self, ids: Sequence[int]) -> None:
         ids = list(ids)
-        self._undo = [i for i in self._undo if i not in set(ids)]
+        gone = set(ids)
+        self._undo = [i for i in self._undo if i not in gone]
         self._each(ids, lambda lib, image_id: lib.delete_image_permanently(image_id), self.deleted.emit,
                    "delete")
 

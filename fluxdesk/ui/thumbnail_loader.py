@@ -67,7 +67,7 @@ def _decode(source: Path, size: int) -> Image.Image:
     # Pillow loads with the first thumbnail, on a worker thread: not with the window.
     from PIL import Image, ImageOps
 
-    from fluxdesk.storage.imaging import ImageDecodeError, open_checked
+    from fluxdesk.storage.imaging import DECODE_ERRORS, ImageDecodeError, open_checked
 
     try:
         with open_checked(source) as img:
@@ -81,19 +81,19 @@ def _decode(source: Path, size: int) -> Image.Image:
         raise ThumbnailLoadError(f"{source.name} is missing") from None
     except ImageDecodeError as exc:
         raise ThumbnailLoadError(f"{source.name}: {exc}") from None
-    except (OSError, SyntaxError, ValueError, EOFError, IndexError, Image.DecompressionBombError):
+    except DECODE_ERRORS:
         raise ThumbnailLoadError(f"{source.name}: the image is damaged or incomplete") from None
 
 
 def _read_cached(cached: Path) -> Image.Image | None:
     """The cached thumbnail, or ``None`` when there is none or it is unreadable (it is then made again)."""
-    from fluxdesk.storage.imaging import ImageDecodeError, open_checked
+    from fluxdesk.storage.imaging import DECODE_ERRORS, open_checked
 
     try:
         with open_checked(cached) as img:
             img.load()
             return img.convert("RGBA")
-    except (OSError, ImageDecodeError, SyntaxError, ValueError, EOFError):
+    except DECODE_ERRORS:  # ImageDecodeError is a ValueError
         return None
 
 

@@ -89,6 +89,21 @@ def test_a_missing_file_fails_in_words(qtbot: QtBot, loader: ThumbnailLoader, tm
     assert blocker.args[1] == "gone.jpg is missing"
 
 
+@pytest.mark.parametrize("error", [TypeError, IndexError, MemoryError])
+def test_any_decode_error_pillow_raises_is_a_failure_in_words(error: type[Exception], tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # Pillow raises these on some malformed files (a bad EXIF block, a huge bogus header): never a crash.
+    from PIL import ImageOps
+
+    def broken(_img: object) -> None:
+        raise error("malformed")
+
+    monkeypatch.setattr(ImageOps, "exif_transpose", broken)
+    path = make_image(tmp_path, "odd.jpg")
+    with pytest.raises(thumbnail_loader.ThumbnailLoadError, match=r"odd\.jpg: the image is damaged or incomplete"):
+        thumbnail_loader.render_thumbnail(path, SIZE)
+
+
 def test_the_memory_cache_is_bounded_least_recently_used_first(qtbot: QtBot, tmp_path: Path) -> None:
     loader = ThumbnailLoader(max_items=2)
     try:
