@@ -19,13 +19,11 @@ from pathlib import Path
 from fluxdesk.api.client import BflClient
 from fluxdesk.api.hosts import region_base
 from fluxdesk.api.retry import RetryPolicy
-from fluxdesk.core.pricing import PriceTable
 from fluxdesk.core.request import GenerationRequest
 from fluxdesk.services.events import CreditsChanged, Event, Listener
 from fluxdesk.services.pipeline import Pipeline
 from fluxdesk.services.runner import AsyncRunner
 from fluxdesk.storage.library import Library
-from fluxdesk.storage.price_table import load_price_table
 
 API_BASE_ENV = "FLUXDESK_API_BASE"
 
@@ -48,8 +46,7 @@ class SessionOptions:
 class Session:
     """The engine of one run. ``close()`` stops the network thread and closes the library."""
 
-    def __init__(self, home: Path, options: SessionOptions, *, library: Library | None = None,
-                 price_table: PriceTable | None = None) -> None:
+    def __init__(self, home: Path, options: SessionOptions, *, library: Library | None = None) -> None:
         self.home = home
         self.options = options
         self.library = library or Library.open(home, library_dir=options.library_dir)
@@ -57,19 +54,15 @@ class Session:
         self._lock = threading.Lock()
         self._client: BflClient | None = None
         self._pipeline: Pipeline | None = None
+        runner: AsyncRunner | None = None
         try:
-            self.price_table = price_table or load_price_table(home)
-            self._runner = AsyncRunner()
+            self._runner = runner = AsyncRunner()
+            runner.call(self._start())
         except BaseException:
+            if runner is not None:
+                runner.stop()
             if library is None:
                 self.library.close()  # opened here: nobody else will close it
-            raise
-        try:
-            self._runner.call(self._start())
-        except BaseException:
-            self._runner.stop()
-            if library is None:
-                self.library.close()
             raise
 
     async def _start(self) -> None:

@@ -491,7 +491,7 @@ class MainWindow(QMainWindow):
             return
         watch_future(session.credits(), None, lambda _e: self._show_credits(None), parent=self)
         month = _month_now()
-        usd = session.price_table.usd_per_credit
+        usd = self._price_table.usd_per_credit  # the table the window prices with, imports included
         demo = self.engine.demo  # the demo library holds only demo jobs: its pretend spend is the point
         run_in_background(lambda: session.library.spend(month, include_demo=demo, usd_per_credit=usd),
                           self._show_spend, parent=self)
@@ -505,7 +505,7 @@ class MainWindow(QMainWindow):
         if credits is None:
             self.credits_label.setText("Credits: unknown (offline?)")
         else:
-            usd = credits * (self.session.price_table.usd_per_credit if self.session else Decimal("0.01"))
+            usd = credits * self._price_table.usd_per_credit
             self.credits_label.setText(f"{credits:,.1f} credits ({format_usd(usd)})")
 
     def _show_spend(self, summary: Any) -> None:

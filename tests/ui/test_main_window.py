@@ -300,3 +300,20 @@ def test_the_gallery_details_fit_their_pane_at_1280_by_800(qtbot, make_window) -
     assert copy.shortcut() == QKeySequence(QKeySequence.StandardKey.Copy)
     copy.trigger()
     assert QGuiApplication.clipboard().text() == str(image.path)
+
+
+def test_money_uses_the_price_table_the_window_prices_with(qtbot, make_window, tmp_path) -> None:
+    # The demo engine lives in its own home; the rate must still be the user's imported table's.
+    import json
+
+    from fluxdesk.resources import resource_path
+    from fluxdesk.storage.price_table import import_price_table
+
+    data = json.loads(resource_path("prices.json").read_text(encoding="utf-8"))
+    data["as_of"], data["usd_per_credit"] = "2027-06-01", "0.02"
+    newer = tmp_path / "newer.json"
+    newer.write_text(json.dumps(data), encoding="utf-8")
+    import_price_table(newer, tmp_path)
+    window = ready(qtbot, make_window())
+    qtbot.waitUntil(lambda: "credits (" in window.credits_label.text(), timeout=WAIT_MS)
+    assert window.credits_label.text() == "5,000.0 credits ($100.00)"
