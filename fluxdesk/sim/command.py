@@ -8,14 +8,10 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from fluxdesk.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, decimal_arg
 from fluxdesk.sim.config import SimConfig
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
 
 
 def _rate(text: str) -> float:
@@ -48,16 +44,6 @@ def _count(text: str) -> int:
     return value
 
 
-def _credits(text: str) -> Decimal:
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value.is_finite():
-        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     defaults = SimConfig()
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to listen on (default 127.0.0.1)")
@@ -65,7 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="port of the API origin (default 0: any free port); the cluster and "
                              "delivery origins always take free ports")
     parser.add_argument("--key", default=None, help="accept only this x-key (default: any non-empty key)")
-    parser.add_argument("--credits", type=_credits, default=defaults.credits,
+    parser.add_argument("--credits", type=decimal_arg, default=defaults.credits,
                         help=f"starting balance in credits (default {defaults.credits})")
     parser.add_argument("--latency", type=_seconds, default=defaults.latency,
                         help=f"seconds from submission to Ready (default {defaults.latency:g})")
@@ -111,9 +97,6 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
 @contextlib.contextmanager
 def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
     """SIGINT and SIGTERM set ``stop``; the previous handlers come back afterwards."""
-    if threading.current_thread() is not threading.main_thread():
-        yield  # signals reach the main thread only; the caller stops us some other way
-        return
 
     def handler(signum: int, frame: Any) -> None:
         stop.set()
@@ -126,16 +109,17 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
             signal.signal(sig, old)
 
 
-def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
-    """Serve until SIGINT/SIGTERM (or until ``stop`` is set); 0 on a clean stop."""
-    from fluxdesk.sim.server import Simulator, is_loopback
+def run(args: argparse.Namespace) -> int:
+    """Serve until SIGINT/SIGTERM; 0 on a clean stop."""
+    from fluxdesk.sim.server import Simulator
 
-    if not is_loopback(args.host):
+    try:
+        sim = Simulator(config_from_args(args), host=args.host, port=args.port)
+    except ValueError:  # not a loopback address
         print(f"fluxdesk sim: refusing to listen on {args.host!r}: the simulator serves loopback only "
               "(use 127.0.0.1, ::1 or localhost)", file=sys.stderr)
         return EXIT_USAGE
-    stop = stop or threading.Event()
-    sim = Simulator(config_from_args(args), host=args.host, port=args.port)
+    stop = threading.Event()
     with _stop_on_signals(stop):
         try:
             sim.start()
@@ -150,8 +134,6 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
             print("FluxDesk BFL simulator running; Ctrl+C stops it.", file=sys.stderr, flush=True)
             while not stop.wait(0.2):
                 pass
-        except KeyboardInterrupt:
-            pass
         finally:
             sim.stop()
     return EXIT_OK

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from fluxdesk.core.catalog import DEFAULT_CONCURRENCY
+
 
 @dataclass
 class SimConfig:
@@ -17,8 +19,8 @@ class SimConfig:
     """A prompt containing this word (case-insensitive) ends ``Request Moderated``; empty disables."""
     sample_ttl: float = 600.0
     """Signed sample URLs expire this many seconds after ``end_time``."""
-    concurrency: int = 24
-    kontext_max_concurrency: int = 6
+    concurrency: int = DEFAULT_CONCURRENCY
+    """Active tasks per key; a model with a lower limit in the catalog keeps its own."""
     fault_seed: int = 0
     """Seeds the fault dice, so a fault-injected run is repeatable."""
     poll_error_rate: float = 0.0

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import copy
-import ipaddress
 import threading
 from collections.abc import Callable
 from decimal import Decimal
 from types import TracebackType
 
+from fluxdesk.api.hosts import is_loopback
 from fluxdesk.core.pricing import PriceTable
 from fluxdesk.sim.clock import SimClock
 from fluxdesk.sim.config import SimConfig, SimCounters
@@ -24,15 +24,6 @@ TICK_SECONDS = 0.05
 """How often tasks are settled (finished and billed) when nobody is asking."""
 SHUTDOWN_POLL_SECONDS = 0.02
 """How often the accept loops look for a stop request: ``stop`` waits about this long."""
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class Simulator:

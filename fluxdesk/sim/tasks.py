@@ -26,7 +26,6 @@ READY = "Ready"
 REQUEST_MODERATED = "Request Moderated"
 TASK_NOT_FOUND = "Task not found"
 
-KONTEXT_MAX = "flux-kontext-max"
 
 
 @dataclass
@@ -149,9 +148,8 @@ class TaskStore:
 
     def _over_limit(self, config: SimConfig, model: Model, now: float) -> Refusal | None:
         limits = [(config.concurrency, list(self._active.values()))]
-        if model.id == KONTEXT_MAX:
-            limits.append((config.kontext_max_concurrency,
-                           [t for t in self._active.values() if t.model == KONTEXT_MAX]))
+        if model.concurrency < config.concurrency:  # the catalog's per-model limit (Kontext [max]: 6)
+            limits.append((model.concurrency, [t for t in self._active.values() if t.model == model.id]))
         for limit, running in limits:
             if len(running) >= limit:
                 soonest = min((t.end for t in running), default=now)
