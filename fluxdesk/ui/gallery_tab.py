@@ -154,6 +154,9 @@ class GalleryTab(QWidget):
         self._details_timer.timeout.connect(self._update_details)
         self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)
         self._refresh_timer.timeout.connect(self.refresh)
+        # A batch lands an image every few hundred ms: the model list is read once it settles, not per image.
+        self._models_timer = QTimer(self, singleShot=True, interval=REFRESH_DELAY_MS)
+        self._models_timer.timeout.connect(self._load_models)
         self._undo_timer = QTimer(self, singleShot=True, interval=UNDO_BAR_MS)
         self._undo_timer.timeout.connect(self.undo_bar.hide)
         self._show_state()
@@ -292,7 +295,7 @@ class GalleryTab(QWidget):
         queries, query = self._queries, self.model.query()
         if queries is None or query.trash:
             return
-        self._load_models()
+        self._models_timer.start()
         if not query.newest_first:
             self._refresh_timer.start()  # its place in another order is for the query to say
             return

@@ -25,7 +25,7 @@ from test_gallery_support import (  # noqa: F401 - fixtures
 from fluxdesk.core.serialize import parse_iso
 from fluxdesk.storage.library import Library
 from fluxdesk.ui.gallery_model import GalleryRoles
-from fluxdesk.ui.gallery_tab import EMPTY_FILTERS, EMPTY_LIBRARY, EMPTY_TRASH
+from fluxdesk.ui.gallery_tab import EMPTY_FILTERS, EMPTY_LIBRARY, EMPTY_TRASH, REFRESH_DELAY_MS
 
 # standard_images, oldest first: 0 fox (dev, 2.5), 1 lighthouse (pro, 3), 2 whale (dev, 2.5, demo),
 # 3 lighthouse fog (flex, 6), 4 tea (pro, 1, demo), 5 kite (dev, 7).
@@ -428,3 +428,17 @@ def test_dragging_the_selection_out_carries_its_files(qtbot: QtBot, gallery: Gal
     paths, no_pixmap = dragged[0]
     assert paths == [str(library.get_image(i).path) for i in (ids[5], ids[4], ids[1])]  # in grid order
     assert not no_pixmap
+
+
+def test_a_batch_of_new_images_reads_the_model_list_once_it_settles(qtbot: QtBot, gallery: Gallery,  # noqa: F811
+                                                                   library: Library,  # noqa: F811
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    tab = gallery.tab
+    reads: list[int] = []
+    real = Library.image_models
+    monkeypatch.setattr(Library, "image_models", lambda self: (reads.append(1), real(self))[1])
+    for n in range(5):
+        tab.image_added(add_image(library, f"batch image {n}", model="flux-2-pro"))
+    qtbot.waitUntil(lambda: tab.filters.model_combo.findData("flux-2-pro") >= 0, timeout=WAIT_MS)
+    qtbot.wait(REFRESH_DELAY_MS + 100)
+    assert len(reads) == 1
