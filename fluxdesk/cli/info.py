@@ -71,30 +71,11 @@ def _plain(value: Any) -> Any:
 
 def reproducibility(record: ImageRecord) -> tuple[bool, str]:
     """Whether running the record again should give the same image, and why (not)."""
-    from fluxdesk.core.catalog import UnknownModelError, get_model
+    from fluxdesk.core.metadata import reproducibility_problems
 
-    reasons: list[str] = []
-    try:
-        model = get_model(record.model)
-    except UnknownModelError:
-        return False, f"FluxDesk does not know the model {record.model!r}, so it cannot run it again"
-    upsampling = record.parameters.get("prompt_upsampling")
-    if upsampling is None:
-        upsampling = model.prompt_upsampling
-        default_note = f" ({model.name} turns it on by default)" if upsampling else ""
-    else:
-        default_note = ""
-    if upsampling is True:
-        reasons.append(f"prompt upsampling was on{default_note}: the server rewrites the prompt, "
-                       "so the same seed gives a different image")
-    if record.seed is None:
-        reasons.append("no seed was recorded")
-    if record.input_images:
-        reasons.append(f"it used {record.input_images} input image(s), which are not stored in the file")
-    if record.truncated:
-        reasons.append("the record was shortened to fit in the file (the prompt is cut)")
-    if reasons:
-        return False, "; ".join(reasons)
+    problems = reproducibility_problems(record)
+    if problems:
+        return False, "; ".join(problems)
     return True, "same model, prompt, seed and parameters: running it again should give the same image"
 
 

@@ -226,6 +226,28 @@ def build_record(request: GenerationRequest, result: Mapping[str, Any] | None, *
 
 # --- A1111 "parameters" text -------------------------------------------------------------------
 
+def reproducibility_problems(record: ImageRecord) -> list[str]:
+    """Why running ``record`` again would not give the same image, in words; empty when it would."""
+    problems: list[str] = []
+    try:
+        model: Model | None = get_model(record.model)
+    except UnknownModelError:
+        model = None
+        problems.append(f"FluxDesk does not know the model {record.model!r}, so it cannot run it again")
+    upsampling = record.parameters.get("prompt_upsampling")
+    if upsampling is True or (upsampling is None and model is not None and model.prompt_upsampling):
+        default_note = f" ({model.name} turns it on by default)" if upsampling is None and model else ""
+        problems.append(f"prompt upsampling was on{default_note}: the server rewrites the prompt, "
+                        "so the same seed gives a different image")
+    if record.seed is None:
+        problems.append("no seed was recorded")
+    if record.input_images:
+        problems.append(f"it used {record.input_images} input image(s), which FluxDesk does not keep")
+    if record.truncated:
+        problems.append("the record was shortened to fit in the file (the prompt is cut)")
+    return problems
+
+
 def _number_text(value: float) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 

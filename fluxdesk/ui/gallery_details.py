@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from fluxdesk.core.catalog import UnknownModelError, get_model
-from fluxdesk.core.metadata import ImageRecord
+from fluxdesk.core.metadata import ImageRecord, reproducibility_problems
 from fluxdesk.core.serialize import parse_iso
 from fluxdesk.storage.rows import ImageRow
 from fluxdesk.ui.gallery_model import cost_text, model_name
@@ -34,28 +34,6 @@ from fluxdesk.ui.theme import set_heading, set_tone
 
 PREVIEW_SIZE = 768
 _SHOWN_ELSEWHERE = frozenset({"seed", "width", "height", "aspect_ratio", "steps", "guidance"})
-
-
-def reproducibility_problems(record: ImageRecord) -> list[str]:
-    """Why running ``record`` again would not give the same image; empty when it would."""
-    problems: list[str] = []
-    try:
-        model = get_model(record.model)
-    except UnknownModelError:
-        model = None
-        problems.append(f"FluxDesk cannot run the model {record.model}")
-    upsampling = record.parameters.get("prompt_upsampling")
-    if upsampling is True:
-        problems.append("prompt upsampling was on: BFL rewrites the prompt differently each time")
-    elif upsampling is None and model is not None and model.prompt_upsampling:
-        problems.append(f"prompt upsampling was on ({model.name} turns it on unless told not to): "
-                        "BFL rewrites the prompt differently each time")
-    if record.seed is None:
-        problems.append("no seed was recorded")
-    if record.input_images:
-        noun = "an input image" if record.input_images == 1 else f"{record.input_images} input images"
-        problems.append(f"it was made from {noun}, which FluxDesk does not keep")
-    return problems
 
 
 def can_run_again(record: ImageRecord) -> bool:

@@ -340,3 +340,22 @@ def test_iso_utc_is_fixed_width_utc_and_refuses_naive_times() -> None:
 ])
 def test_to_decimal(value: object, expected: Decimal | None) -> None:
     assert to_decimal(value) == expected
+
+
+def test_reproducibility_problems_name_every_reason_once() -> None:
+    from fluxdesk.core.metadata import reproducibility_problems
+
+    exact = ImageRecord(model="flux-dev", prompt="a fox", seed=7, parameters={"prompt_upsampling": False})
+    assert reproducibility_problems(exact) == []
+    everything = ImageRecord(model="flux-9000", prompt="a fo", parameters={"prompt_upsampling": True},
+                             input_images=2, truncated=True)
+    assert reproducibility_problems(everything) == [
+        "FluxDesk does not know the model 'flux-9000', so it cannot run it again",
+        "prompt upsampling was on: the server rewrites the prompt, so the same seed gives a different image",
+        "no seed was recorded",
+        "it used 2 input image(s), which FluxDesk does not keep",
+        "the record was shortened to fit in the file (the prompt is cut)",
+    ]
+    by_default = ImageRecord(model="flux-2-flex", prompt="a fox", seed=7)  # the model upsamples unless told
+    assert reproducibility_problems(by_default)[0].startswith(
+        "prompt upsampling was on (FLUX.2 [flex] turns it on by default)")
