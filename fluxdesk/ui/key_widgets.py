@@ -25,16 +25,17 @@ from PySide6.QtWidgets import (
 )
 
 from fluxdesk.api.errors import BflError
-from fluxdesk.core.pricing import format_usd
+from fluxdesk.core.pricing import USD_PER_CREDIT, format_usd
 from fluxdesk.storage.secrets import ENV_VAR, KeyStore, KeyStoreError, key_looks_valid
 from fluxdesk.ui.background import run_in_background, watch_future
+from fluxdesk.ui.cost_label import format_credit_count
+from fluxdesk.ui.prompt_widgets import describe
 from fluxdesk.ui.surfaces import AccentButton
 from fluxdesk.ui.theme import set_heading, set_tone
 
 KeyTester = Callable[[str], "concurrent.futures.Future[Decimal]"]
 """Given a key, a future answering the credits balance (a ``Decimal``) or raising a ``BflError``."""
 
-USD_PER_CREDIT = Decimal("0.01")
 TARGETS = ("keyring", "session")
 WHERE_TO_GET_A_KEY = "No key yet? Create one at dashboard.bfl.ai → API keys."
 ENV_HINT = f"Or set the {ENV_VAR} environment variable before starting FluxDesk."
@@ -65,24 +66,10 @@ def make_label(text: str = "", *, tone: str | None = None, name: str | None = No
     return label
 
 
-def describe(widget: QWidget, name: str, tip: str, object_name: str | None = None) -> None:
-    """Give a control its accessible name, tooltip and object name (for tests and styling)."""
-    widget.setAccessibleName(name)
-    widget.setToolTip(tip)
-    if object_name:
-        widget.setObjectName(object_name)
-
-
-def credit_count(credits: Decimal) -> str:
-    """``Decimal("1234")`` → ``"1,234"``; ``Decimal("4.50")`` → ``"4.5"``."""
-    value = credits.normalize()
-    return f"{int(value):,}" if value == value.to_integral_value() else f"{value:,f}"
-
-
 def balance_text(credits: Decimal, usd_per_credit: Decimal = USD_PER_CREDIT) -> str:
     """``"Key works: 1,234 credits ($12.34)"``."""
     unit = "credit" if credits == 1 else "credits"
-    return f"Key works: {credit_count(credits)} {unit} ({format_usd(credits * usd_per_credit)})"
+    return f"Key works: {format_credit_count(credits)} {unit} ({format_usd(credits * usd_per_credit)})"
 
 
 def error_words(exc: BaseException, doing: str = "checked") -> str:

@@ -43,10 +43,10 @@ from fluxdesk.ui.key_widgets import (
     KeyEntry,
     KeyTester,
     balance_text,
-    describe,
     error_words,
     make_label,
 )
+from fluxdesk.ui.prompt_widgets import describe
 from fluxdesk.ui.scroll_page import scroll_page
 from fluxdesk.ui.surfaces import Banner, Card
 from fluxdesk.ui.theme import set_tone

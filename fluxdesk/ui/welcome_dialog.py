@@ -15,7 +15,8 @@ from PySide6.QtWidgets import (
 )
 
 from fluxdesk.storage.secrets import ALTERNATIVES, ENV_VAR, KeyStore, KeyStoreError
-from fluxdesk.ui.key_widgets import ENV_HINT, WHERE_TO_GET_A_KEY, KeyEntry, KeyTester, describe, make_label
+from fluxdesk.ui.key_widgets import ENV_HINT, WHERE_TO_GET_A_KEY, KeyEntry, KeyTester, make_label
+from fluxdesk.ui.prompt_widgets import describe
 from fluxdesk.ui.surfaces import AccentButton, Banner, Card
 
 CHOICES = ("key", "session", "env", "demo")
