@@ -49,7 +49,7 @@ from fluxdesk.storage.metadata_io import embed_metadata
 from fluxdesk.storage.paths import database_path, default_library_dir, thumbnails_dir, trash_dir
 from fluxdesk.storage.rows import ImageRow, JobRow, image_from_row, job_from_row
 from fluxdesk.storage.spend import LedgerRow, MonthSpend, RecentVolume, SpendSummary
-from fluxdesk.storage.thumbnails import remove_thumbnails
+from fluxdesk.storage.thumbnails import forget_thumbnails
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -542,7 +542,8 @@ class Library:
         with transaction(self._conn):
             self._conn.execute("DELETE FROM images WHERE id = ?", (image.id,))
         image.path.unlink(missing_ok=True)  # after the commit: a failed delete leaves a file, not a hole
-        remove_thumbnails(self.thumbnails_dir, image.id)
+        for shown_as in filter(None, (image.path, image.trashed_from)):  # in the trash, and before it
+            forget_thumbnails(self.thumbnails_dir, shown_as)
 
     @_guarded
     def delete_image_permanently(self, image_id: int) -> None:

@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
 from fluxdesk.core.pricing import PriceTable, format_usd
 from fluxdesk.core.request import GenerationRequest
 from fluxdesk.services.events import JobDone, JobFailed, QueueStopped
-from fluxdesk.storage.paths import thumbnails_dir
 from fluxdesk.storage.price_table import load_price_table
 from fluxdesk.storage.secrets import KeySource, KeyStore
 from fluxdesk.storage.settings import Settings, save_settings
@@ -89,7 +88,7 @@ class MainWindow(QMainWindow):
         self.bridge = EventBridge(self)
         host_kwargs = {} if demo_latency is None else {"demo_latency": demo_latency}
         self.engine = EngineHost(home, parent=self, **host_kwargs)
-        self.thumbnails = ThumbnailLoader(thumbnails_dir(home) / "recent", parent=self)
+        self.thumbnails = ThumbnailLoader(parent=self)  # its disk cache is the library's, once open
         self._build_widgets()
         self._build_menus()
         self._connect()
@@ -355,6 +354,7 @@ class MainWindow(QMainWindow):
             self._set_waiting("The key could not be read back from the keyring.")
 
     def _on_engine_ready(self, session: Session) -> None:
+        self.thumbnails.set_cache_dir(session.library.thumbnails_dir)
         session.add_listener(self.bridge.listener)
         self.panel.clear_message()
         self.panel.set_generate_enabled(True)

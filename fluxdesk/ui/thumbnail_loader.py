@@ -24,6 +24,8 @@ from PySide6.QtCore import QObject, QRectF, QThreadPool, Signal
 from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QWidget
 
+from fluxdesk.storage.thumbnails import cache_file
+
 DEFAULT_SIZE = 256
 """The longest side views ask for (times the screen's pixel ratio): one size shared by every view,
 so an image just generated is decoded once for the queue and the recent strip alike."""
@@ -33,14 +35,6 @@ _Key = tuple[str, int]
 
 class ThumbnailLoadError(Exception):
     """A thumbnail that could not be made, said in words."""
-
-
-def cache_file(cache_dir: Path, path: str, size: int, mtime_ns: int) -> Path:
-    """Where the disk cache keeps ``path``'s thumbnail of ``size``; a changed file gets a new name."""
-    import hashlib  # here, not at the top: OpenSSL loads in ~2 ms, after start-up
-
-    digest = hashlib.sha1(f"{path}\0{mtime_ns}\0{size}".encode(), usedforsecurity=False).hexdigest()
-    return cache_dir / f"{digest}.webp"
 
 
 def render_thumbnail(path: str, size: int, cache_dir: Path | None = None) -> QImage:
@@ -185,6 +179,10 @@ class ThumbnailLoader(QObject):
             return None
         self._request(key)
         return None
+
+    def set_cache_dir(self, cache_dir: Path | None) -> None:
+        """Where thumbnails are kept on disk from now on: the library's own folder, once it is open."""
+        self._cache_dir = cache_dir
 
     def error(self, path: str) -> str | None:
         """Why ``path`` could not be loaded, or ``None``."""

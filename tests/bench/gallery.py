@@ -160,7 +160,7 @@ def run(images: int, quick: bool) -> dict[str, float | int]:
         build_library(home, images, unique_files=min(images, 600), trashed=min(50, images // 100))
         log(f"built a library of {images:,} images in {time.perf_counter() - started:.1f} s")
         library = Library.open(home)
-        loader = ThumbnailLoader(thumbnails_dir(home) / "recent")
+        loader = ThumbnailLoader(thumbnails_dir(home))
         try:
             return measure(app, library, loader, images, quick)
         finally:

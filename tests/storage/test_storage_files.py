@@ -12,7 +12,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from PIL import Image, JpegImagePlugin
+from PIL import Image
 from storage_support import make_image
 
 from fluxdesk.storage import files
@@ -28,7 +28,7 @@ from fluxdesk.storage.files import (
 )
 from fluxdesk.storage.imaging import MAX_IMAGE_PIXELS, ImageDecodeError, decode_check
 from fluxdesk.storage.paths import default_library_dir, demo_home, home_dir, thumbnails_dir, trash_dir
-from fluxdesk.storage.thumbnails import ThumbnailError, make_thumbnail, remove_thumbnails, thumbnail_path
+from fluxdesk.storage.thumbnails import cache_file, forget_thumbnails
 
 # --- paths ---------------------------------------------------------------------------------------
 
@@ -188,66 +188,24 @@ def test_the_largest_allowed_image_decodes() -> None:
     assert decode_check(_bomb(4096, 4096))[:2] == (4096, 4096)
 
 
-# --- thumbnails ----------------------------------------------------------------------------------
+# --- the thumbnail cache ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("fmt", "mode"), [("JPEG", "RGB"), ("PNG", "RGBA"), ("WEBP", "RGB")])
-def test_thumbnail_is_cached_by_id_and_size(tmp_path: Path, fmt: str, mode: str) -> None:
-    source = tmp_path / f"big.{fmt.lower()}"
-    source.write_bytes(make_image(fmt, size=(1024, 512), mode=mode))
+def test_the_thumbnail_cache_names_entries_by_path_size_and_version(tmp_path: Path) -> None:
     cache = tmp_path / "thumbs"
-    thumb = make_thumbnail(source, cache, 7, 256)
-    assert thumb == thumbnail_path(cache, 7, 256) == cache / "7-256.jpg"
-    with Image.open(thumb) as img:
-        assert img.format == "JPEG" and img.size == (256, 128)
-    mtime = thumb.stat().st_mtime_ns
-    assert make_thumbnail(source, cache, 7, 256) == thumb and thumb.stat().st_mtime_ns == mtime  # cached
-    webp = make_thumbnail(source, cache, 7, 64, fmt="webp")
-    with Image.open(webp) as img:
-        assert img.format == "WEBP" and max(img.size) == 64
-    remove_thumbnails(cache, 7)
-    assert list(cache.iterdir()) == []
+    a = cache_file(cache, "/lib/a.jpg", 256, 1)
+    assert a.parent == cache and a.suffix == ".webp"
+    assert len({a, cache_file(cache, "/lib/a.jpg", 512, 1), cache_file(cache, "/lib/a.jpg", 256, 2),
+                cache_file(cache, "/lib/b.jpg", 256, 1)}) == 4
+    assert cache_file(cache, "/lib/a.jpg", 256, 1) == a  # stable: a restart finds it again
 
 
-def test_thumbnail_uses_draft_mode_for_jpeg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    source = tmp_path / "big.jpg"
-    source.write_bytes(make_image("JPEG", size=(2048, 1024)))
-    decoded: list[tuple[int, int]] = []
-    original_load = JpegImagePlugin.JpegImageFile.load
-
-    def spy_load(self: JpegImagePlugin.JpegImageFile) -> object:
-        result = original_load(self)
-        decoded.append(self.size)
-        return result
-
-    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "load", spy_load)
-    make_thumbnail(source, tmp_path / "thumbs", 1, 256)
-    assert decoded and decoded[0] == (512, 256)  # DCT-scaled by 1/4 while decoding, not 2048×1024
-
-
-@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
-@pytest.mark.parametrize("content", [b"not an image", make_image("PNG")[:-40], _bomb(5000, 5000)])
-def test_broken_images_give_a_clear_thumbnail_error(tmp_path: Path, content: bytes) -> None:
-    source = tmp_path / "broken.png"
-    source.write_bytes(content)
-    with pytest.raises(ThumbnailError, match=r"broken\.png"):
-        make_thumbnail(source, tmp_path / "thumbs", 1)
-    assert not (tmp_path / "thumbs" / "1-256.jpg").exists()
-
-
-def test_missing_source_is_a_thumbnail_error(tmp_path: Path) -> None:
-    with pytest.raises(ThumbnailError, match="missing"):
-        make_thumbnail(tmp_path / "gone.jpg", tmp_path / "thumbs", 1)
-
-
-def test_thumbnails_from_worker_threads(tmp_path: Path) -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
-    sources = []
-    for i in range(8):
-        path = tmp_path / f"{i}.jpg"
-        path.write_bytes(make_image("JPEG", size=(300 + i, 200)))
-        sources.append(path)
-    with ThreadPoolExecutor(4) as pool:
-        thumbs = list(pool.map(lambda i: make_thumbnail(sources[i], tmp_path / "t", i, 64), range(8)))
-    assert [t.name for t in thumbs] == [f"{i}-64.jpg" for i in range(8)]
-    assert len(list((tmp_path / "t").iterdir())) == 8
+def test_forgetting_a_path_removes_all_its_thumbnails_and_no_other(tmp_path: Path) -> None:
+    cache = tmp_path / "thumbs"
+    cache.mkdir()
+    mine = [cache_file(cache, "/lib/a.jpg", size, version) for size, version in ((256, 1), (512, 1), (256, 2))]
+    other = cache_file(cache, "/lib/b.jpg", 256, 1)
+    for entry in (*mine, other):
+        entry.write_bytes(b"thumb")
+    forget_thumbnails(cache, Path("/lib/a.jpg"))
+    assert sorted(cache.iterdir()) == [other]
+    forget_thumbnails(tmp_path / "never-made", "/lib/a.jpg")  # no cache folder yet: nothing to do

@@ -18,7 +18,7 @@ from fluxdesk.core.request import GenerationRequest, InputImage, validate
 from fluxdesk.storage.imaging import ImageDecodeError
 from fluxdesk.storage.library import Library, UnknownImageError, UnknownJobError
 from fluxdesk.storage.metadata_io import read_metadata
-from fluxdesk.storage.thumbnails import make_thumbnail
+from fluxdesk.storage.thumbnails import cache_file
 
 T0 = datetime(2026, 5, 9, 7, 35, 25, tzinfo=UTC)
 DEV = GenerationRequest(model="flux-dev", prompt="a red fox in the snow", seed=42, width=1024, height=768,
@@ -422,11 +422,17 @@ def test_purge_trash_deletes_only_old_trash(library: Library) -> None:
     _, kept = stored(library, replace(DEV, seed=3))
     library.trash_image(old, now=datetime.now(UTC) - timedelta(days=31))
     library.trash_image(recent, now=datetime.now(UTC) - timedelta(days=29))
-    old_path = library.get_image(old).path  # type: ignore[union-attr]
-    make_thumbnail(old_path, library.thumbnails_dir, old)
+    trashed = library.get_image(old)
+    assert trashed is not None and trashed.trashed_from is not None
+    old_path = trashed.path
+    library.thumbnails_dir.mkdir(parents=True, exist_ok=True)
+    for shown_as in (old_path, trashed.trashed_from):  # cached in the trash view, and before it
+        cache_file(library.thumbnails_dir, str(shown_as), 256, 1).write_bytes(b"thumb")
+    kept_thumb = cache_file(library.thumbnails_dir, str(library.get_image(kept).path), 256, 1)  # type: ignore[union-attr]
+    kept_thumb.write_bytes(b"thumb")
     assert library.purge_trash(older_than_days=30) == 1
     assert library.get_image(old) is None and not old_path.exists()
-    assert not list(library.thumbnails_dir.glob(f"{old}-*"))
+    assert sorted(library.thumbnails_dir.iterdir()) == [kept_thumb]  # no copy of the deleted image stays
     assert library.get_image(recent) is not None and library.get_image(kept) is not None
     job = library.get_job(job_old)
     assert job is not None and job.status is JobStatus.DONE and job.image_id is None  # the ledger keeps it

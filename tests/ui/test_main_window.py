@@ -317,3 +317,14 @@ def test_money_uses_the_price_table_the_window_prices_with(qtbot, make_window, t
     window = ready(qtbot, make_window())
     qtbot.waitUntil(lambda: "credits (" in window.credits_label.text(), timeout=WAIT_MS)
     assert window.credits_label.text() == "5,000.0 credits ($100.00)"
+
+
+def test_thumbnails_are_cached_in_the_library_and_go_with_a_deleted_image(qtbot, make_window) -> None:
+    window = ready(qtbot, make_window())
+    with qtbot.waitSignal(window.imageShown, timeout=WAIT_MS) as shown:
+        ctrl_enter(qtbot, window, "a teapot whose thumbnail must not outlive it")
+    image_id, path = shown.args
+    library = window.session.library
+    qtbot.waitUntil(lambda: any(library.thumbnails_dir.glob("*.webp")), timeout=WAIT_MS)
+    library.delete_image_permanently(image_id)
+    assert not list(library.thumbnails_dir.glob("*.webp")) and not Path(path).exists()

@@ -10,8 +10,9 @@ import pytest
 from PIL import Image
 from pytestqt.qtbot import QtBot
 
+from fluxdesk.storage.thumbnails import cache_file
 from fluxdesk.ui import thumbnail_loader
-from fluxdesk.ui.thumbnail_loader import ThumbnailLoader, cache_file
+from fluxdesk.ui.thumbnail_loader import ThumbnailLoader
 
 SIZE = 64
 
@@ -87,6 +88,42 @@ def test_a_missing_file_fails_in_words(qtbot: QtBot, loader: ThumbnailLoader, tm
     with qtbot.waitSignal(loader.failed, timeout=5000) as blocker:
         loader.get(str(tmp_path / "gone.jpg"), SIZE)
     assert blocker.args[1] == "gone.jpg is missing"
+
+
+def test_a_jpeg_is_decoded_scaled_down_not_at_full_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PIL import JpegImagePlugin
+
+    path = make_image(tmp_path, "big.jpg", size=(2048, 1024))
+    decoded: list[tuple[int, int]] = []
+    original_load = JpegImagePlugin.JpegImageFile.load
+
+    def spy_load(self: JpegImagePlugin.JpegImageFile) -> object:
+        result = original_load(self)
+        decoded.append(self.size)
+        return result
+
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "load", spy_load)
+    image = thumbnail_loader.render_thumbnail(path, 256)
+    assert decoded and decoded[0] == (512, 256)  # DCT-scaled by 1/4 while decoding, not 2048×1024
+    assert (image.width(), image.height()) == (256, 128)
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+@pytest.mark.parametrize("content", ["not an image", "truncated", "bomb"])
+def test_broken_images_fail_in_words_and_leave_no_cache_entry(tmp_path: Path, content: str) -> None:
+    import io
+
+    good = io.BytesIO()
+    Image.new("RGB", (64, 48), (10, 20, 30)).save(good, "PNG")
+    bomb = io.BytesIO()
+    Image.new("1", (5000, 5000)).save(bomb, "PNG")  # 1-bit, compresses to almost nothing
+    data = {"not an image": b"not an image", "truncated": good.getvalue()[:-40], "bomb": bomb.getvalue()}[content]
+    source = tmp_path / "broken.png"
+    source.write_bytes(data)
+    cache = tmp_path / "thumbs"
+    with pytest.raises(thumbnail_loader.ThumbnailLoadError, match=r"broken\.png"):
+        thumbnail_loader.render_thumbnail(str(source), SIZE, cache)
+    assert not cache.exists() or not list(cache.iterdir())
 
 
 @pytest.mark.parametrize("error", [TypeError, IndexError, MemoryError])
