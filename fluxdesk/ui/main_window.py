@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fluxdesk.core.pricing import PriceTable, format_usd
+from fluxdesk.core.catalog import UnknownModelError
+from fluxdesk.core.pricing import PriceTable, PriceTableError, estimate, format_usd
 from fluxdesk.core.request import GenerationRequest
 from fluxdesk.services.events import JobDone, JobFailed, QueueStopped
 from fluxdesk.storage.price_table import load_price_table
@@ -421,11 +422,14 @@ class MainWindow(QMainWindow):
         if session is None:
             self.panel.show_message("Not connected yet: FluxDesk is still starting, or has no key.", "warning")
             return
-        estimate = self.panel.estimate()
+        try:  # what is sent, priced: a reproduced image is not what the panel shows
+            cost: Decimal | None = estimate(request, self._price_table, count).usd_total
+        except (PriceTableError, UnknownModelError):  # no price for its model: no budget question to ask
+            cost = None
         budget = self._settings.monthly_budget_usd
-        if (estimate is not None and budget and self._month_spend is not None
-                and self._month_spend + estimate.usd_total > budget
-                and not self.confirm_over_budget(self._month_spend, estimate.usd_total, budget)):
+        if (cost is not None and budget and self._month_spend is not None
+                and self._month_spend + cost > budget
+                and not self.confirm_over_budget(self._month_spend, cost, budget)):
             return
         self.panel.clear_server_errors()
         watch_future(session.generate(request, count), None, self._generate_failed, parent=self)

@@ -183,6 +183,24 @@ def test_crossing_the_budget_asks_first(qtbot, make_window, tmp_path: Path, monk
         assert window.queue_model.rowCount() == 0 and window.engine.simulator.counters.post_requests == 0
 
 
+def test_a_reproduction_is_priced_by_what_it_sends_not_by_the_panel(qtbot, make_window, tmp_path: Path,
+                                                                    monkeypatch) -> None:
+    window = ready(qtbot, make_window())
+    window.panel.set_model("flux-2-pro")
+    window.panel.load_settings({"width": 1024, "height": 1024})
+    with qtbot.waitSignal(window.imageShown, timeout=WAIT_MS) as shown:
+        ctrl_enter(qtbot, window, "a $0.03 image")
+    qtbot.waitUntil(lambda: window._month_spend is not None, timeout=WAIT_MS)
+    window._settings = window._settings.__class__(**{**window._settings.__dict__,
+                                                    "monthly_budget_usd": window._month_spend + Decimal("0.01")})
+    window.panel.set_model("flux-kontext-max")  # $0.08 in the panel now; the image to reproduce costs $0.03
+    asked: list[tuple] = []
+    monkeypatch.setattr(window, "confirm_over_budget", lambda *args: asked.append(args) or False)
+    window.reproduce_image(shown.args[0])
+    qtbot.waitUntil(lambda: bool(asked), timeout=WAIT_MS)
+    assert asked[0][1] == Decimal("0.03")
+
+
 def test_first_run_offers_the_demo(qtbot, make_window) -> None:
     window = make_window(demo=False)
     qtbot.waitUntil(lambda: window.findChild(WelcomeDialog) is not None, timeout=WAIT_MS)
