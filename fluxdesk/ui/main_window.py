@@ -7,6 +7,7 @@ Everything slow (keyring, disk, network, decoding) happens off the GUI thread.
 from __future__ import annotations
 
 import base64
+import concurrent.futures
 import sys
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -80,6 +81,8 @@ class MainWindow(QMainWindow):
         self._settings_dialog: QWidget | None = None
         self._restart_when_idle = False
         self._closing = False
+        self._settings_writer = concurrent.futures.ThreadPoolExecutor(max_workers=1,
+                                                                      thread_name_prefix="fluxdesk-settings")
 
         # The GUI thread shares the GIL with the network thread, storage writes and thumbnail decoders: a
         # 1 ms switch interval (Python's default is 5 ms) keeps its waits for the GIL short.
@@ -475,11 +478,8 @@ class MainWindow(QMainWindow):
             self._restart_engine()
 
     def _prompt_of(self, job_id: str) -> str:
-        row = self.queue_model.row_for(job_id)
-        if row is None:
-            return ""
-        index = self.queue_model.index(row)
-        return index.data(JobQueueModel.Roles.Prompt) or ""
+        job = self.queue_model.job(job_id)
+        return job.prompt if job is not None and job.prompt else ""
 
     def _on_queue_stopped(self, event: QueueStopped) -> None:
         self.panel.show_message(event.reason, "error")
@@ -591,6 +591,7 @@ class MainWindow(QMainWindow):
 
     def _restart_engine(self) -> None:
         self._detach_views()
+        self._settings_writer.shutdown(wait=True)
         self.engine.stop()
         self._set_waiting("Reconnecting…")
         run_in_background(self._key_store.get, self._got_key, self._on_engine_failed, parent=self)
@@ -611,8 +612,13 @@ class MainWindow(QMainWindow):
         self._save_settings()
 
     def _save_settings(self) -> None:
+        if self._closing:
+            return  # closeEvent writes the final state itself
         settings, home = self._settings, self._home
-        run_in_background(lambda: save_settings(home, settings), parent=self)
+        # One writer thread: saves land in the order they were made, never an older one over a newer.
+        watch_future(self._settings_writer.submit(save_settings, home, settings), None,
+                     lambda error: self.statusBar().showMessage(f"Could not save the settings: {error}", 8000),
+                     parent=self)
 
     def dialogs_for_screenshots(self) -> list[tuple[str, QWidget]]:
         """Every dialog the app has, built fresh (not shown) for ``--screenshots``."""
@@ -686,6 +692,7 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
         self._closing = True
+        self._settings_writer.shutdown(wait=True)  # no earlier save may land after the last one
         self._settings = self._window_state()
         save_settings(self._home, self._settings)  # one small file, at exit: worth the certainty
         super().closeEvent(event)
@@ -695,6 +702,7 @@ class MainWindow(QMainWindow):
         from fluxdesk.ui.background import wait_for_background_work
 
         self._detach_views()
+        self._settings_writer.shutdown(wait=True)
         self.engine.stop()
         self.thumbnails.shutdown()
         wait_for_background_work()

@@ -346,3 +346,26 @@ def test_thumbnails_are_cached_in_the_library_and_go_with_a_deleted_image(qtbot,
     qtbot.waitUntil(lambda: any(library.thumbnails_dir.glob("*.webp")), timeout=WAIT_MS)
     library.delete_image_permanently(image_id)
     assert not list(library.thumbnails_dir.glob("*.webp")) and not Path(path).exists()
+
+
+def test_settings_are_saved_in_order_and_closing_waits_for_them(qtbot, make_window, tmp_path: Path,
+                                                                monkeypatch) -> None:
+    import time
+    from dataclasses import replace
+
+    import fluxdesk.ui.main_window as main_window_module
+
+    real_save = main_window_module.save_settings
+
+    def slow_first(home: Path, settings) -> None:
+        if settings.last_seed == 1:
+            time.sleep(0.3)  # the older save is the slower one
+        real_save(home, settings)
+
+    monkeypatch.setattr(main_window_module, "save_settings", slow_first)
+    window = ready(qtbot, make_window())
+    for seed in (1, 2):
+        window._settings = replace(window._settings, last_seed=seed)
+        window._save_settings()
+    window.close()  # waits for both, then writes the final state
+    assert load_settings(tmp_path).last_seed == 2
