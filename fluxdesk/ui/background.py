@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QThreadPool, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 
 _pool = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="fluxdesk-io")
 _outstanding: set[concurrent.futures.Future] = set()
@@ -134,7 +134,6 @@ def weak_callback(method: Callable[..., None], *args: Any) -> Callable[[Any], No
 
 def wait_for_background_work(timeout: float = 10.0) -> None:
     """Let running background calls finish (tests' teardown, the app's exit)."""
-    QThreadPool.globalInstance().waitForDone(int(timeout * 1000))
     with _outstanding_lock:
         pending = list(_outstanding)
     concurrent.futures.wait(pending, timeout)

@@ -12,8 +12,6 @@ from fluxdesk.services.events import CreditsChanged, Event, JobEvent, QueueStopp
 class EventBridge(QObject):
     """Give ``bridge.listener`` to ``Session.add_listener``; connect to the signals on the GUI side."""
 
-    event = Signal(object)
-    """Every event, in order."""
     jobEvent = Signal(object)
     queueStopped = Signal(object)
     creditsChanged = Signal(object)
@@ -30,7 +28,6 @@ class EventBridge(QObject):
             self._forward.emit(event)
 
     def _dispatch(self, event: Event) -> None:
-        self.event.emit(event)
         if isinstance(event, JobEvent):
             self.jobEvent.emit(event)
         elif isinstance(event, QueueStopped):

@@ -51,10 +51,6 @@ class EngineHost(QObject):
     def demo(self) -> bool:
         return self.mode == "demo"
 
-    @property
-    def starting(self) -> bool:
-        return self._starting is not None and not self._starting.done()
-
     def start_real(self, key: str, settings: Settings) -> None:
         library_dir = Path(settings.library_folder) if settings.library_folder else None
 

@@ -62,8 +62,6 @@ def _month_now() -> str:
 class MainWindow(QMainWindow):
     """The main window. ``shutdown()`` stops the engine and every worker; call it before exit."""
 
-    engineReady = Signal(object)
-    """The session in use changed (started, switched to demo, restarted after a key change)."""
     imageShown = Signal(int, str)
     """An image arrived in the recent strip: its id and path."""
 
@@ -371,7 +369,6 @@ class MainWindow(QMainWindow):
         if self.breakeven_tab.widget is not None:
             self._read_user_volume()
         self.refresh_money()
-        self.engineReady.emit(session)
 
     def _on_engine_failed(self, reason: object) -> None:
         text = str(reason)

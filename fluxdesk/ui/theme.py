@@ -161,9 +161,6 @@ def success_color() -> QColor:
     return QColor(colors().success)
 
 
-def info_color() -> QColor:
-    return QColor(colors().info)
-
 
 def accent_color() -> QColor:
     return QColor(colors().accent)

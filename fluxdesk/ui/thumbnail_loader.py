@@ -203,11 +203,6 @@ class ThumbnailLoader(QObject):
             self._in_flight.pop(key, None)
         self._pending.clear()
 
-    def clear(self) -> None:
-        """Empty the in-memory cache and forget failures (the disk cache stays)."""
-        self._pixmaps.clear()
-        self._errors.clear()
-
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Stop taking requests and wait for running loads; ``True`` when none is left running."""
         self._closed = True
