@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,9 +17,6 @@ from fluxdesk.storage.ledger_csv import write_csv
 
 if TYPE_CHECKING:
     from fluxdesk.storage.spend import LedgerRow, SpendSummary
-
-def current_month(now: datetime | None = None) -> str:
-    return f"{(now or datetime.now(UTC)).astimezone(UTC):%Y-%m}"
 
 
 def checked_month(text: str) -> str:
@@ -106,6 +102,7 @@ def cmd_spend(args: argparse.Namespace) -> int:
     from fluxdesk.storage.library import Library
     from fluxdesk.storage.paths import database_path, home_dir
     from fluxdesk.storage.price_table import load_price_table
+    from fluxdesk.storage.spend import current_month
 
     month = checked_month(args.month) if args.month is not None else current_month()
     home = home_dir()

@@ -77,6 +77,11 @@ class RecentVolume:
     usd: Decimal
 
 
+def current_month(now: datetime | None = None) -> str:
+    """``YYYY-MM`` of now (or ``now``) in UTC: BFL's months, and the ledger's."""
+    return f"{(now or datetime.now(UTC)).astimezone(UTC):%Y-%m}"
+
+
 def month_bounds(month: str) -> tuple[str, str]:
     """``"2026-05"`` → the ISO texts of its first instant and of the next month's."""
     match = _MONTH.match(month) if isinstance(month, str) else None

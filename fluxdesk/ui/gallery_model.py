@@ -25,7 +25,6 @@ from PySide6.QtCore import (
     QMimeData,
     QModelIndex,
     QObject,
-    QPersistentModelIndex,
     QStringListModel,
     Qt,
     QTimer,
@@ -40,7 +39,7 @@ from fluxdesk.storage.db import LibraryError
 from fluxdesk.storage.gallery_queries import GalleryItem, GalleryQueries, GalleryQuery
 from fluxdesk.storage.metadata_io import image_format
 from fluxdesk.ui.background import run_in_background, weak_callback
-from fluxdesk.ui.item_models import with_role_names
+from fluxdesk.ui.item_models import ROOT, ModelIndex, with_role_names
 
 PAGE_SIZE = 500
 MAX_CACHED_ITEMS = 20_000
@@ -49,8 +48,6 @@ MAX_DRAG_BYTES = 64 * 1024 * 1024
 _TOOLTIP_PROMPT_CHARS = 300
 IMAGE_MIME = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
-_ModelIndex = QModelIndex | QPersistentModelIndex
-_ROOT = QModelIndex()
 _ITEM_FLAGS = (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
                | Qt.ItemFlag.ItemNeverHasChildren)
 
@@ -186,10 +183,10 @@ class GalleryModel(QStringListModel):
     def roleNames(self) -> dict[int, QByteArray]:
         return with_role_names(super().roleNames(), GalleryRoles)
 
-    def flags(self, index: _ModelIndex) -> Qt.ItemFlag:
+    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
         return _ITEM_FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
 
-    def data(self, index: _ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         # Called for every tile painted: the checks are the cheap ones (a list model's indexes have no parent).
         row = index.row()
         if not 0 <= row < len(self._ids) or not index.isValid():
@@ -206,16 +203,16 @@ class GalleryModel(QStringListModel):
         getter = _ITEM_FIELDS.get(role)
         return getter(item) if getter is not None else None
 
-    def setData(self, index: _ModelIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+    def setData(self, index: ModelIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         return False
 
-    def insertRows(self, row: int, count: int, parent: _ModelIndex = _ROOT) -> bool:
+    def insertRows(self, row: int, count: int, parent: ModelIndex = ROOT) -> bool:
         return False  # rows come from queries (``insert_item`` for a new image)
 
-    def removeRows(self, row: int, count: int, parent: _ModelIndex = _ROOT) -> bool:
+    def removeRows(self, row: int, count: int, parent: ModelIndex = ROOT) -> bool:
         return False  # ``remove_ids``
 
-    def moveRows(self, source_parent: _ModelIndex, source_row: int, count: int, destination_parent: _ModelIndex,
+    def moveRows(self, source_parent: ModelIndex, source_row: int, count: int, destination_parent: ModelIndex,
                  destination_child: int) -> bool:
         return False
 

@@ -11,7 +11,7 @@ import math
 from collections import OrderedDict
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QPoint, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QDrag,
@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from fluxdesk.storage.gallery_queries import GalleryItem
 from fluxdesk.ui.gallery_model import GalleryModel, GalleryRoles
+from fluxdesk.ui.item_models import ModelIndex
 from fluxdesk.ui.thumbnail_loader import DEFAULT_SIZE, ThumbnailLoader, draw_cropped
 
 MIN_TILE = 96
@@ -49,7 +50,6 @@ TILE_CACHE_BYTES = 32 * 1024 * 1024
 """Ready-drawn tiles kept (several screens' worth even at the largest size)."""
 DRAG_PIXMAP_SIZE = 96
 
-_ModelIndex = QModelIndex | QPersistentModelIndex
 
 
 def request_size(tile: int, ratio: float) -> int:
@@ -88,11 +88,11 @@ class GalleryDelegate(QStyledItemDelegate):
     def thumbnail_size(self, widget: QWidget | None) -> int:
         return request_size(self._tile, widget.devicePixelRatioF() if widget is not None else 1.0)
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: _ModelIndex) -> QSize:
+    def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:
         # The whole cell: the tile sits inside with room around it for the selection ring.
         return QSize(self._tile + GAP, self._tile + GAP)
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _ModelIndex) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
         item: GalleryItem | None = index.data(GalleryRoles.Item)
         cell = option.rect
         side = self._tile

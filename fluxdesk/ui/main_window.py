@@ -55,10 +55,6 @@ REFRESH_AFTER_JOBS_MS = 800
 """Credits and the month's spend are read again this long after the last job ends (debounced)."""
 
 
-def _month_now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m")
-
-
 class MainWindow(QMainWindow):
     """The main window. ``shutdown()`` stops the engine and every worker; call it before exit."""
 
@@ -491,7 +487,9 @@ class MainWindow(QMainWindow):
         if session is None:
             return
         watch_future(session.credits(), None, lambda _e: self._show_credits(None), parent=self)
-        month = _month_now()
+        from fluxdesk.storage.spend import current_month  # with SQLite, after start-up
+
+        month = current_month()
         usd = self._price_table.usd_per_credit  # the table the window prices with, imports included
         demo = self.engine.demo  # the demo library holds only demo jobs: its pretend spend is the point
         run_in_background(lambda: session.library.spend(month, include_demo=demo, usd_per_credit=usd),

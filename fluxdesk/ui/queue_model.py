@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QByteArray, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import QAbstractListModel, QByteArray, QModelIndex, QObject, Qt, QTimer
 
 from fluxdesk.core.catalog import UnknownModelError, get_model
 from fluxdesk.core.jobs import JobStatus
@@ -26,12 +26,11 @@ from fluxdesk.services.events import (
     JobQueued,
     JobSubmitted,
 )
+from fluxdesk.ui.item_models import ROOT, ModelIndex
 
 TICK_MS = 1000
 _SENT = frozenset({JobStatus.SUBMITTING, JobStatus.SUBMITTED, JobStatus.DOWNLOADING})
 
-_ModelIndex = QModelIndex | QPersistentModelIndex
-_ROOT = QModelIndex()
 
 
 class Roles(IntEnum):
@@ -177,7 +176,7 @@ class JobQueueModel(QAbstractListModel):
 
     # --- Qt model ---------------------------------------------------------------------------------
 
-    def rowCount(self, parent: _ModelIndex = _ROOT) -> int:
+    def rowCount(self, parent: ModelIndex = ROOT) -> int:
         return 0 if parent.isValid() else len(self._rows)
 
     def roleNames(self) -> dict[int, QByteArray]:
@@ -185,12 +184,12 @@ class JobQueueModel(QAbstractListModel):
         names.update({int(role): QByteArray(name.encode()) for role, name in _ROLE_NAMES.items()})
         return names
 
-    def flags(self, index: _ModelIndex) -> Qt.ItemFlag:
+    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
         if not index.isValid() or index.parent().isValid():
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
-    def data(self, index: _ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.parent().isValid() or not 0 <= index.row() < len(self._rows):
             return None
         return self._value(self._rows[index.row()], role)

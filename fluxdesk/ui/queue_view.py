@@ -6,7 +6,7 @@ decides. What it shows comes only from ``JobQueueModel``'s roles.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, QModelIndex, QPersistentModelIndex, QPoint, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from fluxdesk.ui import theme
+from fluxdesk.ui.item_models import ModelIndex
 from fluxdesk.ui.list_views import EmptyAwareList
 from fluxdesk.ui.queue_model import JobQueueModel, Roles, format_elapsed, meta_text
 from fluxdesk.ui.surfaces import Banner
@@ -49,7 +50,6 @@ SENT_NOTE = ("Jobs already sent to BFL cannot be cancelled — BFL bills them an
              "and FluxDesk will still save the image.")
 _SENT_STATUSES = frozenset({"submitting", "submitted", "downloading"})
 
-_ModelIndex = QModelIndex | QPersistentModelIndex
 
 
 def readable_on(color: QColor, background: QColor, minimum: float = 4.5) -> QColor:
@@ -86,10 +86,10 @@ class JobDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self._thumbnails = thumbnails
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: _ModelIndex) -> QSize:
+    def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:
         return QSize(max(option.rect.width(), 320), ROW_HEIGHT)
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _ModelIndex) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
@@ -117,7 +117,7 @@ class JobDelegate(QStyledItemDelegate):
             bottom = option.rect.bottom()
             painter.drawLine(option.rect.left() + _PAD, bottom, option.rect.right() - _PAD, bottom)
 
-    def _paint_tile(self, painter: QPainter, option: QStyleOptionViewItem, index: _ModelIndex, tile: QRect) -> None:
+    def _paint_tile(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex, tile: QRect) -> None:
         path = index.data(Roles.ImagePath) or ""
         pixmap = self._thumbnails.get(path, thumbnail_request_size(option.widget)) if path else None
         clip = QPainterPath()
@@ -130,7 +130,7 @@ class JobDelegate(QStyledItemDelegate):
             return
         self._paint_placeholder(painter, option, index, clip, tile, missing=bool(path and self._thumbnails.error(path)))
 
-    def _paint_placeholder(self, painter: QPainter, option: QStyleOptionViewItem, index: _ModelIndex,
+    def _paint_placeholder(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex,
                            clip: QPainterPath, tile: QRect, *, missing: bool) -> None:
         palette = option.palette
         tint = tone_color(index.data(Roles.Tone) or "")
@@ -154,7 +154,7 @@ class JobDelegate(QStyledItemDelegate):
         painter.setPen(readable_on(tint, fill, 3.0))
         painter.drawText(tile, Qt.AlignmentFlag.AlignCenter, text)
 
-    def _paint_texts(self, painter: QPainter, option: QStyleOptionViewItem, index: _ModelIndex, box: QRect) -> None:
+    def _paint_texts(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex, box: QRect) -> None:
         pens = _Pens.for_row(option, index.data(Roles.Tone) or "")
         main_font = QFont(option.font)
         small_font = QFont(option.font)

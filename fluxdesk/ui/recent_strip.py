@@ -10,7 +10,6 @@ from PySide6.QtCore import (
     QByteArray,
     QModelIndex,
     QObject,
-    QPersistentModelIndex,
     QRectF,
     QSize,
     Qt,
@@ -28,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fluxdesk.ui.item_models import with_role_names
+from fluxdesk.ui.item_models import ROOT, ModelIndex, with_role_names
 from fluxdesk.ui.list_views import EmptyAwareList
 from fluxdesk.ui.thumbnail_loader import ThumbnailLoader, draw_cropped, thumbnail_request_size
 
@@ -42,8 +41,6 @@ _SPACING = 6
 EMPTY_TEXT = "New images appear here the moment they arrive."
 _TOOLTIP_PROMPT_CHARS = 400
 
-_ModelIndex = QModelIndex | QPersistentModelIndex
-_ROOT = QModelIndex()
 
 
 class RecentRoles(IntEnum):
@@ -65,18 +62,18 @@ class RecentImagesModel(QAbstractListModel):
         self._max_items = max_items
         self._items: list[tuple[int, str, str, int | None]] = []
 
-    def rowCount(self, parent: _ModelIndex = _ROOT) -> int:
+    def rowCount(self, parent: ModelIndex = ROOT) -> int:
         return 0 if parent.isValid() else len(self._items)
 
     def roleNames(self) -> dict[int, QByteArray]:
         return with_role_names(super().roleNames(), RecentRoles)
 
-    def flags(self, index: _ModelIndex) -> Qt.ItemFlag:
+    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
         if not index.isValid() or index.parent().isValid():
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
-    def data(self, index: _ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.parent().isValid() or not 0 <= index.row() < len(self._items):
             return None
         image_id, path, prompt, seed = self._items[index.row()]
@@ -139,10 +136,10 @@ class RecentDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self._thumbnails = thumbnails
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: _ModelIndex) -> QSize:
+    def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:
         return QSize(self._tile_width(option, index) + 2 * _MARGIN, TILE_HEIGHT + 2 * _MARGIN)
 
-    def _tile_width(self, option: QStyleOptionViewItem, index: _ModelIndex) -> int:
+    def _tile_width(self, option: QStyleOptionViewItem, index: ModelIndex) -> int:
         path = index.data(RecentRoles.Path) or ""
         pixmap = self._thumbnails.get(path, thumbnail_request_size(option.widget)) if path else None
         if pixmap is None or pixmap.isNull() or pixmap.height() == 0:
@@ -150,7 +147,7 @@ class RecentDelegate(QStyledItemDelegate):
         width = round(TILE_HEIGHT * pixmap.width() / pixmap.height())
         return max(MIN_TILE_WIDTH, min(MAX_TILE_WIDTH, width))
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _ModelIndex) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from fluxdesk.core.jobs import JobStatus
 from fluxdesk.storage.ledger_csv import write_csv
-from fluxdesk.storage.spend import LedgerRow, MonthSpend, SpendSummary, month_bounds
+from fluxdesk.storage.spend import LedgerRow, MonthSpend, SpendSummary, current_month, month_bounds
 
 if TYPE_CHECKING:
     from fluxdesk.storage.library import Library
@@ -70,10 +70,6 @@ def export_ledger_csv(rows: Iterable[LedgerRow], path: Path) -> int:
 
 
 # --- months and days ---------------------------------------------------------------------------
-
-
-def current_month(now: datetime | None = None) -> str:
-    return f"{(now or datetime.now(UTC)).astimezone(UTC):%Y-%m}"
 
 
 def month_date(month: str) -> date:

@@ -24,11 +24,12 @@ from fluxdesk.core.pricing import format_usd
 from fluxdesk.sim import SimConfig, Simulator
 from fluxdesk.storage.library import Library
 from fluxdesk.storage.price_table import load_price_table
+from fluxdesk.storage.spend import current_month
 from fluxdesk.ui import theme
 from fluxdesk.ui.background import wait_for_background_work
 from fluxdesk.ui.spend_by_model import Roles as ByModelRoles
 from fluxdesk.ui.spend_cards import budget_state
-from fluxdesk.ui.spend_data import ago, current_month, days_in_month, projection, shift_month
+from fluxdesk.ui.spend_data import ago, days_in_month, projection, shift_month
 from fluxdesk.ui.spend_ledger import BillingFilter, Column, Roles
 from fluxdesk.ui.spend_tab import SpendTab
 
