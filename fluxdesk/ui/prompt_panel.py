@@ -26,7 +26,6 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QComboBox,
-    QFrame,
     QMenu,
     QScrollArea,
     QSizePolicy,
@@ -53,6 +52,7 @@ from fluxdesk.ui.prompt_widgets import (
     row,
     word_error,
 )
+from fluxdesk.ui.scroll_page import scroll_page
 from fluxdesk.ui.seed_picker import SeedPicker
 from fluxdesk.ui.size_picker import SizePicker
 
@@ -175,11 +175,7 @@ class PromptPanel(QWidget):
     # -- construction -------------------------------------------------------------------------------
 
     def _build_scroll_area(self) -> QScrollArea:
-        content = QWidget()
-        content.setObjectName("promptPanelContent")
-        layout = QVBoxLayout(content)
-        layout.setContentsMargins(0, 0, 2, 0)
-        layout.setSpacing(10)
+        scroll, layout = scroll_page("prompt", margins=(0, 0, 2, 0), sideways=False)
         layout.addWidget(self._build_prompt_section(), 1)
         layout.addWidget(self._build_model_section())
         self._size = SizePicker(self._guard)
@@ -201,14 +197,6 @@ class PromptPanel(QWidget):
         self._slots: list[FieldSlot] = [self._prompt_slot, self._model_slot, *self._size.slots(),
                                         *self._quality.slots(), self._seed.slot(), *self._output.slots()]
 
-        scroll = QScrollArea()
-        scroll.setObjectName("promptScroll")
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(content)
-        scroll.viewport().setAutoFillBackground(False)
-        content.setAutoFillBackground(False)
         self._scroll = scroll
         return scroll
 

@@ -21,10 +21,11 @@ def scroll_page(name: str, *, margins: tuple[int, int, int, int] = (16, 12, 16, 
     area.setObjectName(f"{name}Scroll")
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(content)
     if not sideways:
         area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         area.viewport().setAutoFillBackground(False)
-    area.setWidget(content)
+        content.setAutoFillBackground(False)  # setWidget turned it on: the parent's colour must show
     return area, layout
 
 
