@@ -586,7 +586,6 @@ class MainWindow(QMainWindow):
 
     def _restart_engine(self) -> None:
         self._detach_views()
-        self._settings_writer.shutdown(wait=True)
         self.engine.stop()
         self._set_waiting("Reconnecting…")
         run_in_background(self._key_store.get, self._got_key, self._on_engine_failed, parent=self)

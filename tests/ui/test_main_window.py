@@ -369,3 +369,13 @@ def test_settings_are_saved_in_order_and_closing_waits_for_them(qtbot, make_wind
         window._save_settings()
     window.close()  # waits for both, then writes the final state
     assert load_settings(tmp_path).last_seed == 2
+
+
+def test_settings_still_save_after_the_engine_restarts(qtbot, make_window, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    window = ready(qtbot, make_window())
+    window._restart_engine()  # what a key change does
+    window._settings = replace(window._settings, last_seed=4242)
+    window._save_settings()
+    qtbot.waitUntil(lambda: load_settings(tmp_path).last_seed == 4242, timeout=WAIT_MS)
