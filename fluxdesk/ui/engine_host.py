@@ -45,6 +45,8 @@ class EngineHost(QObject):
         self.mode: str | None = None
         """"real", "demo", or None while stopped."""
         self._starting: concurrent.futures.Future | None = None
+        self._retiring: concurrent.futures.Future | None = None
+        """The previous engine closing on a worker (``retire``)."""
         self._generation = 0
 
     @property
@@ -79,17 +81,24 @@ class EngineHost(QObject):
         self._start(build, "demo")
 
     def _start(self, build: Callable[[], tuple[Session, object]], mode: str) -> None:
-        self.stop()
+        self.retire()
+        retiring = self._retiring
         self.mode = mode
         self._generation += 1
         generation = self._generation
+
+        def start() -> tuple[Session, object]:
+            if retiring is not None:
+                concurrent.futures.wait([retiring])  # the same library must be closed before it opens again
+            return build()
+
         self._starting = run_in_background(
-            build, lambda built: self._started(generation, built),
+            start, lambda built: self._started(generation, built),
             lambda error: self._start_failed(generation, error), parent=self)
 
     def _started(self, generation: int, built: tuple[Session, object]) -> None:
         if generation != self._generation:
-            return  # stopped (and closed by ``stop``) before it was ready
+            return  # retired (and closed there) before it was ready
         self._starting = None
         self.session, self.simulator = built
         self.ready.emit(self.session)
@@ -101,20 +110,39 @@ class EngineHost(QObject):
         self.mode = None
         self.failed.emit(str(error) or type(error).__name__)
 
-    def stop(self) -> None:
-        """Close the session (its running jobs stay resumable) and the simulator. Blocks briefly."""
-        self._generation += 1  # whatever is still starting is closed here, never handed out
+    def retire(self) -> None:
+        """Let go of the engine at once; it closes on a worker (its running jobs stay resumable) and the
+        next start waits for that. Never blocks the GUI thread: closing can take seconds."""
+        self._generation += 1  # whatever is still starting is closed there, never handed out
         starting, self._starting = self._starting, None
         session, sim = self.session, self.simulator
-        if starting is not None:
-            with contextlib.suppress(Exception):  # a failed start leaves nothing to stop
-                session, sim = starting.result(timeout=30)
         self.session = self.simulator = None
         self.mode = None
-        if session is not None:
-            session.close()
-        if sim is not None:
-            sim.stop()  # type: ignore[attr-defined]
+        if starting is None and session is None and sim is None:
+            return
+        previous = self._retiring
+
+        def close() -> None:
+            if previous is not None:
+                concurrent.futures.wait([previous])
+            closing_session, closing_sim = session, sim
+            if starting is not None:
+                with contextlib.suppress(Exception):  # a failed start leaves nothing to stop
+                    closing_session, closing_sim = starting.result(timeout=30)
+            if closing_session is not None:
+                closing_session.close()
+            if closing_sim is not None:
+                closing_sim.stop()  # type: ignore[attr-defined]
+
+        self._retiring = run_in_background(close)
+
+    def stop(self) -> None:
+        """``retire``, then wait until the engine is closed: for the app's exit."""
+        self.retire()
+        retiring, self._retiring = self._retiring, None
+        if retiring is not None:
+            with contextlib.suppress(Exception):
+                retiring.result(timeout=60)
 
     def key_tester(self, settings: Settings) -> Callable[[str], concurrent.futures.Future[Decimal]]:
         """A function ``key -> Future[Decimal]`` that asks BFL (or the demo simulator) for the balance."""

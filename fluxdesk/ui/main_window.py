@@ -397,7 +397,7 @@ class MainWindow(QMainWindow):
     def switch_to_real(self) -> None:
         if self._busy_confirm("leave the demo"):
             self._detach_views()
-            self.engine.stop()
+            self.engine.retire()
             self._set_waiting("Reading the key…")
             self._demo_requested = False
             self._boot()
@@ -586,7 +586,7 @@ class MainWindow(QMainWindow):
 
     def _restart_engine(self) -> None:
         self._detach_views()
-        self.engine.stop()
+        self.engine.retire()
         self._set_waiting("Reconnecting…")
         run_in_background(self._key_store.get, self._got_key, self._on_engine_failed, parent=self)
 
