@@ -17,7 +17,7 @@ from typing import Any
 
 from fluxdesk.api import errors as api_errors
 from fluxdesk.api.client import BflClient
-from fluxdesk.api.polling import Result, result_from
+from fluxdesk.api.polling import SAMPLE_TTL, Result, result_from
 from fluxdesk.core.catalog import DEFAULT_CONCURRENCY, MODELS
 from fluxdesk.core.jobs import BILLED_STATES, JobStatus
 from fluxdesk.core.metadata import build_record
@@ -39,7 +39,6 @@ from fluxdesk.storage.library import Library
 
 log = logging.getLogger(__name__)
 
-SAMPLE_TTL = 600.0
 """BFL's signed sample URLs expire ten minutes after ``end_time``."""
 
 UNKNOWN_OUTCOME = ("FluxDesk stopped while sending this job, so it cannot tell whether BFL received it. "

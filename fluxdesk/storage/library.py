@@ -51,6 +51,9 @@ from fluxdesk.storage.rows import ImageRow, JobRow, image_from_row, job_from_row
 from fluxdesk.storage.spend import LedgerRow, MonthSpend, RecentVolume, SpendSummary
 from fluxdesk.storage.thumbnails import forget_thumbnails
 
+TRASH_DAYS = 30
+"""Trashed images are deleted for good this many days later."""
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -551,7 +554,7 @@ class Library:
         self._delete(self._image_or_raise(image_id))
 
     @_guarded
-    def purge_trash(self, older_than_days: int = 30, *, now: datetime | None = None) -> int:
+    def purge_trash(self, older_than_days: int = TRASH_DAYS, *, now: datetime | None = None) -> int:
         """Delete images trashed more than ``older_than_days`` ago; answer how many."""
         cutoff = iso_utc((now or utc_now()) - timedelta(days=older_than_days))
         rows = self._conn.execute("SELECT * FROM images WHERE trashed_at IS NOT NULL AND trashed_at < ?",

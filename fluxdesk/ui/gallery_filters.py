@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from fluxdesk.storage.gallery_queries import GalleryQuery
+from fluxdesk.storage.library import TRASH_DAYS
 from fluxdesk.ui.gallery_model import model_name
 from fluxdesk.ui.gallery_view import DEFAULT_TILE, MAX_TILE, MIN_TILE
 from fluxdesk.ui.theme import set_tone
@@ -111,7 +112,7 @@ class GalleryFilterBar(QWidget):
         self.trash_button.setCheckable(True)
         self.trash_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_TrashIcon))
         self.trash_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.trash_button.setToolTip("Show deleted images (kept for 30 days)")
+        self.trash_button.setToolTip(f"Show deleted images (kept for {TRASH_DAYS} days)")
 
         self.count_label = QLabel()
         self.count_label.setObjectName("galleryCount")

@@ -14,10 +14,9 @@ from PySide6.QtGui import QGuiApplication, QImage, QImageReader
 
 from fluxdesk.storage.db import LibraryError
 from fluxdesk.storage.gallery_queries import GalleryQueries
-from fluxdesk.storage.library import Library
+from fluxdesk.storage.library import TRASH_DAYS, Library
 from fluxdesk.ui.background import run_in_background, weak_callback
 
-TRASH_DAYS = 30
 _MAX_SUFFIX = 10_000
 
 

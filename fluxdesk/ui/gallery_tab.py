@@ -29,14 +29,14 @@ from PySide6.QtWidgets import (
 from fluxdesk.core.metadata import MetadataError, settings_from_metadata
 from fluxdesk.storage.db import LibraryError
 from fluxdesk.storage.gallery_queries import GalleryItem, GalleryQueries, GalleryQuery
-from fluxdesk.storage.library import Library
+from fluxdesk.storage.library import TRASH_DAYS, Library
 from fluxdesk.storage.rows import ImageRow
 from fluxdesk.ui.background import run_in_background, weak_callback
 from fluxdesk.ui.gallery_actions import GalleryActions, SelectionState
 from fluxdesk.ui.gallery_details import PREVIEW_SIZE, GalleryDetails
 from fluxdesk.ui.gallery_filters import GalleryFilterBar
 from fluxdesk.ui.gallery_model import GalleryModel, runs
-from fluxdesk.ui.gallery_ops import TRASH_DAYS, GalleryOperations
+from fluxdesk.ui.gallery_ops import GalleryOperations
 from fluxdesk.ui.gallery_view import GalleryView
 from fluxdesk.ui.surfaces import Banner
 from fluxdesk.ui.theme import set_tone
@@ -269,7 +269,7 @@ class GalleryTab(QWidget):
     # --- the window's interface -----------------------------------------------------------------------
 
     def set_library(self, library: Library | None) -> None:
-        """Show ``library``'s images (``None``: none). Purges trash older than 30 days, off the GUI thread."""
+        """Show ``library``'s images (``None``: none). Purges trash older than TRASH_DAYS, off the GUI thread."""
         old = self._queries
         self._library = library
         self._queries = GalleryQueries.for_library(library) if library is not None else None
