@@ -99,6 +99,10 @@ class HostPolicy:
     def _loopback_ok(self, url: httpx.URL) -> bool:
         return self.loopback and url.scheme in ("http", "https") and is_loopback(host_of(url))
 
+    def _is_bfl_host(self, url: httpx.URL) -> bool:
+        """A BFL polling host: https on *.bfl.ai. Where polling may go is where the key may go."""
+        return url.scheme == "https" and host_of(url).endswith(POLLING_DOMAIN)
+
     def is_api_origin(self, url: httpx.URL) -> bool:
         return (url.scheme, host_of(url), url.port) == self._api_origin
 
@@ -112,13 +116,12 @@ class HostPolicy:
         parsed = _parse(url, "polling address")
         if self._loopback_ok(parsed) or self.is_api_origin(parsed):
             return parsed
-        host = host_of(parsed)
+        if self._is_bfl_host(parsed):
+            return parsed
         if parsed.scheme != "https":
             raise HostPolicyError(f"Refused to poll {_short(url)}: BFL's polling addresses use https.")
-        if not host.endswith(POLLING_DOMAIN):
-            raise HostPolicyError(f"Refused to poll {_short(url)}: {host} is not a BFL host (*.bfl.ai), "
-                                  "so FluxDesk will not send it your API key.")
-        return parsed
+        raise HostPolicyError(f"Refused to poll {_short(url)}: {host_of(parsed)} is not a BFL host (*.bfl.ai), "
+                              "so FluxDesk will not send it your API key.")
 
     def check_sample_url(self, url: str | httpx.URL) -> httpx.URL:
         parsed = _parse(url, "image download")
@@ -130,4 +133,4 @@ class HostPolicy:
         """The key goes to the API origin and to BFL polling hosts (any loopback host in loopback mode)."""
         if self.is_api_origin(url) or self._loopback_ok(url):
             return True
-        return url.scheme == "https" and host_of(url).endswith(POLLING_DOMAIN) and not url.userinfo
+        return self._is_bfl_host(url) and not url.userinfo
