@@ -41,6 +41,9 @@ class SessionOptions:
     poll_deadline: float = 600.0
     retry: RetryPolicy | None = None
     library_dir: Path | None = None
+    sweep_temp_files: bool = True
+    """Clear a crash's leftover temp files while opening (it walks the whole library folder); the window
+    says False and sweeps on a worker once it is running, so a large library starts as fast as a small one."""
 
 
 class Session:
@@ -49,7 +52,8 @@ class Session:
     def __init__(self, home: Path, options: SessionOptions, *, library: Library | None = None) -> None:
         self.home = home
         self.options = options
-        self.library = library or Library.open(home, library_dir=options.library_dir)
+        self.library = library or Library.open(home, library_dir=options.library_dir,
+                                               remove_temp_files=options.sweep_temp_files)
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
         self._client: BflClient | None = None

@@ -60,7 +60,8 @@ class EngineHost(QObject):
             # On a worker thread: the engine's imports (httpx, asyncio, SQLite) stay off the window's start.
             from fluxdesk.services.session import Session, SessionOptions, resolve_api_base
 
-            options = SessionOptions(api_base=resolve_api_base(settings.region), key=key, library_dir=library_dir)
+            options = SessionOptions(api_base=resolve_api_base(settings.region), key=key, library_dir=library_dir,
+                                     sweep_temp_files=False)
             return Session(self._home, options), None
 
         self._start(build, "real")
@@ -72,7 +73,7 @@ class EngineHost(QObject):
 
             sim = Simulator(SimConfig(latency=self._demo_latency, credits=DEMO_CREDITS)).start()
             try:
-                options = SessionOptions(api_base=sim.api_base, key=DEMO_KEY, demo=True)
+                options = SessionOptions(api_base=sim.api_base, key=DEMO_KEY, demo=True, sweep_temp_files=False)
                 return Session(demo_home(self._home), options), sim
             except BaseException:
                 sim.stop()
@@ -101,6 +102,7 @@ class EngineHost(QObject):
             return  # retired (and closed there) before it was ready
         self._starting = None
         self.session, self.simulator = built
+        run_in_background(self.session.library.remove_stale_temp_files)  # the sweep Session.open skipped
         self.ready.emit(self.session)
 
     def _start_failed(self, generation: int, error: BaseException) -> None:

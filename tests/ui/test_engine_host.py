@@ -59,3 +59,20 @@ def test_stop_waits_until_the_engine_is_closed(qtbot, host: EngineHost) -> None:
     assert host.session is None and host.mode is None
     with pytest.raises(LibraryError, match="closed database"):
         session.library.get_image(1)
+
+
+def test_a_crash_s_leftover_temp_files_are_swept_once_the_engine_runs(qtbot, host: EngineHost,
+                                                                     tmp_path: Path) -> None:
+    import os
+
+    from fluxdesk.storage.paths import default_library_dir, demo_home
+
+    library = default_library_dir(demo_home(tmp_path))
+    library.mkdir(parents=True)
+    leftover = library / ".img.jpg.somehost-1-abcd.part"
+    leftover.write_bytes(b"half an image")
+    two_hours_ago = time.time() - 7200
+    os.utime(leftover, (two_hours_ago, two_hours_ago))
+    with qtbot.waitSignal(host.ready, timeout=20_000):
+        host.start_demo()
+    qtbot.waitUntil(lambda: not leftover.exists(), timeout=5000)
