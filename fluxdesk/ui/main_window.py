@@ -199,7 +199,7 @@ class MainWindow(QMainWindow):
 
         tab = SpendTab(self._price_table)
         tab.set_budget(self._settings.monthly_budget_usd or None)
-        tab.refreshCreditsRequested.connect(self.refresh_money)
+        tab.refreshCreditsRequested.connect(self._read_money)  # the balance; the tab has its own Reload
         tab.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 6000))
         tab.showImageRequested.connect(self.show_image_in_gallery)
         if self.session is not None:
@@ -364,7 +364,7 @@ class MainWindow(QMainWindow):
         self.gallery_tab.if_built(lambda tab: tab.set_library(session.library))
         if self.breakeven_tab.widget is not None:
             self._read_user_volume()
-        self.refresh_money()
+        self._read_money()  # set_library just loaded the Spend tab
 
     def _on_engine_failed(self, reason: object) -> None:
         text = str(reason)
@@ -482,7 +482,12 @@ class MainWindow(QMainWindow):
     # --- money ----------------------------------------------------------------------------------
 
     def refresh_money(self) -> None:
-        """Read the credits balance from BFL and this month's spend from the ledger, off the GUI thread."""
+        """Read the credits and the month's spend again, and reload the Spend tab if it is built."""
+        self._read_money()
+        self.spend_tab.if_built(lambda tab: tab.refresh())
+
+    def _read_money(self) -> None:
+        """The credits balance from BFL and this month's spend from the ledger, off the GUI thread."""
         session = self.session
         if session is None:
             return
@@ -494,8 +499,6 @@ class MainWindow(QMainWindow):
         demo = self.engine.demo  # the demo library holds only demo jobs: its pretend spend is the point
         run_in_background(lambda: session.library.spend(month, include_demo=demo, usd_per_credit=usd),
                           self._show_spend, parent=self)
-        if self.spend_tab.widget is not None:
-            self.spend_tab.widget.refresh()
 
     def _show_credits(self, credits: Decimal | None) -> None:
         self._credits = (credits, datetime.now(UTC) if credits is not None else None)

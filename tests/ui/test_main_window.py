@@ -379,3 +379,18 @@ def test_settings_still_save_after_the_engine_restarts(qtbot, make_window, tmp_p
     window._settings = replace(window._settings, last_seed=4242)
     window._save_settings()
     qtbot.waitUntil(lambda: load_settings(tmp_path).last_seed == 4242, timeout=WAIT_MS)
+
+
+def test_the_spend_tab_loads_once_when_the_engine_starts(qtbot, make_window, monkeypatch) -> None:
+    from fluxdesk.ui.spend_tab import SpendTab
+
+    loads: list[int] = []
+    real_refresh = SpendTab.refresh
+    monkeypatch.setattr(SpendTab, "refresh", lambda self: (loads.append(1), real_refresh(self))[1])
+    window = make_window()
+    window.tabs.setCurrentWidget(window.spend_tab)  # built before the engine is ready
+    qtbot.waitUntil(lambda: window.spend_tab.widget is not None, timeout=WAIT_MS)
+    loads.clear()
+    ready(qtbot, window)
+    qtbot.waitUntil(lambda: window._month_spend is not None, timeout=WAIT_MS)
+    assert len(loads) == 1
