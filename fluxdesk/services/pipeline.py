@@ -13,14 +13,16 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from fluxdesk.api import errors as api_errors
 from fluxdesk.api.client import BflClient
 from fluxdesk.api.polling import SAMPLE_TTL, Result, result_from
-from fluxdesk.core.catalog import DEFAULT_CONCURRENCY, MODELS
+from fluxdesk.core.catalog import DEFAULT_CONCURRENCY, MODELS, UnknownModelError
 from fluxdesk.core.jobs import BILLED_STATES, JobStatus
 from fluxdesk.core.metadata import build_record
+from fluxdesk.core.pricing import PriceTable, PriceTableError, estimate
 from fluxdesk.core.request import FieldError, GenerationRequest, seeds_for, validate
 from fluxdesk.core.serialize import parse_iso
 from fluxdesk.services.events import (
@@ -71,8 +73,10 @@ class Pipeline:
 
     def __init__(self, library: Library, client: BflClient, *, demo: bool = False,
                  listener: Listener | None = None, poll_deadline: float = 600.0,
-                 concurrency: int = DEFAULT_CONCURRENCY) -> None:
+                 concurrency: int = DEFAULT_CONCURRENCY, price_table: PriceTable | None = None) -> None:
         self._library = library
+        self._price_table = price_table
+        """For each job's estimated credits: what the ledger counts when BFL's answer carries no cost."""
         self._client = client
         self._demo = demo
         self._listener = listener
@@ -84,6 +88,14 @@ class Pipeline:
         self._following: set[str] = set()
         """Jobs this session is polling or downloading, so ``resume`` leaves them alone."""
         self._stop_reason: QueueStopped | None = None
+
+    def _estimated_credits(self, request: GenerationRequest) -> Decimal | None:
+        if self._price_table is None:
+            return None
+        try:
+            return estimate(request, self._price_table).credits_per_image
+        except (PriceTableError, UnknownModelError):  # no price for the model: BFL's cost is all there is
+            return None
 
     # --- events ---------------------------------------------------------------------------------
 
@@ -114,7 +126,8 @@ class Pipeline:
         job_ids = []
         for seq, (req, body) in enumerate(zip(requests, bodies, strict=True)):
             job_id = await asyncio.to_thread(self._library.create_job, req, body, demo=self._demo,
-                                             batch_id=batch_id, seq=seq, status=JobStatus.QUEUED)
+                                             batch_id=batch_id, seq=seq, status=JobStatus.QUEUED,
+                                             estimated_credits=self._estimated_credits(req))
             queued = _Queued(job_id, req, body)
             self._queued[job_id] = queued
             self._emit(JobQueued(job_id, req.model, req.prompt, req.seed, batch_id))

@@ -24,6 +24,7 @@ from fluxdesk.services.events import CreditsChanged, Event, Listener
 from fluxdesk.services.pipeline import Pipeline
 from fluxdesk.services.runner import AsyncRunner
 from fluxdesk.storage.library import Library
+from fluxdesk.storage.price_table import load_price_table
 
 API_BASE_ENV = "FLUXDESK_API_BASE"
 
@@ -74,7 +75,8 @@ class Session:
         self._client = BflClient(self.options.api_base, self.options.key, retry=self.options.retry)
         try:
             self._pipeline = Pipeline(self.library, self._client, demo=self.options.demo,
-                                      listener=self._dispatch, poll_deadline=self.options.poll_deadline)
+                                      listener=self._dispatch, poll_deadline=self.options.poll_deadline,
+                                      price_table=load_price_table(self.home))
         except BaseException:
             await self._client.aclose()
             raise

@@ -27,3 +27,22 @@ def test_a_session_that_cannot_start_closes_the_library_it_opened(tmp_path: Path
         assert library.get_image(1) is None  # still open and usable
     finally:
         library.close()
+
+
+def test_every_job_records_its_estimate_for_the_ledger_when_bfl_gives_no_cost(tmp_path: Path) -> None:
+    from decimal import Decimal
+
+    from fluxdesk.core.request import GenerationRequest
+    from fluxdesk.sim import SimConfig, Simulator
+
+    key = "bfl_session-test-key-0123456789"
+    request = GenerationRequest(model="flux-2-pro", prompt="a fox", width=1920, height=1088, seed=3)
+    with Simulator(SimConfig(key=key, latency=0.1)) as sim:
+        session = Session(tmp_path, SessionOptions(api_base=sim.api_base, key=key))
+        try:
+            job_ids = session.generate(request, 2).result(timeout=10)
+            session.wait_idle(timeout=20)
+            jobs = [session.library.get_job(job_id) for job_id in job_ids]
+        finally:
+            session.close()
+    assert [job.estimated_credits for job in jobs] == [Decimal("4.5"), Decimal("4.5")]  # 3 + 1.5 for 2 MP
