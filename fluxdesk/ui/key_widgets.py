@@ -147,6 +147,7 @@ class KeyEntry(QWidget):
         describe(self.field, "BFL API key", "Paste your BFL API key here. It is shown as dots.", "keyField")
         self.field.textEdited.connect(self._edited)
         self.field.returnPressed.connect(self.submit)
+        self.setFocusProxy(self.field)  # focusing the entry (or a label's buddy) puts the cursor in the field
 
         self.show_button = QToolButton()
         self.show_button.setText("Show")

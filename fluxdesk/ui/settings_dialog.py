@@ -369,7 +369,7 @@ class SettingsDialog(QDialog):
         has_key = self._key_status is not None and self._key_status.source is not KeySource.NONE
         self.replace_title.setText("New key" if has_key else "Your BFL API key")
         self.replace_box.show()
-        self.key_entry.field.setFocus()
+        self.key_entry.setFocus()
 
     def _key_replaced(self, target: str) -> None:
         where = "the system keyring" if target == "keyring" else "memory for this session"

@@ -64,7 +64,7 @@ class WelcomeDialog(QDialog):
         self.key_entry.keySaved.connect(self._key_saved)
         self.key_entry.failed.connect(self._key_failed)
         self.key_entry.busyChanged.connect(self._entry_busy)
-        self.key_entry.field.setFocus()
+        self.key_entry.setFocus()
         self.resize(max(self.sizeHint().width(), 580), self.sizeHint().height())
 
     # --- layout -------------------------------------------------------------------------------------
@@ -115,7 +115,7 @@ class WelcomeDialog(QDialog):
     def _key_card(self) -> QFrame:
         card, layout = _card("Use my BFL API key", "keyCard")
         prompt = make_label("Paste your API key:")
-        prompt.setBuddy(self.key_entry.field)
+        prompt.setBuddy(self.key_entry)
         layout.addWidget(prompt)
         layout.addWidget(self.key_entry)
 
@@ -163,8 +163,7 @@ class WelcomeDialog(QDialog):
 
     def _key_saved(self, target: str) -> None:
         self._choice = "key" if target == "keyring" else "session"
-        for widget in (self.key_entry.field, self.key_entry.show_button, self.key_entry.button, self.demo_button,
-                       self.env_button):
+        for widget in (self.key_entry, self.demo_button, self.env_button):
             widget.setEnabled(False)
         self.continue_button.show()
         self.continue_button.setFocus()

@@ -129,6 +129,7 @@ def test_a_good_key_is_tested_then_kept_in_the_keyring(qtbot, store, tester, key
     assert dialog.key_entry.field.text() == ""  # the key does not linger in the widget
     assert KEY not in visible_texts(dialog)
     assert dialog.continue_button.isVisible() and not dialog.demo_button.isEnabled()
+    assert not dialog.key_entry.field.isEnabled() and not dialog.key_entry.button.isEnabled()  # saved: done
     dialog.continue_button.click()
     assert dialog.result() == QDialog.DialogCode.Accepted and dialog.choice() == "key"
 
