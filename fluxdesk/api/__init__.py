@@ -1,6 +1,6 @@
 """The BFL API client: host policy, typed errors, retries that never bill twice.
 
-Names load lazily: importing ``fluxdesk.api.hosts`` (say, at start-up) does not pull in httpx.
+Names load lazily: ``import fluxdesk.api`` alone loads no submodule, and so no httpx.
 """
 
 from __future__ import annotations

@@ -123,10 +123,6 @@ class DeadlineExceededError(BflError):
 class GenerationFailedError(BflError):
     billed = False
 
-    def __init__(self, message: str, *, details: str | None = None) -> None:
-        super().__init__(message, detail=details)
-        self.details = details
-
 
 class DownloadError(BflError):
     billed = True

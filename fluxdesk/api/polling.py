@@ -174,7 +174,7 @@ def raise_if_final_failure(answer: Mapping[str, Any]) -> None:
                              "try rewording the prompt.", kind, reasons=reasons, detail=details)
     if status in FAILED:
         raise GenerationFailedError(f"BFL could not generate this image: {details or 'no reason given'}. "
-                                    "Nothing was charged.", details=details)
+                                    "Nothing was charged.", detail=details)
 
 
 def _moderation_reasons(details: Any) -> list[str]:

@@ -269,7 +269,7 @@ def test_wait_final_failures(mock_client, answer, error, kind) -> None:
     if kind:
         assert info.value.kind == kind and "Nothing was charged" in info.value.message
     else:
-        assert "BFL could not generate this image" in info.value.message and info.value.details
+        assert "BFL could not generate this image" in info.value.message and info.value.detail
 
 
 def test_wait_deadline(mock_client, fake_time: FakeTime) -> None:
