@@ -14,9 +14,8 @@ from typing import Any
 
 from fluxdesk.cli.common import EXIT_FAILED, EXIT_OK, UsageError, json_number, print_json
 from fluxdesk.cli.estimate import add_request_arguments, checked, request_from_args
-from fluxdesk.core.catalog import get_model
 from fluxdesk.core.jobs import BILLED_STATES, JobStatus
-from fluxdesk.core.metadata import ImageRecord, MetadataError, settings_from_metadata
+from fluxdesk.core.metadata import ImageRecord, MetadataError, reproduction_verdict, settings_from_metadata
 from fluxdesk.core.pricing import format_credits
 from fluxdesk.core.request import GenerationRequest, seeds_for
 
@@ -208,12 +207,6 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 # --- reproduce ----------------------------------------------------------------------------------
 
-def _upsampling_on(request: GenerationRequest) -> bool:
-    if request.prompt_upsampling is not None:
-        return request.prompt_upsampling
-    return bool(get_model(request.model).prompt_upsampling)
-
-
 def _original(session: Any, target: str) -> tuple[GenerationRequest, ImageRecord | None, str]:
     """The request to run again, the original's record and a name for it, from a path or a job id."""
     from fluxdesk.storage.metadata_io import read_metadata
@@ -255,29 +248,16 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         job_id = job_ids[0]
         outcome = collector.outcomes.get(job_id) or _Outcome(job_id)
         new_image = session.library.image_for_job(job_id)
-        identical: bool | None = None
-        reason: str | None = None
-        if new_image is not None:
-            before = original.sample_sha256 if original else None
-            after = new_image.record.sample_sha256
-            if _upsampling_on(request):
-                identical = before is not None and before == after
-                reason = ("prompt upsampling was on: BFL rewrote the prompt, so the same seed need not give "
-                          "the same image")
-            elif before is None:
-                reason = "the original carries no fingerprint of its pixels to compare with"
-            else:
-                identical = before == after
-                if not identical:
-                    reason = "same model, parameters and seed, yet BFL sent different bytes (a model update?)"
+        verdict = reproduction_verdict(original, new_image.record) if new_image is not None else None
+        identical = verdict.identical if verdict else None
+        reason = verdict.reason if verdict else None
         if args.json:
             print_json({"job_id": job_id, "status": outcome.status, "path": outcome.path, "original": name,
                         "model": request.model, "seed": request.seed, "identical": identical, "reason": reason,
                         "error": outcome.error})
         elif outcome.status == "done":
-            verdict = {True: "byte-identical to the original", False: "NOT identical to the original",
-                       None: "not comparable with the original"}[identical]
-            print(f"Reproduced {name}\n  → {outcome.path}\n  {verdict}" + (f": {reason}" if reason else ""))
+            said = verdict.text() if verdict else "the new image is not in the library, so it cannot be compared"
+            print(f"Reproduced {name}\n  → {outcome.path}\n  {said}")
         else:
             print(f"Could not reproduce {name}: {outcome.status}: {outcome.error}", file=sys.stderr)
         return EXIT_OK if outcome.status == "done" else EXIT_FAILED

@@ -234,9 +234,9 @@ def reproducibility_problems(record: ImageRecord) -> list[str]:
     except UnknownModelError:
         model = None
         problems.append(f"FluxDesk does not know the model {record.model!r}, so it cannot run it again")
-    upsampling = record.parameters.get("prompt_upsampling")
-    if upsampling is True or (upsampling is None and model is not None and model.prompt_upsampling):
-        default_note = f" ({model.name} turns it on by default)" if upsampling is None and model else ""
+    if prompt_upsampling_on(record):
+        default_note = (f" ({model.name} turns it on by default)"
+                        if record.parameters.get("prompt_upsampling") is None and model else "")
         problems.append(f"prompt upsampling was on{default_note}: the server rewrites the prompt, "
                         "so the same seed gives a different image")
     if record.seed is None:
@@ -246,6 +246,47 @@ def reproducibility_problems(record: ImageRecord) -> list[str]:
     if record.truncated:
         problems.append("the record was shortened to fit in the file (the prompt is cut)")
     return problems
+
+
+def prompt_upsampling_on(record: ImageRecord) -> bool:
+    """Whether BFL rewrote the prompt: asked for, or the model's default when the request did not say."""
+    upsampling = record.parameters.get("prompt_upsampling")
+    if upsampling is not None:
+        return upsampling is True
+    try:
+        return bool(get_model(record.model).prompt_upsampling)
+    except UnknownModelError:
+        return False
+
+
+@dataclass(frozen=True)
+class ReproductionVerdict:
+    """Whether a re-run gave the original's image, told by BFL's bytes (the files differ: their metadata does)."""
+
+    identical: bool | None
+    """``None`` when it cannot be told."""
+    reason: str | None = None
+
+    def text(self) -> str:
+        words = {True: "the image data is identical to the original's",
+                 False: "the image data is NOT identical to the original's",
+                 None: "the image data cannot be compared with the original's"}[self.identical]
+        return words + (f": {self.reason}" if self.reason else "")
+
+
+def reproduction_verdict(original: ImageRecord | None, new: ImageRecord) -> ReproductionVerdict:
+    """Compare the hashes of the image bytes exactly as BFL sent them, before any metadata went in."""
+    before, after = (original.sample_sha256 if original else None), new.sample_sha256
+    if prompt_upsampling_on(new):
+        return ReproductionVerdict(before is not None and before == after,
+                                   "prompt upsampling was on: BFL rewrote the prompt, so the same seed need not "
+                                   "give the same image")
+    if before is None or after is None:
+        return ReproductionVerdict(None, "the original carries no fingerprint of its pixels to compare with")
+    if before == after:
+        return ReproductionVerdict(True)
+    return ReproductionVerdict(False, "same model, parameters and seed, yet BFL sent different image data "
+                                      "(a model update?)")
 
 
 def _number_text(value: float) -> str:
