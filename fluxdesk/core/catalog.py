@@ -14,6 +14,16 @@ from fractions import Fraction
 MEGAPIXEL = 1024 * 1024
 """BFL counts one megapixel as 1024 × 1024 pixels."""
 
+
+def megapixels(width: int, height: int) -> float:
+    """The size of a ``width`` × ``height`` image in BFL's megapixels (1 MP = 1024 × 1024 px)."""
+    return width * height / MEGAPIXEL
+
+
+def megapixels_text(width: int, height: int) -> str:
+    """``"3.98 MP"``: how every screen shows an image's megapixels, so one image reads the same everywhere."""
+    return f"{megapixels(width, height):.2f} MP"
+
 DEFAULT_CONCURRENCY = 24
 """Active tasks BFL allows per account."""
 

@@ -18,6 +18,7 @@ from fluxdesk.core.catalog import (
     Model,
     UnknownModelError,
     get_model,
+    megapixels_text,
     parse_aspect_ratio,
 )
 from fluxdesk.core.values import is_int, is_number
@@ -143,7 +144,7 @@ def _check_dimensions(req: GenerationRequest, model: Model, size: DimensionSize,
         w, h = effective_size(req, model)
         if w * h > size.max_pixels:
             errors.append(FieldError(
-                "width", f"{w}×{h} is {w * h / MEGAPIXEL:.2f} MP; {model.name} allows at most "
+                "width", f"{w}×{h} is {megapixels_text(w, h)}; {model.name} allows at most "
                          f"{size.max_pixels / MEGAPIXEL:g} MP"))
 
 

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fluxdesk.core.catalog import UnknownModelError, get_model
+from fluxdesk.core.catalog import UnknownModelError, get_model, megapixels_text
 from fluxdesk.core.metadata import ImageRecord, reproducibility_problems
 from fluxdesk.core.serialize import parse_iso
 from fluxdesk.storage.rows import ImageRow
@@ -60,8 +60,7 @@ def local_time(iso_or_epoch: str | float | None) -> str:
 def size_text(record: ImageRecord) -> str:
     parts = []
     if record.width and record.height:
-        megapixels = record.width * record.height / 1_000_000
-        parts.append(f"{record.width} × {record.height} px ({megapixels:.2f} MP)")
+        parts.append(f"{record.width} × {record.height} px ({megapixels_text(record.width, record.height)})")
     if record.aspect_ratio:
         parts.append(f"aspect ratio {record.aspect_ratio}")
     return ", ".join(parts) or "not recorded"

@@ -17,6 +17,8 @@ from fluxdesk.core.catalog import (
     DimensionSize,
     Model,
     Pricing,
+    megapixels,
+    megapixels_text,
     parse_aspect_ratio,
 )
 from fluxdesk.core.pricing import started_megapixels
@@ -122,10 +124,6 @@ def matching_ratio(width: int, height: int, presets: tuple[str, ...] = ASPECT_PR
         if ratio is not None and abs(actual / float(ratio) - 1) <= RATIO_TOLERANCE:
             return preset
     return None
-
-
-def megapixels(width: int, height: int) -> float:
-    return width * height / MEGAPIXEL
 
 
 class SizePicker(QWidget):
@@ -440,8 +438,7 @@ class SizePicker(QWidget):
             self._preset_combo.setCurrentIndex(index if index >= 0 else self._preset_combo.count() - 1)
         with QSignalBlocker(self._tier_combo):
             self._tier_combo.setCurrentIndex(self._matching_tier_index(w, h, size))
-        mp = megapixels(w, h)
-        text = f"{w} × {h} px · {mp:.2f} MP"
+        text = f"{w} × {h} px · {megapixels_text(w, h)}"
         if self._model.pricing is Pricing.MEGAPIXEL:
             billed = started_megapixels(w * h)
             text += f" · billed as {billed} MP"

@@ -12,6 +12,8 @@ from fluxdesk.core.catalog import (
     Pricing,
     UnknownModelError,
     get_model,
+    megapixels,
+    megapixels_text,
     parse_aspect_ratio,
 )
 
@@ -145,3 +147,9 @@ def test_snap_size_of_absurd_sides_from_hostile_metadata_returns(model_id: str, 
     assert result, "snap_size did not return"
     w, h = result[0]
     assert size.side_ok(w) and size.side_ok(h) and (size.max_pixels is None or w * h <= size.max_pixels)
+
+
+def test_one_megapixel_is_bfls_1024_by_1024_everywhere() -> None:
+    assert megapixels(1024, 1024) == 1.0
+    assert megapixels_text(2048, 2032) == "3.97 MP"  # 4.16 in millions of pixels: not BFL's megapixel
+    assert megapixels_text(1920, 1088) == "1.99 MP"

@@ -27,8 +27,10 @@ from PySide6.QtWidgets import (
 )
 
 from fluxdesk.core.catalog import MODELS
+from fluxdesk.core.metadata import ImageRecord
 from fluxdesk.core.pricing import ModelPrice, PriceTable
 from fluxdesk.core.request import SEED_MAX, FieldError, GenerationRequest, validate
+from fluxdesk.ui.gallery_details import size_text
 from fluxdesk.ui.prompt_panel import PromptPanel
 from fluxdesk.ui.theme import apply_theme, contrast_ratio, muted_color
 
@@ -224,6 +226,18 @@ def test_presets_fill_a_snapped_size_that_is_not_billed_for_an_extra_megapixel(p
     assert preset.currentData() == "9:16"
     width.setValue(1000)
     assert preset.currentText() == "Custom"
+
+
+def test_the_panel_and_the_gallery_details_show_one_megapixel_figure_for_one_image(qtbot, panel: PromptPanel) -> None:
+    width, height = child(panel, QSpinBox, "widthSpin"), child(panel, QSpinBox, "heightSpin")
+    type_into_spin(qtbot, height, "2032")
+    qtbot.keyClick(height.lineEdit(), Qt.Key.Key_Tab)
+    type_into_spin(qtbot, width, "2048")
+    qtbot.keyClick(width.lineEdit(), Qt.Key.Key_Return)
+    panel_text = child(panel, QLabel, "megapixelsLabel").text()
+    assert panel_text == "2048 × 2032 px · 3.97 MP · billed as 4 MP"
+    details = size_text(ImageRecord(model="flux-2-pro", prompt="a kite", width=2048, height=2032))
+    assert details == "2048 × 2032 px (3.97 MP)"  # not 4.16: BFL's megapixel
 
 
 def test_aspect_ratio_models_take_a_preset_or_a_typed_ratio(qtbot, panel: PromptPanel) -> None:
