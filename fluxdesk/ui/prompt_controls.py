@@ -25,9 +25,12 @@ from PySide6.QtWidgets import (
 
 from fluxdesk.core.catalog import FloatRange, IntRange, Model
 from fluxdesk.ui.prompt_widgets import (
+    ClampingDoubleSpinBox,
+    ClampingSpinBox,
     FieldSlot,
     WheelGuard,
     add_form_row,
+    clamp_note,
     describe,
     make_form,
     make_label,
@@ -38,6 +41,10 @@ MAX_IMAGES = 24
 """BFL runs at most 24 tasks per account at once; more per submission would only queue."""
 
 FORMAT_NAMES = {"jpeg": "JPEG", "png": "PNG", "webp": "WebP"}
+
+
+def format_name(fmt: str) -> str:
+    return FORMAT_NAMES.get(fmt, fmt.upper())
 
 
 def as_int(value: object) -> int | None:
@@ -124,7 +131,7 @@ class QualityControls(_ModelControls):
     def __init__(self, guard: WheelGuard, parent: QWidget | None = None) -> None:
         super().__init__(parent)
 
-        self._steps = QSpinBox()
+        self._steps = ClampingSpinBox()
         describe(self._steps, "Steps", "Denoising steps: more is slower and often finer", "stepsSpin")
         self._guidance = self._double_spin("Guidance", "How closely the image follows the prompt", "guidanceSpin")
         self._interval = self._double_spin("Interval", "FLUX.1 [pro] only: the guidance interval", "intervalSpin")
@@ -134,6 +141,7 @@ class QualityControls(_ModelControls):
             widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             guard.guard(widget)
             widget.valueChanged.connect(lambda _v, f=field: self._on_user_change(f))
+            widget.editingFinished.connect(lambda f=field, w=widget, lb=label: self._say_if_clamped(f, w, lb))
             self._add_slot(field, label, widget, label)
 
         self._upsampling = QCheckBox("Prompt upsampling")
@@ -153,7 +161,7 @@ class QualityControls(_ModelControls):
         self._add_slot("raw", "Raw mode", self._raw, None)
 
     def _double_spin(self, name: str, tip: str, object_name: str) -> QDoubleSpinBox:
-        spin = QDoubleSpinBox()
+        spin = ClampingDoubleSpinBox()
         spin.setDecimals(1)
         spin.setSingleStep(0.1)
         describe(spin, name, tip, object_name)
@@ -168,6 +176,11 @@ class QualityControls(_ModelControls):
     def slots(self) -> tuple[FieldSlot, ...]:
         return tuple(self._slots.values())
 
+    def _say_if_clamped(self, field: str, spin: ClampingSpinBox | ClampingDoubleSpinBox, label: str) -> None:
+        typed = spin.take_typed()
+        if typed is not None and self._model is not None:
+            self._slots[field].set_note(clamp_note(label, typed, spin.value(), self._model.name))
+
     @staticmethod
     def applies_to(model: Model) -> bool:
         return any(x is not None for x in (model.steps, model.guidance, model.interval,
@@ -176,6 +189,8 @@ class QualityControls(_ModelControls):
     def set_model(self, model: Model) -> None:
         self._model = model
         self._syncing = True
+        for slot in self._slots.values():
+            slot.set_note("")
         try:
             self._setup_int(self._steps, "steps", model.steps)
             self._setup_float(self._guidance, "guidance", model.guidance)
@@ -241,6 +256,7 @@ class QualityControls(_ModelControls):
     def _on_user_change(self, field: str) -> None:
         if self._syncing or self._model is None:
             return
+        self._slots[field].set_note("")
         m = self._model
         current = self.values()[field]
         defaults = {"steps": m.steps.default if m.steps else None,
@@ -263,16 +279,19 @@ class OutputControls(_ModelControls):
         super().__init__(parent)
         form = self._form
 
-        self._count = QSpinBox()
+        self._count = ClampingSpinBox()
         self._count.setRange(1, MAX_IMAGES)
         self._count.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         describe(self._count, "Number of images",
                  f"Images per submission, 1 to {MAX_IMAGES}. Each is a separate job, billed on its own",
                  "countSpin")
         guard.guard(self._count)
-        self._count.valueChanged.connect(lambda _n: self.changed.emit())
-        add_form_row(form, "Images", self._count)
+        self._count.valueChanged.connect(self._on_count_changed)
+        self._count.editingFinished.connect(self._say_if_count_clamped)
+        self._count_slot = FieldSlot(self._count, "count")
+        add_form_row(form, "Images", self._count_slot)
 
+        self._format_choice: str | None = None
         self._format = QComboBox()
         self._format.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         describe(self._format, "Output format", "File format BFL delivers; FluxDesk keeps its pixels as sent",
@@ -299,6 +318,18 @@ class OutputControls(_ModelControls):
     def slots(self) -> tuple[FieldSlot, ...]:
         return self._format_slot, self._safety_slot
 
+    def _on_count_changed(self, _count: int) -> None:
+        self._count_slot.set_note("")
+        self.changed.emit()
+
+    def _say_if_count_clamped(self) -> None:
+        typed = self._count.take_typed()
+        if typed is not None:
+            note = clamp_note("Images", typed, self._count.value(), "one submission")
+            if typed > MAX_IMAGES:
+                note += f" (BFL runs {MAX_IMAGES} tasks at once per account)"
+            self._count_slot.set_note(note)
+
     def count(self) -> int:
         return self._count.value()
 
@@ -310,12 +341,18 @@ class OutputControls(_ModelControls):
         self._syncing = True
         try:
             with QSignalBlocker(self._format):
+                # What the user sees is their choice even if they never touched it: a model that also
+                # delivers it keeps it (JPEG stays JPEG on Kontext, whose own default is PNG).
+                wanted = self._format_choice or self._format.currentData() or model.default_output_format
+                self._format_choice = wanted
                 self._format.clear()
                 for fmt in model.output_formats:
-                    self._format.addItem(FORMAT_NAMES.get(fmt, fmt.upper()), fmt)
-                chosen = self._memory.pick("output_format", model.default_output_format,
-                                           lambda v: v in model.output_formats)
+                    self._format.addItem(format_name(fmt), fmt)
+                chosen = wanted if wanted in model.output_formats else model.default_output_format
                 self._format.setCurrentIndex(self._format.findData(chosen))
+            self._format_slot.set_note(
+                "" if chosen == wanted else f"{model.name} does not deliver {format_name(wanted)}: set to "
+                                            f"{format_name(chosen)}, its default", "info")
             rng = model.safety_tolerance
             with QSignalBlocker(self._safety):
                 self._safety.setRange(rng.minimum, rng.maximum)
@@ -338,6 +375,8 @@ class OutputControls(_ModelControls):
         fmt = settings.get("output_format")
         if isinstance(fmt, str) and fmt.lower() in m.output_formats:
             self._format.setCurrentIndex(self._format.findData(fmt.lower()))
+            self._format_choice = fmt.lower()
+            self._format_slot.set_note("")
         safety = as_int(settings.get("safety_tolerance"))
         if safety is not None and _int_range_ok(m.safety_tolerance)(safety):
             self._safety.setValue(safety)
@@ -345,7 +384,8 @@ class OutputControls(_ModelControls):
     def _on_format_changed(self, _index: int) -> None:
         if self._syncing or self._model is None:
             return
-        self._memory.note("output_format", self._format.currentData(), self._model.default_output_format)
+        self._format_choice = self._format.currentData()
+        self._format_slot.set_note("")
         self.changed.emit()
 
     def _on_safety_changed(self, value: int) -> None:

@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPaintEvent, QPalette, QPen, QPixmap
+from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPaintEvent, QPalette, QPen, QPixmap, QValidator
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QComboBox,
+    QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QSizePolicy,
     QSlider,
+    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -141,6 +143,11 @@ class FieldSlot(QWidget):
         self._message.setAccessibleName(f"{name} error")
         self._message.hide()
         layout.addWidget(self._message)
+        self._note = make_label(tone="warning", name=f"{name}Note", small=True)
+        self._note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._note.setAccessibleName(f"{name} note")
+        self._note.hide()
+        layout.addWidget(self._note)
         self._fields: dict[str, tuple[QWidget, str]] = {}
         self._bad: set[str] = set()
         self.setFocusProxy(content)
@@ -168,6 +175,15 @@ class FieldSlot(QWidget):
         self._message.setVisible(bool(text))
         self.update()
 
+    def set_note(self, text: str, tone: str = "warning") -> None:
+        """A line under the control saying what the panel changed on its own, and why; empty hides it."""
+        theme.set_tone(self._note, tone)
+        self._note.setText(text)
+        self._note.setVisible(bool(text))
+
+    def note_text(self) -> str:
+        return self._note.text() if not self._note.isHidden() else ""
+
     def first_bad_target(self) -> QWidget | None:
         for field in self._fields:
             if field in self._bad:
@@ -190,6 +206,64 @@ class FieldSlot(QWidget):
             rect = QRectF(top_left.x(), top_left.y(), target.width(), target.height())
             painter.drawRoundedRect(rect.adjusted(-1.5, -1.5, 1.5, 1.5), 4, 4)
         painter.end()
+
+
+class _Clamping:
+    """A spin box that lets a typed number past its range, then brings it within the range when editing
+    finishes and remembers what was typed (``take_typed``), so the panel can say what it changed.
+
+    A plain spin box refuses the keystroke (99999 stops at 9999) or puts the old value back, without a word.
+    """
+
+    _typed: float | None = None
+
+    def _typed_number(self, text: str) -> float | None:
+        core = text.removeprefix(self.prefix()).removesuffix(self.suffix()).strip()  # type: ignore[attr-defined]
+        try:
+            number = float(core) if len(core) <= 12 else None
+        except ValueError:
+            return None
+        return number if number is not None and number >= 0 else None
+
+    def validate(self, text: str, pos: int) -> object:
+        result = super().validate(text, pos)  # type: ignore[misc]
+        if result[0] == QValidator.State.Invalid and self._typed_number(text) is not None:
+            return QValidator.State.Intermediate, text, pos
+        return result
+
+    def fixup(self, text: str) -> str:
+        number = self._typed_number(text)
+        if number is None:
+            return super().fixup(text)  # type: ignore[misc]
+        low, high = self.minimum(), self.maximum()  # type: ignore[attr-defined]
+        value = max(low, min(high, number))
+        if value != number:
+            self._typed = number
+        return f"{self.prefix()}{self.textFromValue(value)}{self.suffix()}"  # type: ignore[attr-defined]
+
+    def take_typed(self) -> float | None:
+        """The out-of-range number the user typed before it was brought within range; once."""
+        typed, self._typed = self._typed, None
+        return typed
+
+
+class ClampingSpinBox(_Clamping, QSpinBox):
+    pass
+
+
+class ClampingDoubleSpinBox(_Clamping, QDoubleSpinBox):
+    pass
+
+
+def number_text(value: float) -> str:
+    return f"{value:g}" if value < 1e9 else f"{value:.0f}"
+
+
+def clamp_note(label: str, typed: float, used: float, takes: str) -> str:
+    """``"Steps 500 is more than FLUX.2 [flex] takes: set to 50, its maximum"``."""
+    more = typed > used
+    return (f"{label} {number_text(typed)} is {'more' if more else 'less'} than {takes} takes: "
+            f"set to {number_text(used)}, {'the maximum' if more else 'the minimum'}")
 
 
 def word_error(label: str, message: str) -> str:

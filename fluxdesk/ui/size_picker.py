@@ -23,6 +23,7 @@ from fluxdesk.core.catalog import (
 )
 from fluxdesk.core.pricing import started_megapixels
 from fluxdesk.ui.prompt_widgets import (
+    ClampingSpinBox,
     FieldSlot,
     IconButton,
     WheelGuard,
@@ -176,16 +177,16 @@ class SizePicker(QWidget):
         self._dims_slot.add_field("width", self._width, "Width")
         self._dims_slot.add_field("height", self._height, "Height")
         add_form_row(form, "Pixels", self._dims_slot)
-        self._width.editingFinished.connect(lambda: self._snap_side(self._width, self._height))
-        self._height.editingFinished.connect(lambda: self._snap_side(self._height, self._width))
+        self._width.editingFinished.connect(lambda: self._finish_side(self._width, self._height))
+        self._height.editingFinished.connect(lambda: self._finish_side(self._height, self._width))
 
         self._mp_label = make_label(tone="muted", name="megapixelsLabel", small=True)
         self._mp_label.setAccessibleName("Megapixels")
         add_form_row(form, "", self._mp_label)
         return box
 
-    def _dimension_spin(self, name: str, object_name: str, guard: WheelGuard) -> QSpinBox:
-        spin = QSpinBox()
+    def _dimension_spin(self, name: str, object_name: str, guard: WheelGuard) -> ClampingSpinBox:
+        spin = ClampingSpinBox()
         spin.setSuffix(" px")
         spin.setAccelerated(True)
         spin.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
@@ -229,9 +230,15 @@ class SizePicker(QWidget):
         """Follow ``model``, keeping the user's size (or its ratio) where the new model can take it."""
         old = self._model
         self._syncing = True
+        note = ""
         try:
             if isinstance(model.size, DimensionSize):
                 target = self._carry_dimensions(old, model.size)
+                if old is not None and isinstance(old.size, DimensionSize):
+                    current = (self._width.value(), self._height.value())
+                    if current != (old.size.default_width, old.size.default_height) and current != target:
+                        note = (f"{model.name} does not take {current[0]} × {current[1]} px: set to "
+                                f"{target[0]} × {target[1]}, the nearest it takes at this ratio")
                 self._model = model
                 self._setup_dimensions(model.size)
                 self._set_spins(*target)
@@ -243,6 +250,7 @@ class SizePicker(QWidget):
             self._show_mode(model)
         finally:
             self._syncing = False
+        self._dims_slot.set_note(note, "info")
         self._sync_labels()
         self.changed.emit()
 
@@ -367,6 +375,30 @@ class SizePicker(QWidget):
             self._height.setValue(height)
         self._on_dimensions_changed()
 
+    def _finish_side(self, spin: ClampingSpinBox, other: QSpinBox) -> None:
+        """Snap the side the user typed to what the model takes, and say so under the field if it changed."""
+        if self._model is None or not isinstance(self._model.size, DimensionSize):
+            return
+        typed = spin.take_typed()
+        typed_side = round(typed) if typed is not None else spin.value()
+        self._snap_side(spin, other)
+        if typed_side != spin.value():
+            self._dims_slot.set_note(self._side_note(spin, typed_side, other))
+
+    def _side_note(self, spin: QSpinBox, typed: int, other: QSpinBox) -> str:
+        assert self._model is not None and isinstance(self._model.size, DimensionSize)
+        size, name, final = self._model.size, self._model.name, spin.value()
+        label, other_label = spin.accessibleName(), other.accessibleName().lower()
+        if typed < size.minimum:
+            return f"{label} {typed} is less than {name} takes: set to {final}, the minimum"
+        if size.maximum is not None and typed > size.maximum:
+            return f"{label} {typed} is more than {name} takes: set to {final}, the maximum"
+        if size.max_pixels is not None and typed * other.value() > size.max_pixels:
+            return (f"{label} {typed} with {other_label} {other.value()} is "
+                    f"{megapixels_text(typed, other.value())}, more than the {size.max_pixels / MEGAPIXEL:g} MP "
+                    f"{name} takes: set to {final}")
+        return f"{label} {typed} is not a multiple of {size.step}, which {name} needs: set to {final}"
+
     def _snap_side(self, spin: QSpinBox, other: QSpinBox) -> None:
         if self._model is None or not isinstance(self._model.size, DimensionSize):
             return
@@ -381,6 +413,7 @@ class SizePicker(QWidget):
     def _on_dimensions_changed(self) -> None:
         if self._syncing:
             return
+        self._dims_slot.set_note("")
         self._sync_labels()
         self.changed.emit()
 

@@ -145,7 +145,7 @@ def test_controls_follow_the_model_with_its_ranges_and_defaults(panel: PromptPan
         model.safety_tolerance.minimum, model.safety_tolerance.maximum, 2)
     formats = child(panel, QComboBox, "formatCombo")
     assert [formats.itemData(i) for i in range(formats.count())] == list(model.output_formats)
-    assert formats.currentData() == model.default_output_format
+    assert formats.currentData() == "jpeg"  # FLUX.2 [pro]'s JPEG stays: every model delivers it
 
     panel.set_prompt("a lighthouse at dusk")
     assert validate(panel.current_request()).ok
@@ -188,6 +188,66 @@ def test_switching_models_keeps_what_the_user_chose_where_it_is_still_valid(pane
         1440, 832)
     panel.set_model("flux-pro-1.1-ultra")
     assert child(panel, QComboBox, "aspectRatioCombo").currentText() == "16:9"
+
+
+def note_text(panel: PromptPanel, name: str) -> str:
+    label = child(panel, QLabel, f"{name}Note")
+    return label.text() if label.isVisibleTo(panel) else ""
+
+
+def test_picking_kontext_keeps_jpeg_and_says_so_when_a_model_cannot_keep_the_format(panel: PromptPanel) -> None:
+    models, formats = child(panel, QComboBox, "modelCombo"), child(panel, QComboBox, "formatCombo")
+    choose(models, models.findData("flux-kontext-pro"))
+    assert formats.currentText() == "JPEG" and note_text(panel, "outputFormat") == ""
+
+    choose(models, models.findData("flux-2-pro"))
+    choose(formats, formats.findText("WebP"))
+    choose(models, models.findData("flux-kontext-pro"))
+    assert formats.currentText() == "PNG"
+    assert note_text(panel, "outputFormat") == "FLUX.1 Kontext [pro] does not deliver WebP: set to PNG, its default"
+    assert panel.current_request().output_format == "png"
+    choose(models, models.findData("flux-2-max"))
+    assert formats.currentText() == "WebP" and note_text(panel, "outputFormat") == ""
+
+
+def test_a_typed_value_out_of_range_is_brought_in_and_the_field_says_so(qtbot, panel: PromptPanel) -> None:
+    width, height = child(panel, QSpinBox, "widthSpin"), child(panel, QSpinBox, "heightSpin")
+    type_into_spin(qtbot, width, "99999")
+    qtbot.keyClick(width.lineEdit(), Qt.Key.Key_Return)
+    assert width.value() == 4096
+    assert note_text(panel, "size") == ("Width 99999 with height 1024 is 97.66 MP, more than the 4 MP "
+                                        "FLUX.2 [pro] takes: set to 4096")
+    type_into_spin(qtbot, width, "2048")
+    qtbot.keyClick(width.lineEdit(), Qt.Key.Key_Tab)
+    assert note_text(panel, "size") == ""
+
+    models = child(panel, QComboBox, "modelCombo")
+    choose(models, models.findData("flux-pro-1.1"))
+    assert note_text(panel, "size") == ("FLUX1.1 [pro] does not take 2048 × 1024 px: set to 1440 × 704, "
+                                        "the nearest it takes at this ratio")
+    type_into_spin(qtbot, height, "99999")
+    qtbot.keyClick(height.lineEdit(), Qt.Key.Key_Tab)
+    assert note_text(panel, "size") == "Height 99999 is more than FLUX1.1 [pro] takes: set to 1440, the maximum"
+    type_into_spin(qtbot, height, "1000")
+    qtbot.keyClick(height.lineEdit(), Qt.Key.Key_Return)
+    assert note_text(panel, "size") == "Height 1000 is not a multiple of 32, which FLUX1.1 [pro] needs: set to 992"
+
+    choose(models, models.findData("flux-2-flex"))
+    steps = child(panel, QSpinBox, "stepsSpin")
+    type_into_spin(qtbot, steps, "500")
+    qtbot.keyClick(steps.lineEdit(), Qt.Key.Key_Return)
+    assert steps.value() == 50
+    assert note_text(panel, "steps") == "Steps 500 is more than FLUX.2 [flex] takes: set to 50, the maximum"
+    qtbot.keyClick(steps.lineEdit(), Qt.Key.Key_Down)
+    assert note_text(panel, "steps") == ""
+
+    count = child(panel, QSpinBox, "countSpin")
+    type_into_spin(qtbot, count, "50")
+    qtbot.keyClick(count.lineEdit(), Qt.Key.Key_Tab)
+    assert panel.count() == 24
+    assert note_text(panel, "count") == ("Images 50 is more than one submission takes: set to 24, the maximum "
+                                         "(BFL runs 24 tasks at once per account)")
+    assert child(panel, QLabel, "costLabel").text().startswith("24 ×")
 
 
 # -- size ----------------------------------------------------------------------------------------------
