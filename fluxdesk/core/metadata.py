@@ -543,13 +543,79 @@ def _model_or_default(model_id: object, default_model: str | None) -> Model:
                         "pick a model first")
 
 
+@dataclass(frozen=True)
+class LoadedSettings:
+    """Settings read from an image's metadata, and what of it was left out or read as something else."""
+
+    settings: dict[str, Any]
+    not_loaded: tuple[str, ...] = ()
+    reinterpreted: tuple[str, ...] = ()
+
+    def message(self, file_name: str) -> str:
+        """One paragraph for the user: ``"Loaded the settings of a.png. Not loaded: …. Reinterpreted: …."``"""
+        text = f"Loaded the settings of {file_name}."
+        if self.not_loaded:
+            text += " Not loaded: " + "; ".join(self.not_loaded) + "."
+        if self.reinterpreted:
+            text += " Reinterpreted: " + "; ".join(self.reinterpreted) + "."
+        return text
+
+
+def _a1111_notes(source: Mapping[str, Any], model: Model, out: Mapping[str, Any]) -> LoadedSettings:
+    """What of another tool's settings did not make it into ``out``, or changed meaning on the way."""
+    skipped: list[str] = []
+    changed: list[str] = []
+    if source.get("negative_prompt"):
+        skipped.append("the negative prompt (FLUX models take none)")
+    named = source.get("model")
+    if isinstance(named, str) and named != model.id:
+        skipped.append(f"the model {named} (not one FluxDesk can run; {model.name} is used)")
+    if isinstance(source.get("sampler"), str):
+        skipped.append(f"the sampler {source['sampler']} (BFL picks its own)")
+    steps = source.get("steps")
+    if is_int(steps):
+        if model.steps is None:
+            skipped.append(f"steps {steps} ({model.name} takes none)")
+        elif out.get("steps") != steps:
+            changed.append(f"steps {steps} as {out.get('steps')} ({model.name} takes "
+                           f"{model.steps.minimum} to {model.steps.maximum})")
+    cfg = source.get("guidance")
+    if is_number(cfg):
+        if model.guidance is None:
+            skipped.append(f"CFG scale {_number_text(cfg)} ({model.name} takes no guidance)")
+        else:
+            changed.append(f"CFG scale {_number_text(cfg)} as guidance {_number_text(out['guidance'])} "
+                           f"(FLUX guidance is not CFG; {model.name} takes {_number_text(model.guidance.minimum)} "
+                           f"to {_number_text(model.guidance.maximum)})")
+    width, height = source.get("width"), source.get("height")
+    if is_int(width) and is_int(height):
+        size = f"size {width}×{height}"
+        if "width" in out and (out["width"], out["height"]) != (width, height):
+            changed.append(f"{size} as {out['width']}×{out['height']} (the nearest {model.name} takes)")
+        elif "aspect_ratio" in out:
+            changed.append(f"{size} as aspect ratio {out['aspect_ratio']} ({model.name} is sized by ratio)")
+        elif "width" not in out:
+            skipped.append(f"{size} (outside the aspect ratios {model.name} takes)")
+    return LoadedSettings(dict(out), tuple(skipped), tuple(changed))
+
+
+def load_settings_from_metadata(source: ImageRecord | Mapping[str, Any], *,
+                                default_model: str | None = None) -> LoadedSettings:
+    """``settings_from_metadata``, with what another tool's settings lost or changed on the way, in words."""
+    settings = settings_from_metadata(source, default_model=default_model)
+    if isinstance(source, ImageRecord):
+        return LoadedSettings(settings)
+    return _a1111_notes(source, get_model(settings["model"]), settings)
+
+
 def settings_from_metadata(source: ImageRecord | Mapping[str, Any], *,
                            default_model: str | None = None) -> dict[str, Any]:
     """Settings for ``GenerationRequest(**settings)`` from a FluxDesk record or a ``parse_a1111`` dict.
 
     From a FluxDesk record, the result reproduces the image: what was sent, with the seed BFL used.
     From another tool's text, the model is ``default_model`` unless the text names a FLUX model
-    FluxDesk knows, and sizes and ranges are brought within what that model accepts.
+    FluxDesk knows, and sizes and ranges are brought within what that model accepts
+    (``load_settings_from_metadata`` says what that left out or changed).
     """
     settings: dict[str, Any] = {}
     if isinstance(source, ImageRecord):

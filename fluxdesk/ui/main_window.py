@@ -518,23 +518,26 @@ class MainWindow(QMainWindow):
     # --- dropped images, opening files ----------------------------------------------------------
 
     def load_dropped_image(self, path: str) -> None:
-        def read() -> dict[str, Any]:
-            from fluxdesk.core.metadata import settings_from_metadata
+        model_id = self.panel.model_id()  # read here: widgets are not for the worker thread
+
+        def read() -> Any:
+            from fluxdesk.core.metadata import load_settings_from_metadata
             from fluxdesk.storage.metadata_io import read_metadata
 
             record, a1111 = read_metadata(Path(path).read_bytes())
             if record is not None:
-                return settings_from_metadata(record)
+                return load_settings_from_metadata(record)
             if a1111:
-                return settings_from_metadata(a1111, default_model=self.panel.model_id())
+                return load_settings_from_metadata(a1111, default_model=model_id)
             raise ValueError("it carries no FluxDesk or A1111 generation parameters")
 
         def failed(error: BaseException) -> None:
             self.panel.show_message(f"Could not load settings from {Path(path).name}: {error}", "warning")
 
-        def loaded(settings: dict[str, Any]) -> None:
-            self.panel.load_settings(settings)
-            self.panel.show_message(f"Loaded the settings of {Path(path).name}.", "info")
+        def loaded(result: Any) -> None:
+            self.panel.load_settings(result.settings)
+            partial = bool(result.not_loaded or result.reinterpreted)
+            self.panel.show_message(result.message(Path(path).name), "warning" if partial else "info")
 
         run_in_background(read, loaded, failed, parent=self)
 

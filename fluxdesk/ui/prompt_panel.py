@@ -232,7 +232,11 @@ class PromptPanel(QWidget):
         self._history_button.setMenu(self._history_menu)
         self._history_button.setEnabled(False)
         hint.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        section.add_row(None, row(hint, self._history_button))
+        # BFL documents no prompt-length limit for any model: the length is shown, no limit is invented.
+        self._length_label = make_label(tone="muted", name="promptLength", small=True, wrap=False)
+        self._length_label.setAccessibleName("Prompt length")
+        self._length_label.hide()
+        section.add_row(None, row(hint, self._length_label, self._history_button))
         return section
 
     def _build_model_section(self) -> Section:
@@ -573,6 +577,9 @@ class PromptPanel(QWidget):
             return None
 
     def _on_prompt_edited(self) -> None:
+        text = self._editor.toPlainText().strip()
+        self._length_label.setText(f"{len(text):,} character{'' if len(text) == 1 else 's'}")
+        self._length_label.setVisible(bool(text))
         if self._editor.toPlainText():
             self._prompt_touched = True
         self._on_changed()

@@ -17,6 +17,7 @@ from fluxdesk.core.metadata import (
     MetadataError,
     build_record,
     from_json,
+    load_settings_from_metadata,
     parse_a1111,
     parse_params_line,
     record_from_dict,
@@ -359,3 +360,25 @@ def test_reproducibility_problems_name_every_reason_once() -> None:
     by_default = ImageRecord(model="flux-2-flex", prompt="a fox", seed=7)  # the model upsamples unless told
     assert reproducibility_problems(by_default)[0].startswith(
         "prompt upsampling was on (FLUX.2 [flex] turns it on by default)")
+
+
+def test_an_a1111_drop_says_what_it_did_not_load_and_what_it_read_differently() -> None:
+    loaded = load_settings_from_metadata(parse_a1111(A1111_REAL), default_model="flux-dev")
+    assert loaded.settings == settings_from_metadata(parse_a1111(A1111_REAL), default_model="flux-dev")
+    assert loaded.not_loaded == ("the negative prompt (FLUX models take none)",
+                                 "the model sd15 (not one FluxDesk can run; FLUX.1 [dev] is used)",
+                                 "the sampler Euler a (BFL picks its own)")
+    assert loaded.reinterpreted == (
+        "CFG scale 7 as guidance 5 (FLUX guidance is not CFG; FLUX.1 [dev] takes 1.5 to 5)",)
+    pro = load_settings_from_metadata(parse_a1111(A1111_REAL.replace("Size: 512x768", "Size: 500x700")),
+                                      default_model="flux-2-pro")
+    assert "steps 20 (FLUX.2 [pro] takes none)" in pro.not_loaded
+    assert "CFG scale 7 (FLUX.2 [pro] takes no guidance)" in pro.not_loaded
+    assert pro.reinterpreted == ("size 500×700 as 496×704 (the nearest FLUX.2 [pro] takes)",)
+    assert pro.message("cat.png").startswith("Loaded the settings of cat.png. Not loaded: the negative prompt")
+
+
+def test_a_fluxdesk_record_loads_with_nothing_to_report() -> None:
+    loaded = load_settings_from_metadata(RECORD)
+    assert (loaded.not_loaded, loaded.reinterpreted) == ((), ())
+    assert loaded.message("a.png") == "Loaded the settings of a.png."

@@ -8,6 +8,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import test_main_window as window_tests
+from PIL import Image as PILImage
+from PIL.PngImagePlugin import PngInfo
 from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage, QPalette, QWheelEvent
 from PySide6.QtWidgets import (
@@ -33,6 +36,8 @@ from fluxdesk.core.request import SEED_MAX, FieldError, GenerationRequest, valid
 from fluxdesk.ui.gallery_details import size_text
 from fluxdesk.ui.prompt_panel import PromptPanel
 from fluxdesk.ui.theme import apply_theme, contrast_ratio, muted_color
+
+key_store, make_window, ready = window_tests.key_store, window_tests.make_window, window_tests.ready
 
 STEPS_MODELS = {"flux-pro", "flux-dev", "flux-2-flex"}
 ASPECT_MODELS = {"flux-pro-1.1-ultra", "flux-kontext-pro", "flux-kontext-max"}
@@ -475,6 +480,17 @@ def test_generate_button_and_owner_switch(qtbot, panel: PromptPanel) -> None:
     assert not busy.isVisibleTo(panel)
 
 
+def test_a_typed_prompt_shows_its_length(qtbot, panel: PromptPanel) -> None:
+    length = child(panel, QLabel, "promptLength")
+    assert not length.isVisibleTo(panel)
+    editor = child(panel, QPlainTextEdit, "promptEdit")
+    qtbot.keyClicks(editor, "a teapot, " * 150)
+    assert length.isVisibleTo(panel) and length.text() == "1,499 characters"  # the last space is not sent
+    editor.selectAll()
+    qtbot.keyClick(editor, Qt.Key.Key_Delete)
+    assert not length.isVisibleTo(panel)
+
+
 def test_prompt_history_with_alt_up_and_down_keeps_the_draft(qtbot, panel: PromptPanel) -> None:
     panel.set_history(["newest prompt", "older prompt", "newest prompt", ""])
     assert panel.history() == ["newest prompt", "older prompt"]
@@ -623,6 +639,29 @@ def test_other_files_are_not_accepted(qtbot, panel: PromptPanel, tmp_path: Path)
     assert not enter.isAccepted() and not panel.is_drop_highlighted()
     with qtbot.assertNotEmitted(panel.imageDropped):
         QApplication.sendEvent(panel, _drop_event(QEvent.Type.Drop, mime))
+
+
+def test_an_a1111_png_dropped_on_the_panel_says_what_was_not_loaded_and_what_was_reinterpreted(
+        qtbot, make_window, tmp_path: Path) -> None:
+    window = ready(qtbot, make_window())
+    window.panel.set_model("flux-dev")
+    image = tmp_path / "sd-cat.png"
+    info = PngInfo()
+    info.add_text("parameters", "a cat on a windowsill\nNegative prompt: blurry, lowres\n"
+                                "Steps: 20, Sampler: Euler a, CFG scale: 7, Seed: 42, Size: 512x768, Model: sd15")
+    PILImage.new("RGB", (8, 8), "white").save(image, pnginfo=info)
+    mime = _mime(image)
+    QApplication.sendEvent(window.panel, _drop_event(QEvent.Type.DragEnter, mime))
+    QApplication.sendEvent(window.panel, _drop_event(QEvent.Type.Drop, mime))
+    banner = child(window.panel, QLabel, "messageText")
+    qtbot.waitUntil(lambda: banner.isVisible() and "sd-cat.png" in banner.text(), timeout=20_000)
+    assert banner.text() == (
+        "Loaded the settings of sd-cat.png. Not loaded: the negative prompt (FLUX models take none); "
+        "the model sd15 (not one FluxDesk can run; FLUX.1 [dev] is used); the sampler Euler a (BFL picks its "
+        "own). Reinterpreted: CFG scale 7 as guidance 5 (FLUX guidance is not CFG; FLUX.1 [dev] takes 1.5 to 5).")
+    request = window.panel.current_request()
+    assert (request.prompt, request.seed, request.steps, request.guidance) == ("a cat on a windowsill", 42, 20, 5.0)
+    assert (request.width, request.height) == (512, 768)
 
 
 def test_a_newer_price_table_reprices_the_picker_and_the_estimate(panel: PromptPanel,
