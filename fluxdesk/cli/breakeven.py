@@ -9,7 +9,7 @@ from typing import Any
 
 from fluxdesk.cli.common import EXIT_OK, UsageError, decimal_arg, json_number, print_json
 from fluxdesk.core import breakeven as be
-from fluxdesk.core.pricing import format_usd
+from fluxdesk.core.pricing import format_percent, format_price, format_usd
 
 
 def cmd_breakeven(args: argparse.Namespace) -> int:
@@ -29,16 +29,16 @@ def cmd_breakeven(args: argparse.Namespace) -> int:
         print_json(breakeven_json(inputs, rows, with_overhead, without_overhead))
         return EXIT_OK
     always_on = inputs.mode is be.Mode.ALWAYS_ON
-    header = f"{'images/month':>13} {'API':>12} {'self-hosted':>12} {'saving':>12} {'saving %':>9}"
+    header = f"{'images/month':>13} {'API':>12} {'self-hosted':>12} {'saving':>12} {'saving %':>11}"
     header += f" {'API/year':>13} {'self/year':>13}" + (f" {'GPUs':>5}" if always_on else "")
-    print(f"Mode: {inputs.mode.value}; GPU ${inputs.gpu_hourly}/h at {inputs.images_per_hour} images/h "
-          f"= {format_usd(inputs.gpu_cost_per_image)} per image; overhead "
-          f"{format_usd(inputs.overhead_monthly)}/month; API {format_usd(inputs.api_price)} per image")
+    print(f"Mode: {inputs.mode.value}; GPU {format_price(inputs.gpu_hourly)}/h at {inputs.images_per_hour} images/h "
+          f"= {format_price(inputs.gpu_cost_per_image)} per image; overhead "
+          f"{format_usd(inputs.overhead_monthly)}/month; API {format_price(inputs.api_price)} per image")
     print(header)
     for r in rows:
-        pct = "–" if r.saving_pct is None else f"{r.saving_pct:.1f}%"
+        pct = "–" if r.saving_pct is None else format_percent(r.saving_pct)
         line = (f"{r.volume:>13,} {format_usd(r.api_monthly):>12} {format_usd(r.self_hosted_monthly):>12} "
-                f"{format_usd(r.saving):>12} {pct:>9} {format_usd(r.api_annual):>13} "
+                f"{format_usd(r.saving):>12} {pct:>11} {format_usd(r.api_annual):>13} "
                 f"{format_usd(r.self_hosted_annual):>13}")
         print(line + (f" {r.gpus_needed:>5}" if always_on else ""))
     print(f"Break-even: {be.describe_break_even(with_overhead)} "

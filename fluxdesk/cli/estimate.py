@@ -7,7 +7,7 @@ from typing import Any
 
 from fluxdesk.cli.common import EXIT_OK, UsageError, json_number, print_json
 from fluxdesk.core.catalog import MODELS, get_model
-from fluxdesk.core.pricing import Estimate, estimate, format_credits, format_usd
+from fluxdesk.core.pricing import Estimate, estimate, format_credits, format_price
 from fluxdesk.core.request import GenerationRequest, validate
 
 
@@ -62,7 +62,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
         table = load_price_table(home_dir())
         for model in MODELS:
             est = estimate(GenerationRequest(model.id, "x"), table)
-            print(f"{model.id:20} {model.name:24} {format_usd(est.usd_per_image):>8} / image"
+            print(f"{model.id:20} {model.name:24} {format_price(est.usd_per_image):>8} / image"
                   f"{'  (from, by megapixel)' if est.output_megapixels else ''}")
         return EXIT_OK
     if args.model is None:

@@ -169,7 +169,7 @@ def _size_text(width: object, height: object, aspect_ratio: object = None) -> st
 
 def record_lines(data: dict[str, Any]) -> list[str]:
     """The readable form of ``record_json``'s object."""
-    from fluxdesk.core.pricing import format_credits, format_usd
+    from fluxdesk.core.pricing import format_credits, format_price
 
     lines = [str(data["path"]), _line("source", "FluxDesk record"), _line("model", _model_text(data["model"])),
              _line("prompt", data["prompt"])]
@@ -184,7 +184,7 @@ def record_lines(data: dict[str, Any]) -> list[str]:
         lines.append(_line("parameters", ", ".join(f"{k}={_number(v)}" for k, v in sorted(others.items()))))
     if data["cost_credits"] is not None:
         credits, usd = Decimal(str(data["cost_credits"])), Decimal(str(data["cost_usd"]))
-        lines.append(_line("cost", f"{format_credits(credits)} credits ({format_usd(usd)})"))
+        lines.append(_line("cost", f"{format_credits(credits)} credits ({format_price(usd)})"))
     for label, key in (("job id", "job_id"), ("BFL task id", "task_id")):
         if data[key] is not None:
             lines.append(_line(label, data[key]))

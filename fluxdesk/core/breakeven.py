@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
+from fluxdesk.core.pricing import format_usd
+
 HOURS_PER_MONTH = Decimal(730)
 MONTHS_PER_YEAR = 12
 DEFAULT_VOLUMES = (100, 1_000, 10_000, 50_000, 100_000)
@@ -190,12 +192,12 @@ def verdict(inputs: BreakEvenInputs, volume: int) -> str:
     if volume == 0:
         return f"With no images a month, the API costs nothing. {where}"
     if r.saving > 0:
-        return (f"At {volume:,} images a month, your own GPU is cheaper by ${r.saving:,.2f} a month "
-                f"(${r.saving_annual:,.2f} a year). {where}")
+        return (f"At {volume:,} images a month, your own GPU is cheaper by {format_usd(r.saving)} a month "
+                f"({format_usd(r.saving_annual)} a year). {where}")
     if r.saving == 0:
         return f"At {volume:,} images a month, both cost the same. {where}"
-    return (f"At {volume:,} images a month, the API is cheaper by ${-r.saving:,.2f} a month "
-            f"(${-r.saving_annual:,.2f} a year). {where}")
+    return (f"At {volume:,} images a month, the API is cheaper by {format_usd(-r.saving)} a month "
+            f"({format_usd(-r.saving_annual)} a year). {where}")
 
 
 def describe_break_even(volume: int | None) -> str:

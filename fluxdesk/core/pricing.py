@@ -130,8 +130,8 @@ class Estimate:
         return self.credits_total * self.usd_per_credit
 
     def summary(self) -> str:
-        """``4 × $0.045 = $0.18``."""
-        return f"{self.count} × {format_usd(self.usd_per_image)} = {format_usd(self.usd_total)}"
+        """``4 × $0.045 = $0.18``: the price of an image, and of the request."""
+        return f"{self.count} × {format_price(self.usd_per_image)} = {format_price(self.usd_total)}"
 
 
 def estimate(req: GenerationRequest, table: PriceTable, count: int = 1) -> Estimate:
@@ -165,15 +165,46 @@ def credits_to_usd(credits: Decimal, usd_per_credit: Decimal = USD_PER_CREDIT) -
     return credits * usd_per_credit
 
 
+CENT = Decimal("0.01")
+PRICE_STEP = Decimal("0.0001")
+PERCENT_LIMIT = Decimal(999)
+"""Beyond ±999 % a percentage says so in words instead of printing its digits."""
+
+
 def format_usd(amount: Decimal) -> str:
-    """Dollars with cents, or with as many decimals as a sub-cent price needs: $0.045, $0.18, $1,234.50."""
-    sign = "-" if amount < 0 else ""
-    amount = abs(amount)
-    if amount == amount.quantize(Decimal("0.01")):
-        return f"{sign}${amount:,.2f}"
-    text = f"{amount.quantize(Decimal('0.0001'), ROUND_HALF_UP):f}"
-    whole, _, frac = text.partition(".")
+    """An amount billed or budgeted (a total, a month's spend, a budget, a balance): whole cents.
+
+    ``$1,234.50``, ``$0.18``, ``-$3.50``; half a cent rounds up. The price of one image or one request
+    has its own formatter, ``format_price``.
+    """
+    shown = abs(amount).quantize(CENT, ROUND_HALF_UP)
+    sign = "-" if amount < 0 and shown else ""
+    return f"{sign}${shown:,.2f}"
+
+
+def format_price(amount: Decimal) -> str:
+    """The price of an image or of one request: cents, or up to four decimals where it has fractions of a cent.
+
+    ``$0.04``, ``$0.045`` (4.5 credits), ``$0.0028`` (a GPU's cost per image): BFL bills credits of a cent,
+    and a half-credit price rounded to cents would no longer equal what is billed.
+    """
+    shown = abs(amount).quantize(PRICE_STEP, ROUND_HALF_UP)
+    sign = "-" if amount < 0 and shown else ""
+    whole, _, frac = f"{shown:f}".partition(".")
     return f"{sign}${int(whole):,}.{frac.rstrip('0').ljust(2, '0')}"
+
+
+def format_percent(value: Decimal, decimals: int = 1) -> str:
+    """``93.1%``; beyond ±999 % in words (``over 999%``, ``under -999%``) rather than ``-186,455.6%``."""
+    # Far beyond the bound, quantizing could overflow the decimal context: compare as is.
+    shown = value if abs(value) > PERCENT_LIMIT * 2 else value.quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
+    if shown == 0:
+        shown = abs(shown)  # never "-0.0%"
+    if shown > PERCENT_LIMIT:
+        return f"over {PERCENT_LIMIT}%"
+    if shown < -PERCENT_LIMIT:
+        return f"under -{PERCENT_LIMIT}%"
+    return f"{shown:,.{decimals}f}%"
 
 
 def format_credits(credits: Decimal) -> str:

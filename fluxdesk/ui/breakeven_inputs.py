@@ -26,10 +26,10 @@ from PySide6.QtWidgets import (
 
 from fluxdesk.core import breakeven as be
 from fluxdesk.core.catalog import DEFAULT_MODEL_ID, MODELS, Pricing, get_model
-from fluxdesk.core.pricing import PriceTable, PriceTableError, estimate, format_usd
+from fluxdesk.core.pricing import PriceTable, PriceTableError, estimate
 from fluxdesk.core.request import GenerationRequest
 from fluxdesk.ui.breakeven_presets import Preset, PresetLike, merged_presets, overrides_of
-from fluxdesk.ui.money import US_LOCALE, MoneySpinBox, usd, usd_precise
+from fluxdesk.ui.money import US_LOCALE, MoneySpinBox, price, usd
 from fluxdesk.ui.prompt_widgets import describe, make_label, row
 from fluxdesk.ui.surfaces import Card
 from fluxdesk.ui.theme import set_heading
@@ -278,12 +278,12 @@ class BreakEvenInputsPanel(QWidget):
         self._quiet += 1
         try:
             self.model_combo.clear()
-            for model_id, name, price in model_prices(self._table):
-                self.model_combo.addItem(f"{name} · {format_usd(price)}", model_id)
+            for model_id, name, per_image in model_prices(self._table):
+                self.model_combo.addItem(f"{name} · {price(per_image)}", model_id)
                 index = self.model_combo.count() - 1
-                self.model_combo.setItemData(index, price, Qt.ItemDataRole.UserRole + 1)
+                self.model_combo.setItemData(index, per_image, Qt.ItemDataRole.UserRole + 1)
                 flux2 = get_model(model_id).pricing is Pricing.MEGAPIXEL
-                tip = f"{name}: {format_usd(price)} per image" + (" at 1 MP (1024 × 1024)" if flux2 else "")
+                tip = f"{name}: {price(per_image)} per image" + (" at 1 MP (1024 × 1024)" if flux2 else "")
                 self.model_combo.setItemData(index, tip, Qt.ItemDataRole.ToolTipRole)
             self.model_combo.addItem("Custom price", CUSTOM)
             index = self.model_combo.findData(chosen)
@@ -297,8 +297,8 @@ class BreakEvenInputsPanel(QWidget):
         try:
             self.preset_combo.clear()
             for preset in self._presets:
-                self.preset_combo.addItem(f"{preset.name} · {usd(preset.hourly_usd)}/h", preset.name)
-                tip = (f"{preset.name}: {usd(preset.hourly_usd)}/hour at {_number(preset.images_per_hour)} "
+                self.preset_combo.addItem(f"{preset.name} · {price(preset.hourly_usd)}/h", preset.name)
+                tip = (f"{preset.name}: {price(preset.hourly_usd)}/hour at {_number(preset.images_per_hour)} "
                        f"images/hour" + ("" if preset.editable else " (the source article's figures)"))
                 self.preset_combo.setItemData(self.preset_combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
             self.preset_combo.addItem("Custom GPU", CUSTOM)
@@ -315,13 +315,13 @@ class BreakEvenInputsPanel(QWidget):
             self.changed.emit()
 
     def _model_chosen(self, index: int) -> None:
-        price = self.model_combo.itemData(index, Qt.ItemDataRole.UserRole + 1)
-        if self._quiet or price is None:
+        per_image = self.model_combo.itemData(index, Qt.ItemDataRole.UserRole + 1)
+        if self._quiet or per_image is None:
             self._show_price_note()
             return
         self._quiet += 1
         try:
-            self.price_spin.setValue(float(price))
+            self.price_spin.setValue(float(per_image))
         finally:
             self._quiet -= 1
         self._show_price_note()
@@ -424,8 +424,8 @@ class BreakEvenInputsPanel(QWidget):
 
     def _show_formula(self) -> None:
         inputs = self.inputs()
-        text = (f"{usd(inputs.gpu_hourly)}/h ÷ {_number(inputs.images_per_hour)} images/h "
-                f"= {usd_precise(inputs.gpu_cost_per_image)} per image")
+        text = (f"{price(inputs.gpu_hourly)}/h ÷ {_number(inputs.images_per_hour)} images/h "
+                f"= {price(inputs.gpu_cost_per_image)} per image")
         if inputs.mode is be.Mode.ALWAYS_ON:
             text += (f"\nAlways on: {usd(inputs.gpu_monthly)} a month per GPU (730 h), "
                      f"up to {_number(inputs.capacity_per_gpu)} images")

@@ -7,7 +7,7 @@ from decimal import Decimal
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
-from fluxdesk.core.pricing import Estimate, format_usd
+from fluxdesk.core.pricing import Estimate, format_price, format_usd
 from fluxdesk.ui.prompt_widgets import describe, make_label, row
 from fluxdesk.ui.surfaces import AccentButton, Card
 from fluxdesk.ui.theme import set_tone
@@ -81,12 +81,12 @@ class CostFooter(Card):
     @staticmethod
     def _breakdown(estimate: Estimate) -> str:
         lines = [f"{credits_phrase(estimate.credits_per_image)} per image "
-                 f"({format_usd(estimate.usd_per_image)})"]
+                 f"({format_price(estimate.usd_per_image)})"]
         if estimate.output_megapixels is not None:
             lines.append(f"Billed for {estimate.output_megapixels} started megapixel"
                          f"{'' if estimate.output_megapixels == 1 else 's'} of output per image")
         lines.append(f"{estimate.count} image{'' if estimate.count == 1 else 's'}: "
-                     f"{credits_phrase(estimate.credits_total)} = {format_usd(estimate.usd_total)}")
+                     f"{credits_phrase(estimate.credits_total)} = {format_price(estimate.usd_total)}")
         lines.append(f"Prices as of {estimate.price_as_of}; BFL's bill is what counts")
         return "\n".join(lines)
 

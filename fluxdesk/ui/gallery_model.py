@@ -34,7 +34,7 @@ from PySide6.QtCore import (
 
 from fluxdesk.core.catalog import UnknownModelError, get_model
 from fluxdesk.core.metadata import NotAnImageError
-from fluxdesk.core.pricing import credits_to_usd, format_credits, format_usd
+from fluxdesk.core.pricing import credits_to_usd, format_credits, format_price
 from fluxdesk.storage.db import LibraryError
 from fluxdesk.storage.gallery_queries import GalleryItem, GalleryQueries, GalleryQuery
 from fluxdesk.storage.metadata_io import image_format
@@ -106,7 +106,7 @@ def model_name(model_id: str) -> str:
 def cost_text(credits: Decimal | None) -> str:
     if credits is None:
         return "cost unknown"
-    return f"{format_credits(credits)} credits ({format_usd(credits_to_usd(credits))})"
+    return f"{format_credits(credits)} credits ({format_price(credits_to_usd(credits))})"
 
 
 def tooltip(item: GalleryItem) -> str:

@@ -1,21 +1,23 @@
 """Money as the Spend and Break-even tabs show it, and the charts' shared look.
 
-Text follows ``format_usd`` (``$1,234.50``, sub-cent prices with up to four decimals). Chart axes
-localise their numbers in US English, so an axis reads ``$10,000`` like the rest of the app.
+One rule, from ``fluxdesk.core.pricing``: amounts billed or budgeted in whole cents (``usd``), the price
+of an image with up to four decimals where it has fractions of a cent (``price``), percentages bounded
+(``percent``). Chart axes localise their numbers in US English, so an axis reads ``$10,000`` like the rest
+of the app.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from PySide6.QtCharts import QAbstractAxis, QChart, QChartView
 from PySide6.QtCore import QEvent, QLocale, QMargins, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QDoubleSpinBox, QWidget
 
-from fluxdesk.core.pricing import format_usd
+from fluxdesk.core.pricing import format_percent, format_price, format_usd
 from fluxdesk.ui import theme
 
 US_LOCALE = QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)
@@ -23,21 +25,18 @@ DASH = "–"
 
 
 def usd(amount: Decimal | None) -> str:
-    """``format_usd`` with a dash for an unknown amount."""
+    """An amount billed or budgeted, in whole cents; a dash when unknown."""
     return DASH if amount is None else format_usd(amount)
 
 
-def usd_precise(amount: Decimal, max_decimals: int = 5) -> str:
-    """A per-image cost with the digits it needs: ``$0.00276``, ``$0.04``, ``$0.00341``."""
-    sign = "-" if amount < 0 else ""
-    value = abs(amount).quantize(Decimal(1).scaleb(-max_decimals), ROUND_HALF_UP)
-    whole, _, frac = f"{value:f}".partition(".")
-    return f"{sign}${int(whole):,}.{frac.rstrip('0').ljust(2, '0')}"
+def price(amount: Decimal | None) -> str:
+    """The price of an image or a job: ``$0.045``, ``$0.0028``; a dash when unknown."""
+    return DASH if amount is None else format_price(amount)
 
 
 def percent(value: Decimal | None, decimals: int = 1) -> str:
-    """``Decimal("93.1")`` → ``"93.1%"``; a dash when there is nothing to divide by."""
-    return DASH if value is None else f"{value:,.{decimals}f}%"
+    """``Decimal("93.1")`` → ``"93.1%"``, bounded to ±999 %; a dash when there is nothing to divide by."""
+    return DASH if value is None else format_percent(value, decimals)
 
 
 def plural(value: int, word: str, words: str | None = None) -> str:

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from fluxdesk.core.catalog import DEFAULT_MODEL_ID, MODELS, Model, Pricing, get_model, model_ids
-from fluxdesk.core.pricing import Estimate, PriceTable, PriceTableError, estimate, format_usd
+from fluxdesk.core.pricing import Estimate, PriceTable, PriceTableError, estimate, format_price
 from fluxdesk.core.request import SEED_MAX, FieldError, GenerationRequest, validate
 from fluxdesk.ui.cost_label import CostFooter, credits_phrase
 from fluxdesk.ui.prompt_controls import OutputControls, QualityControls, as_int
@@ -42,6 +42,7 @@ from fluxdesk.ui.prompt_editor import PromptEditor
 from fluxdesk.ui.prompt_widgets import (
     DropOverlay,
     FieldSlot,
+    FoldingSection,
     IconButton,
     MessageBanner,
     Section,
@@ -89,9 +90,9 @@ def model_price_text(model: Model, table: PriceTable) -> str:
     except PriceTableError:
         return "price unknown"
     if model.pricing is Pricing.FLAT and price.per_image is not None:
-        return format_usd(price.per_image * table.usd_per_credit)
+        return format_price(price.per_image * table.usd_per_credit)
     if price.first_mp is not None:
-        return f"from {format_usd(price.first_mp * table.usd_per_credit)}"
+        return f"from {format_price(price.first_mp * table.usd_per_credit)}"
     return "price unknown"
 
 
@@ -181,13 +182,17 @@ class PromptPanel(QWidget):
         self._size = SizePicker(self._guard)
         self._size_section = self._section_with("Size", "sizeSection", self._size)
         layout.addWidget(self._size_section)
+        # Count, format and seed in one card, so a 1280 × 800 window shows them without scrolling.
+        self._output = OutputControls(self._guard)
+        self._seed = SeedPicker(self._guard)
+        output_section = self._section_with("Output", "outputSection", self._output)
+        output_section.add_row(None, self._seed, pad=False)
+        layout.addWidget(output_section)
+        self._more = FoldingSection("More options", "moreSection", self._output.more)
+        layout.addWidget(self._more)
         self._quality = QualityControls(self._guard)
         self._quality_section = self._section_with("Quality", "qualitySection", self._quality)
-        layout.addWidget(self._quality_section)
-        self._seed = SeedPicker(self._guard)
-        layout.addWidget(self._section_with("Seed", "seedSection", self._seed))
-        self._output = OutputControls(self._guard)
-        layout.addWidget(self._section_with("Output", "outputSection", self._output))
+        layout.insertWidget(layout.indexOf(self._more), self._quality_section)
 
         self._size.changed.connect(self._on_changed)
         self._quality.changed.connect(self._on_changed)
@@ -496,6 +501,8 @@ class PromptPanel(QWidget):
         for error in errors:
             field = field_of(error.field)
             slot = self._slot_for(field)
+            if slot is not None and self._more.isAncestorOf(slot):
+                self._more.set_open(True)  # an error in a folded card is shown, not hidden
             if slot is not None and slot.isVisibleTo(self):
                 previous = self._server_errors.get(field)
                 self._server_errors[field] = f"{previous}; {error.message}" if previous else error.message
@@ -549,6 +556,12 @@ class PromptPanel(QWidget):
 
     # -- refresh ------------------------------------------------------------------------------------
 
+    def more_options_open(self) -> bool:
+        return self._more.is_open()
+
+    def set_more_options_open(self, open_: bool) -> None:
+        self._more.set_open(open_)
+
     def _on_changed(self) -> None:
         if self._syncing:
             return
@@ -561,6 +574,7 @@ class PromptPanel(QWidget):
             return
         request = self.current_request()
         self._seed.set_count(self.count())
+        self._more.set_summary(self._output.more_summary())
         errors = [*validate(request).errors, *self._seed.problems()]
         self._errors = tuple(errors)
         self._show_field_errors()
@@ -606,7 +620,7 @@ class PromptPanel(QWidget):
 
     def _show_generate_state(self) -> None:
         est = self._estimate
-        price = format_usd(est.usd_total) if est is not None else None
+        price = format_price(est.usd_total) if est is not None else None
         if not self._owner_enabled:
             tooltip = self._owner_reason or "Generating is not available right now"
         elif self._errors:

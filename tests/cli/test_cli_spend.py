@@ -141,11 +141,11 @@ def test_readable_output(jobs: dict[str, str], capsys: pytest.CaptureFixture[str
         "  not billed: 1 job (moderated or failed)",
         "  still running at BFL: 1 job, 8 credits ($0.08), billed if it finishes",
         "By model:",
-        "  flux-2-pro         7.5 credits      $0.075",
-        "  flux-dev           2.5 credits      $0.025",
+        "  flux-2-pro         7.5 credits       $0.08",
+        "  flux-dev           2.5 credits       $0.03",
         "By day:",
-        "  2024-02-01         2.5 credits      $0.025",
-        "  2024-02-29         7.5 credits      $0.075",
+        "  2024-02-01         2.5 credits       $0.03",
+        "  2024-02-29         7.5 credits       $0.08",
     ]
 
 

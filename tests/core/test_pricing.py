@@ -1,6 +1,7 @@
 """Prices checked by hand from bfl-api.md, in Decimal."""
 
 import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -12,6 +13,8 @@ from fluxdesk.core.pricing import (
     PriceTableError,
     estimate,
     format_credits,
+    format_percent,
+    format_price,
     format_usd,
     parse_price_table,
     started_megapixels,
@@ -112,10 +115,39 @@ def test_count_must_be_positive() -> None:
 
 
 @pytest.mark.parametrize(("amount", "text"), [
-    ("0.18", "$0.18"), ("0.045", "$0.045"), ("4", "$4.00"), ("1234.5", "$1,234.50"),
-    ("0.00136", "$0.0014"), ("-3.5", "-$3.50"), ("0.276", "$0.276")])
-def test_format_usd(amount, text) -> None:
+    ("0.18", "$0.18"), ("0.045", "$0.05"), ("4", "$4.00"), ("1234.5", "$1,234.50"), ("12.345", "$12.35"),
+    ("0.00136", "$0.00"), ("-3.5", "-$3.50"), ("-0.004", "$0.00"), ("0.276", "$0.28")])
+def test_amounts_read_in_whole_cents(amount, text) -> None:
     assert format_usd(Decimal(amount)) == text
+
+
+@pytest.mark.parametrize(("amount", "text"), [
+    ("0.04", "$0.04"), ("0.045", "$0.045"), ("0.025", "$0.025"), ("0.00276", "$0.0028"), ("0.69", "$0.69"),
+    ("1200", "$1,200.00"), ("0.00001", "$0.00")])
+def test_prices_keep_up_to_four_decimals(amount, text) -> None:
+    assert format_price(Decimal(amount)) == text
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    ("93.14", "93.1%"), ("0", "0.0%"), ("-0.01", "0.0%"), ("999", "999.0%"), ("999.04", "999.0%"),
+    ("999.96", "over 999%"), ("-186455.6", "under -999%"), ("1e30", "over 999%")])
+def test_percentages_are_bounded(value, text) -> None:
+    assert format_percent(Decimal(value)) == text
+
+
+@given(st.decimals(min_value=-10**9, max_value=10**9, places=6))
+def test_every_amount_has_exactly_cents_and_every_price_at_most_four_decimals(amount: Decimal) -> None:
+    text = format_usd(amount)
+    assert re.fullmatch(r"-?\$\d{1,3}(,\d{3})*\.\d{2}", text), text
+    assert abs(Decimal(text.replace("$", "").replace(",", "")) - amount) <= Decimal("0.005")
+    shown = format_price(amount)
+    assert re.fullmatch(r"-?\$\d{1,3}(,\d{3})*\.\d{2,4}", shown), shown
+    assert abs(Decimal(shown.replace("$", "").replace(",", "")) - amount) <= Decimal("0.00005")
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False, min_value=-10**12, max_value=10**12, places=3))
+def test_every_percentage_is_short(value: Decimal) -> None:
+    assert len(format_percent(value)) <= len("under -999%")
 
 
 def test_format_credits() -> None:

@@ -111,9 +111,18 @@ def test_the_source_articles_case(make_tab) -> None:
     assert model.index(row, Column.API_MONTHLY).data() == "$40.00"
     assert model.index(row, Column.SELF_MONTHLY).data() == "$2.76"
     assert model.index(row, Column.SAVING_PCT).data() == "93.1%"
-    assert "$0.69/h ÷ 250 images/h = $0.00276 per image" in tab.panel.formula_label.text()
+    assert "$0.69/h ÷ 250 images/h = $0.0028 per image" in tab.panel.formula_label.text()
     tab.panel.hourly_spin.setValue(0.34)
-    assert "$0.34/h ÷ 250 images/h = $0.00136 per image" in tab.panel.formula_label.text()
+    assert "$0.34/h ÷ 250 images/h = $0.0014 per image" in tab.panel.formula_label.text()
+
+
+def test_a_huge_percentage_reads_in_words(make_tab) -> None:
+    tab = make_tab()
+    set_inputs(tab, "0.01", "10", "1", "0", "on-demand", 1_000)  # the GPU costs $10 an image, the API a cent
+    model = tab.model
+    row = next(r for r in range(model.rowCount()) if model.index(r, 0).data(Roles.Volume) == 1_000)
+    assert model.index(row, Column.SAVING_PCT).data() == "under -999%"
+    assert model.index(row, Column.SAVING).data() == "-$9,990.00"
 
 
 def test_every_change_updates_at_once(make_tab) -> None:
