@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QSizePolicy, QVBoxLayout, QWidget
@@ -13,9 +13,9 @@ from fluxdesk.core.pricing import format_credits
 from fluxdesk.storage.spend import SpendSummary
 from fluxdesk.ui import theme
 from fluxdesk.ui.cost_label import format_credit_count
-from fluxdesk.ui.money import plural, usd
+from fluxdesk.ui.money import percent, plural, usd
 from fluxdesk.ui.prompt_widgets import describe, make_label, row
-from fluxdesk.ui.spend_data import ago, month_end, month_title
+from fluxdesk.ui.spend_data import MIN_PROJECTION_DAYS, Projection, ago, month_end, month_title
 from fluxdesk.ui.surfaces import Card
 from fluxdesk.ui.theme import set_heading, set_tone
 
@@ -79,8 +79,8 @@ class TotalCard(_Card):
         self.pending_label.hide()
         self.show_summary(None)
 
-    def show_summary(self, summary: SpendSummary | None, *, current: bool = True, projected: Decimal | None = None,
-                     over_budget_pace: bool = False) -> None:
+    def show_summary(self, summary: SpendSummary | None, *, current: bool = True,
+                     projected: Projection | None = None, over_budget_pace: bool = False) -> None:
         if summary is None:
             self.title_label.setText("This month")
             self.total_label.setText("–")
@@ -99,11 +99,18 @@ class TotalCard(_Card):
         self.jobs_label.setToolTip("Moderated and failed jobs are not billed by BFL")
         self.jobs_label.show()
         if projected is not None:
-            end = month_end(summary.month)
-            shown = projected.quantize(Decimal("0.01"), ROUND_HALF_UP)
-            self.projection_label.setText(f"Projected {usd(shown)} by {end:%b} {end.day} at this pace")
-            self.projection_label.setToolTip("This month's total ÷ days so far (today included) × days in the month")
-            set_tone(self.projection_label, "warning" if over_budget_pace else "muted")
+            days = plural(projected.days, "day")
+            if projected.total is None:
+                self.projection_label.setText(f"Too early to project the month: {days} so far")
+                self.projection_label.setToolTip(f"The month's end is projected from {MIN_PROJECTION_DAYS} days on")
+                set_tone(self.projection_label, "muted")
+            else:
+                end = month_end(summary.month)
+                self.projection_label.setText(f"Projected {usd(projected.total)} by {end:%b} {end.day} "
+                                              f"at this pace (from {days})")
+                self.projection_label.setToolTip(f"This month's total ÷ {days} so far (today included) "
+                                                 "× days in the month")
+                set_tone(self.projection_label, "warning" if over_budget_pace else "muted")
             self.projection_label.show()
         else:
             self.projection_label.hide()
@@ -161,7 +168,7 @@ class BudgetCard(_Card):
             share = spent / budget
             self.bar.setEnabled(True)
             self.bar.setValue(min(BAR_STEPS, int(share * BAR_STEPS)))
-            self.amount_label.setText(f"{usd(spent)} of {usd(budget)} ({share * 100:.0f}%)")
+            self.amount_label.setText(f"{usd(spent)} of {usd(budget)} ({percent(share * 100, 0)})")
             if self._state == "over":
                 self.state_label.setText(f"Over budget by {usd(spent - budget)}")
                 set_tone(self.state_label, "error")
@@ -178,8 +185,9 @@ class BudgetCard(_Card):
         self.restyle()
 
     def bar_color(self) -> str:
+        """The colour of the state text's tone: red over, amber near or heading over, else green."""
         c = theme.colors()
-        return {"over": c.error, "near": c.warning}.get(self._state, c.success)
+        return {"error": c.error, "warning": c.warning}.get(self.state_label.property(theme.TONE_PROPERTY), c.success)
 
     def restyle(self) -> None:
         c = theme.colors()

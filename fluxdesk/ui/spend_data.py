@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 MONTHS_BACK = 24
 """How far back the month picker offers months that had spend."""
 CHART_MONTHS = 12
+MIN_PROJECTION_DAYS = 3
+"""A month's end is projected from this many days on: one morning's spend times thirty says nothing."""
 
 
 @dataclass(frozen=True)
@@ -104,16 +106,26 @@ def month_end(month: str) -> date:
     return first.replace(day=days_in_month(month))
 
 
-def projection(total: Decimal, month: str, now: datetime | None = None) -> Decimal | None:
+@dataclass(frozen=True)
+class Projection:
+    days: int
+    """The days of the month the pace rests on, today included."""
+    total: Decimal | None
+    """The month's end at this pace; ``None`` while fewer than ``MIN_PROJECTION_DAYS`` days have passed."""
+
+
+def projection(total: Decimal, month: str, now: datetime | None = None) -> Projection | None:
     """The month's end at the current pace: total ÷ days elapsed × days in the month.
 
-    Only for the month under way (``None`` for any other); today counts as an elapsed day, so the first
-    morning of a month does not multiply one image by thirty.
+    Only for the month under way (``None`` for any other); today counts as an elapsed day, and before
+    ``MIN_PROJECTION_DAYS`` days there is no figure at all.
     """
     now = (now or datetime.now(UTC)).astimezone(UTC)
     if current_month(now) != month:
         return None
-    return total / now.day * days_in_month(month)
+    if now.day < MIN_PROJECTION_DAYS:
+        return Projection(now.day, None)
+    return Projection(now.day, total / now.day * days_in_month(month))
 
 
 def picker_months(months: Iterable[MonthSpend], current: str, selected: str | None) -> list[str]:

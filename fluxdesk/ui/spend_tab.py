@@ -9,7 +9,8 @@ calls ``refresh()`` after jobs finish.
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -77,9 +78,11 @@ class SpendTab(QWidget):
     statusMessage = Signal(str)
     summaryChanged = Signal(object)
 
-    def __init__(self, price_table: PriceTable, parent: QWidget | None = None) -> None:
+    def __init__(self, price_table: PriceTable, parent: QWidget | None = None, *,
+                 clock: Callable[[], datetime] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("spendTab")
+        self._clock = clock or (lambda: datetime.now(UTC))
         self._price_table = price_table
         self._library: Library | None = None
         self._demo = False
@@ -180,7 +183,9 @@ class SpendTab(QWidget):
         self.by_model_view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.by_model_view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.by_model_view.setFrameShape(QFrame.Shape.NoFrame)
-        self.by_model_view.setStyleSheet("QTableView { background: transparent; }")
+        # The card shows through. Not a stylesheet: that freezes the header's palette at the theme it was
+        # polished in, so a live theme switch left a light header on dark rows.
+        self.by_model_view.viewport().setAutoFillBackground(False)
         header = self.by_model_view.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in (1, 2, 3):
@@ -366,9 +371,10 @@ class SpendTab(QWidget):
             self.budget_card.show_budget(Decimal(0), self._budget)
             return
         summary: SpendSummary = snapshot.summary
-        projected = projection(summary.usd, snapshot.month)
+        pace = projection(summary.usd, snapshot.month, self._clock())
+        projected = pace.total if pace is not None else None
         over_pace = bool(self._budget and projected is not None and projected > self._budget)
-        self.total_card.show_summary(summary, current=snapshot.month == current_month(), projected=projected,
+        self.total_card.show_summary(summary, current=snapshot.month == current_month(), projected=pace,
                                      over_budget_pace=over_pace)
         self.budget_card.show_budget(summary.usd, self._budget, projected)
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPalette
+from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle, QStyleOption, QWidget
 
 THEMES: tuple[str, ...] = ("system", "light", "dark")
 TONES: tuple[str, ...] = ("error", "warning", "success", "info", "muted", "accent")
@@ -56,6 +56,8 @@ class Colors:
     warning: str
     success: str
     info: str
+    control_outline: str
+    """The edge of check boxes, radio buttons and text fields: at least 3:1 against window, base and card."""
 
 
 LIGHT = Colors(
@@ -64,7 +66,7 @@ LIGHT = Colors(
     disabled_base="#f0f1f3", highlight="#4f46e5", highlighted_text="#ffffff", link="#3b4fd8",
     tooltip_base="#24262b", tooltip_text="#f2f3f5", accent="#4f46e5", accent_hover="#4338ca",
     accent_pressed="#3730a3", accent_text="#ffffff", error="#b42318", warning="#8f5a00",
-    success="#17743a", info="#2456b0",
+    success="#17743a", info="#2456b0", control_outline="#6e7480",
 )
 DARK = Colors(
     window="#1b1c20", base="#212329", alternate="#272930", card="#23252a", text="#e7e8eb",
@@ -72,7 +74,7 @@ DARK = Colors(
     disabled_base="#1d1e22", highlight="#5b55e8", highlighted_text="#ffffff", link="#8ea2ff",
     tooltip_base="#e7e8eb", tooltip_text="#1b1c20", accent="#5b55e8", accent_hover="#6b66f0",
     accent_pressed="#4a44d0", accent_text="#ffffff", error="#ff8f85", warning="#f2b84b",
-    success="#63d48f", info="#8fb6ff",
+    success="#63d48f", info="#8fb6ff", control_outline="#767b85",
 )
 
 
@@ -106,7 +108,8 @@ def apply_theme(app: QApplication, theme: str) -> None:
     dark = resolve_theme(theme) == "dark"
     chosen = DARK if dark else LIGHT
     app.setProperty(_DARK_PROPERTY, dark)
-    app.setStyle("Fusion")
+    if not isinstance(app.style(), FluxStyle):
+        app.setStyle(FluxStyle())
     app.setPalette(build_palette(chosen))
     # Qt posts the change to the widgets; delivered now, the whole app has switched when this returns.
     QApplication.sendPostedEvents(None, QEvent.Type.ApplicationPaletteChange)
@@ -188,6 +191,50 @@ def contrast_ratio(a: QColor, b: QColor) -> float:
 
     hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
     return (hi + 0.05) / (lo + 0.05)
+
+
+_OUTLINE_FACTOR = {
+    QStyle.PrimitiveElement.PE_IndicatorCheckBox: (140, 110),
+    QStyle.PrimitiveElement.PE_IndicatorRadioButton: (150, 100),
+    QStyle.PrimitiveElement.PE_FrameLineEdit: (140, 100),
+}
+"""How Fusion derives each element's edge from Window: ``window.darker(a).lighter(b)``."""
+_OUTLINED_COMPLEX = (QStyle.ComplexControl.CC_SpinBox,)
+
+
+class FluxStyle(QProxyStyle):
+    """Fusion, with check boxes, radio buttons and text fields edged in ``control_outline``.
+
+    Fusion draws those edges as the Window colour darkened, which on the dark palette is a black line
+    on near-black: invisible. Each such element is handed a palette whose Window colour darkens to the
+    outline colour; nothing else in those elements reads Window.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("Fusion")
+
+    def name(self) -> str:
+        return "fusion"
+
+    def drawPrimitive(self, element: QStyle.PrimitiveElement, option: QStyleOption, painter: QPainter,
+                      widget: QWidget | None = None) -> None:
+        factors = _OUTLINE_FACTOR.get(element)
+        super().drawPrimitive(element, _outlined(option, *factors) if factors else option, painter, widget)
+
+    def drawComplexControl(self, control: QStyle.ComplexControl, option: QStyleOption, painter: QPainter,
+                           widget: QWidget | None = None) -> None:
+        outlined = control in _OUTLINED_COMPLEX
+        super().drawComplexControl(control, _outlined(option, 140) if outlined else option, painter, widget)
+
+
+def _outlined(option: QStyleOption, darker: int, lighter: int = 100) -> QStyleOption:
+    """A copy of ``option`` whose Window colour Fusion turns into ``control_outline`` (see ``_OUTLINE_FACTOR``)."""
+    copy = type(option)(option)
+    palette = QPalette(option.palette)
+    window = QColor(colors().control_outline).darker(lighter).lighter(darker)
+    palette.setColor(QPalette.ColorRole.Window, window)
+    copy.palette = palette
+    return copy
 
 
 def build_palette(c: Colors) -> QPalette:

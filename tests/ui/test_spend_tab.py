@@ -23,13 +23,14 @@ from fluxdesk.cli.common import json_number
 from fluxdesk.core.pricing import format_usd
 from fluxdesk.sim import SimConfig, Simulator
 from fluxdesk.storage.library import Library
+from fluxdesk.storage.paths import demo_home
 from fluxdesk.storage.price_table import load_price_table
 from fluxdesk.storage.spend import current_month
 from fluxdesk.ui import theme
 from fluxdesk.ui.background import wait_for_background_work
 from fluxdesk.ui.spend_by_model import Roles as ByModelRoles
 from fluxdesk.ui.spend_cards import budget_state
-from fluxdesk.ui.spend_data import ago, days_in_month, projection, shift_month
+from fluxdesk.ui.spend_data import Projection, ago, days_in_month, projection, shift_month
 from fluxdesk.ui.spend_ledger import BillingFilter, Column, Roles
 from fluxdesk.ui.spend_tab import SpendTab
 
@@ -68,12 +69,14 @@ def filled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Filled]:
             done = fluxdesk(env, "generate", "--prompt", prompt, "--model", model, *extra, "--json")
             statuses = [json.loads(line)["status"] for line in done.stdout.splitlines()]
             assert statuses == (["moderated"] if "forbidden" in prompt else ["done"] * len(statuses)), done.stderr
-        spend = fluxdesk(env, "spend", "--json")
-        exported = fluxdesk(env, "spend", "--csv")
+        # A simulator's jobs go to the demo library, marked demo: the ledger to read is that one, demo included.
+        env.update(FLUXDESK_HOME=str(demo_home(home)))
+        spend = fluxdesk(env, "spend", "--json", "--include-demo")
+        exported = fluxdesk(env, "spend", "--csv", "--include-demo")
         assert spend.returncode == 0 and exported.returncode == 0, spend.stderr + exported.stderr
     finally:
         sim.stop()
-    yield Filled(home, json.loads(spend.stdout), exported.stdout)
+    yield Filled(demo_home(home), json.loads(spend.stdout), exported.stdout)
 
 
 @pytest.fixture
@@ -84,13 +87,17 @@ def library(filled: Filled) -> Iterator[Library]:
     lib.close()
 
 
+def day_of_this_month(day: int) -> datetime:
+    return datetime.now(UTC).replace(day=day, hour=12)
+
+
 @pytest.fixture
 def tab(qtbot, filled: Filled, library: Library) -> SpendTab:
-    widget = SpendTab(load_price_table(filled.home))
+    widget = SpendTab(load_price_table(filled.home), clock=lambda: day_of_this_month(10))
     qtbot.addWidget(widget)
     widget.resize(860, 700)
     widget.set_budget(Decimal(50))
-    widget.set_library(library)
+    widget.set_library(library, demo=True)
     loaded(qtbot, widget)
     return widget
 
@@ -114,7 +121,9 @@ def test_the_month_equals_the_command_line(tab: SpendTab, filled: Filled) -> Non
     assert card.total_label.text() == format_usd(money(cli["total_usd"]))
     assert card.credits_label.text() == f"{cli['total_credits']:,} credits"
     assert card.jobs_label.text() == f"{cli['jobs']} billed jobs · {cli['unbilled_jobs']} job not billed"
-    assert card.projection_label.text().startswith("Projected $")
+    end = day_of_this_month(days_in_month(current_month()))
+    projected = format_usd(money(cli["total_usd"]) / 10 * end.day)
+    assert card.projection_label.text() == f"Projected {projected} by {end:%b} {end.day} at this pace (from 10 days)"
 
     by_model = tab.by_model
     shown = {by_model.index(r, 0).data(ByModelRoles.ModelId): (json_number(by_model.index(r, 0).data(
@@ -207,6 +216,25 @@ def test_budget_bar_states(tab: SpendTab) -> None:
     assert card.state == "none" and "No monthly budget" in card.state_label.text()
 
 
+def test_the_bar_turns_amber_when_the_text_warns_of_the_pace(tab: SpendTab) -> None:
+    card = tab.budget_card
+    tab.set_budget(tab.snapshot().summary.usd * 2)  # half spent on day 10: the month ends at about 3×
+    assert card.state == "ok" and "at this pace the month ends over budget" in card.state_label.text()
+    assert card.state_label.property("tone") == "warning"
+    assert card.bar_color() == theme.colors().warning and theme.colors().warning in card.bar.styleSheet()
+    assert tab.total_card.projection_label.property("tone") == "warning"
+
+
+def test_the_projection_waits_for_a_few_days(qtbot, filled: Filled, library: Library) -> None:
+    early = SpendTab(load_price_table(filled.home), clock=lambda: day_of_this_month(2))
+    qtbot.addWidget(early)
+    early.set_budget(Decimal("0.01"))
+    early.set_library(library)
+    loaded(qtbot, early)
+    assert early.total_card.projection_label.text() == "Too early to project the month: 2 days so far"
+    assert "at this pace" not in early.budget_card.state_label.text()
+
+
 def test_budget_state_thresholds() -> None:
     assert budget_state(Decimal("79.99"), Decimal(100)) == "ok"
     assert budget_state(Decimal(80), Decimal(100)) == "near"
@@ -217,8 +245,10 @@ def test_budget_state_thresholds() -> None:
 
 def test_projection_and_ago() -> None:
     now = datetime(2026, 11, 10, 15, 0, tzinfo=UTC)
-    assert projection(Decimal(30), "2026-11", now) == Decimal(90)  # $30 in 10 days of 30
+    assert projection(Decimal(30), "2026-11", now) == Projection(10, Decimal(90))  # $30 in 10 days of 30
     assert projection(Decimal(30), "2026-10", now) is None
+    assert projection(Decimal(30), "2026-11", now.replace(day=2)) == Projection(2, None)  # too early to say
+    assert projection(Decimal(3), "2026-11", now.replace(day=3)) == Projection(3, Decimal(30))
     assert ago(now - timedelta(minutes=2), now) == "2 min ago"
     assert ago(now - timedelta(seconds=20), now) == "just now"
     assert ago(now - timedelta(hours=3), now) == "3 h ago"
@@ -228,7 +258,7 @@ def test_credits_and_their_refresh(qtbot, tab: SpendTab) -> None:
     card = tab.credits_card
     tab.set_credits(Decimal("1234.5"), datetime.now(UTC) - timedelta(minutes=2))
     assert card.credits_label.text() == "1,234.5"
-    assert card.usd_label.text() == "credits left ($12.345)"
+    assert card.usd_label.text() == "credits left ($12.35)"
     assert card.read_label.text() == "read 2 min ago"
     with qtbot.waitSignal(tab.refreshCreditsRequested, timeout=1000):
         card.refresh_button.click()

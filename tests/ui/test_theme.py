@@ -3,14 +3,30 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtCharts import QChartView
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QAction, QColor, QFont, QGuiApplication, QImage, QPalette
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QLabel,
+    QLineEdit,
+    QRadioButton,
+    QStyle,
+    QStyleOptionButton,
+    QVBoxLayout,
+    QWidget,
+)
+from test_main_window import WAIT_MS, key_store, make_window, ready  # noqa: F401  (fixtures)
 
 from fluxdesk.ui import theme
+from fluxdesk.ui.main_window import MainWindow
 from fluxdesk.ui.theme import DARK, LIGHT, apply_theme, contrast_ratio, resolve_theme
 
 R = QPalette.ColorRole
+G = QPalette.ColorGroup
+COMPARED_ROLES = (R.Window, R.WindowText, R.Base, R.AlternateBase, R.Text, R.Button, R.ButtonText, R.Highlight,
+                  R.HighlightedText, R.PlaceholderText, R.Mid, R.Light, R.Dark)
 
 
 @pytest.mark.parametrize("name", ["light", "dark"])
@@ -109,3 +125,103 @@ def test_a_heading_is_semi_bold(qtbot) -> None:
     theme.set_heading(label)
     assert label.property("heading") is True
     assert label.font().weight() == QFont.Weight.DemiBold
+
+
+# --- a live switch looks like a fresh start ---------------------------------------------------------
+
+
+def opened(qtbot, window: MainWindow) -> MainWindow:
+    """``window`` at 1280 × 800 with every tab built, as a user opening each one, and the Spend tab read."""
+    window.resize(1280, 800)
+    ready(qtbot, window)
+    for index in range(window.tabs.count()):
+        window.tabs.setCurrentIndex(index)
+    spend = window.spend_tab.widget
+    qtbot.waitUntil(lambda: spend.snapshot() is not None and not spend.is_loading(), timeout=WAIT_MS)
+    window.tabs.setCurrentIndex(0)
+    return window
+
+
+def theme_action(window: MainWindow, name: str) -> QAction:
+    view = next(a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "View")
+    themes = next(a.menu() for a in view.actions() if a.text().replace("&", "") == "Theme")
+    return next(a for a in themes.actions() if a.text().replace("&", "").lower() == name)
+
+
+def looks(root: QWidget) -> dict[str, tuple]:
+    """Every widget's palette (both colour groups), stylesheet and, for charts, the chart's colours."""
+    out: dict[str, tuple] = {}
+
+    def walk(widget: QWidget, path: str) -> None:
+        palette = widget.palette()
+        colours = tuple(palette.color(group, role).name(QColor.NameFormat.HexArgb)
+                        for group in (G.Active, G.Disabled) for role in COMPARED_ROLES)
+        chart = ()
+        if isinstance(widget, QChartView):
+            c = widget.chart()
+            chart = (c.backgroundBrush().color().name(), c.titleBrush().color().name(),
+                     c.legend().labelColor().name(), *(a.labelsBrush().color().name() for a in c.axes()))
+        out[path] = (colours, widget.styleSheet(), chart)
+        seen: dict[str, int] = {}
+        for child in widget.children():
+            if isinstance(child, QWidget) and not child.isWindow():
+                key = f"{type(child).__name__}:{child.objectName()}"
+                seen[key] = seen.get(key, 0) + 1
+                walk(child, f"{path}/{key}[{seen[key]}]")
+
+    walk(root, "window")
+    return out
+
+
+@pytest.mark.parametrize(("start", "switch_to"), [("light", "dark"), ("dark", "light")])
+def test_a_live_theme_switch_looks_like_a_fresh_start(qtbot, restore_theme: QApplication,
+                                                      make_window, start: str, switch_to: str) -> None:  # noqa: F811
+    apply_theme(restore_theme, start)
+    switched = opened(qtbot, make_window())
+    theme_action(switched, switch_to).trigger()
+    assert theme.current_theme() == switch_to and theme_action(switched, switch_to).isChecked()
+    fresh = opened(qtbot, make_window())
+    before, after = looks(switched), looks(fresh)
+    assert before.keys() == after.keys()
+    different = [path for path in before if before[path] != after[path]]
+    assert not different, different[:5]
+    by_model = switched.spend_tab.widget.by_model_view
+    header = by_model.horizontalHeader().palette()
+    colors = DARK if switch_to == "dark" else LIGHT
+    assert (header.color(R.Button), header.color(R.ButtonText)) == (QColor(colors.button), QColor(colors.text))
+
+
+# --- control outlines -------------------------------------------------------------------------------
+
+
+def _edge_contrast(image: QImage, points: list[QPoint], background: QColor) -> float:
+    return max(contrast_ratio(QColor(image.pixel(p)), background) for p in points)
+
+
+@pytest.mark.parametrize("name", ["light", "dark"])
+def test_check_boxes_radio_buttons_and_fields_have_visible_outlines(restore_theme: QApplication, qtbot,
+                                                                    name: str) -> None:
+    apply_theme(restore_theme, name)
+    colors = DARK if name == "dark" else LIGHT
+    for background in (colors.window, colors.base, colors.card):
+        assert contrast_ratio(QColor(colors.control_outline), QColor(background)) >= 3, background
+    page = QWidget()
+    qtbot.addWidget(page)
+    layout = QVBoxLayout(page)
+    check, radio, field = QCheckBox("Include demo jobs"), QRadioButton("Typed price"), QLineEdit("100")
+    for widget in (check, radio, field):
+        layout.addWidget(widget)
+    page.show()
+    qtbot.waitExposed(page)
+    window = QColor(colors.window)
+    for button, element in ((check, QStyle.SubElement.SE_CheckBoxIndicator),
+                            (radio, QStyle.SubElement.SE_RadioButtonIndicator)):
+        option = QStyleOptionButton()
+        button.initStyleOption(option)
+        box = button.style().subElementRect(element, option, button)
+        image = button.grab().toImage()
+        middle = box.center().y()
+        left_edge = [QPoint(x, middle) for x in range(box.left(), box.left() + 3)]
+        assert _edge_contrast(image, left_edge, window) >= 3, type(button).__name__
+    image = field.grab().toImage()
+    assert _edge_contrast(image, [QPoint(x, field.height() // 2) for x in range(3)], window) >= 3
