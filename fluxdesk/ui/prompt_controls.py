@@ -313,7 +313,11 @@ class OutputControls(_ModelControls):
         self._safety_value.setMinimumWidth(96)
         self._safety_slot = FieldSlot(row(self._safety, self._safety_value), "safetyTolerance")
         self._safety_slot.add_field("safety_tolerance", self._safety, "Safety tolerance")
-        add_form_row(form, "Safety", self._safety_slot)
+        # Rarely changed: it lives in the panel's folding "More options" card, not in this form.
+        self.more = QWidget()
+        more_form = make_form()
+        self.more.setLayout(more_form)
+        add_form_row(more_form, "Safety", self._safety_slot)
 
     def slots(self) -> tuple[FieldSlot, ...]:
         return self._format_slot, self._safety_slot
@@ -402,3 +406,7 @@ class OutputControls(_ModelControls):
         value = self._safety.value()
         word = {rng.minimum: "strictest", rng.default: "default", rng.maximum: "most permissive"}.get(value, "")
         self._safety_value.setText(f"{value} · {word}" if word else str(value))
+
+    def more_summary(self) -> str:
+        """What the folded "More options" hold, for its closed heading."""
+        return f"Safety {self._safety_value.text()}"

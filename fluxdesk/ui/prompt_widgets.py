@@ -124,6 +124,50 @@ class Section(Card):
         return add_form_row(self.form, label, field, pad=pad)
 
 
+class FoldingSection(Card):
+    """A card for rarely changed controls: a heading button that opens and closes it, and a one-line
+    summary of what is inside while it is closed."""
+
+    toggled = Signal(bool)
+
+    def __init__(self, title: str, name: str, body: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setAccessibleName(title)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(12, 6, 12, 8)
+        outer.setSpacing(6)
+        self._button = QToolButton()
+        self._button.setText(title)
+        self._button.setCheckable(True)
+        self._button.setAutoRaise(True)
+        self._button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self._button.setArrowType(Qt.ArrowType.RightArrow)
+        theme.set_heading(self._button)
+        describe(self._button, title, f"Show or hide {title.lower()}", f"{name}Toggle")
+        self._button.toggled.connect(self.set_open)
+        self._summary = make_label(tone="muted", name=f"{name}Summary", small=True)
+        outer.addWidget(row(self._button, self._summary, spacing=8))
+        self._body = body
+        outer.addWidget(body)
+        body.hide()
+
+    def is_open(self) -> bool:
+        return self._button.isChecked()
+
+    def set_open(self, open_: bool) -> None:
+        if self._button.isChecked() != open_:
+            self._button.setChecked(open_)  # comes back here through ``toggled``
+            return
+        self._button.setArrowType(Qt.ArrowType.DownArrow if open_ else Qt.ArrowType.RightArrow)
+        self._body.setVisible(open_)
+        self._summary.setVisible(not open_)
+        self.toggled.emit(open_)
+
+    def set_summary(self, text: str) -> None:
+        self._summary.setText(text)
+
+
 class FieldSlot(QWidget):
     """A control with its error message under it and a red outline around the input at fault.
 

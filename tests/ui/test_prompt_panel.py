@@ -664,6 +664,30 @@ def test_an_a1111_png_dropped_on_the_panel_says_what_was_not_loaded_and_what_was
     assert (request.width, request.height) == (512, 768)
 
 
+def test_at_1280_by_800_count_format_and_seed_show_without_scrolling_and_more_options_fold(
+        qtbot, make_window, tmp_path: Path) -> None:
+    window = ready(qtbot, make_window())
+    window.resize(1280, 800)
+    panel = window.panel
+    qtbot.waitUntil(lambda: panel.height() > 600)
+    viewport = child(panel, QScrollArea, "promptScroll").viewport()
+    for cls, name in ((QSpinBox, "countSpin"), (QComboBox, "formatCombo"), (QLineEdit, "seedEdit")):
+        widget = child(panel, cls, name)
+        bottom = widget.mapTo(viewport, QPoint(0, widget.height())).y()
+        assert widget.isVisible() and bottom <= viewport.height(), name
+
+    safety = child(panel, QSlider, "safetySlider")
+    assert not safety.isVisibleTo(panel)
+    assert child(panel, QLabel, "moreSectionSummary").text() == "Safety 2 · default"
+    toggle = child(panel, QToolButton, "moreSectionToggle")
+    qtbot.mouseClick(toggle, Qt.MouseButton.LeftButton)
+    assert safety.isVisibleTo(panel)
+    window._closing = True
+    window.close()
+    again = ready(qtbot, make_window())
+    assert child(again.panel, QSlider, "safetySlider").isVisibleTo(again.panel)  # remembered across restarts
+
+
 def test_a_newer_price_table_reprices_the_picker_and_the_estimate(panel: PromptPanel,
                                                                     price_table: PriceTable) -> None:
     prices = dict(price_table.prices)
