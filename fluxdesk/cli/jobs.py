@@ -103,15 +103,25 @@ def _job_line(library: Any, outcome: _Outcome, as_json: bool) -> None:
 def open_session(*, demo: bool = False, settings: Any = None) -> Any:
     """The engine on FLUXDESK_HOME's library, the API base from FLUXDESK_API_BASE or the settings' region
     (``settings``, if the caller read them already), the key from BFL_API_KEY or the keyring. A missing key
-    is a ``UsageError``: nothing can be sent."""
+    is a ``UsageError``: nothing can be sent.
+
+    ``demo``: the app's offline demo instead, a simulator started here on the demo library (no key needed).
+    A ``FLUXDESK_API_BASE`` on loopback is a simulator too: its images go to the demo library, marked demo.
+    """
     from fluxdesk.api.errors import HostPolicyError
     from fluxdesk.api.hosts import HostPolicy
-    from fluxdesk.services.session import Session, SessionOptions, resolve_api_base
+    from fluxdesk.services.session import Session, SessionOptions, library_home, resolve_api_base
     from fluxdesk.storage.paths import home_dir
     from fluxdesk.storage.secrets import KeyStore, KeyStoreError
     from fluxdesk.storage.settings import load_settings
 
     home = home_dir()
+    if demo:
+        from fluxdesk.services.demo import DEMO_LATENCY, open_demo_session
+
+        session, sim = open_demo_session(home, latency=DEMO_LATENCY)
+        session.stop_on_close(sim.stop)
+        return session
     settings = settings or load_settings(home)
     try:
         key, _source = KeyStore().get()
@@ -124,8 +134,9 @@ def open_session(*, demo: bool = False, settings: Any = None) -> Any:
         HostPolicy(api_base)  # refused before the library is opened and before anything is sent
     except HostPolicyError as exc:
         raise UsageError(str(exc)) from None
-    options = SessionOptions(api_base=api_base, key=key, demo=demo,
-                             library_dir=Path(settings.library_folder) if settings.library_folder else None)
+    home, simulated = library_home(home, api_base)
+    library_dir = Path(settings.library_folder) if settings.library_folder and not simulated else None
+    options = SessionOptions(api_base=api_base, key=key, demo=simulated, library_dir=library_dir)
     try:
         return Session(home, options)
     except ValueError as exc:  # the key has characters no HTTP header can carry
@@ -194,7 +205,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
                             safety_tolerance=args.safety_tolerance)
     for seed in seeds_for(req.seed, args.count):  # every job valid before anything is sent
         checked(req.with_seed(seed))
-    session = open_session(settings=settings)
+    session = open_session(settings=settings, demo=args.demo)
     try:
         _finish_leftovers(session)
         try:
@@ -236,7 +247,7 @@ def _original(session: Any, target: str) -> tuple[GenerationRequest, ImageRecord
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
-    session = open_session()
+    session = open_session(demo=args.demo)
     try:
         _finish_leftovers(session)
         request, original, name = _original(session, args.target)
@@ -268,7 +279,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
 # --- resume -------------------------------------------------------------------------------------
 
 def cmd_resume(args: argparse.Namespace) -> int:
-    session = open_session()
+    session = open_session(demo=args.demo)
     try:
         collector = _Collector(args.json)
         code = _run_jobs(session, collector, session.resume)
@@ -277,6 +288,9 @@ def cmd_resume(args: argparse.Namespace) -> int:
         return code
     finally:
         session.close()
+
+
+DEMO_HELP = "on the offline demo: the built-in simulator and the demo library, no key, nothing charged"
 
 
 def register(sub: Any) -> None:
@@ -289,13 +303,16 @@ def register(sub: Any) -> None:
                    help="let BFL rewrite the prompt (the image can then not be reproduced exactly)")
     p.add_argument("--safety-tolerance", type=int)
     p.add_argument("--json", action="store_true", help="one JSON object per image")
+    p.add_argument("--demo", action="store_true", help=DEMO_HELP)
     p.set_defaults(func=_library_errors_in_words(cmd_generate))
 
     p = sub.add_parser("reproduce", help="run an image again with the same model, parameters and seed")
     p.add_argument("target", metavar="PATH|JOB_ID")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--demo", action="store_true", help=DEMO_HELP + " (where the app's demo images are)")
     p.set_defaults(func=_library_errors_in_words(cmd_reproduce))
 
     p = sub.add_parser("resume", help="finish jobs interrupted by a crash (never resends a job)")
     p.add_argument("--json", action="store_true", help="one JSON object per job")
+    p.add_argument("--demo", action="store_true", help=DEMO_HELP)
     p.set_defaults(func=_library_errors_in_words(cmd_resume))

@@ -9,6 +9,9 @@ from decimal import Decimal
 from fluxdesk.core.jobs import JobStatus
 from fluxdesk.core.request import FieldError
 
+NO_KEY_MESSAGE = "Add a BFL API key in Settings (Ctrl+,) to generate."
+"""What a session opened without a key answers when asked to generate."""
+
 
 @dataclass(frozen=True)
 class JobEvent:

@@ -15,12 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from fluxdesk.api.client import BflClient
-from fluxdesk.api.hosts import region_base
+from fluxdesk.api.hosts import is_loopback, region_base
 from fluxdesk.api.retry import RetryPolicy
 from fluxdesk.core.request import GenerationRequest
-from fluxdesk.services.events import CreditsChanged, Event, Listener
+from fluxdesk.services.events import NO_KEY_MESSAGE, CreditsChanged, Event, Listener
 from fluxdesk.services.pipeline import Pipeline
 from fluxdesk.services.runner import AsyncRunner
 from fluxdesk.storage.library import Library
@@ -29,15 +30,46 @@ from fluxdesk.storage.price_table import load_price_table
 API_BASE_ENV = "FLUXDESK_API_BASE"
 
 
+class NoKeyError(RuntimeError):
+    """Generating (or reading the credits) was asked of a session opened without a key."""
+
+    def __init__(self) -> None:
+        super().__init__(NO_KEY_MESSAGE)
+
+
 def resolve_api_base(region: str = "global") -> str:
     """``FLUXDESK_API_BASE`` (the simulator, tests) wins over the region chosen in settings."""
     return os.environ.get(API_BASE_ENV) or region_base(region)
 
 
+def uses_simulator(api_base: str) -> bool:
+    """An API base on loopback can only be a simulator (BFL is reached over https on its own hosts)."""
+    try:
+        host = urlsplit(api_base).hostname
+    except ValueError:
+        return False
+    return host is not None and is_loopback(host)
+
+
+def library_home(home: Path, api_base: str) -> tuple[Path, bool]:
+    """Where a session on ``api_base`` keeps its library, and whether its images are demo images.
+
+    A simulator's images and pretend spend go to the demo library, marked demo, exactly as the app's
+    demo does: whatever started it, nothing a simulator made ever shows up as real in the real library
+    or its ledger.
+    """
+    from fluxdesk.storage.paths import demo_home
+
+    if uses_simulator(api_base):
+        return demo_home(home), True
+    return home, False
+
+
 @dataclass(frozen=True)
 class SessionOptions:
     api_base: str
-    key: str
+    key: str | None
+    """``None``: the library can be browsed, but nothing can be generated (``NoKeyError``)."""
     demo: bool = False
     poll_deadline: float = 600.0
     retry: RetryPolicy | None = None
@@ -59,6 +91,7 @@ class Session:
         self._lock = threading.Lock()
         self._client: BflClient | None = None
         self._pipeline: Pipeline | None = None
+        self._on_close: list[Callable[[], object]] = []
         runner: AsyncRunner | None = None
         try:
             self._runner = runner = AsyncRunner()
@@ -71,6 +104,8 @@ class Session:
             raise
 
     async def _start(self) -> None:
+        if self.options.key is None:
+            return  # browsing only: no client, no pipeline
         # Built on the network thread: the httpx clients belong to its event loop.
         self._client = BflClient(self.options.api_base, self.options.key, retry=self.options.retry)
         try:
@@ -102,30 +137,50 @@ class Session:
     # --- work -----------------------------------------------------------------------------------
 
     @property
+    def has_key(self) -> bool:
+        return self._pipeline is not None
+
+    @property
     def pipeline(self) -> Pipeline:
-        assert self._pipeline is not None
+        if self._pipeline is None:
+            raise NoKeyError()
         return self._pipeline
 
+    @property
+    def busy(self) -> bool:
+        """Jobs are queued or running (never, without a key)."""
+        return self._pipeline is not None and self._pipeline.busy
+
     def generate(self, request: GenerationRequest, count: int = 1) -> concurrent.futures.Future[list[str]]:
-        """Queue ``count`` jobs; the future answers their ids (or raises ``InvalidRequestError``)."""
-        return self._runner.submit(self.pipeline.enqueue(request, count))
+        """Queue ``count`` jobs; the future answers their ids (or raises ``InvalidRequestError``, or
+        ``NoKeyError`` without a key)."""
+        async def _enqueue() -> list[str]:
+            return await self.pipeline.enqueue(request, count)
+
+        return self._runner.submit(_enqueue())
 
     def cancel(self, job_id: str) -> concurrent.futures.Future[bool]:
         async def _cancel() -> bool:
-            return self.pipeline.cancel(job_id)
+            return self._pipeline is not None and self._pipeline.cancel(job_id)
 
         return self._runner.submit(_cancel())
 
     def resume(self) -> concurrent.futures.Future[list[str]]:
-        """Finish what a previous run left behind (never resending a POST)."""
-        return self._runner.submit(self.pipeline.resume())
+        """Finish what a previous run left behind (never resending a POST); nothing without a key: the
+        jobs wait in the journal for a session that can reach BFL."""
+        async def _resume() -> list[str]:
+            return [] if self._pipeline is None else await self._pipeline.resume()
+
+        return self._runner.submit(_resume())
 
     def wait_idle(self, timeout: float | None = None) -> None:
-        self._runner.call(self.pipeline.wait_idle(), timeout)
+        if self._pipeline is not None:
+            self._runner.call(self._pipeline.wait_idle(), timeout)
 
     def credits(self) -> concurrent.futures.Future[Decimal]:
         async def _credits() -> Decimal:
-            assert self._client is not None
+            if self._client is None:
+                raise NoKeyError()
             credits = await self._client.credits()
             self._dispatch(CreditsChanged(credits))
             return credits
@@ -147,6 +202,10 @@ class Session:
         if self._client is not None:
             await self._client.aclose()
 
+    def stop_on_close(self, stop: Callable[[], object]) -> None:
+        """Call ``stop`` once this session is closed (the demo's simulator, which it talks to)."""
+        self._on_close.append(stop)
+
     def close(self, *, close_library: bool = True) -> None:
         """Stop the network thread (running jobs stay resumable in the journal) and close the library."""
         if self._runner.running and self._client is not None:
@@ -155,9 +214,40 @@ class Session:
         self._runner.stop()
         if close_library:
             self.library.close()
+        while self._on_close:
+            self._on_close.pop()()
 
     def __enter__(self) -> Session:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+KEY_TEST_TIMEOUTS = dict(connect=4.0, read=6.0, write=6.0, pool=4.0)
+"""A key test answers within seconds, offline too: one try, short timeouts (a generation's patience —
+retries over a minute — would lock the dialog that asked)."""
+
+
+def check_key(api_base: str, key: str, abandoned: Callable[[], bool] = lambda: False) -> Decimal:
+    """Ask ``api_base`` for the credits with ``key``, once (blocking; run it on a worker thread).
+
+    ``abandoned()`` is looked at ten times a second: once true, the request is dropped at once and
+    ``concurrent.futures.CancelledError`` raised.
+    """
+    from fluxdesk.api.client import Timeouts
+
+    async def _ask() -> Decimal:
+        async with BflClient(api_base, key, retry=RetryPolicy(max_attempts=1, max_post_attempts=1),
+                             timeouts=Timeouts(**KEY_TEST_TIMEOUTS)) as client:
+            request = asyncio.ensure_future(client.credits())
+            while not request.done():
+                if abandoned():
+                    request.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await request
+                    raise concurrent.futures.CancelledError()
+                await asyncio.wait([request], timeout=0.1)
+            return request.result()
+
+    return asyncio.run(_ask())

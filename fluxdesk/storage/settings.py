@@ -31,6 +31,8 @@ OUTPUT_FORMATS = ("jpeg", "png", "webp")
 MAX_HISTORY = 200
 MAX_PROMPT_CHARS = 10_000
 MAX_FILE_BYTES = 2_000_000
+FOLDER_PURPOSES = ("export-images", "library-folder", "export-ledger", "import-prices")
+"""What a file dialog is for: each remembers its own last folder (``Settings.dialog_folders``)."""
 MAX_BLOB_CHARS = 65_536
 """Window geometry and panel state are small; anything larger is not ours."""
 _SECRET_NAME = re.compile(r"key|secret|token|password|credential|auth", re.IGNORECASE)
@@ -60,6 +62,10 @@ class Settings:
     prompt_history: tuple[str, ...] = ()
     """Newest first, without duplicates, at most ``MAX_HISTORY``."""
     last_seed: int | None = None
+    start_in_demo: bool = False
+    """Open straight in the offline demo (chosen in the welcome dialog; File → Use my BFL key clears it)."""
+    dialog_folders: Mapping[str, str] = field(default_factory=dict)
+    """The folder each kind of file dialog (``FOLDER_PURPOSES``) last used."""
 
     def with_prompt(self, prompt: str) -> Settings:
         """The settings with ``prompt`` at the head of the history."""
@@ -148,6 +154,13 @@ def _seed(value: object) -> int | None:
     return value if is_int(value) and 0 <= value <= SEED_MAX else None  # type: ignore[return-value]
 
 
+def _dialog_folders(value: object) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        return {}
+    folders = {purpose: _library_folder(value.get(purpose)) for purpose in FOLDER_PURPOSES}
+    return {purpose: folder for purpose, folder in folders.items() if folder is not None}
+
+
 def settings_from_dict(data: object) -> Settings:
     """Settings from decoded JSON; each bad or missing field takes its default, unknown keys are dropped."""
     if not isinstance(data, Mapping):
@@ -167,6 +180,8 @@ def settings_from_dict(data: object) -> Settings:
         panel_state=_panel_state(data.get("panel_state")),
         prompt_history=_history(data.get("prompt_history")),
         last_seed=_seed(data.get("last_seed")),
+        start_in_demo=data.get("start_in_demo") is True,
+        dialog_folders=_dialog_folders(data.get("dialog_folders")),
     )
 
 
@@ -183,6 +198,8 @@ def settings_to_dict(settings: Settings) -> dict[str, Any]:
             value = _without_secrets(value)
         elif f.name == "prompt_history":
             value = list(value)
+        elif f.name == "dialog_folders":
+            value = dict(value)
         data[f.name] = value
     return data
 

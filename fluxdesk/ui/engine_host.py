@@ -1,13 +1,15 @@
 """Starts and stops the engine (a ``Session``) for the window, off the GUI thread.
 
-Real mode talks to BFL with the user's key and library; demo mode starts the bundled simulator on
-loopback with a separate demo library, where nothing is charged and every image is marked demo.
+Real mode talks to BFL with the user's key and library (without a key, the library opens for browsing
+only); demo mode starts the bundled simulator on loopback with a separate demo library, where nothing is
+charged and every image is marked demo.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import threading
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -18,14 +20,9 @@ from PySide6.QtCore import QObject, Signal
 if TYPE_CHECKING:
     from fluxdesk.services.session import Session
 
-from fluxdesk.storage.paths import demo_home
+from fluxdesk.services.demo import DEMO_LATENCY
 from fluxdesk.storage.settings import Settings
 from fluxdesk.ui.background import run_in_background
-
-DEMO_KEY = "bfl_demo-key-for-the-simulator"
-DEMO_CREDITS = Decimal(5000)
-DEMO_LATENCY = 2.5
-"""Seconds a demo image takes: long enough to see progress, short enough to stay fun."""
 
 
 class EngineHost(QObject):
@@ -53,31 +50,37 @@ class EngineHost(QObject):
     def demo(self) -> bool:
         return self.mode == "demo"
 
-    def start_real(self, key: str, settings: Settings) -> None:
+    @property
+    def simulated(self) -> bool:
+        """The running engine's images are demo images: the demo, or ``FLUXDESK_API_BASE`` on a loopback
+        simulator (whose images go to the demo library too)."""
+        return self.session is not None and self.session.options.demo
+
+    @property
+    def has_key(self) -> bool:
+        return self.session is not None and self.session.has_key
+
+    def start_real(self, key: str | None, settings: Settings) -> None:
+        """The user's library on BFL with ``key``; with ``None``, the library opens for browsing only."""
         library_dir = Path(settings.library_folder) if settings.library_folder else None
 
         def build() -> tuple[Session, None]:
             # On a worker thread: the engine's imports (httpx, asyncio, SQLite) stay off the window's start.
-            from fluxdesk.services.session import Session, SessionOptions, resolve_api_base
+            from fluxdesk.services.session import Session, SessionOptions, library_home, resolve_api_base
 
-            options = SessionOptions(api_base=resolve_api_base(settings.region), key=key, library_dir=library_dir,
-                                     sweep_temp_files=False)
-            return Session(self._home, options), None
+            api_base = resolve_api_base(settings.region)
+            home, simulated = library_home(self._home, api_base)
+            options = SessionOptions(api_base=api_base, key=key, demo=simulated,
+                                     library_dir=None if simulated else library_dir, sweep_temp_files=False)
+            return Session(home, options), None
 
         self._start(build, "real")
 
     def start_demo(self) -> None:
         def build() -> tuple[Session, object]:
-            from fluxdesk.services.session import Session, SessionOptions
-            from fluxdesk.sim import SimConfig, Simulator
+            from fluxdesk.services.demo import open_demo_session
 
-            sim = Simulator(SimConfig(latency=self._demo_latency, credits=DEMO_CREDITS)).start()
-            try:
-                options = SessionOptions(api_base=sim.api_base, key=DEMO_KEY, demo=True, sweep_temp_files=False)
-                return Session(demo_home(self._home), options), sim
-            except BaseException:
-                sim.stop()
-                raise
+            return open_demo_session(self._home, latency=self._demo_latency, sweep_temp_files=False)
 
         self._start(build, "demo")
 
@@ -147,17 +150,27 @@ class EngineHost(QObject):
                 retiring.result(timeout=60)
 
     def key_tester(self, settings: Settings) -> Callable[[str], concurrent.futures.Future[Decimal]]:
-        """A function ``key -> Future[Decimal]`` that asks BFL (or the demo simulator) for the balance."""
+        """A function ``key -> Future[Decimal]`` that asks BFL (``FLUXDESK_API_BASE``, or the settings'
+        region) for the balance: once, answering within seconds even offline. Cancelling the future
+        drops the request at once."""
         def test(key: str) -> concurrent.futures.Future[Decimal]:
-            import asyncio
+            answer: concurrent.futures.Future[Decimal] = concurrent.futures.Future()
+            abandoned = threading.Event()
+            answer.add_done_callback(lambda future: abandoned.set() if future.cancelled() else None)
 
-            async def _credits() -> Decimal:
-                from fluxdesk.api.client import BflClient
-                from fluxdesk.services.session import resolve_api_base
+            def ask() -> None:
+                from fluxdesk.services.session import check_key, resolve_api_base
 
-                async with BflClient(resolve_api_base(settings.region), key) as client:
-                    return await client.credits()
+                try:
+                    credits = check_key(resolve_api_base(settings.region), key, abandoned.is_set)
+                except BaseException as exc:  # handed to whoever waits on the answer
+                    with contextlib.suppress(concurrent.futures.InvalidStateError):
+                        answer.set_exception(exc)
+                else:
+                    with contextlib.suppress(concurrent.futures.InvalidStateError):
+                        answer.set_result(credits)
 
-            return run_in_background(lambda: asyncio.run(_credits()))
+            run_in_background(ask)
+            return answer
 
         return test

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QProgressBar,
+    QPushButton,
     QSizePolicy,
     QToolButton,
     QVBoxLayout,
@@ -40,6 +41,7 @@ TARGETS = ("keyring", "session")
 WHERE_TO_GET_A_KEY = "No key yet? Create one at dashboard.bfl.ai → API keys."
 ENV_HINT = f"Or set the {ENV_VAR} environment variable before starting FluxDesk."
 EMPTY_KEY_MESSAGE = "Paste your BFL API key first."
+CANCELLED_MESSAGE = "Test cancelled: the key was not saved."
 INVALID_KEY_MESSAGE = ("That does not look like a BFL API key: it is one word of letters, digits and dashes "
                        "(like bfl_…), without spaces or line breaks.")
 
@@ -169,10 +171,17 @@ class KeyEntry(QWidget):
         self.button = AccentButton()
         self.button.clicked.connect(self.submit)
         self.busy_indicator = BusyIndicator("Testing the key")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setAutoDefault(False)
+        describe(self.cancel_button, "Cancel the key test", "Stop waiting for BFL's answer; nothing is saved",
+                 "cancelKeyTestButton")
+        self.cancel_button.clicked.connect(self.cancel_test)
+        self.cancel_button.hide()
         button_row = QHBoxLayout()
         button_row.setSpacing(8)
         button_row.addWidget(self.button)
         button_row.addWidget(self.busy_indicator, 0, Qt.AlignmentFlag.AlignVCenter)
+        button_row.addWidget(self.cancel_button)
         button_row.addStretch(1)
         layout.addLayout(button_row)
 
@@ -222,7 +231,7 @@ class KeyEntry(QWidget):
         self._clear_field_message()
         self._attempt += 1
         attempt = self._attempt
-        self._set_busy(True, "Testing…")
+        self._set_busy(True, "Testing…", cancellable=True)
         try:
             future = self._key_tester(key)
         except Exception as exc:  # a tester that fails before it even starts: say so like any other failure
@@ -242,6 +251,13 @@ class KeyEntry(QWidget):
         if self._busy:
             self._set_busy(False)
             self.status_label.hide()
+
+    def cancel_test(self) -> None:
+        """The user gave up waiting: drop the test (its request is abandoned) and say so."""
+        if not self.cancel_button.isVisible():
+            return  # the key is already being saved: that completes
+        self.cancel()
+        self.show_status(CANCELLED_MESSAGE, "warning")
 
     def show_status(self, text: str, tone: str | None = None) -> None:
         self.status_label.setText(text)
@@ -288,7 +304,8 @@ class KeyEntry(QWidget):
 
     # --- looks --------------------------------------------------------------------------------------
 
-    def _set_busy(self, busy: bool, text: str = "") -> None:
+    def _set_busy(self, busy: bool, text: str = "", *, cancellable: bool = False) -> None:
+        self.cancel_button.setVisible(busy and cancellable)
         changed = busy != self._busy
         self._busy = busy
         if busy and changed:

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from fluxdesk.core.catalog import UnknownModelError
 from fluxdesk.core.pricing import PriceTable, PriceTableError, estimate, format_usd
 from fluxdesk.core.request import GenerationRequest
-from fluxdesk.services.events import JobDone, JobFailed, QueueStopped
+from fluxdesk.services.events import NO_KEY_MESSAGE, JobDone, JobFailed, QueueStopped
 from fluxdesk.storage.price_table import load_price_table
 from fluxdesk.storage.secrets import KeySource, KeyStore
 from fluxdesk.storage.settings import Settings, save_settings
@@ -203,7 +203,7 @@ class MainWindow(QMainWindow):
         tab.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 6000))
         tab.showImageRequested.connect(self.show_image_in_gallery)
         if self.session is not None:
-            tab.set_library(self.session.library, demo=self.engine.demo)
+            tab.set_library(self.session.library, demo=self.engine.simulated)
         if self._credits is not None:
             tab.set_credits(*self._credits)
         return tab
@@ -225,7 +225,7 @@ class MainWindow(QMainWindow):
         session = self.session
         if session is None:
             return
-        demo = self.engine.demo
+        demo = self.engine.simulated
         run_in_background(lambda: session.library.spend_last_days(30, include_demo=demo).images,
                           lambda images: self.breakeven_tab.when_built(lambda tab: tab.set_user_volume(images)),
                           parent=self)
@@ -306,7 +306,7 @@ class MainWindow(QMainWindow):
         return self.engine.session
 
     def _boot(self) -> None:
-        if self._demo_requested:
+        if self._demo_requested or self._settings.start_in_demo:
             self.engine.start_demo()
             return
         run_in_background(self._key_store.get, self._got_key, self._on_engine_failed, parent=self)
@@ -336,20 +336,28 @@ class MainWindow(QMainWindow):
         self._welcome = None
         choice = dialog.choice()
         if choice == "demo":
+            if dialog.start_in_demo():
+                self._settings = replace(self._settings, start_in_demo=True)
+                self._save_settings()
             self.engine.start_demo()
         elif choice in ("key", "session"):
             run_in_background(self._key_store.get, self._got_key_after_welcome, parent=self)
         else:
-            self._set_waiting("No API key: File → Settings → Key to add one, or File → Try the offline demo.")
-            self.panel.show_message("FluxDesk needs a BFL API key to generate. Add one in Settings (Ctrl+,), "
-                                    "or try the offline demo from the File menu — nothing is charged.", "info")
+            self._browse_without_key()
+
+    def _browse_without_key(self) -> None:
+        """No key: the real library opens all the same, for browsing; generating asks for a key."""
+        self.engine.start_real(None, self._settings)
+        self._set_waiting("Opening your library…")
 
     def _got_key_after_welcome(self, found: tuple[str | None, KeySource]) -> None:
         key, _source = found
         if key:
             self.engine.start_real(key, self._settings)
         else:
-            self._set_waiting("The key could not be read back from the keyring.")
+            self._browse_without_key()
+            self.panel.show_message("The key could not be read back from the system keyring. Add it again in "
+                                    "Settings (Ctrl+,).", "warning")
 
     def _on_engine_ready(self, session: Session) -> None:
         self.thumbnails.set_cache_dir(session.library.thumbnails_dir)
@@ -358,9 +366,12 @@ class MainWindow(QMainWindow):
         self.panel.set_generate_enabled(True)
         self._update_mode_label()
         self.demo_action.setEnabled(not self.engine.demo)
-        self.real_action.setEnabled(self.engine.demo)
+        self.real_action.setEnabled(self.engine.demo or not session.has_key)
+        if not session.has_key:
+            self._clear_credits()
+            self.panel.show_message("No API key: your library is open to browse. " + NO_KEY_MESSAGE, "info")
         watch_future(session.resume(), parent=self)
-        self.spend_tab.if_built(lambda tab: tab.set_library(session.library, demo=self.engine.demo))
+        self.spend_tab.if_built(lambda tab: tab.set_library(session.library, demo=self.engine.simulated))
         self.gallery_tab.if_built(lambda tab: tab.set_library(session.library))
         if self.breakeven_tab.widget is not None:
             self._read_user_volume()
@@ -376,9 +387,17 @@ class MainWindow(QMainWindow):
         self.mode_label.setText(why)
 
     def _update_mode_label(self) -> None:
+        session = self.session
         if self.engine.demo:
             self.mode_label.setText("Demo mode — the built-in simulator: nothing is charged, images are marked demo")
             self.setWindowTitle("FluxDesk — demo")
+        elif session is not None and not session.has_key:
+            self.mode_label.setText("No API key — browsing your library")
+            self.setWindowTitle("FluxDesk — no API key")
+        elif self.engine.simulated:
+            self.mode_label.setText(f"Simulator at {session.options.api_base} — nothing is charged, images are "
+                                    "marked demo and kept in the demo library")
+            self.setWindowTitle("FluxDesk — simulator")
         else:
             self.mode_label.setText(f"Connected to BFL ({self._settings.region})")
             self.setWindowTitle("FluxDesk")
@@ -400,10 +419,13 @@ class MainWindow(QMainWindow):
             self.engine.retire()
             self._set_waiting("Reading the key…")
             self._demo_requested = False
+            if self._settings.start_in_demo:
+                self._settings = replace(self._settings, start_in_demo=False)
+                self._save_settings()
             self._boot()
 
     def _busy_confirm(self, what: str) -> bool:
-        if self.session is None or not self.session.pipeline.busy:
+        if self.session is None or not self.session.busy:
             return True
         answer = QMessageBox.question(
             self, "Jobs are running",
@@ -416,7 +438,11 @@ class MainWindow(QMainWindow):
     def generate(self, request: GenerationRequest, count: int) -> None:
         session = self.session
         if session is None:
-            self.panel.show_message("Not connected yet: FluxDesk is still starting, or has no key.", "warning")
+            self.panel.show_message("Not connected yet: FluxDesk is still starting.", "warning")
+            return
+        if not session.has_key:
+            self.panel.show_message(NO_KEY_MESSAGE, "warning")
+            self.open_settings(section="Key")
             return
         try:  # what is sent, priced: a reproduced image is not what the panel shows
             cost: Decimal | None = estimate(request, self._price_table, count).usd_total
@@ -466,7 +492,7 @@ class MainWindow(QMainWindow):
             if event.field_errors:
                 self.panel.show_server_errors(event.field_errors)
             self._refresh_timer.start()
-        if self._restart_when_idle and self.session is not None and not self.session.pipeline.busy:
+        if self._restart_when_idle and self.session is not None and not self.session.busy:
             self._restart_when_idle = False
             self._restart_engine()
 
@@ -491,14 +517,22 @@ class MainWindow(QMainWindow):
         session = self.session
         if session is None:
             return
-        watch_future(session.credits(), None, lambda _e: self._show_credits(None), parent=self)
+        if session.has_key:
+            watch_future(session.credits(), None, lambda _e: self._show_credits(None), parent=self)
         from fluxdesk.storage.spend import current_month  # with SQLite, after start-up
 
         month = current_month()
         usd = self._price_table.usd_per_credit  # the table the window prices with, imports included
-        demo = self.engine.demo  # the demo library holds only demo jobs: its pretend spend is the point
+        demo = self.engine.simulated  # the demo library holds only demo jobs: its pretend spend is the point
         run_in_background(lambda: session.library.spend(month, include_demo=demo, usd_per_credit=usd),
                           self._show_spend, parent=self)
+
+    def _clear_credits(self) -> None:
+        """No balance to show (no key): nothing of an earlier engine's figures stays on screen."""
+        self._credits = None
+        self.spend_tab.if_built(lambda tab: tab.set_credits(None, None))
+        self.panel.set_credits(None)
+        self.credits_label.setText("")
 
     def _show_credits(self, credits: Decimal | None) -> None:
         self._credits = (credits, datetime.now(UTC) if credits is not None else None)
@@ -584,7 +618,7 @@ class MainWindow(QMainWindow):
     def _key_changed(self) -> None:
         if self.engine.demo:
             return
-        if self.session is not None and self.session.pipeline.busy:
+        if self.session is not None and self.session.busy:
             self._restart_when_idle = True
             self.panel.show_message("The new settings apply as soon as the running jobs finish.", "info")
             return
@@ -669,8 +703,6 @@ class MainWindow(QMainWindow):
             self.panel.load_settings(state["prompt"])  # unknown or invalid values are ignored by the panel
         if isinstance(state.get("count"), int) and 1 <= state["count"] <= 24:
             self.panel.set_count(state["count"])
-        if isinstance(state.get("more_options_open"), bool):
-            self.panel.set_more_options_open(state["more_options_open"])
         sizes = state.get("splitter")
         if isinstance(sizes, list) and len(sizes) == 2 and all(isinstance(s, int) and s > 0 for s in sizes):
             self.splitter.setSizes(sizes)
@@ -682,11 +714,10 @@ class MainWindow(QMainWindow):
         request = self.panel.current_request()
         panel_state["prompt"] = {"model": request.model, "prompt": request.prompt, **request.parameters()}
         panel_state["count"] = self.panel.count()
-        panel_state["more_options_open"] = self.panel.more_options_open()
         return replace(self._settings, window_geometry=geometry, panel_state=panel_state)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self._closing and self.session is not None and self.session.pipeline.busy:
+        if not self._closing and self.session is not None and self.session.busy:
             answer = QMessageBox.question(
                 self, "Jobs are still running",
                 "Some images are still being generated. They are already billed by BFL; FluxDesk saves them "

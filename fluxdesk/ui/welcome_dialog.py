@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QFrame,
     QHBoxLayout,
@@ -63,7 +64,6 @@ class WelcomeDialog(QDialog):
             self._offer_alternatives()
         self.key_entry.keySaved.connect(self._key_saved)
         self.key_entry.failed.connect(self._key_failed)
-        self.key_entry.busyChanged.connect(self._entry_busy)
         self.key_entry.setFocus()
         self.resize(max(self.sizeHint().width(), 580), self.sizeHint().height())
 
@@ -125,7 +125,8 @@ class WelcomeDialog(QDialog):
         self.env_button = QPushButton(f"I'll set {ENV_VAR} myself")
         self.env_button.setAutoDefault(False)
         describe(self.env_button, f"I'll set {ENV_VAR} myself",
-                 f"Close this dialog; set {ENV_VAR} in your environment and start FluxDesk again", "envButton")
+                 f"Browse your library now; to generate, set {ENV_VAR} in your environment and start FluxDesk "
+                 "again", "envButton")
         self.env_button.clicked.connect(lambda: self._finish("env"))
         self.env_button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         for widget in (self.session_note, self.env_hint, self.env_button):
@@ -147,6 +148,10 @@ class WelcomeDialog(QDialog):
         describe(self.demo_button, "Try the offline demo",
                  "Open FluxDesk with the built-in simulator: no key, no network, nothing charged", "demoButton")
         self.demo_button.clicked.connect(lambda: self._finish("demo"))
+        self.start_in_demo_box = QCheckBox("Start in the demo next time")
+        describe(self.start_in_demo_box, "Start in the demo next time",
+                 "Open FluxDesk straight in the demo; File → Use my BFL key leaves it", "startInDemoBox")
+        layout.addWidget(self.start_in_demo_box)
         layout.addWidget(self.demo_button, 0, Qt.AlignmentFlag.AlignLeft)
         return card
 
@@ -156,6 +161,10 @@ class WelcomeDialog(QDialog):
         """``"key"``, ``"session"``, ``"env"``, ``"demo"``, or ``None`` when the dialog was closed."""
         return self._choice
 
+    def start_in_demo(self) -> bool:
+        """The demo was chosen with "Start in the demo next time" ticked."""
+        return self._choice == "demo" and self.start_in_demo_box.isChecked()
+
     def _finish(self, choice: str) -> None:
         self._choice = choice
         self.key_entry.cancel()
@@ -163,7 +172,7 @@ class WelcomeDialog(QDialog):
 
     def _key_saved(self, target: str) -> None:
         self._choice = "key" if target == "keyring" else "session"
-        for widget in (self.key_entry, self.demo_button, self.env_button):
+        for widget in (self.key_entry, self.demo_button, self.start_in_demo_box, self.env_button):
             widget.setEnabled(False)
         self.continue_button.show()
         self.continue_button.setFocus()
@@ -177,10 +186,6 @@ class WelcomeDialog(QDialog):
         self.key_entry.set_target("session")
         for widget in (self.session_note, self.env_hint, self.env_button):
             widget.show()
-
-    def _entry_busy(self, busy: bool) -> None:
-        for widget in (self.demo_button, self.env_button):
-            widget.setEnabled(not busy)
 
     # --- size ---------------------------------------------------------------------------------------
 

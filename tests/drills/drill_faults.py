@@ -23,6 +23,8 @@ from drill_support import (
     wait_until,
 )
 
+from fluxdesk.storage.paths import demo_home
+
 SOAK, SOAK_FAST = 200, 40
 FAULTS = {"poll_error_rate": 0.10, "drop_rate": 0.05, "burst_429": 3, "burst_429_every": 20,
           "delivery_failure_rate": 0.10, "slow_rate": 0.10, "slow_seconds": 0.4, "early_404_polls": 1}
@@ -101,7 +103,7 @@ def expired(ctx: Context, rec: Recorder) -> None:
     sim.config.slow_rate = 0.0
     sim.advance_clock(11 * 60)
     # The journal's expiry is wall-clock time: the restart comes "eleven minutes later".
-    conn = sqlite3.connect(home / "fluxdesk.db")
+    conn = sqlite3.connect(demo_home(home) / "fluxdesk.db")  # a simulator's jobs: the demo library
     with conn:
         conn.execute("UPDATE jobs SET sample_expires_at = sample_expires_at - 660 "
                      "WHERE sample_expires_at IS NOT NULL")

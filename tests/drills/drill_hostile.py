@@ -47,7 +47,7 @@ from fluxdesk.sim.images import ImageCache, ImageSpec
 from fluxdesk.storage.db import CorruptDatabaseError, DatabaseLockedError
 from fluxdesk.storage.imaging import MAX_IMAGE_PIXELS, ImageDecodeError, decode_check
 from fluxdesk.storage.library import Library
-from fluxdesk.storage.paths import database_path
+from fluxdesk.storage.paths import database_path, demo_home
 from fluxdesk.storage.settings import Settings, save_settings
 
 # --- properties ---------------------------------------------------------------------------------------
@@ -189,7 +189,7 @@ def downloads(ctx: Context, rec: Recorder) -> None:
         jobs = query(home, "SELECT status, task_id, cost_credits, sample_url FROM jobs")
         kept = len(jobs) == 1 and jobs[0][0] == "downloading" and all(jobs[0][1:])
         rec.check(kept, f"{name}: the billed result's record is not kept resumable: {jobs}")
-        files = [p for p in (home / "images").rglob("*") if p.is_file()]
+        files = [p for p in (demo_home(home) / "images").rglob("*") if p.is_file()]
         rec.check(not files and not query(home, "SELECT id FROM images"),
                   f"{name}: something was stored: {files}")
         wait_settled(sim)
@@ -362,11 +362,11 @@ def _whole_home_full(ctx: Context, rec: Recorder) -> None:
         code = child.wait(300)
         rec.check(sent, "the jobs never reached the submitted state before the disk was filled")
         out = subprocess.CompletedProcess(child.proc.args, code, child.stdout(), child.stderr())
-        _check_failed_cleanly(rec, "whole disk full", out, home, home / "images",
+        _check_failed_cleanly(rec, "whole disk full", out, home, demo_home(home) / "images",
                               expect=("disk is full", "No space left"))
         filler.unlink()
         sim.config.slow_rate = 0.0
-        _check_resumed(ctx, rec, "whole disk full", env, home, home / "images", sim)
+        _check_resumed(ctx, rec, "whole disk full", env, home, demo_home(home) / "images", sim)
         ctx.homes.remove(home)  # unmounted below: scanned here instead
         rec.check(not any(ctx.key.encode() in p.read_bytes() for p in home.rglob("*") if p.is_file()),
                   "whole disk full: the key is in a file under the home")

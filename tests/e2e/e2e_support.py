@@ -34,9 +34,17 @@ def json_lines(text: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
+def sim_library(home: Path) -> Path:
+    """Where the CLI keeps what a loopback simulator made: the demo library, never the real one."""
+    from fluxdesk.storage.paths import demo_home
+
+    return demo_home(home)
+
+
 def query(home: Path, sql: str, *params: Any) -> list[tuple]:
-    """Read the library database the way another process would, while the CLI may still write."""
-    db = home / "fluxdesk.db"
+    """Read the library database the way another process would, while the CLI may still write: the
+    library a simulator on loopback fills (``sim_library``)."""
+    db = sim_library(home) / "fluxdesk.db"
     if not db.exists():
         return []
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from e2e_support import KEY, cli_env, json_lines, query, run_cli
+from e2e_support import KEY, cli_env, json_lines, query, run_cli, sim_library
 
 from fluxdesk.storage.metadata_io import read_metadata
 
@@ -31,7 +31,7 @@ def test_generate_every_model_family(make_sim, tmp_path: Path, model, args, fmt)
     assert line["cost_credits"] == float(sim.task(sim.task_ids()[0]).cost)
     path = Path(line["path"])
     assert path.is_file() and path.suffix == "." + ("jpg" if fmt == "jpeg" else fmt)
-    assert path.is_relative_to(tmp_path / "images")
+    assert path.is_relative_to(sim_library(tmp_path) / "images")
     record, _ = read_metadata(path.read_bytes())
     assert record is not None and record.model == model and record.seed == 7 and record.task_id
     assert record.prompt == "a lighthouse at dawn" and record.cost_credits == sim.task(record.task_id).cost
@@ -124,11 +124,12 @@ def test_an_api_base_the_host_policy_refuses_exits_2_in_words(tmp_path: Path, ba
 def test_a_damaged_library_is_said_in_words_and_nothing_is_sent(make_sim, tmp_path: Path, command) -> None:
     # Found by the damaged-database drill: generate and resume showed a CorruptDatabaseError traceback.
     sim = make_sim()
-    (tmp_path / "fluxdesk.db").write_bytes(b"this is not a database" * 200)
+    sim_library(tmp_path).mkdir()
+    (sim_library(tmp_path) / "fluxdesk.db").write_bytes(b"this is not a database" * 200)
     out = run_cli(cli_env(tmp_path, sim.api_base), *command)
     assert out.returncode == 1 and "is damaged" in out.stderr and "A copy was kept at" in out.stderr
     assert "Traceback" not in out.stderr
-    assert (tmp_path / "fluxdesk.db").read_bytes() == b"this is not a database" * 200
+    assert (sim_library(tmp_path) / "fluxdesk.db").read_bytes() == b"this is not a database" * 200
     assert sim.counters.post_requests == 0
 
 @pytest.mark.parametrize(("setup", "status", "words"), [
@@ -189,7 +190,10 @@ def test_info_and_spend_after_a_real_batch(make_sim, tmp_path: Path) -> None:
     meta = json_lines(info.stdout)[0]
     assert meta["source"] == "fluxdesk" and meta["seed"] in (11, 12) and meta["width"] == 1920
     assert meta["cost_credits"] == 4.5 and meta["reproducible"] is True and meta["task_id"] in sim.task_ids()
-    spend = run_cli(env, "spend", "--json")
+    real = json_lines(run_cli(env, "spend", "--json").stdout)[0]
+    assert real["total_credits"] == 0 and real["jobs"] == 0  # the simulator's pretend spend is not real spend
+    # The simulator's jobs are in the demo library, marked demo: its ledger, demo jobs included.
+    spend = run_cli({**env, "FLUXDESK_HOME": str(sim_library(tmp_path))}, "spend", "--json", "--include-demo")
     assert spend.returncode == 0, spend.stderr
     data = json_lines(spend.stdout)[0]
     assert data["total_credits"] == 9 and data["total_usd"] == 0.09

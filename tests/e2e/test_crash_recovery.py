@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from e2e_support import cli_env, json_lines, query, run_cli, start_cli
+from e2e_support import cli_env, json_lines, query, run_cli, sim_library, start_cli
 
 from fluxdesk.sim import Simulator
 
@@ -53,10 +53,10 @@ def _check_exactly_once(home: Path, sim: Simulator) -> None:
     # recording its id. That job is marked "unknown" (its row exists; never resent), not silently dropped.
     unrecorded = [t for t in not_stored if t not in journal]
     assert len(unrecorded) <= _statuses(home).get("unknown", 0), (unrecorded, _statuses(home))
-    on_disk = {str(p) for p in (home / "images").rglob("*") if p.is_file()}
+    on_disk = {str(p) for p in (sim_library(home) / "images").rglob("*") if p.is_file()}
     assert on_disk == {path for _, path in images}, "a file on disk without its row, or a partial file"
     assert not list(home.rglob("*.part"))
-    conn = sqlite3.connect(home / "fluxdesk.db")
+    conn = sqlite3.connect(sim_library(home) / "fluxdesk.db")
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     finally:
@@ -128,7 +128,7 @@ def test_kill_then_the_sample_expires_before_resume(make_sim, tmp_path: Path) ->
     sim.config.slow_rate = 0.0
     sim.advance_clock(11 * 60)
     # the journal's own expiry time is wall-clock: pretend the restart came eleven minutes later
-    conn = sqlite3.connect(tmp_path / "fluxdesk.db")
+    conn = sqlite3.connect(sim_library(tmp_path) / "fluxdesk.db")
     with conn:
         conn.execute("UPDATE jobs SET sample_expires_at = sample_expires_at - 660 WHERE sample_expires_at IS NOT NULL")
     conn.close()

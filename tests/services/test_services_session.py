@@ -46,3 +46,28 @@ def test_every_job_records_its_estimate_for_the_ledger_when_bfl_gives_no_cost(tm
         finally:
             session.close()
     assert [job.estimated_credits for job in jobs] == [Decimal("4.5"), Decimal("4.5")]  # 3 + 1.5 for 2 MP
+
+
+def test_without_a_key_the_library_opens_and_generating_says_what_to_do(tmp_path: Path) -> None:
+    from fluxdesk.core.request import GenerationRequest
+    from fluxdesk.services.session import NoKeyError
+
+    with Session(tmp_path, SessionOptions(api_base="https://api.bfl.ai", key=None)) as session:
+        assert not session.has_key and not session.busy
+        assert session.library.count_images() == 0  # browsable
+        assert session.resume().result(timeout=10) == []
+        with pytest.raises(NoKeyError, match=r"Add a BFL API key in Settings \(Ctrl\+,\) to generate"):
+            session.generate(GenerationRequest(model="flux-dev", prompt="x")).result(timeout=10)
+        with pytest.raises(NoKeyError):
+            session.credits().result(timeout=10)
+
+
+@pytest.mark.parametrize(("api_base", "simulated"), [
+    ("http://127.0.0.1:8123", True), ("http://localhost:9", True), ("http://[::1]:80", True),
+    ("https://api.bfl.ai", False), ("https://api.eu.bfl.ai", False), ("not a url", False)])
+def test_a_loopback_api_base_is_a_simulator_and_uses_the_demo_library(tmp_path: Path, api_base: str,
+                                                                      simulated: bool) -> None:
+    from fluxdesk.services.session import library_home
+    from fluxdesk.storage.paths import demo_home
+
+    assert library_home(tmp_path, api_base) == ((demo_home(tmp_path), True) if simulated else (tmp_path, False))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from dialog_support import BrokenKeyring, FakeKeyTester, MemoryKeyring
@@ -13,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit
 from fluxdesk.api.errors import AUTH_MESSAGE, AuthError, NetworkError
 from fluxdesk.storage.secrets import SERVICE, USERNAME, KeySource, KeyStore
 from fluxdesk.ui.background import wait_for_background_work
-from fluxdesk.ui.key_widgets import EMPTY_KEY_MESSAGE, INVALID_KEY_MESSAGE
+from fluxdesk.ui.key_widgets import CANCELLED_MESSAGE, EMPTY_KEY_MESSAGE, INVALID_KEY_MESSAGE
 from fluxdesk.ui.welcome_dialog import WelcomeDialog
 
 KEY = "bfl_Zx81-welcome-test-key"
@@ -142,7 +143,8 @@ def test_while_the_key_is_tested_the_dialog_says_so(qtbot, store) -> None:
         dialog.key_entry.button.click()
         entry = dialog.key_entry
         assert entry.status_text() == "Testing…" and entry.busy_indicator.isVisible()
-        assert not entry.button.isEnabled() and not entry.field.isEnabled() and not dialog.demo_button.isEnabled()
+        assert not entry.button.isEnabled() and not entry.field.isEnabled()
+        assert dialog.demo_button.isEnabled() and entry.cancel_button.isVisible()  # never a locked dialog
         entry.button.click()  # disabled: no second test
         assert len(tester.calls) == 1
         tester.resolve(Decimal("4.5"))
@@ -259,3 +261,103 @@ def test_escape_after_the_key_was_kept_means_continue(qtbot, store, tester) -> N
     qtbot.waitUntil(lambda: dialog.choice() == "key")
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
     assert dialog.result() == QDialog.DialogCode.Accepted and dialog.choice() == "key"
+
+
+# --- offline: the real key tester against hosts that refuse or never answer ----------------------
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """A socket on loopback that accepts connections and never answers: a host that hangs."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    stop.set()
+    thread.join()
+    for conn in accepted:
+        conn.close()
+    server.close()
+
+
+@pytest.fixture
+def refused_base() -> str:
+    """A loopback port with nothing listening: the connection is refused."""
+    import socket
+
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    return f"http://127.0.0.1:{port}"
+
+
+def real_tester(qtbot, monkeypatch: pytest.MonkeyPatch, api_base: str):
+    from fluxdesk.storage.settings import Settings
+    from fluxdesk.ui.engine_host import EngineHost
+
+    monkeypatch.setenv("FLUXDESK_API_BASE", api_base)
+    host = EngineHost(Path("/nonexistent"))
+    return host.key_tester(Settings())
+
+
+def test_offline_a_refused_connection_is_answered_in_words_without_retrying(qtbot, store, monkeypatch,
+                                                                            refused_base) -> None:
+    dialog = make_dialog(qtbot, store, real_tester(qtbot, monkeypatch, refused_base))
+    enter_key(qtbot, dialog)
+    qtbot.mouseClick(dialog.key_entry.button, Qt.MouseButton.LeftButton)
+    # BflClient's usual patience (retries for up to a minute) would outlast this wait.
+    qtbot.waitUntil(lambda: "could not connect" in dialog.key_entry.status_text(), timeout=5000)
+    assert dialog.key_entry.button.isEnabled() and not dialog.key_entry.cancel_button.isVisible()
+    assert store.get() == (None, KeySource.NONE)
+
+
+def test_a_host_that_never_answers_can_be_cancelled_and_the_demo_chosen(qtbot, store, monkeypatch,
+                                                                        silent_server) -> None:
+    dialog = make_dialog(qtbot, store, real_tester(qtbot, monkeypatch, silent_server))
+    enter_key(qtbot, dialog)
+    entry = dialog.key_entry
+    qtbot.mouseClick(entry.button, Qt.MouseButton.LeftButton)
+    assert entry.is_busy() and entry.cancel_button.isVisible() and dialog.demo_button.isEnabled()
+    pending = entry._pending
+    qtbot.mouseClick(entry.cancel_button, Qt.MouseButton.LeftButton)
+    assert entry.status_text() == CANCELLED_MESSAGE
+    assert entry.button.isEnabled() and entry.field.isEnabled() and not entry.cancel_button.isVisible()
+    assert pending.cancelled()  # the request itself is abandoned, not only its answer ignored
+
+    qtbot.mouseClick(entry.button, Qt.MouseButton.LeftButton)  # a second try, then the demo mid-test
+    assert entry.is_busy()
+    qtbot.mouseClick(dialog.demo_button, Qt.MouseButton.LeftButton)
+    assert dialog.choice() == "demo" and dialog.result() == QDialog.DialogCode.Accepted
+    assert not entry.is_busy() and store.get() == (None, KeySource.NONE)
+
+
+def test_a_host_that_never_answers_times_out_in_seconds(qtbot, store, monkeypatch, silent_server) -> None:
+    dialog = make_dialog(qtbot, store, real_tester(qtbot, monkeypatch, silent_server))
+    enter_key(qtbot, dialog)
+    qtbot.mouseClick(dialog.key_entry.button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "stopped answering" in dialog.key_entry.status_text(), timeout=15_000)
+    assert not dialog.key_entry.is_busy() and dialog.choice() is None
+
+
+def test_start_in_the_demo_next_time_is_the_user_s_choice(qtbot, store, tester) -> None:
+    dialog = make_dialog(qtbot, store, tester)
+    assert not dialog.start_in_demo_box.isChecked()
+    qtbot.mouseClick(dialog.start_in_demo_box, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.demo_button, Qt.MouseButton.LeftButton)
+    assert dialog.choice() == "demo" and dialog.start_in_demo()
