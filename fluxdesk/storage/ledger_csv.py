@@ -10,7 +10,7 @@ from fluxdesk.core.pricing import format_credits
 from fluxdesk.storage.spend import LedgerRow
 
 CSV_FIELDS = ("time", "job_id", "model", "size", "credits", "usd", "status", "billed", "demo", "task_id",
-              "estimated")
+              "estimated", "prompt")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -31,4 +31,4 @@ def write_csv(rows: list[LedgerRow], out: Any) -> None:
         writer.writerow([row.time, _cell(row.job_id), _cell(row.model), _cell(row.size),
                          _number_text(row.credits), _number_text(row.usd), row.status.value,
                          str(row.billed).lower(), str(row.demo).lower(), _cell(row.task_id),
-                         str(row.estimated).lower()])
+                         str(row.estimated).lower(), _cell(row.prompt)])

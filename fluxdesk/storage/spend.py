@@ -35,6 +35,8 @@ class LedgerRow:
     billed: bool
     demo: bool
     task_id: str | None
+    prompt: str = ""
+    """The prompt the job was sent with."""
 
 
 @dataclass(frozen=True)
@@ -97,15 +99,16 @@ def _ledger(conn: sqlite3.Connection, start: str | None, end: str | None, includ
             usd_per_credit: Decimal) -> list[LedgerRow]:
     clauses, params = [], []
     if start is not None:
-        clauses.append("time >= ?")
+        clauses.append("l.time >= ?")
         params.append(start)
     if end is not None:
-        clauses.append("time < ?")
+        clauses.append("l.time < ?")
         params.append(end)
     if not include_demo:
-        clauses.append("demo = 0")
+        clauses.append("l.demo = 0")
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    rows = conn.execute(f"SELECT * FROM ledger {where} ORDER BY time, job_id", params).fetchall()
+    rows = conn.execute(f"SELECT l.*, j.prompt AS prompt FROM ledger l JOIN jobs j ON j.id = l.job_id {where} "
+                        "ORDER BY l.time, l.job_id", params).fetchall()
     out = []
     for row in rows:
         credits = to_decimal(row["credits"])
@@ -113,7 +116,7 @@ def _ledger(conn: sqlite3.Connection, start: str | None, end: str | None, includ
             job_id=row["job_id"], time=row["time"], model=row["model"], size=row["size"], credits=credits,
             estimated=bool(row["estimated"]), usd=None if credits is None else credits * usd_per_credit,
             status=JobStatus(row["status"]), billed=bool(row["billed"]), demo=bool(row["demo"]),
-            task_id=row["task_id"]))
+            task_id=row["task_id"], prompt=row["prompt"] or ""))
     return out
 
 

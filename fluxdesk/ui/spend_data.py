@@ -34,7 +34,6 @@ class LedgerEntry:
     row: LedgerRow
     image_id: int | None = None
     """``None`` when the job left no image (not finished, moderated, expired) or it is in the trash."""
-    prompt: str = ""
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,7 @@ def load_snapshot(library: Library, month: str, *, include_demo: bool, usd_per_c
         if image is None:
             entries.append(LedgerEntry(row))
         else:
-            entries.append(LedgerEntry(row, None if image.trashed_at else image.id, image.prompt))
+            entries.append(LedgerEntry(row, None if image.trashed_at else image.id))
     months = library.months_spend(MONTHS_BACK, include_demo=include_demo, usd_per_credit=usd_per_credit, now=now)
     return SpendSnapshot(month, include_demo, summary, tuple(entries), tuple(months))
 

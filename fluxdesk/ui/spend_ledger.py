@@ -22,7 +22,7 @@ from fluxdesk.core.pricing import format_credits
 from fluxdesk.storage.spend import LedgerRow
 from fluxdesk.ui import theme
 from fluxdesk.ui.item_models import RIGHT, Header, ModelIndex, ReadOnlyTableModel
-from fluxdesk.ui.money import DASH, usd
+from fluxdesk.ui.money import DASH, price
 from fluxdesk.ui.queue_model import model_display_name
 from fluxdesk.ui.spend_data import LedgerEntry, local_time_text
 
@@ -34,6 +34,7 @@ class Column(IntEnum):
     CREDITS = 3
     USD = 4
     STATUS = 5
+    PROMPT = 6
 
 
 HEADERS = (
@@ -43,6 +44,7 @@ HEADERS = (
     Header("Credits", "Credits BFL charged; ≈ marks an estimate where BFL did not say", RIGHT),
     Header("Cost", "The credits in US dollars at the price table's rate", RIGHT),
     Header("Status", "How the job ended, and whether BFL billed it"),
+    Header("Prompt", "The prompt the job was sent with"),
 )
 """One per ``Column``, in order."""
 
@@ -71,6 +73,7 @@ class Roles(IntEnum):
     """Lower-case words the filter box matches: model, size, status, prompt, ids."""
     Tone = Qt.ItemDataRole.UserRole + 15
     """``muted``, ``warning`` or ``None``: how the row reads."""
+    Prompt = Qt.ItemDataRole.UserRole + 16
 
 
 class Billing(enum.Enum):
@@ -138,7 +141,7 @@ def _credits_text(entry: LedgerEntry) -> str:
 def _usd_text(entry: LedgerEntry) -> str:
     if billing_of(entry.row) is Billing.NOT_BILLED:
         return "not billed"
-    return ("≈ " if entry.row.estimated else "") + usd(entry.row.usd)
+    return ("≈ " if entry.row.estimated else "") + price(entry.row.usd)
 
 
 def _size_key(size: str | None) -> int:
@@ -162,6 +165,7 @@ _SORT_KEYS: dict[Column, Callable[[LedgerEntry], Any]] = {
     Column.CREDITS: lambda e: float(e.row.credits) if e.row.credits is not None else -1.0,
     Column.USD: _billed_amount,
     Column.STATUS: lambda e: status_text(e.row),
+    Column.PROMPT: lambda e: e.row.prompt.lower(),
 }
 
 _DISPLAY: dict[Column, Callable[[LedgerEntry], str]] = {
@@ -171,14 +175,16 @@ _DISPLAY: dict[Column, Callable[[LedgerEntry], str]] = {
     Column.CREDITS: _credits_text,
     Column.USD: _usd_text,
     Column.STATUS: lambda e: status_text(e.row),
+    Column.PROMPT: lambda e: " ".join(e.row.prompt.split()),
 }
 
 
 def _tooltip(entry: LedgerEntry) -> str:
     row = entry.row
     lines = [f"{model_display_name(row.model)} · {row.time} UTC"]
-    if entry.prompt:
-        lines.append(entry.prompt if len(entry.prompt) <= 200 else entry.prompt[:199] + "…")
+    prompt = row.prompt
+    if prompt:
+        lines.append(prompt if len(prompt) <= 200 else prompt[:199] + "…")
     tip = _STATUS_TIPS.get(billing_of(row))
     if tip:
         lines.append(tip)
@@ -193,7 +199,7 @@ def _tooltip(entry: LedgerEntry) -> str:
 def _search_text(entry: LedgerEntry) -> str:
     row = entry.row
     words = [row.model, model_display_name(row.model), row.size or "", status_text(row), billing_of(row).value,
-             row.job_id, row.task_id or "", entry.prompt, local_time_text(row.time)]
+             row.job_id, row.task_id or "", row.prompt, local_time_text(row.time)]
     return " ".join(words).lower()
 
 
@@ -209,6 +215,7 @@ _ROLE_VALUES: dict[int, Callable[[LedgerEntry], Any]] = {
     Roles.Demo: lambda e: e.row.demo,
     Roles.ImageId: lambda e: e.image_id,
     Roles.TaskId: lambda e: e.row.task_id,
+    Roles.Prompt: lambda e: e.row.prompt,
     Roles.Estimated: lambda e: e.row.estimated,
     Roles.SearchText: _search_text,
     Roles.Tone: lambda e: _tone(e.row),

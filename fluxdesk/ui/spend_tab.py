@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from fluxdesk.core.pricing import PriceTable
-from fluxdesk.storage.spend import SpendSummary
+from fluxdesk.storage.spend import LedgerRow, SpendSummary
 from fluxdesk.ui.background import run_in_background
 from fluxdesk.ui.money import plural
 from fluxdesk.ui.prompt_widgets import describe, make_label, row
@@ -65,7 +65,7 @@ if TYPE_CHECKING:
 CHARTS_MAX_HEIGHT = 320
 DEMO_NOTE = "Demo spend — nothing was charged. These are the simulator's jobs at BFL's prices."
 _COLUMN_SAMPLES = {Column.TIME: "2026-12-31 23:59", Column.MODEL: "FLUX1.1 [pro] Ultra", Column.SIZE: "1440 × 1440",
-                   Column.CREDITS: "≈ 12.5", Column.USD: "not billed"}
+                   Column.CREDITS: "≈ 12.5", Column.USD: "not billed", Column.STATUS: "Cancelled — not billed"}
 
 
 class SpendTab(QWidget):
@@ -160,7 +160,8 @@ class SpendTab(QWidget):
         describe(self.refresh_button, "Reload", "Read the ledger again", "reloadSpend")
         self.export_button = QPushButton("Export CSV…")
         describe(self.export_button, "Export CSV",
-                 "Save the month's ledger as CSV, with the same columns as `fluxdesk spend --csv`", "exportCsv")
+                 "Save the month's ledger as CSV (only the jobs the filter shows, if it is filtered), with the same "
+                 "columns as `fluxdesk spend --csv`", "exportCsv")
         self.loading_label = make_label(tone="muted", name="loadingLabel", wrap=False, small=True)
         return row(self.prev_button, self.month_combo, self.next_button, self.demo_check, self.loading_label, 1,
                    self.refresh_button, self.export_button, spacing=8)
@@ -316,6 +317,12 @@ class SpendTab(QWidget):
         """What the tab shows now (``None`` until the first read ends)."""
         return self._snapshot
 
+    def shown_rows(self) -> list[LedgerRow]:
+        """The ledger rows the filter lets through, in time order (every row when nothing is filtered)."""
+        entries = self.ledger.entries()
+        shown = sorted(self.proxy.mapToSource(self.proxy.index(r, 0)).row() for r in range(self.proxy.rowCount()))
+        return [entries[source].row for source in shown]
+
     def export_csv(self, path: Path | str) -> int:
         """Write the shown month's ledger to ``path`` as ``fluxdesk spend --csv`` does; answer the row count."""
         return export_ledger_csv(self.ledger.rows(), Path(path))
@@ -433,14 +440,18 @@ class SpendTab(QWidget):
 
     def _export_clicked(self) -> None:
         month = self._snapshot.month if self._snapshot is not None else self.month()  # what the ledger holds
-        path, _filter = QFileDialog.getSaveFileName(self, "Export the ledger", f"fluxdesk-spend-{month}.csv",
+        rows = self.shown_rows()
+        filtered = len(rows) < self.ledger.rowCount()
+        title = (f"Export the {plural(len(rows), 'job')} the filter shows" if filtered else "Export the ledger")
+        name = f"fluxdesk-spend-{month}{'-filtered' if filtered else ''}.csv"
+        path, _filter = QFileDialog.getSaveFileName(self, title, name,
                                                     "CSV files (*.csv);;All files (*)")
         if not path:
             return
-        rows = self.ledger.rows()
+        scope = f" (filtered: {len(rows):,} of {self.ledger.rowCount():,})" if filtered else ""
 
         def done(written: int) -> None:
-            self.statusMessage.emit(f"Exported {plural(written, 'job')} of {month_title(month)} to {path}")
+            self.statusMessage.emit(f"Exported {plural(written, 'job')} of {month_title(month)}{scope} to {path}")
 
         def failed(error: BaseException) -> None:
             self.statusMessage.emit(f"Could not export the ledger to {path}: {error}")

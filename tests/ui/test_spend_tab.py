@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QFileDialog
 
 from fluxdesk.cli.common import json_number
 from fluxdesk.core.pricing import format_usd
@@ -152,9 +153,40 @@ def test_csv_export_round_trips(tab: SpendTab, filled: Filled, tmp_path: Path) -
         fields, rows = exported.fieldnames, list(exported)
     expected = csv.DictReader(io.StringIO(filled.csv_text))
     assert fields == expected.fieldnames == ["time", "job_id", "model", "size", "credits", "usd", "status",
-                                             "billed", "demo", "task_id", "estimated"]
+                                             "billed", "demo", "task_id", "estimated", "prompt"]
+    assert sorted(row["prompt"] for row in rows) == sorted(
+        [GENERATIONS[0][0]] * 2 + [g[0] for g in GENERATIONS[1:]])
     assert rows == list(expected)
     assert out.read_text(encoding="utf-8") == filled.csv_text
+
+
+def test_export_saves_what_the_filter_shows(qtbot, tab: SpendTab, tmp_path: Path, monkeypatch) -> None:
+    asked: list[tuple[str, str]] = []
+    out = tmp_path / "shown.csv"
+
+    def save_dialog(_parent, title, name, _filters):  # the OS dialog: the boundary of the app
+        asked.append((title, name))
+        return str(out), "CSV files (*.csv)"
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", save_dialog)
+    prompts = [tab.proxy.index(r, Column.PROMPT).data() for r in range(tab.proxy.rowCount())]
+    assert "a lighthouse" in prompts and "a red bicycle" in prompts  # the ledger shows the prompt
+    qtbot.keyClicks(tab.filter_edit, "bicycle")
+    assert tab.count_label.text() == "2 of 6 jobs"
+    with qtbot.waitSignal(tab.statusMessage, timeout=WAIT_MS) as said:
+        qtbot.mouseClick(tab.export_button, Qt.MouseButton.LeftButton)
+    assert asked == [("Export the 2 jobs the filter shows", f"fluxdesk-spend-{current_month()}-filtered.csv")]
+    assert "Exported 2 jobs" in said.args[0] and "filtered: 2 of 6" in said.args[0]
+    with open(out, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [row["prompt"] for row in rows] == ["a red bicycle", "a red bicycle"]
+    assert {row["model"] for row in rows} == {"flux-2-pro"}
+
+    tab.filter_edit.clear()
+    with qtbot.waitSignal(tab.statusMessage, timeout=WAIT_MS):
+        qtbot.mouseClick(tab.export_button, Qt.MouseButton.LeftButton)
+    assert asked[-1] == ("Export the ledger", f"fluxdesk-spend-{current_month()}.csv")
+    assert len(list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))) == 6
 
 
 def test_the_ledger_marks_moderated_jobs_not_billed(tab: SpendTab) -> None:
