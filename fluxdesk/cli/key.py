@@ -94,8 +94,11 @@ def key_status() -> dict[str, Any]:
 
 
 def status_lines(status: dict[str, Any]) -> list[str]:
+    from fluxdesk.storage.secrets import ABSENT_BACKENDS
+
     name = status["backend"]
-    lines = [f"Keyring backend: {name} ({'works' if status['backend_works'] else 'does not work'})"]
+    state = "works" if status["backend_works"] else "" if name in ABSENT_BACKENDS else "does not work"
+    lines = [f"System keyring: {name}" + (f" ({state})" if state else "")]
     if not status["backend_works"]:
         lines += [f"  {status['reason']}", f"  {CLI_ALTERNATIVES}"]
     lines.append(f"Key stored in the keyring: {'yes' if status['stored'] else 'no'}")

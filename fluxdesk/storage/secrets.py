@@ -131,9 +131,8 @@ class KeyStore:
                                 f"({type(exc).__name__}).") from None
 
     def backend_name(self) -> str:
-        backend = self._backend()
-        name = getattr(backend, "name", None)
-        return name if isinstance(name, str) and name else type(backend).__name__
+        """The keyring in words a user knows ("GNOME Keyring (Secret Service)"), not keyring's class name."""
+        return _backend_words(self._backend())
 
     def backend_works(self) -> tuple[bool, str]:
         """Whether the keyring can hold the key, and in plain words why not (with the alternatives)."""
@@ -161,6 +160,30 @@ class KeyStore:
                 "no keyring backend is available; on Linux this needs a Secret Service such as "
                 "GNOME Keyring or KWallet")
         return True, ""
+
+
+BACKEND_WORDS = {
+    "keyring.backends.SecretService": "GNOME Keyring (Secret Service)",
+    "keyring.backends.libsecret": "GNOME Keyring (Secret Service)",
+    "keyring.backends.kwallet": "KDE Wallet",
+    "keyring.backends.macOS": "macOS Keychain",
+    "keyring.backends.Windows": "Windows Credential Locker",
+    "keyring.backends.fail": "no system keyring found",
+    "keyring.backends.null": "keyring switched off",
+}
+ABSENT_BACKENDS = (BACKEND_WORDS["keyring.backends.fail"], BACKEND_WORDS["keyring.backends.null"])
+"""Words that already say no keyring is at hand."""
+
+
+def _backend_words(backend: KeyringBackend) -> str:
+    if isinstance(backend, _keyring().backends.chainer.ChainerBackend):
+        names = dict.fromkeys(_backend_words(b) for b in backend.backends)  # each once, in priority order
+        return " + ".join(names) or BACKEND_WORDS["keyring.backends.fail"]
+    words = BACKEND_WORDS.get(type(backend).__module__)
+    if words is not None:
+        return words
+    name = getattr(backend, "name", None)  # a third-party backend: its own name is all there is
+    return name if isinstance(name, str) and name else type(backend).__name__
 
 
 def _checked(key: str) -> str:

@@ -34,7 +34,7 @@ from fluxdesk.api.hosts import REGIONS
 from fluxdesk.core.catalog import MODELS
 from fluxdesk.core.pricing import PriceTable, PriceTableError
 from fluxdesk.storage.price_table import bundled_price_table, import_price_table, read_price_table
-from fluxdesk.storage.secrets import ENV_VAR, KeySource, KeyStore
+from fluxdesk.storage.secrets import ABSENT_BACKENDS, ENV_VAR, KeySource, KeyStore
 from fluxdesk.storage.settings import OUTPUT_FORMATS, THEMES, Settings, save_settings
 from fluxdesk.ui.background import run_in_background, watch_future
 from fluxdesk.ui.key_widgets import (
@@ -297,6 +297,8 @@ class SettingsDialog(QDialog):
         self.source_label.setText(SOURCE_TEXT[status.source])
         if status.works:
             self.keyring_label.setText(f"System keyring: {status.backend} (works).")
+        elif status.backend in ABSENT_BACKENDS:
+            self.keyring_label.setText(status.reason)  # it names the lack of a keyring itself
         else:
             self.keyring_label.setText(f"System keyring: {status.backend} (not available). {status.reason}")
         set_tone(self.keyring_label, "muted" if status.works else "warning")

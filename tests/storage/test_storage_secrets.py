@@ -194,3 +194,15 @@ def test_real_secret_service_set_get_replace_clear() -> None:
         assert store.get() == (None, KeySource.NONE)
     finally:
         store.clear()
+
+
+def test_the_keyring_is_named_in_words_not_by_its_class(monkeypatch: pytest.MonkeyPatch) -> None:
+    import keyring.backends.SecretService
+
+    assert KeyStore(backend=keyring.backends.fail.Keyring()).backend_name() == "no system keyring found"
+    assert KeyStore(backend=keyring.backends.null.Keyring()).backend_name() == "keyring switched off"
+    assert KeyStore(backend=keyring.backends.SecretService.Keyring()).backend_name() == (
+        "GNOME Keyring (Secret Service)")
+    monkeypatch.setattr(keyring.backends.chainer.ChainerBackend, "backends", [])  # no viable backend at all
+    empty_chain = keyring.backends.chainer.ChainerBackend()
+    assert KeyStore(backend=empty_chain).backend_name() == "no system keyring found"
