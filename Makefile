@@ -14,10 +14,13 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# The window needs Qt's X11 libraries on Linux: a missing one is named with the command that installs it.
 run: $(STAMP)
+	@$(BIN)/python -m fluxdesk.display_check
 	$(BIN)/fluxdesk
 
 demo: $(STAMP)
+	@$(BIN)/python -m fluxdesk.display_check
 	$(BIN)/fluxdesk --demo
 
 lint: $(STAMP)

@@ -194,6 +194,12 @@ def _save(pixmap: object, path: Path) -> Path:
 
 
 def main(args: argparse.Namespace) -> int:
+    from fluxdesk.display_check import display_problem
+
+    problem = display_problem()  # before Qt: its X11 plugin aborts the process on a missing library
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 1
     if getattr(args, "smoke_test", False):
         return smoke_test()
     if getattr(args, "screenshots", None):
