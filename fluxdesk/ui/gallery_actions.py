@@ -8,6 +8,10 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
+from fluxdesk.ui.gallery_view import star_icon
+
+REPRODUCE_TIP = "Run it again with exactly the same parameters and seed"
+
 
 @dataclass(frozen=True)
 class SelectionState:
@@ -19,6 +23,8 @@ class SelectionState:
     all_favourite: bool = False
     can_undo: bool = False
     trash_has_images: bool = False
+    can_reproduce: bool = False
+    """One image, with a seed and a model FluxDesk knows: what Reproduce needs (the button and Ctrl+R alike)."""
 
 
 class GalleryActions(QObject):
@@ -27,13 +33,16 @@ class GalleryActions(QObject):
     def __init__(self, host: QWidget) -> None:
         super().__init__(host)
         self._host = host
-        self.reproduce = self._make("Reproduce", ("Ctrl+R",), "Run it again with exactly the same parameters and seed")
+        self.reproduce = self._make("Reproduce", ("Ctrl+R",), REPRODUCE_TIP)
         self.reuse_settings = self._make("Reuse settings", ("Ctrl+Shift+R",),
                                          "Load its settings into the prompt panel")
         self.use_seed = self._make("Use seed", (), "Put its seed into the prompt panel")
         self.use_prompt = self._make("Use prompt", (), "Put its prompt into the prompt panel")
-        self.favourite = self._make("Favourite", ("F", "Ctrl+D"), "Mark or unmark as favourite")
+        self.favourite = self._make("Favourite", ("F", "Ctrl+D"), "Mark or unmark as favourite (F)")
         self.favourite.setCheckable(True)
+        self.favourite.setIcon(star_icon())
+        self.view_large = self._make("View large", ("Space",),
+                                     "See the image at full size in FluxDesk (Space; double-click a tile)")
         self.copy_image = self._make("Copy image", ("Ctrl+C",), "Copy the image to the clipboard")
         # Enter is the grid's own key (an action on Return would take it from the search field).
         self.open = self._make("Open\tEnter", (), "Open with the system's image viewer")
@@ -62,8 +71,10 @@ class GalleryActions(QObject):
         one = state.count == 1
         some = state.count > 0
         in_gallery = not state.trash
-        for action in (self.reproduce, self.reuse_settings, self.use_seed, self.use_prompt):
+        for action in (self.reuse_settings, self.use_seed, self.use_prompt):
             action.setEnabled(one)
+        self.reproduce.setEnabled(one and state.can_reproduce)
+        self.view_large.setEnabled(one and not state.any_missing)
         self.favourite.setEnabled(some and in_gallery)
         self.favourite.setChecked(some and state.all_favourite)
         self.copy_image.setEnabled(one and not state.any_missing)
@@ -83,11 +94,13 @@ class GalleryActions(QObject):
         menu = QMenu(parent)
         menu.setObjectName("galleryMenu")
         if state.trash:
-            groups = [[self.restore, self.delete_permanently], [self.open, self.show_in_folder, self.export],
+            groups = [[self.restore, self.delete_permanently],
+                      [self.view_large, self.open, self.show_in_folder, self.export],
                       [self.empty_trash]]
         else:
             groups = [[self.reproduce, self.reuse_settings, self.use_seed, self.use_prompt],
-                      [self.favourite, self.copy_image, self.open, self.show_in_folder, self.export],
+                      [self.favourite, self.view_large, self.copy_image, self.open, self.show_in_folder,
+                       self.export],
                       [self.delete]]
             if state.any_missing:
                 groups[-1].append(self.remove_from_library)
@@ -97,6 +110,13 @@ class GalleryActions(QObject):
             for action in group:
                 menu.addAction(action)
         return menu
+
+    def set_reproduce_price(self, price: str | None) -> None:
+        """Show what Reproduce costs (``"$0.03"``) in its text and tooltip; ``None`` while it is not known."""
+        self.reproduce.setText(f"Reproduce · {price}" if price else "Reproduce")
+        tip = f"{REPRODUCE_TIP}: {price}, asked first if it crosses the budget" if price else REPRODUCE_TIP
+        self.reproduce.setToolTip(tip + " (Ctrl+R)")
+        self.reproduce.setStatusTip(tip)
 
     def all(self) -> list[QAction]:
         return [value for value in vars(self).values() if isinstance(value, QAction)]

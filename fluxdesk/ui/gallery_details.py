@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QStackedWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -36,13 +37,13 @@ PREVIEW_SIZE = 768
 _SHOWN_ELSEWHERE = frozenset({"seed", "width", "height", "aspect_ratio", "steps", "guidance"})
 
 
-def can_run_again(record: ImageRecord) -> bool:
+def can_run_again(model: str, seed: int | None) -> bool:
     """Whether Reproduce makes sense: a seed to send again, and a model FluxDesk knows."""
     try:
-        get_model(record.model)
+        get_model(model)
     except UnknownModelError:
         return False
-    return record.seed is not None
+    return seed is not None
 
 
 def local_time(iso_or_epoch: str | float | None) -> str:
@@ -183,7 +184,6 @@ def _value_label(name: str) -> QLabel:
 class GalleryDetails(QWidget):
     """What the selected image is. Buttons ask; the gallery tab acts."""
 
-    reproduceRequested = Signal()
     reuseSettingsRequested = Signal()
     useSeedRequested = Signal()
     usePromptRequested = Signal()
@@ -230,8 +230,14 @@ class GalleryDetails(QWidget):
         self.demo_label.setObjectName("detailsDemo")
         set_tone(self.demo_label, "info")
         self.demo_label.setToolTip("Made by the built-in simulator: not charged, not a real FLUX image")
+        self.favourite_button = QToolButton()
+        self.favourite_button.setObjectName("detailsFavourite")
+        self.favourite_button.setAutoRaise(True)
+        self.favourite_button.setIconSize(QSize(22, 22))
+        self.favourite_button.setAccessibleName("Favourite")
         title_row.addWidget(self.title, 1)
         title_row.addWidget(self.demo_label, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        title_row.addWidget(self.favourite_button, 0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         outer.addLayout(title_row)
 
         buttons = QGridLayout()
@@ -239,7 +245,6 @@ class GalleryDetails(QWidget):
         buttons.setVerticalSpacing(6)
         self.reproduce_button = AccentButton("Reproduce")
         self.reproduce_button.setObjectName("reproduceButton")
-        self.reproduce_button.setToolTip("Run it again with exactly the same parameters and seed (Ctrl+R)")
         self.reuse_button = QPushButton("Reuse settings")
         self.reuse_button.setToolTip("Load every setting into the prompt panel (Ctrl+Shift+R)")
         self.seed_button = QPushButton("Use seed")
@@ -250,7 +255,6 @@ class GalleryDetails(QWidget):
                                            self.prompt_button)):
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             buttons.addWidget(button, position // 2, position % 2)
-        self.reproduce_button.clicked.connect(self.reproduceRequested)
         self.reuse_button.clicked.connect(self.reuseSettingsRequested)
         self.seed_button.clicked.connect(self.useSeedRequested)
         self.prompt_button.clicked.connect(self.usePromptRequested)
@@ -342,7 +346,6 @@ class GalleryDetails(QWidget):
         else:
             self.reproducible.setText("Can be reproduced exactly: same model, prompt, seed and settings.")
             set_tone(self.reproducible, "success")
-        self.reproduce_button.setEnabled(can_run_again(record))
         self.seed_button.setEnabled(record.seed is not None)
         used = record.prompt_used if record.prompt_used and record.prompt_used != record.prompt else None
         values = {

@@ -10,8 +10,8 @@ import os
 from decimal import Decimal
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QShowEvent
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -26,18 +26,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fluxdesk.core.metadata import MetadataError, settings_from_metadata
+from fluxdesk.core.catalog import UnknownModelError
+from fluxdesk.core.metadata import MetadataError, ReproductionVerdict, reproduction_verdict, settings_from_metadata
+from fluxdesk.core.pricing import PriceTable, PriceTableError, estimate, format_usd
+from fluxdesk.core.request import GenerationRequest
 from fluxdesk.storage.db import LibraryError
 from fluxdesk.storage.gallery_queries import GalleryItem, GalleryQueries, GalleryQuery
 from fluxdesk.storage.library import TRASH_DAYS, Library
 from fluxdesk.storage.rows import ImageRow
 from fluxdesk.ui.background import run_in_background, weak_callback
+from fluxdesk.ui.desktop_open import open_with_system
 from fluxdesk.ui.gallery_actions import GalleryActions, SelectionState
-from fluxdesk.ui.gallery_details import PREVIEW_SIZE, GalleryDetails
+from fluxdesk.ui.gallery_details import PREVIEW_SIZE, GalleryDetails, can_run_again
 from fluxdesk.ui.gallery_filters import GalleryFilterBar
-from fluxdesk.ui.gallery_model import GalleryModel, runs
-from fluxdesk.ui.gallery_ops import GalleryOperations
+from fluxdesk.ui.gallery_model import GalleryModel, model_name, runs
+from fluxdesk.ui.gallery_ops import GalleryOperations, reproduction_request
 from fluxdesk.ui.gallery_view import GalleryView
+from fluxdesk.ui.image_viewer import ImageViewer
 from fluxdesk.ui.surfaces import Banner
 from fluxdesk.ui.theme import set_tone
 from fluxdesk.ui.thumbnail_loader import ThumbnailLoader
@@ -58,6 +63,11 @@ NO_LIBRARY = "The library is not open yet."
 
 def _images(count: int) -> str:
     return "1 image" if count == 1 else f"{count:,} images"
+
+
+def _it(count: int, singular: str, plural: str) -> str:
+    """The words that go with ``count`` images: ``_it(1, "It is", "They are")``."""
+    return singular if count == 1 else plural
 
 
 class _EmptyState(QWidget):
@@ -138,6 +148,14 @@ class GalleryTab(QWidget):
         self._sized = False
         self._anchor: int | None = None
         """The image at the top of the grid before a refresh, to come back to."""
+        self._price_table: PriceTable | None = None
+        self._reproductions: dict[str, int] = {}
+        """Reproduce's jobs still running: job id → the image they reproduce."""
+        self._select_when_shown: int | None = None
+        """An image to select as soon as the grid shows it (a reproduction that just arrived)."""
+        self._viewer: ImageViewer | None = None
+        self._viewer_row: int | None = None
+        """A row the large view waits for while its data is fetched."""
 
         self.model = GalleryModel(self)
         self.filters = GalleryFilterBar()
@@ -175,6 +193,9 @@ class GalleryTab(QWidget):
         self.restore_button = self.trash_bar.add_button("Restore", "galleryRestoreButton")
         self.empty_trash_button = self.trash_bar.add_button("Empty trash…", "galleryEmptyTrashButton")
         self.trash_bar.hide()
+        self.result_bar = _Banner("galleryResultBar", "info")
+        self.result_bar.add_close()
+        self.result_bar.hide()
         self.empty_state = _EmptyState()
         self.grid_stack = QStackedWidget()
         self.grid_stack.addWidget(self.view)
@@ -185,7 +206,7 @@ class GalleryTab(QWidget):
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.setSpacing(4)
         left_layout.addWidget(self.filters)
-        for bar in (self.undo_bar, self.trash_bar):
+        for bar in (self.result_bar, self.undo_bar, self.trash_bar):
             holder = QHBoxLayout()
             holder.setContentsMargins(8, 0, 8, 0)
             holder.addWidget(bar)
@@ -215,14 +236,18 @@ class GalleryTab(QWidget):
         self.model.rowsInserted.connect(lambda *_: self._rows_changed())
         self.model.rowsRemoved.connect(lambda *_: self._rows_changed())
         self.view.selectionModel().selectionChanged.connect(self._on_selection_changed)
-        self.view.activated.connect(lambda _index: self.open_selected())
+        self.view.openRequested.connect(self.open_selected)
+        self.view.doubleClicked.connect(lambda _index: self.view_large())
+        self.model.rowsLoaded.connect(self._viewer_row_loaded)
         self.view.customContextMenuRequested.connect(self._show_context_menu)
         self.view.typedText.connect(self._search_typed)
         self._thumbnails.thumbnailReady.connect(self._on_thumbnail_ready)
         self._thumbnails.failed.connect(self._on_thumbnail_failed)
 
         d = self.details
-        d.reproduceRequested.connect(self.reproduce_selected)
+        d.reproduce_button.clicked.connect(self.actions.reproduce.trigger)
+        self.actions.reproduce.changed.connect(self._sync_reproduce_button)
+        d.favourite_button.setDefaultAction(self.actions.favourite)
         d.reuseSettingsRequested.connect(self.reuse_settings_selected)
         d.useSeedRequested.connect(self.use_seed_selected)
         d.usePromptRequested.connect(self.use_prompt_selected)
@@ -236,6 +261,7 @@ class GalleryTab(QWidget):
         a.favourite.triggered.connect(self.toggle_favourite)
         a.copy_image.triggered.connect(self.copy_image)
         a.open.triggered.connect(self.open_selected)
+        a.view_large.triggered.connect(self.view_large)
         a.show_in_folder.triggered.connect(self.show_in_folder)
         a.export.triggered.connect(lambda: self.export_selected())
         a.delete.triggered.connect(self.delete_selected)
@@ -276,6 +302,9 @@ class GalleryTab(QWidget):
         self._image = None
         self._preview_path = None
         self.undo_bar.hide()
+        self.result_bar.hide()
+        if self._viewer is not None:
+            self._viewer.close()
         self.ops.set_library(library, self._queries)
         self.details.show_message("Select an image to see how it was made.")
         self.model.set_source(self._queries)
@@ -290,8 +319,12 @@ class GalleryTab(QWidget):
     def library(self) -> Library | None:
         return self._library
 
-    def image_added(self, image_id: int) -> None:
-        """A new image was stored: at the top at once when newest come first and it matches the filters."""
+    def image_added(self, image_id: int, job_id: str | None = None) -> None:
+        """A new image was stored: at the top at once when newest come first and it matches the filters.
+        When its job reproduces an image, the verdict is told and the new image selected."""
+        original = self._reproductions.pop(job_id, None) if job_id is not None else None
+        if original is not None:
+            self._reproduced(original, image_id)
         queries, query = self._queries, self.model.query()
         if queries is None or query.trash:
             return
@@ -394,12 +427,21 @@ class GalleryTab(QWidget):
         else:
             self.view.scrollToTop()
             self._update_details_soon()
+        self._select_pending()
         self._update_actions()
 
     def _rows_changed(self) -> None:
         self._show_state()
         self._show_count()
         self._update_details_soon()
+        if self._select_when_shown is not None:
+            QTimer.singleShot(0, self._select_pending)  # after the views have taken in the new rows
+
+    def _select_pending(self) -> None:
+        wanted = self._select_when_shown
+        if wanted is not None and self.model.row_of(wanted) >= 0:
+            self._select_when_shown = None
+            self.select_ids([wanted], wanted)
 
     def _show_count(self) -> None:
         if self._queries is None:
@@ -458,6 +500,8 @@ class GalleryTab(QWidget):
 
     def _update_details(self) -> None:
         count = self.selected_count()
+        if count != 1:
+            self.actions.set_reproduce_price(None)
         if count == 0:
             self._image = None
             self._preview_path = None
@@ -495,6 +539,8 @@ class GalleryTab(QWidget):
         if self.current_id() != image.id:
             return
         self._image = image
+        self._price_reproduction(image.id)
+        self._update_actions()
         item = self.model.item_by_id(image.id)
         missing = item.missing if item is not None else not image.path.exists()
         try:
@@ -562,8 +608,81 @@ class GalleryTab(QWidget):
 
     def reproduce_selected(self) -> None:
         image_id = self.current_id()
-        if image_id is not None:
+        if image_id is not None and self.actions.reproduce.isEnabled():
             self.reproduceRequested.emit(image_id)
+
+    def set_price_table(self, table: PriceTable | None) -> None:
+        """The prices Reproduce is shown with (the window's table, imports included)."""
+        self._price_table = table
+        if self._image is not None:
+            self._price_reproduction(self._image.id)
+
+    def _price_reproduction(self, image_id: int) -> None:
+        # Priced from what Reproduce sends (the job's request), read off the GUI thread.
+        self.actions.set_reproduce_price(None)
+        library, table = self._library, self._price_table
+        if library is None or table is None:
+            return
+        run_in_background(lambda: reproduction_request(library, image_id),
+                          weak_callback(self._reproduction_priced, image_id, table),
+                          weak_callback(self._reproduction_unpriced, image_id))
+
+    def _reproduction_priced(self, image_id: int, table: PriceTable, request: GenerationRequest) -> None:
+        if self.details.image_id() != image_id or table is not self._price_table:
+            return
+        try:
+            usd = estimate(request, table).usd_total
+        except (PriceTableError, UnknownModelError, ValueError):
+            usd = None
+        self.actions.set_reproduce_price(format_usd(usd) if usd is not None else "price unknown")
+
+    def _reproduction_unpriced(self, image_id: int, error: BaseException) -> None:
+        if self.details.image_id() == image_id:
+            self.actions.set_reproduce_price(None)
+            self.actions.reproduce.setToolTip(f"Cannot reproduce this image: {error}")
+
+    def _sync_reproduce_button(self) -> None:
+        action, button = self.actions.reproduce, self.details.reproduce_button
+        button.setEnabled(action.isEnabled())
+        button.setText(action.text())
+        button.setToolTip(action.toolTip())
+
+    def reproduction_queued(self, original_id: int, job_id: str, seed: int | None) -> None:
+        """The window queued Reproduce's job: say so now, and the verdict when its image arrives."""
+        self._reproductions[job_id] = original_id
+        self.show_notice(f"Reproducing the image with seed {seed}… The new image will be selected here when it "
+                         "arrives.", "info")
+
+    def reproduction_failed(self, job_id: str, reason: str) -> None:
+        """A job ended without an image; for Reproduce's, say why here."""
+        if self._reproductions.pop(job_id, None) is not None:
+            self.show_notice(f"Could not reproduce the image: {reason}", "error")
+
+    def show_notice(self, text: str, kind: str = "info") -> None:
+        """A message above the grid (and in the status bar) until dismissed or replaced."""
+        self.result_bar.set_kind(kind)
+        self.result_bar.label.setText(text)
+        self.result_bar.show()
+        self.statusMessage.emit(text)
+
+    def _reproduced(self, original_id: int, new_id: int) -> None:
+        self._select_when_shown = new_id
+        self._select_pending()
+        library = self._library
+        if library is None:
+            return
+
+        def compare() -> ReproductionVerdict:
+            before, after = library.get_image(original_id), library.get_image(new_id)
+            if after is None:
+                raise ValueError("the new image is not in the library")
+            return reproduction_verdict(before.record if before is not None else None, after.record)
+
+        run_in_background(compare, weak_callback(self._verdict_known, library), weak_callback(self._report))
+
+    def _verdict_known(self, library: Library, verdict: ReproductionVerdict) -> None:
+        if library is self._library:
+            self.show_notice(f"Reproduced: {verdict.text()}.", "info" if verdict.identical else "warning")
 
     def reuse_settings_selected(self) -> None:
         image_id = self.current_id()
@@ -611,13 +730,55 @@ class GalleryTab(QWidget):
 
     def open_selected(self) -> None:
         path = self._current_path()
-        if path:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+        if path and (problem := open_with_system(path)) is not None:
+            self.statusMessage.emit(f"{problem}. Press Space to view it large in FluxDesk.")
 
     def show_in_folder(self) -> None:
         path = self._current_path()
-        if path:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(os.path.dirname(path)))
+        if path and (problem := open_with_system(os.path.dirname(path))) is not None:
+            self.statusMessage.emit(problem)
+
+    def view_large(self) -> None:
+        """The selected image at full size in FluxDesk's own viewer; its arrows step through the grid."""
+        row = self.view.currentIndex().row()
+        if self.current_id() is None or row < 0:
+            return
+        if self._viewer is None:
+            self._viewer = ImageViewer(self)
+            self._viewer.previousRequested.connect(lambda: self._step_viewer(-1))
+            self._viewer.nextRequested.connect(lambda: self._step_viewer(+1))
+            self._viewer.resize(self.window().size())
+        self._show_in_viewer(row)
+        self._viewer.show()
+        self._viewer.raise_()
+        self._viewer.activateWindow()
+
+    def viewer(self) -> ImageViewer | None:
+        return self._viewer
+
+    def _step_viewer(self, delta: int) -> None:
+        row = self.view.currentIndex().row() + delta
+        if 0 <= row < self.model.rowCount():
+            self._select_rows([row], current=row)
+            self._show_in_viewer(row)
+
+    def _show_in_viewer(self, row: int) -> None:
+        viewer, item = self._viewer, self.model.item(row)
+        if viewer is None:
+            return
+        if item is None:  # not fetched yet: ask for its page, show it when it comes
+            self._viewer_row = row
+            self.model.index(row).data(GalleryModel.Roles.Item)
+            return
+        self._viewer_row = None
+        count = self.model.rowCount()
+        title = f"{model_name(item.model)} · {item.prompt}" if item.prompt else model_name(item.model)
+        viewer.show_image(item.path, title, f"{row + 1:,} of {count:,}", has_previous=row > 0,
+                          has_next=row < count - 1, missing=item.missing)
+
+    def _viewer_row_loaded(self) -> None:
+        if self._viewer_row is not None and self.model.item(self._viewer_row) is not None:
+            self._show_in_viewer(self._viewer_row)
 
     def export_selected(self, folder: str | None = None) -> None:
         """Copy the selected files into ``folder`` (asked for when not given); never overwrites."""
@@ -653,7 +814,7 @@ class GalleryTab(QWidget):
         if self.model.query().favourites_only and not favourite:
             self.model.remove_ids(ids)
         noun = _images(len(ids))
-        self.statusMessage.emit(f"Marked {noun} as favourite" if favourite else f"Unmarked {noun}")
+        self.statusMessage.emit(f"Marked {noun} as favourite" if favourite else f"Removed {noun} from favourites")
         self._update_actions()
 
     def delete_selected(self) -> None:
@@ -666,7 +827,8 @@ class GalleryTab(QWidget):
         self._forget_paths(ids)
         self.model.remove_ids(ids)
         text = f"Deleted {_images(len(ids))}"
-        self.undo_bar.label.setText(f"{text}. They are in the trash for {TRASH_DAYS} days.")
+        self.undo_bar.label.setText(f"{text}. {_it(len(ids), 'It is', 'They are')} in the trash for {TRASH_DAYS} "
+                                    "days.")
         self.undo_bar.show()
         self._undo_timer.start()
         self.statusMessage.emit(f"{text} — Undo (Ctrl+Z)")
@@ -692,8 +854,9 @@ class GalleryTab(QWidget):
 
     def delete_selected_permanently(self) -> None:
         ids = self.selected_ids()
+        files = _it(len(ids), "The file is", "The files are")
         if ids and self.model.query().trash and self._confirm(
-                "Delete for good?", f"Delete {_images(len(ids))} for good? The files are removed from disk; "
+                "Delete for good?", f"Delete {_images(len(ids))} for good? {files} removed from disk; "
                 "this cannot be undone."):
             self.ops.delete_permanently(ids)
 
@@ -720,7 +883,8 @@ class GalleryTab(QWidget):
 
     def _on_purged(self, count: int) -> None:
         if count:
-            self.statusMessage.emit(f"Emptied {_images(count)} from the trash after {TRASH_DAYS} days")
+            self.statusMessage.emit(f"Deleted {_images(count)} for good: {_it(count, 'it was', 'they were')} in the "
+                                    f"trash for more than {TRASH_DAYS} days")
             if self.model.query().trash:
                 self.refresh()
 
@@ -747,7 +911,8 @@ class GalleryTab(QWidget):
         return SelectionState(
             count=self.selected_count(), trash=query.trash, any_missing=any(item.missing for item in items),
             all_favourite=bool(items) and all(item.favourite for item in items), can_undo=self.ops.can_undo(),
-            trash_has_images=query.trash and self.model.rowCount() > 0)
+            trash_has_images=query.trash and self.model.rowCount() > 0,
+            can_reproduce=len(items) == 1 and can_run_again(items[0].model, items[0].seed))
 
     def _update_actions(self) -> None:
         self.actions.update(self.selection_state())

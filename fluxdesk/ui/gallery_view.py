@@ -1,4 +1,5 @@
-"""The gallery's grid: a list view in icon mode over ``GalleryModel`` and a delegate that paints square tiles.
+"""The gallery's grid: a list view in icon mode over ``GalleryModel`` and a delegate that paints each image
+whole, in its own aspect ratio, centred in a square cell.
 
 Qt lays out only geometry (uniform item sizes, in batches) and paints only the tiles on screen, so the
 delegate is where the per-image work happens: one ``data()`` call for the row's ``GalleryItem`` and one
@@ -11,12 +12,13 @@ import math
 from collections import OrderedDict
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QDrag,
     QFont,
     QFontMetrics,
+    QIcon,
     QKeyEvent,
     QPainter,
     QPainterPath,
@@ -49,6 +51,7 @@ LAYOUT_BATCH = 2000
 TILE_CACHE_BYTES = 32 * 1024 * 1024
 """Ready-drawn tiles kept (several screens' worth even at the largest size)."""
 DRAG_PIXMAP_SIZE = 96
+MIN_SLIVER = 24
 
 
 
@@ -60,9 +63,19 @@ def request_size(tile: int, ratio: float) -> int:
     return shared if needed <= shared else round(384 * max(1.0, ratio))
 
 
+def fitted(side: int, width: int | None, height: int | None) -> QSize:
+    """The tile for an image of ``width`` × ``height``: its aspect ratio, its longest side ``side``
+    (square when the size is unknown; never thinner than a sliver that could still be seen)."""
+    if not width or not height or width <= 0 or height <= 0:
+        return QSize(side, side)
+    if width >= height:
+        return QSize(side, max(MIN_SLIVER, round(side * height / width)))
+    return QSize(max(MIN_SLIVER, round(side * width / height)), side)
+
+
 class GalleryDelegate(QStyledItemDelegate):
-    """A square tile: the thumbnail cropped to fill it, a favourite star, a demo badge, and plain words for a
-    file that is missing or cannot be read.
+    """A tile: the whole image in its own aspect ratio (never cropped to a square), a favourite star, a demo
+    badge, and plain words for a file that is missing or cannot be read.
 
     Tiles are drawn once into pixmaps of their exact size (rounded, bordered) and kept in a small cache:
     painting a screen is then a blit per tile, where cropping, scaling and clipping each time took
@@ -76,6 +89,8 @@ class GalleryDelegate(QStyledItemDelegate):
         self._tiles: OrderedDict[tuple, QPixmap] = OrderedDict()
         self._tile_bytes = 0
         self._decorations: dict[tuple, QPixmap] = {}
+        self._requested = DEFAULT_SIZE
+        """The thumbnail size the tiles being painted ask for (set per paint: it follows the screen's density)."""
 
     def set_tile_size(self, tile: int) -> None:
         self._tile = tile
@@ -92,14 +107,29 @@ class GalleryDelegate(QStyledItemDelegate):
         # The whole cell: the tile sits inside with room around it for the selection ring.
         return QSize(self._tile + GAP, self._tile + GAP)
 
+    def tile_rect(self, cell: QRect, item: GalleryItem | None) -> QRect:
+        """Where the tile of ``item`` is drawn in ``cell``: centred in the square the cell holds."""
+        side = self._tile
+        size = self._tile_shape(item)
+        return QRect(cell.x() + (cell.width() - size.width()) // 2,
+                     cell.y() + GAP // 2 + (side - size.height()) // 2, size.width(), size.height())
+
+    def _tile_shape(self, item: GalleryItem | None) -> QSize:
+        side = self._tile
+        if item is None or item.missing or item.broken:
+            return QSize(side, side)  # a square of words, whatever the image's shape
+        if item.width and item.height:
+            return fitted(side, item.width, item.height)
+        source = self._thumbnails.get(item.path, self._requested)
+        return fitted(side, source.width(), source.height()) if source is not None else QSize(side, side)
+
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
         item: GalleryItem | None = index.data(GalleryRoles.Item)
-        cell = option.rect
-        side = self._tile
-        origin = QPoint(cell.x() + (cell.width() - side) // 2, cell.y() + GAP // 2)
+        self._requested = self.thumbnail_size(option.widget)
+        rect = self.tile_rect(option.rect, item)
         ratio = painter.device().devicePixelRatioF() or 1.0
-        painter.drawPixmap(origin, self._tile_pixmap(item, option, side, ratio))
-        tile = QRectF(origin.x(), origin.y(), side, side)
+        painter.drawPixmap(rect.topLeft(), self._tile_pixmap(item, option, rect.size(), ratio))
+        tile = QRectF(rect)
         if item is not None:
             if item.demo:
                 badge = self._decoration("demo", option, ratio)
@@ -124,40 +154,40 @@ class GalleryDelegate(QStyledItemDelegate):
 
     # --- tiles ---------------------------------------------------------------------------------------
 
-    def _tile_pixmap(self, item: GalleryItem | None, option: QStyleOptionViewItem, side: int,
+    def _tile_pixmap(self, item: GalleryItem | None, option: QStyleOptionViewItem, size: QSize,
                      ratio: float) -> QPixmap:
         palette = option.palette
         colours = palette.cacheKey()  # a theme change makes new tiles; the old ones age out of the cache
         if item is None:
-            return self._cached(("blank", side, ratio, colours), lambda p, r: None, side, ratio, palette)
+            return self._cached(("blank", size.width(), size.height(), ratio, colours), _nothing, size, ratio, palette)
         if item.missing:
-            return self._cached(("missing", side, ratio, colours),
+            return self._cached(("missing", size.width(), ratio, colours),
                                 lambda p, r: self._draw_problem(p, r, option, QStyle.StandardPixmap.SP_FileIcon,
-                                                                "File missing"), side, ratio, palette)
-        source = self._thumbnails.get(item.path, self.thumbnail_size(option.widget))
+                                                                "File missing"), size, ratio, palette)
+        source = self._thumbnails.get(item.path, self._requested)
         if source is not None and not source.isNull():
-            return self._cached(("image", item.path, side, ratio, source.cacheKey(), colours),
-                                lambda p, r: draw_cropped(p, r, source), side, ratio, palette)
+            key = ("image", item.path, size.width(), size.height(), ratio, source.cacheKey(), colours)
+            return self._cached(key, lambda p, r: draw_cropped(p, r, source), size, ratio, palette)
         if item.broken or self._thumbnails.error(item.path):
-            return self._cached(("broken", side, ratio, colours),
+            return self._cached(("broken", size.width(), ratio, colours),
                                 lambda p, r: self._draw_problem(p, r, option,
                                                                 QStyle.StandardPixmap.SP_MessageBoxWarning,
-                                                                "Cannot read image"), side, ratio, palette)
-        return self._cached(("blank", side, ratio, colours), lambda p, r: None, side, ratio, palette)
+                                                                "Cannot read image"), size, ratio, palette)
+        return self._cached(("blank", size.width(), size.height(), ratio, colours), _nothing, size, ratio, palette)
 
-    def _cached(self, key: tuple, draw: Callable[[QPainter, QRectF], None], side: int, ratio: float,
+    def _cached(self, key: tuple, draw: Callable[[QPainter, QRectF], None], size: QSize, ratio: float,
                 palette: QPalette) -> QPixmap:
         pixmap = self._tiles.get(key)
         if pixmap is not None:
             self._tiles.move_to_end(key)
             return pixmap
-        pixmap = QPixmap(round(side * ratio), round(side * ratio))
+        pixmap = QPixmap(round(size.width() * ratio), round(size.height() * ratio))
         pixmap.setDevicePixelRatio(ratio)
         pixmap.fill(Qt.GlobalColor.transparent)
         painter = QPainter(pixmap)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        area = QRectF(0, 0, side, side)
+        area = QRectF(0, 0, size.width(), size.height())
         outline = QPainterPath()
         outline.addRoundedRect(area.adjusted(0.5, 0.5, -0.5, -0.5), 6, 6)
         painter.setClipPath(outline)
@@ -239,6 +269,30 @@ def _star_badge(ratio: float) -> QPixmap:
     return pixmap
 
 
+def _nothing(_painter: QPainter, _area: QRectF) -> None:
+    """A tile still waiting for its thumbnail: only its background and outline."""
+
+
+def star_icon() -> QIcon:
+    """Favourite's icon: a gold star when on, an outline that reads on light and dark themes when off."""
+    icon = QIcon()
+    for ratio in (1.0, 2.0):
+        for on in (True, False):
+            side = 20
+            pixmap = QPixmap(round(side * ratio), round(side * ratio))
+            pixmap.setDevicePixelRatio(ratio)
+            pixmap.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(pixmap)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            star = _star(side / 2, side / 2 + 0.8, side * 0.47, side * 0.2)
+            painter.setPen(_pen(QColor("#b8860b") if on else QColor(128, 128, 128), 1.4))
+            painter.setBrush(QColor("#f5c518") if on else Qt.BrushStyle.NoBrush)
+            painter.drawPolygon(star)
+            painter.end()
+            icon.addPixmap(pixmap, QIcon.Mode.Normal, QIcon.State.On if on else QIcon.State.Off)
+    return icon
+
+
 def _pen(color: QColor, width: float) -> QPen:
     pen = QPen(color)
     pen.setWidthF(width)
@@ -255,10 +309,13 @@ def _star(cx: float, cy: float, outer: float, inner: float) -> QPolygonF:
 
 
 class GalleryView(QListView):
-    """The grid. Tiles stay square; the columns share the width evenly."""
+    """The grid. Cells are square (uniform sizes keep 100,000 images fast); each image keeps its shape inside
+    its cell; the columns share the width evenly."""
 
     typedText = Signal(str)
     """Letters typed on the grid (they belong in the search field)."""
+    openRequested = Signal()
+    """Enter on the current image (a double-click is ``doubleClicked``: the large view)."""
 
     def __init__(self, model: GalleryModel, thumbnails: ThumbnailLoader, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -411,7 +468,7 @@ class GalleryView(QListView):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
-            self.activated.emit(self.currentIndex())
+            self.openRequested.emit()
             event.accept()
             return
         super().keyPressEvent(event)

@@ -15,8 +15,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtCore import QByteArray, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -38,6 +38,7 @@ from fluxdesk.storage.secrets import KeySource, KeyStore
 from fluxdesk.storage.settings import Settings, save_settings
 from fluxdesk.ui.background import run_in_background, watch_future
 from fluxdesk.ui.bridge import EventBridge
+from fluxdesk.ui.desktop_open import open_with_system
 from fluxdesk.ui.engine_host import EngineHost
 from fluxdesk.ui.lazy_tab import LazyTab
 from fluxdesk.ui.prompt_panel import PromptPanel
@@ -141,6 +142,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setSizes([420, 860])
+        self._panel_sizes = self.splitter.sizes()
         self.setCentralWidget(self.splitter)
 
         self.mode_label = QLabel()
@@ -159,9 +161,17 @@ class MainWindow(QMainWindow):
         tab.useSeedRequested.connect(lambda seed: (self.panel.set_seed(seed), self._go_generate()))
         tab.usePromptRequested.connect(lambda prompt: (self.panel.set_prompt(prompt), self._go_generate()))
         tab.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        tab.set_price_table(self._price_table)
         if self.session is not None:
             tab.set_library(self.session.library)
         return tab
+
+    def _tab_changed(self, index: int) -> None:
+        # The gallery needs the width (grid and details); the prompt panel returns on every other tab.
+        shown = self.tabs.widget(index) is not self.gallery_tab
+        if not shown and not self.panel.isHidden():
+            self._panel_sizes = self.splitter.sizes()
+        self.panel.setVisible(shown)
 
     def _go_generate(self) -> None:
         self.tabs.setCurrentIndex(0)
@@ -178,21 +188,23 @@ class MainWindow(QMainWindow):
         if session is None:
             return
 
-        def original() -> GenerationRequest:
-            image = session.library.get_image(image_id)
-            if image is None:
-                raise ValueError("it is no longer in the library")
-            job = session.library.get_job(image.job_id)
-            if job is None:
-                raise ValueError("its job record is missing")
-            return job.request.with_seed(image.seed)
+        from fluxdesk.ui.gallery_ops import reproduction_request
+
+        def refused(error: BaseException) -> None:
+            text = f"Cannot reproduce that image: {error}"
+            self.statusBar().showMessage(text, 8000)
+            self.gallery_tab.if_built(lambda tab: tab.show_notice(text, "error"))
+
+        def queued(job_ids: list[str], seed: int | None) -> None:
+            self.gallery_tab.if_built(lambda tab: tab.reproduction_queued(image_id, job_ids[0], seed))
 
         def send(request: GenerationRequest) -> None:
             self.statusBar().showMessage(f"Reproducing image {image_id} with seed {request.seed}…", 6000)
-            self.generate(request, 1)
+            future = self.generate(request, 1)
+            if future is not None:
+                watch_future(future, lambda job_ids: queued(job_ids, request.seed), refused, parent=self)
 
-        run_in_background(original, send, lambda error: self.panel.show_message(
-            f"Cannot reproduce that image: {error}", "warning"), parent=self)
+        run_in_background(lambda: reproduction_request(session.library, image_id), send, refused, parent=self)
 
     def _build_spend_tab(self) -> QWidget:
         from fluxdesk.ui.spend_tab import SpendTab
@@ -288,6 +300,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.panel.generateRequested.connect(self.generate)
+        self.tabs.currentChanged.connect(self._tab_changed)
         self.panel.promptSubmitted.connect(self._remember_prompt)
         self.panel.imageDropped.connect(self.load_dropped_image)
         self.queue.cancelRequested.connect(self.cancel_job)
@@ -435,7 +448,9 @@ class MainWindow(QMainWindow):
 
     # --- generating -----------------------------------------------------------------------------
 
-    def generate(self, request: GenerationRequest, count: int) -> None:
+    def generate(self, request: GenerationRequest, count: int) -> concurrent.futures.Future | None:
+        """Queue ``count`` images (asking first when they cross the budget); the future answers their job ids,
+        ``None`` when nothing was queued."""
         session = self.session
         if session is None:
             self.panel.show_message("Not connected yet: FluxDesk is still starting.", "warning")
@@ -454,7 +469,9 @@ class MainWindow(QMainWindow):
                 and not self.confirm_over_budget(self._month_spend, cost, budget)):
             return
         self.panel.clear_server_errors()
-        watch_future(session.generate(request, count), None, self._generate_failed, parent=self)
+        future = session.generate(request, count)
+        watch_future(future, None, self._generate_failed, parent=self)
+        return future
 
     def confirm_over_budget(self, spent: Decimal, cost: Decimal, budget: Decimal) -> bool:
         """Ask before a submission that would cross the monthly budget."""
@@ -482,13 +499,14 @@ class MainWindow(QMainWindow):
         self.queue_model.apply(event)
         if isinstance(event, JobDone):
             self.recent.add_image(event.image_id, event.path, self._prompt_of(event.job_id), event.seed)
-            self.gallery_tab.if_built(lambda tab: tab.image_added(event.image_id))
+            self.gallery_tab.if_built(lambda tab: tab.image_added(event.image_id, event.job_id))
             if event.seed is not None:
                 self.panel.set_last_seed(event.seed)
                 self._settings = replace(self._settings, last_seed=event.seed)
             self.imageShown.emit(event.image_id, event.path)
             self._refresh_timer.start()
         elif isinstance(event, JobFailed):
+            self.gallery_tab.if_built(lambda tab: tab.reproduction_failed(event.job_id, event.reason))
             if event.field_errors:
                 self.panel.show_server_errors(event.field_errors)
             self._refresh_timer.start()
@@ -576,12 +594,14 @@ class MainWindow(QMainWindow):
         run_in_background(read, loaded, failed, parent=self)
 
     def open_image(self, path: str) -> None:
-        QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+        if (problem := open_with_system(path)) is not None:
+            self.statusBar().showMessage(f"{problem}. In the Gallery tab, Space shows it large.", 10000)
 
     def open_library_folder(self) -> None:
         session = self.session
         folder = session.library.library_dir if session is not None else self._home
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+        if (problem := open_with_system(folder)) is not None:
+            self.statusBar().showMessage(problem, 10000)
 
     # --- settings -------------------------------------------------------------------------------
 
@@ -633,7 +653,7 @@ class MainWindow(QMainWindow):
     def _price_table_changed(self, table: PriceTable) -> None:
         self._price_table = table
         self.panel.set_price_table(table)
-        for tab in (self.spend_tab, self.breakeven_tab):
+        for tab in (self.spend_tab, self.breakeven_tab, self.gallery_tab):
             tab.if_built(lambda widget: widget.set_price_table(table))
 
     def set_theme(self, theme: str) -> None:
@@ -710,7 +730,8 @@ class MainWindow(QMainWindow):
     def _window_state(self) -> Settings:
         geometry = base64.b64encode(bytes(self.saveGeometry())).decode("ascii")
         panel_state = dict(self._settings.panel_state or {})
-        panel_state["splitter"] = self.splitter.sizes()
+        # Hidden on the Gallery tab, the panel is 0 wide to the splitter: its width is the one it had before.
+        panel_state["splitter"] = self._panel_sizes if self.panel.isHidden() else self.splitter.sizes()
         request = self.panel.current_request()
         panel_state["prompt"] = {"model": request.model, "prompt": request.prompt, **request.parameters()}
         panel_state["count"] = self.panel.count()

@@ -36,7 +36,7 @@ def jpeg(size: tuple[int, int] = (64, 48), color: tuple[int, int, int] = (200, 6
 def add_image(library: Library, prompt: str = "a red fox in the snow", *, model: str = "flux-dev",
               seed: int | None = 42, cost: float | str = 2.5, demo: bool = False, created: datetime = T0,
               prompt_upsampling: bool | None = None, prompt_used: str | None = None,
-              color: tuple[int, int, int] = (200, 60, 40)) -> int:
+              color: tuple[int, int, int] = (200, 60, 40), size: tuple[int, int] = (64, 48)) -> int:
     """Generate-and-store, the way the pipeline does it; answers the image id."""
     if model == "flux-pro-1.1-ultra":
         request = GenerationRequest(model=model, prompt=prompt, seed=seed, aspect_ratio="16:9",
@@ -55,7 +55,7 @@ def add_image(library: Library, prompt: str = "a red fox in the snow", *, model:
         result.pop("seed")
     record = build_record(request, result, job_id=job, task_id=None, cost_credits=None, demo=demo,
                           created_at=created)
-    return library.store_image(job, jpeg(color=color), "jpeg", record).id
+    return library.store_image(job, jpeg(size, color), "jpeg", record).id
 
 
 @dataclass

@@ -181,6 +181,12 @@ def test_an_upsampled_image_without_a_seed(qtbot: QtBot, library: Library, make_
     assert "Prompt BFL used: a majestic castle at golden hour, detailed" in text
     assert "no seed was recorded" in text and "Seed: not recorded" in text
     assert not shown.tab.details.reproduce_button.isEnabled() and not shown.tab.details.seed_button.isEnabled()
+    assert not shown.tab.actions.reproduce.isEnabled()  # Ctrl+R agrees with the button
+    shown.tab.activateWindow()
+    shown.tab.view.setFocus()
+    qtbot.waitUntil(shown.tab.view.hasFocus, timeout=WAIT_MS)
+    with qtbot.assertNotEmitted(shown.tab.reproduceRequested, wait=100):
+        qtbot.keyClick(shown.tab.view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
 
 
 def test_several_selected_show_count_and_total_cost(gallery: Gallery) -> None:  # noqa: F811
