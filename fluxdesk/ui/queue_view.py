@@ -45,6 +45,8 @@ THUMB_SIZE = 56
 _PAD = 8
 _GAP = 12
 _BAR_HEIGHT = 3
+_CONTENT_RIGHT = _PAD + 4
+"""The rows' text ends this far inside the list's right edge."""
 EMPTY_TEXT = "Your generations appear here. Type a prompt and press Ctrl+Enter."
 SENT_NOTE = ("Jobs already sent to BFL cannot be cancelled — BFL bills them anyway, "
              "and FluxDesk will still save the image.")
@@ -98,7 +100,7 @@ class JobDelegate(QStyledItemDelegate):
         tile = QRect(rect.left() + _PAD, rect.top() + (rect.height() - THUMB_SIZE) // 2, THUMB_SIZE, THUMB_SIZE)
         self._paint_tile(painter, option, index, tile)
         content = QRect(tile.right() + 1 + _GAP, rect.top(), 0, rect.height())
-        content.setRight(rect.right() - _PAD - 4)
+        content.setRight(rect.right() - _CONTENT_RIGHT)
         self._paint_texts(painter, option, index, content)
         painter.restore()
 
@@ -302,7 +304,6 @@ class QueueView(QWidget):
         self.cancel_button.setObjectName("cancelJobsButton")
         self.cancel_button.setToolTip("Cancel the selected jobs that are still waiting (Delete)")
         header = QHBoxLayout()
-        header.setContentsMargins(0, 0, 0, 0)
         header.setSpacing(8)
         header.addWidget(self.title_label)
         header.addWidget(self.counts_label)
@@ -332,6 +333,9 @@ class QueueView(QWidget):
         self.list_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list_view.setAccessibleName("Job queue")
         layout.addWidget(self.list_view, 1)
+        # The buttons' right edge lines up with the rows' status column: the list's frame may meet the window's
+        # edge, the buttons never do. The title stays flush left, over the list and "Latest images" alike.
+        header.setContentsMargins(0, 0, self.list_view.frameWidth() + _CONTENT_RIGHT, 0)
 
     def _connect(self) -> None:
         model = self._model

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt
 from PySide6.QtGui import QColor, QGuiApplication
 from pytestqt.qtbot import QtBot
+from test_main_window import key_store, make_window, ready  # noqa: F401  (fixtures)
 
 from fluxdesk.core.jobs import JobStatus
 from fluxdesk.services.events import (
@@ -440,3 +441,22 @@ def test_the_empty_queue_paints_its_hint(view: QueueView) -> None:
 def test_invalid_index_opens_nothing(view: QueueView, qtbot: QtBot) -> None:
     with qtbot.assertNotEmitted(view.openImage):
         view.list_view.doubleClicked.emit(QModelIndex())
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1920, 1080)])
+def test_the_header_buttons_keep_off_the_window_edge(qtbot: QtBot, make_window, size: tuple[int, int]) -> None:  # noqa: F811
+    window = make_window()
+    window.resize(*size)
+    ready(qtbot, window)
+    window.tabs.setCurrentIndex(0)
+    queue = window.queue
+    qtbot.waitUntil(queue.cancel_button.isVisible)
+    qtbot.wait(20)  # the layout settles
+    edge = window.width()
+    for button in (queue.cancel_button, queue.clear_button):
+        right = button.mapTo(window, QPoint(button.width(), 0)).x()
+        assert edge - right >= 12, (button.text(), edge - right)
+    # ... lined up with the rows' status column, inside the list.
+    list_right = queue.list_view.mapTo(window, QPoint(queue.list_view.width(), 0)).x()
+    cancel_right = queue.cancel_button.mapTo(window, QPoint(queue.cancel_button.width(), 0)).x()
+    assert list_right - cancel_right == queue.list_view.frameWidth() + 12
