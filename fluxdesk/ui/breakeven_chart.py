@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterable
 
 from PySide6.QtCharts import QLineSeries, QLogValueAxis, QScatterSeries
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, QSize, Qt
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QWidget
 
@@ -22,6 +22,7 @@ from fluxdesk.ui.money import ChartView, chart_font, style_chart
 X_MIN, X_MAX = 10, 1_000_000
 SAMPLES = 240
 """Points per line on the log scale; the always-on steps get their own points on top."""
+CHART_MIN_HEIGHT = 230
 Y_FLOOR = 0.001
 """A log axis cannot show $0: anything cheaper sits on the floor of the chart."""
 
@@ -64,7 +65,9 @@ class BreakEvenChart(ChartView):
         self.user_series.setName("Your volume")
         super().__init__(self.restyle, parent)
         self.setObjectName("breakEvenChart")
-        self.setMinimumHeight(340)
+        # Low enough that the whole chart, legend and all, fits under the inputs and the table at 1280 × 800;
+        # the tab gives it every pixel left over.
+        self.setMinimumHeight(CHART_MIN_HEIGHT)
         chart = self.chart()
         for series in (self.api_series, self.self_series, self.user_series, self.break_even_series):
             chart.addSeries(series)
@@ -86,6 +89,11 @@ class BreakEvenChart(ChartView):
         self.break_even_series.setPointLabelsClipping(False)
         self.break_even_series.setPointLabelsFont(chart_font(0.9, bold=True))
         self.restyle()
+
+    def sizeHint(self) -> QSize:
+        # The page scrolls at the height its word-wrapped labels prefer, counting this hint: ask for no more
+        # than the minimum, and take the rest through the layout's stretch.
+        return QSize(super().sizeHint().width(), CHART_MIN_HEIGHT)
 
     def set_inputs(self, inputs: be.BreakEvenInputs, user_volume: int | None, break_even: int | None) -> None:
         # Break-even at one image ("cheaper from the very first image") is said in words, not marked.

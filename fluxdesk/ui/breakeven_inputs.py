@@ -126,15 +126,14 @@ class BreakEvenInputsPanel(QWidget):
     def _build_api(self) -> QWidget:
         box, form = _group("API price per image", "apiInputs")
         self.model_combo = QComboBox()
-        self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.model_combo.setMinimumContentsLength(12)
+        self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         describe(self.model_combo, "Model", "Take the price of one image from the price table "
                  "(FLUX.2 models at 1 megapixel, 1024 × 1024)", "modelCombo")
         self.price_spin = _money_spin(4, 10.0, 0.005, "", "apiPrice")
         describe(self.price_spin, "API price per image", "US dollars per image at the API; typing a price "
                  "switches the model to Custom", "apiPrice")
         self.price_note = make_label(tone="muted", name="priceNote", small=True)
-        form.addRow("Model", self.model_combo)
+        form.addRow(self.model_combo)  # the card's heading names it; the whole width shows every model's name
         form.addRow("Per image", self.price_spin)
         form.addRow(self.price_note)
         self.model_combo.currentIndexChanged.connect(self._model_chosen)
@@ -144,8 +143,7 @@ class BreakEvenInputsPanel(QWidget):
     def _build_gpu(self) -> QWidget:
         box, form = _group("Self-hosted GPU", "gpuInputs")
         self.preset_combo = QComboBox()
-        self.preset_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.preset_combo.setMinimumContentsLength(12)
+        self.preset_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         describe(self.preset_combo, "GPU preset", "Start from a rented GPU's price and speed. The RTX 4090 rows "
                  "are the source article's; A100 and H100 are yours to edit and save", "presetCombo")
         self.hourly_spin = _money_spin(3, 1000.0, 0.01, " an hour", "gpuHourly")
@@ -166,7 +164,7 @@ class BreakEvenInputsPanel(QWidget):
         self.save_preset_button.setEnabled(False)
         self.formula_label = make_label(name="formulaLabel", small=True)
         self.formula_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        form.addRow("Preset", self.preset_combo)
+        form.addRow(self.preset_combo)  # the card's heading names it; the whole width shows every preset's price
         form.addRow("Price", self.hourly_spin)
         form.addRow("Speed", self.rate_spin)
         form.addRow(self.formula_label)

@@ -9,8 +9,10 @@ from decimal import Decimal
 
 import pytest
 from PySide6.QtCharts import QLogValueAxis
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QComboBox, QScrollArea, QStyle, QStyleOptionComboBox
+from test_main_window import WAIT_MS, key_store, make_window, ready  # noqa: F401  (fixtures)
 
 from fluxdesk.cli import main as cli_main
 from fluxdesk.cli.common import json_number
@@ -255,3 +257,52 @@ def test_the_table_model_is_sound(qtmodeltester, make_tab) -> None:
     tab = make_tab()
     set_inputs(tab, "0.04", "0.69", "250", "500", "always-on", 400_000)
     qtmodeltester.check(tab.model)
+
+
+# --- at 1280 × 800 ----------------------------------------------------------------------------------
+
+
+def combo_text_width(combo: QComboBox) -> int:
+    """The width the closed combo box gives its text."""
+    option = QStyleOptionComboBox()
+    combo.initStyleOption(option)
+    field = combo.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
+                                         QStyle.SubControl.SC_ComboBoxEditField, combo)
+    return field.width()
+
+
+@pytest.mark.parametrize("mode", ["on-demand", "always-on"])
+def test_at_1280_by_800_nothing_is_clipped_and_the_chart_fits(qtbot, make_window, mode: str) -> None:  # noqa: F811
+    window = make_window()
+    window.resize(1280, 800)
+    ready(qtbot, window)
+    window.tabs.setCurrentIndex(next(i for i in range(window.tabs.count())
+                                     if window.tabs.tabText(i) == "Break-even"))
+    tab: BreakEvenTab = window.breakeven_tab.widget
+    qtbot.waitUntil(lambda: tab.panel.user_volume() is not None, timeout=WAIT_MS)  # the window's own read
+    tab.set_user_volume(4)  # the table gets the user's row, the verdict its longest wording
+    (tab.panel.always_on_radio if mode == "always-on" else tab.panel.on_demand_radio).setChecked(True)
+    qtbot.waitUntil(lambda: tab.chart_view.isVisible(), timeout=WAIT_MS)
+    qtbot.wait(50)  # the layout settles
+
+    for combo in (tab.panel.model_combo, tab.panel.preset_combo):
+        longest = max(range(combo.count()), key=lambda i: combo.fontMetrics().horizontalAdvance(combo.itemText(i)))
+        assert combo.fontMetrics().horizontalAdvance(combo.itemText(longest)) <= combo_text_width(combo), (
+            combo.itemText(longest), combo.width())
+    assert "RTX 4090 (secure cloud) · $0.69/h" in [tab.panel.preset_combo.itemText(i)
+                                                   for i in range(tab.panel.preset_combo.count())]
+
+    scroll = tab.findChild(QScrollArea, "breakEvenScroll")
+    assert scroll.horizontalScrollBar().maximum() == 0  # nothing sticks out sideways
+    viewport = scroll.viewport()
+    chart = tab.chart_view
+    top = chart.mapTo(viewport, QPoint(0, 0)).y()
+    assert top >= 0 and top + chart.height() <= viewport.height(), (top, chart.height(), viewport.height())
+    legend = chart.chart().legend()
+    assert legend.isVisible()
+    assert legend.geometry().bottom() <= chart.height()
+    labels = [marker.label() for marker in legend.markers() if marker.isVisible()]
+    assert labels[:3] == ["API", f"Self-hosted ({mode.replace('-', ' ')})", "Your volume (4)"]
+    # The inputs keep their distance from the window's right edge.
+    right = window.width() - tab.panel.mapTo(window, QPoint(tab.panel.width(), 0)).x()
+    assert right >= 12
