@@ -1,12 +1,20 @@
-"""The Spend tab's charts: dollars by day of the month, and the last twelve months."""
+"""The Spend tab's charts: dollars by day of the month, and the last twelve months, each against the budget.
+
+The budget is drawn in each chart's own unit, so a bar and the line compare directly: the month-by-month
+chart has a line at the monthly budget (a bar above it is a month over budget), and the by-day chart a line
+at the budget's daily share, the budget divided by the days of the month (a bar above it is a day that spent
+faster than the budget allows). How the month as a whole stands against the budget is the Budget card's, in
+words and a bar, right above the chart. A cumulative line against the whole budget on the by-day chart would
+need an axis up to the budget, and squash the days' bars flat.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QCategoryAxis, QValueAxis
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QCategoryAxis, QLineSeries, QValueAxis
+from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QCursor, QPen
 from PySide6.QtWidgets import QToolTip, QWidget
 
@@ -42,42 +50,89 @@ def _bar_colors(bars: QBarSet) -> None:
     bars.setBrush(QBrush(QColor(c.accent)))
 
 
+def _budget_pen() -> QPen:
+    pen = QPen(QColor(theme.colors().error), 2, Qt.PenStyle.DashLine)
+    pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+    return pen
+
+
 class _MoneyBarChart(ChartView):
-    """Bars of billed dollars over a category axis, in the theme's accent: what both charts are."""
+    """Bars of billed dollars over a category axis, in the theme's accent, and a dashed budget line across
+    them while a budget is set: what both charts are. The legend, under the plot, names both."""
 
     def __init__(self, name: str, bars_label: str, bar_width: float, x_axis: QCategoryAxis | QBarCategoryAxis,
                  parent: QWidget | None) -> None:
         self._bars = QBarSet(bars_label)
         self._series = QBarSeries()
+        self.budget_line = QLineSeries()
+        self._budget: Decimal | None = None
+        self._line_value: Decimal | None = None
+        self._line_tip = ""
         super().__init__(self.restyle, parent)
         self.setObjectName(name)
         chart = self.chart()
         self._series.append(self._bars)
         self._series.setBarWidth(bar_width)
         chart.addSeries(self._series)
+        chart.addSeries(self.budget_line)
         self._x = x_axis
         self._x.setGridLineVisible(False)
         self._y = _money_axis()
         chart.addAxis(self._x, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(self._y, Qt.AlignmentFlag.AlignLeft)
-        self._series.attachAxis(self._x)
-        self._series.attachAxis(self._y)
-        chart.legend().hide()
+        for series in (self._series, self.budget_line):
+            series.attachAxis(self._x)
+            series.attachAxis(self._y)
+        self.budget_line.setVisible(False)
         self._series.hovered.connect(self._hovered)
+        self.budget_line.hovered.connect(self._line_hovered)
         self.restyle()
 
     def values(self) -> list[float]:
         """The dollars the bars show, in order."""
         return [self._bars.at(i) for i in range(self._bars.count())]
 
+    def budget_value(self) -> Decimal | None:
+        """The dollars the budget line stands at (``None``: no budget, no line)."""
+        return self._line_value
+
+    def set_budget(self, budget: Decimal | None) -> None:
+        """The monthly budget in dollars; ``None`` or 0 takes the line away."""
+        self._budget = budget if budget else None
+        self._show_values(self.values())
+
     def restyle(self) -> None:
         style_chart(self.chart())
         _bar_colors(self._bars)
+        self.budget_line.setPen(_budget_pen())
+
+    def _line_for(self, budget: Decimal) -> tuple[Decimal, str, str]:
+        """Where the line stands for a monthly ``budget``, its name in the legend and its tooltip."""
+        raise NotImplementedError
 
     def _show_values(self, values: list[float]) -> None:
         self._bars.remove(0, self._bars.count())
         self._bars.append(values)
-        _fit_money_axis(self._y, max(values, default=0.0))
+        top = max(values, default=0.0)
+        if self._budget is None or not values:
+            self._line_value = None
+            self.budget_line.clear()
+            self.budget_line.setVisible(False)
+        else:
+            self._line_value, name, self._line_tip = self._line_for(self._budget)
+            # Across the whole plot: from the left edge of the first bar to the right edge of the last.
+            self.budget_line.replace([QPointF(-0.5, float(self._line_value)),
+                                      QPointF(len(values) - 0.5, float(self._line_value))])
+            self.budget_line.setName(name)
+            self.budget_line.setVisible(True)
+            top = max(top, float(self._line_value))
+        _fit_money_axis(self._y, top)
+
+    def _line_hovered(self, _point: QPointF, state: bool) -> None:
+        if not state or self._line_value is None:
+            QToolTip.hideText()
+            return
+        QToolTip.showText(QCursor.pos(), self._line_tip, self)
 
     def _hovered(self, status: bool, index: int, _bars: QBarSet) -> None:
         raise NotImplementedError
@@ -92,6 +147,13 @@ class DaySpendChart(_MoneyBarChart):
         x_axis.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
         super().__init__("dayChart", "Billed per day", 0.75, x_axis, parent)
         self.set_month("2000-01", {}, Decimal("0.01"))
+
+    def _line_for(self, budget: Decimal) -> tuple[Decimal, str, str]:
+        days = len(self._days)
+        share = budget / days
+        return (share, f"Daily share of the budget ({usd(share)})",
+                f"The monthly budget of {usd(budget)} over {days} days: {usd(share)} a day.\n"
+                "A bar above the line is a day that spent faster than the budget allows")
 
     def set_month(self, month: str, by_day: Mapping[str, Decimal], usd_per_credit: Decimal) -> None:
         """``by_day``: billed credits per UTC day ``YYYY-MM-DD`` (``SpendSummary.by_day``)."""
@@ -131,6 +193,10 @@ class MonthsChart(_MoneyBarChart):
         super().__init__("monthsChart", "Billed per month", 0.7, QBarCategoryAxis(), parent)
         self.chart().setTitle("Month by month")
         self._series.clicked.connect(self._clicked)
+
+    def _line_for(self, budget: Decimal) -> tuple[Decimal, str, str]:
+        return (budget, f"Monthly budget ({usd(budget)})",
+                f"The monthly budget: {usd(budget)}. A bar above the line is a month over budget")
 
     def set_months(self, months: Sequence[MonthSpend], selected: str | None) -> None:
         self._months = list(months)

@@ -1,6 +1,8 @@
 """The spend ledger as a table: one row per job of the month, with what BFL billed for it.
 
 ``LedgerModel`` mirrors the rows the tab read; ``LedgerFilterProxy`` sorts and filters them for the view.
+``FigureDelegate`` and ``FigureHeader`` keep the right-aligned figures (credits, cost) a gutter away from the
+left-aligned status beside them, in the rows and in the header alike.
 """
 
 from __future__ import annotations
@@ -12,10 +14,20 @@ from typing import Any
 
 from PySide6.QtCore import (
     QObject,
+    QRect,
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import (
+    QApplication,
+    QHeaderView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionHeader,
+    QStyleOptionViewItem,
+    QWidget,
+)
 
 from fluxdesk.core.jobs import JobStatus
 from fluxdesk.core.pricing import format_credits
@@ -320,3 +332,64 @@ class LedgerFilterProxy(QSortFilterProxyModel):
             text = index.data(Roles.SearchText) or ""
             return all(word in text for word in self._words)
         return True
+
+
+# --- figures with a gutter ----------------------------------------------------------------------------
+
+FIGURE_GUTTER = 14
+"""Pixels between a right-aligned figure and the column's right edge, beyond the style's own margin."""
+
+
+def _right_aligned(alignment: object) -> bool:
+    return alignment is not None and bool(Qt.AlignmentFlag(int(alignment)) & Qt.AlignmentFlag.AlignRight)
+
+
+class FigureDelegate(QStyledItemDelegate):
+    """Right-aligned cells end ``FIGURE_GUTTER`` short of their column, so ``$0.03`` never runs into the
+    ``Done`` of the next column; the selection still spans the whole cell."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
+        if not _right_aligned(index.data(Qt.ItemDataRole.TextAlignmentRole)):
+            super().paint(painter, option, index)
+            return
+        whole = QStyleOptionViewItem(option)
+        self.initStyleOption(whole, index)
+        whole.text = ""
+        style = option.widget.style() if option.widget is not None else QApplication.style()
+        style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, whole, painter, option.widget)
+        inset = QStyleOptionViewItem(option)
+        inset.rect = option.rect.adjusted(0, 0, -FIGURE_GUTTER, 0)
+        super().paint(painter, inset, index)
+
+
+class FigureHeader(QHeaderView):
+    """A horizontal header whose right-aligned titles keep the same gutter as ``FigureDelegate``'s cells."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self.setSectionsClickable(True)
+        self.setHighlightSections(True)
+
+    def paintSection(self, painter: QPainter, rect: QRect, logical_index: int) -> None:
+        model = self.model()
+        alignment = model.headerData(logical_index, self.orientation(), Qt.ItemDataRole.TextAlignmentRole) \
+            if model is not None else None
+        if not rect.isValid() or not _right_aligned(alignment):
+            super().paintSection(painter, rect, logical_index)
+            return
+        option = QStyleOptionHeader()
+        self.initStyleOption(option)
+        self.initStyleOptionForIndex(option, logical_index)
+        option.rect = rect
+        style = self.style()
+        painter.save()
+        style.drawControl(QStyle.ControlElement.CE_HeaderSection, option, painter, self)
+        label = QStyleOptionHeader(option)
+        label.rect = style.subElementRect(QStyle.SubElement.SE_HeaderLabel, option, self).adjusted(
+            0, 0, -FIGURE_GUTTER, 0)
+        style.drawControl(QStyle.ControlElement.CE_HeaderLabel, label, painter, self)
+        if option.sortIndicator != QStyleOptionHeader.SortIndicator.None_:
+            arrow = QStyleOptionHeader(option)
+            arrow.rect = style.subElementRect(QStyle.SubElement.SE_HeaderArrow, option, self)
+            style.drawPrimitive(QStyle.PrimitiveElement.PE_IndicatorHeaderArrow, arrow, painter, self)
+        painter.restore()
