@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from decimal import Decimal
-from pathlib import Path
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
@@ -36,6 +35,7 @@ from fluxdesk.storage.library import TRASH_DAYS, Library
 from fluxdesk.storage.rows import ImageRow
 from fluxdesk.ui.background import run_in_background, weak_callback
 from fluxdesk.ui.desktop_open import open_with_system
+from fluxdesk.ui.file_dialogs import FolderMemory
 from fluxdesk.ui.gallery_actions import GalleryActions, SelectionState
 from fluxdesk.ui.gallery_details import PREVIEW_SIZE, GalleryDetails, can_run_again
 from fluxdesk.ui.gallery_filters import GalleryFilterBar
@@ -134,9 +134,11 @@ class GalleryTab(QWidget):
     usePromptRequested = Signal(str)
     statusMessage = Signal(str)
 
-    def __init__(self, thumbnails: ThumbnailLoader, parent: QWidget | None = None) -> None:
+    def __init__(self, thumbnails: ThumbnailLoader, parent: QWidget | None = None, *,
+                 folders: FolderMemory | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("galleryTab")
+        self._folders = folders or FolderMemory(parent=self)
         self._thumbnails = thumbnails
         self._library: Library | None = None
         self._queries: GalleryQueries | None = None
@@ -786,9 +788,11 @@ class GalleryTab(QWidget):
         if not ids or self._queries is None:
             return
         if folder is None:
-            folder = QFileDialog.getExistingDirectory(self, "Export images to", str(Path.home()))
+            folder = QFileDialog.getExistingDirectory(self, "Export images to",
+                                                      self._folders.start_folder("export-images"))
             if not folder:
                 return
+            self._folders.remember("export-images", folder)
         queries = self._queries
         run_in_background(lambda: list(queries.paths(ids).values()), weak_callback(self._export_paths, folder),
                      weak_callback(self._report))

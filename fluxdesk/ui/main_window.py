@@ -40,6 +40,7 @@ from fluxdesk.ui.background import run_in_background, watch_future
 from fluxdesk.ui.bridge import EventBridge
 from fluxdesk.ui.desktop_open import open_with_system
 from fluxdesk.ui.engine_host import EngineHost
+from fluxdesk.ui.file_dialogs import FolderMemory
 from fluxdesk.ui.lazy_tab import LazyTab
 from fluxdesk.ui.prompt_panel import PromptPanel
 from fluxdesk.ui.queue_model import JobQueueModel
@@ -78,6 +79,9 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._settings_writer = concurrent.futures.ThreadPoolExecutor(max_workers=1,
                                                                       thread_name_prefix="fluxdesk-settings")
+        self.folder_memory = FolderMemory(settings.dialog_folders, parent=self)
+        """The folder each file dialog last used: handed to the tabs and dialogs that open one."""
+        self.folder_memory.changed.connect(self._folders_changed)
 
         # The GUI thread shares the GIL with the network thread, storage writes and thumbnail decoders: a
         # 1 ms switch interval (Python's default is 5 ms) keeps its waits for the GIL short.
@@ -155,7 +159,7 @@ class MainWindow(QMainWindow):
     def _build_gallery_tab(self) -> QWidget:
         from fluxdesk.ui.gallery_tab import GalleryTab
 
-        tab = GalleryTab(self.thumbnails)
+        tab = GalleryTab(self.thumbnails, folders=self.folder_memory)
         tab.reproduceRequested.connect(self.reproduce_image)
         tab.reuseSettingsRequested.connect(self._reuse_settings)
         tab.useSeedRequested.connect(lambda seed: (self.panel.set_seed(seed), self._go_generate()))
@@ -209,7 +213,7 @@ class MainWindow(QMainWindow):
     def _build_spend_tab(self) -> QWidget:
         from fluxdesk.ui.spend_tab import SpendTab
 
-        tab = SpendTab(self._price_table)
+        tab = SpendTab(self._price_table, folders=self.folder_memory)
         tab.set_budget(self._settings.monthly_budget_usd or None)
         tab.refreshCreditsRequested.connect(self._read_money)  # the balance; the tab has its own Reload
         tab.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 6000))
@@ -230,6 +234,10 @@ class MainWindow(QMainWindow):
 
     def _presets_changed(self, presets: list) -> None:
         self._settings = replace(self._settings, gpu_presets=tuple(presets))
+        self._save_settings()
+
+    def _folders_changed(self) -> None:
+        self._settings = replace(self._settings, dialog_folders=self.folder_memory.folders())
         self._save_settings()
 
     def _read_user_volume(self) -> None:
@@ -612,7 +620,8 @@ class MainWindow(QMainWindow):
             self._settings_dialog.raise_()
             return
         dialog = SettingsDialog(self._settings, self._key_store, self.engine.key_tester(self._settings),
-                                home=self._home, demo=self.engine.demo, price_table=self._price_table, parent=self)
+                                home=self._home, demo=self.engine.demo, price_table=self._price_table,
+                                folders=self.folder_memory, parent=self)
         if section is not None:
             dialog.select_section(section)
         dialog.settingsSaved.connect(self._settings_saved)
@@ -682,7 +691,8 @@ class MainWindow(QMainWindow):
         tester = self.engine.key_tester(self._settings)
         return [
             ("settings", SettingsDialog(self._settings, self._key_store, tester, home=self._home,
-                                        demo=self.engine.demo, price_table=self._price_table, parent=self)),
+                                        demo=self.engine.demo, price_table=self._price_table,
+                                        folders=self.folder_memory, parent=self)),
             ("welcome", WelcomeDialog(self._key_store, tester, keyring_status=(True, ""), parent=self)),
         ]
 

@@ -37,6 +37,7 @@ from fluxdesk.storage.price_table import bundled_price_table, import_price_table
 from fluxdesk.storage.secrets import ABSENT_BACKENDS, ENV_VAR, KeySource, KeyStore
 from fluxdesk.storage.settings import OUTPUT_FORMATS, THEMES, Settings, save_settings
 from fluxdesk.ui.background import run_in_background, watch_future
+from fluxdesk.ui.file_dialogs import FolderMemory
 from fluxdesk.ui.key_widgets import (
     WHERE_TO_GET_A_KEY,
     BusyIndicator,
@@ -169,9 +170,11 @@ class SettingsDialog(QDialog):
     """Preview this theme now; after Cancel, the original one again."""
 
     def __init__(self, settings: Settings, key_store: KeyStore, key_tester: KeyTester, *, home: Path,
-                 price_table: PriceTable, demo: bool = False, parent: QWidget | None = None) -> None:
+                 price_table: PriceTable, demo: bool = False, folders: FolderMemory | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._settings = settings
+        self._folders = folders or FolderMemory(settings.dialog_folders, parent=self)
         self._key_store = key_store
         self._key_tester = key_tester
         self._home = home
@@ -489,9 +492,10 @@ class SettingsDialog(QDialog):
         combo.setCurrentIndex(max(index, 0))
 
     def _browse_folder(self) -> None:
-        start = self.folder_edit.text().strip() or str(self._home)
+        start = self._folders.start_folder("library-folder", current=self.folder_edit.text().strip() or None)
         folder = QFileDialog.getExistingDirectory(self, "Choose the library folder", start)
         if folder:
+            self._folders.remember("library-folder", folder)
             self.folder_edit.setText(folder)
             self._show_folder_message("")
 
@@ -563,9 +567,11 @@ class SettingsDialog(QDialog):
                                                                                                     "Unknown"))
 
     def _choose_price_table(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(self, "Import a price table", str(Path.home()),
+        path, _filter = QFileDialog.getOpenFileName(self, "Import a price table",
+                                                    self._folders.start_folder("import-prices"),
                                                     "Price tables (*.json);;All files (*)")
         if path:
+            self._folders.remember("import-prices", Path(path).parent)
             self.import_price_table_file(Path(path))
 
     def import_price_table_file(self, path: Path) -> None:
@@ -641,7 +647,8 @@ class SettingsDialog(QDialog):
                        default_model=self.model_combo.currentData(),
                        default_output_format=self.format_combo.currentData(),
                        monthly_budget_usd=budget,
-                       theme=self.theme_combo.currentData())
+                       theme=self.theme_combo.currentData(),
+                       dialog_folders=self._folders.folders())
 
     def save(self) -> None:
         """Check the form, write the settings on a worker thread, then emit ``settingsSaved`` and close."""

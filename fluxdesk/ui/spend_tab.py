@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from fluxdesk.core.pricing import PriceTable
 from fluxdesk.storage.spend import LedgerRow, SpendSummary
 from fluxdesk.ui.background import run_in_background
+from fluxdesk.ui.file_dialogs import FolderMemory
 from fluxdesk.ui.money import plural
 from fluxdesk.ui.prompt_widgets import describe, make_label, row
 from fluxdesk.ui.scroll_page import fill_with, scroll_page
@@ -79,9 +80,10 @@ class SpendTab(QWidget):
     summaryChanged = Signal(object)
 
     def __init__(self, price_table: PriceTable, parent: QWidget | None = None, *,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, folders: FolderMemory | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("spendTab")
+        self._folders = folders or FolderMemory(parent=self)
         self._clock = clock or (lambda: datetime.now(UTC))
         self._price_table = price_table
         self._library: Library | None = None
@@ -444,10 +446,11 @@ class SpendTab(QWidget):
         filtered = len(rows) < self.ledger.rowCount()
         title = (f"Export the {plural(len(rows), 'job')} the filter shows" if filtered else "Export the ledger")
         name = f"fluxdesk-spend-{month}{'-filtered' if filtered else ''}.csv"
-        path, _filter = QFileDialog.getSaveFileName(self, title, name,
+        path, _filter = QFileDialog.getSaveFileName(self, title, self._folders.start_path("export-ledger", name),
                                                     "CSV files (*.csv);;All files (*)")
         if not path:
             return
+        self._folders.remember("export-ledger", Path(path).parent)
         scope = f" (filtered: {len(rows):,} of {self.ledger.rowCount():,})" if filtered else ""
 
         def done(written: int) -> None:

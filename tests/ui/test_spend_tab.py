@@ -164,8 +164,8 @@ def test_export_saves_what_the_filter_shows(qtbot, tab: SpendTab, tmp_path: Path
     asked: list[tuple[str, str]] = []
     out = tmp_path / "shown.csv"
 
-    def save_dialog(_parent, title, name, _filters):  # the OS dialog: the boundary of the app
-        asked.append((title, name))
+    def save_dialog(_parent, title, start, _filters):  # the OS dialog: the boundary of the app
+        asked.append((title, Path(start).name))  # the folder it starts in: tests/ui/test_file_dialogs.py
         return str(out), "CSV files (*.csv)"
 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", save_dialog)
