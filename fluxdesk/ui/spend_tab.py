@@ -56,7 +56,15 @@ from fluxdesk.ui.spend_data import (
     projection,
     shift_month,
 )
-from fluxdesk.ui.spend_ledger import BillingFilter, Column, LedgerFilterProxy, LedgerModel, Roles
+from fluxdesk.ui.spend_ledger import (
+    BillingFilter,
+    Column,
+    FigureDelegate,
+    FigureHeader,
+    LedgerFilterProxy,
+    LedgerModel,
+    Roles,
+)
 from fluxdesk.ui.surfaces import Banner, Card
 from fluxdesk.ui.theme import set_heading
 
@@ -224,6 +232,8 @@ class SpendTab(QWidget):
         self.proxy.setSourceModel(self.ledger)
         self.ledger_view = QTableView()
         self.ledger_view.setObjectName("ledgerView")
+        self.ledger_view.setHorizontalHeader(FigureHeader(self.ledger_view))
+        self.ledger_view.setItemDelegate(FigureDelegate(self.ledger_view))
         self.ledger_view.setModel(self.proxy)
         self.ledger_view.setSortingEnabled(True)
         self.ledger_view.sortByColumn(Column.TIME, Qt.SortOrder.DescendingOrder)
@@ -275,6 +285,8 @@ class SpendTab(QWidget):
     def set_budget(self, budget: Decimal | None) -> None:
         """The monthly budget in dollars; ``None`` or 0: no budget."""
         self._budget = budget if budget else None
+        self.day_chart.set_budget(self._budget)
+        self.months_chart.set_budget(self._budget)
         self._show_money()
 
     def set_credits(self, credits: Decimal | None, read_at: datetime | None) -> None:

@@ -16,8 +16,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QFileDialog
 
 from fluxdesk.cli.common import json_number
@@ -336,6 +336,88 @@ def test_charts_follow_the_theme(tab: SpendTab, restore_theme) -> None:
     assert tab.budget_card.bar_color() == theme.DARK.success
     theme.apply_theme(restore_theme, "light")
     assert tab.months_chart.chart().backgroundBrush().color() == QColor(theme.LIGHT.card)
+
+
+def shown_legend(chart) -> list[str]:
+    legend = chart.chart().legend()
+    assert legend.isVisible() and legend.geometry().height() > 0
+    return [marker.label() for marker in legend.markers() if marker.isVisible()]
+
+
+def line_heights(chart) -> set[float]:
+    return {point.y() for point in chart.budget_line.points()}
+
+
+def test_the_charts_name_their_series_and_draw_the_budget(qtbot, tab: SpendTab) -> None:
+    tab.show()
+    qtbot.waitExposed(tab)
+    days = days_in_month(current_month())
+    day_chart, months_chart = tab.day_chart, tab.months_chart
+    daily = Decimal(50) / days  # the fixture's $50 budget, shared over the month's days
+    assert shown_legend(day_chart) == ["Billed per day", f"Daily share of the budget ({format_usd(daily)})"]
+    assert day_chart.budget_line.isVisible() and line_heights(day_chart) == {float(daily)}
+    points = day_chart.budget_line.points()
+    assert (points[0].x(), points[-1].x()) == (-0.5, days - 0.5)  # across every day's bar
+    assert shown_legend(months_chart) == ["Billed per month", "Monthly budget ($50.00)"]
+    assert line_heights(months_chart) == {50.0}
+    y_axis = months_chart.chart().axes(Qt.Orientation.Vertical)[0]
+    assert y_axis.max() >= 50  # the line is inside the plot, not above it
+
+    tab.set_budget(Decimal(20))  # Settings' monthly budget changed
+    assert line_heights(months_chart) == {20.0} and line_heights(day_chart) == {float(Decimal(20) / days)}
+    assert shown_legend(months_chart) == ["Billed per month", "Monthly budget ($20.00)"]
+    assert y_axis.max() < 50
+
+    tab.set_budget(None)
+    for chart, bars in ((day_chart, "Billed per day"), (months_chart, "Billed per month")):
+        assert not chart.budget_line.isVisible() and chart.budget_line.count() == 0
+        assert chart.budget_value() is None
+        assert shown_legend(chart) == [bars]
+
+
+def test_the_legends_follow_the_theme(tab: SpendTab, restore_theme) -> None:
+    tab.set_budget(Decimal(50))
+    for name, colors in (("dark", theme.DARK), ("light", theme.LIGHT)):
+        theme.apply_theme(restore_theme, name)
+        for chart in (tab.day_chart, tab.months_chart):
+            assert chart.chart().legend().labelColor() == QColor(colors.text)
+            assert chart.budget_line.pen().color() == QColor(colors.error)
+
+
+def ink_columns(image: QImage, left: int, right: int, top: int, bottom: int, background: QColor) -> list[int]:
+    """The x of every column between ``left`` and ``right`` with a pixel unlike ``background`` (text)."""
+    def inked(x: int) -> bool:
+        for y in range(top, bottom):
+            pixel = QColor(image.pixel(x, y))
+            if max(abs(pixel.red() - background.red()), abs(pixel.green() - background.green()),
+                   abs(pixel.blue() - background.blue())) > 60:
+                return True
+        return False
+    return [x for x in range(left, right) if inked(x)]
+
+
+def test_the_cost_keeps_its_distance_from_the_status(qtbot, tab: SpendTab) -> None:
+    tab.resize(1500, 900)  # the ledger as wide as at 1920 × 1080
+    tab.show()
+    qtbot.waitExposed(tab)
+    view, proxy = tab.ledger_view, tab.proxy
+    billed = next(r for r in range(proxy.rowCount()) if proxy.index(r, Column.USD).data().startswith("$"))
+    cost, status = view.visualRect(proxy.index(billed, Column.USD)), view.visualRect(proxy.index(billed, Column.STATUS))
+    image = view.viewport().grab().toImage()
+    background = QColor(image.pixel(cost.left() + 1, cost.top() + 1))
+    band = (cost.top() + 2, cost.bottom() - 1)
+    figures = ink_columns(image, cost.left(), cost.right() + 1, *band, background)
+    words = ink_columns(image, status.left(), status.right() + 1, *band, background)
+    assert figures and words
+    assert words[0] - figures[-1] >= 16, (figures[-1], words[0])
+    # The header's "Cost" ends where the figures end.
+    header = view.horizontalHeader()
+    header_image = header.grab().toImage()
+    x0 = header.sectionViewportPosition(Column.USD)
+    section = QPoint(x0, 0)
+    title_ink = ink_columns(header_image, section.x() + 2, section.x() + header.sectionSize(Column.USD) - 2,
+                            3, header.height() - 3, QColor(header_image.pixel(section.x() + 3, 3)))
+    assert abs(title_ink[-1] - figures[-1]) <= 3, (title_ink[-1], figures[-1])
 
 
 def test_the_models_are_sound(qtmodeltester, tab: SpendTab) -> None:
