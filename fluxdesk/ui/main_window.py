@@ -733,6 +733,8 @@ class MainWindow(QMainWindow):
             self.panel.load_settings(state["prompt"])  # unknown or invalid values are ignored by the panel
         if isinstance(state.get("count"), int) and 1 <= state["count"] <= 24:
             self.panel.set_count(state["count"])
+        if isinstance(state.get("more_options_open"), bool):
+            self.panel.set_more_options_open(state["more_options_open"])
         sizes = state.get("splitter")
         if isinstance(sizes, list) and len(sizes) == 2 and all(isinstance(s, int) and s > 0 for s in sizes):
             self.splitter.setSizes(sizes)
@@ -745,6 +747,7 @@ class MainWindow(QMainWindow):
         request = self.panel.current_request()
         panel_state["prompt"] = {"model": request.model, "prompt": request.prompt, **request.parameters()}
         panel_state["count"] = self.panel.count()
+        panel_state["more_options_open"] = self.panel.more_options_open()
         return replace(self._settings, window_geometry=geometry, panel_state=panel_state)
 
     def closeEvent(self, event: QCloseEvent) -> None:
