@@ -149,7 +149,7 @@ def test_while_the_key_is_tested_the_dialog_says_so(qtbot, store) -> None:
         assert len(tester.calls) == 1
         tester.resolve(Decimal("4.5"))
         qtbot.waitUntil(lambda: dialog.choice() == "key")
-        assert entry.status_text().startswith("Key works: 4.5 credits ($0.045)")
+        assert entry.status_text().startswith("Key works: 4.5 credits ($0.05)")  # a balance: whole cents
         assert not entry.busy_indicator.isVisible()
     finally:
         tester.close()
