@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QTimer, Signal
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -261,7 +261,8 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(shortcut))
         if tip:
             action.setStatusTip(tip)
-        action.triggered.connect(slot)
+        # triggered(bool) would pass `checked` into the slot's first parameter (Settings got section=False).
+        action.triggered.connect(lambda _checked=False: slot())
         return action
 
     def _build_menus(self) -> None:
@@ -283,7 +284,10 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.demo_action)
         file_menu.addAction(self.real_action)
         file_menu.addSeparator()
-        file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
+        quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        if quit_action.shortcut().isEmpty():  # platforms with no standard Quit key (most Linux desktops)
+            quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        file_menu.addAction(quit_action)
 
         gen = bar.addMenu("&Generate")
         gen.addAction(self._action("&Generate\tCtrl+Enter", self.panel.generate,
@@ -699,22 +703,41 @@ class MainWindow(QMainWindow):
     # --- help -----------------------------------------------------------------------------------
 
     def show_shortcuts(self) -> None:
-        QMessageBox.information(self, "Keyboard shortcuts", (
-            "Ctrl+Enter — generate\n"
-            "Alt+Up / Alt+Down — previous / next prompt from history\n"
-            "Delete — cancel the selected waiting jobs\n"
-            "Enter — open the selected image\n"
-            "F5 — refresh the credits balance\n"
-            "Ctrl+, — settings\n"
-            "Ctrl+Q — quit"))
+        from fluxdesk.ui.shortcuts_dialog import ShortcutsDialog
+
+        dialog = ShortcutsDialog(self.shortcut_sections(), parent=self)
+        dialog.open()
+
+    def shortcut_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """Every shortcut, grouped by where it works, read from the actions that carry them."""
+        from fluxdesk.ui.shortcuts_dialog import entries_of
+
+        menus = [entries_of(self._menu_actions(menu.menu())) for menu in self.menuBar().actions() if menu.menu()]
+        # WORKAROUND: these keys are handled in keyPressEvent (the prompt editor and the lists would
+        # otherwise lose Return and Delete to window-wide shortcuts), so no action carries them.
+        panel = [("Alt+Up, Alt+Down", "Previous / next prompt from your history")]
+        queue = [("Delete", "Cancel the selected waiting jobs (jobs already sent are billed anyway)")]
+        gallery = entries_of(self.gallery_tab.build().actions.all())
+        return [("Everywhere", [entry for entries in menus for entry in entries]), ("Prompt panel", panel),
+                ("Queue", queue), ("Gallery (with images selected)", gallery)]
+
+    def _menu_actions(self, menu: object) -> list[QAction]:
+        found = []
+        for action in menu.actions():
+            if not action.isSeparator():
+                found += self._menu_actions(action.menu()) if action.menu() else [action]
+        return found
 
     def show_about(self) -> None:
         from fluxdesk import __version__
 
-        QMessageBox.about(self, "About FluxDesk", (
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "About FluxDesk", (
             f"<b>FluxDesk {__version__}</b><br>Generate images with the Black Forest Labs API: "
-            "see the cost first, keep everything.<br><br>Prices as of "
-            f"{self._price_table.as_of} ({self._price_table.source})."))
+            f"see the cost first, keep everything.<br><br>Prices as of {self._price_table.as_of}. "
+            f"Source: {self._price_table.source}."), QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("aboutDialog")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
 
     # --- window state and shutdown --------------------------------------------------------------
 
