@@ -55,14 +55,21 @@ def _window(home: Path, *, demo: bool, demo_latency: float | None = None) -> obj
 
 
 def run_window(*, demo: bool) -> int:
-    from fluxdesk.storage.paths import home_dir
+    from fluxdesk.storage.paths import home_dir, log_path
+    from fluxdesk.ui.error_report import ErrorReporter, configure_logging
 
+    home = home_dir()
+    configure_logging(log_path(home))
     app = _application()
-    window = _window(home_dir(), demo=demo)
+    window = _window(home, demo=demo)
+    reporter = ErrorReporter(window, log_path(home), parent=window)
+    reporter.reported.connect(lambda reason: window.statusBar().showMessage(f"Unexpected error: {reason}", 10000))
+    reporter.install()
     window.show()
     try:
         return app.exec()
     finally:
+        reporter.uninstall()
         window.shutdown()
 
 

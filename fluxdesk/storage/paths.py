@@ -55,3 +55,8 @@ def thumbnails_dir(home: Path) -> Path:
 
 def trash_dir(home: Path) -> Path:
     return home / "trash"
+
+
+def log_path(home: Path) -> Path:
+    """The app's log: unexpected errors with their tracebacks (never a key)."""
+    return home / "logs" / "fluxdesk.log"

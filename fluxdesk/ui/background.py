@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import itertools
+import sys
 import threading
 import weakref
 from collections.abc import Callable
@@ -58,6 +59,8 @@ class _Dispatcher(QObject):
         if isinstance(error, BaseException):
             if on_error is not None:
                 on_error(error)
+            else:  # nobody handles it: it is unexpected, and must reach the log and the user (and fail a test)
+                sys.excepthook(type(error), error, error.__traceback__)
         elif on_done is not None:
             on_done(result)
 
