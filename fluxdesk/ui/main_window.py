@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from fluxdesk.core.catalog import UnknownModelError
-from fluxdesk.core.pricing import PriceTable, PriceTableError, estimate, format_usd
+from fluxdesk.core.pricing import PriceTable, PriceTableError, estimate, format_price, format_usd
 from fluxdesk.core.request import GenerationRequest
 from fluxdesk.services.events import NO_KEY_MESSAGE, JobDone, JobFailed, QueueStopped
 from fluxdesk.storage.price_table import load_price_table
@@ -122,7 +122,7 @@ class MainWindow(QMainWindow):
         self.recent.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
         generate_tab = QWidget()
         layout = QVBoxLayout(generate_tab)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(0, 0, 12, 8)  # the list and the strip keep off the window edge
         layout.addWidget(self.queue, 1)
         layout.addWidget(recent_title)
         layout.addWidget(self.recent)
@@ -490,7 +490,7 @@ class MainWindow(QMainWindow):
         answer = QMessageBox.question(
             self, "Over this month's budget",
             f"This month you have spent {format_usd(spent)} of your {format_usd(budget)} budget. "
-            f"These images cost {format_usd(cost)}, which takes you to {format_usd(spent + cost)}.\n\n"
+            f"These images cost {format_price(cost)}, which takes you to {format_usd(spent + cost)}.\n\n"
             "Generate anyway?",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         return answer == QMessageBox.StandardButton.Yes

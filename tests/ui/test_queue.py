@@ -460,3 +460,5 @@ def test_the_header_buttons_keep_off_the_window_edge(qtbot: QtBot, make_window, 
     list_right = queue.list_view.mapTo(window, QPoint(queue.list_view.width(), 0)).x()
     cancel_right = queue.cancel_button.mapTo(window, QPoint(queue.cancel_button.width(), 0)).x()
     assert list_right - cancel_right == queue.list_view.frameWidth() + 12
+    strip_right = window.recent.mapTo(window, QPoint(window.recent.width(), 0)).x()
+    assert edge - list_right >= 8 and edge - strip_right >= 8  # the list and the strip keep off the edge too
