@@ -801,7 +801,8 @@ class GalleryTab(QWidget):
         self.ops.export(paths, folder)
 
     def _on_exported(self, made: list[str], folder: str) -> None:
-        self.statusMessage.emit(f"Exported {_images(len(made))} to {folder}")
+        if made:  # none made: why not (the file is missing…) was just said, and stays said
+            self.statusMessage.emit(f"Exported {_images(len(made))} to {folder}")
 
     # --- actions: favourite, trash, undo ------------------------------------------------------------
 
