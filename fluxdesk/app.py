@@ -46,8 +46,8 @@ def _application() -> object:
 def _window(home: Path, *, demo: bool, demo_latency: float | None = None) -> object:
     from fluxdesk.storage.secrets import KeyStore
     from fluxdesk.storage.settings import load_settings
+    from fluxdesk.ui.kit.theme import apply_theme
     from fluxdesk.ui.main_window import MainWindow
-    from fluxdesk.ui.theme import apply_theme
 
     settings = load_settings(home)
     apply_theme(_application(), settings.theme)
@@ -56,7 +56,7 @@ def _window(home: Path, *, demo: bool, demo_latency: float | None = None) -> obj
 
 def run_window(*, demo: bool) -> int:
     from fluxdesk.storage.paths import home_dir, log_path
-    from fluxdesk.ui.error_report import ErrorReporter, configure_logging
+    from fluxdesk.ui.kit.error_report import ErrorReporter, configure_logging
 
     home = home_dir()
     configure_logging(log_path(home))
@@ -127,7 +127,7 @@ def _smoke_fail(reason: str) -> int:
 def screenshots(out_dir: Path) -> int:
     """Generate a few demo images, then save a PNG of every tab and dialog, light and dark, at 1280×800
     (``generate.png``) and 1920×1080 (``generate-1920x1080.png``; dark ones end in ``-dark``)."""
-    from fluxdesk.ui.theme import apply_theme
+    from fluxdesk.ui.kit.theme import apply_theme
 
     out_dir.mkdir(parents=True, exist_ok=True)
     app = _application()

@@ -233,3 +233,11 @@ def get_model(model_id: str) -> Model:
 
 def model_ids() -> tuple[str, ...]:
     return tuple(_BY_ID)
+
+
+def display_name(model_id: str) -> str:
+    """``flux-2-pro`` → ``FLUX.2 [pro]``; an id the catalog does not know is shown as it is."""
+    try:
+        return get_model(model_id).name
+    except UnknownModelError:
+        return model_id or "Unknown model"

@@ -208,5 +208,13 @@ def format_percent(value: Decimal, decimals: int = 1) -> str:
 
 
 def format_credits(credits: Decimal) -> str:
-    text = f"{credits.normalize():f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    """``Decimal("1234")`` → ``"1,234"``; ``Decimal("4.50")`` → ``"4.5"``."""
+    value = credits.normalize()
+    if value == value.to_integral_value():
+        return f"{int(value):,}"
+    return f"{value:,f}"
+
+
+def credits_phrase(credits: Decimal) -> str:
+    """``"1 credit"``, ``"4.5 credits"``."""
+    return f"{format_credits(credits)} credit{'' if credits == 1 else 's'}"

@@ -36,22 +36,22 @@ from fluxdesk.services.events import NO_KEY_MESSAGE, JobDone, JobFailed, QueueSt
 from fluxdesk.storage.price_table import load_price_table
 from fluxdesk.storage.secrets import KeySource, KeyStore
 from fluxdesk.storage.settings import Settings, save_settings
-from fluxdesk.ui.background import run_in_background, watch_future
-from fluxdesk.ui.bridge import EventBridge
-from fluxdesk.ui.desktop_open import open_with_system
-from fluxdesk.ui.engine_host import EngineHost
-from fluxdesk.ui.file_dialogs import FolderMemory
-from fluxdesk.ui.lazy_tab import LazyTab
-from fluxdesk.ui.prompt_panel import PromptPanel
-from fluxdesk.ui.queue_model import JobQueueModel
-from fluxdesk.ui.queue_view import QueueView
-from fluxdesk.ui.recent_strip import RecentStrip
-from fluxdesk.ui.theme import apply_theme, set_heading
-from fluxdesk.ui.thumbnail_loader import ThumbnailLoader
+from fluxdesk.ui.engine.bridge import EventBridge
+from fluxdesk.ui.engine.host import EngineHost
+from fluxdesk.ui.engine.tasks import run_in_background, watch_future
+from fluxdesk.ui.generate.panel import PromptPanel
+from fluxdesk.ui.kit.desktop_open import open_with_system
+from fluxdesk.ui.kit.file_dialogs import FolderMemory
+from fluxdesk.ui.kit.lazy_tab import LazyTab
+from fluxdesk.ui.kit.theme import apply_theme, set_heading
+from fluxdesk.ui.kit.thumbnails import ThumbnailLoader
+from fluxdesk.ui.queue.model import JobQueueModel
+from fluxdesk.ui.queue.recent import RecentStrip
+from fluxdesk.ui.queue.view import QueueView
 
 if TYPE_CHECKING:
     from fluxdesk.services.session import Session
-    from fluxdesk.ui.welcome_dialog import WelcomeDialog
+    from fluxdesk.ui.dialogs.welcome import WelcomeDialog
 
 REFRESH_AFTER_JOBS_MS = 800
 """Credits and the month's spend are read again this long after the last job ends (debounced)."""
@@ -157,7 +157,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.credits_label)
 
     def _build_gallery_tab(self) -> QWidget:
-        from fluxdesk.ui.gallery_tab import GalleryTab
+        from fluxdesk.ui.gallery.tab import GalleryTab
 
         tab = GalleryTab(self.thumbnails, folders=self.folder_memory)
         tab.reproduceRequested.connect(self.reproduce_image)
@@ -192,7 +192,7 @@ class MainWindow(QMainWindow):
         if session is None:
             return
 
-        from fluxdesk.ui.gallery_ops import reproduction_request
+        from fluxdesk.ui.gallery.operations import reproduction_request
 
         def refused(error: BaseException) -> None:
             text = f"Cannot reproduce that image: {error}"
@@ -211,7 +211,7 @@ class MainWindow(QMainWindow):
         run_in_background(lambda: reproduction_request(session.library, image_id), send, refused, parent=self)
 
     def _build_spend_tab(self) -> QWidget:
-        from fluxdesk.ui.spend_tab import SpendTab
+        from fluxdesk.ui.spend.tab import SpendTab
 
         tab = SpendTab(self._price_table, folders=self.folder_memory)
         tab.set_budget(self._settings.monthly_budget_usd or None)
@@ -225,7 +225,7 @@ class MainWindow(QMainWindow):
         return tab
 
     def _build_breakeven_tab(self) -> QWidget:
-        from fluxdesk.ui.breakeven_tab import BreakEvenTab
+        from fluxdesk.ui.breakeven.tab import BreakEvenTab
 
         tab = BreakEvenTab(self._price_table, list(self._settings.gpu_presets))
         tab.presetsChanged.connect(self._presets_changed)
@@ -349,7 +349,7 @@ class MainWindow(QMainWindow):
         run_in_background(self._key_store.backend_works, self._open_welcome, parent=self)
 
     def _open_welcome(self, keyring_status: tuple[bool, str]) -> None:
-        from fluxdesk.ui.welcome_dialog import WelcomeDialog
+        from fluxdesk.ui.dialogs.welcome import WelcomeDialog
 
         dialog = WelcomeDialog(self._key_store, self.engine.key_tester(self._settings),
                                keyring_status=keyring_status, parent=self)
@@ -618,7 +618,7 @@ class MainWindow(QMainWindow):
     # --- settings -------------------------------------------------------------------------------
 
     def open_settings(self, section: str | None = None) -> None:
-        from fluxdesk.ui.settings_dialog import SettingsDialog
+        from fluxdesk.ui.dialogs.settings import SettingsDialog
 
         if self._settings_dialog is not None:
             self._settings_dialog.raise_()
@@ -689,8 +689,8 @@ class MainWindow(QMainWindow):
 
     def dialogs_for_screenshots(self) -> list[tuple[str, QWidget]]:
         """Every dialog the app has, built fresh (not shown) for ``--screenshots``."""
-        from fluxdesk.ui.settings_dialog import SettingsDialog
-        from fluxdesk.ui.welcome_dialog import WelcomeDialog
+        from fluxdesk.ui.dialogs.settings import SettingsDialog
+        from fluxdesk.ui.dialogs.welcome import WelcomeDialog
 
         tester = self.engine.key_tester(self._settings)
         return [
@@ -703,14 +703,14 @@ class MainWindow(QMainWindow):
     # --- help -----------------------------------------------------------------------------------
 
     def show_shortcuts(self) -> None:
-        from fluxdesk.ui.shortcuts_dialog import ShortcutsDialog
+        from fluxdesk.ui.dialogs.shortcuts import ShortcutsDialog
 
         dialog = ShortcutsDialog(self.shortcut_sections(), parent=self)
         dialog.open()
 
     def shortcut_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
         """Every shortcut, grouped by where it works, read from the actions that carry them."""
-        from fluxdesk.ui.shortcuts_dialog import entries_of
+        from fluxdesk.ui.dialogs.shortcuts import entries_of
 
         menus = [entries_of(self._menu_actions(menu.menu())) for menu in self.menuBar().actions() if menu.menu()]
         # WORKAROUND: these keys are handled in keyPressEvent (the prompt editor and the lists would
@@ -790,7 +790,7 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop the engine, the thumbnail workers and background calls. Safe to call twice."""
-        from fluxdesk.ui.background import wait_for_background_work
+        from fluxdesk.ui.engine.tasks import wait_for_background_work
 
         self._detach_views()
         self._settings_writer.shutdown(wait=True)

@@ -39,9 +39,9 @@ from PySide6.QtWidgets import QApplication
 
 from fluxdesk.storage.library import Library
 from fluxdesk.storage.paths import thumbnails_dir
-from fluxdesk.ui.background import wait_for_background_work
-from fluxdesk.ui.gallery_tab import GalleryTab
-from fluxdesk.ui.thumbnail_loader import ThumbnailLoader
+from fluxdesk.ui.engine.tasks import wait_for_background_work
+from fluxdesk.ui.gallery.tab import GalleryTab
+from fluxdesk.ui.kit.thumbnails import ThumbnailLoader
 
 WINDOW = (1280, 800)
 SEARCH_WORD = "lighthouse"

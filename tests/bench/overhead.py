@@ -45,7 +45,7 @@ def measure(fmt: str, count: int, api_base: str, home: Path) -> float:
     from PySide6.QtGui import QPixmap
     from PySide6.QtWidgets import QApplication
 
-    from fluxdesk.ui.thumbnail_loader import DEFAULT_SIZE, render_thumbnail
+    from fluxdesk.ui.kit.thumbnails import DEFAULT_SIZE, render_thumbnail
 
     app = QApplication.instance() or QApplication([])
     library = Library.open(home)

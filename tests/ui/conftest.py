@@ -1,19 +1,27 @@
-"""Fixtures for the widget tests: headless Qt, the bundled price table, a clean theme afterwards."""
+"""Fixtures for the widget tests: headless Qt, the bundled price table, a clean theme afterwards, and the real
+window on the demo simulator (``make_window``) with an in-memory keyring (``key_store``)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from keyring_support import MemoryKeyring
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from fluxdesk.core.pricing import PriceTable
 from fluxdesk.storage.price_table import bundled_price_table
+from fluxdesk.storage.secrets import KeyStore
+from fluxdesk.storage.settings import Settings, load_settings
+from fluxdesk.ui.engine.tasks import wait_for_background_work
+from fluxdesk.ui.main_window import MainWindow
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before pytest-qt makes the QApplication
+
 
 @pytest.fixture(scope="session")
 def price_table() -> PriceTable:
@@ -34,3 +42,28 @@ def restore_theme(qapp: QApplication) -> Iterator[QApplication]:
     qapp.setPalette(palette)
     for name, value in props.items():
         qapp.setProperty(name, value)
+
+
+@pytest.fixture
+def key_store() -> KeyStore:
+    return KeyStore(backend=MemoryKeyring(), environ={})
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path: Path, key_store: KeyStore) -> Iterator:
+    windows: list[MainWindow] = []
+
+    def make(*, demo: bool = True, settings: Settings | None = None, latency: float = 0.3) -> MainWindow:
+        window = MainWindow(tmp_path, settings or load_settings(tmp_path), key_store, demo=demo,
+                            demo_latency=latency)
+        qtbot.addWidget(window)
+        window.show()
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        window._closing = True  # no "jobs still running?" question at teardown
+        window.close()
+        window.shutdown()
+    wait_for_background_work()

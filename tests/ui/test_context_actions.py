@@ -18,10 +18,10 @@ from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QAction, QContextMenuEvent, QDesktopServices, QGuiApplication, QImage, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox, QWidget
 from pytestqt.exceptions import TimeoutError
-from test_main_window import WAIT_MS, ctrl_enter, key_store, make_window, ready  # noqa: F401  (fixtures)
+from window_support import WAIT_MS, ctrl_enter, ready
 
-from fluxdesk.ui.gallery_model import GalleryRoles
-from fluxdesk.ui.gallery_tab import EMPTY_TRASH, GalleryTab
+from fluxdesk.ui.gallery.model import GalleryRoles
+from fluxdesk.ui.gallery.tab import EMPTY_TRASH, GalleryTab
 from fluxdesk.ui.main_window import MainWindow
 
 
@@ -252,7 +252,7 @@ KEYS = {
 """Keys that reach a command without being its action's shortcut."""
 
 
-def test_every_gallery_command_does_what_it_says(qtbot, make_window, os_boundary) -> None:  # noqa: F811
+def test_every_gallery_command_does_what_it_says(qtbot, make_window, os_boundary) -> None:
     window = ready(qtbot, make_window(latency=0.05))
     gallery = make_images(qtbot, window, 6)
     expected = gallery_expectations(window, gallery, os_boundary)

@@ -5,21 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import test_main_window
+from gallery_support import add_image
 from keyring.backends import fail
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
-from test_gallery_support import add_image
 
 from fluxdesk.services.demo import DEMO_CREDITS
 from fluxdesk.storage.library import Library
 from fluxdesk.storage.secrets import KeyStore
 from fluxdesk.storage.settings import load_settings
-from fluxdesk.ui.gallery_model import GalleryRoles
+from fluxdesk.ui.dialogs.welcome import WelcomeDialog
+from fluxdesk.ui.gallery.model import GalleryRoles
 from fluxdesk.ui.main_window import MainWindow
-from fluxdesk.ui.welcome_dialog import WelcomeDialog
-
-make_window = test_main_window.make_window  # the real window's fixture, with this file's key store
 
 WAIT_MS = 20_000
 

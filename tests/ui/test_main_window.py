@@ -3,71 +3,23 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from dialog_support import MemoryKeyring
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton, QScrollArea
+from window_support import WAIT_MS, ctrl_enter, gallery_ids, queue_statuses, ready
 
 from fluxdesk.cli import main as cli_main
 from fluxdesk.core.request import validate as real_validate
 from fluxdesk.sim import SimConfig, Simulator
-from fluxdesk.storage.secrets import KeySource, KeyStore
-from fluxdesk.storage.settings import Settings, load_settings
-from fluxdesk.ui.background import wait_for_background_work
-from fluxdesk.ui.gallery_model import GalleryRoles
-from fluxdesk.ui.main_window import MainWindow
-from fluxdesk.ui.queue_model import JobQueueModel
-from fluxdesk.ui.welcome_dialog import WelcomeDialog
+from fluxdesk.storage.secrets import KeySource
+from fluxdesk.storage.settings import load_settings
+from fluxdesk.ui.dialogs.welcome import WelcomeDialog
 
 KEY = "bfl_window-test-key"
-WAIT_MS = 20_000
-
-
-@pytest.fixture
-def key_store() -> KeyStore:
-    return KeyStore(backend=MemoryKeyring(), environ={})
-
-
-@pytest.fixture
-def make_window(qtbot, tmp_path: Path, key_store: KeyStore) -> Iterator:
-    windows: list[MainWindow] = []
-
-    def make(*, demo: bool = True, settings: Settings | None = None, latency: float = 0.3) -> MainWindow:
-        window = MainWindow(tmp_path, settings or load_settings(tmp_path), key_store, demo=demo,
-                            demo_latency=latency)
-        qtbot.addWidget(window)
-        window.show()
-        windows.append(window)
-        return window
-
-    yield make
-    for window in windows:
-        window._closing = True  # no "jobs still running?" question at teardown
-        window.close()
-        window.shutdown()
-    wait_for_background_work()
-
-
-def ready(qtbot, window: MainWindow) -> MainWindow:
-    qtbot.waitUntil(lambda: window.session is not None, timeout=WAIT_MS)
-    return window
-
-
-def ctrl_enter(qtbot, window: MainWindow, prompt: str) -> None:
-    window.panel.set_prompt(prompt)
-    qtbot.keyClick(window.panel.focus_target(), Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-
-
-def queue_statuses(window: MainWindow) -> list[str]:
-    model = window.queue_model
-    return [model.index(r).data(JobQueueModel.Roles.Status) for r in range(model.rowCount())]
-
-
 def test_prompt_to_image_in_the_demo(qtbot, make_window) -> None:
     window = ready(qtbot, make_window(latency=2.0))  # long enough for progress polls
     assert "Demo" in window.mode_label.text()
@@ -284,11 +236,6 @@ def test_gallery_shows_new_images_and_reproduces_one(qtbot, make_window) -> None
     qtbot.waitUntil(lambda: again.args[0] in gallery_ids(gallery), timeout=WAIT_MS)
 
 
-def gallery_ids(gallery) -> list[int]:
-    model = gallery.model
-    return [model.index(r, 0).data(GalleryRoles.ImageId) for r in range(model.rowCount())]
-
-
 def test_the_gallery_details_fit_their_pane_at_1280_by_800(qtbot, make_window) -> None:
     window = ready(qtbot, make_window())
     window.resize(1280, 800)
@@ -382,7 +329,7 @@ def test_settings_still_save_after_the_engine_restarts(qtbot, make_window, tmp_p
 
 
 def test_the_spend_tab_loads_once_when_the_engine_starts(qtbot, make_window, monkeypatch) -> None:
-    from fluxdesk.ui.spend_tab import SpendTab
+    from fluxdesk.ui.spend.tab import SpendTab
 
     loads: list[int] = []
     real_refresh = SpendTab.refresh

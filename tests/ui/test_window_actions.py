@@ -14,12 +14,12 @@ import pytest
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QDesktopServices
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
-from test_main_window import WAIT_MS, key_store, make_window, ready  # noqa: F401  (fixtures)
+from window_support import WAIT_MS, ready
 
-from fluxdesk.ui.error_report import ErrorReporter, configure_logging
+from fluxdesk.ui.dialogs.settings import SettingsDialog
+from fluxdesk.ui.dialogs.shortcuts import ShortcutsDialog
+from fluxdesk.ui.kit.error_report import ErrorReporter, configure_logging
 from fluxdesk.ui.main_window import MainWindow
-from fluxdesk.ui.settings_dialog import SettingsDialog
-from fluxdesk.ui.shortcuts_dialog import ShortcutsDialog
 
 
 def menu_action(window: MainWindow, menu_title: str, text: str) -> QAction:
@@ -45,7 +45,7 @@ def dialog_of(kind: type) -> QWidget | None:
     return next((w for w in visible_dialogs() if isinstance(w, kind)), None)
 
 
-def test_settings_opens_from_the_file_menu(qtbot, make_window) -> None:  # noqa: F811
+def test_settings_opens_from_the_file_menu(qtbot, make_window) -> None:
     window = ready(qtbot, make_window())
     menu_action(window, "File", "Settings").trigger()
     qtbot.waitUntil(lambda: dialog_of(SettingsDialog) is not None)
@@ -54,7 +54,7 @@ def test_settings_opens_from_the_file_menu(qtbot, make_window) -> None:  # noqa:
     dialog.reject()
 
 
-def test_settings_opens_with_ctrl_comma(qtbot, make_window) -> None:  # noqa: F811
+def test_settings_opens_with_ctrl_comma(qtbot, make_window) -> None:
     window = ready(qtbot, make_window())
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
@@ -63,7 +63,7 @@ def test_settings_opens_with_ctrl_comma(qtbot, make_window) -> None:  # noqa: F8
     dialog_of(SettingsDialog).reject()
 
 
-def test_the_shortcuts_list_names_every_key_including_the_gallerys(qtbot, make_window) -> None:  # noqa: F811
+def test_the_shortcuts_list_names_every_key_including_the_gallerys(qtbot, make_window) -> None:
     window = ready(qtbot, make_window())
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
@@ -81,7 +81,7 @@ def test_the_shortcuts_list_names_every_key_including_the_gallerys(qtbot, make_w
     dialog.reject()
 
 
-def test_the_about_box_reads_cleanly(qtbot, make_window) -> None:  # noqa: F811
+def test_the_about_box_reads_cleanly(qtbot, make_window) -> None:
     window = ready(qtbot, make_window())
     menu_action(window, "Help", "About FluxDesk").trigger()
     qtbot.waitUntil(lambda: any(w.objectName() == "aboutDialog" for w in visible_dialogs()))
@@ -113,7 +113,7 @@ LAST = ("Use my BFL key", "Quit")
 """Commands that end what the others need (the demo engine, the window): triggered last, in this order."""
 
 
-def test_every_menu_command_does_what_it_says(qtbot, make_window, restore_theme, monkeypatch) -> None:  # noqa: F811
+def test_every_menu_command_does_what_it_says(qtbot, make_window, restore_theme, monkeypatch) -> None:
     window = ready(qtbot, make_window())
     window._closing = True  # Quit must not stop at "jobs are still running?"
     opened: list[str] = []

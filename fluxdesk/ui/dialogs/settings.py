@@ -1,0 +1,712 @@
+"""Settings: the API key, region and defaults, the price table, the theme.
+
+Nothing here blocks the GUI thread: the keyring, the settings file and price table files are
+handled on worker threads (``run_in_background``), key tests on the network thread (``key_tester``).
+Settings are written only on Save; the key and an imported price table take effect at once,
+as the dialog says where they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fluxdesk.api.hosts import REGIONS
+from fluxdesk.core.catalog import MODELS
+from fluxdesk.core.pricing import PriceTable, PriceTableError
+from fluxdesk.storage.price_table import bundled_price_table, import_price_table, read_price_table
+from fluxdesk.storage.secrets import ABSENT_BACKENDS, ENV_VAR, KeySource, KeyStore
+from fluxdesk.storage.settings import OUTPUT_FORMATS, THEMES, Settings, save_settings
+from fluxdesk.ui.dialogs.key_entry import (
+    WHERE_TO_GET_A_KEY,
+    BusyIndicator,
+    KeyEntry,
+    KeyTester,
+    balance_text,
+    error_words,
+    make_label,
+)
+from fluxdesk.ui.engine.tasks import run_in_background, watch_future
+from fluxdesk.ui.kit.file_dialogs import FolderMemory
+from fluxdesk.ui.kit.forms import describe
+from fluxdesk.ui.kit.scroll_page import scroll_page
+from fluxdesk.ui.kit.surfaces import Banner, Card
+from fluxdesk.ui.kit.theme import set_tone
+
+SECTIONS = ("Key", "General", "Prices", "Appearance")
+REGION_LABELS = {"global": "Global", "eu": "EU", "us": "US"}
+FORMAT_LABELS = {"jpeg": "JPEG", "png": "PNG", "webp": "WebP"}
+THEME_LABELS = {"system": "System (follow the OS)", "light": "Light", "dark": "Dark"}
+MAX_BUDGET_USD = 1_000_000
+DEMO_NOTE = ("Demo mode: FluxDesk talks to its built-in simulator, so nothing is charged. Your real key "
+             "is untouched; changes here apply to it, not to the demo.")
+SOURCE_TEXT = {
+    KeySource.KEYRING: "In use: the key stored in the system keyring.",
+    KeySource.ENV: (f"In use: the key in the {ENV_VAR} environment variable. It wins over the keyring, so a key "
+                    f"replaced or removed here takes effect only once {ENV_VAR} is unset."),
+    KeySource.SESSION: "In use: a key for this session only. FluxDesk forgets it when it closes.",
+    KeySource.NONE: "No key is set. Add one to generate images with BFL.",
+}
+
+
+@dataclass(frozen=True)
+class KeyStatus:
+    """What the Key section shows: where the key comes from, and the keyring backend."""
+
+    source: KeySource
+    backend: str
+    works: bool
+    reason: str
+
+
+def probe_key_store(key_store: KeyStore) -> KeyStatus:
+    """Ask the key store where the key comes from and how the keyring is (blocking: keyring calls)."""
+    source = key_store.get()[1]
+    try:
+        backend = key_store.backend_name()
+        works, reason = key_store.backend_works()
+    except Exception as exc:  # a keyring configuration that cannot even load
+        return KeyStatus(source, "unknown", False, f"The system keyring could not be loaded ({type(exc).__name__}).")
+    return KeyStatus(source, backend, works, reason)
+
+
+class FolderProblem(ValueError):
+    """The library folder cannot be used; the message says why."""
+
+
+def _write_settings(home: Path, settings: Settings) -> None:
+    folder = settings.library_folder
+    if folder is not None and Path(folder).exists() and not Path(folder).is_dir():
+        raise FolderProblem(f"{folder} is a file, not a folder.")
+    save_settings(home, settings)
+
+
+def _import_newer(source: Path, home: Path, in_use: PriceTable) -> PriceTable:
+    """Import ``source`` unless it is older than the table in use (FluxDesk would ignore it on the next start)."""
+    table = read_price_table(source)
+    if table.as_of < in_use.as_of:
+        raise PriceTableError(f"its prices are of {table.as_of}, older than the table in use ({in_use.as_of})")
+    return import_price_table(source, home)
+
+
+def _page(name: str) -> tuple[QWidget, QVBoxLayout]:
+    """A section page; inside a frameless scroll area, so a small window never clips it."""
+    return scroll_page(name, margins=(16, 14, 16, 14), sideways=False)
+
+
+LABEL_WIDTH = 110
+"""Every section's label column has this width, so fields line up from one tab to the next."""
+FIELD_WIDTH = 300
+"""Combos and spin boxes need no more; only the folder path takes the whole row."""
+GROUP_GAP = 6
+
+
+class _Form(QGridLayout):
+    """Labels and fields in two columns, notes under their field.
+
+    A grid rather than a QFormLayout: the form gives a wrapped note its size hint's height, leaving
+    gaps, where the grid asks it how tall it is at the width it gets.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setContentsMargins(0, 0, 0, 0)
+        self.setHorizontalSpacing(12)
+        self.setVerticalSpacing(3)
+        self.setColumnMinimumWidth(0, LABEL_WIDTH)
+        self.setColumnStretch(1, 1)
+        self._rows = 0
+
+    def add_row(self, label: str, field: QWidget, *notes: QLabel) -> None:
+        text = QLabel(label)
+        text.setBuddy(field)
+        if isinstance(field, QComboBox | QDoubleSpinBox):
+            field.setMaximumWidth(FIELD_WIDTH)
+        # Beside text that may wrap, the label lines up with the first line; beside a control, with its middle.
+        vertical = Qt.AlignmentFlag.AlignTop if isinstance(field, QLabel) else Qt.AlignmentFlag.AlignVCenter
+        self.addWidget(text, self._rows, 0, Qt.AlignmentFlag.AlignLeft | vertical)
+        self.addWidget(field, self._rows, 1)
+        self._rows += 1
+        for note in notes:
+            self.addWidget(note, self._rows, 1)
+            self._rows += 1
+        self.setRowMinimumHeight(self._rows, GROUP_GAP)  # an empty row between one setting and the next
+        self._rows += 1
+
+
+def _note(text: str, name: str) -> QLabel:
+    return make_label(text, tone="muted", name=name)
+
+
+class SettingsDialog(QDialog):
+    """The settings, in four sections; Save writes them (on a worker thread), Cancel keeps the old ones."""
+
+    settingsSaved = Signal(object)
+    """The new ``Settings``, after they were written to ``settings.json``."""
+    keyChanged = Signal()
+    """The key was replaced or removed."""
+    priceTableImported = Signal(object)
+    """The imported ``PriceTable``, already copied into the home folder."""
+    themeChanged = Signal(str)
+    """Preview this theme now; after Cancel, the original one again."""
+
+    def __init__(self, settings: Settings, key_store: KeyStore, key_tester: KeyTester, *, home: Path,
+                 price_table: PriceTable, demo: bool = False, folders: FolderMemory | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._settings = settings
+        self._folders = folders or FolderMemory(settings.dialog_folders, parent=self)
+        self._key_store = key_store
+        self._key_tester = key_tester
+        self._home = home
+        self._price_table = price_table
+        self._demo = demo
+        self._previewed_theme = settings.theme
+        self._saving = False
+        self._key_status: KeyStatus | None = None
+        self._key_test_attempt = 0
+        self.setWindowTitle("Settings")
+        self.setObjectName("settingsDialog")
+        self.setAccessibleName("Settings")
+        self.setSizeGripEnabled(True)
+
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Settings sections")
+        self.tabs.addTab(self._key_page(), "Key")
+        self.tabs.addTab(self._general_page(), "General")
+        self.tabs.addTab(self._prices_page(), "Prices")
+        self.tabs.addTab(self._appearance_page(), "Appearance")
+        for index, tip in enumerate(("The BFL API key and where it is kept",
+                                     "Region, library folder, defaults and budget",
+                                     "The price table used for estimates", "Light or dark")):
+            self.tabs.setTabToolTip(index, tip)
+        self._build()
+        self._refresh_key_status()
+        run_in_background(bundled_price_table, self._compare_with_bundled, lambda _exc: self._show_table_kind(None),
+                          parent=self)
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
+        layout.setSpacing(10)
+        layout.addWidget(self.tabs, 1)
+        footer = QHBoxLayout()
+        footer.setSpacing(8)
+        self.footer_label = make_label(name="Save result")
+        self.footer_label.hide()
+        footer.addWidget(self.footer_label, 1)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.cancel_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        self.save_button.setDefault(True)
+        describe(self.save_button, "Save settings", "Keep these settings", "saveButton")
+        describe(self.cancel_button, "Cancel", "Close without saving; the theme goes back to what it was",
+                 "cancelButton")
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        footer.addWidget(self.buttons, 0, Qt.AlignmentFlag.AlignBottom)
+        layout.addLayout(footer)
+        self.resize(580, 440)
+
+    # --- Key ----------------------------------------------------------------------------------------
+
+    def _key_page(self) -> QWidget:
+        page, layout = _page("keyPage")
+        if self._demo:
+            banner = Banner("info")
+            box = QVBoxLayout(banner)
+            box.setContentsMargins(12, 8, 12, 8)
+            self.demo_note = make_label(DEMO_NOTE, name="Demo mode")
+            box.addWidget(self.demo_note)
+            layout.addWidget(banner)
+
+        layout.addWidget(make_label("API key", heading=True))
+        self.source_label = make_label("Checking where the key comes from…", name="Key source")
+        self.keyring_label = make_label("Checking the system keyring…", tone="muted", name="Keyring backend")
+        self.keyring_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.source_label)
+        layout.addWidget(self.keyring_label)
+
+        self.test_button = QPushButton("Test")
+        describe(self.test_button, "Test the key", "Ask BFL for your credits with the key in use (costs nothing)",
+                 "testKeyButton")
+        self.test_button.clicked.connect(self.test_current_key)
+        self.replace_button = QPushButton("Replace…")
+        describe(self.replace_button, "Replace the key", "Enter a new key, test it and keep it",
+                 "replaceKeyButton")
+        self.replace_button.clicked.connect(self.show_replace)
+        self.remove_button = QPushButton("Remove")
+        describe(self.remove_button, "Remove the key", "Forget the stored key (asks first)", "removeKeyButton")
+        self.remove_button.clicked.connect(self.remove_key)
+        self.key_busy = BusyIndicator("Working on the key")
+        buttons = QHBoxLayout()
+        buttons.setSpacing(8)
+        for widget in (self.test_button, self.replace_button, self.remove_button):
+            widget.setEnabled(False)  # until the key store has answered
+            buttons.addWidget(widget)
+        buttons.addWidget(self.key_busy, 0, Qt.AlignmentFlag.AlignVCenter)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self.key_result_label = make_label(name="Key result")
+        self.key_result_label.hide()
+        layout.addWidget(self.key_result_label)
+
+        self.replace_box = Card()
+        self.replace_box.setAccessibleName("New key")
+        box = QVBoxLayout(self.replace_box)
+        box.setContentsMargins(12, 10, 12, 12)
+        box.setSpacing(6)
+        self.replace_title = make_label("New key", heading=True)
+        box.addWidget(self.replace_title)
+        self.key_entry = KeyEntry(self._key_store, self._key_tester, usd_per_credit=self._price_table.usd_per_credit)
+        self.key_entry.keySaved.connect(self._key_replaced)
+        self.key_entry.busyChanged.connect(self._entry_busy)
+        box.addWidget(self.key_entry)
+        box.addWidget(make_label(WHERE_TO_GET_A_KEY, tone="muted", name="Where to get a key"))
+        self.replace_box.hide()
+        layout.addWidget(self.replace_box)
+        layout.addStretch(1)
+        return page
+
+    def _refresh_key_status(self) -> None:
+        run_in_background(lambda: probe_key_store(self._key_store), self._show_key_status,
+                          lambda exc: self._show_key_result(error_words(exc, "read"), "error"), parent=self)
+
+    def key_status(self) -> KeyStatus | None:
+        """What the Key section last learnt from the key store (``None`` until it answered)."""
+        return self._key_status
+
+    def _show_key_status(self, status: KeyStatus) -> None:
+        self._key_status = status
+        self.source_label.setText(SOURCE_TEXT[status.source])
+        if status.works:
+            self.keyring_label.setText(f"System keyring: {status.backend} (works).")
+        elif status.backend in ABSENT_BACKENDS:
+            self.keyring_label.setText(status.reason)  # it names the lack of a keyring itself
+        else:
+            self.keyring_label.setText(f"System keyring: {status.backend} (not available). {status.reason}")
+        set_tone(self.keyring_label, "muted" if status.works else "warning")
+        has_key = status.source is not KeySource.NONE
+        self.replace_button.setText("Replace…" if has_key else "Add key…")
+        self.replace_button.setAccessibleName("Replace the key" if has_key else "Add a key")
+        self.key_entry.set_target("keyring" if status.works else "session")
+        self._update_key_buttons()
+
+    def _update_key_buttons(self) -> None:
+        busy = self.key_busy.isVisible() or self.key_entry.is_busy()
+        status = self._key_status
+        has_key = status is not None and status.source is not KeySource.NONE
+        self.test_button.setEnabled(not busy and has_key)
+        self.replace_button.setEnabled(not busy and status is not None)
+        # BFL_API_KEY is the user's to unset; Remove forgets the keyring's and this session's key.
+        self.remove_button.setEnabled(not busy and has_key)
+        for button, tip in ((self.test_button, "Ask BFL for your credits with the key in use (costs nothing)"),
+                            (self.remove_button, "Forget the stored key (asks first)")):
+            button.setToolTip(tip if has_key else "There is no key yet")
+
+    def _set_key_busy(self, busy: bool, text: str = "") -> None:
+        self.key_busy.setVisible(busy)
+        if busy:
+            self._show_key_result(text, "info")
+        self._update_key_buttons()
+
+    def _show_key_result(self, text: str, tone: str | None) -> None:
+        self.key_result_label.setText(text)
+        self.key_result_label.setAccessibleDescription(text)
+        set_tone(self.key_result_label, tone)
+        self.key_result_label.setVisible(bool(text))
+
+    def test_current_key(self) -> None:
+        """Test the key in use (read on a worker thread) with BFL."""
+        self._key_test_attempt += 1
+        attempt = self._key_test_attempt
+        self._set_key_busy(True, "Testing…")
+        run_in_background(lambda: self._key_store.get()[0], lambda key: self._test_key(attempt, key),
+                          lambda exc: self._key_test_done(attempt, error=exc), parent=self)
+
+    def _test_key(self, attempt: int, key: str | None) -> None:
+        if attempt != self._key_test_attempt:
+            return
+        if key is None:
+            self._key_test_done(attempt, message="There is no key to test. Add one with “Add key…”.")
+            return
+        try:
+            future = self._key_tester(key)
+        except Exception as exc:
+            self._key_test_done(attempt, error=exc)
+            return
+        watch_future(future, lambda credits: self._key_test_done(attempt, credits=credits),
+                     lambda exc: self._key_test_done(attempt, error=exc), parent=self)
+
+    def _key_test_done(self, attempt: int, *, credits: Decimal | None = None, error: BaseException | None = None,
+                       message: str | None = None) -> None:
+        if attempt != self._key_test_attempt:
+            return
+        self._set_key_busy(False)
+        if credits is not None:
+            self._show_key_result(balance_text(credits, self._price_table.usd_per_credit), "success")
+        elif error is not None:
+            self._show_key_result(error_words(error), "error")
+        else:
+            self._show_key_result(message or "", "warning")
+
+    def show_replace(self) -> None:
+        """Open the new-key field (Replace… / Add key…)."""
+        has_key = self._key_status is not None and self._key_status.source is not KeySource.NONE
+        self.replace_title.setText("New key" if has_key else "Your BFL API key")
+        self.replace_box.show()
+        self.key_entry.setFocus()
+
+    def _key_replaced(self, target: str) -> None:
+        where = "the system keyring" if target == "keyring" else "memory for this session"
+        note = ""
+        if self._key_store.env_key_present():
+            note = f" {ENV_VAR} is set, so its key stays in use until you unset it."
+        self._show_key_result(f"The new key is kept in {where}.{note}", "success")
+        self.keyChanged.emit()
+        self._refresh_key_status()
+
+    def _entry_busy(self, _busy: bool) -> None:
+        self._update_key_buttons()
+
+    def remove_key(self) -> None:
+        """Ask, then forget the stored key (on a worker thread)."""
+        if not self._confirm_remove():
+            return
+        self._key_test_attempt += 1  # an answer of a running test is about the key being removed
+        self._set_key_busy(True, "Removing the key…")
+        run_in_background(self._key_store.clear, self._key_removed, self._remove_failed, parent=self)
+
+    def _confirm_remove(self) -> bool:
+        text = "FluxDesk forgets the key it keeps (in the system keyring and for this session)."
+        if self._key_status is not None and self._key_status.source is KeySource.ENV:
+            text += f" The key in {ENV_VAR} stays in use: unset the variable to stop using it."
+        else:
+            text += " You can add a key again at any time."
+        answer = QMessageBox.question(self, "Remove the API key?", text,
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                                      QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _key_removed(self, _none: object) -> None:
+        self._set_key_busy(False)
+        self._show_key_result("The key was removed.", "success")
+        self.keyChanged.emit()
+        self._refresh_key_status()
+
+    def _remove_failed(self, exc: BaseException) -> None:
+        self._set_key_busy(False)
+        self._show_key_result(error_words(exc, "removed"), "error")
+
+    # --- General ------------------------------------------------------------------------------------
+
+    def _general_page(self) -> QWidget:
+        page, layout = _page("generalPage")
+        form = _Form()
+        s = self._settings
+
+        self.region_combo = QComboBox()
+        for region, base in REGIONS.items():
+            self.region_combo.addItem(f"{REGION_LABELS.get(region, region)} — {base.removeprefix('https://')}",
+                                      region)
+        self._select(self.region_combo, s.region)
+        describe(self.region_combo, "Region", "Which BFL host FluxDesk sends requests to", "regionCombo")
+        form.add_row("Region", self.region_combo,
+                 _note("Choose EU to keep requests on BFL's European servers (GDPR).", "Region note"))
+
+        self.folder_edit = QLineEdit(s.library_folder or "")
+        self.folder_edit.setPlaceholderText(str(self._home / "images"))
+        describe(self.folder_edit, "Library folder", "Where new images are saved; empty for the default",
+                 "libraryFolderEdit")
+        self.folder_edit.textEdited.connect(lambda _text: self._show_folder_message(""))
+        self.browse_button = QPushButton("Browse…")
+        describe(self.browse_button, "Choose the library folder", "Pick a folder for new images", "browseButton")
+        self.browse_button.clicked.connect(self._browse_folder)
+        folder_row = QWidget()
+        folder_box = QHBoxLayout(folder_row)
+        folder_box.setContentsMargins(0, 0, 0, 0)
+        folder_box.setSpacing(6)
+        folder_box.addWidget(self.folder_edit, 1)
+        folder_box.addWidget(self.browse_button)
+        folder_row.setFocusProxy(self.folder_edit)
+        self.folder_message = make_label(tone="error", name="Library folder message")
+        self.folder_message.hide()
+        form.add_row("Library folder", folder_row, self.folder_message,
+                 _note("New images go here; existing images stay where they are.", "Library folder note"))
+
+        self.model_combo = QComboBox()
+        for model in MODELS:
+            self.model_combo.addItem(model.name + (" (legacy)" if model.legacy else ""), model.id)
+        self._select(self.model_combo, s.default_model)
+        describe(self.model_combo, "Default model", "The model the prompt panel starts with", "defaultModelCombo")
+        form.add_row("Default model", self.model_combo)
+
+        self.format_combo = QComboBox()
+        for fmt in OUTPUT_FORMATS:
+            self.format_combo.addItem(FORMAT_LABELS.get(fmt, fmt), fmt)
+        self._select(self.format_combo, s.default_output_format)
+        describe(self.format_combo, "Default output format",
+                 "The file format new images start with, where the model offers it", "formatCombo")
+        form.add_row("Output format", self.format_combo)
+
+        self.budget_spin = QDoubleSpinBox()
+        self.budget_spin.setRange(0, MAX_BUDGET_USD)
+        self.budget_spin.setDecimals(2)
+        self.budget_spin.setSingleStep(5)
+        self.budget_spin.setPrefix("$")
+        self.budget_spin.setSpecialValueText("No budget")
+        self.budget_spin.setGroupSeparatorShown(True)
+        self.budget_spin.setValue(float(min(s.monthly_budget_usd, Decimal(MAX_BUDGET_USD))))
+        self.budget_spin.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # no change by a stray scroll wheel
+        describe(self.budget_spin, "Monthly budget in US dollars",
+                 "FluxDesk asks before a submission that would cross it; 0 means no budget", "budgetSpin")
+        form.add_row("Monthly budget", self.budget_spin,
+                 _note("FluxDesk asks before going over it. 0 means no budget.", "Budget note"))
+
+        layout.addLayout(form)
+        layout.addStretch(1)
+        return page
+
+    @staticmethod
+    def _select(combo: QComboBox, value: str) -> None:
+        index = combo.findData(value)
+        combo.setCurrentIndex(max(index, 0))
+
+    def _browse_folder(self) -> None:
+        start = self._folders.start_folder("library-folder", current=self.folder_edit.text().strip() or None)
+        folder = QFileDialog.getExistingDirectory(self, "Choose the library folder", start)
+        if folder:
+            self._folders.remember("library-folder", folder)
+            self.folder_edit.setText(folder)
+            self._show_folder_message("")
+
+    def _show_folder_message(self, text: str) -> None:
+        self.folder_message.setText(text)
+        self.folder_message.setVisible(bool(text))
+        self.folder_edit.setAccessibleDescription(text)
+
+    def _library_folder(self) -> str | None:
+        """The folder field as settings hold it; raises ``FolderProblem`` for a path that cannot be one."""
+        text = self.folder_edit.text().strip()
+        if not text:
+            return None
+        if "\x00" in text or len(text) > 4096:
+            raise FolderProblem("That is not a folder path.")
+        path = Path(text).expanduser()
+        if not path.is_absolute():
+            raise FolderProblem("Give the full path of the folder (or choose one with Browse).")
+        return str(path)
+
+    # --- Prices -------------------------------------------------------------------------------------
+
+    def _prices_page(self) -> QWidget:
+        page, layout = _page("pricesPage")
+        layout.addWidget(make_label("Price table in use", heading=True))
+        form = _Form()
+        self.as_of_label = make_label(name="Prices as of")
+        self.kind_label = make_label("…", name="Price table kind")
+        self.source_text = make_label(name="Price table source")
+        self.source_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form.add_row("Prices as of", self.as_of_label)
+        form.add_row("Table", self.kind_label)
+        form.add_row("Source", self.source_text)
+        layout.addLayout(form)
+        layout.addWidget(_note("Estimates use this table. When BFL changes its prices, import a newer table; "
+                               "it takes effect at once.", "Price table note"))
+
+        self.import_button = QPushButton("Import newer table…")
+        describe(self.import_button, "Import a newer price table", "Choose a price table (JSON) to use from now on",
+                 "importPricesButton")
+        self.import_button.clicked.connect(self._choose_price_table)
+        self.import_busy = BusyIndicator("Importing the price table")
+        row = QHBoxLayout()
+        row.setSpacing(8)
+        row.addWidget(self.import_button)
+        row.addWidget(self.import_busy, 0, Qt.AlignmentFlag.AlignVCenter)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.import_label = make_label(name="Price table import result")
+        self.import_label.hide()
+        layout.addWidget(self.import_label)
+        layout.addStretch(1)
+        self._show_price_table(self._price_table)
+        return page
+
+    def price_table(self) -> PriceTable:
+        """The table in use: the one given, or the one imported since."""
+        return self._price_table
+
+    def _show_price_table(self, table: PriceTable) -> None:
+        self.as_of_label.setText(table.as_of)
+        self.source_text.setText(table.source or "not given")
+
+    def _compare_with_bundled(self, bundled: PriceTable) -> None:
+        self._show_table_kind("bundled" if bundled == self._price_table else "imported")
+
+    def _show_table_kind(self, kind: str | None) -> None:
+        self.kind_label.setText({"bundled": "Bundled with FluxDesk", "imported": "Imported by you"}.get(kind or "",
+                                                                                                    "Unknown"))
+
+    def _choose_price_table(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(self, "Import a price table",
+                                                    self._folders.start_folder("import-prices"),
+                                                    "Price tables (*.json);;All files (*)")
+        if path:
+            self._folders.remember("import-prices", Path(path).parent)
+            self.import_price_table_file(Path(path))
+
+    def import_price_table_file(self, path: Path) -> None:
+        """Check ``path`` and copy it into the home folder (on a worker thread); report in words."""
+        in_use = self._price_table
+        self.import_button.setEnabled(False)
+        self.import_busy.show()
+        self._show_import_result(f"Reading {path.name}…", "info")
+        run_in_background(lambda: _import_newer(path, self._home, in_use), self._price_table_imported,
+                          lambda exc: self._price_import_failed(path, exc), parent=self)
+
+    def _price_table_imported(self, table: PriceTable) -> None:
+        self._price_table = table
+        self._show_price_table(table)
+        self._show_table_kind("imported")
+        self._end_import()
+        self._show_import_result(f"Imported: prices as of {table.as_of} are used from now on.", "success")
+        self.priceTableImported.emit(table)
+
+    def _price_import_failed(self, path: Path, exc: BaseException) -> None:
+        self._end_import()
+        if isinstance(exc, PriceTableError):
+            text = f"That price table cannot be used: {exc}. The table in use is unchanged."
+        elif isinstance(exc, OSError):
+            text = f"{path.name} could not be copied ({exc.strerror or type(exc).__name__}). Nothing changed."
+        else:
+            text = f"{path.name} could not be imported ({type(exc).__name__}). Nothing changed."
+        self._show_import_result(text, "error")
+
+    def _end_import(self) -> None:
+        self.import_busy.hide()
+        self.import_button.setEnabled(True)
+
+    def _show_import_result(self, text: str, tone: str) -> None:
+        self.import_label.setText(text)
+        self.import_label.setAccessibleDescription(text)
+        set_tone(self.import_label, tone)
+        self.import_label.show()
+
+    # --- Appearance ---------------------------------------------------------------------------------
+
+    def _appearance_page(self) -> QWidget:
+        page, layout = _page("appearancePage")
+        form = _Form()
+        self.theme_combo = QComboBox()
+        for name in THEMES:
+            self.theme_combo.addItem(THEME_LABELS.get(name, name.capitalize()), name)
+        self._select(self.theme_combo, self._settings.theme)
+        describe(self.theme_combo, "Theme", "Light, dark, or follow the operating system", "themeCombo")
+        self.theme_combo.currentIndexChanged.connect(self._preview_theme)
+        form.add_row("Theme", self.theme_combo,
+                 _note("The new look shows at once; Cancel puts the old one back.", "Theme note"))
+        layout.addLayout(form)
+        layout.addStretch(1)
+        return page
+
+    def _preview_theme(self, _index: int) -> None:
+        theme = self.theme_combo.currentData()
+        if theme != self._previewed_theme:
+            self._previewed_theme = theme
+            self.themeChanged.emit(theme)
+
+    # --- Save and Cancel ----------------------------------------------------------------------------
+
+    def current_settings(self) -> Settings:
+        """The settings as the form shows them; raises ``FolderProblem`` for a library folder that cannot be."""
+        budget = Decimal(f"{self.budget_spin.value():.2f}")
+        if budget == round(self._settings.monthly_budget_usd, 2):
+            budget = self._settings.monthly_budget_usd  # untouched: keep it exactly as it was
+        return replace(self._settings,
+                       region=self.region_combo.currentData(),
+                       library_folder=self._library_folder(),
+                       default_model=self.model_combo.currentData(),
+                       default_output_format=self.format_combo.currentData(),
+                       monthly_budget_usd=budget,
+                       theme=self.theme_combo.currentData(),
+                       dialog_folders=self._folders.folders())
+
+    def save(self) -> None:
+        """Check the form, write the settings on a worker thread, then emit ``settingsSaved`` and close."""
+        if self._saving:
+            return
+        try:
+            settings = self.current_settings()
+        except FolderProblem as exc:
+            self._folder_problem(exc)
+            return
+        self._saving = True
+        self.save_button.setEnabled(False)
+        self._show_footer("Saving…", "info")
+        run_in_background(lambda: _write_settings(self._home, settings), lambda _none: self._saved(settings),
+                          self._save_failed, parent=self)
+
+    def _saved(self, settings: Settings) -> None:
+        self._saving = False
+        self._settings = settings
+        self._previewed_theme = settings.theme
+        self._show_footer("", None)
+        self.settingsSaved.emit(settings)
+        self.accept()
+
+    def _save_failed(self, exc: BaseException) -> None:
+        self._saving = False
+        self.save_button.setEnabled(True)
+        if isinstance(exc, FolderProblem):
+            self._show_footer("", None)
+            self._folder_problem(exc)
+        elif isinstance(exc, OSError):
+            self._show_footer(f"The settings could not be saved ({exc.strerror or type(exc).__name__}). "
+                              "Nothing was changed.", "error")
+        else:
+            self._show_footer(f"The settings could not be saved ({type(exc).__name__}).", "error")
+
+    def _folder_problem(self, exc: FolderProblem) -> None:
+        self.tabs.setCurrentIndex(SECTIONS.index("General"))
+        self._show_folder_message(str(exc))
+        self.folder_edit.setFocus()
+
+    def _show_footer(self, text: str, tone: str | None) -> None:
+        self.footer_label.setText(text)
+        set_tone(self.footer_label, tone)
+        self.footer_label.setVisible(bool(text))
+
+    def select_section(self, name: str) -> None:
+        """Show one of ``SECTIONS``."""
+        self.tabs.setCurrentIndex(SECTIONS.index(name))
+
+    def reject(self) -> None:
+        if not self._saving:  # the file is being written: Save finishes and closes the dialog
+            super().reject()
+
+    def done(self, result: int) -> None:
+        if self._previewed_theme != self._settings.theme:
+            self._previewed_theme = self._settings.theme
+            self.themeChanged.emit(self._settings.theme)  # Cancel: put the original theme back
+        self.key_entry.cancel()
+        self._key_test_attempt += 1
+        super().done(result)

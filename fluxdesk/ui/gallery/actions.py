@@ -1,0 +1,122 @@
+"""The gallery's actions: one ``QAction`` each, with its shortcut, shared by the context menu and the keyboard."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu, QWidget
+
+from fluxdesk.ui.gallery.view import star_icon
+
+REPRODUCE_TIP = "Run it again with exactly the same parameters and seed"
+
+
+@dataclass(frozen=True)
+class SelectionState:
+    """What the actions need to know to enable themselves."""
+
+    count: int = 0
+    trash: bool = False
+    any_missing: bool = False
+    all_favourite: bool = False
+    can_undo: bool = False
+    trash_has_images: bool = False
+    can_reproduce: bool = False
+    """One image, with a seed and a model FluxDesk knows: what Reproduce needs (the button and Ctrl+R alike)."""
+
+
+class GalleryActions(QObject):
+    """The actions, added to ``host`` so their shortcuts work while the focus is anywhere in the gallery."""
+
+    def __init__(self, host: QWidget) -> None:
+        super().__init__(host)
+        self._host = host
+        self.reproduce = self._make("Reproduce", ("Ctrl+R",), REPRODUCE_TIP)
+        self.reuse_settings = self._make("Reuse settings", ("Ctrl+Shift+R",),
+                                         "Load its settings into the prompt panel")
+        self.use_seed = self._make("Use seed", (), "Put its seed into the prompt panel")
+        self.use_prompt = self._make("Use prompt", (), "Put its prompt into the prompt panel")
+        self.favourite = self._make("Favourite", ("F", "Ctrl+D"), "Mark or unmark as favourite (F)")
+        self.favourite.setCheckable(True)
+        self.favourite.setIcon(star_icon())
+        self.view_large = self._make("View large", ("Space",),
+                                     "See the image at full size in FluxDesk (Space; double-click a tile)")
+        self.copy_image = self._make("Copy image", ("Ctrl+C",), "Copy the image to the clipboard")
+        # Enter is the grid's own key (an action on Return would take it from the search field).
+        self.open = self._make("Open\tEnter", (), "Open with the system's image viewer")
+        self.show_in_folder = self._make("Show in folder", (), "Open the folder that holds the file")
+        self.export = self._make("Export…", ("Ctrl+E",), "Copy the files, with their metadata, into a folder")
+        self.delete = self._make("Delete", ("Delete",), "Move to the trash (Ctrl+Z undoes it)")
+        self.undo = self._make("Undo delete", ("Ctrl+Z",), "Put back the images just deleted")
+        self.restore = self._make("Restore", (), "Take out of the trash")
+        self.delete_permanently = self._make("Delete permanently", ("Shift+Delete",),
+                                             "Delete the files for good")
+        self.remove_from_library = self._make("Remove from library", (),
+                                              "Forget images whose files are missing")
+        self.empty_trash = self._make("Empty trash…", (), "Delete everything in the trash for good")
+
+    def _make(self, text: str, shortcuts: tuple[str, ...], tip: str) -> QAction:
+        action = QAction(text, self._host)
+        if shortcuts:
+            action.setShortcuts([QKeySequence(s) for s in shortcuts])
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        self._host.addAction(action)
+        return action
+
+    def update(self, state: SelectionState) -> None:
+        one = state.count == 1
+        some = state.count > 0
+        in_gallery = not state.trash
+        for action in (self.reuse_settings, self.use_seed, self.use_prompt):
+            action.setEnabled(one)
+        self.reproduce.setEnabled(one and state.can_reproduce)
+        self.view_large.setEnabled(one and not state.any_missing)
+        self.favourite.setEnabled(some and in_gallery)
+        self.favourite.setChecked(some and state.all_favourite)
+        self.copy_image.setEnabled(one and not state.any_missing)
+        self.open.setEnabled(one and not state.any_missing)
+        self.show_in_folder.setEnabled(one)
+        self.export.setEnabled(some)
+        self.delete.setEnabled(some and in_gallery)
+        self.undo.setEnabled(state.can_undo)
+        self.restore.setEnabled(some and state.trash)
+        self.delete_permanently.setEnabled(some and state.trash)
+        self.remove_from_library.setEnabled(some and state.any_missing)
+        self.empty_trash.setEnabled(state.trash and state.trash_has_images)
+
+    def context_menu(self, state: SelectionState, parent: QWidget | None = None) -> QMenu:
+        """The menu for the current selection: only what applies to it."""
+        self.update(state)
+        menu = QMenu(parent)
+        menu.setObjectName("galleryMenu")
+        if state.trash:
+            groups = [[self.restore, self.delete_permanently],
+                      [self.view_large, self.open, self.show_in_folder, self.export],
+                      [self.empty_trash]]
+        else:
+            groups = [[self.reproduce, self.reuse_settings, self.use_seed, self.use_prompt],
+                      [self.favourite, self.view_large, self.copy_image, self.open, self.show_in_folder,
+                       self.export],
+                      [self.delete]]
+            if state.any_missing:
+                groups[-1].append(self.remove_from_library)
+        for number, group in enumerate(groups):
+            if number:
+                menu.addSeparator()
+            for action in group:
+                menu.addAction(action)
+        return menu
+
+    def set_reproduce_price(self, price: str | None) -> None:
+        """Show what Reproduce costs (``"$0.03"``) in its text and tooltip; ``None`` while it is not known."""
+        self.reproduce.setText(f"Reproduce · {price}" if price else "Reproduce")
+        tip = f"{REPRODUCE_TIP}: {price}, asked first if it crosses the budget" if price else REPRODUCE_TIP
+        self.reproduce.setToolTip(tip + " (Ctrl+R)")
+        self.reproduce.setStatusTip(tip)
+
+    def all(self) -> list[QAction]:
+        return [value for value in vars(self).values() if isinstance(value, QAction)]

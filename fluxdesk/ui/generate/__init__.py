@@ -1,0 +1,1 @@
+"""The prompt panel: the controls that build a request, its live price, and Generate."""

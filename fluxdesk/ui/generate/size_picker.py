@@ -1,0 +1,489 @@
+"""Output size: W×H with presets for dimension-sized models, an aspect-ratio picker for the others."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+from PySide6.QtCore import QRegularExpression, QSignalBlocker, Signal
+from PySide6.QtGui import QRegularExpressionValidator, QStandardItemModel
+from PySide6.QtWidgets import QComboBox, QSizePolicy, QSpinBox, QVBoxLayout, QWidget
+
+from fluxdesk.core.catalog import (
+    ASPECT_PRESETS,
+    MEGAPIXEL,
+    AspectRatioSize,
+    DimensionSize,
+    Model,
+    Pricing,
+    megapixels,
+    megapixels_text,
+    parse_aspect_ratio,
+)
+from fluxdesk.core.pricing import started_megapixels
+from fluxdesk.ui.kit.forms import (
+    ClampingSpinBox,
+    FieldSlot,
+    IconButton,
+    WheelGuard,
+    add_form_row,
+    describe,
+    make_form,
+    make_label,
+    paint_swap,
+    row,
+)
+
+RATIO_TOLERANCE = 0.025
+"""A snapped size still counts as 16:9 when its ratio is within 2.5 % of it."""
+
+TIER_TOLERANCE = 0.12
+CUSTOM = "Custom"
+
+
+@dataclass(frozen=True)
+class SizeTier:
+    label: str
+    megapixels: float | None
+    """``None``: the largest size the model allows at the chosen ratio."""
+
+
+def tiers_for(size: DimensionSize) -> tuple[SizeTier, ...]:
+    """Size presets: by megapixels up to the pixel cap (FLUX.2), or up to the side limit (FLUX.1)."""
+    if size.max_pixels is not None:
+        cap = size.max_pixels / MEGAPIXEL
+        return tuple(SizeTier(f"~{mp:g} MP", float(mp)) for mp in (1, 2, 4) if mp <= cap)
+    return SizeTier("~0.5 MP", 0.5), SizeTier("~1 MP", 1.0), SizeTier("Largest", None)
+
+
+def max_side(size: DimensionSize) -> int:
+    """The largest side a spin box should offer: the per-side limit, or what the pixel cap allows."""
+    if size.maximum is not None:
+        return size.maximum - size.maximum % size.step
+    assert size.max_pixels is not None
+    longest = size.max_pixels // size.minimum
+    return longest - longest % size.step
+
+
+def size_for(ratio: Fraction, megapixels: float | None, size: DimensionSize) -> tuple[int, int]:
+    """The accepted size closest to ``ratio`` at about ``megapixels``, never above it.
+
+    Staying at or under the tier matters for FLUX.2: every started megapixel is billed, so a
+    "2 MP" preset that came out at 2.01 MP would cost a third megapixel.
+    """
+    r = float(ratio)
+    area: float | None
+    if megapixels is None:
+        limit = max_side(size)
+        width, height = (limit, limit / r) if r >= 1 else (limit * r, limit)
+        area = size.max_pixels
+    else:
+        area = megapixels * MEGAPIXEL
+        if size.max_pixels is not None:
+            area = min(area, size.max_pixels)
+        width, height = math.sqrt(area * r), math.sqrt(area / r)
+    longest = max(width, height)
+    if size.maximum is not None and longest > size.maximum:
+        width, height = width * size.maximum / longest, height * size.maximum / longest
+    w, h = size.snap_size(round(width), round(height))
+    while area is not None and w * h > area:
+        if w / h >= r and w - size.step >= size.minimum:
+            w -= size.step
+        elif h - size.step >= size.minimum:
+            h -= size.step
+        else:
+            break
+    return w, h
+
+
+def size_ok(width: int, height: int, size: DimensionSize) -> bool:
+    if not (size.side_ok(width) and size.side_ok(height)):
+        return False
+    return size.max_pixels is None or width * height <= size.max_pixels
+
+
+def fit_size(width: int, height: int, size: DimensionSize) -> tuple[int, int]:
+    """``width`` × ``height`` if the model takes it, else the nearest it takes at the same ratio."""
+    if size_ok(width, height, size):
+        return width, height
+    w, h = float(max(width, 1)), float(max(height, 1))
+    if size.maximum is not None and max(w, h) > size.maximum:
+        scale = size.maximum / max(w, h)
+        w, h = w * scale, h * scale
+    if size.max_pixels is not None and w * h > size.max_pixels:
+        scale = math.sqrt(size.max_pixels / (w * h))
+        w, h = w * scale, h * scale
+    return size.snap_size(round(w), round(h))
+
+
+def matching_ratio(width: int, height: int, presets: tuple[str, ...] = ASPECT_PRESETS) -> str | None:
+    """The preset that ``width`` × ``height`` is (after snapping) closest to, if any is close."""
+    actual = width / height
+    for preset in presets:
+        ratio = parse_aspect_ratio(preset)
+        if ratio is not None and abs(actual / float(ratio) - 1) <= RATIO_TOLERANCE:
+            return preset
+    return None
+
+
+class SizePicker(QWidget):
+    """Width, height and presets, or an aspect ratio, following the model in use."""
+
+    changed = Signal()
+
+    def __init__(self, guard: WheelGuard, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._model: Model | None = None
+        self._syncing = False
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        # Two boxes rather than rows hidden in one form: a form still counts hidden rows in its size hint.
+        self._dims_box = self._build_dimension_rows(guard)
+        self._aspect_box = self._build_aspect_rows(guard)
+        layout.addWidget(self._dims_box)
+        layout.addWidget(self._aspect_box)
+
+    # -- construction -------------------------------------------------------------------------------
+
+    def _build_dimension_rows(self, guard: WheelGuard) -> QWidget:
+        self._preset_combo = QComboBox()
+        describe(self._preset_combo, "Aspect ratio preset",
+                 "Fill width and height for this aspect ratio at the chosen size", "aspectPresetCombo")
+        self._tier_combo = QComboBox()
+        describe(self._tier_combo, "Size preset",
+                 "Fill width and height for about this many megapixels at the chosen aspect ratio",
+                 "sizeTierCombo")
+        for combo in (self._preset_combo, self._tier_combo):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            guard.guard(combo)
+        self._preset_combo.activated.connect(self._on_preset_chosen)
+        self._tier_combo.activated.connect(self._on_tier_chosen)
+        box = QWidget()
+        form = make_form()
+        box.setLayout(form)
+        add_form_row(form, "Preset", row(self._preset_combo, self._tier_combo))
+
+        self._width = self._dimension_spin("Width", "widthSpin", guard)
+        self._height = self._dimension_spin("Height", "heightSpin", guard)
+        self._swap = IconButton(paint_swap)
+        describe(self._swap, "Swap width and height", "Swap width and height (portrait ⇄ landscape)",
+                 "swapButton")
+        self._swap.clicked.connect(self.swap)
+        times = make_label("×", wrap=False)
+        times.setAccessibleName("by")
+        self._dims_slot = FieldSlot(row(self._width, times, self._height, self._swap), "size")
+        self._dims_slot.add_field("width", self._width, "Width")
+        self._dims_slot.add_field("height", self._height, "Height")
+        add_form_row(form, "Pixels", self._dims_slot)
+        self._width.editingFinished.connect(lambda: self._finish_side(self._width, self._height))
+        self._height.editingFinished.connect(lambda: self._finish_side(self._height, self._width))
+
+        self._mp_label = make_label(tone="muted", name="megapixelsLabel", small=True)
+        self._mp_label.setAccessibleName("Megapixels")
+        add_form_row(form, "", self._mp_label)
+        return box
+
+    def _dimension_spin(self, name: str, object_name: str, guard: WheelGuard) -> ClampingSpinBox:
+        spin = ClampingSpinBox()
+        spin.setSuffix(" px")
+        spin.setAccelerated(True)
+        spin.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        spin.setMinimumWidth(78)
+        describe(spin, name, f"{name} in pixels; snapped to what the model accepts when you leave the field",
+                 object_name)
+        spin.valueChanged.connect(self._on_dimensions_changed)
+        guard.guard(spin)
+        return spin
+
+    def _build_aspect_rows(self, guard: WheelGuard) -> QWidget:
+        self._aspect_combo = QComboBox()
+        self._aspect_combo.setEditable(True)
+        self._aspect_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self._aspect_combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        validator = QRegularExpressionValidator(QRegularExpression(r"\s*\d{1,4}\s*:\s*\d{1,4}\s*"), self)
+        self._aspect_combo.setValidator(validator)
+        describe(self._aspect_combo, "Aspect ratio",
+                 "Width:height of the image; pick one or type your own, e.g. 5:4", "aspectRatioCombo")
+        self._aspect_combo.currentTextChanged.connect(self._on_aspect_text_changed)
+        line = self._aspect_combo.lineEdit()
+        line.setAccessibleName("Aspect ratio")
+        line.editingFinished.connect(self._tidy_aspect_text)
+        guard.guard(self._aspect_combo)
+        self._aspect_slot = FieldSlot(self._aspect_combo, "aspectRatio")
+        self._aspect_slot.add_field("aspect_ratio", self._aspect_combo, "Aspect ratio")
+        box = QWidget()
+        form = make_form()
+        box.setLayout(form)
+        add_form_row(form, "Aspect", self._aspect_slot)
+        self._approx_label = make_label(tone="muted", name="approxMegapixelsLabel", small=True)
+        add_form_row(form, "", self._approx_label)
+        return box
+
+    # -- model --------------------------------------------------------------------------------------
+
+    def slots(self) -> tuple[FieldSlot, ...]:
+        return self._dims_slot, self._aspect_slot
+
+    def set_model(self, model: Model) -> None:
+        """Follow ``model``, keeping the user's size (or its ratio) where the new model can take it."""
+        old = self._model
+        self._syncing = True
+        note = ""
+        try:
+            if isinstance(model.size, DimensionSize):
+                target = self._carry_dimensions(old, model.size)
+                if old is not None and isinstance(old.size, DimensionSize):
+                    current = (self._width.value(), self._height.value())
+                    if current != (old.size.default_width, old.size.default_height) and current != target:
+                        note = (f"{model.name} does not take {current[0]} × {current[1]} px: set to "
+                                f"{target[0]} × {target[1]}, the nearest it takes at this ratio")
+                self._model = model
+                self._setup_dimensions(model.size)
+                self._set_spins(*target)
+            else:
+                ratio = self._carry_ratio(old, model.size)
+                self._model = model
+                self._setup_aspect(model.size)
+                self._aspect_combo.setEditText(ratio)
+            self._show_mode(model)
+        finally:
+            self._syncing = False
+        self._dims_slot.set_note(note, "info")
+        self._sync_labels()
+        self.changed.emit()
+
+    def _carry_dimensions(self, old: Model | None, size: DimensionSize) -> tuple[int, int]:
+        default = (size.default_width, size.default_height)
+        if old is None:
+            return default
+        if isinstance(old.size, DimensionSize):
+            current = (self._width.value(), self._height.value())
+            if current == (old.size.default_width, old.size.default_height):
+                return default
+            return fit_size(*current, size)
+        text = self.aspect_ratio()
+        ratio = parse_aspect_ratio(text) if text else None
+        if ratio is None or text == old.size.default:
+            return default
+        return size_for(ratio, 1.0, size)
+
+    def _carry_ratio(self, old: Model | None, size: AspectRatioSize) -> str:
+        if old is None:
+            return size.default
+        if isinstance(old.size, AspectRatioSize):
+            text = self.aspect_ratio()
+            ratio = parse_aspect_ratio(text) if text else None
+            if text != old.size.default and ratio is not None and size.accepts(ratio):
+                return text or size.default
+            return size.default
+        current = (self._width.value(), self._height.value())
+        if current == (old.size.default_width, old.size.default_height):
+            return size.default
+        return matching_ratio(*current, self._accepted_presets(size)) or size.default
+
+    @staticmethod
+    def _accepted_presets(size: AspectRatioSize) -> tuple[str, ...]:
+        return tuple(p for p in size.presets if (r := parse_aspect_ratio(p)) is not None and size.accepts(r))
+
+    def _setup_dimensions(self, size: DimensionSize) -> None:
+        top = max_side(size)
+        for spin in (self._width, self._height):
+            with QSignalBlocker(spin):
+                spin.setRange(size.minimum, top)
+                spin.setSingleStep(size.step)
+        rule = (f"multiples of {size.step} from {size.minimum} to {top} px"
+                if size.max_pixels is None
+                else f"multiples of {size.step}, at least {size.minimum} px, at most "
+                     f"{size.max_pixels / MEGAPIXEL:g} MP in all")
+        self._dims_slot.setToolTip(f"Width × height: {rule}")
+        with QSignalBlocker(self._preset_combo):
+            self._preset_combo.clear()
+            for preset in ASPECT_PRESETS:
+                self._preset_combo.addItem(preset, preset)
+            self._add_custom_item(self._preset_combo)
+        with QSignalBlocker(self._tier_combo):
+            self._tier_combo.clear()
+            for tier in tiers_for(size):
+                self._tier_combo.addItem(tier.label, tier.megapixels)
+            self._add_custom_item(self._tier_combo)
+
+    @staticmethod
+    def _add_custom_item(combo: QComboBox) -> None:
+        # Shown when the size matches no preset; it cannot be picked, it only says so.
+        combo.addItem(CUSTOM, None)
+        model = combo.model()
+        if isinstance(model, QStandardItemModel):
+            model.item(combo.count() - 1).setEnabled(False)
+
+    def _setup_aspect(self, size: AspectRatioSize) -> None:
+        with QSignalBlocker(self._aspect_combo):
+            self._aspect_combo.clear()
+            self._aspect_combo.addItems(list(self._accepted_presets(size)))
+        widest, tallest = "{}:{}".format(*size.widest), "{}:{}".format(*size.tallest)
+        self._aspect_slot.setToolTip(f"Any W:H from {widest} (wide) to {tallest} (tall)")
+        self._approx_label.setText(f"≈{size.approx_megapixels:g} MP output; the model picks the exact "
+                                   "pixel size for the ratio")
+
+    def _show_mode(self, model: Model) -> None:
+        self._dims_box.setVisible(model.takes_dimensions)
+        self._aspect_box.setVisible(not model.takes_dimensions)
+
+    # -- values -------------------------------------------------------------------------------------
+
+    def dimensions(self) -> tuple[int, int] | None:
+        if self._model is None or not self._model.takes_dimensions:
+            return None
+        return self._width.value(), self._height.value()
+
+    def aspect_ratio(self) -> str | None:
+        if self._model is None or self._model.takes_dimensions:
+            return None
+        return "".join(self._aspect_combo.currentText().split())
+
+    def set_dimensions(self, width: int, height: int) -> None:
+        """Set W×H, snapped to what the model takes; ignored for aspect-ratio models."""
+        if self._model is None or not isinstance(self._model.size, DimensionSize):
+            return
+        self._set_spins(*self._model.size.snap_size(width, height))
+
+    def set_ratio(self, text: str) -> bool:
+        """Set the aspect ratio (aspect models) or fill W×H at that ratio (dimension models)."""
+        ratio = parse_aspect_ratio(text) if isinstance(text, str) else None
+        if ratio is None or self._model is None:
+            return False
+        size = self._model.size
+        if isinstance(size, AspectRatioSize):
+            if not size.accepts(ratio):
+                return False
+            self._aspect_combo.setEditText("".join(text.split()))
+            return True
+        self._set_spins(*size_for(ratio, self._current_tier().megapixels, size))
+        return True
+
+    def swap(self) -> None:
+        if self.dimensions() is None:
+            return
+        self._set_spins(self._height.value(), self._width.value())
+
+    # -- reactions ----------------------------------------------------------------------------------
+
+    def _set_spins(self, width: int, height: int) -> None:
+        with QSignalBlocker(self._width), QSignalBlocker(self._height):
+            self._width.setValue(width)
+            self._height.setValue(height)
+        self._on_dimensions_changed()
+
+    def _finish_side(self, spin: ClampingSpinBox, other: QSpinBox) -> None:
+        """Snap the side the user typed to what the model takes, and say so under the field if it changed."""
+        if self._model is None or not isinstance(self._model.size, DimensionSize):
+            return
+        typed = spin.take_typed()
+        typed_side = round(typed) if typed is not None else spin.value()
+        self._snap_side(spin, other)
+        if typed_side != spin.value():
+            self._dims_slot.set_note(self._side_note(spin, typed_side, other))
+
+    def _side_note(self, spin: QSpinBox, typed: int, other: QSpinBox) -> str:
+        assert self._model is not None and isinstance(self._model.size, DimensionSize)
+        size, name, final = self._model.size, self._model.name, spin.value()
+        label, other_label = spin.accessibleName(), other.accessibleName().lower()
+        if typed < size.minimum:
+            return f"{label} {typed} is less than {name} takes: set to {final}, the minimum"
+        if size.maximum is not None and typed > size.maximum:
+            return f"{label} {typed} is more than {name} takes: set to {final}, the maximum"
+        if size.max_pixels is not None and typed * other.value() > size.max_pixels:
+            return (f"{label} {typed} with {other_label} {other.value()} is "
+                    f"{megapixels_text(typed, other.value())}, more than the {size.max_pixels / MEGAPIXEL:g} MP "
+                    f"{name} takes: set to {final}")
+        return f"{label} {typed} is not a multiple of {size.step}, which {name} needs: set to {final}"
+
+    def _snap_side(self, spin: QSpinBox, other: QSpinBox) -> None:
+        if self._model is None or not isinstance(self._model.size, DimensionSize):
+            return
+        size = self._model.size
+        value = size.snap(spin.value())
+        if size.max_pixels is not None and value * other.value() > size.max_pixels:
+            limit = size.max_pixels // other.value()
+            value = max(size.minimum, limit - limit % size.step)
+        if value != spin.value():
+            spin.setValue(value)
+
+    def _on_dimensions_changed(self) -> None:
+        if self._syncing:
+            return
+        self._dims_slot.set_note("")
+        self._sync_labels()
+        self.changed.emit()
+
+    def _on_aspect_text_changed(self, _text: str) -> None:
+        if not self._syncing:
+            self.changed.emit()
+
+    def _tidy_aspect_text(self) -> None:
+        text = self._aspect_combo.currentText()
+        tidy = "".join(text.split())
+        if tidy != text:
+            self._aspect_combo.setEditText(tidy)
+
+    def _current_tier(self) -> SizeTier:
+        index = self._tier_combo.currentIndex()
+        data = self._tier_combo.itemData(index)
+        if index >= 0 and self._tier_combo.itemText(index) != CUSTOM:
+            return SizeTier(self._tier_combo.itemText(index), data)
+        return self._nearest_tier()
+
+    def _nearest_tier(self) -> SizeTier:
+        assert self._model is not None and isinstance(self._model.size, DimensionSize)
+        tiers = tiers_for(self._model.size)
+        mp = megapixels(self._width.value(), self._height.value())
+        sized = [t for t in tiers if t.megapixels is not None]
+        return min(sized, key=lambda t: abs(math.log(mp / t.megapixels))) if sized else tiers[0]
+
+    def _on_preset_chosen(self, index: int) -> None:
+        preset = self._preset_combo.itemData(index)
+        ratio = parse_aspect_ratio(preset) if isinstance(preset, str) else None
+        if ratio is None or self._model is None or not isinstance(self._model.size, DimensionSize):
+            return
+        self._set_spins(*size_for(ratio, self._current_tier().megapixels, self._model.size))
+
+    def _on_tier_chosen(self, index: int) -> None:
+        if self._model is None or not isinstance(self._model.size, DimensionSize):
+            return
+        if self._tier_combo.itemText(index) == CUSTOM:
+            return
+        preset = self._preset_combo.currentData()
+        ratio = parse_aspect_ratio(preset) if isinstance(preset, str) else None
+        if ratio is None:
+            ratio = Fraction(self._width.value(), self._height.value())
+        self._set_spins(*size_for(ratio, self._tier_combo.itemData(index), self._model.size))
+
+    def _sync_labels(self) -> None:
+        """Point the preset combos at what W×H now is, and update the megapixels line."""
+        if self._model is None or not isinstance(self._model.size, DimensionSize):
+            return
+        size = self._model.size
+        w, h = self._width.value(), self._height.value()
+        preset = matching_ratio(w, h)
+        with QSignalBlocker(self._preset_combo):
+            index = self._preset_combo.findData(preset) if preset else -1
+            self._preset_combo.setCurrentIndex(index if index >= 0 else self._preset_combo.count() - 1)
+        with QSignalBlocker(self._tier_combo):
+            self._tier_combo.setCurrentIndex(self._matching_tier_index(w, h, size))
+        text = f"{w} × {h} px · {megapixels_text(w, h)}"
+        if self._model.pricing is Pricing.MEGAPIXEL:
+            billed = started_megapixels(w * h)
+            text += f" · billed as {billed} MP"
+        self._mp_label.setText(text)
+
+    def _matching_tier_index(self, w: int, h: int, size: DimensionSize) -> int:
+        mp = megapixels(w, h)
+        for index, tier in enumerate(tiers_for(size)):
+            if tier.megapixels is None:
+                if max(w, h) >= max_side(size) - size.step:
+                    return index
+            elif abs(mp / tier.megapixels - 1) <= TIER_TOLERANCE:
+                return index
+        return self._tier_combo.count() - 1
+

@@ -1,0 +1,120 @@
+"""Surfaces painted from the theme's colours: section cards, message banners, the accent button.
+
+They paint themselves instead of being styled by an application stylesheet, which would route every
+widget of the app through QStyleSheetStyle (~25 ms of the window's start-up; docs/performance.md).
+Colours are read at paint time, so a theme change repaints them right without any bookkeeping.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QFrame, QPushButton, QWidget
+
+from fluxdesk.ui.kit import theme
+
+BANNER_KINDS = ("info", "warning", "error")
+_BANNER_ALPHA = {"info": (0.12, 0.55), "warning": (0.14, 0.6), "error": (0.12, 0.6)}
+"""Fill and border opacity of each banner kind's colour."""
+_SQUEEZED_PADDING = 6
+"""The accent button's padding each side when its layout gives it less than it asked for."""
+
+
+def paint_rounded(widget: QWidget, fill: QColor, border: QColor, radius: float, border_width: float = 1.0) -> QPainter:
+    """Fill ``widget`` with a rounded rectangle and its border; answers the painter for more drawing."""
+    painter = QPainter(widget)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    inset = border_width / 2
+    painter.setPen(QPen(border, border_width))
+    painter.setBrush(fill)
+    painter.drawRoundedRect(QRectF(widget.rect()).adjusted(inset, inset, -inset, -inset), radius, radius)
+    return painter
+
+
+def _with_alpha(color: str, alpha: float) -> QColor:
+    value = QColor(color)
+    value.setAlphaF(alpha)
+    return value
+
+
+class Card(QFrame):
+    """A section card: the card colour inside a subtle rounded border."""
+
+    RADIUS = 8.0
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        colors = theme.colors()
+        paint_rounded(self, QColor(colors.card), QColor(colors.border), self.RADIUS).end()
+
+
+class Banner(QFrame):
+    """An inline message strip tinted by its kind: info, warning or error."""
+
+    RADIUS = 6.0
+
+    def __init__(self, kind: str = "info", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self._kind = "info"
+        self.set_kind(kind)
+
+    def kind(self) -> str:
+        return self._kind
+
+    def set_kind(self, kind: str) -> None:
+        if kind not in BANNER_KINDS:
+            raise ValueError(f"unknown message kind {kind!r}; choose one of {', '.join(BANNER_KINDS)}")
+        self._kind = kind
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        tone = getattr(theme.colors(), self._kind)
+        fill, border = _BANNER_ALPHA[self._kind]
+        paint_rounded(self, _with_alpha(tone, fill), _with_alpha(tone, border), self.RADIUS).end()
+
+
+class AccentButton(QPushButton):
+    """The one prominent action of a view (Generate): white on the accent colour, a ring when focused."""
+
+    RADIUS = 6.0
+    PADDING = QSize(16, 8)
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        font = self.font()
+        font.setWeight(QFont.Weight.DemiBold)
+        self.setFont(font)
+        self.setAttribute(Qt.WidgetAttribute.WA_Hover)  # repaint on mouse enter and leave
+
+    def sizeHint(self) -> QSize:
+        metrics = self.fontMetrics()
+        width = metrics.horizontalAdvance(self.text()) + 2 * self.PADDING.width() + 2
+        return QSize(width, metrics.height() + 2 * self.PADDING.height() + 2)
+
+    def minimumSizeHint(self) -> QSize:
+        # Squeezed, the padding gives way first, then the text is elided.
+        hint = self.sizeHint()
+        squeezed = self.fontMetrics().horizontalAdvance(self.text()) + 2 * _SQUEEZED_PADDING
+        return QSize(min(hint.width(), squeezed), hint.height())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        colors = theme.colors()
+        border_width = 1.0
+        if not self.isEnabled():
+            fill, text, border = colors.disabled_base, colors.disabled_text, colors.border
+        else:
+            fill = (colors.accent_pressed if self.isDown()
+                    else colors.accent_hover if self.underMouse() else colors.accent)
+            text, border = colors.accent_text, colors.accent_pressed
+            if self.hasFocus():
+                border, border_width = colors.text, 2.0
+        painter = paint_rounded(self, QColor(fill), QColor(border), self.RADIUS, border_width)
+        painter.setPen(QColor(text))
+        room = self.rect().adjusted(_SQUEEZED_PADDING, 0, -_SQUEEZED_PADDING, 0)  # centred: wide, it has padding
+        label = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, room.width())
+        painter.drawText(room, Qt.AlignmentFlag.AlignCenter, label)
+        painter.end()

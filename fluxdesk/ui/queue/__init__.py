@@ -1,0 +1,1 @@
+"""This session's jobs (the queue) and the latest images."""

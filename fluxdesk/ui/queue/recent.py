@@ -1,0 +1,291 @@
+"""The strip of the latest results, newest on the left: a list view in icon mode over a small model."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QByteArray,
+    QModelIndex,
+    QObject,
+    QRectF,
+    QSize,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPalette, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QListView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fluxdesk.ui.kit.item_models import ROOT, ModelIndex, with_role_names
+from fluxdesk.ui.kit.lists import EmptyAwareList
+from fluxdesk.ui.kit.thumbnails import ThumbnailLoader, draw_cropped, thumbnail_request_size
+
+TILE_HEIGHT = 120
+MIN_TILE_WIDTH = 68
+MAX_TILE_WIDTH = 260
+MAX_ITEMS = 50
+_MARGIN = 3
+"""Room around a tile for the selection ring."""
+_SPACING = 6
+EMPTY_TEXT = "New images appear here the moment they arrive."
+_TOOLTIP_PROMPT_CHARS = 400
+
+
+
+class RecentRoles(IntEnum):
+    ImageId = Qt.ItemDataRole.UserRole + 1
+    Path = Qt.ItemDataRole.UserRole + 2
+    Prompt = Qt.ItemDataRole.UserRole + 3
+    Seed = Qt.ItemDataRole.UserRole + 4
+
+
+class RecentImagesModel(QAbstractListModel):
+    """The latest images, newest first, at most ``max_items`` of them."""
+
+    Roles = RecentRoles
+
+    def __init__(self, parent: QObject | None = None, *, max_items: int = MAX_ITEMS) -> None:
+        super().__init__(parent)
+        if max_items < 1:
+            raise ValueError("the strip needs room for at least one image")
+        self._max_items = max_items
+        self._items: list[tuple[int, str, str, int | None]] = []
+
+    def rowCount(self, parent: ModelIndex = ROOT) -> int:
+        return 0 if parent.isValid() else len(self._items)
+
+    def roleNames(self) -> dict[int, QByteArray]:
+        return with_role_names(super().roleNames(), RecentRoles)
+
+    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
+        if not index.isValid() or index.parent().isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.parent().isValid() or not 0 <= index.row() < len(self._items):
+            return None
+        image_id, path, prompt, seed = self._items[index.row()]
+        return {
+            RecentRoles.ImageId: image_id,
+            RecentRoles.Path: path,
+            RecentRoles.Prompt: prompt,
+            RecentRoles.Seed: seed,
+            Qt.ItemDataRole.DisplayRole: prompt,
+            Qt.ItemDataRole.ToolTipRole: _tooltip(prompt, seed),
+            Qt.ItemDataRole.AccessibleTextRole: prompt or "Image",
+        }.get(role)
+
+    def add(self, image_id: int, path: str, prompt: str, seed: int | None) -> None:
+        """Put an image first; the same image again moves to the front; the oldest fall off the end."""
+        self.remove(image_id)
+        self.beginInsertRows(QModelIndex(), 0, 0)
+        self._items.insert(0, (image_id, path, prompt, seed))
+        self.endInsertRows()
+        if len(self._items) > self._max_items:
+            self.beginRemoveRows(QModelIndex(), self._max_items, len(self._items) - 1)
+            del self._items[self._max_items:]
+            self.endRemoveRows()
+
+    def remove(self, image_id: int) -> bool:
+        """Drop an image (deleted from the library, say)."""
+        for row, item in enumerate(self._items):
+            if item[0] == image_id:
+                self.beginRemoveRows(QModelIndex(), row, row)
+                del self._items[row]
+                self.endRemoveRows()
+                return True
+        return False
+
+    def clear(self) -> None:
+        self.beginResetModel()
+        self._items.clear()
+        self.endResetModel()
+
+    def rows_with_path(self, path: str) -> list[int]:
+        return [row for row, item in enumerate(self._items) if item[1] == path]
+
+    def image_ids(self) -> list[int]:
+        return [item[0] for item in self._items]
+
+
+def _tooltip(prompt: str, seed: int | None) -> str:
+    import html  # with its entity table, only once a tooltip is asked for
+
+    text = prompt if len(prompt) <= _TOOLTIP_PROMPT_CHARS else prompt[:_TOOLTIP_PROMPT_CHARS].rstrip() + "…"
+    seed_text = f"Seed {seed}" if seed is not None else "Seed unknown"
+    # Rich text so Qt wraps a long prompt instead of showing one endless line.
+    return f"<qt>{html.escape(text, quote=False) or '<i>No prompt</i>'}<br><b>{seed_text}</b></qt>"
+
+
+class RecentDelegate(QStyledItemDelegate):
+    """One tile: the thumbnail at ``TILE_HEIGHT`` keeping its aspect ratio, a subtle border."""
+
+    def __init__(self, thumbnails: ThumbnailLoader, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._thumbnails = thumbnails
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:
+        return QSize(self._tile_width(option, index) + 2 * _MARGIN, TILE_HEIGHT + 2 * _MARGIN)
+
+    def _tile_width(self, option: QStyleOptionViewItem, index: ModelIndex) -> int:
+        path = index.data(RecentRoles.Path) or ""
+        pixmap = self._thumbnails.get(path, thumbnail_request_size(option.widget)) if path else None
+        if pixmap is None or pixmap.isNull() or pixmap.height() == 0:
+            return TILE_HEIGHT  # square until the image is known
+        width = round(TILE_HEIGHT * pixmap.width() / pixmap.height())
+        return max(MIN_TILE_WIDTH, min(MAX_TILE_WIDTH, width))
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        tile = QRectF(option.rect.adjusted(_MARGIN, _MARGIN, -_MARGIN, -_MARGIN))
+        clip = QPainterPath()
+        clip.addRoundedRect(tile, 5, 5)
+        palette = option.palette
+        path = index.data(RecentRoles.Path) or ""
+        pixmap = self._thumbnails.get(path, thumbnail_request_size(option.widget)) if path else None
+        if pixmap is not None and not pixmap.isNull():
+            painter.save()
+            painter.setClipPath(clip)
+            # The tile follows the image's aspect ratio; only very wide or tall images lose their edges.
+            draw_cropped(painter, tile, pixmap)
+            painter.restore()
+        else:
+            self._paint_placeholder(painter, option, clip, tile, broken=bool(path and self._thumbnails.error(path)))
+        self._paint_frame(painter, option, clip, tile, palette)
+        painter.restore()
+
+    def _paint_placeholder(self, painter: QPainter, option: QStyleOptionViewItem, clip: QPainterPath, tile: QRectF,
+                           *, broken: bool) -> None:
+        palette = option.palette
+        painter.fillPath(clip, palette.color(QPalette.ColorRole.AlternateBase))
+        if broken:
+            painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
+            painter.setFont(option.font)
+            painter.drawText(tile, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, "Image\nmissing")
+
+    def _paint_frame(self, painter: QPainter, option: QStyleOptionViewItem, clip: QPainterPath, tile: QRectF,
+                     palette: QPalette) -> None:
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        if option.state & QStyle.StateFlag.State_Selected:
+            ring = QPainterPath()
+            ring.addRoundedRect(tile.adjusted(-1.5, -1.5, 1.5, 1.5), 6, 6)
+            painter.setPen(_pen(palette.color(QPalette.ColorRole.Highlight), 2.5))
+            painter.drawPath(ring)
+            return
+        border = QColor(palette.color(QPalette.ColorRole.WindowText))
+        border.setAlphaF(0.14)  # a hairline that shows on white and on black images alike
+        painter.setPen(_pen(border, 1.0))
+        painter.drawPath(clip)
+        if option.state & QStyle.StateFlag.State_MouseOver:
+            hover = QColor(palette.color(QPalette.ColorRole.Highlight))
+            hover.setAlphaF(0.55)
+            painter.setPen(_pen(hover, 1.5))
+            painter.drawPath(clip)
+
+
+def _pen(color: QColor, width: float) -> QPen:
+    pen = QPen(color)
+    pen.setWidthF(width)
+    return pen
+
+
+class _StripList(EmptyAwareList):
+    """The strip's list: the empty state, Enter to open, and a relayout when a tile changes width."""
+
+    def __init__(self) -> None:
+        super().__init__(EMPTY_TEXT)
+
+    def relayout(self) -> None:
+        """Lay the tiles out again (a thumbnail arrived and gave its tile a width)."""
+        self.scheduleDelayedItemsLayout()
+
+
+class RecentStrip(QWidget):
+    """The most recent results in a row, newest first."""
+
+    imageActivated = Signal(int, str)
+    """``(image_id, path)``: double-click or Enter."""
+    imageSelected = Signal(int, str)
+    """``(image_id, path)``: the image that became current."""
+
+    def __init__(self, thumbnails: ThumbnailLoader, parent: QWidget | None = None, *,
+                 max_items: int = MAX_ITEMS) -> None:
+        super().__init__(parent)
+        self._thumbnails = thumbnails
+        self.model = RecentImagesModel(self, max_items=max_items)
+        self.list_view = _StripList()
+        self.list_view.setObjectName("recentStrip")
+        self.list_view.setAccessibleName("Recent images")
+        self.list_view.setModel(self.model)
+        self.list_view.setItemDelegate(RecentDelegate(thumbnails, self.list_view))
+        self._configure_list()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.list_view)
+        self.list_view.doubleClicked.connect(self._activate)
+        self.list_view.enterPressed.connect(self._activate)
+        self.list_view.selectionModel().currentChanged.connect(self._on_current_changed)
+        thumbnails.thumbnailReady.connect(self._on_thumbnail)
+        thumbnails.failed.connect(self._on_thumbnail)
+
+    def _configure_list(self) -> None:
+        view = self.list_view
+        view.setViewMode(QListView.ViewMode.IconMode)
+        view.setFlow(QListView.Flow.LeftToRight)
+        view.setWrapping(False)
+        view.setMovement(QListView.Movement.Static)
+        view.setResizeMode(QListView.ResizeMode.Adjust)
+        view.setSpacing(_SPACING // 2)
+        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        view.setDragEnabled(False)
+        view.setMouseTracking(True)
+        view.setFrameShape(QFrame.Shape.NoFrame)
+        scrollbar = view.horizontalScrollBar().sizeHint().height()
+        view.setFixedHeight(TILE_HEIGHT + 2 * _MARGIN + _SPACING + scrollbar + 2)
+
+    def add_image(self, image_id: int, path: str, prompt: str, seed: int | None) -> None:
+        """Show a new image first and scroll back to it."""
+        self.model.add(image_id, path, prompt, seed)
+        self.list_view.scrollToTop()
+        self.list_view.horizontalScrollBar().setValue(0)
+
+    def remove_image(self, image_id: int) -> bool:
+        return self.model.remove(image_id)
+
+    def count(self) -> int:
+        return self.model.rowCount()
+
+    def index_of(self, image_id: int) -> QModelIndex:
+        rows = [row for row, other in enumerate(self.model.image_ids()) if other == image_id]
+        return self.model.index(rows[0]) if rows else QModelIndex()
+
+    def _activate(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.imageActivated.emit(index.data(RecentRoles.ImageId), index.data(RecentRoles.Path))
+
+    def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid():
+            self.imageSelected.emit(current.data(RecentRoles.ImageId), current.data(RecentRoles.Path))
+
+    def _on_thumbnail(self, path: str, _detail: object) -> None:
+        rows = self.model.rows_with_path(path)
+        if rows:
+            self.list_view.relayout()  # the tile's width follows the image's aspect ratio
+            for row in rows:
+                self.list_view.update(self.model.index(row))

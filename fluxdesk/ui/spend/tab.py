@@ -1,0 +1,474 @@
+"""The Spend tab: what a month cost, by day, by model and month by month, against the budget, and the ledger.
+
+Every figure comes from the library's ledger, read on a worker thread, with the same queries as
+``fluxdesk spend`` (months and days in UTC; demo jobs left out unless asked for), so the tab and the
+command line always agree. The window feeds it the library, the budget and the credits balance, and
+calls ``refresh()`` after jobs finish.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QTableView,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fluxdesk.core.pricing import PriceTable
+from fluxdesk.storage.spend import LedgerRow, SpendSummary
+from fluxdesk.ui.engine.tasks import run_in_background
+from fluxdesk.ui.kit.file_dialogs import FolderMemory
+from fluxdesk.ui.kit.forms import describe, make_label, row
+from fluxdesk.ui.kit.money import plural
+from fluxdesk.ui.kit.scroll_page import fill_with, scroll_page
+from fluxdesk.ui.kit.surfaces import Banner, Card
+from fluxdesk.ui.kit.theme import set_heading
+from fluxdesk.ui.spend.by_model import ByModelModel
+from fluxdesk.ui.spend.cards import BudgetCard, CreditsCard, TotalCard
+from fluxdesk.ui.spend.charts import DaySpendChart, MonthsChart
+from fluxdesk.ui.spend.ledger import (
+    BillingFilter,
+    Column,
+    FigureDelegate,
+    FigureHeader,
+    LedgerFilterProxy,
+    LedgerModel,
+    Roles,
+)
+from fluxdesk.ui.spend.snapshot import (
+    CHART_MONTHS,
+    SpendSnapshot,
+    current_month,
+    export_ledger_csv,
+    load_snapshot,
+    month_title,
+    picker_months,
+    projection,
+    shift_month,
+)
+
+if TYPE_CHECKING:
+    from fluxdesk.storage.library import Library
+
+CHARTS_MAX_HEIGHT = 320
+DEMO_NOTE = "Demo spend — nothing was charged. These are the simulator's jobs at BFL's prices."
+_COLUMN_SAMPLES = {Column.TIME: "2026-12-31 23:59", Column.MODEL: "FLUX1.1 [pro] Ultra", Column.SIZE: "1440 × 1440",
+                   Column.CREDITS: "≈ 12.5", Column.USD: "not billed", Column.STATUS: "Cancelled — not billed"}
+
+
+class SpendTab(QWidget):
+    """What the month cost. Public API: ``set_library``, ``set_budget``, ``set_credits``, ``refresh``,
+    ``set_price_table``, ``export_csv``; signals ``refreshCreditsRequested``, ``showImageRequested(int)``,
+    ``statusMessage(str)`` and ``summaryChanged(object)`` (the ``SpendSummary`` just read)."""
+
+    refreshCreditsRequested = Signal()
+    showImageRequested = Signal(int)
+    statusMessage = Signal(str)
+    summaryChanged = Signal(object)
+
+    def __init__(self, price_table: PriceTable, parent: QWidget | None = None, *,
+                 clock: Callable[[], datetime] | None = None, folders: FolderMemory | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("spendTab")
+        self._folders = folders or FolderMemory(parent=self)
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._price_table = price_table
+        self._library: Library | None = None
+        self._demo = False
+        self._budget: Decimal | None = None
+        self._month: str | None = None
+        """The month shown; ``None`` follows the current month."""
+        self._snapshot: SpendSnapshot | None = None
+        self._generation = 0
+        self._loading = False
+        self._last_shown: tuple[int, float] | None = None
+        self._build()
+        self._connect()
+        self._show_nothing()
+
+    # --- building ---------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        scroll, layout = scroll_page("spend")
+        layout.addWidget(self._build_header())
+
+        self.demo_banner = Banner("info")
+        self.demo_banner.setObjectName("demoBanner")
+        banner_layout = QHBoxLayout(self.demo_banner)
+        banner_layout.setContentsMargins(10, 6, 10, 6)
+        self.demo_label = make_label(DEMO_NOTE, name="demoLabel")
+        banner_layout.addWidget(self.demo_label)
+        self.demo_banner.hide()
+        layout.addWidget(self.demo_banner)
+
+        self.total_card = TotalCard()
+        self.budget_card = BudgetCard()
+        self.credits_card = CreditsCard()
+        cards = row(self.total_card, self.budget_card, self.credits_card, spacing=10)
+        layout.addWidget(cards)
+
+        self.day_chart = DaySpendChart()
+        self.months_chart = MonthsChart()
+        self.chart_tabs = QTabWidget()
+        self.chart_tabs.setObjectName("spendCharts")
+        self.chart_tabs.setDocumentMode(True)
+        self.chart_tabs.addTab(self.day_chart, "By day")
+        self.chart_tabs.addTab(self.months_chart, "Month by month")
+        self.chart_tabs.setTabToolTip(0, "Billed dollars per UTC day of the month shown")
+        self.chart_tabs.setTabToolTip(1, "Billed dollars of the last 12 months; click a bar to show that month")
+        charts = QWidget()
+        charts.setObjectName("spendChartsRow")
+        charts_layout = QHBoxLayout(charts)
+        charts_layout.setContentsMargins(0, 0, 0, 0)
+        charts_layout.setSpacing(10)
+        charts_layout.addWidget(self.chart_tabs, 3)
+        charts_layout.addWidget(self._build_by_model(), 2)
+        # The ledger takes whatever height is left; the charts stay a readable size.
+        charts.setMinimumHeight(250)
+        charts.setMaximumHeight(CHARTS_MAX_HEIGHT)
+        layout.addWidget(charts)
+        layout.addWidget(self._build_ledger(), 1)
+
+        fill_with(self, scroll)
+
+    def _build_header(self) -> QWidget:
+        self.prev_button = QToolButton()
+        self.prev_button.setArrowType(Qt.ArrowType.LeftArrow)
+        describe(self.prev_button, "Previous month", "Show the month before", "prevMonth")
+        self.next_button = QToolButton()
+        self.next_button.setArrowType(Qt.ArrowType.RightArrow)
+        describe(self.next_button, "Next month", "Show the month after", "nextMonth")
+        self.month_combo = QComboBox()
+        self.month_combo.setMinimumContentsLength(14)
+        describe(self.month_combo, "Month", "The month shown (UTC): this month and every month with spend",
+                 "monthCombo")
+        self.demo_check = QCheckBox("Include demo jobs")
+        describe(self.demo_check, "Include demo jobs",
+                 "Count the jobs made on the offline simulator too (nothing was charged for them)", "includeDemo")
+        self.refresh_button = QPushButton("Reload")
+        describe(self.refresh_button, "Reload", "Read the ledger again", "reloadSpend")
+        self.export_button = QPushButton("Export CSV…")
+        describe(self.export_button, "Export CSV",
+                 "Save the month's ledger as CSV (only the jobs the filter shows, if it is filtered), with the same "
+                 "columns as `fluxdesk spend --csv`", "exportCsv")
+        self.loading_label = make_label(tone="muted", name="loadingLabel", wrap=False, small=True)
+        return row(self.prev_button, self.month_combo, self.next_button, self.demo_check, self.loading_label, 1,
+                   self.refresh_button, self.export_button, spacing=8)
+
+    def _build_by_model(self) -> QWidget:
+        box = Card()
+        box.setObjectName("byModelCard")
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(12, 10, 12, 10)
+        title = make_label("By model", name="byModelTitle", wrap=False)
+        set_heading(title)
+        layout.addWidget(title)
+        self.by_model = ByModelModel(self)
+        self.by_model_view = QTableView()
+        self.by_model_view.setObjectName("byModelView")
+        self.by_model_view.setModel(self.by_model)
+        self.by_model_view.verticalHeader().hide()
+        self.by_model_view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        self.by_model_view.setShowGrid(False)
+        self.by_model_view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.by_model_view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.by_model_view.setFrameShape(QFrame.Shape.NoFrame)
+        # The card shows through. Not a stylesheet: that freezes the header's palette at the theme it was
+        # polished in, so a live theme switch left a light header on dark rows.
+        self.by_model_view.viewport().setAutoFillBackground(False)
+        header = self.by_model_view.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2, 3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        layout.addWidget(self.by_model_view, 1)
+        self.by_model_empty = make_label("Nothing billed this month", tone="muted", name="byModelEmpty")
+        layout.addWidget(self.by_model_empty)
+        return box
+
+    def _build_ledger(self) -> QWidget:
+        box = Card()
+        box.setObjectName("ledgerCard")
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(12, 10, 12, 10)
+        title = make_label("Ledger", name="ledgerTitle", wrap=False)
+        set_heading(title)
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText("Filter: model, status, size, prompt…")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.setMinimumWidth(240)
+        describe(self.filter_edit, "Filter the ledger", "Show only jobs whose model, status, size, prompt or id "
+                 "contain every word typed here", "ledgerFilter")
+        self.billing_combo = QComboBox()
+        for choice in BillingFilter:
+            self.billing_combo.addItem(choice.value, choice)
+        describe(self.billing_combo, "Billing", "Show every job, or only the billed or the unbilled ones",
+                 "billingFilter")
+        self.count_label = make_label(tone="muted", name="ledgerCount", wrap=False, small=True)
+        layout.addWidget(row(title, self.count_label, 1, self.filter_edit, self.billing_combo, spacing=8))
+
+        self.ledger = LedgerModel(self)
+        self.proxy = LedgerFilterProxy(self)
+        self.proxy.setSourceModel(self.ledger)
+        self.ledger_view = QTableView()
+        self.ledger_view.setObjectName("ledgerView")
+        self.ledger_view.setHorizontalHeader(FigureHeader(self.ledger_view))
+        self.ledger_view.setItemDelegate(FigureDelegate(self.ledger_view))
+        self.ledger_view.setModel(self.proxy)
+        self.ledger_view.setSortingEnabled(True)
+        self.ledger_view.sortByColumn(Column.TIME, Qt.SortOrder.DescendingOrder)
+        self.ledger_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.ledger_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.ledger_view.setAlternatingRowColors(True)
+        self.ledger_view.setShowGrid(False)
+        self.ledger_view.setWordWrap(False)
+        self.ledger_view.verticalHeader().hide()
+        self.ledger_view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        self.ledger_view.setMinimumHeight(200)
+        self.ledger_view.setAccessibleName("Spend ledger")
+        header = self.ledger_view.horizontalHeader()
+        header.setStretchLastSection(True)
+        metrics = self.ledger_view.fontMetrics()
+        for column, sample in _COLUMN_SAMPLES.items():
+            header.resizeSection(column, metrics.horizontalAdvance(sample) + 28)
+        layout.addWidget(self.ledger_view, 1)
+        box.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        return box
+
+    def _connect(self) -> None:
+        self.prev_button.clicked.connect(lambda: self._go(-1))
+        self.next_button.clicked.connect(lambda: self._go(1))
+        self.month_combo.activated.connect(self._month_chosen)
+        self.months_chart.monthClicked.connect(self.show_month)
+        self.demo_check.toggled.connect(lambda _on: self.refresh())
+        self.refresh_button.clicked.connect(self.refresh)
+        self.export_button.clicked.connect(self._export_clicked)
+        self.credits_card.refreshRequested.connect(self.refreshCreditsRequested)
+        self.filter_edit.textChanged.connect(self._filter_changed)
+        self.billing_combo.currentIndexChanged.connect(
+            lambda _i: self._filter_changed_billing(self.billing_combo.currentData()))
+        self.ledger_view.clicked.connect(self._row_activated)
+        self.ledger_view.activated.connect(self._row_activated)
+
+    # --- public API -------------------------------------------------------------------------------
+
+    def set_library(self, library: Library | None, *, demo: bool = False) -> None:
+        """Show ``library``'s spend (``None``: nothing). ``demo``: it holds only demo jobs; count them."""
+        self._library = library
+        self._demo = demo
+        self.demo_banner.setVisible(demo)
+        self.demo_check.setVisible(not demo)
+        self.credits_card.set_title("Credits (simulator)" if demo else "Credits at BFL")
+        self._snapshot = None
+        self.refresh()
+
+    def set_budget(self, budget: Decimal | None) -> None:
+        """The monthly budget in dollars; ``None`` or 0: no budget."""
+        self._budget = budget if budget else None
+        self.day_chart.set_budget(self._budget)
+        self.months_chart.set_budget(self._budget)
+        self._show_money()
+
+    def set_credits(self, credits: Decimal | None, read_at: datetime | None) -> None:
+        """The balance BFL reported and when (``None`` credits with a time: it could not be read)."""
+        self.credits_card.show_credits(credits, read_at)
+
+    def set_price_table(self, table: PriceTable) -> None:
+        self._price_table = table
+        self.credits_card.set_usd_per_credit(table.usd_per_credit)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Read the month's spend, ledger and months again, off the GUI thread."""
+        self._generation += 1
+        library = self._library
+        if library is None:
+            self._loading = False
+            self._show_nothing()
+            return
+        generation, month, include_demo = self._generation, self.month(), self.include_demo()
+        rate = self._price_table.usd_per_credit
+        self._set_loading(True)
+        run_in_background(lambda: load_snapshot(library, month, include_demo=include_demo, usd_per_credit=rate),
+                          lambda snapshot: self._loaded(generation, snapshot),
+                          lambda error: self._failed(generation, error), parent=self)
+
+    def show_month(self, month: str) -> None:
+        """Show ``month`` (``YYYY-MM``, UTC)."""
+        self._month = None if month == current_month() else month
+        self.refresh()
+
+    def month(self) -> str:
+        return self._month or current_month()
+
+    def include_demo(self) -> bool:
+        return self._demo or self.demo_check.isChecked()
+
+    def is_loading(self) -> bool:
+        return self._loading
+
+    def snapshot(self) -> SpendSnapshot | None:
+        """What the tab shows now (``None`` until the first read ends)."""
+        return self._snapshot
+
+    def shown_rows(self) -> list[LedgerRow]:
+        """The ledger rows the filter lets through, in time order (every row when nothing is filtered)."""
+        entries = self.ledger.entries()
+        shown = sorted(self.proxy.mapToSource(self.proxy.index(r, 0)).row() for r in range(self.proxy.rowCount()))
+        return [entries[source].row for source in shown]
+
+    def export_csv(self, path: Path | str) -> int:
+        """Write the shown month's ledger to ``path`` as ``fluxdesk spend --csv`` does; answer the row count."""
+        return export_ledger_csv(self.ledger.rows(), Path(path))
+
+    # --- loading ----------------------------------------------------------------------------------
+
+    def _set_loading(self, loading: bool) -> None:
+        self._loading = loading
+        self.loading_label.setText("Reading…" if loading else "")
+
+    def _loaded(self, generation: int, snapshot: SpendSnapshot) -> None:
+        if generation != self._generation:
+            return  # an older read: a newer one is on its way
+        self._set_loading(False)
+        self._snapshot = snapshot
+        self._fill_months(snapshot)
+        summary = snapshot.summary
+        self.day_chart.set_month(snapshot.month, summary.by_day, summary.usd_per_credit)
+        self.months_chart.set_months(snapshot.months[-CHART_MONTHS:], snapshot.month)
+        self.by_model.set_spend(summary.by_model, summary.usd_per_credit)
+        self.by_model_empty.setVisible(not summary.by_model)
+        self.by_model_empty.setText(f"Nothing billed in {month_title(snapshot.month)}")
+        self.ledger.set_entries(snapshot.entries)
+        self._update_count()
+        self._show_money()
+        self.summaryChanged.emit(summary)
+
+    def _failed(self, generation: int, error: BaseException) -> None:
+        if generation != self._generation:
+            return
+        self._set_loading(False)
+        self.loading_label.setText("Could not read the ledger")
+        self.statusMessage.emit(f"Could not read the spend ledger: {error}")
+
+    def _show_nothing(self) -> None:
+        self._snapshot = None
+        self._set_loading(False)
+        self.total_card.show_summary(None)
+        self.budget_card.show_budget(Decimal(0), self._budget)
+        self.by_model.set_spend({}, self._price_table.usd_per_credit)
+        self.ledger.set_entries([])
+        self.day_chart.set_month(self.month(), {}, self._price_table.usd_per_credit)
+        self.months_chart.set_months([], None)
+        self._fill_months(None)
+        self._update_count()
+        for widget in (self.export_button, self.refresh_button, self.demo_check, self.month_combo,
+                       self.prev_button, self.next_button):
+            widget.setEnabled(False)
+
+    def _show_money(self) -> None:
+        snapshot = self._snapshot
+        if snapshot is None:
+            self.budget_card.show_budget(Decimal(0), self._budget)
+            return
+        summary: SpendSummary = snapshot.summary
+        pace = projection(summary.usd, snapshot.month, self._clock())
+        projected = pace.total if pace is not None else None
+        over_pace = bool(self._budget and projected is not None and projected > self._budget)
+        self.total_card.show_summary(summary, current=snapshot.month == current_month(), projected=pace,
+                                     over_budget_pace=over_pace)
+        self.budget_card.show_budget(summary.usd, self._budget, projected)
+
+    def _fill_months(self, snapshot: SpendSnapshot | None) -> None:
+        shown = self.month()
+        months = picker_months(snapshot.months if snapshot else (), current_month(), shown)
+        self.month_combo.blockSignals(True)
+        self.month_combo.clear()
+        for month in months:
+            self.month_combo.addItem(month_title(month), month)
+        self.month_combo.setCurrentIndex(max(0, self.month_combo.findData(shown)))
+        self.month_combo.blockSignals(False)
+        has_library = self._library is not None
+        for widget in (self.export_button, self.refresh_button, self.demo_check, self.month_combo,
+                       self.prev_button):
+            widget.setEnabled(has_library)
+        self.next_button.setEnabled(has_library and shown < current_month())
+        self.export_button.setEnabled(has_library and snapshot is not None and bool(snapshot.entries))
+
+    # --- reacting ---------------------------------------------------------------------------------
+
+    def _go(self, delta: int) -> None:
+        target = shift_month(self.month(), delta)
+        if target <= current_month():
+            self.show_month(target)
+
+    def _month_chosen(self, index: int) -> None:
+        month = self.month_combo.itemData(index)
+        if isinstance(month, str) and month != self.month():
+            self.show_month(month)
+
+    def _filter_changed(self, text: str) -> None:
+        self.proxy.set_text(text)
+        self._update_count()
+
+    def _filter_changed_billing(self, billing: BillingFilter) -> None:
+        self.proxy.set_billing(billing)
+        self._update_count()
+
+    def _update_count(self) -> None:
+        shown, total = self.proxy.rowCount(), self.ledger.rowCount()
+        text = plural(total, "job") if shown == total else f"{shown:,} of {plural(total, 'job')}"
+        self.count_label.setText(text)
+
+    def _row_activated(self, index: QModelIndex) -> None:
+        image_id = index.data(Roles.ImageId)
+        if image_id is None:
+            return
+        now = time.monotonic()
+        # A double click is a click and an activation: show the image once.
+        if self._last_shown is not None and self._last_shown[0] == image_id and \
+                now - self._last_shown[1] < QApplication.doubleClickInterval() / 1000:
+            return
+        self._last_shown = (image_id, now)
+        self.showImageRequested.emit(int(image_id))
+
+    def _export_clicked(self) -> None:
+        month = self._snapshot.month if self._snapshot is not None else self.month()  # what the ledger holds
+        rows = self.shown_rows()
+        filtered = len(rows) < self.ledger.rowCount()
+        title = (f"Export the {plural(len(rows), 'job')} the filter shows" if filtered else "Export the ledger")
+        name = f"fluxdesk-spend-{month}{'-filtered' if filtered else ''}.csv"
+        path, _filter = QFileDialog.getSaveFileName(self, title, self._folders.start_path("export-ledger", name),
+                                                    "CSV files (*.csv);;All files (*)")
+        if not path:
+            return
+        self._folders.remember("export-ledger", Path(path).parent)
+        scope = f" (filtered: {len(rows):,} of {self.ledger.rowCount():,})" if filtered else ""
+
+        def done(written: int) -> None:
+            self.statusMessage.emit(f"Exported {plural(written, 'job')} of {month_title(month)}{scope} to {path}")
+
+        def failed(error: BaseException) -> None:
+            self.statusMessage.emit(f"Could not export the ledger to {path}: {error}")
+
+        run_in_background(lambda: export_ledger_csv(rows, Path(path)), done, failed, parent=self)

@@ -1,0 +1,172 @@
+"""Looking at images in the gallery: the large view (Space, double-click, arrows, fit/100%), tiles that keep
+each image's shape, the favourite star in the details, opening with the system's viewer, and the words the
+gallery says about what it did."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from gallery_support import (  # noqa: F401 - fixtures
+    WAIT_MS,
+    Gallery,
+    add_image,
+    gallery,
+    library,
+    loader,
+    make_gallery,
+)
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QDesktopServices, QImage
+from PySide6.QtWidgets import QToolButton
+from pytestqt.qtbot import QtBot
+
+from fluxdesk.storage.library import Library
+from fluxdesk.ui.gallery.view import fitted
+
+
+def focus_grid(gallery: Gallery) -> None:  # noqa: F811
+    tab = gallery.tab
+    tab.activateWindow()
+    tab.view.setFocus()
+    gallery.qtbot.waitUntil(tab.view.hasFocus, timeout=WAIT_MS)
+
+
+def open_viewer_with_space(gallery: Gallery, image_id: int):  # noqa: F811
+    gallery.select_and_show(image_id)
+    focus_grid(gallery)
+    gallery.qtbot.keyClick(gallery.tab.view, Qt.Key.Key_Space)
+    viewer = gallery.tab.viewer()
+    assert viewer is not None and viewer.isVisible()
+    viewer.activateWindow()
+    gallery.qtbot.waitUntil(viewer.isActiveWindow, timeout=WAIT_MS)
+    gallery.qtbot.waitUntil(viewer.has_image, timeout=WAIT_MS)
+    return viewer
+
+
+def test_space_opens_the_large_view_and_the_arrows_step_through_the_grid(gallery: Gallery,  # noqa: F811
+                                                                           library: Library) -> None:  # noqa: F811
+    tab, ids, qtbot = gallery.tab, gallery.ids, gallery.qtbot
+    viewer = open_viewer_with_space(gallery, ids[5])  # the newest: the first tile
+    assert viewer.path() == str(library.get_image(ids[5]).path)
+    assert viewer.position.text() == "1 of 6" and "a red kite over the hills" in viewer.title.text()
+    assert not viewer.previous_action.isEnabled() and viewer.next_action.isEnabled()
+
+    qtbot.keyClick(viewer, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: viewer.path() == str(library.get_image(ids[4]).path), timeout=WAIT_MS)
+    assert viewer.position.text() == "2 of 6" and tab.current_id() == ids[4]  # the grid follows
+    qtbot.waitUntil(viewer.has_image, timeout=WAIT_MS)
+    qtbot.keyClick(viewer, Qt.Key.Key_Left)
+    qtbot.waitUntil(lambda: tab.current_id() == ids[5], timeout=WAIT_MS)
+    assert viewer.position.text() == "1 of 6"
+
+    qtbot.keyClick(viewer, Qt.Key.Key_Space)  # Space again: back to the grid
+    qtbot.waitUntil(lambda: not viewer.isVisible(), timeout=WAIT_MS)
+
+
+def test_double_click_on_a_tile_opens_it_large(gallery: Gallery, library: Library) -> None:  # noqa: F811
+    tab, qtbot = gallery.tab, gallery.qtbot
+    row = tab.model.row_of(gallery.ids[2])
+    rect = tab.view.visualRect(tab.model.index(row))
+    qtbot.mouseClick(tab.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(tab.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    viewer = tab.viewer()
+    assert viewer is not None and viewer.isVisible()
+    assert viewer.path() == str(library.get_image(gallery.ids[2]).path)
+    qtbot.waitUntil(viewer.has_image, timeout=WAIT_MS)
+    viewer.close()
+
+
+def test_fit_and_100_percent(qtbot: QtBot, library: Library, make_gallery: Callable) -> None:  # noqa: F811
+    big = add_image(library, "a wide harbour", size=(3200, 1800), color=(230, 20, 20))
+    shown = make_gallery([big])
+    viewer = open_viewer_with_space(shown, big)
+    viewer.resize(1000, 720)
+    qtbot.waitUntil(lambda: "fitted" in viewer.zoom_label.text(), timeout=WAIT_MS)
+    fitted_rect = viewer.canvas.target_rect()
+    room = viewer.scroll.viewport().size()
+    assert fitted_rect.width() <= room.width() and fitted_rect.height() <= room.height()
+    assert abs(fitted_rect.width() / fitted_rect.height() - 16 / 9) < 0.02
+    assert viewer.zoom_label.text().startswith("3200 × 1800 px · fitted, ")
+
+    qtbot.keyClick(viewer, Qt.Key.Key_Z)
+    assert viewer.is_actual_size() and viewer.zoom_label.text() == "3200 × 1800 px · 100%"
+    ratio = viewer.canvas.devicePixelRatioF()
+    assert viewer.canvas.target_rect().width() == 3200 / ratio
+    assert viewer.scroll.horizontalScrollBar().maximum() > 0  # larger than the window: it scrolls
+
+    button = next(b for b in viewer.findChildren(QToolButton) if b.defaultAction() is viewer.actual_size_action)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert not viewer.is_actual_size() and "fitted" in viewer.zoom_label.text()
+    viewer.close()
+
+
+def test_tiles_keep_each_images_aspect_ratio(qtbot: QtBot, library: Library,  # noqa: F811
+                                             make_gallery: Callable) -> None:  # noqa: F811
+    wide = add_image(library, "a wide harbour", size=(1600, 900), color=(230, 20, 20))
+    shown = make_gallery([wide])
+    view = shown.tab.view
+    index = shown.tab.model.index(0)
+    qtbot.waitUntil(lambda: shown.loader.get(shown.tab.model.item(0).path, view.thumbnail_size()) is not None,
+                    timeout=WAIT_MS)
+    view.viewport().update()
+    qtbot.wait(50)
+    cell = view.visualRect(index)
+    image: QImage = view.viewport().grab(cell).toImage()
+    reds = [(x, y) for y in range(image.height()) for x in range(image.width())
+            if (c := image.pixelColor(x, y)).red() > 180 and c.green() < 90 and c.blue() < 90]
+    xs, ys = [x for x, _ in reds], [y for _, y in reds]
+    width, height = max(xs) - min(xs) + 1, max(ys) - min(ys) + 1
+    assert abs(width / height - 16 / 9) < 0.1, (width, height)  # not cropped to a square
+    assert width >= view.tile_size() - 4
+    assert fitted(160, 900, 1600).width() == 90 and fitted(160, None, None).width() == 160
+
+
+def test_the_favourite_star_shows_and_toggles_by_f_and_by_click(gallery: Gallery,  # noqa: F811
+                                                                library: Library) -> None:  # noqa: F811
+    tab, qtbot, image_id = gallery.tab, gallery.qtbot, gallery.ids[0]
+    gallery.select_and_show(image_id)
+    star = tab.details.favourite_button
+    assert star.isVisible() and not star.isChecked() and not star.icon().isNull()
+    focus_grid(gallery)
+    qtbot.keyClick(tab.view, Qt.Key.Key_F)
+    qtbot.waitUntil(lambda: library.get_image(image_id).favourite, timeout=WAIT_MS)
+    qtbot.waitUntil(star.isChecked, timeout=WAIT_MS)
+    qtbot.mouseClick(star, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not library.get_image(image_id).favourite, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not star.isChecked(), timeout=WAIT_MS)
+
+
+def test_open_with_no_system_viewer_says_so(gallery: Gallery, monkeypatch) -> None:  # noqa: F811
+    tab, qtbot = gallery.tab, gallery.qtbot
+    opened: list[str] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) and False)
+    gallery.select_and_show(gallery.ids[0])
+    focus_grid(gallery)
+    with qtbot.waitSignal(tab.statusMessage, timeout=WAIT_MS) as said:
+        qtbot.keyClick(tab.view, Qt.Key.Key_Return)
+    assert opened and opened[0].endswith((".jpg", ".jpeg"))
+    assert said.args[0].startswith("No app on this computer opens JP")
+    assert "Press Space to view it large in FluxDesk" in said.args[0]
+    with qtbot.waitSignal(tab.statusMessage, timeout=WAIT_MS) as folder:
+        tab.actions.show_in_folder.trigger()
+    assert folder.args[0].startswith("This computer has no file manager to show the folder")
+
+
+def test_delete_says_it_or_they_by_count(gallery: Gallery) -> None:  # noqa: F811
+    tab, qtbot = gallery.tab, gallery.qtbot
+    gallery.select(gallery.ids[0])
+    with qtbot.waitSignal(tab.statusMessage, timeout=WAIT_MS) as one:
+        tab.actions.delete.trigger()
+    assert one.args == ["Deleted 1 image — Undo (Ctrl+Z)"]
+    assert tab.undo_bar.label.text() == "Deleted 1 image. It is in the trash for 30 days."
+    gallery.select(gallery.ids[1], gallery.ids[2])
+    with qtbot.waitSignal(tab.statusMessage, timeout=WAIT_MS):
+        tab.actions.delete.trigger()
+    assert tab.undo_bar.label.text() == "Deleted 2 images. They are in the trash for 30 days."
+    gallery.select(gallery.ids[3])
+    with qtbot.waitSignal(tab.statusMessage, timeout=WAIT_MS) as unmarked:
+        tab.actions.favourite.trigger()
+    assert unmarked.args == ["Marked 1 image as favourite"]
+    with qtbot.waitSignal(tab.statusMessage, timeout=WAIT_MS) as unmarked:
+        tab.actions.favourite.trigger()
+    assert unmarked.args == ["Removed 1 image from favourites"]

@@ -1,0 +1,132 @@
+"""RecentStrip: the latest images newest first, capped, with activation and selection signals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from fluxdesk.ui.kit.thumbnails import ThumbnailLoader
+from fluxdesk.ui.queue.recent import MAX_ITEMS, TILE_HEIGHT, RecentImagesModel, RecentRoles, RecentStrip
+
+
+@pytest.fixture
+def loader() -> Iterator[ThumbnailLoader]:
+    loader = ThumbnailLoader()
+    yield loader
+    assert loader.shutdown()
+
+
+@pytest.fixture
+def strip(qtbot: QtBot, loader: ThumbnailLoader) -> RecentStrip:
+    strip = RecentStrip(loader, max_items=3)
+    qtbot.addWidget(strip)
+    strip.resize(700, strip.sizeHint().height())
+    strip.show()
+    qtbot.waitExposed(strip)
+    return strip
+
+
+def image(folder: Path, name: str, size: tuple[int, int] = (200, 200)) -> str:
+    path = folder / name
+    Image.new("RGB", size, (30, 120, 200)).save(path)
+    return str(path)
+
+
+def test_newest_first_and_capped(strip: RecentStrip, tmp_path: Path) -> None:
+    for i in range(1, 6):
+        strip.add_image(i, str(tmp_path / f"{i}.png"), f"prompt {i}", i * 10)
+    assert strip.count() == 3
+    assert strip.model.image_ids() == [5, 4, 3]
+    strip.add_image(3, str(tmp_path / "3.png"), "prompt 3", 30)  # again: moves to the front, no duplicate
+    assert strip.model.image_ids() == [3, 5, 4]
+    assert strip.remove_image(5) and strip.model.image_ids() == [3, 4]
+
+
+def test_the_default_cap_is_fifty(qtbot: QtBot, loader: ThumbnailLoader) -> None:
+    strip = RecentStrip(loader)
+    qtbot.addWidget(strip)
+    for i in range(MAX_ITEMS + 5):
+        strip.add_image(i, f"/lib/{i}.png", "p", None)
+    assert MAX_ITEMS == 50 and strip.count() == 50
+    assert strip.model.image_ids()[0] == MAX_ITEMS + 4
+
+
+def test_roles_and_tooltip(strip: RecentStrip) -> None:
+    strip.add_image(7, "/lib/a.png", "A fox <b>in</b> snow", 42)
+    index = strip.model.index(0)
+    assert index.data(RecentRoles.ImageId) == 7
+    assert index.data(RecentRoles.Path) == "/lib/a.png"
+    assert index.data(RecentRoles.Prompt) == "A fox <b>in</b> snow"
+    assert index.data(RecentRoles.Seed) == 42
+    tip = index.data(Qt.ItemDataRole.ToolTipRole)
+    assert "A fox &lt;b&gt;in&lt;/b&gt; snow" in tip and "Seed 42" in tip
+
+
+def test_model_tester(qtmodeltester) -> None:
+    model = RecentImagesModel(max_items=2)
+    qtmodeltester.check(model)
+    for i in range(4):
+        model.add(i, f"/lib/{i}.png", f"p{i}", None)
+    qtmodeltester.check(model)
+    model.clear()
+    qtmodeltester.check(model)
+
+
+def test_double_click_and_enter_activate_an_image(qtbot: QtBot, strip: RecentStrip) -> None:
+    strip.add_image(1, "/lib/1.png", "one", 1)
+    strip.add_image(2, "/lib/2.png", "two", 2)
+    index = strip.index_of(1)
+    center = strip.list_view.visualRect(index).center()
+    with qtbot.waitSignal(strip.imageActivated) as blocker:
+        qtbot.mouseClick(strip.list_view.viewport(), Qt.MouseButton.LeftButton, pos=center)
+        qtbot.mouseDClick(strip.list_view.viewport(), Qt.MouseButton.LeftButton, pos=center)
+    assert blocker.args == [1, "/lib/1.png"]
+    strip.list_view.setCurrentIndex(strip.index_of(2))
+    with qtbot.waitSignal(strip.imageActivated) as blocker:
+        qtbot.keyClick(strip.list_view, Qt.Key.Key_Return)
+    assert blocker.args == [2, "/lib/2.png"]
+
+
+def test_selecting_an_image_says_which(qtbot: QtBot, strip: RecentStrip) -> None:
+    strip.add_image(1, "/lib/1.png", "one", 1)
+    strip.add_image(2, "/lib/2.png", "two", None)
+    with qtbot.waitSignal(strip.imageSelected) as blocker:
+        strip.list_view.setCurrentIndex(strip.index_of(1))
+    assert blocker.args == [1, "/lib/1.png"]
+
+
+def test_tiles_keep_the_aspect_ratio_once_the_thumbnail_arrives(qtbot: QtBot, strip: RecentStrip,
+                                                                 loader: ThumbnailLoader, tmp_path: Path) -> None:
+    wide = image(tmp_path, "wide.png", (300, 200))
+    with qtbot.waitSignal(loader.thumbnailReady, timeout=5000):
+        strip.add_image(1, wide, "wide", 1)
+        strip.list_view.viewport().repaint()
+    qtbot.waitUntil(lambda: strip.list_view.visualRect(strip.index_of(1)).width() > TILE_HEIGHT + 20, timeout=2000)
+    rect = strip.list_view.visualRect(strip.index_of(1))
+    assert rect.height() == TILE_HEIGHT + 6
+    assert abs((rect.width() - 6) - TILE_HEIGHT * 1.5) <= 1
+    shot = strip.list_view.viewport().grab().toImage()
+    colour = shot.pixelColor(rect.center())
+    assert (colour.red(), colour.green(), colour.blue()) == (30, 120, 200)
+
+
+def test_a_missing_file_paints_without_crashing(qtbot: QtBot, strip: RecentStrip, loader: ThumbnailLoader,
+                                                tmp_path: Path) -> None:
+    with qtbot.waitSignal(loader.failed, timeout=5000):
+        strip.add_image(1, str(tmp_path / "gone.png"), "gone", 1)
+        strip.list_view.viewport().repaint()
+    assert not strip.list_view.viewport().grab().isNull()
+    assert strip.list_view.visualRect(strip.index_of(1)).width() == TILE_HEIGHT + 6
+
+
+def test_the_empty_strip_paints_its_hint(strip: RecentStrip) -> None:
+    viewport = strip.list_view.viewport()
+    blank = viewport.palette().color(viewport.backgroundRole()).rgb()
+    shot = viewport.grab().toImage()
+    y = shot.height() // 2
+    assert any(shot.pixelColor(x, y + dy).rgb() != blank for x in range(shot.width()) for dy in range(-6, 7))
