@@ -23,8 +23,9 @@ demo: $(STAMP)
 	@$(BIN)/python -m fluxdesk.display_check
 	$(BIN)/fluxdesk --demo
 
-lint: $(STAMP)
+lint: $(STAMP)  # ruff, then the layer and UI-feature contracts of pyproject.toml (import-linter)
 	$(BIN)/ruff check fluxdesk tests
+	$(BIN)/lint-imports
 
 unit: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -9,11 +9,10 @@ accepted too.
 
 from __future__ import annotations
 
-import ipaddress
-
 import httpx
 
 from fluxdesk.api.errors import HostPolicyError
+from fluxdesk.core.network import is_loopback
 
 REGIONS: dict[str, str] = {
     "global": "https://api.bfl.ai",
@@ -34,16 +33,6 @@ def region_base(region: str) -> str:
         return REGIONS[region]
     except KeyError:
         raise ValueError(f"unknown region {region!r}; choose one of {', '.join(REGIONS)}") from None
-
-
-def is_loopback(host: str) -> bool:
-    host = host.lower().strip("[]")
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _parse(url: str | httpx.URL, what: str) -> httpx.URL:

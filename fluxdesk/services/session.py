@@ -18,8 +18,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from fluxdesk.api.client import BflClient
-from fluxdesk.api.hosts import is_loopback, region_base
+from fluxdesk.api.hosts import region_base
 from fluxdesk.api.retry import RetryPolicy
+from fluxdesk.core.network import is_loopback
 from fluxdesk.core.request import GenerationRequest
 from fluxdesk.services.events import NO_KEY_MESSAGE, CreditsChanged, Event, Listener
 from fluxdesk.services.pipeline import Pipeline

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from types import TracebackType
 
-from fluxdesk.api.hosts import is_loopback
+from fluxdesk.core.network import is_loopback
 from fluxdesk.core.pricing import PriceTable
 from fluxdesk.sim.clock import SimClock
 from fluxdesk.sim.config import SimConfig, SimCounters

@@ -9,7 +9,7 @@ import pytest
 from api_support import KEY
 
 from fluxdesk.api import BflClient, HostPolicy, HostPolicyError, region_base
-from fluxdesk.api.hosts import is_loopback
+from fluxdesk.core.network import is_loopback
 
 
 @pytest.mark.parametrize("base", [

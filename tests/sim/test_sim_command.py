@@ -13,9 +13,9 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from fluxdesk.sim import command
+from fluxdesk.cli import sim as command
 
-RUN = ("import sys, argparse; from fluxdesk.sim import command; p = argparse.ArgumentParser(); "
+RUN = ("import sys, argparse; from fluxdesk.cli import sim as command; p = argparse.ArgumentParser(); "
        "command.add_arguments(p); sys.exit(command.run(p.parse_args(sys.argv[1:])))")
 
 
