@@ -15,7 +15,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QProgressBar,
     QPushButton,
@@ -29,9 +28,9 @@ from fluxdesk.api.errors import BflError
 from fluxdesk.core.pricing import USD_PER_CREDIT, format_credits, format_usd
 from fluxdesk.storage.secrets import ENV_VAR, KeyStore, KeyStoreError, key_looks_valid
 from fluxdesk.ui.engine.tasks import run_in_background, watch_future
-from fluxdesk.ui.kit.forms import describe
+from fluxdesk.ui.kit.forms import describe, make_label
 from fluxdesk.ui.kit.surfaces import AccentButton
-from fluxdesk.ui.kit.theme import set_heading, set_tone
+from fluxdesk.ui.kit.theme import set_tone
 
 KeyTester = Callable[[str], "concurrent.futures.Future[Decimal]"]
 """Given a key, a future answering the credits balance (a ``Decimal``) or raising a ``BflError``."""
@@ -43,28 +42,6 @@ EMPTY_KEY_MESSAGE = "Paste your BFL API key first."
 CANCELLED_MESSAGE = "Test cancelled: the key was not saved."
 INVALID_KEY_MESSAGE = ("That does not look like a BFL API key: it is one word of letters, digits and dashes "
                        "(like bfl_…), without spaces or line breaks.")
-
-
-# --- small shared helpers ------------------------------------------------------------------------
-
-def make_label(text: str = "", *, tone: str | None = None, name: str | None = None, wrap: bool = True,
-               heading: bool = False, scale: float = 1.0) -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(wrap)
-    if tone is not None:
-        set_tone(label, tone)
-    if heading:
-        set_heading(label)
-    if name:
-        label.setObjectName(name)
-        label.setAccessibleName(name)
-    if scale != 1.0 or heading:
-        font = label.font()
-        font.setPointSizeF(font.pointSizeF() * scale)
-        font.setBold(heading)
-        label.setFont(font)
-    return label
 
 
 def balance_text(credits: Decimal, usd_per_credit: Decimal = USD_PER_CREDIT) -> str:
@@ -163,7 +140,7 @@ class KeyEntry(QWidget):
         field_row.addWidget(self.show_button)
         layout.addLayout(field_row)
 
-        self.field_message = make_label(tone="error", name="Key field message")
+        self.field_message = make_label(tone="error", name="keyFieldMessage", accessible="Key field message")
         self.field_message.hide()
         layout.addWidget(self.field_message)
 
@@ -184,7 +161,7 @@ class KeyEntry(QWidget):
         button_row.addStretch(1)
         layout.addLayout(button_row)
 
-        self.status_label = make_label(name="Key test result")
+        self.status_label = make_label(name="keyTestResult", accessible="Key test result")
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.status_label.hide()
         layout.addWidget(self.status_label)

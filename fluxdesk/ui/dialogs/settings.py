@@ -43,11 +43,10 @@ from fluxdesk.ui.dialogs.key_entry import (
     KeyTester,
     balance_text,
     error_words,
-    make_label,
 )
 from fluxdesk.ui.engine.tasks import run_in_background, watch_future
 from fluxdesk.ui.kit.file_dialogs import FolderMemory
-from fluxdesk.ui.kit.forms import describe
+from fluxdesk.ui.kit.forms import describe, make_label
 from fluxdesk.ui.kit.scroll_page import scroll_page
 from fluxdesk.ui.kit.surfaces import Banner, Card
 from fluxdesk.ui.kit.theme import set_tone
@@ -154,7 +153,7 @@ class _Form(QGridLayout):
 
 
 def _note(text: str, name: str) -> QLabel:
-    return make_label(text, tone="muted", name=name)
+    return make_label(text, tone="muted", accessible=name)
 
 
 class SettingsDialog(QDialog):
@@ -211,7 +210,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.tabs, 1)
         footer = QHBoxLayout()
         footer.setSpacing(8)
-        self.footer_label = make_label(name="Save result")
+        self.footer_label = make_label(name="saveResult", accessible="Save result")
         self.footer_label.hide()
         footer.addWidget(self.footer_label, 1)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
@@ -235,13 +234,14 @@ class SettingsDialog(QDialog):
             banner = Banner("info")
             box = QVBoxLayout(banner)
             box.setContentsMargins(12, 8, 12, 8)
-            self.demo_note = make_label(DEMO_NOTE, name="Demo mode")
+            self.demo_note = make_label(DEMO_NOTE, name="demoMode", accessible="Demo mode")
             box.addWidget(self.demo_note)
             layout.addWidget(banner)
 
         layout.addWidget(make_label("API key", heading=True))
-        self.source_label = make_label("Checking where the key comes from…", name="Key source")
-        self.keyring_label = make_label("Checking the system keyring…", tone="muted", name="Keyring backend")
+        self.source_label = make_label("Checking where the key comes from…", name="keySource", accessible="Key source")
+        self.keyring_label = make_label("Checking the system keyring…", tone="muted", name="keyringBackend",
+                                        accessible="Keyring backend")
         self.keyring_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.source_label)
         layout.addWidget(self.keyring_label)
@@ -266,7 +266,7 @@ class SettingsDialog(QDialog):
         buttons.addWidget(self.key_busy, 0, Qt.AlignmentFlag.AlignVCenter)
         buttons.addStretch(1)
         layout.addLayout(buttons)
-        self.key_result_label = make_label(name="Key result")
+        self.key_result_label = make_label(name="keyResult", accessible="Key result")
         self.key_result_label.hide()
         layout.addWidget(self.key_result_label)
 
@@ -281,7 +281,8 @@ class SettingsDialog(QDialog):
         self.key_entry.keySaved.connect(self._key_replaced)
         self.key_entry.busyChanged.connect(self._entry_busy)
         box.addWidget(self.key_entry)
-        box.addWidget(make_label(WHERE_TO_GET_A_KEY, tone="muted", name="Where to get a key"))
+        box.addWidget(make_label(WHERE_TO_GET_A_KEY, tone="muted", name="whereToGetAKey",
+                                 accessible="Where to get a key"))
         self.replace_box.hide()
         layout.addWidget(self.replace_box)
         layout.addStretch(1)
@@ -448,7 +449,7 @@ class SettingsDialog(QDialog):
         folder_box.addWidget(self.folder_edit, 1)
         folder_box.addWidget(self.browse_button)
         folder_row.setFocusProxy(self.folder_edit)
-        self.folder_message = make_label(tone="error", name="Library folder message")
+        self.folder_message = make_label(tone="error", name="libraryFolderMessage", accessible="Library folder message")
         self.folder_message.hide()
         form.add_row("Library folder", folder_row, self.folder_message,
                  _note("New images go here; existing images stay where they are.", "Library folder note"))
@@ -522,9 +523,9 @@ class SettingsDialog(QDialog):
         page, layout = _page("pricesPage")
         layout.addWidget(make_label("Price table in use", heading=True))
         form = _Form()
-        self.as_of_label = make_label(name="Prices as of")
-        self.kind_label = make_label("…", name="Price table kind")
-        self.source_text = make_label(name="Price table source")
+        self.as_of_label = make_label(name="pricesAsOf", accessible="Prices as of")
+        self.kind_label = make_label("…", name="priceTableKind", accessible="Price table kind")
+        self.source_text = make_label(name="priceTableSource", accessible="Price table source")
         self.source_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form.add_row("Prices as of", self.as_of_label)
         form.add_row("Table", self.kind_label)
@@ -544,7 +545,7 @@ class SettingsDialog(QDialog):
         row.addWidget(self.import_busy, 0, Qt.AlignmentFlag.AlignVCenter)
         row.addStretch(1)
         layout.addLayout(row)
-        self.import_label = make_label(name="Price table import result")
+        self.import_label = make_label(name="priceTableImportResult", accessible="Price table import result")
         self.import_label.hide()
         layout.addWidget(self.import_label)
         layout.addStretch(1)

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from fluxdesk.storage.secrets import ALTERNATIVES, ENV_VAR, KeyStore, KeyStoreError
-from fluxdesk.ui.dialogs.key_entry import ENV_HINT, WHERE_TO_GET_A_KEY, KeyEntry, KeyTester, make_label
-from fluxdesk.ui.kit.forms import describe
+from fluxdesk.ui.dialogs.key_entry import ENV_HINT, WHERE_TO_GET_A_KEY, KeyEntry, KeyTester
+from fluxdesk.ui.kit.forms import describe, make_label
 from fluxdesk.ui.kit.surfaces import AccentButton, Banner, Card
 
 CHOICES = ("key", "session", "env", "demo")
@@ -73,9 +73,10 @@ class WelcomeDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 20)
         layout.setSpacing(12)
-        title = make_label("Welcome to FluxDesk", heading=True, scale=1.6, name="Welcome to FluxDesk")
+        title = make_label("Welcome to FluxDesk", heading=True, scale=1.6, name="welcomeTitle",
+                           accessible="Welcome to FluxDesk")
         layout.addWidget(title)
-        layout.addWidget(make_label(INTRO, tone="muted", name="What FluxDesk does"))
+        layout.addWidget(make_label(INTRO, tone="muted", name="whatFluxDeskDoes", accessible="What FluxDesk does"))
 
         self.keyring_banner = self._keyring_banner()
         layout.addWidget(self.keyring_banner)
@@ -106,7 +107,7 @@ class WelcomeDialog(QDialog):
         # The reason ends with the alternatives, which the key card offers as buttons instead.
         reason = self._keyring_reason.replace(ALTERNATIVES, "").strip() or "No working system keyring was found."
         self.keyring_label = make_label(f"{reason} FluxDesk will not write your key to a file.",
-                                        name="Keyring problem")
+                                        name="keyringProblem", accessible="Keyring problem")
         box.addWidget(self.keyring_label)
         banner.setAccessibleName("Keyring problem")
         banner.setVisible(not self._keyring_works)
@@ -120,8 +121,9 @@ class WelcomeDialog(QDialog):
         layout.addWidget(self.key_entry)
 
         self.session_note = make_label("Nothing is stored on disk: FluxDesk forgets the key when it closes.",
-                                       tone="muted", name="Session key note")
-        self.env_hint = make_label(ENV_HINT, tone="muted", name="Environment variable hint")
+                                       tone="muted", name="sessionKeyNote", accessible="Session key note")
+        self.env_hint = make_label(ENV_HINT, tone="muted", name="environmentVariableHint",
+                                   accessible="Environment variable hint")
         self.env_button = QPushButton(f"I'll set {ENV_VAR} myself")
         self.env_button.setAutoDefault(False)
         describe(self.env_button, f"I'll set {ENV_VAR} myself",
@@ -134,14 +136,15 @@ class WelcomeDialog(QDialog):
             layout.addWidget(widget)
 
         layout.addStretch(1)
-        self.where_label = make_label(WHERE_TO_GET_A_KEY, tone="muted", name="Where to get a key")
+        self.where_label = make_label(WHERE_TO_GET_A_KEY, tone="muted", name="whereToGetAKey",
+                                      accessible="Where to get a key")
         self.where_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.where_label)
         return card
 
     def _demo_card(self) -> QFrame:
         card, layout = _card("Try the offline demo", "demoCard")
-        layout.addWidget(make_label(DEMO_TEXT, name="About the demo"))
+        layout.addWidget(make_label(DEMO_TEXT, name="aboutTheDemo", accessible="About the demo"))
         layout.addStretch(1)
         self.demo_button = QPushButton("Try the demo")
         self.demo_button.setAutoDefault(False)

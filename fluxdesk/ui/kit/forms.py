@@ -28,18 +28,33 @@ OUTLINE_MARGIN = 3
 """Room around a field's input for the red outline drawn when it is invalid."""
 
 
-def make_label(text: str = "", *, tone: str | None = None, name: str | None = None, wrap: bool = True,
-               small: bool = False) -> QLabel:
+def make_label(text: str = "", *, tone: str | None = None, name: str | None = None, accessible: str | None = None,
+               wrap: bool = True, small: bool = False, heading: bool = False, scale: float = 1.0) -> QLabel:
+    """A plain-text label: the one label factory of the UI.
+
+    ``name`` is its object name, for tests and style sheets (one identifier, no spaces); ``accessible``
+    is what a screen reader calls it. ``small`` sets it a size down (never under 7 pt), ``heading``
+    makes it a bold section title and ``scale`` enlarges it.
+    """
+    if name and " " in name:
+        raise ValueError(f"object names have no spaces: {name!r} (use accessible= for the readable name)")
     label = QLabel(text)
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setWordWrap(wrap)
     if tone is not None:
         theme.set_tone(label, tone)
+    if heading:
+        theme.set_heading(label)
     if name:
         label.setObjectName(name)
-    if small:
+    if accessible:
+        label.setAccessibleName(accessible)
+    if small or heading or scale != 1.0:
         font = label.font()
-        font.setPointSizeF(max(7.0, font.pointSizeF() * 0.9))
+        size = font.pointSizeF() * scale
+        font.setPointSizeF(max(7.0, size * 0.9) if small else size)
+        if heading:
+            font.setBold(True)
         label.setFont(font)
     return label
 

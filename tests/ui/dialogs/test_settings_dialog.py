@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from dialog_support import FakeKeyTester, MemoryKeyring
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QLabel, QMessageBox
 
 from fluxdesk.api.errors import AUTH_MESSAGE, AuthError
 from fluxdesk.core.pricing import PriceTable
@@ -364,3 +364,10 @@ def test_enter_in_the_new_key_field_tests_the_key_and_does_not_save(qtbot, make_
         qtbot.keyClick(dialog.key_entry.field, Qt.Key.Key_Return)
     assert tester.calls == [NEW_KEY]
     assert dialog.isVisible() and not settings_path(home).exists()
+
+
+def test_labels_have_object_names_without_spaces(make_dialog) -> None:
+    dialog = make_dialog()
+    names = [label.objectName() for label in dialog.findChildren(QLabel)]
+    assert dialog.key_result_label.accessibleName() == "Key result"
+    assert not [name for name in names if " " in name]
