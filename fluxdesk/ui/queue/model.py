@@ -15,8 +15,9 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QByteArray, QModelIndex, QObject, Qt, QTimer
 
+from fluxdesk.core import jobs
 from fluxdesk.core.catalog import display_name
-from fluxdesk.core.jobs import JobStatus
+from fluxdesk.core.jobs import STATUS_WORDS, JobStatus, is_sent
 from fluxdesk.core.pricing import credits_phrase
 from fluxdesk.services.events import (
     JobDone,
@@ -30,7 +31,6 @@ from fluxdesk.services.events import (
 from fluxdesk.ui.kit.item_models import ROOT, ModelIndex
 
 TICK_MS = 1000
-_SENT = frozenset({JobStatus.SUBMITTING, JobStatus.SUBMITTED, JobStatus.DOWNLOADING})
 
 
 
@@ -95,7 +95,7 @@ class JobRow:
     @property
     def sent(self) -> bool:
         """BFL has (or may have) the job: it can no longer be cancelled and is billed if it finishes."""
-        return self.status in _SENT and not self.download_failed
+        return is_sent(self.status) and not self.download_failed
 
 
 def status_text(row: JobRow) -> str:
@@ -103,23 +103,16 @@ def status_text(row: JobRow) -> str:
     status = row.status
     if row.download_failed:
         return "Billed, download failed — retried on resume"
+    word = STATUS_WORDS[status]
     if status is JobStatus.SUBMITTED:
-        return "Generating…" if row.progress is None else f"Generating {round(row.progress * 100)}%"
+        return f"{word}…" if row.progress is None else f"{word} {round(row.progress * 100)}%"
     if status is JobStatus.FAILED:
-        return f"Failed: {row.error}" if row.error else "Failed"
-    return _FIXED_TEXT[status]
-
-
-_FIXED_TEXT = {
-    JobStatus.QUEUED: "Waiting",
-    JobStatus.SUBMITTING: "Sending…",
-    JobStatus.DOWNLOADING: "Downloading…",
-    JobStatus.DONE: "Done",
-    JobStatus.MODERATED: "Blocked by BFL's safety filter (not charged)",
-    JobStatus.EXPIRED: "Link expired — billed, image lost",
-    JobStatus.UNKNOWN: "Outcome unknown — may be billed",
-    JobStatus.CANCELLED: "Cancelled",
-}
+        return f"{word}: {row.error}" if row.error else word
+    if is_sent(status):
+        return f"{word}…"
+    if status in (JobStatus.MODERATED, JobStatus.EXPIRED, JobStatus.UNKNOWN):
+        return jobs.status_text(status, row.billed)  # what it costs is news here
+    return word
 
 
 def status_tone(row: JobRow) -> str:
@@ -128,7 +121,7 @@ def status_tone(row: JobRow) -> str:
         return "warning"
     if status is JobStatus.QUEUED:
         return "waiting"
-    if status in _SENT:
+    if is_sent(status):
         return "running"
     if status is JobStatus.DONE:
         return "done"

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fluxdesk.core.jobs import JobStatus, is_sent
 from fluxdesk.ui.kit import theme
 from fluxdesk.ui.kit.item_models import ModelIndex
 from fluxdesk.ui.kit.lists import EmptyAwareList
@@ -50,7 +51,6 @@ _CONTENT_RIGHT = _PAD + 4
 EMPTY_TEXT = "Your generations appear here. Type a prompt and press Ctrl+Enter."
 SENT_NOTE = ("Jobs already sent to BFL cannot be cancelled — BFL bills them anyway, "
              "and FluxDesk will still save the image.")
-_SENT_STATUSES = frozenset({"submitting", "submitted", "downloading"})
 
 
 
@@ -430,7 +430,7 @@ class QueueView(QWidget):
         self.clear_button.setEnabled(model.finished_count() > 0)
         selection = self.selected_indexes()
         self.cancel_button.setEnabled(bool(self._cancellable(selection)))
-        sent = any(i.data(Roles.Status) in _SENT_STATUSES and i.data(Roles.IsActive) for i in selection)
+        sent = any(is_sent(JobStatus(i.data(Roles.Status))) and i.data(Roles.IsActive) for i in selection)
         self.note.setVisible(sent)
         empty = model.rowCount() == 0
         if empty != self._was_empty:

@@ -29,8 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fluxdesk.core import jobs
 from fluxdesk.core.catalog import display_name
-from fluxdesk.core.jobs import JobStatus
+from fluxdesk.core.jobs import Billing, billing
 from fluxdesk.core.pricing import format_credits
 from fluxdesk.storage.spend import LedgerRow
 from fluxdesk.ui.kit import theme
@@ -88,36 +89,9 @@ class Roles(IntEnum):
     Prompt = Qt.ItemDataRole.UserRole + 16
 
 
-class Billing(enum.Enum):
-    BILLED = "billed"
-    NOT_BILLED = "not billed"
-    LOST = "billed, image lost"
-    MAYBE = "may be billed"
-    PENDING = "billed if it finishes"
-
-
 def billing_of(row: LedgerRow) -> Billing:
-    if row.status is JobStatus.EXPIRED:
-        return Billing.LOST
-    if row.status in (JobStatus.UNKNOWN, JobStatus.SUBMITTING):
-        return Billing.MAYBE
-    if row.status in (JobStatus.SUBMITTED, JobStatus.DOWNLOADING):
-        return Billing.PENDING
-    return Billing.BILLED if row.billed else Billing.NOT_BILLED
+    return billing(row.status, row.billed)
 
-
-_STATUS_TEXT = {
-    JobStatus.DONE: "Done",
-    JobStatus.MODERATED: "Moderated — not billed",
-    JobStatus.FAILED: "Failed — not billed",
-    JobStatus.CANCELLED: "Cancelled — not billed",
-    JobStatus.EXPIRED: "Expired — billed, image lost",
-    JobStatus.UNKNOWN: "Unknown — may be billed",
-    JobStatus.SUBMITTING: "Sending — may be billed",
-    JobStatus.SUBMITTED: "Running — billed if it finishes",
-    JobStatus.DOWNLOADING: "Downloading — billed",
-    JobStatus.QUEUED: "Waiting — not billed",
-}
 
 _STATUS_TIPS = {
     Billing.NOT_BILLED: "BFL did not charge this job",
@@ -128,10 +102,7 @@ _STATUS_TIPS = {
 
 
 def status_text(row: LedgerRow) -> str:
-    text = _STATUS_TEXT.get(row.status, row.status.value)
-    if row.status is JobStatus.DONE and not row.billed:
-        text = "Done — not billed"
-    return text + (" (demo)" if row.demo else "")
+    return jobs.status_text(row.status, row.billed) + (" (demo)" if row.demo else "")
 
 
 def _tone(row: LedgerRow) -> str | None:
@@ -210,8 +181,9 @@ def _tooltip(entry: LedgerEntry) -> str:
 
 def _search_text(entry: LedgerEntry) -> str:
     row = entry.row
-    words = [row.model, display_name(row.model), row.size or "", status_text(row), billing_of(row).value,
-             row.job_id, row.task_id or "", row.prompt, local_time_text(row.time)]
+    # The status's own name too ("moderated", "expired"), besides the words it is shown with.
+    words = [row.model, display_name(row.model), row.size or "", status_text(row), row.status.value,
+             billing_of(row).value, row.job_id, row.task_id or "", row.prompt, local_time_text(row.time)]
     return " ".join(words).lower()
 
 

@@ -121,7 +121,7 @@ def test_events_that_are_not_about_jobs_are_ignored(model: JobQueueModel) -> Non
     ([JobSubmitted("j", "t", Decimal(3)), JobDownloading("j")], "Downloading…", "running"),
     ([JobDone("j", 1, "/lib/a.png", 42, Decimal(3))], "Done", "done"),
     ([failed("j", JobStatus.FAILED, "BFL refused the request.")], "Failed: BFL refused the request.", "failed"),
-    ([failed("j", JobStatus.MODERATED)], "Blocked by BFL's safety filter (not charged)", "failed"),
+    ([failed("j", JobStatus.MODERATED)], "Blocked by BFL's safety filter — not billed", "failed"),
     ([failed("j", JobStatus.EXPIRED, billed=True)], "Link expired — billed, image lost", "warning"),
     ([failed("j", JobStatus.UNKNOWN)], "Outcome unknown — may be billed", "warning"),
     ([failed("j", JobStatus.CANCELLED)], "Cancelled", "cancelled"),
