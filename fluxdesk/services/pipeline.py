@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 UNKNOWN_OUTCOME = ("FluxDesk stopped while sending this job, so it cannot tell whether BFL received it. "
                    "It may have been billed; it is not resent automatically.")
 NEVER_SENT = "Not sent: FluxDesk closed before this job's turn came."
+CANCELLED_BEFORE_SENT = "Cancelled before it was sent."
 LIBRARY_UNWRITABLE = ("{error} The job stays in the journal as it was{billed}; FluxDesk finishes it on `resume` "
                       "(or its next start) once the library can be written again.")
 EXPIRED_WHILE_AWAY = ("BFL finished and billed this image, but its download link expired (links last 10 minutes) "
@@ -135,12 +136,18 @@ class Pipeline:
             job_ids.append(job_id)
         return job_ids
 
-    def cancel(self, job_id: str) -> bool:
-        """Cancel a job that has not been sent. A sent job is billed at BFL anyway: it is kept."""
+    async def cancel(self, job_id: str) -> bool:
+        """Cancel a job that has not been sent. A sent job is billed at BFL anyway: it is kept.
+
+        The journal says so first, so a crash before the job's turn never sends it; ``mark_submitting``
+        refuses a job the journal holds cancelled, whichever of the two writes comes first."""
         queued = self._queued.get(job_id)
         if queued is None or queued.cancelled:
             return False
+        if not await asyncio.to_thread(self._library.cancel_job, job_id, CANCELLED_BEFORE_SENT):
+            return False  # on its way already
         queued.cancelled = True
+        self._emit(JobFailed(job_id, JobStatus.CANCELLED, CANCELLED_BEFORE_SENT, False))
         return True
 
     def _spawn(self, coro: Any) -> None:
@@ -182,14 +189,15 @@ class Pipeline:
 
     async def _send_and_finish(self, queued: _Queued) -> None:
         job_id = queued.job_id
-        if queued.cancelled or self._stop_reason is not None:
-            reason = "Cancelled before it was sent." if queued.cancelled else self._stop_reason.reason
-            await self._finish(job_id, JobStatus.CANCELLED, reason)
+        if queued.cancelled:
+            return  # journalled and said by ``cancel``
+        if self._stop_reason is not None:
+            await self._finish(job_id, JobStatus.CANCELLED, self._stop_reason.reason)
             return
         # The row says "sending" *before* the POST: after a crash this job is never resent.
         self._queued.pop(job_id, None)
         if not await asyncio.to_thread(self._library.mark_submitting, job_id):
-            return  # cancelled in the library meanwhile (another window, the CLI): nothing is sent
+            return  # cancelled in the journal (by ``cancel``, another window, the CLI): nothing is sent
         try:
             submission = await self._client.submit(queued.body, queued.request.model)
         except api_errors.SubmitOutcomeUnknownError as exc:

@@ -230,13 +230,14 @@ class Library:
         return cursor.rowcount == 1
 
     @_guarded
-    def cancel_job(self, job_id: str) -> bool:
-        """Cancel a job that has not been sent. False when it is already on its way (it cannot be
-        cancelled at BFL and will be billed)."""
+    def cancel_job(self, job_id: str, reason: str | None = None) -> bool:
+        """Cancel a job that has not been sent, saying ``reason``. False when it is already on its way (it
+        cannot be cancelled at BFL and will be billed)."""
         with transaction(self._conn):
             cursor = self._conn.execute(
-                "UPDATE jobs SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
-                (JobStatus.CANCELLED.value, iso_utc(utc_now()), job_id, JobStatus.QUEUED.value))
+                "UPDATE jobs SET status = ?, error = ?, updated_at = ? WHERE id = ? AND status = ?",
+                (JobStatus.CANCELLED.value, None if reason is None else reason[:_MAX_ERROR_CHARS],
+                 iso_utc(utc_now()), job_id, JobStatus.QUEUED.value))
             if cursor.rowcount == 0 and not self._job_exists(job_id):
                 raise UnknownJobError(f"there is no job {job_id} in the library")
         return cursor.rowcount == 1

@@ -84,6 +84,15 @@ def test_mark_submitting_refuses_a_cancelled_job(library: Library) -> None:
         library.mark_submitting("nope")
 
 
+def test_a_cancel_is_journalled_with_its_reason_and_leaves_nothing_to_resume(library: Library) -> None:
+    job = new_job(library)
+    assert library.cancel_job(job, "Cancelled before it was sent.")
+    row = library.get_job(job)
+    assert row is not None and row.status is JobStatus.CANCELLED and row.error == "Cancelled before it was sent."
+    assert not library.cancel_job(job)  # once is enough
+    assert job not in [j.id for j in library.unfinished_jobs()]
+
+
 def test_record_submission_and_ready(library: Library) -> None:
     job = new_job(library)
     library.mark_submitting(job)
