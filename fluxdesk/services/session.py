@@ -188,10 +188,6 @@ class Session:
 
         return self._runner.submit(_credits())
 
-    def request_for_image(self, image_id: int) -> concurrent.futures.Future[GenerationRequest]:
-        """What made the image ``image_id`` (``request_for_image``), read off the caller's thread."""
-        return self.run_in_background(lambda: request_for_image(self.library, image_id))
-
     def run_in_background(self, fn: Callable[[], object]) -> concurrent.futures.Future[object]:
         """Blocking work (disk, database) on the network thread's executor, off the caller's thread."""
         async def _call() -> object:
@@ -234,26 +230,25 @@ KEY_TEST_TIMEOUTS = dict(connect=4.0, read=6.0, write=6.0, pool=4.0)
 retries over a minute — would lock the dialog that asked)."""
 
 
-def request_for_image(library: Library, image_id: int) -> GenerationRequest:
-    """What made ``image_id``: its job's request (input images included) with the seed BFL used (``None`` when
-    none was recorded). Reproduce sends it; Reuse settings loads it into the panel.
+def check_key(api_base: str, key: str, abandoned: Callable[[], bool] = lambda: False) -> Decimal:
+    """Ask ``api_base`` for the credits with ``key``, once (blocking; run it on a worker thread).
 
-    Reads the library (blocking); raises ``ValueError`` saying why when there is nothing to read.
+    ``abandoned()`` is looked at ten times a second: once true, the request is dropped at once and
+    ``concurrent.futures.CancelledError`` raised.
     """
-    image = library.get_image(image_id)
-    if image is None:
-        raise ValueError("it is no longer in the library")
-    job = library.get_job(image.job_id)
-    if job is None:
-        raise ValueError("its job record is missing")
-    return job.request.with_seed(image.seed)
-
-
-async def check_key(api_base: str, key: str) -> Decimal:
-    """Ask ``api_base`` for the credits with ``key``, once. Run it on an ``AsyncRunner``: cancelling the
-    runner's future drops the request at once."""
     from fluxdesk.api.client import Timeouts
 
-    async with BflClient(api_base, key, retry=RetryPolicy(max_attempts=1, max_post_attempts=1),
-                         timeouts=Timeouts(**KEY_TEST_TIMEOUTS)) as client:
-        return await client.credits()
+    async def _ask() -> Decimal:
+        async with BflClient(api_base, key, retry=RetryPolicy(max_attempts=1, max_post_attempts=1),
+                             timeouts=Timeouts(**KEY_TEST_TIMEOUTS)) as client:
+            request = asyncio.ensure_future(client.credits())
+            while not request.done():
+                if abandoned():
+                    request.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await request
+                    raise concurrent.futures.CancelledError()
+                await asyncio.wait([request], timeout=0.1)
+            return request.result()
+
+    return asyncio.run(_ask())
