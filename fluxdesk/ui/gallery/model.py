@@ -10,7 +10,6 @@ reuses them.
 from __future__ import annotations
 
 import contextlib
-import html
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
@@ -40,12 +39,12 @@ from fluxdesk.storage.gallery_queries import GalleryItem, GalleryQueries, Galler
 from fluxdesk.storage.metadata_io import image_format
 from fluxdesk.ui.engine.tasks import run_in_background, weak_callback
 from fluxdesk.ui.kit.item_models import ROOT, ModelIndex, with_role_names
+from fluxdesk.ui.kit.text import escaped, prompt_html, rich_tooltip
 
 PAGE_SIZE = 500
 MAX_CACHED_ITEMS = 20_000
 """Light rows kept in memory (about 10 MB); scrolling far away and back fetches a page again."""
 MAX_DRAG_BYTES = 64 * 1024 * 1024
-_TOOLTIP_PROMPT_CHARS = 300
 IMAGE_MIME = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
 _ITEM_FLAGS = (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
@@ -110,16 +109,12 @@ def cost_text(credits: Decimal | None) -> str:
 
 
 def tooltip(item: GalleryItem) -> str:
-    prompt = item.prompt if len(item.prompt) < _TOOLTIP_PROMPT_CHARS else item.prompt.rstrip() + "…"
     facts = [model_name(item.model), f"seed {item.seed}" if item.seed is not None else "no seed",
              cost_text(item.cost_credits)]
     if item.demo:
         facts.append("demo")
-    state = "<br><b>The file is missing</b>" if item.missing else (
-        "<br><b>The file cannot be read</b>" if item.broken else "")
-    # Rich text so Qt wraps a long prompt.
-    return (f"<qt>{html.escape(prompt, quote=False) or '<i>No prompt</i>'}<br>"
-            f"<small>{html.escape(' · '.join(facts))}</small>{state}</qt>")
+    state = "<b>The file is missing</b>" if item.missing else ("<b>The file cannot be read</b>" if item.broken else "")
+    return rich_tooltip(prompt_html(item.prompt), f"<small>{escaped(' · '.join(facts))}</small>", state)
 
 
 @dataclass(frozen=True)

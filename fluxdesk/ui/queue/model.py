@@ -29,6 +29,7 @@ from fluxdesk.services.events import (
     JobSubmitted,
 )
 from fluxdesk.ui.kit.item_models import ROOT, ModelIndex
+from fluxdesk.ui.kit.text import escaped, prompt_html, rich_tooltip
 
 TICK_MS = 1000
 
@@ -334,14 +335,10 @@ def _runs(indexes: Iterable[int]) -> Iterable[tuple[int, int]]:
 
 
 def _tooltip(row: JobRow) -> str:
-    import html  # with its entity table, only once a tooltip is asked for
-
-    lines = [html.escape(row.prompt, quote=False) if row.prompt else "<i>A job from an earlier session</i>",
-             html.escape(meta_text(row.model, row.seed, row.cost), quote=False)]
-    lines.append(f"<b>{html.escape(status_text(row), quote=False)}</b>")
-    if row.error and row.status is not JobStatus.FAILED:
-        lines.append(html.escape(row.error, quote=False))
-    return "<qt>" + "<br>".join(lines) + "</qt>"
+    error = row.error if row.status is not JobStatus.FAILED else ""
+    return rich_tooltip(prompt_html(row.prompt, empty="A job from an earlier session"),
+                        escaped(meta_text(row.model, row.seed, row.cost)), f"<b>{escaped(status_text(row))}</b>",
+                        escaped(error))
 
 
 def meta_text(model_id: str, seed: int | None, cost: Decimal | None) -> str:

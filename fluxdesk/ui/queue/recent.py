@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from fluxdesk.ui.kit.item_models import ROOT, ModelIndex, with_role_names
 from fluxdesk.ui.kit.lists import EmptyAwareList
+from fluxdesk.ui.kit.text import prompt_html, rich_tooltip
 from fluxdesk.ui.kit.thumbnails import ThumbnailLoader, draw_cropped, thumbnail_request_size
 
 TILE_HEIGHT = 120
@@ -39,7 +40,6 @@ _MARGIN = 3
 """Room around a tile for the selection ring."""
 _SPACING = 6
 EMPTY_TEXT = "New images appear here the moment they arrive."
-_TOOLTIP_PROMPT_CHARS = 400
 
 
 
@@ -121,12 +121,7 @@ class RecentImagesModel(QAbstractListModel):
 
 
 def _tooltip(prompt: str, seed: int | None) -> str:
-    import html  # with its entity table, only once a tooltip is asked for
-
-    text = prompt if len(prompt) <= _TOOLTIP_PROMPT_CHARS else prompt[:_TOOLTIP_PROMPT_CHARS].rstrip() + "…"
-    seed_text = f"Seed {seed}" if seed is not None else "Seed unknown"
-    # Rich text so Qt wraps a long prompt instead of showing one endless line.
-    return f"<qt>{html.escape(text, quote=False) or '<i>No prompt</i>'}<br><b>{seed_text}</b></qt>"
+    return rich_tooltip(prompt_html(prompt), f"<b>Seed {seed}</b>" if seed is not None else "<b>Seed unknown</b>")
 
 
 class RecentDelegate(QStyledItemDelegate):

@@ -37,6 +37,7 @@ from fluxdesk.storage.spend import LedgerRow
 from fluxdesk.ui.kit import theme
 from fluxdesk.ui.kit.item_models import RIGHT, Header, ModelIndex, ReadOnlyTableModel
 from fluxdesk.ui.kit.money import DASH, price
+from fluxdesk.ui.kit.text import escaped, prompt_html, rich_tooltip
 from fluxdesk.ui.spend.snapshot import LedgerEntry, local_time_text
 
 
@@ -165,9 +166,6 @@ _DISPLAY: dict[Column, Callable[[LedgerEntry], str]] = {
 def _tooltip(entry: LedgerEntry) -> str:
     row = entry.row
     lines = [f"{display_name(row.model)} · {row.time} UTC"]
-    prompt = row.prompt
-    if prompt:
-        lines.append(prompt if len(prompt) <= 200 else prompt[:199] + "…")
     tip = _STATUS_TIPS.get(billing_of(row))
     if tip:
         lines.append(tip)
@@ -176,7 +174,8 @@ def _tooltip(entry: LedgerEntry) -> str:
     if entry.image_id is not None:
         lines.append("Click to show the image")
     lines.append(f"Job {row.job_id}" + (f" · task {row.task_id}" if row.task_id else ""))
-    return "\n".join(lines)
+    return rich_tooltip(escaped(lines[0]), prompt_html(row.prompt) if row.prompt else "",
+                        *(escaped(line) for line in lines[1:]))
 
 
 def _search_text(entry: LedgerEntry) -> str:
