@@ -29,10 +29,9 @@ from fluxdesk.core.catalog import DEFAULT_MODEL_ID, MODELS, Pricing, get_model
 from fluxdesk.core.pricing import PriceTable, PriceTableError, estimate
 from fluxdesk.core.request import GenerationRequest
 from fluxdesk.ui.breakeven.presets import Preset, PresetLike, merged_presets, overrides_of
-from fluxdesk.ui.kit.forms import describe, make_label, row
+from fluxdesk.ui.kit.forms import describe, make_form, make_label, row
 from fluxdesk.ui.kit.money import US_LOCALE, MoneySpinBox, price, usd
-from fluxdesk.ui.kit.surfaces import Card
-from fluxdesk.ui.kit.theme import set_heading
+from fluxdesk.ui.kit.surfaces import TitledCard
 
 DEFAULT_VOLUME = 1_000
 """The volume shown when the user has made no images lately."""
@@ -72,23 +71,11 @@ def _money_spin(decimals: int, maximum: float, step: float, suffix: str, name: s
 
 
 def _group(title: str, name: str) -> tuple[QFrame, QFormLayout]:
-    box = Card()
-    box.setObjectName(name)
+    box = TitledCard(title, name)
     box.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-    outer = QVBoxLayout(box)
-    outer.setContentsMargins(12, 10, 12, 10)
-    outer.setSpacing(6)
-    heading = make_label(title, wrap=False)
-    set_heading(heading)
-    outer.addWidget(heading)
-    form = QFormLayout()
-    form.setContentsMargins(0, 0, 0, 0)
-    form.setHorizontalSpacing(8)
-    form.setVerticalSpacing(6)
-    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
-    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-    outer.addLayout(form)
-    outer.addStretch(1)
+    form = make_form()
+    box.body.addLayout(form)
+    box.body.addStretch(1)
     return box, form
 
 

@@ -48,7 +48,7 @@ from fluxdesk.ui.engine.tasks import run_in_background, watch_future
 from fluxdesk.ui.kit.file_dialogs import FolderMemory
 from fluxdesk.ui.kit.forms import describe, make_label
 from fluxdesk.ui.kit.scroll_page import scroll_page
-from fluxdesk.ui.kit.surfaces import Banner, Card
+from fluxdesk.ui.kit.surfaces import Banner, TitledCard
 from fluxdesk.ui.kit.theme import set_tone
 
 SECTIONS = ("Key", "General", "Prices", "Appearance")
@@ -270,13 +270,8 @@ class SettingsDialog(QDialog):
         self.key_result_label.hide()
         layout.addWidget(self.key_result_label)
 
-        self.replace_box = Card()
-        self.replace_box.setAccessibleName("New key")
-        box = QVBoxLayout(self.replace_box)
-        box.setContentsMargins(12, 10, 12, 12)
-        box.setSpacing(6)
-        self.replace_title = make_label("New key", heading=True)
-        box.addWidget(self.replace_title)
+        self.replace_box = TitledCard("New key", "replaceKeyCard")
+        box = self.replace_box.body
         self.key_entry = KeyEntry(self._key_store, self._key_tester, usd_per_credit=self._price_table.usd_per_credit)
         self.key_entry.keySaved.connect(self._key_replaced)
         self.key_entry.busyChanged.connect(self._entry_busy)
@@ -373,7 +368,7 @@ class SettingsDialog(QDialog):
     def show_replace(self) -> None:
         """Open the new-key field (Replace… / Add key…)."""
         has_key = self._key_status is not None and self._key_status.source is not KeySource.NONE
-        self.replace_title.setText("New key" if has_key else "Your BFL API key")
+        self.replace_box.set_title("New key" if has_key else "Your BFL API key")
         self.replace_box.show()
         self.key_entry.setFocus()
 

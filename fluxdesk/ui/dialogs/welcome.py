@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from fluxdesk.storage.secrets import ALTERNATIVES, ENV_VAR, KeyStore, KeyStoreError
 from fluxdesk.ui.dialogs.key_entry import ENV_HINT, WHERE_TO_GET_A_KEY, KeyEntry, KeyTester
 from fluxdesk.ui.kit.forms import describe, make_label
-from fluxdesk.ui.kit.surfaces import AccentButton, Banner, Card
+from fluxdesk.ui.kit.surfaces import AccentButton, Banner, TitledCard
 
 CHOICES = ("key", "session", "env", "demo")
 INTRO = ("FluxDesk makes images with the Black Forest Labs API. It shows the price before anything is "
@@ -28,14 +28,8 @@ DEMO_TEXT = ("A built-in simulator stands in for BFL, so you can try every part 
 
 
 def _card(title: str, name: str) -> tuple[QFrame, QVBoxLayout]:
-    card = Card()
-    card.setAccessibleName(title)
-    card.setObjectName(name)
-    layout = QVBoxLayout(card)
-    layout.setContentsMargins(14, 12, 14, 14)
-    layout.setSpacing(8)
-    layout.addWidget(make_label(title, heading=True, scale=1.1))
-    return card, layout
+    card = TitledCard(title, name, title_scale=1.1)
+    return card, card.body
 
 
 class WelcomeDialog(QDialog):

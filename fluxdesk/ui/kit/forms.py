@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from fluxdesk.ui.kit import theme
-from fluxdesk.ui.kit.surfaces import Banner, Card
+from fluxdesk.ui.kit.surfaces import Banner, Card, TitledCard
 
 OUTLINE_MARGIN = 3
 """Room around a field's input for the red outline drawn when it is invalid."""
@@ -119,21 +119,13 @@ def add_form_row(form: QFormLayout, label: str | None, field: QWidget, *, pad: b
     return placed
 
 
-class Section(Card):
+class Section(TitledCard):
     """A titled card holding a form."""
 
     def __init__(self, title: str, name: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName(name)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(12, 10, 12, 12)
-        outer.setSpacing(8)
-        heading = make_label(title, name=f"{name}Heading", wrap=False)
-        theme.set_heading(heading)
-        outer.addWidget(heading)
+        super().__init__(title, name, parent)
         self.form = make_form()
-        outer.addLayout(self.form)
-        self.setAccessibleName(title)
+        self.body.addLayout(self.form)
 
     def add_row(self, label: str | None, field: QWidget, *, pad: bool = True) -> QWidget:
         return add_form_row(self.form, label, field, pad=pad)

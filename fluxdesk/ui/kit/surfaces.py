@@ -1,4 +1,4 @@
-"""Surfaces painted from the theme's colours: section cards, message banners, the accent button.
+"""Surfaces painted from the theme's colours: section cards (plain and titled), message banners, the accent button.
 
 They paint themselves instead of being styled by an application stylesheet, which would route every
 widget of the app through QStyleSheetStyle (~25 ms of the window's start-up; docs/performance.md).
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QFrame, QPushButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from fluxdesk.ui.kit import theme
 
@@ -49,6 +49,42 @@ class Card(QFrame):
     def paintEvent(self, event: QPaintEvent) -> None:
         colors = theme.colors()
         paint_rounded(self, QColor(colors.card), QColor(colors.border), self.RADIUS).end()
+
+
+class TitledCard(Card):
+    """A card with a heading over its body: every titled card of the app has these margins and spacing.
+
+    Rows go in ``body``; ``header`` is the heading's row, for controls beside it (a filter, a count).
+    The card's accessible name follows its title.
+    """
+
+    MARGINS = (12, 10, 12, 12)
+    SPACING = 6
+
+    def __init__(self, title: str, name: str, parent: QWidget | None = None, *, title_scale: float = 1.0) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.body = QVBoxLayout(self)
+        self.body.setContentsMargins(*self.MARGINS)
+        self.body.setSpacing(self.SPACING)
+        self.title_label = QLabel()
+        self.title_label.setObjectName(f"{name}Title")
+        self.title_label.setTextFormat(Qt.TextFormat.PlainText)
+        theme.set_heading(self.title_label)
+        if title_scale != 1.0:
+            font = self.title_label.font()
+            font.setPointSizeF(font.pointSizeF() * title_scale)
+            self.title_label.setFont(font)
+        self.header = QHBoxLayout()
+        self.header.setContentsMargins(0, 0, 0, 0)
+        self.header.setSpacing(8)
+        self.header.addWidget(self.title_label)
+        self.body.addLayout(self.header)
+        self.set_title(title)
+
+    def set_title(self, title: str) -> None:
+        self.title_label.setText(title)
+        self.setAccessibleName(title)
 
 
 class Banner(QFrame):

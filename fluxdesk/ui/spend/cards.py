@@ -7,15 +7,15 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
 
 from fluxdesk.core.pricing import format_credits
 from fluxdesk.storage.spend import SpendSummary
 from fluxdesk.ui.kit import theme
 from fluxdesk.ui.kit.forms import describe, make_label, row
 from fluxdesk.ui.kit.money import percent, plural, usd
-from fluxdesk.ui.kit.surfaces import Card
-from fluxdesk.ui.kit.theme import set_heading, set_tone
+from fluxdesk.ui.kit.surfaces import TitledCard
+from fluxdesk.ui.kit.theme import set_tone
 from fluxdesk.ui.spend.snapshot import MIN_PROJECTION_DAYS, Projection, ago, month_end, month_title
 
 NEAR_BUDGET = Decimal("0.8")
@@ -45,19 +45,12 @@ def _big_label(name: str, accessible: str) -> QLabel:
     return label
 
 
-class _Card(Card):
-    """A titled section card; subclasses add their rows to ``self.body``."""
+class _Card(TitledCard):
+    """A titled section card, as wide as its row allows; subclasses add their rows to ``self.body``."""
 
     def __init__(self, title: str, name: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName(name)
+        super().__init__(title, name, parent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        self.body = QVBoxLayout(self)
-        self.body.setContentsMargins(14, 10, 14, 12)
-        self.body.setSpacing(3)
-        self.title_label = make_label(title, name=f"{name}Title", wrap=False)
-        set_heading(self.title_label)
-        self.body.addWidget(self.title_label)
 
 
 class TotalCard(_Card):
@@ -81,13 +74,13 @@ class TotalCard(_Card):
     def show_summary(self, summary: SpendSummary | None, *, current: bool = True,
                      projected: Projection | None = None, over_budget_pace: bool = False) -> None:
         if summary is None:
-            self.title_label.setText("This month")
+            self.set_title("This month")
             self.total_label.setText("–")
             self.credits_label.setText("No library open")
             for label in (self.jobs_label, self.projection_label, self.pending_label):
                 label.hide()
             return
-        self.title_label.setText("This month" if current else month_title(summary.month))
+        self.set_title("This month" if current else month_title(summary.month))
         self.title_label.setToolTip(f"{month_title(summary.month)}, counted in UTC like `fluxdesk spend`")
         self.total_label.setText(usd(summary.usd))
         self.credits_label.setText(f"{format_credits(summary.credits)} credits")
@@ -230,9 +223,6 @@ class CreditsCard(_Card):
         self._unblock = QTimer(self, singleShot=True, interval=10_000)
         self._unblock.timeout.connect(lambda: self.refresh_button.setEnabled(True))
         self.show_credits(None, None)
-
-    def set_title(self, title: str) -> None:
-        self.title_label.setText(title)
 
     def set_usd_per_credit(self, rate: Decimal) -> None:
         self._usd_per_credit = rate

@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QTableView,
     QTabWidget,
     QToolButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -42,8 +41,7 @@ from fluxdesk.ui.kit.file_dialogs import FolderMemory
 from fluxdesk.ui.kit.forms import describe, make_label, row
 from fluxdesk.ui.kit.money import plural
 from fluxdesk.ui.kit.scroll_page import fill_with, scroll_page
-from fluxdesk.ui.kit.surfaces import Banner, Card
-from fluxdesk.ui.kit.theme import set_heading
+from fluxdesk.ui.kit.surfaces import Banner, TitledCard
 from fluxdesk.ui.spend.by_model import ByModelModel
 from fluxdesk.ui.spend.cards import BudgetCard, CreditsCard, TotalCard
 from fluxdesk.ui.spend.charts import DaySpendChart, MonthsChart
@@ -177,13 +175,8 @@ class SpendTab(QWidget):
                    self.refresh_button, self.export_button, spacing=8)
 
     def _build_by_model(self) -> QWidget:
-        box = Card()
-        box.setObjectName("byModelCard")
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(12, 10, 12, 10)
-        title = make_label("By model", name="byModelTitle", wrap=False)
-        set_heading(title)
-        layout.addWidget(title)
+        box = TitledCard("By model", "byModelCard")
+        layout = box.body
         self.by_model = ByModelModel(self)
         self.by_model_view = QTableView()
         self.by_model_view.setObjectName("byModelView")
@@ -207,12 +200,8 @@ class SpendTab(QWidget):
         return box
 
     def _build_ledger(self) -> QWidget:
-        box = Card()
-        box.setObjectName("ledgerCard")
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(12, 10, 12, 10)
-        title = make_label("Ledger", name="ledgerTitle", wrap=False)
-        set_heading(title)
+        box = TitledCard("Ledger", "ledgerCard")
+        layout = box.body
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText("Filter: model, status, size, prompt…")
         self.filter_edit.setClearButtonEnabled(True)
@@ -225,7 +214,10 @@ class SpendTab(QWidget):
         describe(self.billing_combo, "Billing", "Show every job, or only the billed or the unbilled ones",
                  "billingFilter")
         self.count_label = make_label(tone="muted", name="ledgerCount", wrap=False, small=True)
-        layout.addWidget(row(title, self.count_label, 1, self.filter_edit, self.billing_combo, spacing=8))
+        box.header.addWidget(self.count_label)
+        box.header.addStretch(1)
+        box.header.addWidget(self.filter_edit)
+        box.header.addWidget(self.billing_combo)
 
         self.ledger = LedgerModel(self)
         self.proxy = LedgerFilterProxy(self)

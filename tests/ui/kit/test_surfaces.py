@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication, QWidget
 
-from fluxdesk.ui.kit.surfaces import AccentButton, Banner, Card
+from fluxdesk.ui.kit.surfaces import AccentButton, Banner, Card, TitledCard
 from fluxdesk.ui.kit.theme import DARK, LIGHT, apply_theme
 
 
@@ -76,3 +76,12 @@ def test_the_accent_button_asks_room_for_its_text_and_padding(qtbot) -> None:
     squeezed = button.minimumSizeHint()  # the padding gives way before the text
     assert metrics.horizontalAdvance(button.text()) < squeezed.width() < hint.width()
     assert squeezed.height() == hint.height()
+
+
+def test_a_titled_card_names_itself_after_its_title(qtbot) -> None:
+    card = TitledCard("By model", "byModelCard")
+    qtbot.addWidget(card)
+    assert (card.objectName(), card.title_label.objectName()) == ("byModelCard", "byModelCardTitle")
+    card.set_title("March 2026")
+    assert card.title_label.text() == card.accessibleName() == "March 2026"
+    assert card.body.contentsMargins().left() == TitledCard.MARGINS[0] and card.body.spacing() == TitledCard.SPACING
