@@ -21,7 +21,7 @@ from fractions import Fraction
 from typing import Any
 
 from fluxdesk.core.catalog import DimensionSize, Model, UnknownModelError, get_model
-from fluxdesk.core.request import SEED_MAX, GenerationRequest, effective_size
+from fluxdesk.core.request import FIELD_TYPES, SCALAR_FIELDS, SEED_MAX, GenerationRequest, effective_size
 from fluxdesk.core.serialize import decimal_text, iso_utc, parse_iso, to_decimal
 from fluxdesk.core.values import is_int, is_number
 
@@ -479,14 +479,8 @@ def parse_a1111(text: object) -> dict[str, Any]:
 
 # --- From metadata to a request ----------------------------------------------------------------
 
-_REQUEST_SCALARS = ("seed", "width", "height", "aspect_ratio", "steps", "guidance", "interval",
-                    "prompt_upsampling", "raw", "safety_tolerance", "output_format", "image_prompt_strength")
-_TYPE_CHECKS = {
-    "seed": is_int, "width": is_int, "height": is_int, "steps": is_int, "safety_tolerance": is_int,
-    "guidance": is_number, "interval": is_number, "image_prompt_strength": is_number,
-    "prompt_upsampling": lambda v: isinstance(v, bool), "raw": lambda v: isinstance(v, bool),
-    "aspect_ratio": lambda v: isinstance(v, str), "output_format": lambda v: isinstance(v, str),
-}
+_REQUEST_SCALARS = tuple(name for name in SCALAR_FIELDS if name not in ("model", "prompt", "image_prompt"))
+"""The settings an image record's parameters give back (the image prompt is an image, never recorded)."""
 
 
 def _clamp(value: float, low: float, high: float) -> float:
@@ -622,7 +616,7 @@ def settings_from_metadata(source: ImageRecord | Mapping[str, Any], *,
         model_id, prompt = source.model, source.prompt
         for name in _REQUEST_SCALARS:
             value = source.parameters.get(name)
-            if value is not None and _TYPE_CHECKS[name](value):
+            if value is not None and FIELD_TYPES[name].check(value):
                 settings[name] = value
         for name in ("seed", "width", "height", "aspect_ratio", "steps", "guidance"):
             value = getattr(source, name)
@@ -632,7 +626,7 @@ def settings_from_metadata(source: ImageRecord | Mapping[str, Any], *,
         model_id, prompt = source.get("model"), source.get("prompt")
         for name in ("seed", "width", "height", "steps", "guidance", "aspect_ratio"):
             value = source.get(name)
-            if value is not None and _TYPE_CHECKS[name](value):
+            if value is not None and FIELD_TYPES[name].check(value):
                 settings[name] = value
     else:
         raise MetadataError("settings come from a FluxDesk record or parsed A1111 text")

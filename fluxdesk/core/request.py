@@ -6,6 +6,7 @@ Nothing here spends money: a request that does not validate is never sent.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -71,6 +72,32 @@ class GenerationRequest:
         skip = {"model", "prompt", "input_images"}
         return {f.name: getattr(self, f.name) for f in fields(self)
                 if f.name not in skip and getattr(self, f.name) is not None}
+
+
+@dataclass(frozen=True)
+class FieldType:
+    """What a scalar request field holds: a check for values read back from JSON, and its name in words."""
+
+    words: str
+    check: Callable[[object], bool]
+
+
+WHOLE_NUMBER = FieldType("a whole number", is_int)
+NUMBER = FieldType("a number", is_number)
+FLAG = FieldType("true or false", lambda value: isinstance(value, bool))
+TEXT = FieldType("text", lambda value: isinstance(value, str))
+
+FIELD_TYPES: dict[str, FieldType] = {
+    "model": TEXT, "prompt": TEXT, "aspect_ratio": TEXT, "output_format": TEXT, "image_prompt": TEXT,
+    "seed": WHOLE_NUMBER, "width": WHOLE_NUMBER, "height": WHOLE_NUMBER, "steps": WHOLE_NUMBER,
+    "safety_tolerance": WHOLE_NUMBER,
+    "guidance": NUMBER, "interval": NUMBER, "image_prompt_strength": NUMBER,
+    "prompt_upsampling": FLAG, "raw": FLAG,
+}
+"""The type of every scalar field of ``GenerationRequest`` (``input_images`` is the only other one)."""
+
+SCALAR_FIELDS = tuple(f.name for f in fields(GenerationRequest) if f.name != "input_images")
+"""Every scalar field of ``GenerationRequest``, in its order."""
 
 
 @dataclass(frozen=True)
@@ -233,9 +260,8 @@ def validate(req: GenerationRequest) -> Validation:
     return Validation((), _body(req, model))
 
 
-_BODY_FIELDS = ("prompt", "seed", "width", "height", "aspect_ratio", "steps", "guidance", "interval",
-                "prompt_upsampling", "raw", "safety_tolerance", "output_format", "image_prompt",
-                "image_prompt_strength")
+_BODY_FIELDS = tuple(name for name in SCALAR_FIELDS if name != "model")
+"""What the JSON body carries: every scalar field but the model, which the endpoint names."""
 
 
 def _body(req: GenerationRequest, model: Model) -> dict[str, Any]:

@@ -11,27 +11,18 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from fluxdesk.core.request import GenerationRequest, InputImage
-from fluxdesk.core.values import is_int, is_number
+from fluxdesk.core.request import FIELD_TYPES, SCALAR_FIELDS, GenerationRequest, InputImage
+from fluxdesk.core.values import is_int
 
 
 class RequestFormatError(ValueError):
     """A stored request that cannot be turned back into a ``GenerationRequest``."""
 
 
-_INT_FIELDS = ("seed", "width", "height", "steps", "safety_tolerance")
-_NUMBER_FIELDS = ("guidance", "interval", "image_prompt_strength")
-_BOOL_FIELDS = ("prompt_upsampling", "raw")
-_STR_FIELDS = ("aspect_ratio", "output_format", "image_prompt")
-
-REQUEST_FIELDS = ("model", "prompt", *_INT_FIELDS, *_NUMBER_FIELDS, *_BOOL_FIELDS, *_STR_FIELDS)
-"""Every scalar field of ``GenerationRequest`` (``input_images`` is the only non-scalar one)."""
-
-
 def request_to_dict(req: GenerationRequest, *, include_input_images: bool = True) -> dict[str, Any]:
     """The set fields of ``req`` as JSON-ready data; unset (``None``) fields are left out."""
     data: dict[str, Any] = {}
-    for name in REQUEST_FIELDS:
+    for name in SCALAR_FIELDS:
         value = getattr(req, name)
         if value is not None:
             data[name] = value
@@ -63,17 +54,13 @@ def request_from_dict(data: object) -> GenerationRequest:
         if not isinstance(data.get(name), str):
             raise RequestFormatError(f"{name} must be text")
     kwargs: dict[str, Any] = {"model": data["model"], "prompt": data["prompt"]}
-    checks = ((_INT_FIELDS, is_int, "a whole number"), (_NUMBER_FIELDS, is_number, "a number"),
-              (_BOOL_FIELDS, lambda v: isinstance(v, bool), "true or false"),
-              (_STR_FIELDS, lambda v: isinstance(v, str), "text"))
-    for names, check, words in checks:
-        for name in names:
-            value = data.get(name)
-            if value is None:
-                continue
-            if not check(value):
-                raise RequestFormatError(f"{name} must be {words}")
-            kwargs[name] = value
+    for name in SCALAR_FIELDS:
+        value = data.get(name)
+        if value is None or name in kwargs:
+            continue
+        if not FIELD_TYPES[name].check(value):
+            raise RequestFormatError(f"{name} must be {FIELD_TYPES[name].words}")
+        kwargs[name] = value
     images = data.get("input_images")
     if images is not None:
         if not isinstance(images, list):

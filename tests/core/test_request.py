@@ -1,5 +1,7 @@
 """Request validation: plain-words refusals naming the field, or the exact body to POST."""
 
+import dataclasses
+import json
 import math
 
 import pytest
@@ -7,7 +9,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fluxdesk.core.catalog import MODELS, AspectRatioSize, DimensionSize, get_model, parse_aspect_ratio
-from fluxdesk.core.request import SEED_MAX, GenerationRequest, InputImage, seeds_for, validate
+from fluxdesk.core.request import (
+    FIELD_TYPES,
+    SCALAR_FIELDS,
+    SEED_MAX,
+    GenerationRequest,
+    InputImage,
+    seeds_for,
+    validate,
+)
+from fluxdesk.core.serialize import RequestFormatError, request_from_dict, request_to_dict
 
 
 def req(model: str = "flux-pro-1.1", **kw) -> GenerationRequest:
@@ -19,6 +30,21 @@ def test_the_body_holds_only_what_was_set() -> None:
     result = validate(req(width=1024, height=768, seed=7))
     assert result.ok and result.errors == ()
     assert result.body == {"prompt": "a lighthouse at dawn", "seed": 7, "width": 1024, "height": 768}
+
+
+def test_every_request_field_has_one_type_and_the_body_carries_every_scalar_but_the_model() -> None:
+    names = [f.name for f in dataclasses.fields(GenerationRequest)]
+    assert list(SCALAR_FIELDS) == [name for name in names if name != "input_images"]
+    assert set(FIELD_TYPES) == set(SCALAR_FIELDS)
+    every = GenerationRequest(model="flux-pro-1.1", prompt="p", seed=1, width=1024, height=768, aspect_ratio="1:1",
+                              steps=2, guidance=2.5, interval=2.0, prompt_upsampling=True, raw=False,
+                              safety_tolerance=2, output_format="png", image_prompt="AAAA", image_prompt_strength=0.5)
+    assert all(getattr(every, name) is not None for name in SCALAR_FIELDS)
+    data = json.loads(json.dumps(request_to_dict(every)))
+    assert list(data) == list(SCALAR_FIELDS) and request_from_dict(data) == every
+    for name in SCALAR_FIELDS:
+        with pytest.raises(RequestFormatError, match=f"{name} must be {FIELD_TYPES[name].words}"):
+            request_from_dict({**data, name: [name]})
 
 
 def test_input_images_get_bfl_field_names() -> None:
