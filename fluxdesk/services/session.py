@@ -230,25 +230,11 @@ KEY_TEST_TIMEOUTS = dict(connect=4.0, read=6.0, write=6.0, pool=4.0)
 retries over a minute — would lock the dialog that asked)."""
 
 
-def check_key(api_base: str, key: str, abandoned: Callable[[], bool] = lambda: False) -> Decimal:
-    """Ask ``api_base`` for the credits with ``key``, once (blocking; run it on a worker thread).
-
-    ``abandoned()`` is looked at ten times a second: once true, the request is dropped at once and
-    ``concurrent.futures.CancelledError`` raised.
-    """
+async def check_key(api_base: str, key: str) -> Decimal:
+    """Ask ``api_base`` for the credits with ``key``, once. Run it on an ``AsyncRunner``: cancelling the
+    runner's future drops the request at once."""
     from fluxdesk.api.client import Timeouts
 
-    async def _ask() -> Decimal:
-        async with BflClient(api_base, key, retry=RetryPolicy(max_attempts=1, max_post_attempts=1),
-                             timeouts=Timeouts(**KEY_TEST_TIMEOUTS)) as client:
-            request = asyncio.ensure_future(client.credits())
-            while not request.done():
-                if abandoned():
-                    request.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await request
-                    raise concurrent.futures.CancelledError()
-                await asyncio.wait([request], timeout=0.1)
-            return request.result()
-
-    return asyncio.run(_ask())
+    async with BflClient(api_base, key, retry=RetryPolicy(max_attempts=1, max_post_attempts=1),
+                         timeouts=Timeouts(**KEY_TEST_TIMEOUTS)) as client:
+        return await client.credits()

@@ -38,7 +38,7 @@ from fluxdesk.storage.secrets import KeySource, KeyStore
 from fluxdesk.storage.settings import Settings, save_settings
 from fluxdesk.ui.engine.bridge import EventBridge
 from fluxdesk.ui.engine.host import EngineHost
-from fluxdesk.ui.engine.tasks import run_in_background, watch_future
+from fluxdesk.ui.engine.tasks import TaskManager
 from fluxdesk.ui.generate.panel import PromptPanel
 from fluxdesk.ui.kit.desktop_open import open_with_system
 from fluxdesk.ui.kit.file_dialogs import FolderMemory
@@ -91,7 +91,8 @@ class MainWindow(QMainWindow):
         self.bridge = EventBridge(self)
         host_kwargs = {} if demo_latency is None else {"demo_latency": demo_latency}
         self.engine = EngineHost(home, parent=self, **host_kwargs)
-        self.thumbnails = ThumbnailLoader(parent=self)  # its disk cache is the library's, once open
+        # Its disk cache is the library's, once open.
+        self.thumbnails = ThumbnailLoader(tasks=TaskManager.instance(), parent=self)
         self._build_widgets()
         self._build_menus()
         self._connect()
@@ -206,9 +207,11 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Reproducing image {image_id} with seed {request.seed}…", 6000)
             future = self.generate(request, 1)
             if future is not None:
-                watch_future(future, lambda job_ids: queued(job_ids, request.seed), refused, parent=self)
+                TaskManager.instance().watch_future(
+                    future, lambda job_ids: queued(job_ids, request.seed), refused, parent=self)
 
-        run_in_background(lambda: reproduction_request(session.library, image_id), send, refused, parent=self)
+        TaskManager.instance().run_in_background(
+            lambda: reproduction_request(session.library, image_id), send, refused, parent=self)
 
     def _build_spend_tab(self) -> QWidget:
         from fluxdesk.ui.spend.tab import SpendTab
@@ -246,9 +249,10 @@ class MainWindow(QMainWindow):
         if session is None:
             return
         demo = self.engine.simulated
-        run_in_background(lambda: session.library.spend_last_days(30, include_demo=demo).images,
-                          lambda images: self.breakeven_tab.when_built(lambda tab: tab.set_user_volume(images)),
-                          parent=self)
+        TaskManager.instance().run_in_background(
+            lambda: session.library.spend_last_days(30, include_demo=demo).images,
+            lambda images: self.breakeven_tab.when_built(lambda tab: tab.set_user_volume(images)),
+            parent=self)
 
     def show_image_in_gallery(self, image_id: int) -> None:
         """Open an image from elsewhere (the ledger, say) in the gallery's details."""
@@ -334,7 +338,8 @@ class MainWindow(QMainWindow):
         if self._demo_requested or self._settings.start_in_demo:
             self.engine.start_demo()
             return
-        run_in_background(self._key_store.get, self._got_key, self._on_engine_failed, parent=self)
+        TaskManager.instance().run_in_background(
+            self._key_store.get, self._got_key, self._on_engine_failed, parent=self)
 
     def _got_key(self, found: tuple[str | None, KeySource]) -> None:
         key, _source = found
@@ -346,7 +351,7 @@ class MainWindow(QMainWindow):
     def show_welcome(self) -> None:
         """First run, or no key: offer to enter one (tested, stored in the keyring) or the offline demo."""
         self._set_waiting("No API key yet: enter one, or try the offline demo.")
-        run_in_background(self._key_store.backend_works, self._open_welcome, parent=self)
+        TaskManager.instance().run_in_background(self._key_store.backend_works, self._open_welcome, parent=self)
 
     def _open_welcome(self, keyring_status: tuple[bool, str]) -> None:
         from fluxdesk.ui.dialogs.welcome import WelcomeDialog
@@ -366,7 +371,7 @@ class MainWindow(QMainWindow):
                 self._save_settings()
             self.engine.start_demo()
         elif choice in ("key", "session"):
-            run_in_background(self._key_store.get, self._got_key_after_welcome, parent=self)
+            TaskManager.instance().run_in_background(self._key_store.get, self._got_key_after_welcome, parent=self)
         else:
             self._browse_without_key()
 
@@ -395,7 +400,7 @@ class MainWindow(QMainWindow):
         if not session.has_key:
             self._clear_credits()
             self.panel.show_message("No API key: your library is open to browse. " + NO_KEY_MESSAGE, "info")
-        watch_future(session.resume(), parent=self)
+        TaskManager.instance().watch_future(session.resume(), parent=self)
         self.spend_tab.if_built(lambda tab: tab.set_library(session.library, demo=self.engine.simulated))
         self.gallery_tab.if_built(lambda tab: tab.set_library(session.library))
         if self.breakeven_tab.widget is not None:
@@ -482,7 +487,7 @@ class MainWindow(QMainWindow):
             return
         self.panel.clear_server_errors()
         future = session.generate(request, count)
-        watch_future(future, None, self._generate_failed, parent=self)
+        TaskManager.instance().watch_future(future, None, self._generate_failed, parent=self)
         return future
 
     def confirm_over_budget(self, spent: Decimal, cost: Decimal, budget: Decimal) -> bool:
@@ -505,7 +510,7 @@ class MainWindow(QMainWindow):
 
     def cancel_job(self, job_id: str) -> None:
         if self.session is not None:
-            watch_future(self.session.cancel(job_id), parent=self)
+            TaskManager.instance().watch_future(self.session.cancel(job_id), parent=self)
 
     def _on_job_event(self, event: object) -> None:
         self.queue_model.apply(event)
@@ -548,14 +553,16 @@ class MainWindow(QMainWindow):
         if session is None:
             return
         if session.has_key:
-            watch_future(session.credits(), None, lambda _e: self._show_credits(None), parent=self)
+            TaskManager.instance().watch_future(
+                session.credits(), None, lambda _e: self._show_credits(None), parent=self)
         from fluxdesk.storage.spend import current_month  # with SQLite, after start-up
 
         month = current_month()
         usd = self._price_table.usd_per_credit  # the table the window prices with, imports included
         demo = self.engine.simulated  # the demo library holds only demo jobs: its pretend spend is the point
-        run_in_background(lambda: session.library.spend(month, include_demo=demo, usd_per_credit=usd),
-                          self._show_spend, parent=self)
+        TaskManager.instance().run_in_background(
+            lambda: session.library.spend(month, include_demo=demo, usd_per_credit=usd),
+            self._show_spend, parent=self)
 
     def _clear_credits(self) -> None:
         """No balance to show (no key): nothing of an earlier engine's figures stays on screen."""
@@ -603,7 +610,7 @@ class MainWindow(QMainWindow):
             partial = bool(result.not_loaded or result.reinterpreted)
             self.panel.show_message(result.message(Path(path).name), "warning" if partial else "info")
 
-        run_in_background(read, loaded, failed, parent=self)
+        TaskManager.instance().run_in_background(read, loaded, failed, parent=self)
 
     def open_image(self, path: str) -> None:
         if (problem := open_with_system(path)) is not None:
@@ -661,7 +668,8 @@ class MainWindow(QMainWindow):
         self._detach_views()
         self.engine.retire()
         self._set_waiting("Reconnecting…")
-        run_in_background(self._key_store.get, self._got_key, self._on_engine_failed, parent=self)
+        TaskManager.instance().run_in_background(
+            self._key_store.get, self._got_key, self._on_engine_failed, parent=self)
 
     def _price_table_changed(self, table: PriceTable) -> None:
         self._price_table = table
@@ -683,9 +691,10 @@ class MainWindow(QMainWindow):
             return  # closeEvent writes the final state itself
         settings, home = self._settings, self._home
         # One writer thread: saves land in the order they were made, never an older one over a newer.
-        watch_future(self._settings_writer.submit(save_settings, home, settings), None,
-                     lambda error: self.statusBar().showMessage(f"Could not save the settings: {error}", 8000),
-                     parent=self)
+        TaskManager.instance().watch_future(
+            self._settings_writer.submit(save_settings, home, settings), None,
+            lambda error: self.statusBar().showMessage(f"Could not save the settings: {error}", 8000),
+            parent=self)
 
     def dialogs_for_screenshots(self) -> list[tuple[str, QWidget]]:
         """Every dialog the app has, built fresh (not shown) for ``--screenshots``."""
@@ -790,10 +799,10 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop the engine, the thumbnail workers and background calls. Safe to call twice."""
-        from fluxdesk.ui.engine.tasks import wait_for_background_work
+        from fluxdesk.ui.engine.tasks import TaskManager
 
         self._detach_views()
         self._settings_writer.shutdown(wait=True)
         self.engine.stop()
         self.thumbnails.shutdown()
-        wait_for_background_work()
+        TaskManager.instance().wait()

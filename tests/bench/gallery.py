@@ -39,7 +39,7 @@ from PySide6.QtWidgets import QApplication
 
 from fluxdesk.storage.library import Library
 from fluxdesk.storage.paths import thumbnails_dir
-from fluxdesk.ui.engine.tasks import wait_for_background_work
+from fluxdesk.ui.engine.tasks import TaskManager
 from fluxdesk.ui.gallery.tab import GalleryTab
 from fluxdesk.ui.kit.thumbnails import ThumbnailLoader
 
@@ -160,12 +160,12 @@ def run(images: int, quick: bool) -> dict[str, float | int]:
         build_library(home, images, unique_files=min(images, 600), trashed=min(50, images // 100))
         log(f"built a library of {images:,} images in {time.perf_counter() - started:.1f} s")
         library = Library.open(home)
-        loader = ThumbnailLoader(thumbnails_dir(home))
+        loader = ThumbnailLoader(thumbnails_dir(home), tasks=TaskManager.instance())
         try:
             return measure(app, library, loader, images, quick)
         finally:
             loader.shutdown()
-            wait_for_background_work()
+            TaskManager.instance().wait()
             library.close()
 
 

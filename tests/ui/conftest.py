@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from keyring_support import MemoryKeyring
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
@@ -17,10 +17,19 @@ from fluxdesk.core.pricing import PriceTable
 from fluxdesk.storage.price_table import bundled_price_table
 from fluxdesk.storage.secrets import KeyStore
 from fluxdesk.storage.settings import Settings, load_settings
-from fluxdesk.ui.engine.tasks import wait_for_background_work
+from fluxdesk.ui.engine.tasks import TaskManager
 from fluxdesk.ui.main_window import MainWindow
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before pytest-qt makes the QApplication
+
+
+@pytest.fixture(autouse=True)
+def no_background_work_left() -> Iterator[None]:
+    """Fail a test that leaves background calls running once its own teardown is over (after a short grace):
+    work left behind runs into the next test, against files and objects already gone."""
+    yield
+    if QCoreApplication.instance() is not None and not TaskManager.instance().wait(timeout=2.0):
+        pytest.fail("background work is still running after the test: wait for it, or stop what started it")
 
 
 @pytest.fixture(scope="session")
@@ -66,4 +75,4 @@ def make_window(qtbot, tmp_path: Path, key_store: KeyStore) -> Iterator:
         window._closing = True  # no "jobs still running?" question at teardown
         window.close()
         window.shutdown()
-    wait_for_background_work()
+    TaskManager.instance().wait()

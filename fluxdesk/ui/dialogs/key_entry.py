@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from fluxdesk.api.errors import BflError
 from fluxdesk.core.pricing import USD_PER_CREDIT, format_credits, format_usd
 from fluxdesk.storage.secrets import ENV_VAR, KeyStore, KeyStoreError, key_looks_valid
-from fluxdesk.ui.engine.tasks import run_in_background, watch_future
+from fluxdesk.ui.engine.tasks import TaskManager
 from fluxdesk.ui.kit.forms import describe, make_label
 from fluxdesk.ui.kit.surfaces import AccentButton
 from fluxdesk.ui.kit.theme import set_tone
@@ -214,8 +214,9 @@ class KeyEntry(QWidget):
             self._fail(attempt, exc)
             return
         self._pending = future
-        watch_future(future, lambda credits: self._tested(attempt, key, credits),
-                     lambda exc: self._fail(attempt, exc), parent=self)
+        TaskManager.instance().watch_future(
+            future, lambda credits: self._tested(attempt, key, credits),
+            lambda exc: self._fail(attempt, exc), parent=self)
 
     def cancel(self) -> None:
         """Forget any answer still on its way (the dialog is closing). A keyring write already under
@@ -257,9 +258,10 @@ class KeyEntry(QWidget):
             self._saved(attempt, f"{balance}. Kept for this session only: FluxDesk forgets it when it closes.")
             return
         self._set_busy(True, f"{balance}. Saving it in the system keyring…")
-        run_in_background(lambda: self._key_store.set(key),
-                          lambda _none: self._saved(attempt, f"{balance}. Saved in the system keyring."),
-                          lambda exc: self._fail(attempt, exc, doing="saved"), parent=self)
+        TaskManager.instance().run_in_background(
+            lambda: self._key_store.set(key),
+            lambda _none: self._saved(attempt, f"{balance}. Saved in the system keyring."),
+            lambda exc: self._fail(attempt, exc, doing="saved"), parent=self)
 
     def _saved(self, attempt: int, message: str) -> None:
         if attempt != self._attempt:

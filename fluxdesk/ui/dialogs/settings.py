@@ -44,7 +44,7 @@ from fluxdesk.ui.dialogs.key_entry import (
     balance_text,
     error_words,
 )
-from fluxdesk.ui.engine.tasks import run_in_background, watch_future
+from fluxdesk.ui.engine.tasks import TaskManager
 from fluxdesk.ui.kit.file_dialogs import FolderMemory
 from fluxdesk.ui.kit.forms import describe, make_label
 from fluxdesk.ui.kit.scroll_page import scroll_page
@@ -200,8 +200,9 @@ class SettingsDialog(QDialog):
             self.tabs.setTabToolTip(index, tip)
         self._build()
         self._refresh_key_status()
-        run_in_background(bundled_price_table, self._compare_with_bundled, lambda _exc: self._show_table_kind(None),
-                          parent=self)
+        TaskManager.instance().run_in_background(
+            bundled_price_table, self._compare_with_bundled, lambda _exc: self._show_table_kind(None),
+            parent=self)
 
     def _build(self) -> None:
         layout = QVBoxLayout(self)
@@ -284,8 +285,9 @@ class SettingsDialog(QDialog):
         return page
 
     def _refresh_key_status(self) -> None:
-        run_in_background(lambda: probe_key_store(self._key_store), self._show_key_status,
-                          lambda exc: self._show_key_result(error_words(exc, "read"), "error"), parent=self)
+        TaskManager.instance().run_in_background(
+            lambda: probe_key_store(self._key_store), self._show_key_status,
+            lambda exc: self._show_key_result(error_words(exc, "read"), "error"), parent=self)
 
     def key_status(self) -> KeyStatus | None:
         """What the Key section last learnt from the key store (``None`` until it answered)."""
@@ -336,8 +338,9 @@ class SettingsDialog(QDialog):
         self._key_test_attempt += 1
         attempt = self._key_test_attempt
         self._set_key_busy(True, "Testing…")
-        run_in_background(lambda: self._key_store.get()[0], lambda key: self._test_key(attempt, key),
-                          lambda exc: self._key_test_done(attempt, error=exc), parent=self)
+        TaskManager.instance().run_in_background(
+            lambda: self._key_store.get()[0], lambda key: self._test_key(attempt, key),
+            lambda exc: self._key_test_done(attempt, error=exc), parent=self)
 
     def _test_key(self, attempt: int, key: str | None) -> None:
         if attempt != self._key_test_attempt:
@@ -350,8 +353,9 @@ class SettingsDialog(QDialog):
         except Exception as exc:
             self._key_test_done(attempt, error=exc)
             return
-        watch_future(future, lambda credits: self._key_test_done(attempt, credits=credits),
-                     lambda exc: self._key_test_done(attempt, error=exc), parent=self)
+        TaskManager.instance().watch_future(
+            future, lambda credits: self._key_test_done(attempt, credits=credits),
+            lambda exc: self._key_test_done(attempt, error=exc), parent=self)
 
     def _key_test_done(self, attempt: int, *, credits: Decimal | None = None, error: BaseException | None = None,
                        message: str | None = None) -> None:
@@ -390,7 +394,8 @@ class SettingsDialog(QDialog):
             return
         self._key_test_attempt += 1  # an answer of a running test is about the key being removed
         self._set_key_busy(True, "Removing the key…")
-        run_in_background(self._key_store.clear, self._key_removed, self._remove_failed, parent=self)
+        TaskManager.instance().run_in_background(
+            self._key_store.clear, self._key_removed, self._remove_failed, parent=self)
 
     def _confirm_remove(self) -> bool:
         text = "FluxDesk forgets the key it keeps (in the system keyring and for this session)."
@@ -576,8 +581,9 @@ class SettingsDialog(QDialog):
         self.import_button.setEnabled(False)
         self.import_busy.show()
         self._show_import_result(f"Reading {path.name}…", "info")
-        run_in_background(lambda: _import_newer(path, self._home, in_use), self._price_table_imported,
-                          lambda exc: self._price_import_failed(path, exc), parent=self)
+        TaskManager.instance().run_in_background(
+            lambda: _import_newer(path, self._home, in_use), self._price_table_imported,
+            lambda exc: self._price_import_failed(path, exc), parent=self)
 
     def _price_table_imported(self, table: PriceTable) -> None:
         self._price_table = table
@@ -658,8 +664,9 @@ class SettingsDialog(QDialog):
         self._saving = True
         self.save_button.setEnabled(False)
         self._show_footer("Saving…", "info")
-        run_in_background(lambda: _write_settings(self._home, settings), lambda _none: self._saved(settings),
-                          self._save_failed, parent=self)
+        TaskManager.instance().run_in_background(
+            lambda: _write_settings(self._home, settings), lambda _none: self._saved(settings),
+            self._save_failed, parent=self)
 
     def _saved(self, settings: Settings) -> None:
         self._saving = False

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
-import threading
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -21,8 +20,9 @@ if TYPE_CHECKING:
     from fluxdesk.services.session import Session
 
 from fluxdesk.services.demo import DEMO_LATENCY
+from fluxdesk.services.runner import AsyncRunner
 from fluxdesk.storage.settings import Settings
-from fluxdesk.ui.engine.tasks import run_in_background
+from fluxdesk.ui.engine.tasks import TaskManager
 
 
 class EngineHost(QObject):
@@ -43,8 +43,10 @@ class EngineHost(QObject):
         """"real", "demo", or None while stopped."""
         self._starting: concurrent.futures.Future | None = None
         self._retiring: concurrent.futures.Future | None = None
-        """The previous engine closing on a worker (``retire``)."""
+        """The previous engine closing on the engine lane (``retire``)."""
         self._generation = 0
+        self._key_runner: AsyncRunner | None = None
+        """The network thread of key tests, made with the first one: they need no engine."""
 
     @property
     def demo(self) -> bool:
@@ -86,26 +88,22 @@ class EngineHost(QObject):
 
     def _start(self, build: Callable[[], tuple[Session, object]], mode: str) -> None:
         self.retire()
-        retiring = self._retiring
         self.mode = mode
         self._generation += 1
         generation = self._generation
-
-        def start() -> tuple[Session, object]:
-            if retiring is not None:
-                concurrent.futures.wait([retiring])  # the same library must be closed before it opens again
-            return build()
-
-        self._starting = run_in_background(
-            start, lambda built: self._started(generation, built),
-            lambda error: self._start_failed(generation, error), parent=self)
+        # The engine lane runs one thing at a time, in order: the previous engine's close (queued by
+        # retire) is over before this opens the same library again, with no worker waiting for it.
+        self._starting = TaskManager.instance().run_in_background(
+            build, lambda built: self._started(generation, built),
+            lambda error: self._start_failed(generation, error), parent=self, lane="engine")
 
     def _started(self, generation: int, built: tuple[Session, object]) -> None:
         if generation != self._generation:
             return  # retired (and closed there) before it was ready
         self._starting = None
         self.session, self.simulator = built
-        run_in_background(self.session.library.remove_stale_temp_files)  # the sweep Session.open skipped
+        # The sweep Session.open skipped.
+        TaskManager.instance().run_in_background(self.session.library.remove_stale_temp_files)
         self.ready.emit(self.session)
 
     def _start_failed(self, generation: int, error: BaseException) -> None:
@@ -116,8 +114,9 @@ class EngineHost(QObject):
         self.failed.emit(str(error) or type(error).__name__)
 
     def retire(self) -> None:
-        """Let go of the engine at once; it closes on a worker (its running jobs stay resumable) and the
-        next start waits for that. Never blocks the GUI thread: closing can take seconds."""
+        """Let go of the engine at once; it closes on the engine lane (its running jobs stay resumable),
+        after whatever was starting there and before the next start. Never blocks the GUI thread: closing
+        can take seconds."""
         self._generation += 1  # whatever is still starting is closed there, never handed out
         starting, self._starting = self._starting, None
         session, sim = self.session, self.simulator
@@ -125,52 +124,40 @@ class EngineHost(QObject):
         self.mode = None
         if starting is None and session is None and sim is None:
             return
-        previous = self._retiring
 
         def close() -> None:
-            if previous is not None:
-                concurrent.futures.wait([previous])
             closing_session, closing_sim = session, sim
-            if starting is not None:
+            if starting is not None:  # queued before this on the one-worker lane: already over, no wait
                 with contextlib.suppress(Exception):  # a failed start leaves nothing to stop
-                    closing_session, closing_sim = starting.result(timeout=30)
+                    closing_session, closing_sim = starting.result(timeout=0)
             if closing_session is not None:
                 closing_session.close()
             if closing_sim is not None:
                 closing_sim.stop()  # type: ignore[attr-defined]
 
-        self._retiring = run_in_background(close)
+        self._retiring = TaskManager.instance().run_in_background(close, lane="engine")
 
     def stop(self) -> None:
-        """``retire``, then wait until the engine is closed: for the app's exit."""
+        """``retire``, then wait until the engine is closed: for the app's exit. Key tests stop too."""
         self.retire()
         retiring, self._retiring = self._retiring, None
         if retiring is not None:
             with contextlib.suppress(Exception):
                 retiring.result(timeout=60)
+        key_runner, self._key_runner = self._key_runner, None
+        if key_runner is not None:
+            key_runner.stop()
 
     def key_tester(self, settings: Settings) -> Callable[[str], concurrent.futures.Future[Decimal]]:
         """A function ``key -> Future[Decimal]`` that asks BFL (``FLUXDESK_API_BASE``, or the settings'
         region) for the balance: once, answering within seconds even offline. Cancelling the future
         drops the request at once."""
         def test(key: str) -> concurrent.futures.Future[Decimal]:
-            answer: concurrent.futures.Future[Decimal] = concurrent.futures.Future()
-            abandoned = threading.Event()
-            answer.add_done_callback(lambda future: abandoned.set() if future.cancelled() else None)
+            from fluxdesk.services.session import check_key, resolve_api_base
 
-            def ask() -> None:
-                from fluxdesk.services.session import check_key, resolve_api_base
-
-                try:
-                    credits = check_key(resolve_api_base(settings.region), key, abandoned.is_set)
-                except BaseException as exc:  # handed to whoever waits on the answer
-                    with contextlib.suppress(concurrent.futures.InvalidStateError):
-                        answer.set_exception(exc)
-                else:
-                    with contextlib.suppress(concurrent.futures.InvalidStateError):
-                        answer.set_result(credits)
-
-            run_in_background(ask)
-            return answer
+            if self._key_runner is None:
+                runner = self._key_runner = AsyncRunner(name="fluxdesk-key-test")
+                self.destroyed.connect(lambda: runner.stop())  # a host never stopped still ends its thread
+            return self._key_runner.submit(check_key(resolve_api_base(settings.region), key))
 
         return test

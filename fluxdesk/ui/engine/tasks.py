@@ -1,12 +1,18 @@
-"""Blocking work off the GUI thread, with its answer delivered back on the GUI thread.
+"""Blocking work off the GUI thread, with its answer delivered back on the GUI thread: one ``TaskManager``.
 
-Two ways in: ``watch_future`` for a ``concurrent.futures.Future`` (the network thread's work), and
-``run_in_background`` for a plain blocking call (disk, database, keyring, image decoding).
+``TaskManager.instance()`` is the application's one manager: a child of the ``QCoreApplication``, made
+with the first call and gone with the application, so every widget reaches it without being handed it
+and without a module-global. Two ways in: ``watch_future`` for a ``concurrent.futures.Future`` (the
+network thread's work), and ``run_in_background`` for a plain blocking call (disk, database, keyring,
+image decoding), on one of three lanes: ``"io"`` (four workers, the default), ``"thumbnails"`` (two: a
+screenful of thumbnails never holds up a query) and ``"engine"`` (one: engines open and close in the
+order asked, so a start never has to wait inside a worker for the previous close). Nothing submitted
+may block waiting on other work of the manager.
 
-Worker threads never hold a callback or a Qt object of ours: the callbacks wait in a table on the GUI
-thread, and a worker only posts a ticket number to one dispatcher that lives as long as the
-application. So nothing of the GUI is deleted on a worker thread or under a worker's feet, whatever
-closes while the work runs; an answer whose ``parent`` is gone is dropped.
+Worker threads never hold a callback or a Qt object of ours: the callbacks wait in the manager's table
+on the GUI thread, and a worker only posts a ticket number back to the manager. So nothing of the GUI
+is deleted on a worker thread or under a worker's feet, whatever closes while the work runs; an answer
+whose ``parent`` is gone is dropped, and an error nobody handles goes to ``sys.excepthook``.
 """
 
 from __future__ import annotations
@@ -17,38 +23,120 @@ import sys
 import threading
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 
-_pool = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="fluxdesk-io")
-_outstanding: set[concurrent.futures.Future] = set()
-_outstanding_lock = threading.Lock()
+Lane = Literal["io", "thumbnails", "engine"]
+_LANE_WORKERS: dict[Lane, int] = {"io": 4, "thumbnails": 2, "engine": 1}
+_NAME = "fluxdeskTasks"
 
 _Callbacks = tuple[Callable[[Any], None] | None, Callable[[BaseException], None] | None,
                    "weakref.ReferenceType[QObject] | None"]
-_waiting: dict[int, _Callbacks] = {}
-"""Ticket → what to call on the GUI thread. Only the GUI thread reads or writes it."""
-_tickets = itertools.count(1)
 
 
-class _Dispatcher(QObject):
-    """On the GUI thread, child of the application: workers' answers arrive here, queued."""
+class TaskManager(QObject):
+    """The application's background work; its answers arrive on the GUI thread, queued."""
 
-    answered = Signal(object, object, object)  # ticket, result, exception (or None)
-    dropped = Signal(object)  # ticket of a cancelled future: nothing to call
+    _answered = Signal(object, object, object)  # ticket, result, exception (or None)
+    _dropped = Signal(object)  # ticket of a cancelled future: nothing to call
 
-    def __init__(self) -> None:
-        super().__init__(QCoreApplication.instance())
-        self.setObjectName("backgroundAnswers")
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._lanes = {lane: concurrent.futures.ThreadPoolExecutor(max_workers=workers,
+                                                                   thread_name_prefix=f"fluxdesk-{lane}")
+                       for lane, workers in _LANE_WORKERS.items()}
+        self._outstanding: set[concurrent.futures.Future] = set()
+        self._outstanding_lock = threading.Lock()
+        self._waiting: dict[int, _Callbacks] = {}
+        """Ticket → what to call on the GUI thread. Only the GUI thread reads or writes it."""
+        self._tickets = itertools.count(1)
         # Queued even from the GUI thread: an answer never arrives before its asker has returned.
-        self.answered.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
-        self.dropped.connect(self._drop, Qt.ConnectionType.QueuedConnection)
+        self._answered.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+        self._dropped.connect(self._drop, Qt.ConnectionType.QueuedConnection)
 
-    @staticmethod
-    def _deliver(ticket: int, result: object, error: object) -> None:
-        callbacks = _waiting.pop(ticket, None)
+    @classmethod
+    def instance(cls) -> TaskManager:
+        """The application's manager, made on first use as a child of the application."""
+        app = QCoreApplication.instance()
+        if app is None:
+            raise RuntimeError("background work needs a running QApplication")
+        found = app.findChild(QObject, _NAME, Qt.FindChildOption.FindDirectChildrenOnly)
+        if isinstance(found, cls):
+            return found
+        manager = cls(app)
+        manager.setObjectName(_NAME)
+        return manager
+
+    # --- the two ways in --------------------------------------------------------------------------
+
+    def watch_future(self, future: concurrent.futures.Future, on_done: Callable[[Any], None] | None = None,
+                     on_error: Callable[[BaseException], None] | None = None, *,
+                     parent: QObject | None = None) -> None:
+        """Call ``on_done(result)`` or ``on_error(exc)`` on the GUI thread when ``future`` ends.
+
+        Call it on the GUI thread. With a ``parent``, nothing is called once the parent is destroyed (a
+        closed dialog, say).
+        """
+        ticket = next(self._tickets)
+        self._waiting[ticket] = (on_done, on_error, None if parent is None else weakref.ref(parent))
+        answered, dropped = self._answered, self._dropped
+
+        def _post(done: concurrent.futures.Future) -> None:
+            # On the worker thread (or here, if already done): only numbers and the answer cross over.
+            try:
+                if done.cancelled():
+                    dropped.emit(ticket)
+                    return
+                error = done.exception()
+                answered.emit(ticket, None if error else done.result(), error)
+            except RuntimeError:
+                pass  # the application (and its manager) is gone: nobody is waiting any more
+
+        future.add_done_callback(_post)
+
+    def run_in_background(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
+                          on_error: Callable[[BaseException], None] | None = None, *,
+                          parent: QObject | None = None, lane: Lane = "io") -> concurrent.futures.Future:
+        """Run ``fn()`` on a worker of ``lane``; its answer comes back on the GUI thread (see ``watch_future``)."""
+        future = self._lanes[lane].submit(fn)
+        with self._outstanding_lock:
+            self._outstanding.add(future)
+        future.add_done_callback(self._forget)
+        self.watch_future(future, on_done, on_error, parent=parent)
+        return future
+
+    # --- waiting for the work ---------------------------------------------------------------------
+
+    def busy(self) -> bool:
+        """Some background call has not finished yet."""
+        with self._outstanding_lock:
+            return bool(self._outstanding)
+
+    def wait(self, timeout: float = 10.0) -> bool:
+        """Let running background calls finish (tests' teardown, a window's close); ``True`` when none is left."""
+        with self._outstanding_lock:
+            pending = list(self._outstanding)
+        return not concurrent.futures.wait(pending, timeout).not_done
+
+    def shutdown(self, timeout: float = 10.0) -> bool:
+        """At the application's exit: wait for the running work, then take no more (what is queued is
+        dropped). ``True`` when everything finished in time."""
+        finished = self.wait(timeout)
+        for executor in self._lanes.values():
+            executor.shutdown(wait=False, cancel_futures=True)
+        self.setObjectName("")  # the next instance() makes a fresh manager
+        return finished
+
+    # --- on the GUI thread ------------------------------------------------------------------------
+
+    def _forget(self, future: concurrent.futures.Future) -> None:
+        with self._outstanding_lock:
+            self._outstanding.discard(future)
+
+    def _deliver(self, ticket: int, result: object, error: object) -> None:
+        callbacks = self._waiting.pop(ticket, None)
         if callbacks is None:
             return
         on_done, on_error, parent = callbacks
@@ -64,62 +152,12 @@ class _Dispatcher(QObject):
         elif on_done is not None:
             on_done(result)
 
-    @staticmethod
-    def _drop(ticket: int) -> None:
-        _waiting.pop(ticket, None)
+    def _drop(self, ticket: int) -> None:
+        self._waiting.pop(ticket, None)
 
-
-_dispatcher: _Dispatcher | None = None
-
-
-def _the_dispatcher() -> _Dispatcher:
-    global _dispatcher
-    if _dispatcher is None or not shiboken6.isValid(_dispatcher):
-        _dispatcher = _Dispatcher()
-    return _dispatcher
-
-
-def _forget(future: concurrent.futures.Future) -> None:
-    with _outstanding_lock:
-        _outstanding.discard(future)
-
-
-def watch_future(future: concurrent.futures.Future, on_done: Callable[[Any], None] | None = None,
-                 on_error: Callable[[BaseException], None] | None = None, *, parent: QObject | None = None) -> None:
-    """Call ``on_done(result)`` or ``on_error(exc)`` on the GUI thread when ``future`` ends.
-
-    Call it on the GUI thread. With a ``parent``, nothing is called once the parent is destroyed (a
-    closed dialog, say).
-    """
-    dispatcher = _the_dispatcher()
-    ticket = next(_tickets)
-    _waiting[ticket] = (on_done, on_error, None if parent is None else weakref.ref(parent))
-    answered, dropped = dispatcher.answered, dispatcher.dropped
-
-    def _post(done: concurrent.futures.Future) -> None:
-        # On the worker thread (or here, if already done): only numbers and the answer cross over.
-        try:
-            if done.cancelled():
-                dropped.emit(ticket)
-                return
-            error = done.exception()
-            answered.emit(ticket, None if error else done.result(), error)
-        except RuntimeError:
-            pass  # the application (and its dispatcher) is gone: nobody is waiting any more
-
-    future.add_done_callback(_post)
-
-
-def run_in_background(fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
-                      on_error: Callable[[BaseException], None] | None = None, *,
-                      parent: QObject | None = None) -> concurrent.futures.Future:
-    """Run ``fn()`` on a worker thread; its answer comes back on the GUI thread (see ``watch_future``)."""
-    future = _pool.submit(fn)
-    with _outstanding_lock:
-        _outstanding.add(future)
-    future.add_done_callback(_forget)
-    watch_future(future, on_done, on_error, parent=parent)
-    return future
+    def waiting_count(self) -> int:
+        """Answers not yet delivered or dropped (for tests and diagnostics)."""
+        return len(self._waiting)
 
 
 def weak_callback(method: Callable[..., None], *args: Any) -> Callable[[Any], None]:
@@ -133,10 +171,3 @@ def weak_callback(method: Callable[..., None], *args: Any) -> Callable[[Any], No
             bound(*args, answer)
 
     return call
-
-
-def wait_for_background_work(timeout: float = 10.0) -> None:
-    """Let running background calls finish (tests' teardown, the app's exit)."""
-    with _outstanding_lock:
-        pending = list(_outstanding)
-    concurrent.futures.wait(pending, timeout)

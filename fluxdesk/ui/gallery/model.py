@@ -37,7 +37,7 @@ from fluxdesk.core.pricing import credits_to_usd, format_credits, format_price
 from fluxdesk.storage.db import LibraryError
 from fluxdesk.storage.gallery_queries import GalleryItem, GalleryQueries, GalleryQuery
 from fluxdesk.storage.metadata_io import image_format
-from fluxdesk.ui.engine.tasks import run_in_background, weak_callback
+from fluxdesk.ui.engine.tasks import TaskManager, weak_callback
 from fluxdesk.ui.kit.item_models import ROOT, ModelIndex, with_role_names
 from fluxdesk.ui.kit.text import escaped, prompt_html, rich_tooltip
 
@@ -279,7 +279,8 @@ class GalleryModel(QStringListModel):
             ids = source.ids(query)
             return ids, source.items(ids[:page])  # the first screen comes with the list: one round trip
 
-        run_in_background(work, weak_callback(self._query_answered, ticket), weak_callback(self._query_failed, ticket))
+        TaskManager.instance().run_in_background(
+            work, weak_callback(self._query_answered, ticket), weak_callback(self._query_failed, ticket))
 
     def _query_answered(self, ticket: _Request, answer: tuple[array, list[GalleryItem]]) -> None:
         ids, first = answer
@@ -361,8 +362,9 @@ class GalleryModel(QStringListModel):
             return
         self._pages_in_flight.add(page)
         ticket = self._ticket()
-        run_in_background(lambda: source.items(wanted), weak_callback(self._page_answered, ticket, page),
-                     weak_callback(self._page_failed, ticket, page))
+        TaskManager.instance().run_in_background(
+            lambda: source.items(wanted), weak_callback(self._page_answered, ticket, page),
+            weak_callback(self._page_failed, ticket, page))
 
     def _page_answered(self, ticket: _Request, page: int, items: list[GalleryItem]) -> None:
         if ticket.epoch != self._epoch:
@@ -498,7 +500,7 @@ class GalleryModel(QStringListModel):
             except NotAnImageError:
                 return None
 
-        run_in_background(read, weak_callback(self._drag_data_read, ticket, image_id))
+        TaskManager.instance().run_in_background(read, weak_callback(self._drag_data_read, ticket, image_id))
 
     def _drag_data_read(self, ticket: _Request, image_id: int, answer: tuple[str, bytes] | None) -> None:
         if answer is not None and ticket.epoch == self._epoch:

@@ -16,7 +16,7 @@ from fluxdesk.core.request import GenerationRequest
 from fluxdesk.storage.db import LibraryError
 from fluxdesk.storage.gallery_queries import GalleryQueries
 from fluxdesk.storage.library import TRASH_DAYS, Library
-from fluxdesk.ui.engine.tasks import run_in_background, weak_callback
+from fluxdesk.ui.engine.tasks import TaskManager, weak_callback
 
 _MAX_SUFFIX = 10_000
 
@@ -208,8 +208,9 @@ class GalleryOperations(QObject):
     def _start(self, work: Callable[[], Any], done: Callable[[Any], None], *, plain: bool = False) -> None:
         self._set_busy(+1)
         library = self._library
-        run_in_background(work, weak_callback(self._finished, library, done, plain),
-                     weak_callback(self._failed, library))
+        TaskManager.instance().run_in_background(
+            work, weak_callback(self._finished, library, done, plain),
+            weak_callback(self._failed, library))
 
     def _finished(self, library: Library | None, done: Callable[[Any], None], plain: bool, answer: Any) -> None:
         self._set_busy(-1)

@@ -33,7 +33,7 @@ from fluxdesk.storage.db import LibraryError
 from fluxdesk.storage.gallery_queries import GalleryItem, GalleryQueries, GalleryQuery
 from fluxdesk.storage.library import TRASH_DAYS, Library
 from fluxdesk.storage.rows import ImageRow
-from fluxdesk.ui.engine.tasks import run_in_background, weak_callback
+from fluxdesk.ui.engine.tasks import TaskManager, weak_callback
 from fluxdesk.ui.gallery.actions import GalleryActions, SelectionState
 from fluxdesk.ui.gallery.details import PREVIEW_SIZE, GalleryDetails, can_run_again
 from fluxdesk.ui.gallery.filters import GalleryFilterBar
@@ -311,7 +311,7 @@ class GalleryTab(QWidget):
         self.details.show_message("Select an image to see how it was made.")
         self.model.set_source(self._queries)
         if old is not None:
-            run_in_background(old.close)
+            TaskManager.instance().run_in_background(old.close)
         self._show_state()
         self._update_actions()
         if library is not None:
@@ -335,7 +335,8 @@ class GalleryTab(QWidget):
             self._refresh_timer.start()  # its place in another order is for the query to say
             return
 
-        run_in_background(lambda: queries.matching_item(query, image_id), weak_callback(self._new_item, queries, query))
+        TaskManager.instance().run_in_background(
+            lambda: queries.matching_item(query, image_id), weak_callback(self._new_item, queries, query))
 
     def _new_item(self, queries: GalleryQueries, query: GalleryQuery, item: GalleryItem | None) -> None:
         if item is not None and queries is self._queries and self.model.query() == query:
@@ -481,7 +482,7 @@ class GalleryTab(QWidget):
         if library is None:
             return
 
-        run_in_background(library.image_models, weak_callback(self._models_loaded, library))
+        TaskManager.instance().run_in_background(library.image_models, weak_callback(self._models_loaded, library))
 
     def _models_loaded(self, library: Library, models: list[str]) -> None:
         if library is self._library:
@@ -531,7 +532,8 @@ class GalleryTab(QWidget):
         if queries is None:
             return
 
-        run_in_background(lambda: queries.total_cost(ids), weak_callback(self._total_known, queries, count))
+        TaskManager.instance().run_in_background(
+            lambda: queries.total_cost(ids), weak_callback(self._total_known, queries, count))
 
     def _total_known(self, queries: GalleryQueries, count: int, total: Decimal) -> None:
         if self.selected_count() == count and queries is self._queries:
@@ -579,7 +581,8 @@ class GalleryTab(QWidget):
             return
 
         # Missing or damaged? The disk says, off the GUI thread.
-        run_in_background(lambda: os.path.exists(path), weak_callback(self._file_checked, path, affected))
+        TaskManager.instance().run_in_background(
+            lambda: os.path.exists(path), weak_callback(self._file_checked, path, affected))
 
     def _file_checked(self, path: str, ids: list[int], exists: bool) -> None:
         self.model.update_items(ids, missing=not exists, broken=exists)
@@ -594,8 +597,9 @@ class GalleryTab(QWidget):
             return
         library = self._library
         if library is not None:
-            run_in_background(lambda: library.get_image(image_id), weak_callback(self._image_read, library, then),
-                         weak_callback(self._report))
+            TaskManager.instance().run_in_background(
+                lambda: library.get_image(image_id), weak_callback(self._image_read, library, then),
+                weak_callback(self._report))
 
     def _image_read(self, library: Library, then: str, image: ImageRow | None) -> None:
         if image is None:
@@ -625,9 +629,10 @@ class GalleryTab(QWidget):
         library, table = self._library, self._price_table
         if library is None or table is None:
             return
-        run_in_background(lambda: reproduction_request(library, image_id),
-                          weak_callback(self._reproduction_priced, image_id, table),
-                          weak_callback(self._reproduction_unpriced, image_id))
+        TaskManager.instance().run_in_background(
+            lambda: reproduction_request(library, image_id),
+            weak_callback(self._reproduction_priced, image_id, table),
+            weak_callback(self._reproduction_unpriced, image_id))
 
     def _reproduction_priced(self, image_id: int, table: PriceTable, request: GenerationRequest) -> None:
         if self.details.image_id() != image_id or table is not self._price_table:
@@ -680,7 +685,8 @@ class GalleryTab(QWidget):
                 raise ValueError("the new image is not in the library")
             return reproduction_verdict(before.record if before is not None else None, after.record)
 
-        run_in_background(compare, weak_callback(self._verdict_known, library), weak_callback(self._report))
+        TaskManager.instance().run_in_background(
+            compare, weak_callback(self._verdict_known, library), weak_callback(self._report))
 
     def _verdict_known(self, library: Library, verdict: ReproductionVerdict) -> None:
         if library is self._library:
@@ -794,8 +800,9 @@ class GalleryTab(QWidget):
                 return
             self._folders.remember("export-images", folder)
         queries = self._queries
-        run_in_background(lambda: list(queries.paths(ids).values()), weak_callback(self._export_paths, folder),
-                     weak_callback(self._report))
+        TaskManager.instance().run_in_background(
+            lambda: list(queries.paths(ids).values()), weak_callback(self._export_paths, folder),
+            weak_callback(self._report))
 
     def _export_paths(self, folder: str, paths: list[str]) -> None:
         self.ops.export(paths, folder)

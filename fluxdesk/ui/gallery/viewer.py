@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fluxdesk.ui.engine.tasks import run_in_background, weak_callback
+from fluxdesk.ui.engine.tasks import TaskManager, weak_callback
 from fluxdesk.ui.gallery.operations import load_image
 from fluxdesk.ui.kit.theme import set_tone
 
@@ -236,8 +236,9 @@ class ImageViewer(QDialog):
             self._set(None, f"The file is missing: {Path(path).name}")
             return
         self._set(None, "Loading…")
-        run_in_background(lambda: load_image(path), weak_callback(self._loaded, path),
-                          weak_callback(self._unreadable, path))
+        TaskManager.instance().run_in_background(
+            lambda: load_image(path), weak_callback(self._loaded, path),
+            weak_callback(self._unreadable, path))
 
     def _loaded(self, path: str, image: QImage) -> None:
         if path == self._path:

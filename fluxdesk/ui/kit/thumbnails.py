@@ -1,13 +1,16 @@
 """Thumbnails for views: decoded off the GUI thread, kept in a bounded in-memory LRU and on disk.
 
 A view's delegate calls ``get(path, size)`` while painting. The answer is a pixmap at once when it is
-cached; otherwise ``None`` and a load is scheduled on the loader's own two-thread pool. Workers make
-only ``QImage``s; the pixmap is made on the GUI thread, cached, and ``thumbnailReady`` tells the
-views which rows to repaint.
+cached; otherwise ``None`` and a load is scheduled on the app's task manager, in its thumbnail lane
+(its own workers: a screenful of thumbnails never holds up other background work). The manager is
+handed in (``tasks``): the kit sits below the engine that owns it. Workers make only ``QImage``s;
+the pixmap is made on the GUI thread, cached, and ``thumbnailReady`` tells the views which rows to
+repaint.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import io
 import os
@@ -15,12 +18,12 @@ import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:
     from PIL import Image
 
-from PySide6.QtCore import QObject, QRectF, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRectF, Signal
 from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QWidget
 
@@ -31,6 +34,15 @@ DEFAULT_SIZE = 256
 so an image just generated is decoded once for the queue and the recent strip alike."""
 _DISK_QUALITY = 85
 _Key = tuple[str, int]
+
+
+class BackgroundRunner(Protocol):
+    """What the loader needs of the app's ``TaskManager``: a call on its thumbnail lane, answered on the GUI thread."""
+
+    def run_in_background(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
+                          on_error: Callable[[BaseException], None] | None = None, *,
+                          parent: QObject | None = None, lane: Literal["thumbnails"]) -> concurrent.futures.Future:
+        ...
 
 
 class ThumbnailLoadError(Exception):
@@ -127,13 +139,6 @@ def draw_cropped(painter: QPainter, target: QRectF, pixmap: QPixmap) -> None:
     painter.drawPixmap(target, pixmap, source)
 
 
-class _Relay(QObject):
-    """Lives on the GUI thread: a worker's emit arrives there through a queued connection."""
-
-    loaded = Signal(str, int, int, object)  # path, size, token, QImage
-    failed = Signal(str, int, int, str)  # path, size, token, reason
-
-
 class ThumbnailLoader(QObject):
     """Thumbnails by ``(path, size)``: ``get`` answers from the cache or schedules a load."""
 
@@ -142,9 +147,10 @@ class ThumbnailLoader(QObject):
     failed = Signal(str, str)
     """``(path, reason)``: the file is missing or broken; it is not tried again until ``forget(path)``."""
 
-    def __init__(self, cache_dir: Path | None = None, *, max_items: int = 512, max_threads: int = 2,
-                 parent: QObject | None = None) -> None:
+    def __init__(self, cache_dir: Path | None = None, *, tasks: BackgroundRunner, max_items: int = 512,
+                 max_threads: int = 2, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._tasks = tasks
         if max_items < 1:
             raise ValueError("the thumbnail cache needs room for at least one item")
         self._cache_dir = cache_dir
@@ -155,14 +161,10 @@ class ThumbnailLoader(QObject):
         self._pending: deque[tuple[_Key, int]] = deque()
         self._in_flight: dict[_Key, int] = {}
         """Requested and not yet answered (pending or running) → the token of the current request."""
-        self._running = 0
+        self._running: dict[int, concurrent.futures.Future] = {}
+        """Token → its load, started and not yet answered here."""
         self._next_token = 0
         self._closed = False
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(self._max_threads)
-        self._relay = _Relay(self)
-        self._relay.loaded.connect(self._on_loaded)
-        self._relay.failed.connect(self._on_failed)
         self.loads_started = 0
         """How many decodes were started (for tests and diagnostics)."""
 
@@ -207,7 +209,7 @@ class ThumbnailLoader(QObject):
         """Stop taking requests and wait for running loads; ``True`` when none is left running."""
         self._closed = True
         self.cancel_pending()
-        return self._pool.waitForDone(timeout_ms)
+        return not concurrent.futures.wait(self._running.values(), timeout_ms / 1000).not_done
 
     @property
     def max_items(self) -> int:
@@ -234,35 +236,24 @@ class ThumbnailLoader(QObject):
         self._start_more()
 
     def _start_more(self) -> None:
-        while self._running < self._max_threads and self._pending and not self._closed:
+        while len(self._running) < self._max_threads and self._pending and not self._closed:
             key, token = self._pending.popleft()
-            self._running += 1
             self.loads_started += 1
-            self._pool.start(self._job(key, token))
+            self._running[token] = self._load(key, token)
 
-    def _job(self, key: _Key, token: int) -> Callable[[], None]:
+    def _load(self, key: _Key, token: int) -> concurrent.futures.Future:
         path, size = key
-        relay, cache_dir = self._relay, self._cache_dir
-
-        def run() -> None:
-            try:
-                image = render_thumbnail(path, size, cache_dir)
-            except ThumbnailLoadError as exc:
-                outcome = (relay.failed, str(exc))
-            except Exception as exc:  # a worker must always answer, or the request stays in flight forever
-                outcome = (relay.failed, f"{Path(path).name}: {exc}")
-            else:
-                outcome = (relay.loaded, image)
-            with contextlib.suppress(RuntimeError):  # the loader is gone: nobody is waiting any more
-                outcome[0].emit(path, size, token, outcome[1])
-
-        return run
+        cache_dir = self._cache_dir
+        return self._tasks.run_in_background(
+            lambda: render_thumbnail(path, size, cache_dir),
+            lambda image: self._on_loaded(path, size, token, image),
+            lambda exc: self._on_failed(path, size, token, _reason(path, exc)), parent=self, lane="thumbnails")
 
     # --- answers, on the GUI thread ---------------------------------------------------------------
 
     def _finish(self, key: _Key, token: int) -> bool:
         """Count a worker free again; ``True`` when the answer is still wanted."""
-        self._running -= 1
+        self._running.pop(token, None)
         wanted = self._in_flight.get(key) == token and not self._closed
         if wanted:
             del self._in_flight[key]
@@ -288,3 +279,8 @@ class ThumbnailLoader(QObject):
             del self._in_flight[key]
         self._pending = deque(item for item in self._pending if item[0][0] != path)
         self.failed.emit(path, reason)
+
+
+def _reason(path: str, error: BaseException) -> str:
+    """Why a load failed, in words: every failure is answered, or the request would stay in flight forever."""
+    return str(error) if isinstance(error, ThumbnailLoadError) else f"{Path(path).name}: {error}"

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from fluxdesk.core.pricing import PriceTable
 from fluxdesk.storage.spend import LedgerRow, SpendSummary
-from fluxdesk.ui.engine.tasks import run_in_background
+from fluxdesk.ui.engine.tasks import TaskManager
 from fluxdesk.ui.kit.file_dialogs import FolderMemory
 from fluxdesk.ui.kit.forms import describe, make_label, row
 from fluxdesk.ui.kit.money import plural
@@ -301,9 +301,10 @@ class SpendTab(QWidget):
         generation, month, include_demo = self._generation, self.month(), self.include_demo()
         rate = self._price_table.usd_per_credit
         self._set_loading(True)
-        run_in_background(lambda: load_snapshot(library, month, include_demo=include_demo, usd_per_credit=rate),
-                          lambda snapshot: self._loaded(generation, snapshot),
-                          lambda error: self._failed(generation, error), parent=self)
+        TaskManager.instance().run_in_background(
+            lambda: load_snapshot(library, month, include_demo=include_demo, usd_per_credit=rate),
+            lambda snapshot: self._loaded(generation, snapshot),
+            lambda error: self._failed(generation, error), parent=self)
 
     def show_month(self, month: str) -> None:
         """Show ``month`` (``YYYY-MM``, UTC)."""
@@ -463,4 +464,4 @@ class SpendTab(QWidget):
         def failed(error: BaseException) -> None:
             self.statusMessage.emit(f"Could not export the ledger to {path}: {error}")
 
-        run_in_background(lambda: export_ledger_csv(rows, Path(path)), done, failed, parent=self)
+        TaskManager.instance().run_in_background(lambda: export_ledger_csv(rows, Path(path)), done, failed, parent=self)

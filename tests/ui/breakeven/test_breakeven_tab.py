@@ -22,7 +22,7 @@ from fluxdesk.core.request import GenerationRequest
 from fluxdesk.storage.settings import GpuPresetOverride, Settings, settings_from_dict, settings_to_dict
 from fluxdesk.ui.breakeven.model import Column, Roles, table_volumes
 from fluxdesk.ui.breakeven.tab import BreakEvenTab
-from fluxdesk.ui.engine.tasks import wait_for_background_work
+from fluxdesk.ui.engine.tasks import TaskManager
 from fluxdesk.ui.kit import theme
 
 ROLE_OF_FIELD = {
@@ -40,7 +40,7 @@ def make_tab(qtbot, price_table: PriceTable) -> Iterator:
         return tab
 
     yield make
-    wait_for_background_work()
+    TaskManager.instance().wait()
 
 
 def set_inputs(tab: BreakEvenTab, price: str, hourly: str, rate: str, overhead: str, mode: str, volume: int) -> None:

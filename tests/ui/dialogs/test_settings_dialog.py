@@ -19,7 +19,7 @@ from fluxdesk.storage.paths import settings_path
 from fluxdesk.storage.secrets import SERVICE, USERNAME, KeySource, KeyStore
 from fluxdesk.storage.settings import Settings, load_settings
 from fluxdesk.ui.dialogs.settings import SECTIONS, SettingsDialog
-from fluxdesk.ui.engine.tasks import wait_for_background_work
+from fluxdesk.ui.engine.tasks import TaskManager
 
 OLD_KEY = "bfl_old-key-0000111"
 NEW_KEY = "bfl_new-key-2222333"
@@ -28,7 +28,7 @@ NEW_KEY = "bfl_new-key-2222333"
 @pytest.fixture(autouse=True)
 def no_background_work_left(qapp: QApplication) -> Iterator[None]:
     yield
-    wait_for_background_work()
+    TaskManager.instance().wait()
     QApplication.processEvents()
 
 

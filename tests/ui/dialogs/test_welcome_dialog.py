@@ -15,7 +15,7 @@ from fluxdesk.api.errors import AUTH_MESSAGE, AuthError, NetworkError
 from fluxdesk.storage.secrets import SERVICE, USERNAME, KeySource, KeyStore
 from fluxdesk.ui.dialogs.key_entry import CANCELLED_MESSAGE, EMPTY_KEY_MESSAGE, INVALID_KEY_MESSAGE
 from fluxdesk.ui.dialogs.welcome import WelcomeDialog
-from fluxdesk.ui.engine.tasks import wait_for_background_work
+from fluxdesk.ui.engine.tasks import TaskManager
 
 KEY = "bfl_Zx81-welcome-test-key"
 NO_KEYRING = (False, "No working system keyring was found (on Linux this needs a Secret Service such as "
@@ -25,7 +25,7 @@ NO_KEYRING = (False, "No working system keyring was found (on Linux this needs a
 @pytest.fixture(autouse=True)
 def no_background_work_left(qapp: QApplication) -> Iterator[None]:
     yield
-    wait_for_background_work()
+    TaskManager.instance().wait()
     QApplication.processEvents()
 
 

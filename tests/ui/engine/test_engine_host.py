@@ -11,7 +11,7 @@ import pytest
 from fluxdesk.services.session import Session
 from fluxdesk.storage.db import LibraryError
 from fluxdesk.ui.engine.host import EngineHost
-from fluxdesk.ui.engine.tasks import wait_for_background_work
+from fluxdesk.ui.engine.tasks import TaskManager
 
 
 @pytest.fixture
@@ -19,7 +19,7 @@ def host(qtbot, tmp_path: Path):
     engine = EngineHost(tmp_path, demo_latency=0.2)
     yield engine
     engine.stop()
-    wait_for_background_work()
+    TaskManager.instance().wait()
 
 
 def test_switching_engines_does_not_wait_for_the_old_one_to_close(qtbot, host: EngineHost,
@@ -76,3 +76,61 @@ def test_a_crash_s_leftover_temp_files_are_swept_once_the_engine_runs(qtbot, hos
     with qtbot.waitSignal(host.ready, timeout=20_000):
         host.start_demo()
     qtbot.waitUntil(lambda: not leftover.exists(), timeout=5000)
+
+
+def test_quick_demo_and_real_toggles_leave_the_workers_free(qtbot, host: EngineHost,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from fluxdesk.storage.settings import Settings
+
+    real_close = Session.close
+
+    def slow_close(self: Session) -> None:
+        time.sleep(0.3)
+        real_close(self)
+
+    monkeypatch.setattr(Session, "close", slow_close)
+    monkeypatch.delenv("FLUXDESK_API_BASE", raising=False)
+    with qtbot.waitSignal(host.ready, timeout=20_000):
+        host.start_demo()
+    for _ in range(3):  # each start closes the engine before: a queue of slow closes and opens
+        host.start_real(None, Settings())
+        host.start_demo()
+    answers: list[str] = []
+    started = time.monotonic()
+    TaskManager.instance().run_in_background(lambda: "answered", answers.append)
+    qtbot.waitUntil(lambda: bool(answers), timeout=1000)  # not behind the closes: no worker is parked waiting
+    assert time.monotonic() - started < 1.0
+    with qtbot.waitSignal(host.ready, timeout=20_000):
+        pass  # the last start still comes up, after every close
+    assert host.mode == "demo" and host.session is not None
+
+
+def test_key_tests_share_one_network_thread_that_stop_ends(qtbot, host: EngineHost,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from fluxdesk.storage.settings import Settings
+
+    monkeypatch.setenv("FLUXDESK_API_BASE", "http://127.0.0.1:9")  # nothing listens: refused at once
+    before = set(threading.enumerate())
+    test = host.key_tester(Settings())
+    for _ in range(2):
+        with pytest.raises(Exception):  # noqa: B017 - any refusal will do; the thread is what is tested
+            test("bfl-key").result(timeout=10)
+    key_threads = [t for t in set(threading.enumerate()) - before if t.name == "fluxdesk-key-test"]
+    assert len(key_threads) == 1
+    host.stop()
+    assert not key_threads[0].is_alive()
+
+
+def test_a_host_that_is_never_stopped_ends_its_key_test_thread_when_destroyed(qtbot, tmp_path: Path) -> None:
+    from PySide6.QtCore import QObject
+
+    from fluxdesk.storage.settings import Settings
+
+    owner = QObject()
+    host = EngineHost(tmp_path, parent=owner)
+    before = set(threading.enumerate())
+    future = host.key_tester(Settings())("bfl-key")
+    future.cancel()
+    [thread] = [t for t in set(threading.enumerate()) - before if t.name == "fluxdesk-key-test"]
+    owner.deleteLater()
+    qtbot.waitUntil(lambda: not thread.is_alive(), timeout=5000)

@@ -19,7 +19,7 @@ from pytestqt.qtbot import QtBot
 from fluxdesk.core.metadata import build_record
 from fluxdesk.core.request import GenerationRequest, validate
 from fluxdesk.storage.library import Library
-from fluxdesk.ui.engine.tasks import wait_for_background_work
+from fluxdesk.ui.engine.tasks import TaskManager
 from fluxdesk.ui.gallery.tab import GalleryTab
 from fluxdesk.ui.kit.thumbnails import ThumbnailLoader
 
@@ -117,10 +117,10 @@ def standard_images(library: Library) -> list[int]:
 def settle(qtbot: QtBot) -> None:
     """Let background calls finish and their answers arrive before widgets and models go away.
 
-    ``wait_for_background_work`` returns when the calls are done, but their answer may still be on its way
+    ``TaskManager.wait`` returns when the calls are done, but their answer may still be on its way
     to the GUI thread; destroying the receiver meanwhile races with the worker's emit.
     """
-    wait_for_background_work()
+    TaskManager.instance().wait()
     qtbot.wait(50)
 
 
@@ -139,13 +139,13 @@ def dispose(qtbot: QtBot, *objects: QObject) -> None:
 def library(tmp_path: Path) -> Iterator[Library]:
     lib = Library.open(tmp_path / "home")
     yield lib
-    wait_for_background_work()
+    TaskManager.instance().wait()
     lib.close()
 
 
 @pytest.fixture
 def loader(qtbot: QtBot, tmp_path: Path) -> Iterator[ThumbnailLoader]:
-    thumbnails = ThumbnailLoader(tmp_path / "thumbs")
+    thumbnails = ThumbnailLoader(tmp_path / "thumbs", tasks=TaskManager.instance())
     yield thumbnails
     thumbnails.shutdown()
     settle(qtbot)

@@ -23,7 +23,7 @@ from pytestqt.qtbot import QtBot
 
 from fluxdesk.storage.gallery_queries import GalleryQueries, GalleryQuery
 from fluxdesk.storage.library import Library
-from fluxdesk.ui.engine.tasks import wait_for_background_work
+from fluxdesk.ui.engine.tasks import TaskManager
 from fluxdesk.ui.gallery.model import GalleryModel, GalleryRoles
 
 PAGE = 7
@@ -41,7 +41,7 @@ def many(library: Library) -> list[int]:  # noqa: F811 - the fixture above
 def queries(library: Library) -> Iterator[GalleryQueries]:  # noqa: F811
     source = GalleryQueries.for_library(library)
     yield source
-    wait_for_background_work()
+    TaskManager.instance().wait()
     source.close()
 
 

@@ -11,6 +11,7 @@ from PIL import Image
 from pytestqt.qtbot import QtBot
 
 from fluxdesk.storage.thumbnails import cache_file
+from fluxdesk.ui.engine.tasks import TaskManager
 from fluxdesk.ui.kit import thumbnails as thumbnail_loader
 from fluxdesk.ui.kit.thumbnails import ThumbnailLoader
 
@@ -26,7 +27,7 @@ def make_image(folder: Path, name: str, size: tuple[int, int] = (400, 300), colo
 
 @pytest.fixture
 def loader(tmp_path: Path) -> Iterator[ThumbnailLoader]:
-    loader = ThumbnailLoader()
+    loader = ThumbnailLoader(tasks=TaskManager.instance())
     yield loader
     assert loader.shutdown(), "a thumbnail load was still running after shutdown"
 
@@ -142,7 +143,7 @@ def test_any_decode_error_pillow_raises_is_a_failure_in_words(error: type[Except
 
 
 def test_the_memory_cache_is_bounded_least_recently_used_first(qtbot: QtBot, tmp_path: Path) -> None:
-    loader = ThumbnailLoader(max_items=2)
+    loader = ThumbnailLoader(tasks=TaskManager.instance(), max_items=2)
     try:
         a, b, c = (make_image(tmp_path, f"{name}.jpg") for name in "abc")
         load(qtbot, loader, a)
@@ -161,7 +162,7 @@ def test_the_memory_cache_is_bounded_least_recently_used_first(qtbot: QtBot, tmp
 def test_the_disk_cache_serves_a_new_loader(qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cache_dir = tmp_path / "cache"
     path = make_image(tmp_path, "a.jpg", (640, 480))
-    first = ThumbnailLoader(cache_dir)
+    first = ThumbnailLoader(cache_dir, tasks=TaskManager.instance())
     try:
         load(qtbot, first, path)
     finally:
@@ -174,7 +175,7 @@ def test_the_disk_cache_serves_a_new_loader(qtbot: QtBot, tmp_path: Path, monkey
         raise AssertionError("the source image was decoded although the disk cache had it")
 
     monkeypatch.setattr(thumbnail_loader, "_decode", no_decoding)
-    second = ThumbnailLoader(cache_dir)
+    second = ThumbnailLoader(cache_dir, tasks=TaskManager.instance())
     try:
         load(qtbot, second, path)
         pixmap = second.get(path, SIZE)
@@ -186,7 +187,7 @@ def test_the_disk_cache_serves_a_new_loader(qtbot: QtBot, tmp_path: Path, monkey
 def test_a_changed_file_gets_a_new_disk_cache_entry(qtbot: QtBot, tmp_path: Path) -> None:
     cache_dir = tmp_path / "cache"
     path = make_image(tmp_path, "a.jpg")
-    loader = ThumbnailLoader(cache_dir)
+    loader = ThumbnailLoader(cache_dir, tasks=TaskManager.instance())
     try:
         load(qtbot, loader, path)
         old = Path(path).stat().st_mtime_ns
@@ -206,7 +207,7 @@ def test_a_corrupt_disk_cache_entry_is_made_again(qtbot: QtBot, tmp_path: Path) 
     path = make_image(tmp_path, "a.jpg")
     cached = cache_file(cache_dir, path, SIZE, Path(path).stat().st_mtime_ns)
     cached.write_bytes(b"torn")
-    loader = ThumbnailLoader(cache_dir)
+    loader = ThumbnailLoader(cache_dir, tasks=TaskManager.instance())
     try:
         load(qtbot, loader, path)
         with Image.open(cached) as img:
@@ -216,7 +217,7 @@ def test_a_corrupt_disk_cache_entry_is_made_again(qtbot: QtBot, tmp_path: Path) 
 
 
 def test_at_most_two_loads_run_and_pending_ones_can_be_dropped(qtbot: QtBot, tmp_path: Path) -> None:
-    loader = ThumbnailLoader(max_threads=2)
+    loader = ThumbnailLoader(tasks=TaskManager.instance(), max_threads=2)
     try:
         paths = [make_image(tmp_path, f"{i}.jpg") for i in range(6)]
         for path in paths:
@@ -237,7 +238,7 @@ def test_at_most_two_loads_run_and_pending_ones_can_be_dropped(qtbot: QtBot, tmp
 
 
 def test_after_shutdown_nothing_is_scheduled(tmp_path: Path) -> None:
-    loader = ThumbnailLoader()
+    loader = ThumbnailLoader(tasks=TaskManager.instance())
     assert loader.shutdown()
     assert loader.get(make_image(tmp_path, "a.jpg"), SIZE) is None
     assert loader.loads_started == 0

@@ -25,6 +25,7 @@ from fluxdesk.services.events import (
     JobSubmitted,
     QueueStopped,
 )
+from fluxdesk.ui.engine.tasks import TaskManager
 from fluxdesk.ui.kit.thumbnails import ThumbnailLoader
 from fluxdesk.ui.queue.model import JobQueueModel, Roles, format_elapsed
 from fluxdesk.ui.queue.view import ROW_HEIGHT, QueueView, model_initials
@@ -50,7 +51,7 @@ def model(qapp: object, clock: FakeClock) -> JobQueueModel:
 
 @pytest.fixture
 def loader() -> Iterator[ThumbnailLoader]:
-    loader = ThumbnailLoader()
+    loader = ThumbnailLoader(tasks=TaskManager.instance())
     yield loader
     assert loader.shutdown()
 

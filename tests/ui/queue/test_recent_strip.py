@@ -10,13 +10,14 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from fluxdesk.ui.engine.tasks import TaskManager
 from fluxdesk.ui.kit.thumbnails import ThumbnailLoader
 from fluxdesk.ui.queue.recent import MAX_ITEMS, TILE_HEIGHT, RecentImagesModel, RecentRoles, RecentStrip
 
 
 @pytest.fixture
 def loader() -> Iterator[ThumbnailLoader]:
-    loader = ThumbnailLoader()
+    loader = ThumbnailLoader(tasks=TaskManager.instance())
     yield loader
     assert loader.shutdown()
 

@@ -27,7 +27,7 @@ from fluxdesk.storage.library import Library
 from fluxdesk.storage.paths import demo_home
 from fluxdesk.storage.price_table import load_price_table
 from fluxdesk.storage.spend import current_month
-from fluxdesk.ui.engine.tasks import wait_for_background_work
+from fluxdesk.ui.engine.tasks import TaskManager
 from fluxdesk.ui.kit import theme
 from fluxdesk.ui.spend.by_model import Roles as ByModelRoles
 from fluxdesk.ui.spend.cards import budget_state
@@ -84,7 +84,7 @@ def filled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Filled]:
 def library(filled: Filled) -> Iterator[Library]:
     lib = Library.open(filled.home)
     yield lib
-    wait_for_background_work()
+    TaskManager.instance().wait()
     lib.close()
 
 
