@@ -43,15 +43,31 @@ def _application() -> object:
     return app
 
 
+def build_window(home: Path, settings: object, key_store: object, *, demo: bool = False,
+                 demo_latency: float | None = None, confirm_over_budget: Callable | None = None) -> object:
+    """The window with everything it is handed: the controller (its engine, price table and settings writer) and
+    the thumbnail loader. The app and the tests build it here alike."""
+    from fluxdesk.ui.engine.controller import AppController, ask_over_budget
+    from fluxdesk.ui.engine.tasks import TaskManager
+    from fluxdesk.ui.kit.thumbnails import ThumbnailLoader
+    from fluxdesk.ui.main_window import MainWindow
+
+    # The GUI thread shares the GIL with the network thread, storage writes and thumbnail decoders: a
+    # 1 ms switch interval (Python's default is 5 ms) keeps its waits for the GIL short.
+    sys.setswitchinterval(0.001)
+    controller = AppController.create(home, settings, demo_latency=demo_latency,
+                                      confirm_over_budget=confirm_over_budget or ask_over_budget)
+    return MainWindow(controller, key_store, ThumbnailLoader(tasks=TaskManager.instance()), demo=demo)
+
+
 def _window(home: Path, *, demo: bool, demo_latency: float | None = None) -> object:
     from fluxdesk.storage.secrets import KeyStore
     from fluxdesk.storage.settings import load_settings
     from fluxdesk.ui.kit.theme import apply_theme
-    from fluxdesk.ui.main_window import MainWindow
 
     settings = load_settings(home)
     apply_theme(_application(), settings.theme)
-    return MainWindow(home, settings, KeyStore(), demo=demo, demo_latency=demo_latency)
+    return build_window(home, settings, KeyStore(), demo=demo, demo_latency=demo_latency)
 
 
 def run_window(*, demo: bool) -> int:
@@ -146,7 +162,7 @@ def screenshots(out_dir: Path) -> int:
                 _wait_until(app, lambda before=before: len(shown) > before, 60)
             _wait_until(app, lambda: all(window.thumbnails.get(p, 120) is not None for p in shown), 30)
             window.panel.set_prompt(SCREENSHOT_PROMPTS[0])
-            window.refresh_money()  # the credits and month figures as they stand after the batch
+            window.controller.refresh_money()  # the credits and month figures as they stand after the batch
             _wait_until(app, lambda: False, 1.5)
             saved = []
             for theme in ("light", "dark"):

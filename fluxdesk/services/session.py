@@ -188,6 +188,10 @@ class Session:
 
         return self._runner.submit(_credits())
 
+    def request_for_image(self, image_id: int) -> concurrent.futures.Future[GenerationRequest]:
+        """What made the image ``image_id`` (``request_for_image``), read off the caller's thread."""
+        return self.run_in_background(lambda: request_for_image(self.library, image_id))
+
     def run_in_background(self, fn: Callable[[], object]) -> concurrent.futures.Future[object]:
         """Blocking work (disk, database) on the network thread's executor, off the caller's thread."""
         async def _call() -> object:
@@ -228,6 +232,21 @@ class Session:
 KEY_TEST_TIMEOUTS = dict(connect=4.0, read=6.0, write=6.0, pool=4.0)
 """A key test answers within seconds, offline too: one try, short timeouts (a generation's patience —
 retries over a minute — would lock the dialog that asked)."""
+
+
+def request_for_image(library: Library, image_id: int) -> GenerationRequest:
+    """What made ``image_id``: its job's request (input images included) with the seed BFL used (``None`` when
+    none was recorded). Reproduce sends it; Reuse settings loads it into the panel.
+
+    Reads the library (blocking); raises ``ValueError`` saying why when there is nothing to read.
+    """
+    image = library.get_image(image_id)
+    if image is None:
+        raise ValueError("it is no longer in the library")
+    job = library.get_job(image.job_id)
+    if job is None:
+        raise ValueError("its job record is missing")
+    return job.request.with_seed(image.seed)
 
 
 async def check_key(api_base: str, key: str) -> Decimal:

@@ -1,18 +1,15 @@
 """The window a designer lives in: the prompt panel on the left, the work on the right.
 
-It composes the widgets and wires their signals to the engine; each widget keeps its own internals.
-Everything slow (keyring, disk, network, decoding) happens off the GUI thread.
+It lays out the widgets, builds the menus and wires their signals to the ``AppController``, which makes the
+app's decisions (generating, Reproduce, money, settings); each widget keeps its own internals. Everything slow
+(keyring, disk, network, decoding) happens off the GUI thread.
 """
 
 from __future__ import annotations
 
 import base64
-import concurrent.futures
-import sys
 from dataclasses import replace
-from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
@@ -29,19 +26,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fluxdesk.core.catalog import UnknownModelError
-from fluxdesk.core.pricing import PriceTable, PriceTableError, estimate, format_price, format_usd
-from fluxdesk.core.request import GenerationRequest
+from fluxdesk.core.pricing import PriceTable, format_usd
 from fluxdesk.services.events import NO_KEY_MESSAGE, JobDone, JobFailed, QueueStopped
-from fluxdesk.storage.price_table import load_price_table
 from fluxdesk.storage.secrets import KeySource, KeyStore
-from fluxdesk.storage.settings import Settings, save_settings
-from fluxdesk.ui.engine.bridge import EventBridge
-from fluxdesk.ui.engine.host import EngineHost
+from fluxdesk.storage.settings import Settings
+from fluxdesk.ui.engine.controller import AppController
 from fluxdesk.ui.engine.tasks import TaskManager
 from fluxdesk.ui.generate.panel import PromptPanel
 from fluxdesk.ui.kit.desktop_open import open_with_system
-from fluxdesk.ui.kit.file_dialogs import FolderMemory
 from fluxdesk.ui.kit.lazy_tab import LazyTab
 from fluxdesk.ui.kit.theme import apply_theme, set_heading
 from fluxdesk.ui.kit.thumbnails import ThumbnailLoader
@@ -53,9 +45,6 @@ if TYPE_CHECKING:
     from fluxdesk.services.session import Session
     from fluxdesk.ui.dialogs.welcome import WelcomeDialog
 
-REFRESH_AFTER_JOBS_MS = 800
-"""Credits and the month's spend are read again this long after the last job ends (debounced)."""
-
 
 class MainWindow(QMainWindow):
     """The main window. ``shutdown()`` stops the engine and every worker; call it before exit."""
@@ -63,42 +52,31 @@ class MainWindow(QMainWindow):
     imageShown = Signal(int, str)
     """An image arrived in the recent strip: its id and path."""
 
-    def __init__(self, home: Path, settings: Settings, key_store: KeyStore, *, price_table: PriceTable | None = None,
-                 demo: bool = False, demo_latency: float | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, controller: AppController, key_store: KeyStore, thumbnails: ThumbnailLoader, *,
+                 demo: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._home = home
-        self._settings = settings
+        self.controller = controller
+        """The app's decisions; the window shows its signals. Owned by the window from here on."""
+        controller.setParent(self)
         self._key_store = key_store
-        self._price_table = price_table or load_price_table(home)
         self._demo_requested = demo
-        self._month_spend: Decimal | None = None
-        self._credits: tuple[Decimal | None, datetime | None] | None = None
         self._welcome: WelcomeDialog | None = None
         self._settings_dialog: QWidget | None = None
         self._restart_when_idle = False
-        self._closing = False
-        self._settings_writer = concurrent.futures.ThreadPoolExecutor(max_workers=1,
-                                                                      thread_name_prefix="fluxdesk-settings")
-        self.folder_memory = FolderMemory(settings.dialog_folders, parent=self)
+        self.engine = controller.engine
+        self.bridge = controller.bridge
+        self.folder_memory = controller.folder_memory
         """The folder each file dialog last used: handed to the tabs and dialogs that open one."""
-        self.folder_memory.changed.connect(self._folders_changed)
+        self.thumbnails = thumbnails  # its disk cache is the library's, once open
+        thumbnails.setParent(self)
 
-        # The GUI thread shares the GIL with the network thread, storage writes and thumbnail decoders: a
-        # 1 ms switch interval (Python's default is 5 ms) keeps its waits for the GIL short.
-        sys.setswitchinterval(0.001)
         self.setWindowTitle("FluxDesk")
         self.setObjectName("mainWindow")
-        self.bridge = EventBridge(self)
-        host_kwargs = {} if demo_latency is None else {"demo_latency": demo_latency}
-        self.engine = EngineHost(home, parent=self, **host_kwargs)
-        # Its disk cache is the library's, once open.
-        self.thumbnails = ThumbnailLoader(tasks=TaskManager.instance(), parent=self)
         self._build_widgets()
+        controller.active_jobs = self.queue_model.active_count
         self._build_menus()
         self._connect()
         self._restore_geometry()
-        self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_AFTER_JOBS_MS)
-        self._refresh_timer.timeout.connect(self.refresh_money)
         self._set_waiting("Starting…")
         self.panel.focus_target().setFocus()
         QTimer.singleShot(0, self._boot)
@@ -106,13 +84,13 @@ class MainWindow(QMainWindow):
     # --- building -------------------------------------------------------------------------------
 
     def _build_widgets(self) -> None:
-        self.panel = PromptPanel(self._price_table)
+        self.panel = PromptPanel(self.controller.price_table)
         self.panel.setObjectName("promptPanel")
         self.panel.setMinimumWidth(360)  # wide tabs (the gallery's details) must not squeeze the controls
-        self.panel.set_history(self._settings.prompt_history)
-        self.panel.set_model(self._settings.default_model)
-        if self._settings.last_seed is not None:
-            self.panel.set_last_seed(self._settings.last_seed)
+        self.panel.set_history(self.controller.settings.prompt_history)
+        self.panel.set_model(self.controller.settings.default_model)
+        if self.controller.settings.last_seed is not None:
+            self.panel.set_last_seed(self.controller.settings.last_seed)
 
         self.queue_model = JobQueueModel(self)
         self.queue = QueueView(self.queue_model, self.thumbnails)
@@ -161,12 +139,12 @@ class MainWindow(QMainWindow):
         from fluxdesk.ui.gallery.tab import GalleryTab
 
         tab = GalleryTab(self.thumbnails, folders=self.folder_memory)
-        tab.reproduceRequested.connect(self.reproduce_image)
+        tab.reproduceRequested.connect(self.controller.reproduce)
         tab.reuseSettingsRequested.connect(self._reuse_settings)
         tab.useSeedRequested.connect(lambda seed: (self.panel.set_seed(seed), self._go_generate()))
         tab.usePromptRequested.connect(lambda prompt: (self.panel.set_prompt(prompt), self._go_generate()))
         tab.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
-        tab.set_price_table(self._price_table)
+        tab.set_price_table(self.controller.price_table)
         if self.session is not None:
             tab.set_library(self.session.library)
         return tab
@@ -187,72 +165,27 @@ class MainWindow(QMainWindow):
         self._go_generate()
         self.panel.show_message("Settings loaded from the gallery: check them, then Ctrl+Enter.", "info")
 
-    def reproduce_image(self, image_id: int) -> None:
-        """Run an image again with exactly its model, parameters and seed (its input images included)."""
-        session = self.session
-        if session is None:
-            return
-
-        from fluxdesk.ui.gallery.operations import reproduction_request
-
-        def refused(error: BaseException) -> None:
-            text = f"Cannot reproduce that image: {error}"
-            self.statusBar().showMessage(text, 8000)
-            self.gallery_tab.if_built(lambda tab: tab.show_notice(text, "error"))
-
-        def queued(job_ids: list[str], seed: int | None) -> None:
-            self.gallery_tab.if_built(lambda tab: tab.reproduction_queued(image_id, job_ids[0], seed))
-
-        def send(request: GenerationRequest) -> None:
-            self.statusBar().showMessage(f"Reproducing image {image_id} with seed {request.seed}…", 6000)
-            future = self.generate(request, 1)
-            if future is not None:
-                TaskManager.instance().watch_future(
-                    future, lambda job_ids: queued(job_ids, request.seed), refused, parent=self)
-
-        TaskManager.instance().run_in_background(
-            lambda: reproduction_request(session.library, image_id), send, refused, parent=self)
-
     def _build_spend_tab(self) -> QWidget:
         from fluxdesk.ui.spend.tab import SpendTab
 
-        tab = SpendTab(self._price_table, folders=self.folder_memory)
-        tab.set_budget(self._settings.monthly_budget_usd or None)
-        tab.refreshCreditsRequested.connect(self._read_money)  # the balance; the tab has its own Reload
+        tab = SpendTab(self.controller.price_table, folders=self.folder_memory)
+        tab.set_budget(self.controller.settings.monthly_budget_usd or None)
+        tab.refreshCreditsRequested.connect(self.controller.read_money)  # the balance; the tab has its own Reload
         tab.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 6000))
         tab.showImageRequested.connect(self.show_image_in_gallery)
         if self.session is not None:
             tab.set_library(self.session.library, demo=self.engine.simulated)
-        if self._credits is not None:
-            tab.set_credits(*self._credits)
+        if self.controller.credits is not None:
+            tab.set_credits(*self.controller.credits)
         return tab
 
     def _build_breakeven_tab(self) -> QWidget:
         from fluxdesk.ui.breakeven.tab import BreakEvenTab
 
-        tab = BreakEvenTab(self._price_table, list(self._settings.gpu_presets))
-        tab.presetsChanged.connect(self._presets_changed)
-        self._read_user_volume()
+        tab = BreakEvenTab(self.controller.price_table, list(self.controller.settings.gpu_presets))
+        tab.presetsChanged.connect(lambda presets: self.controller.update_settings(gpu_presets=tuple(presets)))
+        self.controller.read_user_volume()
         return tab
-
-    def _presets_changed(self, presets: list) -> None:
-        self._settings = replace(self._settings, gpu_presets=tuple(presets))
-        self._save_settings()
-
-    def _folders_changed(self) -> None:
-        self._settings = replace(self._settings, dialog_folders=self.folder_memory.folders())
-        self._save_settings()
-
-    def _read_user_volume(self) -> None:
-        """The break-even's default volume: this library's images over the last 30 days."""
-        session = self.session
-        if session is None:
-            return
-        demo = self.engine.simulated
-        TaskManager.instance().run_in_background(
-            lambda: session.library.spend_last_days(30, include_demo=demo).images,
-            lambda images: self.breakeven_tab.when_built(lambda tab: tab.set_user_volume(images)),
-            parent=self)
 
     def show_image_in_gallery(self, image_id: int) -> None:
         """Open an image from elsewhere (the ledger, say) in the gallery's details."""
@@ -296,7 +229,7 @@ class MainWindow(QMainWindow):
         gen = bar.addMenu("&Generate")
         gen.addAction(self._action("&Generate\tCtrl+Enter", self.panel.generate,
                                    tip="Send the prompt (the button shows the price)"))
-        gen.addAction(self._action("&Refresh credits", self.refresh_money, "F5",
+        gen.addAction(self._action("&Refresh credits", self.controller.refresh_money, "F5",
                                    tip="Ask BFL for the credits balance"))
 
         view = bar.addMenu("&View")
@@ -304,7 +237,7 @@ class MainWindow(QMainWindow):
         group = QActionGroup(self)
         for name, label in (("system", "&System"), ("light", "&Light"), ("dark", "&Dark")):
             action = QAction(label, self, checkable=True)
-            action.setChecked(self._settings.theme == name)
+            action.setChecked(self.controller.settings.theme == name)
             action.triggered.connect(lambda _=False, n=name: self.set_theme(n))
             group.addAction(action)
             theme_menu.addAction(action)
@@ -315,18 +248,34 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self._action("&About FluxDesk", self.show_about))
 
     def _connect(self) -> None:
-        self.panel.generateRequested.connect(self.generate)
+        controller = self.controller
+        self.panel.generateRequested.connect(controller.generate)
         self.tabs.currentChanged.connect(self._tab_changed)
-        self.panel.promptSubmitted.connect(self._remember_prompt)
-        self.panel.imageDropped.connect(self.load_dropped_image)
-        self.queue.cancelRequested.connect(self.cancel_job)
+        self.panel.promptSubmitted.connect(controller.remember_prompt)
+        self.panel.imageDropped.connect(lambda path: controller.load_settings_from_file(path, self.panel.model_id()))
+        self.queue.cancelRequested.connect(controller.cancel_job)
         self.queue.openImage.connect(self.open_image)
         self.recent.imageActivated.connect(lambda _id, path: self.open_image(path))
         self.bridge.jobEvent.connect(self._on_job_event)
         self.bridge.queueStopped.connect(self._on_queue_stopped)
-        self.bridge.creditsChanged.connect(self._show_credits)
         self.engine.ready.connect(self._on_engine_ready)
         self.engine.failed.connect(self._on_engine_failed)
+        controller.message.connect(self.panel.show_message)
+        controller.settingsLoaded.connect(self.panel.load_settings)
+        controller.statusMessage.connect(self.statusBar().showMessage)
+        controller.keyNeeded.connect(lambda: self.open_settings(section="Key"))
+        controller.requestSent.connect(self.panel.clear_server_errors)
+        controller.serverErrors.connect(self.panel.show_server_errors)
+        controller.creditsChanged.connect(self._show_credits)
+        controller.creditsCleared.connect(self._clear_credits)
+        controller.monthSpendChanged.connect(self.panel.set_month_spend)
+        controller.moneyRefreshed.connect(lambda: self.spend_tab.if_built(lambda tab: tab.refresh()))
+        controller.userVolumeChanged.connect(
+            lambda images: self.breakeven_tab.when_built(lambda tab: tab.set_user_volume(images)))
+        controller.reproductionQueued.connect(
+            lambda image_id, job_id, seed: self.gallery_tab.if_built(
+                lambda tab: tab.reproduction_queued(image_id, job_id, seed)))
+        controller.reproductionRefused.connect(self._reproduction_refused)
 
     # --- starting the engine --------------------------------------------------------------------
 
@@ -335,7 +284,7 @@ class MainWindow(QMainWindow):
         return self.engine.session
 
     def _boot(self) -> None:
-        if self._demo_requested or self._settings.start_in_demo:
+        if self._demo_requested or self.controller.settings.start_in_demo:
             self.engine.start_demo()
             return
         TaskManager.instance().run_in_background(
@@ -344,7 +293,7 @@ class MainWindow(QMainWindow):
     def _got_key(self, found: tuple[str | None, KeySource]) -> None:
         key, _source = found
         if key:
-            self.engine.start_real(key, self._settings)
+            self.engine.start_real(key, self.controller.settings)
         else:
             self.show_welcome()
 
@@ -356,8 +305,9 @@ class MainWindow(QMainWindow):
     def _open_welcome(self, keyring_status: tuple[bool, str]) -> None:
         from fluxdesk.ui.dialogs.welcome import WelcomeDialog
 
-        dialog = WelcomeDialog(self._key_store, self.engine.key_tester(self._settings),
+        dialog = WelcomeDialog(self._key_store, self.engine.key_tester(self.controller.settings),
                                keyring_status=keyring_status, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # deleted after finished: choice() is read there
         self._welcome = dialog
         dialog.finished.connect(lambda _code: self._welcome_closed(dialog))
         dialog.open()
@@ -367,8 +317,7 @@ class MainWindow(QMainWindow):
         choice = dialog.choice()
         if choice == "demo":
             if dialog.start_in_demo():
-                self._settings = replace(self._settings, start_in_demo=True)
-                self._save_settings()
+                self.controller.update_settings(start_in_demo=True)
             self.engine.start_demo()
         elif choice in ("key", "session"):
             TaskManager.instance().run_in_background(self._key_store.get, self._got_key_after_welcome, parent=self)
@@ -377,13 +326,13 @@ class MainWindow(QMainWindow):
 
     def _browse_without_key(self) -> None:
         """No key: the real library opens all the same, for browsing; generating asks for a key."""
-        self.engine.start_real(None, self._settings)
+        self.engine.start_real(None, self.controller.settings)
         self._set_waiting("Opening your library…")
 
     def _got_key_after_welcome(self, found: tuple[str | None, KeySource]) -> None:
         key, _source = found
         if key:
-            self.engine.start_real(key, self._settings)
+            self.engine.start_real(key, self.controller.settings)
         else:
             self._browse_without_key()
             self.panel.show_message("The key could not be read back from the system keyring. Add it again in "
@@ -398,14 +347,14 @@ class MainWindow(QMainWindow):
         self.demo_action.setEnabled(not self.engine.demo)
         self.real_action.setEnabled(self.engine.demo or not session.has_key)
         if not session.has_key:
-            self._clear_credits()
+            self.controller.clear_credits()
             self.panel.show_message("No API key: your library is open to browse. " + NO_KEY_MESSAGE, "info")
         TaskManager.instance().watch_future(session.resume(), parent=self)
         self.spend_tab.if_built(lambda tab: tab.set_library(session.library, demo=self.engine.simulated))
         self.gallery_tab.if_built(lambda tab: tab.set_library(session.library))
         if self.breakeven_tab.widget is not None:
-            self._read_user_volume()
-        self._read_money()  # set_library just loaded the Spend tab
+            self.controller.read_user_volume()
+        self.controller.read_money()  # set_library just loaded the Spend tab
 
     def _on_engine_failed(self, reason: object) -> None:
         text = str(reason)
@@ -429,7 +378,7 @@ class MainWindow(QMainWindow):
                                     "marked demo and kept in the demo library")
             self.setWindowTitle("FluxDesk — simulator")
         else:
-            self.mode_label.setText(f"Connected to BFL ({self._settings.region})")
+            self.mode_label.setText(f"Connected to BFL ({self.controller.settings.region})")
             self.setWindowTitle("FluxDesk")
 
     def _detach_views(self) -> None:
@@ -449,68 +398,18 @@ class MainWindow(QMainWindow):
             self.engine.retire()
             self._set_waiting("Reading the key…")
             self._demo_requested = False
-            if self._settings.start_in_demo:
-                self._settings = replace(self._settings, start_in_demo=False)
-                self._save_settings()
+            if self.controller.settings.start_in_demo:
+                self.controller.update_settings(start_in_demo=False)
             self._boot()
 
     def _busy_confirm(self, what: str) -> bool:
-        if self.session is None or not self.session.busy:
+        if not self.controller.busy():
             return True
         answer = QMessageBox.question(
             self, "Jobs are running",
             f"Some jobs are still running. If you {what} now, they stop here and FluxDesk finishes them "
             "(downloads included) the next time this library opens. Continue?")
         return answer == QMessageBox.StandardButton.Yes
-
-    # --- generating -----------------------------------------------------------------------------
-
-    def generate(self, request: GenerationRequest, count: int) -> concurrent.futures.Future | None:
-        """Queue ``count`` images (asking first when they cross the budget); the future answers their job ids,
-        ``None`` when nothing was queued."""
-        session = self.session
-        if session is None:
-            self.panel.show_message("Not connected yet: FluxDesk is still starting.", "warning")
-            return
-        if not session.has_key:
-            self.panel.show_message(NO_KEY_MESSAGE, "warning")
-            self.open_settings(section="Key")
-            return
-        try:  # what is sent, priced: a reproduced image is not what the panel shows
-            cost: Decimal | None = estimate(request, self._price_table, count).usd_total
-        except (PriceTableError, UnknownModelError):  # no price for its model: no budget question to ask
-            cost = None
-        budget = self._settings.monthly_budget_usd
-        if (cost is not None and budget and self._month_spend is not None
-                and self._month_spend + cost > budget
-                and not self.confirm_over_budget(self._month_spend, cost, budget)):
-            return
-        self.panel.clear_server_errors()
-        future = session.generate(request, count)
-        TaskManager.instance().watch_future(future, None, self._generate_failed, parent=self)
-        return future
-
-    def confirm_over_budget(self, spent: Decimal, cost: Decimal, budget: Decimal) -> bool:
-        """Ask before a submission that would cross the monthly budget."""
-        answer = QMessageBox.question(
-            self, "Over this month's budget",
-            f"This month you have spent {format_usd(spent)} of your {format_usd(budget)} budget. "
-            f"These images cost {format_price(cost)}, which takes you to {format_usd(spent + cost)}.\n\n"
-            "Generate anyway?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
-        return answer == QMessageBox.StandardButton.Yes
-
-    def _generate_failed(self, error: BaseException) -> None:
-        from fluxdesk.services.pipeline import InvalidRequestError
-
-        if isinstance(error, InvalidRequestError):
-            self.panel.show_server_errors(error.errors)
-        else:
-            self.panel.show_message(f"Could not queue the images: {error}", "error")
-
-    def cancel_job(self, job_id: str) -> None:
-        if self.session is not None:
-            TaskManager.instance().watch_future(self.session.cancel(job_id), parent=self)
 
     def _on_job_event(self, event: object) -> None:
         self.queue_model.apply(event)
@@ -519,15 +418,12 @@ class MainWindow(QMainWindow):
             self.gallery_tab.if_built(lambda tab: tab.image_added(event.image_id, event.job_id))
             if event.seed is not None:
                 self.panel.set_last_seed(event.seed)
-                self._settings = replace(self._settings, last_seed=event.seed)
             self.imageShown.emit(event.image_id, event.path)
-            self._refresh_timer.start()
         elif isinstance(event, JobFailed):
             self.gallery_tab.if_built(lambda tab: tab.reproduction_failed(event.job_id, event.reason))
             if event.field_errors:
                 self.panel.show_server_errors(event.field_errors)
-            self._refresh_timer.start()
-        if self._restart_when_idle and self.session is not None and not self.session.busy:
+        if self._restart_when_idle and self.session is not None and not self.controller.busy():
             self._restart_when_idle = False
             self._restart_engine()
 
@@ -540,77 +436,27 @@ class MainWindow(QMainWindow):
         if event.needs_key and not self.engine.demo:
             QTimer.singleShot(0, lambda: self.open_settings(section="Key"))
 
-    # --- money ----------------------------------------------------------------------------------
+    # --- what the controller says ------------------------------------------------------------
 
-    def refresh_money(self) -> None:
-        """Read the credits and the month's spend again, and reload the Spend tab if it is built."""
-        self._read_money()
-        self.spend_tab.if_built(lambda tab: tab.refresh())
-
-    def _read_money(self) -> None:
-        """The credits balance from BFL and this month's spend from the ledger, off the GUI thread."""
-        session = self.session
-        if session is None:
-            return
-        if session.has_key:
-            TaskManager.instance().watch_future(
-                session.credits(), None, lambda _e: self._show_credits(None), parent=self)
-        from fluxdesk.storage.spend import current_month  # with SQLite, after start-up
-
-        month = current_month()
-        usd = self._price_table.usd_per_credit  # the table the window prices with, imports included
-        demo = self.engine.simulated  # the demo library holds only demo jobs: its pretend spend is the point
-        TaskManager.instance().run_in_background(
-            lambda: session.library.spend(month, include_demo=demo, usd_per_credit=usd),
-            self._show_spend, parent=self)
+    def _reproduction_refused(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+        self.gallery_tab.if_built(lambda tab: tab.show_notice(text, "error"))
 
     def _clear_credits(self) -> None:
-        """No balance to show (no key): nothing of an earlier engine's figures stays on screen."""
-        self._credits = None
         self.spend_tab.if_built(lambda tab: tab.set_credits(None, None))
         self.panel.set_credits(None)
         self.credits_label.setText("")
 
     def _show_credits(self, credits: Decimal | None) -> None:
-        self._credits = (credits, datetime.now(UTC) if credits is not None else None)
-        self.spend_tab.if_built(lambda tab: tab.set_credits(*self._credits))
+        self.spend_tab.if_built(lambda tab: tab.set_credits(*self.controller.credits))
         self.panel.set_credits(credits)
         if credits is None:
             self.credits_label.setText("Credits: unknown (offline?)")
         else:
-            usd = credits * self._price_table.usd_per_credit
+            usd = credits * self.controller.price_table.usd_per_credit
             self.credits_label.setText(f"{credits:,.1f} credits ({format_usd(usd)})")
 
-    def _show_spend(self, summary: Any) -> None:
-        self._month_spend = summary.usd
-        budget = self._settings.monthly_budget_usd or None
-        self.panel.set_month_spend(summary.usd, budget)
-
     # --- dropped images, opening files ----------------------------------------------------------
-
-    def load_dropped_image(self, path: str) -> None:
-        model_id = self.panel.model_id()  # read here: widgets are not for the worker thread
-
-        def read() -> Any:
-            from fluxdesk.core.metadata import load_settings_from_metadata
-            from fluxdesk.storage.metadata_io import read_metadata
-
-            record, a1111 = read_metadata(Path(path).read_bytes())
-            if record is not None:
-                return load_settings_from_metadata(record)
-            if a1111:
-                return load_settings_from_metadata(a1111, default_model=model_id)
-            raise ValueError("it carries no FluxDesk or A1111 generation parameters")
-
-        def failed(error: BaseException) -> None:
-            self.panel.show_message(f"Could not load settings from {Path(path).name}: {error}", "warning")
-
-        def loaded(result: Any) -> None:
-            self.panel.load_settings(result.settings)
-            partial = bool(result.not_loaded or result.reinterpreted)
-            self.panel.show_message(result.message(Path(path).name), "warning" if partial else "info")
-
-        TaskManager.instance().run_in_background(read, loaded, failed, parent=self)
 
     def open_image(self, path: str) -> None:
         if (problem := open_with_system(path)) is not None:
@@ -618,21 +464,18 @@ class MainWindow(QMainWindow):
 
     def open_library_folder(self) -> None:
         session = self.session
-        folder = session.library.library_dir if session is not None else self._home
+        folder = session.library.library_dir if session is not None else self.controller.home
         if (problem := open_with_system(folder)) is not None:
             self.statusBar().showMessage(problem, 10000)
 
     # --- settings -------------------------------------------------------------------------------
 
     def open_settings(self, section: str | None = None) -> None:
-        from fluxdesk.ui.dialogs.settings import SettingsDialog
-
         if self._settings_dialog is not None:
             self._settings_dialog.raise_()
             return
-        dialog = SettingsDialog(self._settings, self._key_store, self.engine.key_tester(self._settings),
-                                home=self._home, demo=self.engine.demo, price_table=self._price_table,
-                                folders=self.folder_memory, parent=self)
+        dialog = self._settings_dialog_for(self.engine.key_tester(self.controller.settings))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         if section is not None:
             dialog.select_section(section)
         dialog.settingsSaved.connect(self._settings_saved)
@@ -643,22 +486,26 @@ class MainWindow(QMainWindow):
         self._settings_dialog = dialog
         dialog.open()
 
+    def _settings_dialog_for(self, tester: object) -> QWidget:
+        from fluxdesk.ui.dialogs.settings import SettingsDialog
+
+        return SettingsDialog(self.controller.settings, self._key_store, tester, writer=self.controller.writer,
+                              home=self.controller.home, demo=self.engine.demo,
+                              price_table=self.controller.price_table, folders=self.folder_memory, parent=self)
+
     def _settings_saved(self, settings: Settings) -> None:
-        engine_changed = (settings.region != self._settings.region
-                          or settings.library_folder != self._settings.library_folder)
-        self._settings = settings
+        engine_changed = self.controller.adopt_saved(settings)
         self.spend_tab.if_built(lambda tab: tab.set_budget(settings.monthly_budget_usd or None))
         apply_theme(QApplication.instance(), settings.theme)
         for action in self._theme_actions.actions():
             action.setChecked(action.text().replace("&", "").lower() == settings.theme)
-        self.refresh_money()
         if engine_changed and self.engine.mode == "real":
             self._key_changed()
 
     def _key_changed(self) -> None:
         if self.engine.demo:
             return
-        if self.session is not None and self.session.busy:
+        if self.controller.busy():
             self._restart_when_idle = True
             self.panel.show_message("The new settings apply as soon as the running jobs finish.", "info")
             return
@@ -672,40 +519,22 @@ class MainWindow(QMainWindow):
             self._key_store.get, self._got_key, self._on_engine_failed, parent=self)
 
     def _price_table_changed(self, table: PriceTable) -> None:
-        self._price_table = table
+        self.controller.price_table = table
         self.panel.set_price_table(table)
         for tab in (self.spend_tab, self.breakeven_tab, self.gallery_tab):
             tab.if_built(lambda widget: widget.set_price_table(table))
 
     def set_theme(self, theme: str) -> None:
         apply_theme(QApplication.instance(), theme)
-        self._settings = replace(self._settings, theme=theme)
-        self._save_settings()
-
-    def _remember_prompt(self, prompt: str) -> None:
-        self._settings = self._settings.with_prompt(prompt)
-        self._save_settings()
-
-    def _save_settings(self) -> None:
-        if self._closing:
-            return  # closeEvent writes the final state itself
-        settings, home = self._settings, self._home
-        # One writer thread: saves land in the order they were made, never an older one over a newer.
-        TaskManager.instance().watch_future(
-            self._settings_writer.submit(save_settings, home, settings), None,
-            lambda error: self.statusBar().showMessage(f"Could not save the settings: {error}", 8000),
-            parent=self)
+        self.controller.update_settings(theme=theme)
 
     def dialogs_for_screenshots(self) -> list[tuple[str, QWidget]]:
         """Every dialog the app has, built fresh (not shown) for ``--screenshots``."""
-        from fluxdesk.ui.dialogs.settings import SettingsDialog
         from fluxdesk.ui.dialogs.welcome import WelcomeDialog
 
-        tester = self.engine.key_tester(self._settings)
+        tester = self.engine.key_tester(self.controller.settings)
         return [
-            ("settings", SettingsDialog(self._settings, self._key_store, tester, home=self._home,
-                                        demo=self.engine.demo, price_table=self._price_table,
-                                        folders=self.folder_memory, parent=self)),
+            ("settings", self._settings_dialog_for(tester)),
             ("welcome", WelcomeDialog(self._key_store, tester, keyring_status=(True, ""), parent=self)),
         ]
 
@@ -742,8 +571,8 @@ class MainWindow(QMainWindow):
 
         box = QMessageBox(QMessageBox.Icon.NoIcon, "About FluxDesk", (
             f"<b>FluxDesk {__version__}</b><br>Generate images with the Black Forest Labs API: "
-            f"see the cost first, keep everything.<br><br>Prices as of {self._price_table.as_of}. "
-            f"Source: {self._price_table.source}."), QMessageBox.StandardButton.Ok, self)
+            f"see the cost first, keep everything.<br><br>Prices as of {self.controller.price_table.as_of}. "
+            f"Source: {self.controller.price_table.source}."), QMessageBox.StandardButton.Ok, self)
         box.setObjectName("aboutDialog")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
@@ -751,7 +580,7 @@ class MainWindow(QMainWindow):
     # --- window state and shutdown --------------------------------------------------------------
 
     def _restore_geometry(self) -> None:
-        geometry = self._settings.window_geometry
+        geometry = self.controller.settings.window_geometry
         restored = False
         if geometry:
             try:
@@ -760,7 +589,7 @@ class MainWindow(QMainWindow):
                 restored = False
         if not restored:
             self.resize(1280, 800)
-        state = self._settings.panel_state or {}
+        state = self.controller.settings.panel_state or {}
         if isinstance(state.get("prompt"), dict):
             self.panel.load_settings(state["prompt"])  # unknown or invalid values are ignored by the panel
         if isinstance(state.get("count"), int) and 1 <= state["count"] <= 24:
@@ -773,17 +602,17 @@ class MainWindow(QMainWindow):
 
     def _window_state(self) -> Settings:
         geometry = base64.b64encode(bytes(self.saveGeometry())).decode("ascii")
-        panel_state = dict(self._settings.panel_state or {})
+        panel_state = dict(self.controller.settings.panel_state or {})
         # Hidden on the Gallery tab, the panel is 0 wide to the splitter: its width is the one it had before.
         panel_state["splitter"] = self._panel_sizes if self.panel.isHidden() else self.splitter.sizes()
         request = self.panel.current_request()
         panel_state["prompt"] = {"model": request.model, "prompt": request.prompt, **request.parameters()}
         panel_state["count"] = self.panel.count()
         panel_state["more_options_open"] = self.panel.more_options_open()
-        return replace(self._settings, window_geometry=geometry, panel_state=panel_state)
+        return replace(self.controller.settings, window_geometry=geometry, panel_state=panel_state)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self._closing and self.session is not None and self.session.busy:
+        if not self.controller.closing and self.controller.busy():
             answer = QMessageBox.question(
                 self, "Jobs are still running",
                 "Some images are still being generated. They are already billed by BFL; FluxDesk saves them "
@@ -791,18 +620,12 @@ class MainWindow(QMainWindow):
             if answer != QMessageBox.StandardButton.Yes:
                 event.ignore()
                 return
-        self._closing = True
-        self._settings_writer.shutdown(wait=True)  # no earlier save may land after the last one
-        self._settings = self._window_state()
-        save_settings(self._home, self._settings)  # one small file, at exit: worth the certainty
+        self.controller.close(self._window_state())  # after every earlier save: none lands over it
         super().closeEvent(event)
 
     def shutdown(self) -> None:
         """Stop the engine, the thumbnail workers and background calls. Safe to call twice."""
-        from fluxdesk.ui.engine.tasks import TaskManager
-
         self._detach_views()
-        self._settings_writer.shutdown(wait=True)
-        self.engine.stop()
+        self.controller.shutdown()
         self.thumbnails.shutdown()
         TaskManager.instance().wait()

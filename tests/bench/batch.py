@@ -107,17 +107,17 @@ def main() -> int:
 
         from PySide6.QtWidgets import QApplication
 
+        from fluxdesk.app import build_window
         from fluxdesk.core.jobs import JobStatus
         from fluxdesk.core.request import GenerationRequest
         from fluxdesk.services.events import JobDone, JobDownloading, JobFailed
         from fluxdesk.storage.secrets import KeyStore
         from fluxdesk.storage.settings import load_settings
-        from fluxdesk.ui.main_window import MainWindow
 
         app = QApplication.instance() or QApplication([])  # noqa: F841 - kept alive for the window
         # No budget: the built library's month would cross it, and the question would wait for a click.
         settings = replace(load_settings(home), monthly_budget_usd=Decimal(0))
-        window = MainWindow(home, settings, KeyStore(environ={"BFL_API_KEY": "bfl_bench"}))
+        window = build_window(home, settings, KeyStore(environ={"BFL_API_KEY": "bfl_bench"}))
         window.resize(1280, 800)
         window.show()
 
@@ -156,7 +156,7 @@ def main() -> int:
         request = GenerationRequest("flux-2-klein-4b", "a batch of foxes", seed=1, width=1024, height=1024)
         meter.start()
         started = time.monotonic()
-        window.generate(request, args.images)
+        window.controller.generate(request, args.images)
         if not pump(lambda: len(finished) == args.images, 300):
             raise SystemExit(f"only {len(finished)} of {args.images} jobs finished")
         wall = max(finished.values()) - started
@@ -171,7 +171,7 @@ def main() -> int:
         delays = [(counters["first_download_at"][t] - ready[t]) * 1000 for t in ready
                   if t in counters["first_download_at"]]
         done = len(window.session.library.jobs_with_status(JobStatus.DONE)) - args.library
-        window._closing = True
+        window.controller.begin_closing()
         window.close()
         window.shutdown()
 

@@ -44,20 +44,20 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from fluxdesk.app import build_window
     from fluxdesk.core.jobs import JobStatus
     from fluxdesk.storage.secrets import KeyStore
     from fluxdesk.storage.settings import load_settings
-    from fluxdesk.ui.main_window import MainWindow
 
     app = QApplication(sys.argv[:1])
-    window = MainWindow(args.home, load_settings(args.home), KeyStore(), demo=False)
+    window = build_window(args.home, load_settings(args.home), KeyStore(), demo=False)
     window.show()
     started = time.monotonic()
     state = {"generated": False, "code": None}
 
     def finish(code: int) -> None:
         state["code"] = code
-        window._closing = True  # no "jobs are still running?" question on the way out
+        window.controller.begin_closing()  # no "jobs are still running?" question on the way out
         window.close()
         app.quit()
 

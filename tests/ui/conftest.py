@@ -4,7 +4,7 @@ window on the demo simulator (``make_window``) with an in-memory keyring (``key_
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
+from fluxdesk.app import build_window
 from fluxdesk.core.pricing import PriceTable
 from fluxdesk.storage.price_table import bundled_price_table
 from fluxdesk.storage.secrets import KeyStore
@@ -62,9 +63,10 @@ def key_store() -> KeyStore:
 def make_window(qtbot, tmp_path: Path, key_store: KeyStore) -> Iterator:
     windows: list[MainWindow] = []
 
-    def make(*, demo: bool = True, settings: Settings | None = None, latency: float = 0.3) -> MainWindow:
-        window = MainWindow(tmp_path, settings or load_settings(tmp_path), key_store, demo=demo,
-                            demo_latency=latency)
+    def make(*, demo: bool = True, settings: Settings | None = None, latency: float = 0.3,
+             confirm_over_budget: Callable | None = None) -> MainWindow:
+        window = build_window(tmp_path, settings or load_settings(tmp_path), key_store, demo=demo,
+                              demo_latency=latency, confirm_over_budget=confirm_over_budget)
         qtbot.addWidget(window)
         window.show()
         windows.append(window)
@@ -72,7 +74,7 @@ def make_window(qtbot, tmp_path: Path, key_store: KeyStore) -> Iterator:
 
     yield make
     for window in windows:
-        window._closing = True  # no "jobs still running?" question at teardown
+        window.controller.begin_closing()  # no "jobs still running?" question at teardown
         window.close()
         window.shutdown()
     TaskManager.instance().wait()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gallery_support import add_image
+from gallery.gallery_support import add_image
 from keyring.backends import fail
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
@@ -82,7 +82,7 @@ def test_demo_credits_survive_leaving_and_re_entering_the_demo(qtbot, make_windo
     spent = window.session.library.ledger_rows(include_demo=True)[0].credits
     assert spent and spent > 0
     after = f"{DEMO_CREDITS - spent:,.1f} credits"
-    window.refresh_money()
+    window.controller.refresh_money()
     qtbot.waitUntil(lambda: credits_shown(window).startswith(after), timeout=WAIT_MS)
 
     window.real_action.trigger()  # File → Use my BFL key (none: browse), then back

@@ -66,7 +66,7 @@ def test_a_batch_fills_the_queue_and_the_strip(qtbot, make_window) -> None:
     assert queue_statuses(window) == ["done"] * 3
     qtbot.waitUntil(lambda: window.panel.findChild(QLineEdit) is not None)
     last_seed = window.session.library.search_images(limit=1)[0].seed
-    assert window._settings.last_seed is not None and last_seed is not None
+    assert window.controller.settings.last_seed is not None and last_seed is not None
 
 
 def test_a_422_from_the_server_is_shown_at_its_field(qtbot, make_window, monkeypatch) -> None:
@@ -110,18 +110,17 @@ def test_a_refused_key_is_named(qtbot, make_window) -> None:
 
 
 @pytest.mark.parametrize("accept", [False, True])
-def test_crossing_the_budget_asks_first(qtbot, make_window, tmp_path: Path, monkeypatch, accept: bool) -> None:
+def test_crossing_the_budget_asks_first(qtbot, make_window, tmp_path: Path, accept: bool) -> None:
     settings = load_settings(tmp_path)
     settings = settings.__class__(**{**settings.__dict__, "monthly_budget_usd": Decimal("0.05")})
-    window = ready(qtbot, make_window(settings=settings))
-    qtbot.waitUntil(lambda: window._month_spend is not None, timeout=WAIT_MS)
     asked: list[tuple] = []
 
     def confirm(spent, cost, budget):
         asked.append((spent, cost, budget))
         return accept
 
-    monkeypatch.setattr(window, "confirm_over_budget", confirm)
+    window = ready(qtbot, make_window(settings=settings, confirm_over_budget=confirm))
+    qtbot.waitUntil(lambda: window.controller.month_spend is not None, timeout=WAIT_MS)
     window.panel.set_model("flux-2-pro")
     window.panel.load_settings({"width": 1024, "height": 1024})
     window.panel.set_count(2)  # 2 × $0.03 = $0.06 > $0.05
@@ -135,20 +134,17 @@ def test_crossing_the_budget_asks_first(qtbot, make_window, tmp_path: Path, monk
         assert window.queue_model.rowCount() == 0 and window.engine.simulator.counters.post_requests == 0
 
 
-def test_a_reproduction_is_priced_by_what_it_sends_not_by_the_panel(qtbot, make_window, tmp_path: Path,
-                                                                    monkeypatch) -> None:
-    window = ready(qtbot, make_window())
+def test_a_reproduction_is_priced_by_what_it_sends_not_by_the_panel(qtbot, make_window) -> None:
+    asked: list[tuple] = []
+    window = ready(qtbot, make_window(confirm_over_budget=lambda *args: asked.append(args) or False))
     window.panel.set_model("flux-2-pro")
     window.panel.load_settings({"width": 1024, "height": 1024})
     with qtbot.waitSignal(window.imageShown, timeout=WAIT_MS) as shown:
         ctrl_enter(qtbot, window, "a $0.03 image")
-    qtbot.waitUntil(lambda: window._month_spend is not None, timeout=WAIT_MS)
-    window._settings = window._settings.__class__(**{**window._settings.__dict__,
-                                                    "monthly_budget_usd": window._month_spend + Decimal("0.01")})
+    qtbot.waitUntil(lambda: window.controller.month_spend is not None, timeout=WAIT_MS)
+    window.controller.update_settings(monthly_budget_usd=window.controller.month_spend + Decimal("0.01"))
     window.panel.set_model("flux-kontext-max")  # $0.08 in the panel now; the image to reproduce costs $0.03
-    asked: list[tuple] = []
-    monkeypatch.setattr(window, "confirm_over_budget", lambda *args: asked.append(args) or False)
-    window.reproduce_image(shown.args[0])
+    window.controller.reproduce(shown.args[0])
     qtbot.waitUntil(lambda: bool(asked), timeout=WAIT_MS)
     assert asked[0][1] == Decimal("0.03")
 
@@ -160,7 +156,19 @@ def test_first_run_offers_the_demo(qtbot, make_window) -> None:
     qtbot.waitUntil(dialog.isVisible)
     qtbot.mouseClick(dialog.findChild(QPushButton, "demoButton"), Qt.MouseButton.LeftButton)
     ready(qtbot, window)
-    assert window.engine.demo
+    assert window.engine.demo  # its choice was read after it closed, then it was deleted
+    qtbot.waitUntil(lambda: window.findChild(WelcomeDialog) is None, timeout=WAIT_MS)
+
+
+def test_a_closed_settings_dialog_is_deleted(qtbot, make_window) -> None:
+    from fluxdesk.ui.dialogs.settings import SettingsDialog
+
+    window = ready(qtbot, make_window())
+    for _ in range(2):  # each open builds a new one; a closed one is gone
+        window.settings_action.trigger()
+        qtbot.waitUntil(lambda: window.findChild(SettingsDialog) is not None, timeout=WAIT_MS)
+        window.findChild(SettingsDialog).reject()
+        qtbot.waitUntil(lambda: window.findChild(SettingsDialog) is None, timeout=WAIT_MS)
 
 
 def test_first_run_with_a_key_tests_stores_and_connects(qtbot, make_window, key_store, monkeypatch) -> None:
@@ -191,7 +199,7 @@ def test_dropping_an_image_loads_its_settings(qtbot, make_window) -> None:
     path = shown.args[1]
     window.panel.set_model("flux-2-pro")
     window.panel.set_prompt("something else")
-    window.load_dropped_image(path)
+    window.panel.imageDropped.emit(path)  # what dropping the file on the panel does
     qtbot.waitUntil(lambda: window.panel.model_id() == "flux-dev", timeout=WAIT_MS)
     request = window.panel.current_request()
     assert (request.prompt, request.seed, request.steps, request.guidance) == ("a dropped teapot", 4242, 33, 4.0)
@@ -206,7 +214,7 @@ def test_window_geometry_is_restored(qtbot, make_window, tmp_path: Path) -> None
     window.panel.load_settings({"steps": 12, "width": 512, "height": 768, "seed": 99})
     window.panel.set_prompt("an unfinished draft")
     window.panel.set_count(3)
-    window._closing = True
+    window.controller.begin_closing()
     window.close()
     saved = load_settings(tmp_path)
     assert saved.window_geometry and saved.panel_state.get("splitter")
@@ -295,36 +303,10 @@ def test_thumbnails_are_cached_in_the_library_and_go_with_a_deleted_image(qtbot,
     assert not list(library.thumbnails_dir.glob("*.webp")) and not Path(path).exists()
 
 
-def test_settings_are_saved_in_order_and_closing_waits_for_them(qtbot, make_window, tmp_path: Path,
-                                                                monkeypatch) -> None:
-    import time
-    from dataclasses import replace
-
-    import fluxdesk.ui.main_window as main_window_module
-
-    real_save = main_window_module.save_settings
-
-    def slow_first(home: Path, settings) -> None:
-        if settings.last_seed == 1:
-            time.sleep(0.3)  # the older save is the slower one
-        real_save(home, settings)
-
-    monkeypatch.setattr(main_window_module, "save_settings", slow_first)
-    window = ready(qtbot, make_window())
-    for seed in (1, 2):
-        window._settings = replace(window._settings, last_seed=seed)
-        window._save_settings()
-    window.close()  # waits for both, then writes the final state
-    assert load_settings(tmp_path).last_seed == 2
-
-
 def test_settings_still_save_after_the_engine_restarts(qtbot, make_window, tmp_path: Path) -> None:
-    from dataclasses import replace
-
     window = ready(qtbot, make_window())
     window._restart_engine()  # what a key change does
-    window._settings = replace(window._settings, last_seed=4242)
-    window._save_settings()
+    window.controller.update_settings(last_seed=4242)
     qtbot.waitUntil(lambda: load_settings(tmp_path).last_seed == 4242, timeout=WAIT_MS)
 
 
@@ -339,5 +321,5 @@ def test_the_spend_tab_loads_once_when_the_engine_starts(qtbot, make_window, mon
     qtbot.waitUntil(lambda: window.spend_tab.widget is not None, timeout=WAIT_MS)
     loads.clear()
     ready(qtbot, window)
-    qtbot.waitUntil(lambda: window._month_spend is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.controller.month_spend is not None, timeout=WAIT_MS)
     assert len(loads) == 1

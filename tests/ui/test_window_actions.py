@@ -115,7 +115,7 @@ LAST = ("Use my BFL key", "Quit")
 
 def test_every_menu_command_does_what_it_says(qtbot, make_window, restore_theme, monkeypatch) -> None:
     window = ready(qtbot, make_window())
-    window._closing = True  # Quit must not stop at "jobs are still running?"
+    window.controller.begin_closing()  # Quit must not stop at "jobs are still running?"
     opened: list[str] = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
     window.panel.set_prompt("every command")

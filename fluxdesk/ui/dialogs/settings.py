@@ -1,7 +1,8 @@
 """Settings: the API key, region and defaults, the price table, the theme.
 
-Nothing here blocks the GUI thread: the keyring, the settings file and price table files are
-handled on worker threads (``run_in_background``), key tests on the network thread (``key_tester``).
+Nothing here blocks the GUI thread: the keyring and price table files are handled on worker threads
+(``run_in_background``), the settings file by the app's one writer (``SettingsWriter``), key tests on the network
+thread (``key_tester``).
 Settings are written only on Save; the key and an imported price table take effect at once,
 as the dialog says where they are.
 """
@@ -35,7 +36,7 @@ from fluxdesk.core.catalog import MODELS
 from fluxdesk.core.pricing import PriceTable, PriceTableError
 from fluxdesk.storage.price_table import bundled_price_table, import_price_table, read_price_table
 from fluxdesk.storage.secrets import ABSENT_BACKENDS, ENV_VAR, KeySource, KeyStore
-from fluxdesk.storage.settings import OUTPUT_FORMATS, THEMES, Settings, save_settings
+from fluxdesk.storage.settings import OUTPUT_FORMATS, THEMES, Settings
 from fluxdesk.ui.dialogs.key_entry import (
     WHERE_TO_GET_A_KEY,
     BusyIndicator,
@@ -44,6 +45,7 @@ from fluxdesk.ui.dialogs.key_entry import (
     balance_text,
     error_words,
 )
+from fluxdesk.ui.engine.controller import SettingsWriter
 from fluxdesk.ui.engine.tasks import TaskManager
 from fluxdesk.ui.kit.file_dialogs import FolderMemory
 from fluxdesk.ui.kit.forms import describe, make_label
@@ -92,11 +94,10 @@ class FolderProblem(ValueError):
     """The library folder cannot be used; the message says why."""
 
 
-def _write_settings(home: Path, settings: Settings) -> None:
+def _check_library_folder(settings: Settings) -> None:
     folder = settings.library_folder
     if folder is not None and Path(folder).exists() and not Path(folder).is_dir():
         raise FolderProblem(f"{folder} is a file, not a folder.")
-    save_settings(home, settings)
 
 
 def _import_newer(source: Path, home: Path, in_use: PriceTable) -> PriceTable:
@@ -168,11 +169,12 @@ class SettingsDialog(QDialog):
     themeChanged = Signal(str)
     """Preview this theme now; after Cancel, the original one again."""
 
-    def __init__(self, settings: Settings, key_store: KeyStore, key_tester: KeyTester, *, home: Path,
-                 price_table: PriceTable, demo: bool = False, folders: FolderMemory | None = None,
+    def __init__(self, settings: Settings, key_store: KeyStore, key_tester: KeyTester, *, writer: SettingsWriter,
+                 home: Path, price_table: PriceTable, demo: bool = False, folders: FolderMemory | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._settings = settings
+        self._writer = writer
         self._folders = folders or FolderMemory(settings.dialog_folders, parent=self)
         self._key_store = key_store
         self._key_tester = key_tester
@@ -653,7 +655,7 @@ class SettingsDialog(QDialog):
                        dialog_folders=self._folders.folders())
 
     def save(self) -> None:
-        """Check the form, write the settings on a worker thread, then emit ``settingsSaved`` and close."""
+        """Check the form, write the settings through the app's one writer, then emit ``settingsSaved`` and close."""
         if self._saving:
             return
         try:
@@ -664,9 +666,8 @@ class SettingsDialog(QDialog):
         self._saving = True
         self.save_button.setEnabled(False)
         self._show_footer("Saving…", "info")
-        TaskManager.instance().run_in_background(
-            lambda: _write_settings(self._home, settings), lambda _none: self._saved(settings),
-            self._save_failed, parent=self)
+        TaskManager.instance().watch_future(self._writer.save(settings, check=_check_library_folder),
+                                            lambda _none: self._saved(settings), self._save_failed, parent=self)
 
     def _saved(self, settings: Settings) -> None:
         self._saving = False

@@ -12,7 +12,6 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication, QImage, QImageReader
 
-from fluxdesk.core.request import GenerationRequest
 from fluxdesk.storage.db import LibraryError
 from fluxdesk.storage.gallery_queries import GalleryQueries
 from fluxdesk.storage.library import TRASH_DAYS, Library
@@ -76,20 +75,6 @@ def load_image(path: str) -> QImage:
     if image.isNull():
         raise OSError(f"{Path(path).name}: {reader.errorString()}")
     return image
-
-
-def reproduction_request(library: Library, image_id: int) -> GenerationRequest:
-    """What Reproduce sends for ``image_id``: its job's request (input images included) with the seed BFL used.
-
-    Reads the library (a worker thread's job); raises ``ValueError`` saying why when there is nothing to run.
-    """
-    image = library.get_image(image_id)
-    if image is None:
-        raise ValueError("it is no longer in the library")
-    job = library.get_job(image.job_id)
-    if job is None:
-        raise ValueError("its job record is missing")
-    return job.request.with_seed(image.seed)
 
 
 class GalleryOperations(QObject):

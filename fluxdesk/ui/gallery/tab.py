@@ -29,6 +29,7 @@ from fluxdesk.core.catalog import UnknownModelError
 from fluxdesk.core.metadata import MetadataError, ReproductionVerdict, reproduction_verdict, settings_from_metadata
 from fluxdesk.core.pricing import PriceTable, PriceTableError, estimate, format_usd
 from fluxdesk.core.request import GenerationRequest
+from fluxdesk.services.session import request_for_image
 from fluxdesk.storage.db import LibraryError
 from fluxdesk.storage.gallery_queries import GalleryItem, GalleryQueries, GalleryQuery
 from fluxdesk.storage.library import TRASH_DAYS, Library
@@ -38,7 +39,7 @@ from fluxdesk.ui.gallery.actions import GalleryActions, SelectionState
 from fluxdesk.ui.gallery.details import PREVIEW_SIZE, GalleryDetails, can_run_again
 from fluxdesk.ui.gallery.filters import GalleryFilterBar
 from fluxdesk.ui.gallery.model import GalleryModel, model_name, runs
-from fluxdesk.ui.gallery.operations import GalleryOperations, reproduction_request
+from fluxdesk.ui.gallery.operations import GalleryOperations
 from fluxdesk.ui.gallery.view import GalleryView
 from fluxdesk.ui.gallery.viewer import ImageViewer
 from fluxdesk.ui.kit.desktop_open import open_with_system
@@ -630,7 +631,7 @@ class GalleryTab(QWidget):
         if library is None or table is None:
             return
         TaskManager.instance().run_in_background(
-            lambda: reproduction_request(library, image_id),
+            lambda: request_for_image(library, image_id),
             weak_callback(self._reproduction_priced, image_id, table),
             weak_callback(self._reproduction_unpriced, image_id))
 

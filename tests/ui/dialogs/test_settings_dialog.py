@@ -19,6 +19,7 @@ from fluxdesk.storage.paths import settings_path
 from fluxdesk.storage.secrets import SERVICE, USERNAME, KeySource, KeyStore
 from fluxdesk.storage.settings import Settings, load_settings
 from fluxdesk.ui.dialogs.settings import SECTIONS, SettingsDialog
+from fluxdesk.ui.engine.controller import SettingsWriter
 from fluxdesk.ui.engine.tasks import TaskManager
 
 OLD_KEY = "bfl_old-key-0000111"
@@ -59,10 +60,18 @@ def home(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def make_dialog(qtbot, store: KeyStore, tester: FakeKeyTester, home: Path, price_table: PriceTable):
+def writer(home: Path) -> Iterator[SettingsWriter]:
+    writer = SettingsWriter(home)
+    yield writer
+    writer.close()
+
+
+@pytest.fixture
+def make_dialog(qtbot, store: KeyStore, tester: FakeKeyTester, home: Path, price_table: PriceTable,
+                writer: SettingsWriter):
     def make(settings: Settings | None = None, *, key_store: KeyStore | None = None, demo: bool = False,
              table: PriceTable | None = None) -> SettingsDialog:
-        dialog = SettingsDialog(settings or Settings(), key_store or store, tester, home=home,
+        dialog = SettingsDialog(settings or Settings(), key_store or store, tester, writer=writer, home=home,
                                 price_table=table or price_table, demo=demo)
         qtbot.addWidget(dialog)
         dialog.show()
@@ -186,10 +195,11 @@ def test_demo_mode_says_the_real_key_is_untouched(make_dialog) -> None:
     assert not hasattr(make_dialog(), "demo_note")
 
 
-def test_closing_while_a_key_test_runs_does_not_crash(qtbot, store, home, price_table) -> None:
+def test_closing_while_a_key_test_runs_does_not_crash(qtbot, store, home, price_table, writer) -> None:
     tester = FakeKeyTester(answer=None)
     try:
-        dialog = SettingsDialog(Settings(), store, tester, home=home, price_table=price_table)  # deleted here
+        dialog = SettingsDialog(Settings(), store, tester, writer=writer, home=home,
+                                price_table=price_table)  # deleted here
         dialog.show()
         qtbot.waitUntil(lambda: dialog.test_button.isEnabled())
         dialog.test_button.click()

@@ -31,7 +31,7 @@ def test_the_reproduce_button_shows_its_price_then_the_verdict_and_selects_the_n
     window = ready(qtbot, make_window())
     original, gallery = make_image_and_open_gallery(qtbot, window, "a reproducible teapot")
     price = format_usd(estimate(GenerationRequest(model="flux-2-pro", prompt="x", width=512, height=512, seed=777),
-                                window._price_table).usd_total)
+                                window.controller.price_table).usd_total)
     button = gallery.details.reproduce_button
     qtbot.waitUntil(lambda: button.text() == f"Reproduce · {price}", timeout=WAIT_MS)
     assert gallery.actions.reproduce.text() == button.text() and price in button.toolTip()
@@ -49,15 +49,12 @@ def test_the_reproduce_button_shows_its_price_then_the_verdict_and_selects_the_n
     qtbot.waitUntil(lambda: gallery.details.image_id() == new, timeout=WAIT_MS)
 
 
-def test_ctrl_r_asks_the_budget_question_and_spends_nothing_when_refused(qtbot, make_window,
-                                                                         monkeypatch) -> None:
-    window = ready(qtbot, make_window())
-    _original, gallery = make_image_and_open_gallery(qtbot, window, "an expensive teapot")
-    qtbot.waitUntil(lambda: window._month_spend is not None, timeout=WAIT_MS)
-    window._settings = window._settings.__class__(**{**window._settings.__dict__,
-                                                    "monthly_budget_usd": window._month_spend + Decimal("0.001")})
+def test_ctrl_r_asks_the_budget_question_and_spends_nothing_when_refused(qtbot, make_window) -> None:
     asked: list[tuple] = []
-    monkeypatch.setattr(window, "confirm_over_budget", lambda *args: asked.append(args) or False)
+    window = ready(qtbot, make_window(confirm_over_budget=lambda *args: asked.append(args) or False))
+    _original, gallery = make_image_and_open_gallery(qtbot, window, "an expensive teapot")
+    qtbot.waitUntil(lambda: window.controller.month_spend is not None, timeout=WAIT_MS)
+    window.controller.update_settings(monthly_budget_usd=window.controller.month_spend + Decimal("0.001"))
     posts = window.engine.simulator.counters.post_requests
     gallery.activateWindow()
     gallery.view.setFocus()

@@ -680,7 +680,7 @@ def test_at_1280_by_800_count_format_and_seed_show_without_scrolling_and_more_op
     toggle = child(panel, QToolButton, "moreSectionToggle")
     qtbot.mouseClick(toggle, Qt.MouseButton.LeftButton)
     assert safety.isVisibleTo(panel)
-    window._closing = True
+    window.controller.begin_closing()
     window.close()
     again = ready(qtbot, make_window())
     assert child(again.panel, QSlider, "safetySlider").isVisibleTo(again.panel)  # remembered across restarts

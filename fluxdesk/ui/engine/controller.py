@@ -1,0 +1,355 @@
+"""The app's decisions, apart from the window that shows them: generating (and the budget question),
+Reproduce, settings read from a dropped image, the money figures, and the one writer of the settings file.
+
+``AppController`` owns the engine (``EngineHost``), the bridge its events cross to the GUI thread, the folders the
+file dialogs remember, the price table and the ``Settings``. It says what the window should show with signals; the
+window lays out and wires. ``AppController.create`` builds it with everything it needs: the app and the tests
+build the same thing.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from fluxdesk.core.catalog import UnknownModelError
+from fluxdesk.core.pricing import PriceTable, PriceTableError, estimate, format_price, format_usd
+from fluxdesk.core.request import GenerationRequest
+from fluxdesk.services.events import NO_KEY_MESSAGE, JobDone, JobFailed
+from fluxdesk.storage.price_table import load_price_table
+from fluxdesk.storage.settings import Settings, save_settings
+from fluxdesk.ui.engine.bridge import EventBridge
+from fluxdesk.ui.engine.host import EngineHost
+from fluxdesk.ui.engine.tasks import TaskManager
+from fluxdesk.ui.kit.file_dialogs import FolderMemory
+
+if TYPE_CHECKING:
+    from fluxdesk.services.session import Session
+
+REFRESH_AFTER_JOBS_MS = 800
+"""Credits and the month's spend are read again this long after the last job ends (debounced)."""
+
+ConfirmOverBudget = Callable[[Decimal, Decimal, Decimal], bool]
+"""``(spent, cost, budget) -> go ahead?``: asked before a submission that would cross the monthly budget."""
+
+
+def ask_over_budget(spent: Decimal, cost: Decimal, budget: Decimal) -> bool:
+    """The budget question, in a message box over the active window."""
+    answer = QMessageBox.question(
+        QApplication.activeWindow(), "Over this month's budget",
+        f"This month you have spent {format_usd(spent)} of your {format_usd(budget)} budget. "
+        f"These images cost {format_price(cost)}, which takes you to {format_usd(spent + cost)}.\n\n"
+        "Generate anyway?",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+    return answer == QMessageBox.StandardButton.Yes
+
+
+class SettingsWriter:
+    """The one writer of the settings file: one thread, so saves land in the order they were made and an older
+    one never lands over a newer."""
+
+    def __init__(self, home: Path) -> None:
+        self._home = home
+        self._lane = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="fluxdesk-settings")
+
+    def save(self, settings: Settings, *, check: Callable[[Settings], None] | None = None
+             ) -> concurrent.futures.Future[None]:
+        """Write ``settings`` after every save asked before; ``check`` (run first, on the lane) may refuse them
+        by raising."""
+        def write() -> None:
+            if check is not None:
+                check(settings)
+            save_settings(self._home, settings)
+
+        return self._lane.submit(write)
+
+    def close(self, final: Settings | None = None) -> None:
+        """Wait for every save asked so far, then write ``final`` (the window's state at exit) here."""
+        self._lane.shutdown(wait=True)
+        if final is not None:
+            save_settings(self._home, final)  # one small file, at exit: worth the certainty
+
+
+class AppController(QObject):
+    """What the app decides; the window shows its signals. Every method is called on the GUI thread."""
+
+    message = Signal(str, str)
+    """A message for the prompt panel: text and tone ("info", "warning", "error")."""
+    statusMessage = Signal(str, int)
+    """A passing word for the status bar: text and milliseconds."""
+    keyNeeded = Signal()
+    """Generating needs a key: the window opens the settings at Key."""
+    requestSent = Signal()
+    """A submission left for the engine: earlier server errors no longer apply."""
+    serverErrors = Signal(object)
+    """The API's field errors (a list of ``FieldError``) for the submission just made."""
+    creditsChanged = Signal(object)
+    """The credits balance (``Decimal``), or ``None`` when it could not be read."""
+    creditsCleared = Signal()
+    """No balance to show (no key)."""
+    monthSpendChanged = Signal(object, object)
+    """This month's spend and the monthly budget (``None``: no budget), in US dollars."""
+    moneyRefreshed = Signal()
+    """The money figures are being read again: views showing spend reload too."""
+    userVolumeChanged = Signal(int)
+    """This library's images over the last 30 days."""
+    reproductionQueued = Signal(int, str, object)
+    """Reproduce queued a job: the original image's id, the job id, the seed."""
+    reproductionRefused = Signal(str)
+    """Reproduce could not run, in words."""
+    settingsLoaded = Signal(dict)
+    """Settings for the prompt panel, read from an image file's metadata (``message`` says what was loaded)."""
+    settingsChanged = Signal(object)
+    """New ``Settings`` from the Settings dialog, saved."""
+
+    def __init__(self, home: Path, settings: Settings, engine: EngineHost, bridge: EventBridge,
+                 price_table: PriceTable, *, active_jobs: Callable[[], int] = lambda: 0,
+                 confirm_over_budget: ConfirmOverBudget = ask_over_budget, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.home = home
+        self.engine = engine
+        self.bridge = bridge
+        self.price_table = price_table
+        """The table everything is priced with (imports included)."""
+        self.active_jobs = active_jobs
+        """How many jobs are under way, counted on the GUI thread (the queue's model)."""
+        self.confirm_over_budget = confirm_over_budget
+        self._settings = settings
+        self._writer = SettingsWriter(home)
+        self._closing = False
+        self.month_spend: Decimal | None = None
+        """This month's spend, once read."""
+        self.credits: tuple[Decimal | None, datetime | None] | None = None
+        """The credits balance and when it was read; ``None`` before (or without a key)."""
+        self.folder_memory = FolderMemory(settings.dialog_folders, parent=self)
+        """The folder each file dialog last used, saved with the other settings."""
+        self.folder_memory.changed.connect(lambda: self.update_settings(dialog_folders=self.folder_memory.folders()))
+        self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_AFTER_JOBS_MS)
+        self._refresh_timer.timeout.connect(self.refresh_money)
+        bridge.jobEvent.connect(self._on_job_event)
+        bridge.creditsChanged.connect(self._show_credits)
+
+    @classmethod
+    def create(cls, home: Path, settings: Settings, *, price_table: PriceTable | None = None,
+               demo_latency: float | None = None, confirm_over_budget: ConfirmOverBudget = ask_over_budget
+               ) -> AppController:
+        """The controller with its engine, bridge and price table (the bundled or imported one)."""
+        host_kwargs = {} if demo_latency is None else {"demo_latency": demo_latency}
+        controller = cls(home, settings, EngineHost(home, **host_kwargs), EventBridge(),
+                         price_table or load_price_table(home), confirm_over_budget=confirm_over_budget)
+        controller.engine.setParent(controller)
+        controller.bridge.setParent(controller)
+        return controller
+
+    @property
+    def session(self) -> Session | None:
+        return self.engine.session
+
+    def busy(self) -> bool:
+        """Jobs are under way."""
+        return self.active_jobs() > 0
+
+    # --- generating -----------------------------------------------------------------------------
+
+    def generate(self, request: GenerationRequest, count: int) -> concurrent.futures.Future | None:
+        """Queue ``count`` images (asking first when they cross the budget); the future answers their job ids,
+        ``None`` when nothing was queued."""
+        session = self.session
+        if session is None:
+            self.message.emit("Not connected yet: FluxDesk is still starting.", "warning")
+            return None
+        if not session.has_key:
+            self.message.emit(NO_KEY_MESSAGE, "warning")
+            self.keyNeeded.emit()
+            return None
+        try:  # what is sent, priced: a reproduced image is not what the panel shows
+            cost: Decimal | None = estimate(request, self.price_table, count).usd_total
+        except (PriceTableError, UnknownModelError):  # no price for its model: no budget question to ask
+            cost = None
+        budget = self._settings.monthly_budget_usd
+        if (cost is not None and budget and self.month_spend is not None
+                and self.month_spend + cost > budget
+                and not self.confirm_over_budget(self.month_spend, cost, budget)):
+            return None
+        self.requestSent.emit()
+        future = session.generate(request, count)
+        TaskManager.instance().watch_future(future, None, self._generate_failed, parent=self)
+        return future
+
+    def _generate_failed(self, error: BaseException) -> None:
+        from fluxdesk.services.pipeline import InvalidRequestError
+
+        if isinstance(error, InvalidRequestError):
+            self.serverErrors.emit(error.errors)
+        else:
+            self.message.emit(f"Could not queue the images: {error}", "error")
+
+    def cancel_job(self, job_id: str) -> None:
+        if self.session is not None:
+            TaskManager.instance().watch_future(self.session.cancel(job_id), parent=self)
+
+    # --- Reproduce ------------------------------------------------------------------------------
+
+    def reproduce(self, image_id: int) -> None:
+        """Run an image again with exactly its model, parameters and seed (its input images included)."""
+        session = self.session
+        if session is None:
+            return
+
+        def refused(error: BaseException) -> None:
+            self.reproductionRefused.emit(f"Cannot reproduce that image: {error}")
+
+        def send(request: GenerationRequest) -> None:
+            if request.seed is None:
+                refused(ValueError("its seed was not recorded, so a new image would differ"))
+                return
+            self.statusMessage.emit(f"Reproducing image {image_id} with seed {request.seed}…", 6000)
+            future = self.generate(request, 1)
+            if future is not None:
+                TaskManager.instance().watch_future(
+                    future, lambda job_ids: self.reproductionQueued.emit(image_id, job_ids[0], request.seed),
+                    refused, parent=self)
+
+        TaskManager.instance().watch_future(session.request_for_image(image_id), send, refused, parent=self)
+
+    # --- settings from an image file ------------------------------------------------------------
+
+    def load_settings_from_file(self, path: str, default_model: str) -> None:
+        """Read the generation parameters embedded in an image file (FluxDesk's record, or A1111 text, whose
+        model is ``default_model`` unless it names one) and hand them to the panel (``settingsLoaded``)."""
+        name = Path(path).name
+
+        def read() -> Any:
+            from fluxdesk.core.metadata import load_settings_from_metadata
+            from fluxdesk.storage.metadata_io import read_metadata
+
+            record, a1111 = read_metadata(Path(path).read_bytes())
+            if record is not None:
+                return load_settings_from_metadata(record)
+            if a1111:
+                return load_settings_from_metadata(a1111, default_model=default_model)
+            raise ValueError("it carries no FluxDesk or A1111 generation parameters")
+
+        def loaded(result: Any) -> None:
+            self.settingsLoaded.emit(result.settings)
+            partial = bool(result.not_loaded or result.reinterpreted)
+            self.message.emit(result.message(name), "warning" if partial else "info")
+
+        TaskManager.instance().run_in_background(
+            read, loaded, lambda error: self.message.emit(f"Could not load settings from {name}: {error}", "warning"),
+            parent=self)
+
+    # --- money ----------------------------------------------------------------------------------
+
+    def refresh_money(self) -> None:
+        """Read the credits and the month's spend again (views showing spend reload: ``moneyRefreshed``)."""
+        self.read_money()
+        self.moneyRefreshed.emit()
+
+    def read_money(self) -> None:
+        """The credits balance from BFL and this month's spend from the ledger, off the GUI thread."""
+        session = self.session
+        if session is None:
+            return
+        tasks = TaskManager.instance()
+        if session.has_key:
+            tasks.watch_future(session.credits(), None, lambda _e: self._show_credits(None), parent=self)
+        from fluxdesk.storage.spend import current_month  # with SQLite, after start-up
+
+        month = current_month()
+        usd = self.price_table.usd_per_credit  # the table the window prices with, imports included
+        demo = self.engine.simulated  # the demo library holds only demo jobs: its pretend spend is the point
+        tasks.run_in_background(lambda: session.library.spend(month, include_demo=demo, usd_per_credit=usd),
+                                self._show_spend, parent=self)
+
+    def read_user_volume(self) -> None:
+        """The break-even's default volume: this library's images over the last 30 days (``userVolumeChanged``)."""
+        session = self.session
+        if session is None:
+            return
+        demo = self.engine.simulated
+        TaskManager.instance().run_in_background(lambda: session.library.spend_last_days(30, include_demo=demo).images,
+                                                 self.userVolumeChanged.emit, parent=self)
+
+    def clear_credits(self) -> None:
+        """No balance to show (no key): nothing of an earlier engine's figures stays on screen."""
+        self.credits = None
+        self.creditsCleared.emit()
+
+    def _show_credits(self, credits: Decimal | None) -> None:
+        self.credits = (credits, datetime.now(UTC) if credits is not None else None)
+        self.creditsChanged.emit(credits)
+
+    def _show_spend(self, summary: Any) -> None:
+        self.month_spend = summary.usd
+        self.monthSpendChanged.emit(summary.usd, self._settings.monthly_budget_usd or None)
+
+    def _on_job_event(self, event: object) -> None:
+        if isinstance(event, JobDone | JobFailed):
+            if isinstance(event, JobDone) and event.seed is not None:
+                self._settings = replace(self._settings, last_seed=event.seed)  # saved with the next save
+            self._refresh_timer.start()
+
+    # --- settings: the one writer ---------------------------------------------------------------
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    @property
+    def writer(self) -> SettingsWriter:
+        """The settings file's one writer (the Settings dialog saves through it too)."""
+        return self._writer
+
+    @property
+    def closing(self) -> bool:
+        return self._closing
+
+    def update_settings(self, **changes: Any) -> None:
+        """Change some settings and save them (after every earlier save)."""
+        self._settings = replace(self._settings, **changes)
+        self._save()
+
+    def remember_prompt(self, prompt: str) -> None:
+        self._settings = self._settings.with_prompt(prompt)
+        self._save()
+
+    def adopt_saved(self, settings: Settings) -> bool:
+        """The Settings dialog saved ``settings``: they are the app's now. ``True`` when the engine must restart
+        (another region or library folder)."""
+        engine_changed = (settings.region != self._settings.region
+                          or settings.library_folder != self._settings.library_folder)
+        self._settings = settings
+        self.settingsChanged.emit(settings)
+        self.refresh_money()
+        return engine_changed
+
+    def _save(self) -> None:
+        if self._closing:
+            return  # close() writes the final state itself
+        TaskManager.instance().watch_future(
+            self._writer.save(self._settings), None,
+            lambda error: self.statusMessage.emit(f"Could not save the settings: {error}", 8000), parent=self)
+
+    def begin_closing(self) -> None:
+        """The app is closing: no more saves are queued, and nobody is asked about running jobs."""
+        self._closing = True
+
+    def close(self, final: Settings) -> None:
+        """At exit: wait for the saves already asked, then write ``final`` (the window's state included)."""
+        self._closing = True
+        self._settings = final
+        self._writer.close(final)
+
+    def shutdown(self) -> None:
+        """Stop the settings writer (after its saves) and the engine. Safe to call twice."""
+        self._writer.close()
+        self.engine.stop()

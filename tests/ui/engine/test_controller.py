@@ -1,0 +1,145 @@
+"""The app's decisions without the window: the budget question, Reproduce's refusal, and the one settings writer."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from dialog_support import FakeKeyTester, MemoryKeyring
+from gallery.gallery_support import add_image
+
+import fluxdesk.ui.engine.controller as controller_module
+from fluxdesk.core.request import GenerationRequest
+from fluxdesk.storage.secrets import KeyStore
+from fluxdesk.storage.settings import Settings, load_settings
+from fluxdesk.ui.dialogs.settings import SettingsDialog
+from fluxdesk.ui.engine.controller import AppController
+from fluxdesk.ui.engine.tasks import TaskManager
+
+WAIT_MS = 20_000
+PRICED = GenerationRequest(model="flux-2-pro", prompt="a $0.03 teapot", width=1024, height=1024, seed=5)
+
+
+@pytest.fixture
+def make_controller(qtbot, tmp_path: Path) -> Iterator[Callable[..., AppController]]:
+    made: list[AppController] = []
+
+    def make(settings: Settings | None = None, *, confirm: Callable[..., bool] = lambda *_: True,
+             start: bool = True) -> AppController:
+        controller = AppController.create(tmp_path, settings or Settings(), demo_latency=0.2,
+                                          confirm_over_budget=confirm)
+        made.append(controller)
+        if start:
+            with qtbot.waitSignal(controller.engine.ready, timeout=WAIT_MS):
+                controller.engine.start_demo()
+        return controller
+
+    yield make
+    for controller in made:
+        controller.shutdown()
+    TaskManager.instance().wait()
+
+
+@pytest.mark.parametrize("accept", [False, True])
+def test_the_budget_question_is_asked_and_a_no_sends_nothing(qtbot, make_controller, accept: bool) -> None:
+    asked: list[tuple] = []
+    controller = make_controller(Settings(monthly_budget_usd=Decimal("0.05")),
+                                 confirm=lambda *args: asked.append(args) or accept)
+    controller.read_money()
+    qtbot.waitUntil(lambda: controller.month_spend is not None, timeout=WAIT_MS)
+
+    future = controller.generate(PRICED, 2)  # 2 × $0.03 = $0.06 > $0.05
+    assert asked == [(Decimal(0), Decimal("0.06"), Decimal("0.05"))]
+    simulator = controller.engine.simulator
+    if accept:
+        assert len(future.result(timeout=WAIT_MS / 1000)) == 2
+    else:
+        assert future is None
+        qtbot.wait(300)
+        assert simulator.counters.post_requests == 0
+
+
+def test_within_the_budget_nothing_is_asked(qtbot, make_controller) -> None:
+    asked: list[tuple] = []
+    controller = make_controller(Settings(monthly_budget_usd=Decimal("1")), confirm=lambda *args: asked.append(args))
+    controller.read_money()
+    qtbot.waitUntil(lambda: controller.month_spend is not None, timeout=WAIT_MS)
+    assert len(controller.generate(PRICED, 1).result(timeout=WAIT_MS / 1000)) == 1
+    assert asked == []
+
+
+def test_reproducing_an_image_without_a_recorded_seed_is_refused_in_words(qtbot, make_controller) -> None:
+    controller = make_controller()
+    image_id = add_image(controller.session.library, "a seedless fox", seed=None)
+    queued: list[tuple] = []
+    controller.reproductionQueued.connect(lambda *args: queued.append(args))
+    with qtbot.waitSignal(controller.reproductionRefused, timeout=WAIT_MS) as refused:
+        controller.reproduce(image_id)
+    assert refused.args[0] == ("Cannot reproduce that image: its seed was not recorded, so a new image would "
+                               "differ")
+    qtbot.wait(300)
+    assert queued == [] and controller.engine.simulator.counters.post_requests == 0
+
+
+def test_reproducing_sends_the_image_s_own_request_and_seed(qtbot, make_controller) -> None:
+    controller = make_controller()
+    image_id = add_image(controller.session.library, "a fox again", seed=4242)
+    with qtbot.waitSignal(controller.reproductionQueued, timeout=WAIT_MS) as queued:
+        controller.reproduce(image_id)
+    original, job_id, seed = queued.args
+    assert (original, seed) == (image_id, 4242)
+    job = controller.session.library.get_job(job_id)
+    assert (job.request.prompt, job.request.seed, job.request.width) == ("a fox again", 4242, 1024)
+
+
+def test_a_slow_older_save_never_lands_over_a_newer_one_the_dialog_s_included(qtbot, make_controller,
+                                                                              tmp_path: Path, monkeypatch) -> None:
+    real_save = controller_module.save_settings
+
+    def slow_first(home: Path, settings: Settings) -> None:
+        if settings.last_seed == 1:
+            time.sleep(0.4)  # the older save is the slower one
+        real_save(home, settings)
+
+    monkeypatch.setattr(controller_module, "save_settings", slow_first)
+    controller = make_controller(start=False)
+    controller.update_settings(last_seed=1)  # what Generate's prompt history or a theme change saves
+    dialog = SettingsDialog(Settings(last_seed=2, theme="dark"), KeyStore(backend=MemoryKeyring(), environ={}),
+                            FakeKeyTester(), writer=controller.writer, home=tmp_path,
+                            price_table=controller.price_table)
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.settingsSaved, timeout=WAIT_MS):
+        dialog.save()
+    controller.writer.close()  # every save asked has landed
+    saved = load_settings(tmp_path)
+    assert (saved.last_seed, saved.theme) == (2, "dark")
+
+
+def test_closing_waits_for_the_saves_then_writes_the_final_state(qtbot, make_controller, tmp_path: Path,
+                                                                 monkeypatch) -> None:
+    real_save = controller_module.save_settings
+    written: list[int | None] = []
+
+    def slow_first(home: Path, settings: Settings) -> None:
+        if settings.last_seed == 1:
+            time.sleep(0.3)
+        real_save(home, settings)
+        written.append(settings.last_seed)
+
+    monkeypatch.setattr(controller_module, "save_settings", slow_first)
+    controller = make_controller(start=False)
+    for seed in (1, 2):
+        controller.update_settings(last_seed=seed)
+    controller.close(Settings(last_seed=3))
+    controller.update_settings(last_seed=4)  # after close: not saved
+    assert written == [1, 2, 3] and load_settings(tmp_path).last_seed == 3
+
+
+def test_remembered_folders_are_saved_by_the_one_writer(qtbot, make_controller, tmp_path: Path) -> None:
+    controller = make_controller(start=False)
+    controller.folder_memory.remember("export-images", tmp_path)
+    qtbot.waitUntil(lambda: load_settings(tmp_path).dialog_folders.get("export-images") == str(tmp_path),
+                    timeout=WAIT_MS)
