@@ -63,7 +63,7 @@ import json
 from PySide6.QtWidgets import QWidget
 first_screen = sorted(name for name in sys.modules if name.startswith("fluxdesk.ui.") or name == "fluxdesk.app")
 print(json.dumps({"widgets": len(window.findChildren(QWidget)) + 1, "modules": first_screen}), file=sys.stderr)
-window._closing = True
+window.controller.begin_closing()
 window.close()
 window.shutdown()
 """
