@@ -1,12 +1,11 @@
 """The gallery's reads: ordered id lists, pages of light rows, sums, on a read-only connection of their own.
 
-Why not ``Library.search_images``: a grid over 100,000 images needs the whole ordered list of ids (for an
-exact count and a scrollbar that jumps anywhere) and then small pages of a few columns by id, never the full
-rows. The queries are written so SQLite answers them from indexes alone (``images_by_date``,
+These are the library's only search: a grid over 100,000 images needs the whole ordered list of ids (for
+an exact count and a scrollbar that jumps anywhere) and then small pages of a few columns by id, never the
+full rows. The queries are written so SQLite answers them from indexes alone (``images_by_date``,
 ``images_by_model``, ``images_favourites``, the partial ``images_trashed``): "not trashed" is
 ``id NOT IN (trashed ids)`` rather than ``trashed_at IS NULL``, which would read every row of the table.
 
-The filters mean exactly what ``Library.search_images`` means by them (a test holds the two together).
 A separate connection in WAL mode reads beside the library's writer without taking its lock. Every call
 blocks: run them on a worker thread. Safe to share between threads (calls are serialised).
 """

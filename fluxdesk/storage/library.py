@@ -17,10 +17,10 @@ import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from fluxdesk.core.catalog import DimensionSize, UnknownModelError, get_model
 from fluxdesk.core.jobs import FINAL_STATES, JobStatus
@@ -61,7 +61,6 @@ _SEED_SQL_MAX = 2**63 - 1
 _MAX_ERROR_CHARS = 2000
 _INLINE_IMAGE_CHARS = 512
 _IMAGE_FIELDS = re.compile(r"^(input_image(_\d+)?|image_prompt)$")
-_MAX_SEARCH_WORDS = 16
 THUMB_STATES = ("pending", "ok", "failed")
 
 
@@ -115,19 +114,6 @@ def _sql_int(value: int | None) -> int | None:
 
 def _json_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
-
-
-def _search_words(text: str) -> list[str]:
-    return re.findall(r"\w+", text)[:_MAX_SEARCH_WORDS]
-
-
-def _day_start(value: date | datetime, *, next_day: bool) -> str:
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return iso_utc(value)
-    moment = datetime.combine(value, time.min, UTC)
-    return iso_utc(moment + timedelta(days=1) if next_day else moment)
 
 
 class Library:
@@ -422,71 +408,6 @@ class Library:
         marks = ",".join("?" * len(candidates))
         row = self._conn.execute(f"SELECT * FROM images WHERE path IN ({marks})", tuple(candidates)).fetchone()
         return None if row is None else image_from_row(row)
-
-    def _filters(self, text: str | None, model: str | None, date_from: date | datetime | None,
-                 date_to: date | datetime | None, favourites: bool | None, demo: bool | None,
-                 trashed: bool | None) -> tuple[str, list[Any]]:
-        clauses: list[str] = []
-        params: list[Any] = []
-        if trashed is not None:
-            clauses.append("trashed_at IS NOT NULL" if trashed else "trashed_at IS NULL")
-        if model:
-            clauses.append("model = ?")
-            params.append(model)
-        if favourites is not None:
-            clauses.append("favourite = 1" if favourites else "favourite = 0")
-        if demo is not None:
-            clauses.append("demo = ?")
-            params.append(int(demo))
-        if date_from is not None:
-            clauses.append("created_at >= ?")
-            params.append(_day_start(date_from, next_day=False))
-        if date_to is not None:
-            clauses.append("created_at < ?")
-            params.append(_day_start(date_to, next_day=True))
-        words = _search_words(text or "")
-        if words and self.search_backend == "fts5":
-            clauses.append("id IN (SELECT rowid FROM images_fts WHERE images_fts MATCH ?)")
-            params.append(" ".join(f'"{word}"*' for word in words))
-        else:
-            for word in words:
-                pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-                clauses.append("(prompt LIKE ? ESCAPE '\\' OR prompt_used LIKE ? ESCAPE '\\')")
-                params += [pattern, pattern]
-        return (f"WHERE {' AND '.join(clauses)}" if clauses else ""), params
-
-    @_guarded
-    def search_images(self, text: str | None = None, model: str | None = None,
-                      date_from: date | datetime | None = None, date_to: date | datetime | None = None,
-                      favourites: bool | None = None, demo: bool | None = None, trashed: bool | None = False,
-                      order: Literal["date", "cost"] = "date", offset: int = 0, limit: int = 200,
-                      descending: bool = True) -> list[ImageRow]:
-        """One page of the gallery, newest (or dearest) first.
-
-        ``text``: every word must start a word of the prompt or the prompt used. ``date_from`` /
-        ``date_to``: a ``date`` includes that whole UTC day; a ``datetime`` is an exact bound
-        (``date_to`` exclusive). ``favourites``/``demo``: ``None`` for both. ``trashed``: False for
-        the gallery, True for the trash, ``None`` for both.
-        """
-        where, params = self._filters(text, model, date_from, date_to, favourites, demo, trashed)
-        direction = "DESC" if descending else "ASC"
-        if order == "date":
-            order_by = f"created_at {direction}, id {direction}"
-        elif order == "cost":
-            order_by = f"CAST(cost_credits AS REAL) {direction}, id {direction}"
-        else:
-            raise ValueError(f"order is 'date' or 'cost', not {order!r}")
-        rows = self._conn.execute(f"SELECT * FROM images {where} ORDER BY {order_by} LIMIT ? OFFSET ?",
-                                  (*params, max(0, int(limit)), max(0, int(offset)))).fetchall()
-        return [image_from_row(row) for row in rows]
-
-    @_guarded
-    def count_images(self, text: str | None = None, model: str | None = None,
-                     date_from: date | datetime | None = None, date_to: date | datetime | None = None,
-                     favourites: bool | None = None, demo: bool | None = None,
-                     trashed: bool | None = False) -> int:
-        where, params = self._filters(text, model, date_from, date_to, favourites, demo, trashed)
-        return int(self._conn.execute(f"SELECT COUNT(*) FROM images {where}", params).fetchone()[0])
 
     @_guarded
     def image_models(self) -> list[str]:

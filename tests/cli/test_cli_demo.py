@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import closing
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 from fluxdesk.cli import main as cli_main
 from fluxdesk.services.demo import DEMO_CREDITS, demo_credits_left
 from fluxdesk.sim import SimConfig, Simulator
+from fluxdesk.storage.gallery_queries import GalleryQueries, GalleryQuery
 from fluxdesk.storage.library import Library
 from fluxdesk.storage.paths import database_path, demo_home
 
@@ -52,8 +54,9 @@ def test_reproduce_demo_runs_on_the_demo_without_a_key(home: Path, capsys) -> No
     assert again["status"] == "done" and again["identical"] is True and again["seed"] == 7
     assert Path(again["path"]).is_relative_to(demo_home(home))
     with Library.open(demo_home(home)) as library:
-        assert all(library.get_image(row.id).demo for row in library.search_images())
-        assert library.count_images() == 2
+        with closing(GalleryQueries.for_library(library)) as queries:
+            ids = queries.ids(GalleryQuery())
+        assert len(ids) == 2 and all(library.get_image(image_id).demo for image_id in ids)
         # The demo's balance carries on from what it spent, as in the app.
         assert demo_credits_left(library) == DEMO_CREDITS - Decimal("5")
     assert not database_path(home).exists()  # the real library was never even created

@@ -54,7 +54,7 @@ def test_without_a_key_the_library_opens_and_generating_says_what_to_do(tmp_path
 
     with Session(tmp_path, SessionOptions(api_base="https://api.bfl.ai", key=None)) as session:
         assert not session.has_key and not session.busy
-        assert session.library.count_images() == 0  # browsable
+        assert session.library.image_models() == []  # browsable
         assert session.resume().result(timeout=10) == []
         with pytest.raises(NoKeyError, match=r"Add a BFL API key in Settings \(Ctrl\+,\) to generate"):
             session.generate(GenerationRequest(model="flux-dev", prompt="x")).result(timeout=10)

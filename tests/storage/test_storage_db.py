@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from storage_support import make_image
+from storage_support import make_image, shown_ids
 
 from fluxdesk.core.jobs import BILLED_STATES, JobStatus
 from fluxdesk.core.metadata import ImageRecord
@@ -66,7 +66,7 @@ def test_migration_from_version_one_indexes_existing_images(tmp_path: Path) -> N
     conn.close()
     with Library.open(path.parent) as lib:
         assert lib.search_backend == "fts5"
-        assert [i.prompt for i in lib.search_images("lighthouse")] == ["a lighthouse at dusk"]
+        assert [lib.get_image(i).prompt for i in shown_ids(lib, text="lighthouse")] == ["a lighthouse at dusk"]
 
 
 def test_search_falls_back_to_like_without_fts5(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -77,9 +77,9 @@ def test_search_falls_back_to_like_without_fts5(tmp_path: Path, monkeypatch: pyt
         req = GenerationRequest(model="flux-dev", prompt="Red fox_50% off")
         job = lib.create_job(req, {"prompt": req.prompt}, demo=False)
         lib.store_image(job, make_image("PNG"), "png", ImageRecord(model="flux-dev", prompt=req.prompt))
-        assert lib.count_images("fox") == 1 and lib.count_images("RED FOX") == 1
-        assert lib.count_images("50") == 1 and lib.count_images("cat") == 0
-        assert lib.count_images("%") == 1  # no words: no text filter, and never a LIKE wildcard
+        assert len(shown_ids(lib, text="fox")) == 1 and len(shown_ids(lib, text="RED FOX")) == 1
+        assert len(shown_ids(lib, text="50")) == 1 and shown_ids(lib, text="cat") == []
+        assert len(shown_ids(lib, text="%")) == 1  # no words: no text filter, and never a LIKE wildcard
 
 
 def test_a_failed_migration_rolls_back_entirely(tmp_path: Path) -> None:
@@ -154,7 +154,7 @@ def test_starting_fresh_keeps_the_damaged_file_aside(tmp_path: Path) -> None:
     home.mkdir()
     database_path(home).write_bytes(b"garbage" * 100)
     with Library.open(home, start_fresh_if_damaged=True) as lib:
-        assert lib.count_images() == 0
+        assert shown_ids(lib) == []
     backups = list(home.glob("fluxdesk.db.damaged-*"))
     assert [b.read_bytes() for b in backups] == [b"garbage" * 100]
 
@@ -180,7 +180,7 @@ def test_a_write_blocked_by_another_writer_is_a_locked_error(library: Library) -
     try:
         with pytest.raises(DatabaseLockedError):
             library.create_job(GenerationRequest(model="flux-dev", prompt="p"), {}, demo=False)
-        assert library.count_images() == 0  # reading still works (WAL)
+        assert library.image_models() == []  # reading still works (WAL)
     finally:
         other.execute("ROLLBACK")
         other.close()
@@ -191,4 +191,4 @@ def test_errors_after_close_are_library_errors(home: Path) -> None:
     lib = Library.open(home)
     lib.close()
     with pytest.raises(LibraryError):
-        lib.count_images()
+        lib.image_models()

@@ -5,16 +5,17 @@ from __future__ import annotations
 import sqlite3
 import threading
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from storage_support import make_image
+from storage_support import make_image, shown_ids
 
 from fluxdesk.core.jobs import JobStatus
 from fluxdesk.core.metadata import ImageRecord, build_record
 from fluxdesk.core.request import GenerationRequest, InputImage, validate
+from fluxdesk.storage.gallery_queries import GalleryQueries, GalleryQuery, _order_by
 from fluxdesk.storage.imaging import ImageDecodeError
 from fluxdesk.storage.library import Library, UnknownImageError, UnknownJobError
 from fluxdesk.storage.metadata_io import read_metadata
@@ -193,7 +194,7 @@ def test_store_image_is_idempotent(library: Library) -> None:
     again = library.store_image(job, make_image("PNG"), "png", record)
     assert again.id == image_id and again.format == "jpeg"
     files = [p for p in library.library_dir.rglob("*") if p.is_file()]
-    assert len(files) == 1 and library.count_images() == 1
+    assert len(files) == 1 and len(shown_ids(library)) == 1
 
 
 def test_store_image_after_a_crash_between_file_and_row_reuses_the_file(library: Library) -> None:
@@ -221,7 +222,7 @@ def test_store_image_from_two_threads_stores_one(library: Library) -> None:
         t.start()
     for t in threads:
         t.join()
-    assert len(set(results)) == 1 and library.count_images() == 1
+    assert len(set(results)) == 1 and len(shown_ids(library)) == 1
     assert len(list(library.library_dir.rglob("*.png"))) == 1
 
 
@@ -267,7 +268,7 @@ def test_store_image_refuses_what_is_not_an_image(library: Library) -> None:
         library.store_image(job, b"<html>expired</html>", "jpeg", ImageRecord(model="flux-dev", prompt="p"))
     with pytest.raises(ImageDecodeError):
         library.store_image(job, make_image("JPEG")[:300], "jpeg", ImageRecord(model="flux-dev", prompt="p"))
-    assert library.count_images() == 0 and not list(library.library_dir.rglob("*.*"))
+    assert shown_ids(library) == [] and not list(library.library_dir.rglob("*.*"))
     assert library.get_job(job).status is JobStatus.SUBMITTED  # type: ignore[union-attr]
     with pytest.raises(UnknownJobError):
         library.store_image("nope", make_image("PNG"), "png", ImageRecord(model="flux-dev", prompt="p"))
@@ -322,24 +323,28 @@ def gallery(library: Library) -> dict[str, int]:
     return ids
 
 
-def names(images: list, ids: dict[str, int]) -> list[str]:
+def names(image_ids: list[int], ids: dict[str, int]) -> list[str]:
     by_id = {v: k for k, v in ids.items()}
-    return [by_id[i.id] for i in images]
+    return [by_id[i] for i in image_ids]
 
 
-def test_gallery_is_newest_first_and_paged(library: Library, gallery: dict[str, int]) -> None:
-    assert names(library.search_images(), gallery) == ["ship", "demo", "owl", "cafe", "fox"]
-    assert names(library.search_images(offset=1, limit=2), gallery) == ["demo", "owl"]
-    assert names(library.search_images(descending=False, limit=2), gallery) == ["fox", "cafe"]
-    assert library.count_images() == 5
+def test_gallery_is_newest_first_and_paged_by_id(library: Library, gallery: dict[str, int]) -> None:
+    queries = GalleryQueries.for_library(library)
+    try:
+        newest = list(queries.ids(GalleryQuery()))
+        assert names(newest, gallery) == ["ship", "demo", "owl", "cafe", "fox"]
+        assert names(list(queries.ids(GalleryQuery(descending=False)))[:2], gallery) == ["fox", "cafe"]
+        page = {item.id: item.prompt for item in queries.items(newest[1:3])}
+        assert page == {gallery["demo"]: "a demo fox", gallery["owl"]: "an owl at night"}
+    finally:
+        queries.close()
 
 
 def test_gallery_filters(library: Library, gallery: dict[str, int]) -> None:
-    def q(**kwargs: object) -> list[str]:
-        found = names(library.search_images(**kwargs), gallery)  # type: ignore[arg-type]
-        assert library.count_images(**{k: v for k, v in kwargs.items() if k != "order"}) == len(found)  # type: ignore[arg-type]
-        return found
+    def q(**query: object) -> list[str]:
+        return names(shown_ids(library, **query), gallery)
 
+    day = datetime(2026, 5, 10, tzinfo=UTC)
     assert q(text="fox") == ["demo", "fox"]
     assert q(text="FO") == ["demo", "fox"]  # prefix, any case
     assert q(text="cafe") == ["cafe"]  # diacritics folded
@@ -347,31 +352,30 @@ def test_gallery_filters(library: Library, gallery: dict[str, int]) -> None:
     assert q(text="RED FOX") == ["fox"]  # the prompt BFL used is searched too
     assert q(text='owl" OR "x') == []  # FTS syntax in the box is just words
     assert q(model="flux-2-pro") == ["owl", "cafe"]
-    assert q(favourites=True) == ["owl"] and len(q(favourites=False)) == 4
+    assert q(favourites_only=True) == ["owl"]
     assert q(demo=True) == ["demo"] and "demo" not in q(demo=False)
-    assert q(date_from=date(2026, 5, 10), date_to=date(2026, 5, 10)) == ["owl", "cafe"]
+    assert q(date_from=day, date_to=day + timedelta(days=1)) == ["owl", "cafe"]
     assert q(date_from=T0 + timedelta(days=1, minutes=2)) == ["ship", "demo", "owl"]
     assert q(date_to=T0 + timedelta(days=1, minutes=2)) == ["cafe", "fox"]  # exclusive
     assert q(order="cost") == ["owl", "cafe", "demo", "fox", "ship"]
     with pytest.raises(ValueError):
-        library.search_images(order="size")  # type: ignore[arg-type]
+        q(order="size")
     assert library.image_models() == ["flux-2-pro", "flux-dev", "flux-pro-1.1"]
 
 
 def test_gallery_queries_use_indexes(library: Library) -> None:
-    conn = library._conn
-    plans = {
-        "date": "SELECT * FROM images WHERE trashed_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 100",
-        "model": "SELECT * FROM images WHERE trashed_at IS NULL AND model = 'x' "
-                 "ORDER BY created_at DESC, id DESC LIMIT 100",
-        "cost": "SELECT * FROM images WHERE trashed_at IS NULL "
-                "ORDER BY CAST(cost_credits AS REAL) DESC, id DESC LIMIT 100",
-        "favourites": "SELECT * FROM images WHERE trashed_at IS NULL AND favourite = 1 "
-                      "ORDER BY created_at DESC, id DESC LIMIT 100",
-    }
-    for name, sql in plans.items():
-        plan = " | ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql))
-        assert "USING INDEX" in plan and "TEMP B-TREE" not in plan, (name, plan)
+    queries = GalleryQueries.for_library(library)
+    try:
+        for query in (GalleryQuery(), GalleryQuery(model="x"), GalleryQuery(order="cost"),
+                      GalleryQuery(favourites_only=True)):
+            where, params = queries._where(query)
+            sql = f"SELECT id FROM images {where} ORDER BY {_order_by(query)}"
+            steps = [row[3] for row in library._conn.execute("EXPLAIN QUERY PLAN " + sql, params)]
+            reads = [step for step in steps if step.startswith(("SCAN images", "SEARCH images"))]
+            assert reads and all("INDEX" in step for step in reads), (query, steps)
+            assert not any("TEMP B-TREE" in step for step in steps), (query, steps)
+    finally:
+        queries.close()
 
 
 def test_gallery_stays_fast_with_many_images(library: Library) -> None:
@@ -387,13 +391,19 @@ def test_gallery_stays_fast_with_many_images(library: Library) -> None:
                                   "status) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", job_rows)
         library._conn.executemany("INSERT INTO images (job_id, path, model, prompt, parameters, record, "
                                   "created_at, cost_credits) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", image_rows)
-    started = time.perf_counter()
-    for page in range(20):
-        assert len(library.search_images(offset=page * 200, limit=200)) == 200
-    assert len(library.search_images(text="fox", limit=200)) == 200
-    assert library.count_images(text="fox") == 3000 and library.count_images(model="flux-dev") == 10_000
-    assert len(library.search_images(order="cost", model="flux-2-pro", limit=200)) == 200
-    assert time.perf_counter() - started < 2.0
+    queries = GalleryQueries.for_library(library)
+    try:
+        started = time.perf_counter()
+        ids = queries.ids(GalleryQuery())
+        assert len(ids) == 30_000
+        for page in range(20):
+            assert len(queries.items(ids[page * 200:(page + 1) * 200])) == 200
+        assert len(queries.ids(GalleryQuery(text="fox"))) == 3000
+        assert len(queries.ids(GalleryQuery(model="flux-dev"))) == 10_000
+        assert len(queries.items(queries.ids(GalleryQuery(order="cost", model="flux-2-pro"))[:200])) == 200
+        assert time.perf_counter() - started < 2.0
+    finally:
+        queries.close()
 
 
 # --- favourites, trash, deletion -----------------------------------------------------------------
@@ -416,13 +426,12 @@ def test_trash_and_restore(library: Library) -> None:
     trashed = library.trash_image(image_id)
     assert trashed.path.parent == library.trash_dir and trashed.path.exists() and not original.exists()
     assert trashed.trashed_at is not None and trashed.trashed_from == original
-    assert library.count_images() == 0 and library.count_images(trashed=True) == 1
-    assert library.count_images(trashed=None) == 1
+    assert shown_ids(library) == [] and shown_ids(library, trash=True) == [image_id]
     assert library.trash_image(image_id) == trashed  # twice is once
     assert library.find_image_by_path(trashed.path).id == image_id  # type: ignore[union-attr]
     restored = library.restore_image(image_id)
     assert restored.path == original and original.exists() and restored.trashed_at is None
-    assert library.count_images() == 1 and not list(library.trash_dir.iterdir())
+    assert shown_ids(library) == [image_id] and not list(library.trash_dir.iterdir())
 
 
 def test_purge_trash_deletes_only_old_trash(library: Library) -> None:
@@ -453,7 +462,7 @@ def test_delete_image_permanently(library: Library) -> None:
     path = library.get_image(image_id).path  # type: ignore[union-attr]
     library.delete_image_permanently(image_id)
     assert library.get_image(image_id) is None and not path.exists()
-    assert library.search_images(text="fox") == []  # gone from the search index too
+    assert shown_ids(library, text="fox") == []  # gone from the search index too
     assert library.get_job(job).image_id is None  # type: ignore[union-attr]
     with pytest.raises(UnknownImageError):
         library.delete_image_permanently(image_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import closing
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from window_support import WAIT_MS, ctrl_enter, gallery_ids, queue_statuses, rea
 from fluxdesk.cli import main as cli_main
 from fluxdesk.core.request import validate as real_validate
 from fluxdesk.sim import SimConfig, Simulator
+from fluxdesk.storage.gallery_queries import GalleryQueries, GalleryQuery
 from fluxdesk.storage.secrets import KeySource
 from fluxdesk.storage.settings import load_settings
 from fluxdesk.ui.dialogs.welcome import WelcomeDialog
@@ -65,7 +67,9 @@ def test_a_batch_fills_the_queue_and_the_strip(qtbot, make_window) -> None:
     qtbot.waitUntil(lambda: window.recent.count() == 3, timeout=WAIT_MS)
     assert queue_statuses(window) == ["done"] * 3
     qtbot.waitUntil(lambda: window.panel.findChild(QLineEdit) is not None)
-    last_seed = window.session.library.search_images(limit=1)[0].seed
+    with closing(GalleryQueries.for_library(window.session.library)) as queries:
+        newest = queries.ids(GalleryQuery())[0]
+    last_seed = window.session.library.get_image(newest).seed
     assert window.controller.settings.last_seed is not None and last_seed is not None
 
 
