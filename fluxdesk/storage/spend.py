@@ -37,6 +37,9 @@ class LedgerRow:
     task_id: str | None
     prompt: str = ""
     """The prompt the job was sent with."""
+    image_id: int | None = None
+    """The done job's image in the gallery; ``None`` when it left none (not finished, moderated, expired)
+    or the image is in the trash."""
 
 
 @dataclass(frozen=True)
@@ -107,8 +110,10 @@ def _ledger(conn: sqlite3.Connection, start: str | None, end: str | None, includ
     if not include_demo:
         clauses.append("l.demo = 0")
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    rows = conn.execute(f"SELECT l.*, j.prompt AS prompt FROM ledger l JOIN jobs j ON j.id = l.job_id {where} "
-                        "ORDER BY l.time, l.job_id", params).fetchall()
+    rows = conn.execute("SELECT l.*, j.prompt AS prompt, CASE WHEN l.status = 'done' AND i.trashed_at IS NULL "
+                        "THEN i.id END AS image_id FROM ledger l JOIN jobs j ON j.id = l.job_id "
+                        f"LEFT JOIN images i ON i.job_id = l.job_id {where} ORDER BY l.time, l.job_id",
+                        params).fetchall()
     out = []
     for row in rows:
         credits = to_decimal(row["credits"])
@@ -116,7 +121,7 @@ def _ledger(conn: sqlite3.Connection, start: str | None, end: str | None, includ
             job_id=row["job_id"], time=row["time"], model=row["model"], size=row["size"], credits=credits,
             estimated=bool(row["estimated"]), usd=None if credits is None else credits * usd_per_credit,
             status=JobStatus(row["status"]), billed=bool(row["billed"]), demo=bool(row["demo"]),
-            task_id=row["task_id"], prompt=row["prompt"] or ""))
+            task_id=row["task_id"], prompt=row["prompt"] or "", image_id=row["image_id"]))
     return out
 
 

@@ -100,6 +100,15 @@ def test_ledger_rows(ledger: Library) -> None:
     assert len(ledger.ledger_rows()) == 8 and len(ledger.ledger_rows(include_demo=True)) == 9
 
 
+def test_ledger_rows_name_the_gallery_image_of_a_done_job_unless_it_is_trashed(ledger: Library) -> None:
+    rows = ledger.ledger_rows("2026-05")
+    images = [ledger.image_for_job(row.job_id) for row in rows]
+    assert [row.image_id for row in rows] == [None if image is None else image.id for image in images]
+    assert [row.image_id is not None for row in rows] == [True, True, False, False, False, False]
+    ledger.trash_image(rows[1].image_id)  # type: ignore[arg-type]
+    assert [row.image_id for row in ledger.ledger_rows("2026-05")][:2] == [rows[0].image_id, None]
+
+
 def test_months_spend_includes_empty_months(ledger: Library) -> None:
     months = ledger.months_spend(4, now=at("2026-06-10T00:00:00"))
     assert [(m.month, m.credits, m.jobs) for m in months] == [

@@ -13,7 +13,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fluxdesk.core.jobs import JobStatus
 from fluxdesk.storage.ledger_csv import write_csv
 from fluxdesk.storage.spend import LedgerRow, MonthSpend, SpendSummary, current_month, month_bounds
 
@@ -51,13 +50,7 @@ def load_snapshot(library: Library, month: str, *, include_demo: bool, usd_per_c
     """Everything the tab shows for ``month``. Blocking: call it off the GUI thread."""
     summary = library.spend(month, include_demo=include_demo, usd_per_credit=usd_per_credit)
     rows = library.ledger_rows(month, include_demo=include_demo, usd_per_credit=usd_per_credit)
-    entries = []
-    for row in rows:
-        image = library.image_for_job(row.job_id) if row.status is JobStatus.DONE else None
-        if image is None:
-            entries.append(LedgerEntry(row))
-        else:
-            entries.append(LedgerEntry(row, None if image.trashed_at else image.id))
+    entries = [LedgerEntry(row, row.image_id) for row in rows]
     months = library.months_spend(MONTHS_BACK, include_demo=include_demo, usd_per_credit=usd_per_credit, now=now)
     return SpendSnapshot(month, include_demo, summary, tuple(entries), tuple(months))
 
