@@ -72,6 +72,7 @@ def _window(home: Path, *, demo: bool, demo_latency: float | None = None) -> obj
 
 def run_window(*, demo: bool) -> int:
     from fluxdesk.storage.paths import home_dir, log_path
+    from fluxdesk.ui.engine.tasks import TaskManager
     from fluxdesk.ui.kit.error_report import ErrorReporter, configure_logging
 
     home = home_dir()
@@ -87,6 +88,7 @@ def run_window(*, demo: bool) -> int:
     finally:
         reporter.uninstall()
         window.shutdown()
+        TaskManager.instance().shutdown()  # the application's background work ends with it
 
 
 # --- self-checks --------------------------------------------------------------------------------
