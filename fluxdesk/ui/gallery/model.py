@@ -38,7 +38,7 @@ from fluxdesk.storage.db import LibraryError
 from fluxdesk.storage.gallery_queries import GalleryItem, GalleryQueries, GalleryQuery
 from fluxdesk.storage.metadata_io import image_format
 from fluxdesk.ui.engine.tasks import TaskManager, weak_callback
-from fluxdesk.ui.kit.item_models import ROOT, ModelIndex, with_role_names
+from fluxdesk.ui.kit.item_models import ROOT, ModelIndex, ThumbnailRows, runs, with_role_names
 from fluxdesk.ui.kit.text import escaped, prompt_html, rich_tooltip
 
 PAGE_SIZE = 500
@@ -87,7 +87,6 @@ _ITEM_FIELDS: dict[int, Callable[[GalleryItem], Any]] = {
     GalleryRoles.Broken: lambda item: item.broken,
     GalleryRoles.Width: lambda item: item.width,
     GalleryRoles.Height: lambda item: item.height,
-    GalleryRoles.Item: lambda item: item,
     Qt.ItemDataRole.DisplayRole: lambda item: item.prompt,
     Qt.ItemDataRole.ToolTipRole: lambda item: tooltip(item),
     Qt.ItemDataRole.AccessibleTextRole: lambda item: item.prompt or "Image",
@@ -124,7 +123,7 @@ class _Request:
     structure: int
 
 
-class GalleryModel(QStringListModel):
+class GalleryModel(ThumbnailRows, QStringListModel):
     """Images matching a ``GalleryQuery``, in its order. ``set_source`` a library's queries, then ``set_query``.
 
     Read-only to the outside. It is a ``QStringListModel`` only for its row count, which lives in C++: Qt's
@@ -155,6 +154,8 @@ class GalleryModel(QStringListModel):
         self._query = GalleryQuery()
         self._ids = array("q")
         self._items: OrderedDict[int, GalleryItem] = OrderedDict()
+        self._painted: dict[str, int] = {}
+        """Each file's row when its tile was last painted: where a thumbnail that arrives goes (checked on use)."""
         self._pages_in_flight: set[int] = set()
         self._pages_wanted: set[int] = set()
         self._page_timer = QTimer(self, singleShot=True, interval=0)
@@ -195,6 +196,9 @@ class GalleryModel(QStringListModel):
         if item is None:
             self._request_page(row // self._page_size)
             return None
+        if role == GalleryRoles.Item:
+            self._painted[item.path] = row
+            return item
         getter = _ITEM_FIELDS.get(role)
         return getter(item) if getter is not None else None
 
@@ -305,6 +309,7 @@ class GalleryModel(QStringListModel):
     def _reset_ids(self, ids: array) -> None:
         self.beginResetModel()
         self._ids = ids
+        self._painted.clear()
         self._bump_structure()
         self.blockSignals(True)  # inside a reset: the views hear only of the reset
         try:
@@ -407,6 +412,12 @@ class GalleryModel(QStringListModel):
 
     def item_by_id(self, image_id: int) -> GalleryItem | None:
         return self._items.get(image_id)
+
+    def rows_with_path(self, path: str) -> list[int]:
+        # Only a painted tile asks for a thumbnail, and its paint noted its row: no scan of 100,000 rows.
+        row = self._painted.get(path)
+        item = self.item(row) if row is not None else None
+        return [row] if item is not None and item.path == path else []
 
     def row_of(self, image_id: int) -> int:
         """The row showing ``image_id``, or -1."""
@@ -518,13 +529,3 @@ class GalleryModel(QStringListModel):
                 known.update(self._source.paths(unknown))
         return [known[i] for i in ids if i in known]
 
-
-def runs(rows: list[int]) -> list[tuple[int, int]]:
-    """Sorted rows as inclusive ``(first, last)`` runs of consecutive numbers."""
-    runs: list[tuple[int, int]] = []
-    for row in rows:
-        if runs and runs[-1][1] == row - 1:
-            runs[-1] = (runs[-1][0], row)
-        else:
-            runs.append((row, row))
-    return runs

@@ -38,12 +38,13 @@ from fluxdesk.ui.engine.tasks import TaskManager, weak_callback
 from fluxdesk.ui.gallery.actions import GalleryActions, SelectionState
 from fluxdesk.ui.gallery.details import PREVIEW_SIZE, GalleryDetails, can_run_again
 from fluxdesk.ui.gallery.filters import GalleryFilterBar
-from fluxdesk.ui.gallery.model import GalleryModel, model_name, runs
+from fluxdesk.ui.gallery.model import GalleryModel, model_name
 from fluxdesk.ui.gallery.operations import GalleryOperations
 from fluxdesk.ui.gallery.view import GalleryView
 from fluxdesk.ui.gallery.viewer import ImageViewer
 from fluxdesk.ui.kit.desktop_open import open_with_system
 from fluxdesk.ui.kit.file_dialogs import FolderMemory
+from fluxdesk.ui.kit.item_models import runs
 from fluxdesk.ui.kit.surfaces import Banner
 from fluxdesk.ui.kit.theme import set_tone
 from fluxdesk.ui.kit.thumbnails import ThumbnailLoader

@@ -347,8 +347,7 @@ class GalleryView(QListView):
         self.setModel(model)
         self._model = model
         self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
-        thumbnails.thumbnailReady.connect(self._on_thumbnail)
-        thumbnails.failed.connect(self._on_thumbnail)
+        model.follow_thumbnails(thumbnails)  # the model says which tile a thumbnail repaints
         self._apply_grid()
 
     def gallery_model(self) -> GalleryModel:
@@ -438,13 +437,6 @@ class GalleryView(QListView):
         return range(min(first, count), min(last, count))
 
     # --- thumbnails ---------------------------------------------------------------------------------
-
-    def _on_thumbnail(self, path: str, _detail: object) -> None:
-        model = self._model
-        for row in self.visible_rows():
-            item = model.item(row)
-            if item is not None and item.path == path:
-                self.update(model.index(row))
 
     def _on_scrolled(self, _value: int) -> None:
         # Loads still queued for tiles that scrolled away are dropped, so the loader's threads (and the GIL)

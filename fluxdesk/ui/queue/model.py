@@ -7,7 +7,7 @@ event from ``fluxdesk.services.events`` (the bridge's ``jobEvent``/``event`` sig
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import IntEnum
@@ -28,7 +28,7 @@ from fluxdesk.services.events import (
     JobQueued,
     JobSubmitted,
 )
-from fluxdesk.ui.kit.item_models import ROOT, ModelIndex
+from fluxdesk.ui.kit.item_models import ROOT, ModelIndex, ThumbnailRows, runs
 from fluxdesk.ui.kit.text import escaped, prompt_html, rich_tooltip
 
 TICK_MS = 1000
@@ -141,7 +141,7 @@ def format_elapsed(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-class JobQueueModel(QAbstractListModel):
+class JobQueueModel(ThumbnailRows, QAbstractListModel):
     """Jobs of this session, newest first. ``apply(event)`` for every pipeline event."""
 
     Roles = Roles
@@ -256,7 +256,7 @@ class JobQueueModel(QAbstractListModel):
 
     def refresh_elapsed(self) -> None:
         """Tell the views that the Elapsed of every active row moved on (the timer calls this each second)."""
-        for first, last in _runs(i for i, row in enumerate(self._rows) if row.active):
+        for first, last in runs(i for i, row in enumerate(self._rows) if row.active):
             self.dataChanged.emit(self.index(first), self.index(last), [int(Roles.Elapsed)])
         self._sync_timer()
 
@@ -289,6 +289,9 @@ class JobQueueModel(QAbstractListModel):
                 return i
         return -1
 
+    def rows_with_path(self, path: str) -> list[int]:
+        return [i for i, row in enumerate(self._rows) if row.image_path == path]
+
     def job(self, job_id: str) -> JobRow | None:
         """A copy of what the model knows about ``job_id``."""
         i = self.row_for(job_id)
@@ -312,26 +315,12 @@ class JobQueueModel(QAbstractListModel):
     def clear_finished(self) -> int:
         """Remove the rows that reached their end; answer how many went."""
         removed = 0
-        for first, last in reversed(list(_runs(i for i, row in enumerate(self._rows) if not row.active))):
+        for first, last in reversed(runs(i for i, row in enumerate(self._rows) if not row.active)):
             self.beginRemoveRows(QModelIndex(), first, last)
             del self._rows[first:last + 1]
             self.endRemoveRows()
             removed += last - first + 1
         return removed
-
-
-def _runs(indexes: Iterable[int]) -> Iterable[tuple[int, int]]:
-    """Consecutive ascending indexes grouped into ``(first, last)`` ranges."""
-    first = last = None
-    for i in indexes:
-        if last is not None and i == last + 1:
-            last = i
-            continue
-        if first is not None:
-            yield first, last
-        first = last = i
-    if first is not None:
-        yield first, last
 
 
 def _tooltip(row: JobRow) -> str:

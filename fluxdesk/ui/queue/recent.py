@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import IntEnum
 from typing import Any
 
@@ -27,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fluxdesk.ui.kit.item_models import ROOT, ModelIndex, with_role_names
+from fluxdesk.ui.kit.item_models import ROOT, ModelIndex, ThumbnailRole, ThumbnailRows, with_role_names
 from fluxdesk.ui.kit.lists import EmptyAwareList
 from fluxdesk.ui.kit.text import prompt_html, rich_tooltip
 from fluxdesk.ui.kit.thumbnails import ThumbnailLoader, draw_cropped, thumbnail_request_size
@@ -50,7 +51,7 @@ class RecentRoles(IntEnum):
     Seed = Qt.ItemDataRole.UserRole + 4
 
 
-class RecentImagesModel(QAbstractListModel):
+class RecentImagesModel(ThumbnailRows, QAbstractListModel):
     """The latest images, newest first, at most ``max_items`` of them."""
 
     Roles = RecentRoles
@@ -199,14 +200,15 @@ def _pen(color: QColor, width: float) -> QPen:
 
 
 class _StripList(EmptyAwareList):
-    """The strip's list: the empty state, Enter to open, and a relayout when a tile changes width."""
+    """The strip's list: the empty state, Enter to open, and a relayout when a thumbnail gives a tile its width."""
 
     def __init__(self) -> None:
         super().__init__(EMPTY_TEXT)
 
-    def relayout(self) -> None:
-        """Lay the tiles out again (a thumbnail arrived and gave its tile a width)."""
-        self.scheduleDelayedItemsLayout()
+    def dataChanged(self, top_left: QModelIndex, bottom_right: QModelIndex, roles: Sequence[int] = ()) -> None:
+        super().dataChanged(top_left, bottom_right, roles)
+        if ThumbnailRole in roles:
+            self.scheduleDelayedItemsLayout()  # the tile's width follows the image's aspect ratio
 
 
 class RecentStrip(QWidget):
@@ -234,8 +236,7 @@ class RecentStrip(QWidget):
         self.list_view.doubleClicked.connect(self._activate)
         self.list_view.enterPressed.connect(self._activate)
         self.list_view.selectionModel().currentChanged.connect(self._on_current_changed)
-        thumbnails.thumbnailReady.connect(self._on_thumbnail)
-        thumbnails.failed.connect(self._on_thumbnail)
+        self.model.follow_thumbnails(thumbnails)
 
     def _configure_list(self) -> None:
         view = self.list_view
@@ -277,10 +278,3 @@ class RecentStrip(QWidget):
     def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():
             self.imageSelected.emit(current.data(RecentRoles.ImageId), current.data(RecentRoles.Path))
-
-    def _on_thumbnail(self, path: str, _detail: object) -> None:
-        rows = self.model.rows_with_path(path)
-        if rows:
-            self.list_view.relayout()  # the tile's width follows the image's aspect ratio
-            for row in rows:
-                self.list_view.update(self.model.index(row))

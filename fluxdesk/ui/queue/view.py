@@ -350,9 +350,7 @@ class QueueView(QWidget):
         self.list_view.customContextMenuRequested.connect(self._show_context_menu)
         self.clear_button.clicked.connect(self._model.clear_finished)
         self.cancel_button.clicked.connect(self.cancel_selected)
-        # Bound methods, not lambdas: Qt drops the connections when this view is destroyed.
-        self._thumbnails.thumbnailReady.connect(self._on_thumbnail)
-        self._thumbnails.failed.connect(self._on_thumbnail)
+        model.follow_thumbnails(self._thumbnails)  # the model says which rows a thumbnail repaints
 
     # --- actions ----------------------------------------------------------------------------------
 
@@ -446,9 +444,3 @@ class QueueView(QWidget):
         if not parts and model.rowCount():
             return "All finished"
         return " · ".join(parts)
-
-    def _on_thumbnail(self, path: str, _detail: object) -> None:
-        for row in range(self._model.rowCount()):
-            index = self._model.index(row)
-            if index.data(Roles.ImagePath) == path:
-                self.list_view.update(index)
