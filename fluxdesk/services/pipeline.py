@@ -41,8 +41,6 @@ from fluxdesk.storage.library import Library
 
 log = logging.getLogger(__name__)
 
-"""BFL's signed sample URLs expire ten minutes after ``end_time``."""
-
 UNKNOWN_OUTCOME = ("FluxDesk stopped while sending this job, so it cannot tell whether BFL received it. "
                    "It may have been billed; it is not resent automatically.")
 NEVER_SENT = "Not sent: FluxDesk closed before this job's turn came."

@@ -124,11 +124,6 @@ class Session:
         with self._lock:
             self._listeners.append(listener)
 
-    def remove_listener(self, listener: Listener) -> None:
-        with self._lock:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
     def _dispatch(self, event: Event) -> None:
         with self._lock:
             listeners = list(self._listeners)

@@ -1,6 +1,6 @@
 """The thumbnail cache on disk: small WebP copies of library images, named after the image's path.
 
-The window's loader (``ui/thumbnail_loader``) fills and reads it; the library removes an image's entries
+The window's thumbnail loader fills and reads it; the library removes an image's entries
 when it deletes the image for good, so no copy of a deleted image stays behind.
 """
 

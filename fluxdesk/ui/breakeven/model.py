@@ -119,10 +119,6 @@ class BreakEvenModel(ReadOnlyTableModel):
     def row_count(self) -> int:
         return len(self._rows)
 
-    def user_row(self) -> int:
-        """The row of the user's volume, or -1."""
-        return next((i for i, r in enumerate(self._rows) if r.volume == self._user_volume), -1)
-
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None

@@ -31,10 +31,6 @@ class Preset:
     images_per_hour: Decimal
     editable: bool
 
-    @property
-    def cost_per_image(self) -> Decimal:
-        return self.hourly_usd / self.images_per_hour
-
 
 def merged_presets(overrides: Iterable[PresetLike] | None) -> list[Preset]:
     """The built-in presets with the user's saved values over the editable ones; unknown names appended."""

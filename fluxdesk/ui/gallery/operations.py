@@ -91,14 +91,12 @@ class GalleryOperations(QObject):
     copied = Signal()
     purged = Signal(int)
     failed = Signal(str)
-    busyChanged = Signal(bool)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._library: Library | None = None
         self._queries: GalleryQueries | None = None
         self._undo: list[int] = []
-        self._busy = 0
 
     def set_library(self, library: Library | None, queries: GalleryQueries | None) -> None:
         self._library, self._queries = library, queries
@@ -106,9 +104,6 @@ class GalleryOperations(QObject):
 
     def can_undo(self) -> bool:
         return bool(self._undo)
-
-    def is_busy(self) -> bool:
-        return self._busy > 0
 
     # --- library changes -----------------------------------------------------------------------------
 
@@ -191,14 +186,12 @@ class GalleryOperations(QObject):
         self._start(lambda: _apply(library, ids, change, verb), done)
 
     def _start(self, work: Callable[[], Any], done: Callable[[Any], None], *, plain: bool = False) -> None:
-        self._set_busy(+1)
         library = self._library
         TaskManager.instance().run_in_background(
             work, weak_callback(self._finished, library, done, plain),
             weak_callback(self._failed, library))
 
     def _finished(self, library: Library | None, done: Callable[[Any], None], plain: bool, answer: Any) -> None:
-        self._set_busy(-1)
         if library is not self._library:
             return  # the library was switched meanwhile: the gallery shows another one now
         if plain:
@@ -210,15 +203,8 @@ class GalleryOperations(QObject):
         done(result)
 
     def _failed(self, library: Library | None, exc: BaseException) -> None:
-        self._set_busy(-1)
         if library is self._library:
             self.failed.emit(str(exc) or type(exc).__name__)
-
-    def _set_busy(self, delta: int) -> None:
-        was = self._busy > 0
-        self._busy += delta
-        if (self._busy > 0) != was:
-            self.busyChanged.emit(self._busy > 0)
 
 
 def _apply(library: Library, ids: Sequence[int], change: Callable[[Library, int], Any],

@@ -135,8 +135,6 @@ class PromptPanel(QWidget):
     """The prompt just generated, for the owner to persist in the history."""
     imageDropped = Signal(str)
     """A local image file dropped on the panel; the owner reads its metadata and calls ``load_settings``."""
-    modelChanged = Signal(str)
-    """The model id now selected."""
 
     def __init__(self, price_table: PriceTable, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -331,7 +329,6 @@ class PromptPanel(QWidget):
             self._syncing = was_syncing
         self._server_errors.clear()
         self._refresh()
-        self.modelChanged.emit(model.id)
 
     # -- prompt and history -------------------------------------------------------------------------
 

@@ -43,7 +43,6 @@ _SPACING = 6
 EMPTY_TEXT = "New images appear here the moment they arrive."
 
 
-
 class RecentRoles(IntEnum):
     ImageId = Qt.ItemDataRole.UserRole + 1
     Path = Qt.ItemDataRole.UserRole + 2
@@ -216,8 +215,6 @@ class RecentStrip(QWidget):
 
     imageActivated = Signal(int, str)
     """``(image_id, path)``: double-click or Enter."""
-    imageSelected = Signal(int, str)
-    """``(image_id, path)``: the image that became current."""
 
     def __init__(self, thumbnails: ThumbnailLoader, parent: QWidget | None = None, *,
                  max_items: int = MAX_ITEMS) -> None:
@@ -235,7 +232,6 @@ class RecentStrip(QWidget):
         layout.addWidget(self.list_view)
         self.list_view.doubleClicked.connect(self._activate)
         self.list_view.enterPressed.connect(self._activate)
-        self.list_view.selectionModel().currentChanged.connect(self._on_current_changed)
         self.model.follow_thumbnails(thumbnails)
 
     def _configure_list(self) -> None:
@@ -275,6 +271,3 @@ class RecentStrip(QWidget):
         if index.isValid():
             self.imageActivated.emit(index.data(RecentRoles.ImageId), index.data(RecentRoles.Path))
 
-    def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if current.isValid():
-            self.imageSelected.emit(current.data(RecentRoles.ImageId), current.data(RecentRoles.Path))

@@ -53,7 +53,6 @@ SENT_NOTE = ("Jobs already sent to BFL cannot be cancelled — BFL bills them an
              "and FluxDesk will still save the image.")
 
 
-
 def readable_on(color: QColor, background: QColor, minimum: float = 4.5) -> QColor:
     """``color``, lightened or darkened just enough to read as text on ``background``."""
     result = QColor(color)
@@ -273,8 +272,6 @@ class QueueView(QWidget):
     """A waiting job the user wants cancelled (the pipeline decides; a sent job is never cancelled)."""
     openImage = Signal(str)
     """The saved image of a done job, to open."""
-    jobSelected = Signal(str)
-    """The job that became current."""
 
     def __init__(self, model: JobQueueModel, thumbnails: ThumbnailLoader, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -343,7 +340,6 @@ class QueueView(QWidget):
             signal.connect(self._refresh)
         model.dataChanged.connect(self._on_data_changed)
         self.list_view.selectionModel().selectionChanged.connect(self._on_selection_changed)
-        self.list_view.selectionModel().currentChanged.connect(self._on_current_changed)
         self.list_view.doubleClicked.connect(self._open_index)
         self.list_view.enterPressed.connect(self._open_index)
         self.list_view.deletePressed.connect(self.cancel_selected)
@@ -417,10 +413,6 @@ class QueueView(QWidget):
 
     def _on_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
         self._refresh()
-
-    def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if current.isValid():
-            self.jobSelected.emit(current.data(Roles.JobId))
 
     def _refresh(self) -> None:
         model = self._model

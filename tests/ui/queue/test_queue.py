@@ -369,13 +369,6 @@ def test_double_click_and_enter_on_a_done_row_open_its_image(qtbot: QtBot, view:
         qtbot.keyClick(view.list_view, Qt.Key.Key_Return)
 
 
-def test_selecting_a_row_tells_which_job(qtbot: QtBot, view: QueueView, model: JobQueueModel) -> None:
-    feed_mixed_queue(model)
-    with qtbot.waitSignal(view.jobSelected) as blocker:
-        view.list_view.setCurrentIndex(model.index(model.row_for("b")))
-    assert blocker.args == ["b"]
-
-
 def test_header_counts_and_clear_finished(qtbot: QtBot, view: QueueView, model: JobQueueModel) -> None:
     assert view.counts_label.text() == ""
     assert not view.clear_button.isEnabled()

@@ -93,14 +93,6 @@ def test_double_click_and_enter_activate_an_image(qtbot: QtBot, strip: RecentStr
     assert blocker.args == [2, "/lib/2.png"]
 
 
-def test_selecting_an_image_says_which(qtbot: QtBot, strip: RecentStrip) -> None:
-    strip.add_image(1, "/lib/1.png", "one", 1)
-    strip.add_image(2, "/lib/2.png", "two", None)
-    with qtbot.waitSignal(strip.imageSelected) as blocker:
-        strip.list_view.setCurrentIndex(strip.index_of(1))
-    assert blocker.args == [1, "/lib/1.png"]
-
-
 def test_tiles_keep_the_aspect_ratio_once_the_thumbnail_arrives(qtbot: QtBot, strip: RecentStrip,
                                                                  loader: ThumbnailLoader, tmp_path: Path) -> None:
     wide = image(tmp_path, "wide.png", (300, 200))
