@@ -140,7 +140,7 @@ class MainWindow(QMainWindow):
 
         tab = GalleryTab(self.thumbnails, folders=self.folder_memory)
         tab.reproduceRequested.connect(self.controller.reproduce)
-        tab.reuseSettingsRequested.connect(self._reuse_settings)
+        tab.reuseSettingsRequested.connect(self.controller.reuse_settings)
         tab.useSeedRequested.connect(lambda seed: (self.panel.set_seed(seed), self._go_generate()))
         tab.usePromptRequested.connect(lambda prompt: (self.panel.set_prompt(prompt), self._go_generate()))
         tab.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
@@ -262,6 +262,7 @@ class MainWindow(QMainWindow):
         self.engine.failed.connect(self._on_engine_failed)
         controller.message.connect(self.panel.show_message)
         controller.settingsLoaded.connect(self.panel.load_settings)
+        controller.settingsReused.connect(self._reuse_settings)
         controller.statusMessage.connect(self.statusBar().showMessage)
         controller.keyNeeded.connect(lambda: self.open_settings(section="Key"))
         controller.requestSent.connect(self.panel.clear_server_errors)

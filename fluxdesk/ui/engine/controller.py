@@ -1,5 +1,6 @@
 """The app's decisions, apart from the window that shows them: generating (and the budget question),
-Reproduce, settings read from a dropped image, the money figures, and the one writer of the settings file.
+Reproduce and Reuse settings, settings read from a dropped image, the money figures, and the one writer of the
+settings file.
 
 ``AppController`` owns the engine (``EngineHost``), the bridge its events cross to the GUI thread, the folders the
 file dialogs remember, the price table and the ``Settings``. It says what the window should show with signals; the
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from fluxdesk.core.catalog import UnknownModelError
 from fluxdesk.core.pricing import PriceTable, PriceTableError, estimate, format_price, format_usd
 from fluxdesk.core.request import GenerationRequest
+from fluxdesk.core.serialize import request_to_dict
 from fluxdesk.services.events import NO_KEY_MESSAGE, JobDone, JobFailed
 from fluxdesk.storage.price_table import load_price_table
 from fluxdesk.storage.settings import Settings, save_settings
@@ -105,6 +107,8 @@ class AppController(QObject):
     """Reproduce queued a job: the original image's id, the job id, the seed."""
     reproductionRefused = Signal(str)
     """Reproduce could not run, in words."""
+    settingsReused = Signal(dict)
+    """What made a gallery image, for the prompt panel (Reuse settings): field → value."""
     settingsLoaded = Signal(dict)
     """Settings for the prompt panel, read from an image file's metadata (``message`` says what was loaded)."""
     settingsChanged = Signal(object)
@@ -196,7 +200,7 @@ class AppController(QObject):
         if self.session is not None:
             TaskManager.instance().watch_future(self.session.cancel(job_id), parent=self)
 
-    # --- Reproduce ------------------------------------------------------------------------------
+    # --- what made an image: Reproduce and Reuse settings ---------------------------------------
 
     def reproduce(self, image_id: int) -> None:
         """Run an image again with exactly its model, parameters and seed (its input images included)."""
@@ -219,6 +223,16 @@ class AppController(QObject):
                     refused, parent=self)
 
         TaskManager.instance().watch_future(session.request_for_image(image_id), send, refused, parent=self)
+
+    def reuse_settings(self, image_id: int) -> None:
+        """What made an image, for the prompt panel to change and send (``settingsReused``)."""
+        session = self.session
+        if session is None:
+            return
+        TaskManager.instance().watch_future(
+            session.request_for_image(image_id),
+            lambda request: self.settingsReused.emit(request_to_dict(request, include_input_images=False)),
+            lambda error: self.statusMessage.emit(f"Cannot reuse these settings: {error}", 8000), parent=self)
 
     # --- settings from an image file ------------------------------------------------------------
 

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from fluxdesk.core.catalog import UnknownModelError
-from fluxdesk.core.metadata import MetadataError, ReproductionVerdict, reproduction_verdict, settings_from_metadata
+from fluxdesk.core.metadata import ReproductionVerdict, reproduction_verdict
 from fluxdesk.core.pricing import PriceTable, PriceTableError, estimate, format_usd
 from fluxdesk.core.request import GenerationRequest
 from fluxdesk.services.session import request_for_image
@@ -130,8 +130,8 @@ class GalleryTab(QWidget):
 
     reproduceRequested = Signal("qlonglong")
     """An image id to run again exactly (same parameters and seed)."""
-    reuseSettingsRequested = Signal(dict)
-    """Settings for ``GenerationRequest(**settings)``, from the image's record."""
+    reuseSettingsRequested = Signal("qlonglong")
+    """An image id whose settings (what made it) go into the prompt panel."""
     useSeedRequested = Signal("qlonglong")
     usePromptRequested = Signal(str)
     statusMessage = Signal(str)
@@ -697,15 +697,7 @@ class GalleryTab(QWidget):
     def reuse_settings_selected(self) -> None:
         image_id = self.current_id()
         if image_id is not None:
-            self._with_image(image_id, "_emit_settings")
-
-    def _emit_settings(self, image: ImageRow) -> None:
-        try:
-            settings = settings_from_metadata(image.record)
-        except (MetadataError, LibraryError) as exc:
-            self.statusMessage.emit(f"Cannot reuse these settings: {exc}")
-            return
-        self.reuseSettingsRequested.emit(settings)
+            self.reuseSettingsRequested.emit(image_id)
 
     def use_seed_selected(self) -> None:
         image_id = self.current_id()

@@ -95,6 +95,17 @@ def test_reproducing_sends_the_image_s_own_request_and_seed(qtbot, make_controll
     assert (job.request.prompt, job.request.seed, job.request.width) == ("a fox again", 4242, 1024)
 
 
+@pytest.mark.parametrize("seed", [101, None])
+def test_reuse_settings_loads_what_made_the_image(qtbot, make_controller, seed: int | None) -> None:
+    controller = make_controller()
+    image_id = add_image(controller.session.library, "a lighthouse at dawn", model="flux-2-pro", seed=seed)
+    with qtbot.waitSignal(controller.settingsReused, timeout=WAIT_MS) as reused:
+        controller.reuse_settings(image_id)
+    settings = reused.args[0]
+    assert settings["model"] == "flux-2-pro" and settings["prompt"] == "a lighthouse at dawn"
+    assert settings.get("seed") == seed and (settings["width"], settings["height"]) == (1024, 768)
+
+
 def test_a_slow_older_save_never_lands_over_a_newer_one_the_dialog_s_included(qtbot, make_controller,
                                                                               tmp_path: Path, monkeypatch) -> None:
     real_save = controller_module.save_settings
