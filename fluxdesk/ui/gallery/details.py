@@ -8,8 +8,18 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QPainter, QPaintEvent, QPalette, QPixmap, QResizeEvent
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QAction,
+    QGuiApplication,
+    QKeyEvent,
+    QKeySequence,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPixmap,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -148,8 +158,26 @@ class _UnbrokenValue(QLabel):
         copy = QAction("Copy", self)
         copy.setShortcut(QKeySequence.StandardKey.Copy)
         copy.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        copy.triggered.connect(lambda: QGuiApplication.clipboard().setText(self._full))
+        copy.triggered.connect(self.copy)
         self.addAction(copy)
+
+    def copy(self) -> None:
+        QGuiApplication.clipboard().setText(self._full)
+
+    def event(self, event: QEvent) -> bool:
+        # Ctrl+C is also the gallery's Copy image: two matching shortcuts are ambiguous and Qt fires neither.
+        # A focused value claims the key first, so Ctrl+C copies what the user clicked.
+        if event.type() == QEvent.Type.ShortcutOverride and event.matches(QKeySequence.StandardKey.Copy):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.matches(QKeySequence.StandardKey.Copy):
+            self.copy()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def setText(self, text: str) -> None:
         self._full = text
