@@ -234,7 +234,7 @@ def test_real_secret_service_round_trip_through_the_command(home: Path) -> None:
     try:
         stored = run_fluxdesk("key", "set", env=env, stdin=KEY + "\n")
         assert stored.returncode == 0, stored.stderr
-        assert stored.stdout.startswith("Key stored in ") and "SecretService" in stored.stdout
+        assert stored.stdout.startswith("Key stored in ") and "Secret Service" in stored.stdout
         assert backend.get_password(SERVICE, USERNAME) == KEY  # type: ignore[attr-defined]
         status = run_fluxdesk("key", "status", "--json", env=env)
         assert status.returncode == 0, status.stderr
