@@ -67,7 +67,8 @@ def make_window(qtbot, tmp_path: Path, key_store: KeyStore) -> Iterator:
              confirm_over_budget: Callable | None = None) -> MainWindow:
         window = build_window(tmp_path, settings or load_settings(tmp_path), key_store, demo=demo,
                               demo_latency=latency, confirm_over_budget=confirm_over_budget)
-        qtbot.addWidget(window)
+        # pytest-qt closes the window before this fixture's teardown runs: no "jobs still running?" then either.
+        qtbot.addWidget(window, before_close_func=lambda w: w.controller.begin_closing())
         window.show()
         windows.append(window)
         return window
