@@ -49,7 +49,6 @@ from fluxdesk.storage.gallery_queries import GalleryQueries, GalleryQuery
 from fluxdesk.storage.imaging import MAX_IMAGE_PIXELS, ImageDecodeError, decode_check
 from fluxdesk.storage.library import Library
 from fluxdesk.storage.paths import database_path, demo_home
-from fluxdesk.storage.settings import Settings, save_settings
 
 # --- properties ---------------------------------------------------------------------------------------
 
@@ -226,23 +225,26 @@ def damaged_database(ctx: Context, rec: Recorder) -> None:
     sim = ctx.sim(latency=0.3)
     for variant, make in (("garbage", _garbage), ("damaged page", _damaged_page)):
         home = ctx.home(f"damaged-db-{variant.replace(' ', '-')}")
-        content = make(home)
-        path = database_path(home)
+        library = demo_home(home)  # a simulator's jobs go to the demo library: that is the one damaged
+        library.mkdir(parents=True, exist_ok=True)
+        content = make(library)
+        path = database_path(library)
         path.write_bytes(content)
         env = ctx.env(home, sim.api_base)
         for command in (["spend"], ["generate", "--prompt", "x", *MODEL_ARGS], ["resume"]):
-            out = ctx.run_cli(env, *command, name=f"damaged-db-{command[0]}")
+            run_env = {**env, "FLUXDESK_HOME": str(library)} if command == ["spend"] else env
+            out = ctx.run_cli(run_env, *command, name=f"damaged-db-{command[0]}")
             no_traceback(rec, out.stderr, f"{variant}: {command[0]}")
             rec.check(out.returncode == 1 and "is damaged" in out.stderr and "A copy was kept at" in out.stderr,
                       f"{variant}: `fluxdesk {command[0]}` exited {out.returncode}: {out.stderr[-400:]}")
             rec.add("CLI runs refused in words", int(out.returncode == 1 and "is damaged" in out.stderr))
         try:
-            Library.open(home).close()
+            Library.open(library).close()
             rec.problem(f"{variant}: Library.open opened a damaged database")
         except CorruptDatabaseError as exc:
             rec.check(exc.backup is not None and exc.backup.read_bytes() == content,
                       f"{variant}: Library.open kept no faithful backup: {exc.backup}")
-        backups = list(home.glob("fluxdesk.db.damaged-*"))
+        backups = list(library.glob("fluxdesk.db.damaged-*"))
         rec.check(path.read_bytes() == content, f"{variant}: the damaged database was changed")
         rec.check(len(backups) == 1, f"{variant}: {len(backups)} backups after four opens (one expected)")
         rec.add("backups kept", len(backups))
@@ -251,30 +253,32 @@ def damaged_database(ctx: Context, rec: Recorder) -> None:
 
     # Locked: another connection holds an exclusive lock.
     home = ctx.home("locked-db")
+    library = demo_home(home)
     env = ctx.env(home, sim.api_base)
     ctx.run_cli(env, "generate", "--prompt", "before the lock", *MODEL_ARGS, "--json", name="locked-db-first")
-    other = sqlite3.connect(database_path(home), isolation_level=None)
+    other = sqlite3.connect(database_path(library), isolation_level=None)
     other.execute("PRAGMA locking_mode = EXCLUSIVE")
     other.execute("BEGIN EXCLUSIVE")
     try:
         commands = [["spend"]] if ctx.fast else [["spend"], ["generate", "--prompt", "x", *MODEL_ARGS]]
         for command in commands:  # each waits out the 5 s busy timeout first
-            out = ctx.run_cli(env, *command, name=f"locked-db-{command[0]}")
+            run_env = {**env, "FLUXDESK_HOME": str(library)} if command == ["spend"] else env
+            out = ctx.run_cli(run_env, *command, name=f"locked-db-{command[0]}")
             no_traceback(rec, out.stderr, f"locked: {command[0]}")
             rec.check(out.returncode == 1 and "in use by another program" in out.stderr,
                       f"locked: `fluxdesk {command[0]}` exited {out.returncode}: {out.stderr[-400:]}")
             rec.add("locked: CLI runs refused in words", int("in use by another program" in out.stderr))
         try:
-            Library.open(home, busy_timeout_ms=200).close()
+            Library.open(library, busy_timeout_ms=200).close()
             rec.problem("locked: Library.open opened a database another connection holds exclusively")
         except DatabaseLockedError:
             rec.add("locked: Library.open refused in words")
     finally:
         other.execute("ROLLBACK")
         other.close()
-    rec.check(not list(home.glob("fluxdesk.db.damaged-*")), "locked: a locked database was taken for a damaged one")
-    with Library.open(home) as library, contextlib.closing(GalleryQueries.for_library(library)) as queries:
-        ok = library._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    rec.check(not list(library.glob("fluxdesk.db.damaged-*")), "locked: a locked database was taken for a damaged one")
+    with Library.open(library) as opened, contextlib.closing(GalleryQueries.for_library(opened)) as queries:
+        ok = opened._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         rec.check(ok and len(queries.ids(GalleryQuery())) == 1, "locked: the library is not intact after the lock")
     rec.figure("POSTs while locked", sim.counters_snapshot().post_requests - 1)
 
@@ -325,12 +329,11 @@ def _library_folder_full(ctx: Context, rec: Recorder) -> None:
     """The library folder on its own full disk; the database elsewhere still writes."""
     sim = ctx.sim(latency=0.3)
     home = ctx.home("full-library-folder")
-    folder = ctx.work / "full-library"
+    folder = demo_home(home) / "images"  # the library folder a simulator's images go to (the demo library's)
     if not _mount_tmpfs(folder, "1m"):
         rec.problem("could not mount the tmpfs for the library folder")
         return
     try:
-        save_settings(home, Settings(library_folder=str(folder)))
         filler = _fill(folder)
         env = ctx.env(home, sim.api_base)
         out = ctx.run_cli(env, "generate", "--prompt", "full library folder", *MODEL_ARGS, "--count", "2",

@@ -136,7 +136,7 @@ def keyring_drill(ctx: Context, rec: Recorder) -> None:
     env = child_env(home)
     try:
         stored = _key_cli(ctx, env, "set", stdin=first)
-        rec.check(stored.returncode == 0 and "SecretService" in stored.stdout, f"key set: {stored.stderr[-300:]}")
+        rec.check(stored.returncode == 0 and "Secret Service" in stored.stdout, f"key set: {stored.stderr[-300:]}")
         rec.check(backend.get_password(SERVICE, USERNAME) == first, "key set: the Secret Service does not hold it")
         rec.check(KeyStore(environ={}).get() == (first, KeySource.KEYRING), "KeyStore does not read it back")
         status = _key_cli(ctx, env, "status", "--json")
@@ -224,7 +224,8 @@ def no_keyring(ctx: Context, rec: Recorder) -> None:
               and "BFL_API_KEY" in refused.stderr, f"key set without a keyring: exit {refused.returncode}, "
                                                    f"{refused.stderr[-300:]!r}")
     status = _key_cli(ctx, without, "status")
-    rec.check(status.returncode == 0 and "does not work" in status.stdout, f"key status: {status.stdout[-300:]}")
+    rec.check(status.returncode == 0 and "no system keyring found" in status.stdout,
+              f"key status: {status.stdout[-300:]}")
     nokey = ctx.run_cli(without, "generate", "--prompt", "x", *MODEL_ARGS, name="no-keyring-no-key")
     rec.check(nokey.returncode == 2 and "BFL_API_KEY" in nokey.stderr, f"generate without any key: "
                                                                        f"{nokey.stderr[-300:]!r}")
