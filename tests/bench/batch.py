@@ -101,7 +101,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="fluxdesk-batch-") as tmp, \
             SimProcess("--latency", str(LATENCY), "--credits", "1000000") as sim:
         home = Path(tmp)
-        build_library(home, args.library)
+        from fluxdesk.storage.paths import demo_home
+
+        # A simulator's images go to the demo library: that is the one the window shows, so it is the big one.
+        build_library(demo_home(home), args.library)
         print(f"library of {args.library:,} images built", flush=True)
         os.environ.update(FLUXDESK_API_BASE=sim.api_base, BFL_API_KEY="bfl_bench")
 
