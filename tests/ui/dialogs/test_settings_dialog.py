@@ -41,18 +41,6 @@ def keyring_backend() -> MemoryKeyring:
 
 
 @pytest.fixture
-def store(keyring_backend: MemoryKeyring) -> KeyStore:
-    return KeyStore(backend=keyring_backend, environ={})
-
-
-@pytest.fixture
-def tester() -> Iterator[FakeKeyTester]:
-    fake = FakeKeyTester()
-    yield fake
-    fake.close()
-
-
-@pytest.fixture
 def home(tmp_path: Path) -> Path:
     path = tmp_path / "home"
     path.mkdir()

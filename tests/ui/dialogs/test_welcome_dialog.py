@@ -34,18 +34,6 @@ def keyring_backend() -> MemoryKeyring:
     return MemoryKeyring()
 
 
-@pytest.fixture
-def store(keyring_backend: MemoryKeyring) -> KeyStore:
-    return KeyStore(backend=keyring_backend, environ={})
-
-
-@pytest.fixture
-def tester() -> Iterator[FakeKeyTester]:
-    fake = FakeKeyTester()
-    yield fake
-    fake.close()
-
-
 def make_dialog(qtbot, store: KeyStore, tester: FakeKeyTester,
                 keyring_status: tuple[bool, str] = (True, "")) -> WelcomeDialog:
     dialog = WelcomeDialog(store, tester, keyring_status=keyring_status)
