@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 if TYPE_CHECKING:
+    from fluxdesk.services.runner import AsyncRunner
     from fluxdesk.services.session import Session
 
 from fluxdesk.services.demo import DEMO_LATENCY
-from fluxdesk.services.runner import AsyncRunner
 from fluxdesk.storage.settings import Settings
 from fluxdesk.ui.engine.tasks import TaskManager
 
@@ -156,6 +156,8 @@ class EngineHost(QObject):
             from fluxdesk.services.session import check_key, resolve_api_base
 
             if self._key_runner is None:
+                from fluxdesk.services.runner import AsyncRunner  # asyncio stays off the window's start
+
                 runner = self._key_runner = AsyncRunner(name="fluxdesk-key-test")
                 self.destroyed.connect(lambda: runner.stop())  # a host never stopped still ends its thread
             return self._key_runner.submit(check_key(resolve_api_base(settings.region), key))
