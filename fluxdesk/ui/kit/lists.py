@@ -6,6 +6,8 @@ from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QListView, QWidget
 
+from fluxdesk.ui.kit.scroll_page import own_viewport
+
 
 class EmptyAwareList(QListView):
     """``empty_text`` in the placeholder colour while the model has no rows; Enter emits ``enterPressed``."""
@@ -16,6 +18,7 @@ class EmptyAwareList(QListView):
         super().__init__(parent)
         self._empty_text = empty_text
         self._text_margin = text_margin
+        own_viewport(self)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
