@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QKeyEvent, QTextCursor
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QKeyEvent, QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
+
+from fluxdesk.ui.generate.drops import is_image_drag
 
 HISTORY_LIMIT = 500
 PREFERRED_LINES = 5
@@ -28,6 +30,19 @@ class PromptEditor(QPlainTextEdit):
         self._draft = ""
         self._recalling = False
         self.textChanged.connect(self._on_text_changed)
+
+    # An image dragged over the prompt is not pasted as its path: ignored here, Qt hands it on to the panel.
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if is_image_drag(event):
+            event.ignore()
+            return
+        super().dragEnterEvent(event)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if is_image_drag(event):
+            event.ignore()
+            return
+        super().dragMoveEvent(event)
 
     def sizeHint(self) -> QSize:
         # Room for a typical prompt; the panel gives it any height to spare on tall screens.

@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QMimeData, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import (
     QDragEnterEvent,
     QDragLeaveEvent,
@@ -24,7 +23,6 @@ from PySide6.QtGui import (
     QResizeEvent,
 )
 from PySide6.QtWidgets import (
-    QAbstractScrollArea,
     QComboBox,
     QMenu,
     QScrollArea,
@@ -38,6 +36,7 @@ from fluxdesk.core.pricing import Estimate, PriceTable, PriceTableError, credits
 from fluxdesk.core.request import SEED_MAX, FieldError, GenerationRequest, validate
 from fluxdesk.ui.generate.controls import OutputControls, QualityControls, as_int
 from fluxdesk.ui.generate.cost_footer import CostFooter
+from fluxdesk.ui.generate.drops import dropped_images
 from fluxdesk.ui.generate.editor import PromptEditor
 from fluxdesk.ui.generate.seed_picker import SeedPicker
 from fluxdesk.ui.generate.size_picker import SizePicker
@@ -57,7 +56,6 @@ from fluxdesk.ui.kit.forms import (
 )
 from fluxdesk.ui.kit.scroll_page import scroll_page
 
-IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp"})
 HISTORY_MENU_ITEMS = 15
 HISTORY_MENU_CHARS = 70
 PROMPT_PLACEHOLDER = ("Describe the image… e.g. a ceramic teapot on a linen cloth, soft window light, "
@@ -68,19 +66,6 @@ def is_submit_key(event: QKeyEvent) -> bool:
     """Ctrl+Return or Ctrl+Enter (the keypad's Enter carries the keypad modifier too)."""
     mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
     return event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and mods == Qt.KeyboardModifier.ControlModifier
-
-
-def dropped_images(mime: QMimeData | None) -> list[str]:
-    """Local image files among dropped URLs, in order."""
-    if mime is None or not mime.hasUrls():
-        return []
-    paths = []
-    for url in mime.urls():
-        if url.isLocalFile():
-            path = url.toLocalFile()
-            if Path(path).suffix.lower() in IMAGE_SUFFIXES:
-                paths.append(path)
-    return paths
 
 
 def model_price_text(model: Model, table: PriceTable) -> str:
@@ -166,8 +151,7 @@ class PromptPanel(QWidget):
         root.addWidget(self._footer)
         self._overlay = DropOverlay("Drop an image to load its settings", self)
 
-        self.setAcceptDrops(True)
-        self._forward_drops()
+        self.setAcceptDrops(True)  # the text fields in it hand image drags on to it (generate/drops.py)
         self._syncing = False
         self._apply_model(self._model)
 
@@ -279,13 +263,6 @@ class PromptPanel(QWidget):
         index = combo.findData(current if current else self._model.id)
         combo.setCurrentIndex(max(index, 0))
         combo.blockSignals(was_blocked)
-
-    def _forward_drops(self) -> None:
-        """Text fields accept drops (a dropped file would become its path as text): intercept images."""
-        for widget in self.findChildren(QWidget):
-            parent = widget.parentWidget()
-            if widget.acceptDrops() or isinstance(parent, QAbstractScrollArea):
-                widget.installEventFilter(self)
 
     # -- model --------------------------------------------------------------------------------------
 
@@ -636,15 +613,6 @@ class PromptPanel(QWidget):
             self.generate()
             return
         super().keyPressEvent(event)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        # QDragEnterEvent and QDragMoveEvent are QDropEvents too.
-        if isinstance(event, QDropEvent) and dropped_images(event.mimeData()):
-            self._handle_drag(event)
-            return True
-        if event.type() == QEvent.Type.DragLeave:
-            self._set_drag_active(False)
-        return super().eventFilter(watched, event)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         self._handle_drag(event)

@@ -7,6 +7,7 @@ from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import QComboBox, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from fluxdesk.core.request import SEED_MAX, FieldError
+from fluxdesk.ui.generate.drops import HandOnImageDrags
 from fluxdesk.ui.kit.forms import (
     FieldSlot,
     IconButton,
@@ -60,6 +61,7 @@ class SeedPicker(QWidget):
         describe(self._edit, "Seed", f"A whole number from 0 to {SEED_MAX}", "seedEdit")
         self._edit.textEdited.connect(self._on_text_edited)
         self._edit.setMinimumWidth(96)
+        self._edit.installEventFilter(HandOnImageDrags(self._edit))
 
         self._dice = IconButton(paint_dice)
         describe(self._dice, "Roll a new seed", "Roll a new random seed and fix it", "diceButton")

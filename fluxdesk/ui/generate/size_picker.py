@@ -22,6 +22,7 @@ from fluxdesk.core.catalog import (
     parse_aspect_ratio,
 )
 from fluxdesk.core.pricing import started_megapixels
+from fluxdesk.ui.generate.drops import HandOnImageDrags
 from fluxdesk.ui.kit.forms import (
     ClampingSpinBox,
     FieldSlot,
@@ -210,6 +211,7 @@ class SizePicker(QWidget):
         line = self._aspect_combo.lineEdit()
         line.setAccessibleName("Aspect ratio")
         line.editingFinished.connect(self._tidy_aspect_text)
+        line.installEventFilter(HandOnImageDrags(line))
         guard.guard(self._aspect_combo)
         self._aspect_slot = FieldSlot(self._aspect_combo, "aspectRatio")
         self._aspect_slot.add_field("aspect_ratio", self._aspect_combo, "Aspect ratio")

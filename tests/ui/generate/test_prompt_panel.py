@@ -627,6 +627,31 @@ def test_an_image_dropped_on_the_prompt_is_not_pasted_as_text(qtbot, panel: Prom
     assert panel.prompt() == ""
 
 
+def test_an_image_dragged_over_the_seed_or_aspect_field_goes_to_the_panel(qtbot, panel: PromptPanel,
+                                                                           tmp_path: Path) -> None:
+    mime = _mime(tmp_path / "b.webp")
+    for field in (child(panel, QLineEdit, "seedEdit"), child(panel, QComboBox, "aspectRatioCombo").lineEdit()):
+        before = field.text()
+        enter = _drop_event(QEvent.Type.DragEnter, mime)
+        QApplication.sendEvent(field, enter)
+        assert enter.isAccepted() and panel.is_drop_highlighted()  # taken by the panel, not the field
+        with qtbot.waitSignal(panel.imageDropped) as blocker:
+            QApplication.sendEvent(field, _drop_event(QEvent.Type.Drop, mime))
+        assert blocker.args == [str(tmp_path / "b.webp")] and field.text() == before
+
+
+def test_text_dropped_on_the_prompt_is_still_pasted(qtbot, panel: PromptPanel) -> None:
+    viewport = child(panel, QPlainTextEdit, "promptEdit").viewport()
+    mime = QMimeData()
+    mime.setText("a lighthouse at dawn")
+    enter = _drop_event(QEvent.Type.DragEnter, mime)
+    QApplication.sendEvent(viewport, enter)
+    assert enter.isAccepted() and not panel.is_drop_highlighted()
+    with qtbot.assertNotEmitted(panel.imageDropped):
+        QApplication.sendEvent(viewport, _drop_event(QEvent.Type.Drop, mime))
+    assert panel.prompt() == "a lighthouse at dawn"
+
+
 def test_other_files_are_not_accepted(qtbot, panel: PromptPanel, tmp_path: Path) -> None:
     mime = _mime(tmp_path / "notes.txt")
     enter = _drop_event(QEvent.Type.DragEnter, mime)

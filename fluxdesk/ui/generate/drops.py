@@ -1,0 +1,43 @@
+"""Image files dropped on the prompt panel: which of the dropped files they are, and text fields that hand an
+image on to the panel instead of pasting its path as text.
+
+Qt offers a drag to the widget under the pointer and, while that widget does not accept it, to each parent that
+accepts drops in turn: a text field that ignores an image drag hands it on to the panel, which takes it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QMimeData, QObject
+from PySide6.QtGui import QDragMoveEvent
+
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp"})
+
+
+def dropped_images(mime: QMimeData | None) -> list[str]:
+    """Local image files among dropped URLs, in order."""
+    if mime is None or not mime.hasUrls():
+        return []
+    paths = []
+    for url in mime.urls():
+        if url.isLocalFile():
+            path = url.toLocalFile()
+            if Path(path).suffix.lower() in IMAGE_SUFFIXES:
+                paths.append(path)
+    return paths
+
+
+def is_image_drag(event: QDragMoveEvent) -> bool:
+    """A drag entering or moving over a widget carries at least one image file (a drag enter is a move too)."""
+    return bool(dropped_images(event.mimeData()))
+
+
+class HandOnImageDrags(QObject):
+    """An event filter for a text field (a line edit): image drags pass it by, on to the panel."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.DragEnter, QEvent.Type.DragMove) and is_image_drag(event):
+            event.ignore()
+            return True
+        return super().eventFilter(watched, event)
