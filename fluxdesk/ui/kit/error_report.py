@@ -93,12 +93,33 @@ class ErrorReporter(QObject):
         self._dialog = None
 
 
+class _LogFile(logging.Handler):
+    """A small rotating file, opened with the first record: most runs log nothing, and ``logging.handlers``
+    (with the socket and pickle modules it imports) is ~5 ms the window's start-up need not pay."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self._path = path
+        self._file: logging.Handler | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self._file is None:
+            from logging.handlers import RotatingFileHandler
+
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = RotatingFileHandler(self._path, maxBytes=1_000_000, backupCount=2, encoding="utf-8")
+            self._file.setFormatter(self.formatter)
+        self._file.emit(record)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        super().close()
+
+
 def configure_logging(log_file: Path) -> None:
     """The app's log: warnings and errors of every FluxDesk module, in a small rotating file."""
-    from logging.handlers import RotatingFileHandler
-
-    log_file.parent.mkdir(parents=True, exist_ok=True)
-    handler = RotatingFileHandler(log_file, maxBytes=1_000_000, backupCount=2, encoding="utf-8")
+    handler = _LogFile(log_file)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger("fluxdesk")
     root.setLevel(logging.INFO)
