@@ -8,7 +8,6 @@ command that installs it. ``python -m fluxdesk.display_check`` is what ``make ru
 
 from __future__ import annotations
 
-import ctypes
 import os
 import sys
 from collections.abc import Mapping
@@ -35,6 +34,8 @@ def needs_check(environ: Mapping[str, str] | None = None, platform: str | None =
 
 
 def missing_libraries(libraries: Mapping[str, tuple[str, str]] = XCB_LIBRARIES) -> list[str]:
+    import ctypes  # only X11 needs it
+
     missing = []
     for soname in libraries:
         try:

@@ -1,40 +1,44 @@
 """The command line: ``fluxdesk`` (the app) and its subcommands, the same engine without the window.
 
 Each subcommand lives in its own module with a ``register(subparsers)``; heavy imports happen in the
-command itself, so ``fluxdesk estimate`` starts fast. Opening the app (no subcommand) loads none of them:
-the window's start-up time is measured against a bare Qt window.
+command itself, so ``fluxdesk estimate`` starts fast. Opening the app (no subcommand) loads none of them, and
+``fluxdesk`` with no arguments at all builds no parser (argparse, and the shutil its help text needs, are ~6 ms
+of the window's start-up, which ``make bench`` measures).
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import argparse
 
 SUBCOMMAND_MODULES = ("estimate", "breakeven", "jobs", "info", "spend", "sim", "key")
 SUBCOMMAND_NAMES = frozenset({"estimate", "breakeven", "generate", "reproduce", "resume", "info", "spend", "sim",
                               "key"})
 
 
-class _VersionAction(argparse.Action):
-    """``--version``, reading the package metadata only when asked."""
-
-    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
-        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
-
-    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
-        from fluxdesk import __version__
-
-        print(f"fluxdesk {__version__}")
-        parser.exit()
-
-
 def build_parser(*, with_subcommands: bool = True) -> argparse.ArgumentParser:
+    import argparse
+
+    class VersionAction(argparse.Action):
+        """``--version``, reading the package metadata only when asked."""
+
+        def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+            super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+        def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
+            from fluxdesk import __version__
+
+            print(f"fluxdesk {__version__}")
+            parser.exit()
+
     parser = argparse.ArgumentParser(
         prog="fluxdesk",
         description="Generate images with the Black Forest Labs API: see the cost first, keep everything.")
-    parser.add_argument("--version", action=_VersionAction)
+    parser.add_argument("--version", action=VersionAction)
     parser.add_argument("--demo", action="store_true", help="open the app on the built-in simulator")
     parser.add_argument("--smoke-test", action="store_true",
                         help="start the app on the simulator in a temporary home, generate one image, exit 0")
@@ -49,7 +53,8 @@ def build_parser(*, with_subcommands: bool = True) -> argparse.ArgumentParser:
     return parser
 
 
-def run_app(args: argparse.Namespace) -> int:
+def run_app(args: argparse.Namespace | None) -> int:
+    """The window; ``None``: started with no arguments."""
     from fluxdesk.app import main as app_main
 
     return app_main(args)
@@ -61,6 +66,8 @@ def _wants_subcommand(argv: Sequence[str]) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv:
+        return run_app(None)
     parser = build_parser(with_subcommands=_wants_subcommand(argv))
     args = parser.parse_args(argv)
     if getattr(args, "command", None) is None:
