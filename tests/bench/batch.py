@@ -110,7 +110,7 @@ def main() -> int:
 
         from PySide6.QtWidgets import QApplication
 
-        from fluxdesk.app import build_window
+        from fluxdesk.app import build_window, collector_paused_for_start_up
         from fluxdesk.core.jobs import JobStatus
         from fluxdesk.core.request import GenerationRequest
         from fluxdesk.services.events import JobDone, JobDownloading, JobFailed
@@ -120,9 +120,10 @@ def main() -> int:
         app = QApplication.instance() or QApplication([])  # noqa: F841 - kept alive for the window
         # No budget: the built library's month would cross it, and the question would wait for a click.
         settings = replace(load_settings(home), monthly_budget_usd=Decimal(0))
-        window = build_window(home, settings, KeyStore(environ={"BFL_API_KEY": "bfl_bench"}))
-        window.resize(1280, 800)
-        window.show()
+        with collector_paused_for_start_up():  # as app.start_window
+            window = build_window(home, settings, KeyStore(environ={"BFL_API_KEY": "bfl_bench"}))
+            window.resize(1280, 800)
+            window.show()
 
         def pump(condition, timeout: float) -> bool:
             """Run the Qt event loop (as the app does) until ``condition()`` or the timeout."""

@@ -47,31 +47,92 @@ QTimer.singleShot(0, lambda: (print((time.time() - t0) * 1000), app.quit()))
 app.exec()
 """
 
-# What `fluxdesk` does (cli.main → app.run_window), quitting at the first idle moment after show.
+# What `fluxdesk` with no arguments does (cli.main → app.main: the display check, then app.run_window →
+# app.start_window), quitting at the first idle moment after show.
 APP = """
 import sys, time
 t0 = float(sys.argv[1])
 from pathlib import Path
-from fluxdesk.cli import build_parser
-args = build_parser(with_subcommands=False).parse_args([])
-from fluxdesk.app import _application, _window
+import fluxdesk.cli  # `fluxdesk` with no arguments: cli.main → app.main, no parser built
+from fluxdesk.display_check import display_problem
+assert display_problem() is None
+from fluxdesk.app import start_window
+app, window, reporter = start_window(Path(sys.argv[2]), demo=False)
 from PySide6.QtCore import QTimer
-app = _application()
-window = _window(Path(sys.argv[2]), demo=False)
-window.show()
 QTimer.singleShot(0, lambda: (print((time.time() - t0) * 1000), app.quit()))
 app.exec()
-import json
+import collections, json
+import shiboken6
 from PySide6.QtWidgets import QWidget
 first_screen = sorted(name for name in sys.modules if name.startswith("fluxdesk.ui.") or name == "fluxdesk.app")
-print(json.dumps({"widgets": len(window.findChildren(QWidget)) + 1, "modules": first_screen}), file=sys.stderr)
+def qt_class(widget):
+    return next(k.__name__ for k in type(widget).__mro__ if k.__module__ == "PySide6.QtWidgets")
+made = collections.Counter(qt_class(w) for w in window.findChildren(QWidget) if shiboken6.createdByPython(w))
+print(json.dumps({"widgets": len(window.findChildren(QWidget)) + 1, "modules": first_screen, "made": made}),
+      file=sys.stderr)
+reporter.uninstall()
 window.controller.begin_closing()
 window.close()
 window.shutdown()
 """
 
-# The first screen's Qt, without FluxDesk: the same Qt classes touched, as many widgets shown.
+# The first screen's Qt, without FluxDesk: the same Qt classes touched, and the same widgets made, class by class
+# (what Python made in FluxDesk's window, each counted as its Qt class; Qt makes their parts, as it does there),
+# in a window with the same frame: menus, a status bar, a splitter with a scroll area and four tabs.
 FLOOR = """
+import json, sys, time
+t0 = float(sys.argv[1])
+names, made = json.loads(sys.argv[2]), json.loads(sys.argv[3])
+from PySide6.QtCore import QTimer
+from PySide6 import QtWidgets
+from PySide6.QtWidgets import QApplication, QMainWindow
+import importlib
+for module, name in names:
+    getattr(importlib.import_module(module), name)
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
+app = QApplication(sys.argv[:1])
+window = QMainWindow()
+for title in ("File", "Generate", "View", "Help"):
+    menu = window.menuBar().addMenu(title)
+    for i in range(6):
+        menu.addAction(QAction(f"{title} {i}", window))
+window.statusBar().showMessage("Starting…")
+tabs = QTabWidget()
+for title in ("Generate", "Gallery", "Spend", "Break-even"):
+    tabs.addTab(QWidget(), title)
+panel = QWidget()
+column = QVBoxLayout(panel)
+scroll = QScrollArea()
+scroll.setWidgetResizable(True)
+splitter = QSplitter()
+splitter.addWidget(scroll)
+splitter.addWidget(tabs)
+window.setCentralWidget(splitter)
+for frame, count in (("QSplitter", 1), ("QTabWidget", 1), ("QScrollArea", 1), ("QWidget", 5)):  # made above
+    made[frame] = made.get(frame, 0) - count
+form = None
+for name, count in sorted(made.items(), key=lambda item: -item[1]):
+    for i in range(count):
+        if name == "QMenu":
+            QtWidgets.QMenu(window)
+            continue
+        widget = QLabel(f"Field {i}") if name == "QLabel" else getattr(QtWidgets, name)()
+        if form is None or form.rowCount() >= 6:
+            card = QFrame(panel)
+            form = QFormLayout(card)
+            column.addWidget(card)
+        form.addRow(widget)
+scroll.setWidget(panel)
+window.resize(1280, 800)
+window.show()
+QTimer.singleShot(0, lambda: (print((time.time() - t0) * 1000), app.quit()))
+app.exec()
+"""
+
+# The generic floor (the target's first definition): the same Qt classes touched, as many widgets shown, but
+# all of them labels, line edits, combo boxes and buttons in forms.
+FLOOR_GENERIC = """
 import json, sys, time
 t0 = float(sys.argv[1])
 names, widgets = json.loads(sys.argv[2]), int(sys.argv[3])
@@ -172,25 +233,32 @@ def main() -> int:
         compileall.compile_dir(str(HERE.parents[1] / "fluxdesk"), quiet=1)
         _run(BARE, env)  # warm the disk cache for all three
         screen = first_screen(_run_with_report(APP, env, str(home))[1])
-        floor_args = (json.dumps(qt_names(screen["modules"])), str(screen["widgets"]))
+        names = json.dumps(qt_names(screen["modules"]))
+        floor_args = (names, json.dumps(screen["made"]))
+        generic_args = (names, str(screen["widgets"]))
         minimum_args = (json.dumps(BARE_MINIMUM_NAMES), str(screen["widgets"]))
         _run(FLOOR, env, *floor_args)
-        print(f"first screen: {screen['widgets']} widgets, {len(json.loads(floor_args[0]))} Qt names", flush=True)
-        bare, app, floor, minimum = [], [], [], []
+        print(f"first screen: {screen['widgets']} widgets ({sum(screen['made'].values())} made by Python), "
+              f"{len(json.loads(names))} Qt names", flush=True)
+        bare, app, floor, generic, minimum = [], [], [], [], []
         for i in range(args.runs):
             bare.append(_run(BARE, env))
             app.append(_run(APP, env, str(home)))
             floor.append(_run(FLOOR, env, *floor_args))
-            minimum.append(_run(FLOOR, env, *minimum_args))
+            generic.append(_run(FLOOR_GENERIC, env, *generic_args))
+            minimum.append(_run(FLOOR_GENERIC, env, *minimum_args))
             print(f"run {i + 1}: bare {bare[-1]:.0f} ms, FluxDesk {app[-1]:.0f} ms, floor {floor[-1]:.0f} ms, "
-                  f"minimal floor {minimum[-1]:.0f} ms", flush=True)
+                  f"generic floor {generic[-1]:.0f} ms, minimal floor {minimum[-1]:.0f} ms", flush=True)
     startup_ms, baseline_ms, floor_ms = statistics.median(app), statistics.median(bare), statistics.median(floor)
-    minimum_ms = statistics.median(minimum)
+    generic_ms, minimum_ms = statistics.median(generic), statistics.median(minimum)
     print(json.dumps({"startup_ms": round(startup_ms), "startup_baseline_ms": round(baseline_ms),
                       "startup_ratio": round(startup_ms / baseline_ms, 2), "startup_floor_ms": round(floor_ms),
                       "startup_floor_ratio": round(floor_ms / baseline_ms, 2),
                       "startup_floor_ratio_own": round(startup_ms / floor_ms, 2),
-                      "startup_own_ms": round(startup_ms - floor_ms), "startup_floor_min_ms": round(minimum_ms),
+                      "startup_own_ms": round(startup_ms - floor_ms),
+                      "startup_floor_generic_ms": round(generic_ms),
+                      "startup_floor_generic_ratio_own": round(startup_ms / generic_ms, 2),
+                      "startup_floor_min_ms": round(minimum_ms),
                       "startup_floor_min_ratio": round(minimum_ms / baseline_ms, 2)}))
     return 0
 
