@@ -15,9 +15,9 @@ from gallery_support import (  # noqa: F401 - fixtures
     loader,
     make_gallery,
 )
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QDesktopServices, QImage
-from PySide6.QtWidgets import QToolButton
+from PySide6.QtWidgets import QToolButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from fluxdesk.storage.library import Library
@@ -170,3 +170,43 @@ def test_delete_says_it_or_they_by_count(gallery: Gallery) -> None:  # noqa: F81
     with qtbot.waitSignal(tab.statusMessage, timeout=WAIT_MS) as unmarked:
         tab.actions.favourite.trigger()
     assert unmarked.args == ["Removed 1 image from favourites"]
+
+
+class _PaintCounter(QObject):
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__(widget)
+        self.count = 0
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        self.count += event.type() == QEvent.Type.Paint
+        return False
+
+
+def _red_tiles(view, count: int) -> int:
+    """How many of the first ``count`` cells show their (red) image rather than a blank tile, in one paint."""
+    image: QImage = view.viewport().grab().toImage()
+    shown = 0
+    for row in range(count):
+        centre = view.visualRect(view.model().index(row, 0)).center()
+        colour = image.pixelColor(centre.x(), centre.y())
+        shown += colour.red() > 180 and colour.green() < 90
+    return shown
+
+
+def test_new_tiles_past_a_paints_time_fill_in_over_the_next_paints(qtbot: QtBot, library: Library,  # noqa: F811
+                                                                   make_gallery: Callable, monkeypatch) -> None:  # noqa: F811
+    import fluxdesk.ui.gallery.view as gallery_view
+
+    ids = [add_image(library, f"red {i}", color=(230, 20, 20)) for i in range(6)]
+    shown = make_gallery(ids)
+    view = shown.tab.view
+    for row in range(6):
+        path = shown.tab.model.item(row).path
+        qtbot.waitUntil(lambda p=path: shown.loader.get(p, view.thumbnail_size()) is not None, timeout=WAIT_MS)
+    monkeypatch.setattr(gallery_view, "NEW_TILES_MS", 0.0)  # every paint is over its time after one new tile
+    view.set_tile_size(view.tile_size() + 8)  # forget the drawn tiles: all six are new again
+    paints = _PaintCounter(view.viewport())
+    assert _red_tiles(view, 6) == 1  # one paint: one new tile drawn, the others held back (blank)
+    qtbot.waitUntil(lambda: paints.count >= 5, timeout=WAIT_MS)  # the view paints again on its own…
+    assert _red_tiles(view, 6) == 6  # …until every tile is drawn
