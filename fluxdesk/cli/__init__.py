@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 SUBCOMMAND_MODULES = ("estimate", "breakeven", "jobs", "info", "spend", "sim", "key")
@@ -70,7 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from fluxdesk.core.pricing import PriceTableError
 
     try:
-        return args.func(args)
+        run: Callable[[argparse.Namespace], int] = args.func  # set by the subcommand's register()
+        return run(args)
     except (UsageError, UnknownModelError, PriceTableError) as exc:
         print(f"fluxdesk {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
