@@ -23,9 +23,10 @@ demo: $(STAMP)
 	@$(BIN)/python -m fluxdesk.display_check
 	$(BIN)/fluxdesk --demo
 
-lint: $(STAMP)  # ruff, then the layer and UI-feature contracts of pyproject.toml (import-linter)
+lint: $(STAMP)  # ruff, the layer and UI-feature contracts (import-linter), then the types (mypy); all in pyproject.toml
 	$(BIN)/ruff check fluxdesk tests
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 unit: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -42,7 +43,7 @@ screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/fluxdesk --demo --screenshots docs/screenshots
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build dist
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache build dist
 
 .PHONY: package
 package:  # the Linux bundle and tarball in dist/ (packaging/README.md)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
 
-
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> str:
     # The version is read from the package metadata on first use: importlib.metadata costs ~20 ms at start-up.
     if name == "__version__":
         from importlib.metadata import PackageNotFoundError, version

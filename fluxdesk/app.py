@@ -11,10 +11,19 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # types only: nothing may load Qt before main()'s display check
     import argparse
+
+    from PySide6.QtGui import QPixmap
+    from PySide6.QtWidgets import QApplication
+
+    from fluxdesk.storage.secrets import KeyStore
+    from fluxdesk.storage.settings import Settings
+    from fluxdesk.ui.engine.controller import ConfirmOverBudget
+    from fluxdesk.ui.kit.error_report import ErrorReporter
+    from fluxdesk.ui.main_window import MainWindow
 
 APP_ID = "io.github.fluxdesk.FluxDesk"
 """The desktop file's name (``io.github.fluxdesk.FluxDesk.desktop``, as in packaging/linux): on Wayland the
@@ -30,11 +39,11 @@ SCREENSHOT_PROMPTS = (
 )
 
 
-def _application() -> object:
+def _application() -> QApplication:
     from PySide6.QtGui import QGuiApplication, QIcon
     from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance()
+    app = cast("QApplication | None", QApplication.instance())  # the app makes no other kind
     if app is None:
         QGuiApplication.setApplicationName("FluxDesk")
         QGuiApplication.setOrganizationName("FluxDesk")
@@ -48,8 +57,8 @@ def _application() -> object:
     return app
 
 
-def build_window(home: Path, settings: object, key_store: object, *, demo: bool = False,
-                 demo_latency: float | None = None, confirm_over_budget: Callable | None = None) -> object:
+def build_window(home: Path, settings: Settings, key_store: KeyStore, *, demo: bool = False,
+                 demo_latency: float | None = None, confirm_over_budget: ConfirmOverBudget | None = None) -> MainWindow:
     """The window with everything it is handed: the controller (its engine, price table and settings writer) and
     the thumbnail loader. The app and the tests build it here alike."""
     from fluxdesk.ui.engine.controller import AppController, ask_over_budget
@@ -65,7 +74,7 @@ def build_window(home: Path, settings: object, key_store: object, *, demo: bool 
     return MainWindow(controller, key_store, ThumbnailLoader(tasks=TaskManager.instance()), demo=demo)
 
 
-def _window(home: Path, *, demo: bool, demo_latency: float | None = None) -> object:
+def _window(home: Path, *, demo: bool, demo_latency: float | None = None) -> MainWindow:
     from fluxdesk.storage.secrets import KeyStore
     from fluxdesk.storage.settings import load_settings
     from fluxdesk.ui.kit.theme import apply_theme
@@ -89,7 +98,7 @@ def collector_paused_for_start_up() -> Iterator[None]:
         gc.enable()
 
 
-def start_window(home: Path, *, demo: bool) -> tuple[object, object, object]:
+def start_window(home: Path, *, demo: bool) -> tuple[QApplication, MainWindow, ErrorReporter]:
     """Everything the app does before its event loop: the log, the application, the window with its error
     reporter, shown. Returns ``(application, window, reporter)``. The start-up benchmark times exactly this."""
     from fluxdesk.storage.paths import log_path
@@ -122,7 +131,7 @@ def run_window(*, demo: bool) -> int:
 
 # --- self-checks --------------------------------------------------------------------------------
 
-def _wait_until(app: object, condition: Callable[[], bool], timeout: float) -> bool:
+def _wait_until(app: QApplication, condition: Callable[[], bool], timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
@@ -132,7 +141,7 @@ def _wait_until(app: object, condition: Callable[[], bool], timeout: float) -> b
     return True
 
 
-def _submit_with_keyboard(window: object, prompt: str) -> None:
+def _submit_with_keyboard(window: MainWindow, prompt: str) -> None:
     """Type the prompt and press Ctrl+Enter, as a designer would."""
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
@@ -190,7 +199,8 @@ def screenshots(out_dir: Path) -> int:
             for prompt in SCREENSHOT_PROMPTS:
                 before = len(shown)
                 _submit_with_keyboard(window, prompt)
-                _wait_until(app, lambda before=before: len(shown) > before, 60)
+                # mypy cannot type a lambda whose parameter has a default (python/mypy#15459)
+                _wait_until(app, lambda before=before: len(shown) > before, 60)  # type: ignore[misc]
             _wait_until(app, lambda: all(window.thumbnails.get(p, 120) is not None for p in shown), 30)
             window.panel.set_prompt(SCREENSHOT_PROMPTS[0])
             window.controller.refresh_money()  # the credits and month figures as they stand after the batch
@@ -210,18 +220,20 @@ def screenshots(out_dir: Path) -> int:
             window.shutdown()
 
 
-def _grab_everything(app: object, window: object, out_dir: Path, suffix: str, size: tuple[int, int]) -> list[Path]:
+def _grab_everything(app: QApplication, window: MainWindow, out_dir: Path, suffix: str,
+                     size: tuple[int, int]) -> list[Path]:
     window.resize(*size)
     saved = []
     for index in range(window.tabs.count()):
         window.tabs.setCurrentIndex(index)
         _settle(app)
         tab = window.tabs.widget(index)
-        widget = getattr(tab, "widget", None) or tab
+        widget: Any = getattr(tab, "widget", None) or tab  # a lazy tab's page, or the tab: probed by name
         if hasattr(widget, "prepare_screenshot"):
             widget.prepare_screenshot()
         if hasattr(widget, "is_loading"):
-            _wait_until(app, lambda w=widget: not w.is_loading(), 15)
+            # mypy cannot type a lambda whose parameter has a default (python/mypy#15459)
+            _wait_until(app, lambda w=widget: not w.is_loading(), 15)  # type: ignore[misc]
         _wait_until(app, lambda: False, 0.4)  # charts animate in; thumbnails arrive
         name = window.tabs.tabText(index).lower().replace("-", "").replace(" ", "").replace("&", "")
         saved.append(_save(window.grab(), out_dir / f"{name}{suffix}.png"))
@@ -235,13 +247,13 @@ def _grab_everything(app: object, window: object, out_dir: Path, suffix: str, si
     return saved
 
 
-def _settle(app: object) -> None:
+def _settle(app: QApplication) -> None:
     for _ in range(5):
         app.processEvents()
         time.sleep(0.02)
 
 
-def _save(pixmap: object, path: Path) -> Path:
+def _save(pixmap: QPixmap, path: Path) -> Path:
     if not pixmap.save(str(path)):
         raise OSError(f"could not write {path}")
     return path
@@ -256,6 +268,7 @@ def main(args: argparse.Namespace | None) -> int:
         return 1
     if getattr(args, "smoke_test", False):
         return smoke_test()
-    if getattr(args, "screenshots", None):
-        return screenshots(Path(args.screenshots))
+    shots_dir = getattr(args, "screenshots", None)
+    if shots_dir:
+        return screenshots(Path(shots_dir))
     return run_window(demo=bool(getattr(args, "demo", False)))

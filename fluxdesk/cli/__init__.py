@@ -9,7 +9,7 @@ of the window's start-up, which ``make bench`` measures).
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -77,7 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from fluxdesk.core.pricing import PriceTableError
 
     try:
-        return args.func(args)
+        run: Callable[[argparse.Namespace], int] = args.func  # set by the subcommand's register()
+        return run(args)
     except (UsageError, UnknownModelError, PriceTableError) as exc:
         print(f"fluxdesk {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE

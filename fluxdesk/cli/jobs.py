@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fluxdesk.cli.common import EXIT_FAILED, EXIT_OK, UsageError, json_number, print_json
 from fluxdesk.cli.estimate import add_request_arguments, checked, request_from_args
@@ -18,6 +18,9 @@ from fluxdesk.core.jobs import BILLED_STATES, JobStatus
 from fluxdesk.core.metadata import ImageRecord, MetadataError, reproduction_verdict, settings_from_metadata
 from fluxdesk.core.pricing import format_credits
 from fluxdesk.core.request import GenerationRequest, seeds_for
+
+if TYPE_CHECKING:
+    from fluxdesk.storage.rows import JobRow
 
 STATUS_WORDS = {
     JobStatus.DONE: "done",
@@ -62,7 +65,7 @@ class _Collector:
             self.outcomes[event.job_id] = outcome
 
 
-def _charged(job: Any) -> Decimal | None:
+def _charged(job: JobRow | None) -> Decimal | None:
     """What BFL charged: its cost for billed jobs, nothing for moderated or failed ones, unknown when the
     POST's outcome is unknown."""
     if job is None or job.status is JobStatus.UNKNOWN:

@@ -221,7 +221,8 @@ def build_record(request: GenerationRequest, result: Mapping[str, Any] | None, *
         width=width, height=height, aspect_ratio=request.aspect_ratio, steps=request.steps,
         guidance=request.guidance, parameters=parameters, cost_credits=cost_credits, job_id=job_id,
         task_id=task_id, created_at=iso_utc(created_at), demo=demo,
-        output_format=request.output_format, input_images=inputs, **timings)
+        output_format=request.output_format, input_images=inputs, start_time=timings["start_time"],
+        end_time=timings["end_time"], duration=timings["duration"])
 
 
 # --- A1111 "parameters" text -------------------------------------------------------------------
@@ -612,6 +613,8 @@ def settings_from_metadata(source: ImageRecord | Mapping[str, Any], *,
     (``load_settings_from_metadata`` says what that left out or changed).
     """
     settings: dict[str, Any] = {}
+    model_id: object
+    prompt: object
     if isinstance(source, ImageRecord):
         model_id, prompt = source.model, source.prompt
         for name in _REQUEST_SCALARS:

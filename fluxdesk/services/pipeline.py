@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -26,6 +26,7 @@ from fluxdesk.core.pricing import PriceTable, PriceTableError, estimate
 from fluxdesk.core.request import FieldError, GenerationRequest, seeds_for, validate
 from fluxdesk.core.serialize import parse_iso
 from fluxdesk.services.events import (
+    Event,
     JobDone,
     JobDownloading,
     JobFailed,
@@ -37,7 +38,8 @@ from fluxdesk.services.events import (
 )
 from fluxdesk.storage.db import LibraryError
 from fluxdesk.storage.imaging import ImageDecodeError
-from fluxdesk.storage.library import Library
+from fluxdesk.storage.library import Library, UnknownJobError
+from fluxdesk.storage.rows import JobRow
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +100,7 @@ class Pipeline:
 
     # --- events ---------------------------------------------------------------------------------
 
-    def _emit(self, event: Any) -> None:
+    def _emit(self, event: Event) -> None:
         if self._listener is None:
             return
         try:
@@ -117,7 +119,7 @@ class Pipeline:
         bodies = []
         for req in requests:
             result = validate(req)
-            if not result.ok:
+            if not result.ok or result.body is None:  # the body is None exactly when there are errors
                 raise InvalidRequestError(result.errors)
             bodies.append(result.body)
         batch_id = batch_id or uuid.uuid4().hex
@@ -148,7 +150,7 @@ class Pipeline:
         self._emit(JobFailed(job_id, JobStatus.CANCELLED, CANCELLED_BEFORE_SENT, False))
         return True
 
-    def _spawn(self, coro: Any) -> None:
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -261,6 +263,8 @@ class Pipeline:
             await self._finish_billed_failure(job_id, exc.message, expires_at)
             return
         job = await asyncio.to_thread(self._library.get_job, job_id)
+        if job is None:  # its row is gone: said as a library error, not an AttributeError nobody sees
+            raise UnknownJobError(f"there is no job {job_id} in the library")
         inner = result.raw.get("result")
         # The job's own time, not the clock's: a second attempt after a crash between writing the file and
         # recording it must embed the same record, so the library finds the file already there instead of
@@ -294,7 +298,7 @@ class Pipeline:
         await asyncio.to_thread(self._library.finish_job, job_id, status, reason)
         self._emit(JobFailed(job_id, status, reason, status in BILLED_STATES, field_errors))
 
-    async def _reporting_library_errors(self, job_id: str, work: Any) -> None:
+    async def _reporting_library_errors(self, job_id: str, work: Coroutine[Any, Any, None]) -> None:
         """Run one job's work; a library write that fails on the way (a full disk, a database locked or
         damaged) leaves the job in the journal where it stood, and is said, not left unfinished in silence."""
         try:
@@ -326,20 +330,21 @@ class Pipeline:
             elif job.status is JobStatus.SUBMITTING:
                 await self._finish(job.id, JobStatus.UNKNOWN, UNKNOWN_OUTCOME)
             elif job.status is JobStatus.SUBMITTED:
+                # A row without a polling URL (never written so) fails the host check: FAILED, as with None.
                 self._spawn(self._reporting_library_errors(
-                    job.id, self._follow(job.id, job.polling_url, submitted_at=None)))
+                    job.id, self._follow(job.id, job.polling_url or "", submitted_at=None)))
             elif job.status is JobStatus.DOWNLOADING:
                 self._spawn(self._reporting_library_errors(job.id, self._resume_download(job)))
         return touched
 
-    async def _resume_download(self, job: Any) -> None:
+    async def _resume_download(self, job: JobRow) -> None:
         self._following.add(job.id)
         try:
             await self._fetch_again(job)
         finally:
             self._following.discard(job.id)
 
-    async def _fetch_again(self, job: Any) -> None:
+    async def _fetch_again(self, job: JobRow) -> None:
         expires_at = job.sample_expires_at or 0.0
         if time.time() >= expires_at:
             await self._finish(job.id, JobStatus.EXPIRED, EXPIRED_WHILE_AWAY)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -44,13 +44,13 @@ class AsyncRunner:
     def running(self) -> bool:
         return self._thread.is_alive() and not self._stopped
 
-    def submit(self, coro: Awaitable[T]) -> concurrent.futures.Future[T]:
+    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
         """Run ``coro`` on the network thread; the returned future can be waited on from any thread."""
         if self._stopped:
             raise RuntimeError("the network thread has stopped")
-        return asyncio.run_coroutine_threadsafe(coro, self._loop)  # type: ignore[arg-type]
+        return asyncio.run_coroutine_threadsafe(coro, self._loop)
 
-    def call(self, coro: Awaitable[T], timeout: float | None = None) -> T:
+    def call(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         """Run ``coro`` and wait for its result (never from the GUI thread for anything slow)."""
         return self.submit(coro).result(timeout)
 

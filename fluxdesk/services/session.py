@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from fluxdesk.api.client import BflClient
@@ -29,6 +30,8 @@ from fluxdesk.storage.library import Library
 from fluxdesk.storage.price_table import load_price_table
 
 API_BASE_ENV = "FLUXDESK_API_BASE"
+
+T = TypeVar("T")
 
 
 class NoKeyError(RuntimeError):
@@ -187,9 +190,9 @@ class Session:
         """What made the image ``image_id`` (``request_for_image``), read off the caller's thread."""
         return self.run_in_background(lambda: request_for_image(self.library, image_id))
 
-    def run_in_background(self, fn: Callable[[], object]) -> concurrent.futures.Future[object]:
+    def run_in_background(self, fn: Callable[[], T]) -> concurrent.futures.Future[T]:
         """Blocking work (disk, database) on the network thread's executor, off the caller's thread."""
-        async def _call() -> object:
+        async def _call() -> T:
             return await asyncio.to_thread(fn)
 
         return self._runner.submit(_call())

@@ -106,7 +106,8 @@ class Origins:
     def _counters_json(self) -> dict[str, Any]:
         with self._lock:
             data = dataclasses.asdict(self._counters)
-        return json.loads(json.dumps(data, default=str))
+        counters: dict[str, Any] = json.loads(json.dumps(data, default=str))
+        return counters
 
     def _before(self) -> None:
         self._store.settle()

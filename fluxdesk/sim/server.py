@@ -112,6 +112,7 @@ class Simulator:
         if server is None:
             raise RuntimeError("the simulator is not started")
         host, port = server.server_address[:2]
+        host = str(host)  # the bound socket's name: a str (the stubs allow bytes for AF_INET)
         host = f"[{host}]" if ":" in str(host) else host
         return f"http://{host}:{port}"
 

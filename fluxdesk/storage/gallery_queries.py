@@ -121,7 +121,7 @@ class GalleryQueries:
 
     # --- queries ----------------------------------------------------------------------------------
 
-    def ids(self, query: GalleryQuery) -> array:
+    def ids(self, query: GalleryQuery) -> array[int]:
         """Every matching image id, in the query's order (``array('q')``: 8 bytes an image)."""
         where, params = self._where(query)
         rows = self._run(f"SELECT id FROM images {where} ORDER BY {_order_by(query)}", params)
@@ -196,7 +196,7 @@ class GalleryQueries:
                 params += [pattern, pattern]
         return "WHERE " + " AND ".join(clauses), params
 
-    def _run(self, sql: str, params: Sequence[Any]) -> list[tuple]:
+    def _run(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         with self._lock:
             conn = self._connection()
             try:

@@ -75,7 +75,7 @@ class UnknownImageError(LibraryError):
 def _guarded(method: Callable[Concatenate[Library, P], R]) -> Callable[Concatenate[Library, P], R]:
     """Serialise calls on the shared connection and turn SQLite errors into ``LibraryError``s."""
     @functools.wraps(method)
-    def wrapper(self: Library, *args: P.args, **kwargs: P.kwargs) -> R:
+    def wrapper(self: Library, /, *args: P.args, **kwargs: P.kwargs) -> R:
         with self._lock:
             try:
                 return method(self, *args, **kwargs)
@@ -230,8 +230,8 @@ class Library:
 
     @_guarded
     def record_submission(self, job_id: str, task_id: str, polling_url: str | None,
-                          cost: Decimal | float | int | str | None, input_mp: float | None = None,
-                          output_mp: float | None = None, *, submitted_at: datetime | None = None) -> None:
+                          cost: Decimal | float | int | str | None, input_mp: Decimal | float | None = None,
+                          output_mp: Decimal | float | None = None, *, submitted_at: datetime | None = None) -> None:
         """BFL accepted the job: its id, polling URL and price, in one write. Status ``SUBMITTED``
         (even over a cancel that raced the POST: BFL will bill it, so it must be followed)."""
         later = (JobStatus.DOWNLOADING.value, *(s.value for s in FINAL_STATES if s is not JobStatus.CANCELLED

@@ -190,6 +190,7 @@ def _png_text(ctype: bytes, payload: bytes) -> tuple[str, str] | None:
     if not sep or not 1 <= len(key_bytes) <= 79:
         return None
     key = key_bytes.decode("latin-1")
+    raw: bytes | None
     if ctype == b"tEXt":
         raw, encoding = rest, "latin-1"
     elif ctype == b"zTXt":

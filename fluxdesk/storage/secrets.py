@@ -9,7 +9,7 @@ import enum
 import os
 from collections.abc import Mapping
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
@@ -78,9 +78,9 @@ class KeyStore:
         if self._backend_override is not None:
             return self._backend_override
         try:
-            return _keyring().get_keyring()
+            return cast("KeyringBackend", _keyring().get_keyring())  # _keyring() is a plain ModuleType to mypy
         except Exception:  # a broken keyring configuration (e.g. PYTHON_KEYRING_BACKEND naming nothing)
-            return _keyring().backends.fail.Keyring()
+            return cast("KeyringBackend", _keyring().backends.fail.Keyring())
 
     def get(self) -> tuple[str | None, KeySource]:
         """The key and where it came from; ``(None, KeySource.NONE)`` when there is none (or the

@@ -129,7 +129,7 @@ def _without_secrets(value: Any) -> Any:
 def _panel_state(value: object) -> dict[str, Any]:
     if not isinstance(value, Mapping):
         return {}
-    cleaned = _without_secrets(value)
+    cleaned: dict[str, Any] = _without_secrets(value)  # a Mapping comes back a dict
     try:
         if len(json.dumps(cleaned, allow_nan=False)) > MAX_BLOB_CHARS:
             return {}
@@ -151,7 +151,7 @@ def _history(value: object) -> tuple[str, ...]:
 
 
 def _seed(value: object) -> int | None:
-    return value if is_int(value) and 0 <= value <= SEED_MAX else None  # type: ignore[return-value]
+    return value if is_int(value) and 0 <= value <= SEED_MAX else None
 
 
 def _dialog_folders(value: object) -> dict[str, str]:

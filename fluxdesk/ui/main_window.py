@@ -10,14 +10,15 @@ from __future__ import annotations
 import base64
 from dataclasses import replace
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSizePolicy,
     QSplitter,
@@ -43,7 +44,12 @@ from fluxdesk.ui.queue.view import QueueView
 
 if TYPE_CHECKING:
     from fluxdesk.services.session import Session
+    from fluxdesk.ui.breakeven.tab import BreakEvenTab
+    from fluxdesk.ui.dialogs.key_entry import KeyTester
+    from fluxdesk.ui.dialogs.settings import SettingsDialog
     from fluxdesk.ui.dialogs.welcome import WelcomeDialog
+    from fluxdesk.ui.gallery.tab import GalleryTab
+    from fluxdesk.ui.spend.tab import SpendTab
 
 
 class MainWindow(QMainWindow):
@@ -61,7 +67,7 @@ class MainWindow(QMainWindow):
         self._key_store = key_store
         self._demo_requested = demo
         self._welcome: WelcomeDialog | None = None
-        self._settings_dialog: QWidget | None = None
+        self._settings_dialog: SettingsDialog | None = None
         self._restart_when_idle = False
         self.engine = controller.engine
         self.bridge = controller.bridge
@@ -135,14 +141,23 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.mode_label, 1)
         self.statusBar().addPermanentWidget(self.credits_label)
 
-    def _build_gallery_tab(self) -> QWidget:
+    def _build_gallery_tab(self) -> GalleryTab:
         from fluxdesk.ui.gallery.tab import GalleryTab
 
         tab = GalleryTab(self.thumbnails, folders=self.folder_memory)
         tab.reproduceRequested.connect(self.controller.reproduce)
         tab.reuseSettingsRequested.connect(self.controller.reuse_settings)
-        tab.useSeedRequested.connect(lambda seed: (self.panel.set_seed(seed), self._go_generate()))
-        tab.usePromptRequested.connect(lambda prompt: (self.panel.set_prompt(prompt), self._go_generate()))
+
+        def use_seed(seed: int) -> None:
+            self.panel.set_seed(seed)
+            self._go_generate()
+
+        def use_prompt(prompt: str) -> None:
+            self.panel.set_prompt(prompt)
+            self._go_generate()
+
+        tab.useSeedRequested.connect(use_seed)
+        tab.usePromptRequested.connect(use_prompt)
         tab.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
         tab.set_price_table(self.controller.price_table)
         if self.session is not None:
@@ -165,7 +180,7 @@ class MainWindow(QMainWindow):
         self._go_generate()
         self.panel.show_message("Settings loaded from the gallery: check them, then Ctrl+Enter.", "info")
 
-    def _build_spend_tab(self) -> QWidget:
+    def _build_spend_tab(self) -> SpendTab:
         from fluxdesk.ui.spend.tab import SpendTab
 
         tab = SpendTab(self.controller.price_table, folders=self.folder_memory)
@@ -179,7 +194,7 @@ class MainWindow(QMainWindow):
             tab.set_credits(*self.controller.credits)
         return tab
 
-    def _build_breakeven_tab(self) -> QWidget:
+    def _build_breakeven_tab(self) -> BreakEvenTab:
         from fluxdesk.ui.breakeven.tab import BreakEvenTab
 
         tab = BreakEvenTab(self.controller.price_table, list(self.controller.settings.gpu_presets))
@@ -192,7 +207,8 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.gallery_tab)
         self.gallery_tab.when_built(lambda tab: tab.select_ids([image_id], image_id))
 
-    def _action(self, text: str, slot: Any, shortcut: QKeySequence | str | None = None, tip: str = "") -> QAction:
+    def _action(self, text: str, slot: Any, shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+                tip: str = "") -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
@@ -374,7 +390,7 @@ class MainWindow(QMainWindow):
         elif session is not None and not session.has_key:
             self.mode_label.setText("No API key — browsing your library")
             self.setWindowTitle("FluxDesk — no API key")
-        elif self.engine.simulated:
+        elif self.engine.simulated and session is not None:  # simulated: there is a session
             self.mode_label.setText(f"Simulator at {session.options.api_base} — nothing is charged, images are "
                                     "marked demo and kept in the demo library")
             self.setWindowTitle("FluxDesk — simulator")
@@ -449,7 +465,7 @@ class MainWindow(QMainWindow):
         self.credits_label.setText("")
 
     def _show_credits(self, credits: Decimal | None) -> None:
-        self.spend_tab.if_built(lambda tab: tab.set_credits(*self.controller.credits))
+        self.spend_tab.if_built(lambda tab: tab.set_credits(*(self.controller.credits or (None, None))))
         self.panel.set_credits(credits)
         if credits is None:
             self.credits_label.setText("Credits: unknown (offline?)")
@@ -482,12 +498,12 @@ class MainWindow(QMainWindow):
         dialog.settingsSaved.connect(self._settings_saved)
         dialog.keyChanged.connect(self._key_changed)
         dialog.priceTableImported.connect(self._price_table_changed)
-        dialog.themeChanged.connect(lambda theme: apply_theme(QApplication.instance(), theme))
+        dialog.themeChanged.connect(lambda theme: apply_theme(cast(QApplication, QApplication.instance()), theme))
         dialog.finished.connect(lambda _code: setattr(self, "_settings_dialog", None))
         self._settings_dialog = dialog
         dialog.open()
 
-    def _settings_dialog_for(self, tester: object) -> QWidget:
+    def _settings_dialog_for(self, tester: KeyTester) -> SettingsDialog:
         from fluxdesk.ui.dialogs.settings import SettingsDialog
 
         return SettingsDialog(self.controller.settings, self._key_store, tester, writer=self.controller.writer,
@@ -497,7 +513,7 @@ class MainWindow(QMainWindow):
     def _settings_saved(self, settings: Settings) -> None:
         engine_changed = self.controller.adopt_saved(settings)
         self.spend_tab.if_built(lambda tab: tab.set_budget(settings.monthly_budget_usd or None))
-        apply_theme(QApplication.instance(), settings.theme)
+        apply_theme(cast(QApplication, QApplication.instance()), settings.theme)
         for action in self._theme_actions.actions():
             action.setChecked(action.text().replace("&", "").lower() == settings.theme)
         if engine_changed and self.engine.mode == "real":
@@ -526,7 +542,7 @@ class MainWindow(QMainWindow):
             tab.if_built(lambda widget: widget.set_price_table(table))
 
     def set_theme(self, theme: str) -> None:
-        apply_theme(QApplication.instance(), theme)
+        apply_theme(cast(QApplication, QApplication.instance()), theme)
         self.controller.update_settings(theme=theme)
 
     def dialogs_for_screenshots(self) -> list[tuple[str, QWidget]]:
@@ -560,9 +576,9 @@ class MainWindow(QMainWindow):
         return [("Everywhere", [entry for entries in menus for entry in entries]), ("Prompt panel", panel),
                 ("Queue", queue), ("Gallery (with images selected)", gallery)]
 
-    def _menu_actions(self, menu: object) -> list[QAction]:
-        found = []
-        for action in menu.actions():
+    def _menu_actions(self, menu: QObject) -> list[QAction]:
+        found: list[QAction] = []
+        for action in cast(QMenu, menu).actions():  # QAction.menu() is typed QObject: here, always a QMenu
             if not action.isSeparator():
                 found += self._menu_actions(action.menu()) if action.menu() else [action]
         return found
@@ -602,7 +618,7 @@ class MainWindow(QMainWindow):
             self.splitter.setSizes(sizes)
 
     def _window_state(self) -> Settings:
-        geometry = base64.b64encode(bytes(self.saveGeometry())).decode("ascii")
+        geometry = base64.b64encode(self.saveGeometry().data()).decode("ascii")
         panel_state = dict(self.controller.settings.panel_state or {})
         # Hidden on the Gallery tab, the panel is 0 wide to the splitter: its width is the one it had before.
         panel_state["splitter"] = self._panel_sizes if self.panel.isHidden() else self.splitter.sizes()

@@ -96,7 +96,7 @@ class BreakEvenInputsPanel(QWidget):
         self._quiet = 0
         """Above 0 while the panel sets its own fields: those changes are not the user's."""
         layout_row = row(self._build_api(), self._build_gpu(), self._build_usage(), spacing=10)
-        layout_row.layout().setAlignment(Qt.AlignmentFlag.AlignTop)
+        layout_row.layout().setAlignment(Qt.AlignmentFlag.AlignTop)  # type: ignore[union-attr]  # row() sets one
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(layout_row)
@@ -370,11 +370,13 @@ class BreakEvenInputsPanel(QWidget):
 
     def _sync_save_button(self) -> None:
         preset = self._selected_preset()
-        editable = preset is not None and preset.editable
-        self.save_preset_button.setEnabled(editable and not self._matches(preset))
-        self.save_preset_button.setToolTip(f"Keep these figures as the {preset.name} preset" if editable
-                                           else "The RTX 4090 rows are the source article's; choose A100 or "
-                                                "H100 to save your own figures")
+        if preset is not None and preset.editable:
+            self.save_preset_button.setEnabled(not self._matches(preset))
+            self.save_preset_button.setToolTip(f"Keep these figures as the {preset.name} preset")
+        else:
+            self.save_preset_button.setEnabled(False)
+            self.save_preset_button.setToolTip("The RTX 4090 rows are the source article's; choose A100 or "
+                                               "H100 to save your own figures")
 
     def _save_preset(self) -> None:
         index = self.preset_combo.currentIndex()

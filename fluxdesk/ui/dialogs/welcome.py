@@ -195,6 +195,7 @@ class WelcomeDialog(QDialog):
     def _fit_height(self) -> None:
         """Grow (never shrink below) to what the wrapped text needs at this width: messages come and go."""
         layout = self.layout()
+        assert layout is not None  # built in __init__
         needed = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else -1
         if needed > 0:
             self.setMinimumHeight(needed)

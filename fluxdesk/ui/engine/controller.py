@@ -35,6 +35,7 @@ from fluxdesk.ui.kit.file_dialogs import FolderMemory
 
 if TYPE_CHECKING:
     from fluxdesk.services.session import Session
+    from fluxdesk.storage.spend import SpendSummary
 
 REFRESH_AFTER_JOBS_MS = 800
 """Credits and the month's spend are read again this long after the last job ends (debounced)."""
@@ -146,8 +147,8 @@ class AppController(QObject):
                demo_latency: float | None = None, confirm_over_budget: ConfirmOverBudget = ask_over_budget
                ) -> AppController:
         """The controller with its engine, bridge and price table (the bundled or imported one)."""
-        host_kwargs = {} if demo_latency is None else {"demo_latency": demo_latency}
-        controller = cls(home, settings, EngineHost(home, **host_kwargs), EventBridge(),
+        engine = EngineHost(home) if demo_latency is None else EngineHost(home, demo_latency=demo_latency)
+        controller = cls(home, settings, engine, EventBridge(),
                          price_table or load_price_table(home), confirm_over_budget=confirm_over_budget)
         controller.engine.setParent(controller)
         controller.bridge.setParent(controller)
@@ -302,7 +303,7 @@ class AppController(QObject):
         self.credits = (credits, datetime.now(UTC) if credits is not None else None)
         self.creditsChanged.emit(credits)
 
-    def _show_spend(self, summary: Any) -> None:
+    def _show_spend(self, summary: SpendSummary) -> None:
         self.month_spend = summary.usd
         self.monthSpendChanged.emit(summary.usd, self._settings.monthly_budget_usd or None)
 

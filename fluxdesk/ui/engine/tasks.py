@@ -167,7 +167,7 @@ def weak_callback(method: Callable[..., None], *args: Any) -> Callable[[Any], No
 
     def call(answer: Any) -> None:
         bound = ref()
-        if bound is not None and shiboken6.isValid(bound.__self__):
+        if bound is not None and shiboken6.isValid(bound.__self__):  # type: ignore[attr-defined]  # a bound method
             bound(*args, answer)
 
     return call

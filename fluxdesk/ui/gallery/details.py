@@ -167,7 +167,8 @@ class _UnbrokenValue(QLabel):
     def event(self, event: QEvent) -> bool:
         # Ctrl+C is also the gallery's Copy image: two matching shortcuts are ambiguous and Qt fires neither.
         # A focused value claims the key first, so Ctrl+C copies what the user clicked.
-        if event.type() == QEvent.Type.ShortcutOverride and event.matches(QKeySequence.StandardKey.Copy):
+        if (event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent)
+                and event.matches(QKeySequence.StandardKey.Copy)):
             event.accept()
             return True
         return super().event(event)

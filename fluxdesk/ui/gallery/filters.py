@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Literal, cast
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -29,7 +30,8 @@ SEARCH_DEBOUNCE_MS = 200
 DATE_PRESETS = ("any", "today", "7days", "30days", "month", "custom")
 _DATE_LABELS = {"any": "Any time", "today": "Today", "7days": "Last 7 days", "30days": "Last 30 days",
                 "month": "This month", "custom": "Custom range…"}
-SORTS = {"newest": ("date", True), "oldest": ("date", False), "dearest": ("cost", True), "cheapest": ("cost", False)}
+SORTS: dict[str, tuple[Literal["date", "cost"], bool]] = {
+    "newest": ("date", True), "oldest": ("date", False), "dearest": ("cost", True), "cheapest": ("cost", False)}
 _SORT_LABELS = {"newest": "Newest first", "oldest": "Oldest first", "dearest": "Priciest first",
                 "cheapest": "Cheapest first"}
 _KIND_LABELS = (("all", "Real and demo"), ("real", "Real only"), ("demo", "Demo only"))
@@ -186,8 +188,11 @@ class GalleryFilterBar(QWidget):
     def query(self) -> GalleryQuery:
         """What the controls ask for."""
         preset = self.date_combo.currentData()
+        date_from: datetime | None
+        date_to: datetime | None
         if preset == "custom":
-            start, end = sorted((self.date_from.date().toPython(), self.date_to.date().toPython()))
+            picked = cast(tuple[date, date], (self.date_from.date().toPython(), self.date_to.date().toPython()))
+            start, end = sorted(picked)  # QDate.toPython() gives a date; its stubs say object
             date_from, date_to = _local_midnight(start), _local_midnight(end + timedelta(days=1))
         else:
             date_from, date_to = preset_range(preset)

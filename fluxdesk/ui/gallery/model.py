@@ -417,7 +417,7 @@ class GalleryModel(ThumbnailRows, QStringListModel):
         # Only a painted tile asks for a thumbnail, and its paint noted its row: no scan of 100,000 rows.
         row = self._painted.get(path)
         item = self.item(row) if row is not None else None
-        return [row] if item is not None and item.path == path else []
+        return [row] if row is not None and item is not None and item.path == path else []
 
     def row_of(self, image_id: int) -> int:
         """The row showing ``image_id``, or -1."""

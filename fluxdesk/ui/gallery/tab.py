@@ -128,13 +128,14 @@ class _Banner(Banner):
 class GalleryTab(QWidget):
     """The gallery. ``set_library`` when the engine starts or switches library; ``image_added`` for each new image."""
 
-    reproduceRequested = Signal("qlonglong")
+    reproduceRequested = Signal("qlonglong")  # type: ignore[arg-type]  # C++ name: 64-bit; stubs want a type
     """An image id to run again exactly (same parameters and seed)."""
-    reuseSettingsRequested = Signal("qlonglong")
+    reuseSettingsRequested = Signal("qlonglong")  # type: ignore[arg-type]  # C++ name: 64-bit; stubs want a type
     """An image id whose settings (what made it) go into the prompt panel."""
-    useSeedRequested = Signal("qlonglong")
+    useSeedRequested = Signal("qlonglong")  # type: ignore[arg-type]  # C++ name: 64-bit; stubs want a type
     usePromptRequested = Signal(str)
     statusMessage = Signal(str)
+    actions: GalleryActions  # type: ignore[assignment]  # hides QWidget.actions(), which nothing calls on the tab
 
     def __init__(self, thumbnails: ThumbnailLoader, parent: QWidget | None = None, *,
                  folders: FolderMemory | None = None) -> None:
@@ -365,7 +366,8 @@ class GalleryTab(QWidget):
 
     def selected_rows(self) -> list[tuple[int, int]]:
         """The selection as inclusive row ranges (select-all of 100,000 rows is one range, not a list)."""
-        return [(r.top(), r.bottom()) for r in self.view.selectionModel().selection()]
+        # QItemSelection is a list of ranges, iterable at runtime; its stubs lack __iter__
+        return [(r.top(), r.bottom()) for r in self.view.selectionModel().selection()]  # type: ignore[attr-defined]
 
     def selected_count(self) -> int:
         return sum(last - first + 1 for first, last in self.selected_rows())

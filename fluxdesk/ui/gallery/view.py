@@ -419,7 +419,8 @@ class GalleryView(QListView):
 
     def startDrag(self, supported_actions: Qt.DropAction) -> None:
         # Qt's own would list every selected index (100,000 after a select-all) and render each on screen.
-        ids = self._model.ids_in((r.top(), r.bottom()) for r in self.selectionModel().selection())
+        # QItemSelection is a list of ranges, iterable at runtime; its stubs lack __iter__
+        ids = self._model.ids_in((r.top(), r.bottom()) for r in self.selectionModel().selection())  # type: ignore[attr-defined]
         if not ids:
             return
         drag = QDrag(self)

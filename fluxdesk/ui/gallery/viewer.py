@@ -155,15 +155,15 @@ class ImageViewer(QDialog):
         self._path: str | None = None
         self._image_size = QSize()
 
-        self.scroll = QScrollArea()
-        self.scroll.setObjectName("viewerScroll")
-        self.scroll.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.scroll.setBackgroundRole(QPalette.ColorRole.Dark)
-        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the arrows are next/previous, not scrolling
-        self.canvas = _Canvas(self.scroll)
-        self.scroll.setWidget(self.canvas)
-        self.scroll.setWidgetResizable(True)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setObjectName("viewerScroll")
+        self.scroll_area.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.scroll_area.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.scroll_area.setBackgroundRole(QPalette.ColorRole.Dark)
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the arrows are next/previous, not scrolling
+        self.canvas = _Canvas(self.scroll_area)
+        self.scroll_area.setWidget(self.canvas)
+        self.scroll_area.setWidgetResizable(True)
 
         self.previous_action = self._action("Previous", ("Left", "Up"), "The image before this one (←)")
         self.next_action = self._action("Next", ("Right", "Down"), "The image after this one (→)")
@@ -201,7 +201,7 @@ class ImageViewer(QDialog):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addLayout(bar)
-        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.scroll_area, 1)
         self.resize(1000, 720)
 
     def _action(self, text: str, keys: tuple[str, ...], tip: str) -> QAction:

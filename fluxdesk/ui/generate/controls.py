@@ -198,7 +198,8 @@ class QualityControls(_ModelControls):
             for box, field, default in ((self._upsampling, "prompt_upsampling", model.prompt_upsampling),
                                         (self._raw, "raw", model.raw)):
                 with QSignalBlocker(box):
-                    box.setChecked(bool(self._memory.pick(field, default, lambda _v, d=default: d is not None)))
+                    # mypy cannot type a lambda whose parameter has a default (python/mypy#15459)
+                    box.setChecked(bool(self._memory.pick(field, default, lambda _v, d=default: d is not None)))  # type: ignore[misc]
                 self._form.setRowVisible(self._slots[field], default is not None)
         finally:
             self._syncing = False

@@ -37,7 +37,7 @@ class HandOnImageDrags(QObject):
     """An event filter for a text field (a line edit): image drags pass it by, on to the panel."""
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in (QEvent.Type.DragEnter, QEvent.Type.DragMove) and is_image_drag(event):
+        if isinstance(event, QDragMoveEvent) and is_image_drag(event):  # a drag enter is a move too
             event.ignore()
             return True
         return super().eventFilter(watched, event)

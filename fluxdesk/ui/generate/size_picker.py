@@ -209,6 +209,7 @@ class SizePicker(QWidget):
                  "Width:height of the image; pick one or type your own, e.g. 5:4", "aspectRatioCombo")
         self._aspect_combo.currentTextChanged.connect(self._on_aspect_text_changed)
         line = self._aspect_combo.lineEdit()
+        assert line is not None  # the combo is editable
         line.setAccessibleName("Aspect ratio")
         line.editingFinished.connect(self._tidy_aspect_text)
         line.installEventFilter(HandOnImageDrags(line))
@@ -440,8 +441,8 @@ class SizePicker(QWidget):
         assert self._model is not None and isinstance(self._model.size, DimensionSize)
         tiers = tiers_for(self._model.size)
         mp = megapixels(self._width.value(), self._height.value())
-        sized = [t for t in tiers if t.megapixels is not None]
-        return min(sized, key=lambda t: abs(math.log(mp / t.megapixels))) if sized else tiers[0]
+        sized = [t for t in tiers if t.megapixels is not None]  # mypy does not carry this into the lambda
+        return min(sized, key=lambda t: abs(math.log(mp / t.megapixels))) if sized else tiers[0]  # type: ignore[operator]
 
     def _on_preset_chosen(self, index: int) -> None:
         preset = self._preset_combo.itemData(index)

@@ -46,7 +46,8 @@ class ErrorReporter(QObject):
     def install(self) -> None:
         self._previous = sys.excepthook
         sys.excepthook = self.hook
-        threading.excepthook = lambda args: self.hook(args.exc_type, args.exc_value, args.exc_traceback)
+        # exc_value is typed optional; a thread's uncaught exception always has one
+        threading.excepthook = lambda args: self.hook(args.exc_type, args.exc_value, args.exc_traceback)  # type: ignore[arg-type]
 
     def uninstall(self) -> None:
         if sys.excepthook == self.hook and self._previous is not None:

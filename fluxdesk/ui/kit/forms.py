@@ -267,6 +267,7 @@ class _Clamping:
     """
 
     _typed: float | None = None
+    # A mixin: the spin box's methods come after it in the MRO, where mypy cannot see them (the ignores below).
 
     def _typed_number(self, text: str) -> float | None:
         core = text.removeprefix(self.prefix()).removesuffix(self.suffix()).strip()  # type: ignore[attr-defined]
@@ -276,7 +277,7 @@ class _Clamping:
             return None
         return number if number is not None and number >= 0 else None
 
-    def validate(self, text: str, pos: int) -> object:
+    def validate(self, text: str, pos: int) -> tuple[QValidator.State, str, int]:
         result = super().validate(text, pos)  # type: ignore[misc]
         if result[0] == QValidator.State.Invalid and self._typed_number(text) is not None:
             return QValidator.State.Intermediate, text, pos

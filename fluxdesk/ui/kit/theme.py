@@ -15,11 +15,11 @@ theme in use.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPalette
-from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle, QStyleOption, QWidget
+from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle, QStyleOption, QStyleOptionComplex, QWidget
 
 THEMES: tuple[str, ...] = ("system", "light", "dark")
 TONES: tuple[str, ...] = ("error", "warning", "success", "info", "muted", "accent")
@@ -221,13 +221,16 @@ class FluxStyle(QProxyStyle):
         factors = _OUTLINE_FACTOR.get(element)
         super().drawPrimitive(element, _outlined(option, *factors) if factors else option, painter, widget)
 
-    def drawComplexControl(self, control: QStyle.ComplexControl, option: QStyleOption, painter: QPainter,
+    def drawComplexControl(self, control: QStyle.ComplexControl, option: QStyleOptionComplex, painter: QPainter,
                            widget: QWidget | None = None) -> None:
         outlined = control in _OUTLINED_COMPLEX
         super().drawComplexControl(control, _outlined(option, 140) if outlined else option, painter, widget)
 
 
-def _outlined(option: QStyleOption, darker: int, lighter: int = 100) -> QStyleOption:
+_Option = TypeVar("_Option", bound=QStyleOption)
+
+
+def _outlined(option: _Option, darker: int, lighter: int = 100) -> _Option:
     """A copy of ``option`` whose Window colour Fusion turns into ``control_outline`` (see ``_OUTLINE_FACTOR``)."""
     copy = type(option)(option)
     palette = QPalette(option.palette)

@@ -77,7 +77,7 @@ class RecentImagesModel(ThumbnailRows, QAbstractListModel):
         if not index.isValid() or index.parent().isValid() or not 0 <= index.row() < len(self._items):
             return None
         image_id, path, prompt, seed = self._items[index.row()]
-        return {
+        values: dict[int, Any] = {
             RecentRoles.ImageId: image_id,
             RecentRoles.Path: path,
             RecentRoles.Prompt: prompt,
@@ -85,7 +85,8 @@ class RecentImagesModel(ThumbnailRows, QAbstractListModel):
             Qt.ItemDataRole.DisplayRole: prompt,
             Qt.ItemDataRole.ToolTipRole: _tooltip(prompt, seed),
             Qt.ItemDataRole.AccessibleTextRole: prompt or "Image",
-        }.get(role)
+        }
+        return values.get(role)
 
     def add(self, image_id: int, path: str, prompt: str, seed: int | None) -> None:
         """Put an image first; the same image again moves to the front; the oldest fall off the end."""
@@ -204,7 +205,7 @@ class _StripList(EmptyAwareList):
     def __init__(self) -> None:
         super().__init__(EMPTY_TEXT)
 
-    def dataChanged(self, top_left: QModelIndex, bottom_right: QModelIndex, roles: Sequence[int] = ()) -> None:
+    def dataChanged(self, top_left: ModelIndex, bottom_right: ModelIndex, roles: Sequence[int] = ()) -> None:
         super().dataChanged(top_left, bottom_right, roles)
         if ThumbnailRole in roles:
             self.scheduleDelayedItemsLayout()  # the tile's width follows the image's aspect ratio

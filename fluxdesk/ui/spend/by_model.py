@@ -69,5 +69,6 @@ class ByModelModel(ReadOnlyTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return (f"{display_name(item.model)} ({item.model}): {format_credits(item.credits)} credits, "
                     f"{usd(item.usd)}, {percent(item.share)} of the month's billed spend")
-        return {Roles.ModelId: item.model, Roles.Credits: item.credits, Roles.Usd: item.usd,
-                Roles.Share: item.share}.get(role)
+        values: dict[int, object] = {Roles.ModelId: item.model, Roles.Credits: item.credits, Roles.Usd: item.usd,
+                                     Roles.Share: item.share}
+        return values.get(role)

@@ -141,6 +141,8 @@ class _MoneyBarChart(ChartView):
 class DaySpendChart(_MoneyBarChart):
     """One bar per day of the month: the billed dollars of that UTC day."""
 
+    _x: QCategoryAxis
+
     def __init__(self, parent: QWidget | None = None) -> None:
         self._days: list[tuple[str, Decimal, Decimal]] = []
         x_axis = QCategoryAxis()
@@ -187,6 +189,7 @@ class MonthsChart(_MoneyBarChart):
     """Billed dollars of the last months, the shown month's bar picked out; clicking a bar picks a month."""
 
     monthClicked = Signal(str)
+    _x: QBarCategoryAxis
 
     def __init__(self, parent: QWidget | None = None) -> None:
         self._months: list[MonthSpend] = []

@@ -311,7 +311,7 @@ FIGURE_GUTTER = 14
 """Pixels between a right-aligned figure and the column's right edge, beyond the style's own margin."""
 
 
-def _right_aligned(alignment: object) -> bool:
+def _right_aligned(alignment: int | Qt.AlignmentFlag | None) -> bool:
     return alignment is not None and bool(Qt.AlignmentFlag(int(alignment)) & Qt.AlignmentFlag.AlignRight)
 
 

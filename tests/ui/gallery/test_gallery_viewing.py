@@ -83,7 +83,7 @@ def test_fit_and_100_percent(qtbot: QtBot, library: Library, make_gallery: Calla
     viewer.resize(1000, 720)
     qtbot.waitUntil(lambda: "fitted" in viewer.zoom_label.text(), timeout=WAIT_MS)
     fitted_rect = viewer.canvas.target_rect()
-    room = viewer.scroll.viewport().size()
+    room = viewer.scroll_area.viewport().size()
     assert fitted_rect.width() <= room.width() and fitted_rect.height() <= room.height()
     assert abs(fitted_rect.width() / fitted_rect.height() - 16 / 9) < 0.02
     assert viewer.zoom_label.text().startswith("3200 × 1800 px · fitted, ")
@@ -92,7 +92,7 @@ def test_fit_and_100_percent(qtbot: QtBot, library: Library, make_gallery: Calla
     assert viewer.is_actual_size() and viewer.zoom_label.text() == "3200 × 1800 px · 100%"
     ratio = viewer.canvas.devicePixelRatioF()
     assert viewer.canvas.target_rect().width() == 3200 / ratio
-    assert viewer.scroll.horizontalScrollBar().maximum() > 0  # larger than the window: it scrolls
+    assert viewer.scroll_area.horizontalScrollBar().maximum() > 0  # larger than the window: it scrolls
 
     button = next(b for b in viewer.findChildren(QToolButton) if b.defaultAction() is viewer.actual_size_action)
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
