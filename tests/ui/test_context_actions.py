@@ -340,12 +340,18 @@ class QueueScenes:
                    index.data(JobRoles.StatusText))
 
     def _generate(self, status: str, model: str, count: int, prompt: str) -> Job:
-        """The first row in ``status``; when there is none, a batch once the queue is idle, until there is."""
+        """The first row in ``status`` (the newest); when there is none, a batch once the queue is idle.
+
+        The whole batch is in the queue before a row is picked: the pipeline sends a batch's first jobs as soon
+        as each is queued, so a row picked while the rest are still arriving may be one already on its way
+        (the last job queued is the last one sent)."""
         if not self._rows(status):
             self.qtbot.waitUntil(lambda: self.model.active_count() == 0, timeout=WAIT_MS)
             assert self.window.panel.set_model(model)
             self.window.panel.set_count(count)
+            rows = self.model.rowCount()
             ctrl_enter(self.qtbot, self.window, prompt)
+            self.qtbot.waitUntil(lambda: self.model.rowCount() == rows + count, timeout=WAIT_MS)
             self.qtbot.waitUntil(lambda: bool(self._rows(status)), timeout=WAIT_MS)
         return self._select(self._rows(status)[0])
 
@@ -399,9 +405,6 @@ def right_click_job(window: MainWindow, job: Job) -> None:
     right_click(view.viewport(), view.visualRect(index).center())
 
 
-@pytest.mark.xfail(strict=True, reason="the walk's Cancel-by-menu step times out, yet cancelling a waiting job through "
-                   "the view's request (fresh window, and after an out-of-credits stop) shows it cancelled at once: "
-                   "the suspect is this walk's menu pick, not the app; not yet pinned down")
 def test_every_queue_command_does_what_it_says(qtbot, make_window, os_boundary) -> None:
     window = ready(qtbot, make_window(latency=3.0))
     scenes = QueueScenes(qtbot, window)
