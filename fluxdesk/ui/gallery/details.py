@@ -222,6 +222,7 @@ class GalleryDetails(QWidget):
         self.setObjectName("galleryDetails")
         self.setMinimumWidth(230)
         self._image: ImageRow | None = None
+        self._missing = False
         self._stack = QStackedWidget()
         self._message = QLabel()
         self._message.setObjectName("detailsMessage")
@@ -402,6 +403,7 @@ class GalleryDetails(QWidget):
 
     def set_missing(self, missing: bool, broken: bool = False) -> None:
         """Say that the file is gone (or unreadable); a gone one can be removed from the library."""
+        self._missing = missing
         self.missing_frame.setVisible(missing or broken)
         self.remove_button.setVisible(missing)
         if missing:
@@ -409,6 +411,10 @@ class GalleryDetails(QWidget):
                                       "here, so it can be reproduced, or removed from the library.")
         elif broken:
             self.missing_text.setText("The image file cannot be read: it may be damaged or incomplete.")
+
+    def is_missing(self) -> bool:
+        """Whether the pane says the image's file is gone."""
+        return self._missing
 
     def set_preview(self, pixmap: QPixmap | None, message: str = "") -> None:
         self.preview.set_pixmap(pixmap, message)

@@ -521,8 +521,12 @@ class GalleryTab(QWidget):
             self._show_selection_total(count)
             return
         image_id = self.current_id()
-        if image_id is None or (self._image is not None and self._image.id == image_id
-                                and self.details.image_id() == image_id):
+        if image_id is None:
+            return
+        if self._image is not None and self._image.id == image_id and self.details.image_id() == image_id:
+            item = self.model.item_by_id(image_id)
+            if item is not None and item.missing != self.details.is_missing():
+                self._show_image(self._image)  # a refresh found its file gone (or back): the pane says so
             return
         self.model.prepare_drag_data(image_id)
         self._with_image(image_id, "_show_image")
