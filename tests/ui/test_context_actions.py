@@ -15,9 +15,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QItemSelectionModel, QPoint, Qt, QTimer
-from PySide6.QtGui import QAction, QContextMenuEvent, QDesktopServices, QGuiApplication, QImage, QKeySequence
-from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMenu, QMessageBox, QToolButton, QWidget
+from menu_support import pick_from_popup, right_click, words
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QImage, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox, QToolButton, QWidget
 from pytestqt.exceptions import TimeoutError
 from window_support import WAIT_MS, ctrl_enter, ready
 
@@ -29,44 +30,6 @@ from fluxdesk.ui.queue.model import Roles as JobRoles
 
 # A popup menu asks the platform for the keyboard; the offscreen plugin the tests run on says it cannot.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support grabbing the keyboard")
-
-
-def words(action: QAction) -> str:
-    """What the user reads in a menu: no mnemonic, no shortcut column, no price."""
-    return action.text().split("\t")[0].split(" · ")[0].replace("&&", "\0").replace("&", "").replace("\0", "&")
-
-
-def pick_from_popup(text: str, seen: dict[str, QAction] | None = None) -> None:
-    """Once the menu the next right-click opens is up: trigger its entry ``text``, as a click on it does.
-
-    Called before the right-click: the menu runs its own event loop until it closes."""
-
-    tries = [0]
-
-    def pick() -> None:
-        menus = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMenu) and w.isVisible()]
-        if not menus:
-            tries[0] += 1
-            assert tries[0] < WAIT_MS // 10, "no menu came up"
-            QTimer.singleShot(10, pick)
-            return
-        menu = menus[0]
-        entries = {words(a): a for a in menu.actions() if not a.isSeparator()}
-        if seen is not None:
-            seen.update(entries)
-        action = entries.get(text)
-        menu.close()
-        if action is not None:
-            assert action.isEnabled(), f"{text} is offered disabled"
-            action.trigger()
-
-    QTimer.singleShot(0, pick)
-
-
-def right_click(widget: QWidget, pos: QPoint) -> None:
-    """A right-click at ``pos``: the context-menu event the system sends; the widget's handler runs its menu."""
-    event = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, widget.mapToGlobal(pos))
-    QApplication.sendEvent(widget, event)
 
 
 def activate(qtbot, widget: QWidget) -> None:
