@@ -18,7 +18,7 @@ import pytest
 from menu_support import pick_from_popup, right_click, words
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QImage, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox, QToolButton, QWidget
+from PySide6.QtWidgets import QAbstractButton, QFileDialog, QLabel, QMessageBox, QToolButton, QWidget
 from pytestqt.exceptions import TimeoutError
 from window_support import WAIT_MS, ctrl_enter, ready
 
@@ -221,6 +221,11 @@ KEYS = {
 """Keys that reach a command without being its action's shortcut."""
 
 
+def details_buttons(gallery: GalleryTab) -> dict[str, QAbstractButton]:
+    """The details pane's buttons, by the words on them: another door to the command of the same name."""
+    return {words(button): button for button in gallery.details.findChildren(QAbstractButton) if words(button)}
+
+
 def test_every_gallery_command_does_what_it_says(qtbot, make_window, os_boundary) -> None:
     window = ready(qtbot, make_window(latency=0.05))
     gallery = make_images(qtbot, window, 6)
@@ -235,14 +240,16 @@ def test_every_gallery_command_does_what_it_says(qtbot, make_window, os_boundary
         (scenes.after_a_delete, ["Undo delete"]),
         (scenes.in_trash, ["View large", "Open", "Show in folder", "Export…", "Restore", "Delete permanently",
                            "Empty trash…"]),
-        (scenes.missing, ["Show in folder", "Export…", "Remove from library"]),
+        (scenes.missing, ["Reuse settings", "Use seed", "Use prompt", "Show in folder", "Export…",
+                          "Remove from library"]),
     ]
+    buttons = details_buttons(gallery)
     reached: dict[str, set[str]] = {name: set() for name in actions}
     for scene, names in walk:
         for name in names:
             action = actions[name]
             keys = KEYS.get(name, action.shortcuts())
-            for way in ["menu", *[key.toString() for key in keys]]:
+            for way in ["menu", *(["button"] if name in buttons else []), *[key.toString() for key in keys]]:
                 shown = scene()
                 before = {"rows": gallery.model.rowCount()}
                 QGuiApplication.clipboard().clear()
@@ -255,6 +262,11 @@ def test_every_gallery_command_does_what_it_says(qtbot, make_window, os_boundary
                     qtbot.waitUntil(lambda seen=seen: bool(seen), timeout=WAIT_MS)
                     if name not in seen:
                         continue  # not in the menu (Undo): its key and the undo bar's button reach it
+                elif way == "button":
+                    button = buttons[name]
+                    qtbot.waitUntil(lambda button=button: button.isVisible() and button.isEnabled(), timeout=WAIT_MS)
+                    assert button.toolTip() == action.toolTip(), f"{name}'s button explains another command"
+                    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
                 else:
                     activate(qtbot, gallery.view)
                     key = QKeySequence(way)[0]
