@@ -141,7 +141,11 @@ def test_drag_out_carries_file_urls_and_a_single_images_bytes(qtbot: QtBot, mode
     wait_query(qtbot, model, lambda: model.set_source(queries))
     assert model.flags(model.index(0)) & Qt.ItemFlag.ItemIsDragEnabled
     assert model.supportedDragActions() == Qt.DropAction.CopyAction
-    rows = [0, 2, 45]  # row 45's data was never fetched: its path is looked up by id
+    rows = [0, 2, 45]  # row 45's data was never fetched: its path is looked up by id, off the GUI thread
+    ids = [model.image_id(row) for row in rows]
+    assert model.mimeData([model.index(row) for row in rows]) is None  # not known yet: no drag missing a file
+    with qtbot.waitSignal(model.dragPathsKnown, timeout=WAIT_MS):
+        model.prepare_drag_paths(ids)
     mime = model.mimeData([model.index(row) for row in rows])
     paths = [url.toLocalFile() for url in mime.urls()]
     expected = queries.paths([model.image_id(row) for row in rows])
