@@ -523,9 +523,12 @@ class GalleryModel(ThumbnailRows, QStringListModel):
 
         def read() -> tuple[str, bytes] | None:
             file = Path(path)
-            if file.stat().st_size > MAX_DRAG_BYTES:
+            try:
+                if file.stat().st_size > MAX_DRAG_BYTES:
+                    return None
+                data = file.read_bytes()
+            except OSError:  # gone or unreadable since its row was read: the drag carries the file's path only
                 return None
-            data = file.read_bytes()
             try:
                 return IMAGE_MIME[image_format(data)], data
             except NotAnImageError:

@@ -162,6 +162,19 @@ def test_drag_out_carries_file_urls_and_a_single_images_bytes(qtbot: QtBot, mode
     assert bytes(single.data("image/jpeg")) == Path(paths[0]).read_bytes()  # the file as it is, metadata inside
 
 
+def test_a_file_gone_after_its_row_was_read_drags_its_path_only(qtbot: QtBot, model: GalleryModel,
+                                                                queries: GalleryQueries, many: list[int]) -> None:
+    wait_query(qtbot, model, lambda: model.set_source(queries))
+    first = model.image_id(0)
+    path = model.item(0).path
+    assert not model.item(0).missing
+    Path(path).unlink()  # behind the model's back, as the user's file manager would
+    model.prepare_drag_data(first)
+    settle(qtbot)  # no error for the error reporter: the bytes are a bonus
+    assert not model.drag_data_ready(first)
+    assert [url.toLocalFile() for url in model.mimeData([model.index(0)]).urls()] == [path]
+
+
 def test_model_tester_with_no_library_and_invalid_indexes(qtmodeltester, model: GalleryModel) -> None:
     qtmodeltester.check(model)
     assert model.data(QModelIndex(), GalleryRoles.ImageId) is None
