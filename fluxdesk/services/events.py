@@ -27,6 +27,12 @@ class JobQueued(JobEvent):
 
 
 @dataclass(frozen=True)
+class JobSending(JobEvent):
+    """The job's turn came: the journal says ``SUBMITTING`` and its POST is under way. It can no longer be
+    cancelled, and may be billed."""
+
+
+@dataclass(frozen=True)
 class JobSubmitted(JobEvent):
     task_id: str
     cost_credits: Decimal | None

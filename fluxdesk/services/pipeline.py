@@ -32,6 +32,7 @@ from fluxdesk.services.events import (
     JobFailed,
     JobProgress,
     JobQueued,
+    JobSending,
     JobSubmitted,
     Listener,
     QueueStopped,
@@ -198,6 +199,7 @@ class Pipeline:
         self._queued.pop(job_id, None)
         if not await asyncio.to_thread(self._library.mark_submitting, job_id):
             return  # cancelled in the journal (by ``cancel``, another window, the CLI): nothing is sent
+        self._emit(JobSending(job_id))  # until now the job was waiting (and cancellable); from here it is not
         try:
             submission = await self._client.submit(queued.body, queued.request.model)
         except api_errors.SubmitOutcomeUnknownError as exc:

@@ -15,7 +15,7 @@ from fluxdesk.api.client import BflClient, Submission
 from fluxdesk.api.retry import RetryPolicy
 from fluxdesk.core.jobs import JobStatus
 from fluxdesk.core.request import GenerationRequest
-from fluxdesk.services.events import Event, JobDone, JobFailed, JobSubmitted, QueueStopped
+from fluxdesk.services.events import Event, JobDone, JobFailed, JobSending, JobSubmitted, QueueStopped
 from fluxdesk.services.pipeline import CANCELLED_BEFORE_SENT, Pipeline
 from fluxdesk.services.session import Session, SessionOptions
 from fluxdesk.sim import SimConfig, Simulator
@@ -262,3 +262,24 @@ def test_a_cancelled_job_whose_turn_comes_is_not_sent_and_said_once(tmp_path: Pa
         run_pipeline(tmp_path, sim, events, cancel_then_finish, concurrency=1)
         assert sim.counters_snapshot().prompts_posted == {"first": 1}
     assert len(events.of(JobFailed, ids[1])) == 1 and len(events.of(JobDone, ids[0])) == 1
+
+
+def test_a_job_whose_turn_came_says_so_before_its_post_and_cannot_be_cancelled(tmp_path: Path) -> None:
+    """From ``JobSending`` on, the job is BFL's: the queue stops offering Cancel (which would be refused)."""
+    events = Events()
+    ids: list[str] = []
+
+    async def one_sent_one_waiting(pipeline: Pipeline) -> None:
+        ids.extend(await pipeline.enqueue(request("taken at once"), 2))
+        while not events.of(JobSending, ids[0]):
+            await asyncio.sleep(0.02)
+        assert not await pipeline.cancel(ids[0])  # on its way already
+        assert not events.of(JobSending, ids[1])  # still waiting for the one slot
+        assert await pipeline.cancel(ids[1])
+        await pipeline.wait_idle()
+
+    with simulator(latency=0.5) as sim:
+        run_pipeline(tmp_path, sim, events, one_sent_one_waiting, concurrency=1)
+        assert sim.counters_snapshot().prompts_posted == {"taken at once": 1}
+    assert len(events.of(JobSending, ids[0])) == 1 and len(events.of(JobDone, ids[0])) == 1
+    assert not events.of(JobSending, ids[1]) and events.of(JobFailed, ids[1])[0].status is JobStatus.CANCELLED

@@ -11,6 +11,10 @@ from PySide6.QtWidgets import QMenu, QWidget
 from fluxdesk.ui.gallery.view import star_icon
 
 REPRODUCE_TIP = "Run it again with exactly the same parameters and seed"
+REUSE_SETTINGS_TIP = "Load every setting into the prompt panel (Ctrl+Shift+R)"
+USE_SEED_TIP = "Put its seed into the prompt panel"
+NO_SEED_TIP = "No seed was recorded for this image: there is none to use"
+USE_PROMPT_TIP = "Put its prompt into the prompt panel"
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,8 @@ class SelectionState:
     trash_has_images: bool = False
     can_reproduce: bool = False
     """One image, with a seed and a model FluxDesk knows: what Reproduce needs (the button and Ctrl+R alike)."""
+    has_seed: bool = False
+    """One image, with a recorded seed: what Use seed needs (the button and the menu alike)."""
 
 
 class GalleryActions(QObject):
@@ -34,10 +40,9 @@ class GalleryActions(QObject):
         super().__init__(host)
         self._host = host
         self.reproduce = self._make("Reproduce", ("Ctrl+R",), REPRODUCE_TIP)
-        self.reuse_settings = self._make("Reuse settings", ("Ctrl+Shift+R",),
-                                         "Load its settings into the prompt panel")
-        self.use_seed = self._make("Use seed", (), "Put its seed into the prompt panel")
-        self.use_prompt = self._make("Use prompt", (), "Put its prompt into the prompt panel")
+        self.reuse_settings = self._make("Reuse settings", ("Ctrl+Shift+R",), REUSE_SETTINGS_TIP)
+        self.use_seed = self._make("Use seed", (), USE_SEED_TIP)
+        self.use_prompt = self._make("Use prompt", (), USE_PROMPT_TIP)
         self.favourite = self._make("Favourite", ("F", "Ctrl+D"), "Mark or unmark as favourite (F)")
         self.favourite.setCheckable(True)
         self.favourite.setIcon(star_icon())
@@ -71,8 +76,10 @@ class GalleryActions(QObject):
         one = state.count == 1
         some = state.count > 0
         in_gallery = not state.trash
-        for action in (self.reuse_settings, self.use_seed, self.use_prompt):
+        for action in (self.reuse_settings, self.use_prompt):
             action.setEnabled(one)
+        self.use_seed.setEnabled(one and state.has_seed)
+        self._set_tip(self.use_seed, NO_SEED_TIP if one and not state.has_seed else USE_SEED_TIP)
         self.reproduce.setEnabled(one and state.can_reproduce)
         self.view_large.setEnabled(one and not state.any_missing)
         self.favourite.setEnabled(some and in_gallery)
@@ -88,11 +95,18 @@ class GalleryActions(QObject):
         self.remove_from_library.setEnabled(some and state.any_missing)
         self.empty_trash.setEnabled(state.trash and state.trash_has_images)
 
+    @staticmethod
+    def _set_tip(action: QAction, tip: str) -> None:
+        if action.toolTip() != tip:
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+
     def context_menu(self, state: SelectionState, parent: QWidget | None = None) -> QMenu:
         """The menu for the current selection: only what applies to it."""
         self.update(state)
         menu = QMenu(parent)
         menu.setObjectName("galleryMenu")
+        menu.setToolTipsVisible(True)  # a disabled entry's tooltip says why (Use seed without a seed)
         if state.trash:
             groups = [[self.restore, self.delete_permanently],
                       [self.view_large, self.open, self.show_in_folder, self.export],

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QEvent, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt
 from PySide6.QtGui import (
     QAction,
     QGuiApplication,
@@ -39,7 +39,9 @@ from fluxdesk.core.catalog import UnknownModelError, get_model, megapixels_text
 from fluxdesk.core.metadata import ImageRecord, reproducibility_problems
 from fluxdesk.core.serialize import parse_iso
 from fluxdesk.storage.rows import ImageRow
+from fluxdesk.ui.gallery.actions import GalleryActions
 from fluxdesk.ui.gallery.model import cost_text, model_name
+from fluxdesk.ui.kit.action_buttons import follow_action
 from fluxdesk.ui.kit.surfaces import AccentButton, Banner
 from fluxdesk.ui.kit.theme import set_heading, set_tone
 
@@ -211,18 +213,15 @@ def _value_label(name: str) -> QLabel:
 
 
 class GalleryDetails(QWidget):
-    """What the selected image is. Buttons ask; the gallery tab acts."""
-
-    reuseSettingsRequested = Signal()
-    useSeedRequested = Signal()
-    usePromptRequested = Signal()
-    removeFromLibraryRequested = Signal()
+    """What the selected image is. Its command buttons stand for the gallery's actions (``set_actions``): a
+    click triggers the action, and the button is enabled, worded and explained as the action is."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("galleryDetails")
         self.setMinimumWidth(230)
         self._image: ImageRow | None = None
+        self._missing = False
         self._stack = QStackedWidget()
         self._message = QLabel()
         self._message.setObjectName("detailsMessage")
@@ -275,18 +274,16 @@ class GalleryDetails(QWidget):
         self.reproduce_button = AccentButton("Reproduce")
         self.reproduce_button.setObjectName("reproduceButton")
         self.reuse_button = QPushButton("Reuse settings")
-        self.reuse_button.setToolTip("Load every setting into the prompt panel (Ctrl+Shift+R)")
+        self.reuse_button.setObjectName("reuseSettingsButton")
         self.seed_button = QPushButton("Use seed")
-        self.seed_button.setToolTip("Put this seed into the prompt panel")
+        self.seed_button.setObjectName("useSeedButton")
         self.prompt_button = QPushButton("Use prompt")
-        self.prompt_button.setToolTip("Put this prompt into the prompt panel")
+        self.prompt_button.setObjectName("usePromptButton")
         for position, button in enumerate((self.reproduce_button, self.reuse_button, self.seed_button,
                                            self.prompt_button)):
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            button.setEnabled(False)  # until ``set_actions`` says otherwise
             buttons.addWidget(button, position // 2, position % 2)
-        self.reuse_button.clicked.connect(self.reuseSettingsRequested)
-        self.seed_button.clicked.connect(self.useSeedRequested)
-        self.prompt_button.clicked.connect(self.usePromptRequested)
         outer.addLayout(buttons)
 
         self.reproducible = QLabel()
@@ -303,7 +300,6 @@ class GalleryDetails(QWidget):
         self.missing_text.setObjectName("missingText")
         self.remove_button = QPushButton("Remove from library")
         self.remove_button.setObjectName("removeFromLibraryButton")
-        self.remove_button.clicked.connect(self.removeFromLibraryRequested)
         missing_layout.addWidget(self.missing_text)
         missing_layout.addWidget(self.remove_button, 0, Qt.AlignmentFlag.AlignLeft)
         outer.addWidget(self.missing_frame)
@@ -346,6 +342,15 @@ class GalleryDetails(QWidget):
         scroll.setWidget(page)
         return scroll
 
+    def set_actions(self, actions: GalleryActions) -> None:
+        """The commands the buttons stand for: the same actions as the context menu and the shortcuts."""
+        follow_action(self.reproduce_button, actions.reproduce)
+        follow_action(self.reuse_button, actions.reuse_settings)
+        follow_action(self.seed_button, actions.use_seed)
+        follow_action(self.prompt_button, actions.use_prompt)
+        follow_action(self.remove_button, actions.remove_from_library)
+        self.favourite_button.setDefaultAction(actions.favourite)
+
     # --- what is shown ------------------------------------------------------------------------------
 
     def show_message(self, text: str) -> None:
@@ -375,7 +380,6 @@ class GalleryDetails(QWidget):
         else:
             self.reproducible.setText("Can be reproduced exactly: same model, prompt, seed and settings.")
             set_tone(self.reproducible, "success")
-        self.seed_button.setEnabled(record.seed is not None)
         used = record.prompt_used if record.prompt_used and record.prompt_used != record.prompt else None
         values = {
             "prompt": record.prompt or "(no prompt)",
@@ -403,6 +407,7 @@ class GalleryDetails(QWidget):
 
     def set_missing(self, missing: bool, broken: bool = False) -> None:
         """Say that the file is gone (or unreadable); a gone one can be removed from the library."""
+        self._missing = missing
         self.missing_frame.setVisible(missing or broken)
         self.remove_button.setVisible(missing)
         if missing:
@@ -410,6 +415,10 @@ class GalleryDetails(QWidget):
                                       "here, so it can be reproduced, or removed from the library.")
         elif broken:
             self.missing_text.setText("The image file cannot be read: it may be damaged or incomplete.")
+
+    def is_missing(self) -> bool:
+        """Whether the pane says the image's file is gone."""
+        return self._missing
 
     def set_preview(self, pixmap: QPixmap | None, message: str = "") -> None:
         self.preview.set_pixmap(pixmap, message)

@@ -5,11 +5,16 @@ tens of milliseconds at 100,000 images), so the count is exact and the scrollbar
 data is fetched with its page of ``page_size`` rows the first time a view asks for it; until then the row
 answers only its id. Loaded rows are kept in a bounded cache keyed by id, so sorting or searching again
 reuses them.
+
+Dragging out never reads the database on the GUI thread (a worker may hold the queries' lock for a
+whole ``ids()`` of 100,000 rows): the paths of a selection whose rows were not all loaded are looked up
+in the background (``prepare_drag_paths``, which the view calls when its selection settles), and
+``mime_for_ids`` answers only with every path known, so a drop always gets every selected file.
 """
 
 from __future__ import annotations
 
-import contextlib
+import sys
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
@@ -142,6 +147,8 @@ class GalleryModel(ThumbnailRows, QStringListModel):
     """Some rows' data arrived."""
     failed = Signal(str)
     """A query failed: why, in words."""
+    dragPathsKnown = Signal()
+    """Paths asked for by ``prepare_drag_paths`` arrived: a drag waiting for them can start."""
 
     def __init__(self, parent: QObject | None = None, *, page_size: int = PAGE_SIZE,
                  max_cached: int = MAX_CACHED_ITEMS) -> None:
@@ -168,6 +175,10 @@ class GalleryModel(ThumbnailRows, QStringListModel):
         """Bumped whenever rows move (reset, insert, remove): page answers then map to rows anew."""
         self._loading = False
         self._drag_data: tuple[int, str, bytes] | None = None
+        self._drag_paths: dict[int, str | None] = {}
+        """Paths looked up for a drag of rows not loaded (``None``: no longer in the library)."""
+        self._paths_generation = 0
+        """Bumped when files may have moved (rows removed or forgotten, a new source): older lookups are dropped."""
         self._inserting: tuple[int, int] | None = None
         self._removing: tuple[int, int] | None = None
         # Connected before any view: the ids change before the views hear of the new rows.
@@ -221,14 +232,20 @@ class GalleryModel(ThumbnailRows, QStringListModel):
     def mimeTypes(self) -> list[str]:
         return ["text/uri-list", "text/plain"]
 
-    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData | None:  # type: ignore[override]  # Qt takes None: no drag
         rows = sorted({index.row() for index in indexes if index.isValid()})
         return self.mime_for_ids([self._ids[row] for row in rows if 0 <= row < len(self._ids)])
 
-    def mime_for_ids(self, ids: Sequence[int]) -> QMimeData:
+    def mime_for_ids(self, ids: Sequence[int]) -> QMimeData | None:
         """File URLs of the images (``text/uri-list``), their paths as text, and for a single image
-        prepared with ``prepare_drag_data`` its bytes as they are on disk (metadata and all)."""
-        paths = self._paths_for(list(ids))
+        prepared with ``prepare_drag_data`` its bytes as they are on disk (metadata and all).
+
+        ``None`` while the path of some image is not known here yet: never a drag that leaves files out,
+        and never a query on the GUI thread. ``prepare_drag_paths`` looks them up; ``dragPathsKnown`` says
+        when they arrived."""
+        paths = self.known_paths(ids)
+        if paths is None:
+            return None
         mime = QMimeData()
         mime.setUrls([QUrl.fromLocalFile(path) for path in paths])
         mime.setText("\n".join(paths))
@@ -245,6 +262,7 @@ class GalleryModel(ThumbnailRows, QStringListModel):
         self._generation += 1
         self._source = source
         self._drag_data = None
+        self._forget_drag_paths()
         self._items.clear()
         self._reset_ids(array("q"))
         self._set_loading(False)
@@ -466,6 +484,7 @@ class GalleryModel(ThumbnailRows, QStringListModel):
             QStringListModel.removeRows(self, first, last - first + 1)
         for image_id in wanted:
             self._items.pop(image_id, None)
+        self._forget_drag_paths()
         return len(rows)
 
     def update_items(self, ids: Iterable[int], **changes: Any) -> None:
@@ -487,6 +506,7 @@ class GalleryModel(ThumbnailRows, QStringListModel):
         """Drop loaded rows so they are read again (the library changed them)."""
         for image_id in ids:
             self._items.pop(image_id, None)
+        self._forget_drag_paths()
         if self._ids:
             self.dataChanged.emit(self.index(0), self.index(len(self._ids) - 1), [])
 
@@ -503,9 +523,12 @@ class GalleryModel(ThumbnailRows, QStringListModel):
 
         def read() -> tuple[str, bytes] | None:
             file = Path(path)
-            if file.stat().st_size > MAX_DRAG_BYTES:
+            try:
+                if file.stat().st_size > MAX_DRAG_BYTES:
+                    return None
+                data = file.read_bytes()
+            except OSError:  # gone or unreadable since its row was read: the drag carries the file's path only
                 return None
-            data = file.read_bytes()
             try:
                 return IMAGE_MIME[image_format(data)], data
             except NotAnImageError:
@@ -520,12 +543,49 @@ class GalleryModel(ThumbnailRows, QStringListModel):
     def drag_data_ready(self, image_id: int) -> bool:
         return self._drag_data is not None and self._drag_data[0] == image_id
 
-    def _paths_for(self, ids: list[int]) -> list[str]:
-        known = {i: self._items[i].path for i in ids if i in self._items}
-        unknown = [i for i in ids if i not in known]
-        if unknown and self._source is not None:
-            # Rows never scrolled to (a select-all, say): one lookup by primary key, not a scan.
-            with contextlib.suppress(LibraryError):  # a closed library: drag what is known
-                known.update(self._source.paths(unknown))
-        return [known[i] for i in ids if i in known]
+    def prepare_drag_paths(self, ids: Sequence[int]) -> None:
+        """Look up, off the GUI thread, the paths of those of ``ids`` whose rows are not loaded, so that a drag
+        of them finds every path here; ``dragPathsKnown`` when they arrive. Paths kept for other images go."""
+        kept = {i: self._drag_paths[i] for i in ids if i in self._drag_paths}
+        self._drag_paths = kept
+        unknown = [i for i in ids if i not in self._items and i not in kept]
+        source = self._source
+        if not unknown or source is None:
+            return
+        epoch, generation = self._epoch, self._paths_generation
+        TaskManager.instance().run_in_background(
+            lambda: source.paths(unknown), weak_callback(self._drag_paths_read, epoch, generation, unknown),
+            self._drag_paths_failed, parent=self)
 
+    def _drag_paths_read(self, epoch: int, generation: int, asked: list[int], paths: dict[int, str]) -> None:
+        if epoch != self._epoch or generation != self._paths_generation:
+            return  # files may have moved since (trash, restore): a drag asks again
+        self._drag_paths.update((i, paths.get(i)) for i in asked)
+        self.dragPathsKnown.emit()
+
+    @staticmethod
+    def _drag_paths_failed(exc: BaseException) -> None:
+        # A closed or busy library: nothing to drag now, the next drag asks again. Anything else is a bug.
+        if not isinstance(exc, LibraryError):
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+
+    def _forget_drag_paths(self) -> None:
+        self._paths_generation += 1
+        self._drag_paths = {}
+
+    def known_paths(self, ids: Iterable[int]) -> list[str] | None:
+        """The files of ``ids`` in their order, from loaded rows and looked-up paths (an image no longer in the
+        library is left out); ``None`` if some path is not known here. Never reads the database."""
+        items, looked_up = self._items, self._drag_paths
+        paths: list[str] = []
+        for image_id in ids:
+            item = items.get(image_id)
+            if item is not None:
+                paths.append(item.path)
+            elif image_id in looked_up:
+                path = looked_up[image_id]
+                if path is not None:
+                    paths.append(path)
+            else:
+                return None
+        return paths

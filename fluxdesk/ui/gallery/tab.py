@@ -249,14 +249,7 @@ class GalleryTab(QWidget):
         self._thumbnails.thumbnailReady.connect(self._on_thumbnail_ready)
         self._thumbnails.failed.connect(self._on_thumbnail_failed)
 
-        d = self.details
-        d.reproduce_button.clicked.connect(self.actions.reproduce.trigger)
-        self.actions.reproduce.changed.connect(self._sync_reproduce_button)
-        d.favourite_button.setDefaultAction(self.actions.favourite)
-        d.reuseSettingsRequested.connect(self.reuse_settings_selected)
-        d.useSeedRequested.connect(self.use_seed_selected)
-        d.usePromptRequested.connect(self.use_prompt_selected)
-        d.removeFromLibraryRequested.connect(self.remove_missing_selected)
+        self.details.set_actions(self.actions)  # its buttons trigger the actions below and follow their state
 
         a = self.actions
         a.reproduce.triggered.connect(self.reproduce_selected)
@@ -523,8 +516,12 @@ class GalleryTab(QWidget):
             self._show_selection_total(count)
             return
         image_id = self.current_id()
-        if image_id is None or (self._image is not None and self._image.id == image_id
-                                and self.details.image_id() == image_id):
+        if image_id is None:
+            return
+        if self._image is not None and self._image.id == image_id and self.details.image_id() == image_id:
+            item = self.model.item_by_id(image_id)
+            if item is not None and item.missing != self.details.is_missing():
+                self._show_image(self._image)  # a refresh found its file gone (or back): the pane says so
             return
         self.model.prepare_drag_data(image_id)
         self._with_image(image_id, "_show_image")
@@ -652,12 +649,6 @@ class GalleryTab(QWidget):
             self.actions.set_reproduce_price(None)
             self.actions.reproduce.setToolTip(f"Cannot reproduce this image: {error}")
 
-    def _sync_reproduce_button(self) -> None:
-        action, button = self.actions.reproduce, self.details.reproduce_button
-        button.setEnabled(action.isEnabled())
-        button.setText(action.text())
-        button.setToolTip(action.toolTip())
-
     def reproduction_queued(self, original_id: int, job_id: str, seed: int | None) -> None:
         """The window queued Reproduce's job: say so now, and the verdict when its image arrives."""
         self._reproductions[job_id] = original_id
@@ -698,12 +689,12 @@ class GalleryTab(QWidget):
 
     def reuse_settings_selected(self) -> None:
         image_id = self.current_id()
-        if image_id is not None:
+        if image_id is not None and self.actions.reuse_settings.isEnabled():
             self.reuseSettingsRequested.emit(image_id)
 
     def use_seed_selected(self) -> None:
         image_id = self.current_id()
-        if image_id is not None:
+        if image_id is not None and self.actions.use_seed.isEnabled():
             self._with_image(image_id, "_emit_seed")
 
     def _emit_seed(self, image: ImageRow) -> None:
@@ -714,7 +705,7 @@ class GalleryTab(QWidget):
 
     def use_prompt_selected(self) -> None:
         image_id = self.current_id()
-        if image_id is not None:
+        if image_id is not None and self.actions.use_prompt.isEnabled():
             self._with_image(image_id, "_emit_prompt")
 
     def _emit_prompt(self, image: ImageRow) -> None:
@@ -913,14 +904,27 @@ class GalleryTab(QWidget):
     # --- menus and enabling ----------------------------------------------------------------------------
 
     def selection_state(self) -> SelectionState:
-        ids = self.selected_ids() if self.selected_count() <= MAX_REMEMBERED_SELECTION else []
+        count = self.selected_count()
+        ids = self.selected_ids() if count <= MAX_REMEMBERED_SELECTION else []
         items = [item for i in ids if (item := self.model.item_by_id(i)) is not None]
         query = self.model.query()
+        single = self._single_selected(count, items)
         return SelectionState(
-            count=self.selected_count(), trash=query.trash, any_missing=any(item.missing for item in items),
+            count=count, trash=query.trash, any_missing=any(item.missing for item in items),
             all_favourite=bool(items) and all(item.favourite for item in items), can_undo=self.ops.can_undo(),
             trash_has_images=query.trash and self.model.rowCount() > 0,
-            can_reproduce=len(items) == 1 and can_run_again(items[0].model, items[0].seed))
+            can_reproduce=single is not None and can_run_again(single.model, single.seed),
+            has_seed=single is not None and single.seed is not None)
+
+    def _single_selected(self, count: int, items: list[GalleryItem]) -> GalleryItem | ImageRow | None:
+        """The one selected image's model and seed: its grid row, or the row the details pane read (a row
+        whose page has not arrived yet); ``None`` with several selected or nothing known."""
+        if count != 1:
+            return None
+        if items:
+            return items[0]
+        image = self._image
+        return image if image is not None and image.id == self.current_id() else None
 
     def _update_actions(self) -> None:
         self.actions.update(self.selection_state())

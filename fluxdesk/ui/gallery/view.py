@@ -13,14 +13,16 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QItemSelection, QPoint, QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QDrag,
     QFont,
     QFontMetrics,
+    QGuiApplication,
     QIcon,
     QKeyEvent,
+    QMouseEvent,
     QPainter,
     QPainterPath,
     QPalette,
@@ -56,6 +58,8 @@ NEW_TILES_MS = 6.0
 by the next paints: a batch of arriving images fills in over a few frames instead of freezing the window for
 one (24 new tiles took up to 50 ms in one paint while a batch downloaded)."""
 DRAG_PIXMAP_SIZE = 96
+DRAG_PATHS_DELAY_MS = 100
+"""A selection settles this long before the paths of its files are looked up, for a drag out of the grid."""
 MIN_SLIVER = 24
 
 
@@ -367,8 +371,13 @@ class GalleryView(QListView):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.setItemDelegate(self._delegate)
-        self.setModel(model)
         self._model = model
+        self._drag_waiting = False
+        """A drag was started before its files' paths were known: it starts when they arrive."""
+        self._drag_paths_timer = QTimer(self, singleShot=True, interval=DRAG_PATHS_DELAY_MS)
+        self._drag_paths_timer.timeout.connect(self._prepare_drag_paths)
+        self.setModel(model)
+        model.dragPathsKnown.connect(self._drag_paths_known)
         self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
         model.follow_thumbnails(thumbnails)  # the model says which tile a thumbnail repaints
         self._apply_grid()
@@ -417,19 +426,77 @@ class GalleryView(QListView):
         grid = self.gridSize()
         return max(1, self.viewport().width() // max(1, grid.width()))
 
+    # --- dragging out -------------------------------------------------------------------------------
+
+    def selected_ids(self) -> list[int]:
+        """The selected images in grid order, from the selection's ranges (not one index per image)."""
+        # QItemSelection is a list of ranges, iterable at runtime; its stubs lack __iter__
+        return self._model.ids_in(
+            (r.top(), r.bottom()) for r in self.selectionModel().selection())  # type: ignore[attr-defined]
+
+    def selectionChanged(self, selected: QItemSelection, deselected: QItemSelection) -> None:
+        super().selectionChanged(selected, deselected)
+        self._stop_waiting_drag()
+        self._drag_paths_timer.start()
+
+    def _prepare_drag_paths(self) -> None:
+        # Off the GUI thread, while the user is still reaching for the images: what a drag of them needs.
+        self._model.prepare_drag_paths(self.selected_ids())
+
     def startDrag(self, supported_actions: Qt.DropAction) -> None:
         # Qt's own would list every selected index (100,000 after a select-all) and render each on screen.
-        # QItemSelection is a list of ranges, iterable at runtime; its stubs lack __iter__
-        ids = self._model.ids_in((r.top(), r.bottom()) for r in self.selectionModel().selection())  # type: ignore[attr-defined]
+        ids = self.selected_ids()
         if not ids:
             return
+        mime = self._model.mime_for_ids(ids)
+        if mime is None:
+            # Some paths are still being looked up (a drag right after a select-all): never a query here,
+            # where it could wait for a worker's, and never a drag without every file. It starts when they
+            # arrive, if the button is still down.
+            self._drag_waiting = True
+            self.viewport().setCursor(Qt.CursorShape.BusyCursor)
+            self._drag_paths_timer.stop()
+            self._model.prepare_drag_paths(ids)
+            return
+        self._stop_waiting_drag()
         drag = QDrag(self)
-        drag.setMimeData(self._model.mime_for_ids(ids))
+        drag.setMimeData(mime)
         pixmap = self._drag_pixmap(len(ids))
         if not pixmap.isNull():
             drag.setPixmap(pixmap)
             drag.setHotSpot(QPoint(DRAG_PIXMAP_SIZE // 2, DRAG_PIXMAP_SIZE // 2))
         drag.exec(Qt.DropAction.CopyAction, Qt.DropAction.CopyAction)
+
+    def drag_waiting(self) -> bool:
+        """A drag waits for its files' paths."""
+        return self._drag_waiting
+
+    def _drag_paths_known(self) -> None:
+        if self._drag_waiting:
+            QTimer.singleShot(0, self, self._resume_drag)  # not inside the answer's delivery: a drag runs a loop
+
+    def _resume_drag(self) -> None:
+        if not self._drag_waiting:
+            return
+        if not QGuiApplication.mouseButtons() & Qt.MouseButton.LeftButton:
+            self._stop_waiting_drag()  # let go meanwhile: there is no drag to finish
+            return
+        self.startDrag(Qt.DropAction.CopyAction)
+
+    def _stop_waiting_drag(self) -> None:
+        if self._drag_waiting:
+            self._drag_waiting = False
+            self.viewport().unsetCursor()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._drag_waiting:
+            event.accept()  # moving on with the button down would otherwise start a rubber-band selection
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self._stop_waiting_drag()
+        super().mouseReleaseEvent(event)
 
     def _drag_pixmap(self, count: int) -> QPixmap:
         item = self._model.item(self.currentIndex().row()) if self.currentIndex().isValid() else None

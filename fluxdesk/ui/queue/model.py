@@ -26,6 +26,7 @@ from fluxdesk.services.events import (
     JobFailed,
     JobProgress,
     JobQueued,
+    JobSending,
     JobSubmitted,
 )
 from fluxdesk.ui.kit.item_models import ROOT, ModelIndex, ThumbnailRows, runs
@@ -214,11 +215,14 @@ class JobQueueModel(ThumbnailRows, QAbstractListModel):
         self._sync_timer()
 
     def _update(self, row: JobRow, event: JobEvent) -> None:
-        if isinstance(event, JobSubmitted | JobProgress | JobDownloading):
+        if isinstance(event, JobSending | JobSubmitted | JobProgress | JobDownloading):
             if row.status.is_final:
                 return  # a late report about a job that already ended changes nothing
             row.ended_at, row.download_failed = None, False  # `resume` took up a failed download again
-        if isinstance(event, JobSubmitted):
+        if isinstance(event, JobSending):
+            if row.status is JobStatus.QUEUED:  # BFL's answer may already have been told
+                row.status = JobStatus.SUBMITTING
+        elif isinstance(event, JobSubmitted):
             row.status = JobStatus.SUBMITTED
             row.cost = event.cost_credits if event.cost_credits is not None else row.cost
         elif isinstance(event, JobProgress):

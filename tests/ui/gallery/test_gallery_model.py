@@ -141,7 +141,11 @@ def test_drag_out_carries_file_urls_and_a_single_images_bytes(qtbot: QtBot, mode
     wait_query(qtbot, model, lambda: model.set_source(queries))
     assert model.flags(model.index(0)) & Qt.ItemFlag.ItemIsDragEnabled
     assert model.supportedDragActions() == Qt.DropAction.CopyAction
-    rows = [0, 2, 45]  # row 45's data was never fetched: its path is looked up by id
+    rows = [0, 2, 45]  # row 45's data was never fetched: its path is looked up by id, off the GUI thread
+    ids = [model.image_id(row) for row in rows]
+    assert model.mimeData([model.index(row) for row in rows]) is None  # not known yet: no drag missing a file
+    with qtbot.waitSignal(model.dragPathsKnown, timeout=WAIT_MS):
+        model.prepare_drag_paths(ids)
     mime = model.mimeData([model.index(row) for row in rows])
     paths = [url.toLocalFile() for url in mime.urls()]
     expected = queries.paths([model.image_id(row) for row in rows])
@@ -156,6 +160,19 @@ def test_drag_out_carries_file_urls_and_a_single_images_bytes(qtbot: QtBot, mode
     single = model.mimeData([model.index(0)])
     assert [url.toLocalFile() for url in single.urls()] == [paths[0]]
     assert bytes(single.data("image/jpeg")) == Path(paths[0]).read_bytes()  # the file as it is, metadata inside
+
+
+def test_a_file_gone_after_its_row_was_read_drags_its_path_only(qtbot: QtBot, model: GalleryModel,
+                                                                queries: GalleryQueries, many: list[int]) -> None:
+    wait_query(qtbot, model, lambda: model.set_source(queries))
+    first = model.image_id(0)
+    path = model.item(0).path
+    assert not model.item(0).missing
+    Path(path).unlink()  # behind the model's back, as the user's file manager would
+    model.prepare_drag_data(first)
+    settle(qtbot)  # no error for the error reporter: the bytes are a bonus
+    assert not model.drag_data_ready(first)
+    assert [url.toLocalFile() for url in model.mimeData([model.index(0)]).urls()] == [path]
 
 
 def test_model_tester_with_no_library_and_invalid_indexes(qtmodeltester, model: GalleryModel) -> None:

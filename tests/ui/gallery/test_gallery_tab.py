@@ -291,6 +291,22 @@ def test_a_missing_file_is_shown_and_can_be_removed(qtbot: QtBot, library: Libra
     assert library.get_job(library.get_image(kept).job_id) is not None
 
 
+def test_a_file_that_goes_while_its_image_is_shown_is_said_missing_after_a_refresh(
+        qtbot: QtBot, library: Library, make_gallery: Callable) -> None:  # noqa: F811
+    image_id = add_image(library, "here, then gone")
+    shown = make_gallery([image_id])
+    tab = shown.tab
+    shown.select_and_show(image_id)
+    qtbot.waitUntil(tab.details.preview.has_pixmap, timeout=WAIT_MS)
+    assert not tab.details.is_missing() and not tab.details.remove_button.isVisibleTo(tab.details)
+    library.get_image(image_id).path.unlink()
+    tab.refresh()  # the same image stays selected: the pane must not keep saying the file is there
+    qtbot.waitUntil(tab.details.is_missing, timeout=WAIT_MS)
+    assert "missing from the library folder" in tab.details.text()
+    assert tab.details.remove_button.isVisibleTo(tab.details) and tab.actions.remove_from_library.isEnabled()
+    assert tab.details.preview.message() == "The file is missing" and not tab.details.preview.has_pixmap()
+
+
 # Qt's JPEG plugin (libjpeg) warns about the damaged file this test feeds it on purpose.
 @pytest.mark.qt_log_ignore("Unsupported marker type 0x[0-9a-f]+")
 def test_a_broken_file_does_not_crash_and_says_so(qtbot: QtBot, library: Library,  # noqa: F811

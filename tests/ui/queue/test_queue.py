@@ -22,6 +22,7 @@ from fluxdesk.services.events import (
     JobFailed,
     JobProgress,
     JobQueued,
+    JobSending,
     JobSubmitted,
     QueueStopped,
 )
@@ -117,6 +118,7 @@ def test_events_that_are_not_about_jobs_are_ignored(model: JobQueueModel) -> Non
 
 @pytest.mark.parametrize(("events", "text", "tone"), [
     ([], "Waiting", "waiting"),
+    ([JobSending("j")], "Sending…", "running"),
     ([JobSubmitted("j", "t", Decimal(3))], "Generating…", "running"),
     ([JobSubmitted("j", "t", Decimal(3)), JobProgress("j", 0.42)], "Generating 42%", "running"),
     ([JobSubmitted("j", "t", Decimal(3)), JobDownloading("j")], "Downloading…", "running"),
@@ -217,8 +219,21 @@ def test_data_changed_names_only_the_changed_roles(qtbot: QtBot, model: JobQueue
 def test_cancellable_only_while_waiting(model: JobQueueModel) -> None:
     feed_mixed_queue(model)
     model.apply(queued("w"))
+    model.apply(queued("taken"))
+    model.apply(JobSending("taken"))  # its turn came: the POST is under way
     cancellable = {job_id for job_id in model.job_ids() if value(model, job_id, Roles.Cancellable)}
     assert cancellable == {"w"}
+    assert model.waiting_count() == 1 and value(model, "taken", Roles.StatusText) == "Sending…"
+
+
+def test_a_late_sending_report_does_not_undo_what_bfl_said(model: JobQueueModel) -> None:
+    model.apply(queued("j"))
+    model.apply(JobSubmitted("j", "task", Decimal(3)))
+    model.apply(JobSending("j"))
+    assert value(model, "j", Roles.Status) == "submitted"
+    model.apply(JobDone("j", 1, "/lib/a.jpg", 1, None))
+    model.apply(JobSending("j"))
+    assert value(model, "j", Roles.Status) == "done"
 
 
 def test_elapsed_ticks_for_active_rows_only(qtbot: QtBot, model: JobQueueModel, clock: FakeClock) -> None:
