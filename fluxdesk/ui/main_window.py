@@ -42,6 +42,7 @@ from fluxdesk.ui.queue.recent import RecentStrip
 from fluxdesk.ui.queue.view import QueueView
 
 if TYPE_CHECKING:
+    from fluxdesk.services.library_views import LibraryViews
     from fluxdesk.services.session import Session
     from fluxdesk.ui.dialogs.welcome import WelcomeDialog
 
@@ -63,6 +64,7 @@ class MainWindow(QMainWindow):
         self._welcome: WelcomeDialog | None = None
         self._settings_dialog: QWidget | None = None
         self._restart_when_idle = False
+        self._views: LibraryViews | None = None
         self.engine = controller.engine
         self.bridge = controller.bridge
         self.folder_memory = controller.folder_memory
@@ -145,8 +147,8 @@ class MainWindow(QMainWindow):
         tab.usePromptRequested.connect(lambda prompt: (self.panel.set_prompt(prompt), self._go_generate()))
         tab.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
         tab.set_price_table(self.controller.price_table)
-        if self.session is not None:
-            tab.set_library(self.session.library)
+        if self._views is not None:
+            tab.set_store(self._views.gallery)
         return tab
 
     def _tab_changed(self, index: int) -> None:
@@ -173,8 +175,8 @@ class MainWindow(QMainWindow):
         tab.refreshCreditsRequested.connect(self.controller.read_money)  # the balance; the tab has its own Reload
         tab.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 6000))
         tab.showImageRequested.connect(self.show_image_in_gallery)
-        if self.session is not None:
-            tab.set_library(self.session.library, demo=self.engine.simulated)
+        if self._views is not None:
+            tab.set_queries(self._views.spend)
         if self.controller.credits is not None:
             tab.set_credits(*self.controller.credits)
         return tab
@@ -340,7 +342,10 @@ class MainWindow(QMainWindow):
                                     "Settings (Ctrl+,).", "warning")
 
     def _on_engine_ready(self, session: Session) -> None:
-        self.thumbnails.set_cache_dir(session.library.thumbnails_dir)
+        from fluxdesk.services.library_views import LibraryViews
+
+        views = self._views = LibraryViews.of(session.library, demo=self.engine.simulated)
+        self.thumbnails.set_cache_dir(views.thumbnails_dir)
         session.add_listener(self.bridge.listener)
         self.panel.clear_message()
         self.panel.set_generate_enabled(True)
@@ -351,8 +356,8 @@ class MainWindow(QMainWindow):
             self.controller.clear_credits()
             self.panel.show_message("No API key: your library is open to browse. " + NO_KEY_MESSAGE, "info")
         TaskManager.instance().watch_future(session.resume(), parent=self)
-        self.spend_tab.if_built(lambda tab: tab.set_library(session.library, demo=self.engine.simulated))
-        self.gallery_tab.if_built(lambda tab: tab.set_library(session.library))
+        self.spend_tab.if_built(lambda tab: tab.set_queries(views.spend))
+        self.gallery_tab.if_built(lambda tab: tab.set_store(views.gallery))
         if self.breakeven_tab.widget is not None:
             self.controller.read_user_volume()
         self.controller.read_money()  # set_library just loaded the Spend tab
@@ -384,8 +389,11 @@ class MainWindow(QMainWindow):
 
     def _detach_views(self) -> None:
         """Before the engine (and its library) closes: the tabs must not query a closed library."""
-        self.gallery_tab.if_built(lambda tab: tab.set_library(None))
-        self.spend_tab.if_built(lambda tab: tab.set_library(None))
+        views, self._views = self._views, None
+        self.gallery_tab.if_built(lambda tab: tab.set_store(None))
+        self.spend_tab.if_built(lambda tab: tab.set_queries(None))
+        if views is not None:
+            TaskManager.instance().run_in_background(views.close)
 
     def switch_to_demo(self) -> None:
         if self._busy_confirm("switch to the demo"):
