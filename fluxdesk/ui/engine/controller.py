@@ -161,6 +161,11 @@ class AppController(QObject):
         """Jobs are under way."""
         return self.active_jobs() > 0
 
+    def library_folder(self) -> Path:
+        """Where the open library keeps its images (FluxDesk's home while none is open)."""
+        session = self.session
+        return session.library.library_dir if session is not None else self.home
+
     # --- generating -----------------------------------------------------------------------------
 
     def generate(self, request: GenerationRequest, count: int) -> concurrent.futures.Future | None:

@@ -154,3 +154,12 @@ def test_remembered_folders_are_saved_by_the_one_writer(qtbot, make_controller, 
     controller.folder_memory.remember("export-images", tmp_path)
     qtbot.waitUntil(lambda: load_settings(tmp_path).dialog_folders.get("export-images") == str(tmp_path),
                     timeout=WAIT_MS)
+
+
+def test_the_library_folder_is_the_open_library_s_or_else_home(qtbot, make_controller, tmp_path: Path) -> None:
+    controller = make_controller(start=False)
+    assert controller.library_folder() == tmp_path
+    with qtbot.waitSignal(controller.engine.ready, timeout=WAIT_MS):
+        controller.engine.start_demo()
+    folder = controller.library_folder()
+    assert folder == controller.session.library.library_dir and folder.is_relative_to(tmp_path / "demo")
