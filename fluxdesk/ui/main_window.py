@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from fluxdesk.core.pricing import PriceTable, format_usd
-from fluxdesk.services.events import JobDone, JobFailed, QueueStopped
+from fluxdesk.services.events import JobDone, JobFailed
 from fluxdesk.storage.settings import Settings
 from fluxdesk.ui.engine.controller import AppController
 from fluxdesk.ui.engine.session_switch import EngineMode, SessionSwitch
@@ -259,7 +259,6 @@ class MainWindow(QMainWindow):
         self.queue.openImage.connect(self.open_image)
         self.recent.imageActivated.connect(lambda _id, path: self.open_image(path))
         self.bridge.jobEvent.connect(self._on_job_event)
-        self.bridge.queueStopped.connect(self._on_queue_stopped)
         switch = self.session_switch
         switch.waiting.connect(self._set_waiting)
         switch.modeChanged.connect(self._show_mode)
@@ -340,11 +339,6 @@ class MainWindow(QMainWindow):
     def _prompt_of(self, job_id: str) -> str:
         job = self.queue_model.job(job_id)
         return job.prompt if job is not None and job.prompt else ""
-
-    def _on_queue_stopped(self, event: QueueStopped) -> None:
-        self.panel.show_message(event.reason, "error")
-        if event.needs_key and not self.engine.demo:
-            QTimer.singleShot(0, lambda: self.open_settings(section="Key"))
 
     # --- what the controller says ------------------------------------------------------------
 

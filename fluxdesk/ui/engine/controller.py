@@ -25,7 +25,7 @@ from fluxdesk.core.catalog import UnknownModelError
 from fluxdesk.core.pricing import PriceTable, PriceTableError, estimate, format_price, format_usd
 from fluxdesk.core.request import GenerationRequest
 from fluxdesk.core.serialize import request_to_dict
-from fluxdesk.services.events import NO_KEY_MESSAGE, JobDone, JobFailed
+from fluxdesk.services.events import NO_KEY_MESSAGE, JobDone, JobFailed, QueueStopped
 from fluxdesk.storage.price_table import load_price_table
 from fluxdesk.storage.settings import Settings, save_settings
 from fluxdesk.ui.engine.bridge import EventBridge
@@ -88,7 +88,7 @@ class AppController(QObject):
     statusMessage = Signal(str, int)
     """A passing word for the status bar: text and milliseconds."""
     keyNeeded = Signal()
-    """Generating needs a key: the window opens the settings at Key."""
+    """Generating needs a key (none, or BFL refused it): the window opens the settings at Key."""
     requestSent = Signal()
     """A submission left for the engine: earlier server errors no longer apply."""
     serverErrors = Signal(object)
@@ -139,6 +139,7 @@ class AppController(QObject):
         self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_AFTER_JOBS_MS)
         self._refresh_timer.timeout.connect(self.refresh_money)
         bridge.jobEvent.connect(self._on_job_event)
+        bridge.queueStopped.connect(self._on_queue_stopped)
         bridge.creditsChanged.connect(self._show_credits)
 
     @classmethod
@@ -200,6 +201,13 @@ class AppController(QObject):
             self.serverErrors.emit(error.errors)
         else:
             self.message.emit(f"Could not queue the images: {error}", "error")
+
+    def _on_queue_stopped(self, event: QueueStopped) -> None:
+        """The queue stopped (out of credits, or the key refused): say why; a refused key of the user's is
+        changed in the settings (the demo's is the simulator's own)."""
+        self.message.emit(event.reason, "error")
+        if event.needs_key and not self.engine.demo:
+            QTimer.singleShot(0, self, lambda: self.keyNeeded.emit())  # after the message is shown
 
     def cancel_job(self, job_id: str) -> None:
         if self.session is not None:

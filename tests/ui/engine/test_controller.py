@@ -13,6 +13,7 @@ from gallery.gallery_support import add_image
 
 import fluxdesk.ui.engine.controller as controller_module
 from fluxdesk.core.request import GenerationRequest
+from fluxdesk.services.events import QueueStopped
 from fluxdesk.storage.secrets import KeyStore
 from fluxdesk.storage.settings import Settings, load_settings
 from fluxdesk.ui.dialogs.settings import SettingsDialog
@@ -163,3 +164,20 @@ def test_the_library_folder_is_the_open_library_s_or_else_home(qtbot, make_contr
         controller.engine.start_demo()
     folder = controller.library_folder()
     assert folder == controller.session.library.library_dir and folder.is_relative_to(tmp_path / "demo")
+
+
+@pytest.mark.parametrize("demo", [False, True])
+def test_a_refused_key_is_said_and_the_key_settings_asked_for_outside_the_demo(qtbot, make_controller,
+                                                                              demo: bool) -> None:
+    controller = make_controller(start=demo)
+    said: list[tuple[str, str]] = []
+    asked: list[bool] = []
+    controller.message.connect(lambda text, tone: said.append((text, tone)))
+    controller.keyNeeded.connect(lambda: asked.append(True))
+    controller.bridge.queueStopped.emit(QueueStopped("BFL refused the key.", needs_key=True))
+    assert said == [("BFL refused the key.", "error")] and asked == []  # the message first, then the settings
+    qtbot.wait(50)
+    assert asked == ([] if demo else [True])
+    controller.bridge.queueStopped.emit(QueueStopped("Out of credits.", needs_credits=True))
+    qtbot.wait(50)
+    assert said[-1] == ("Out of credits.", "error") and asked == ([] if demo else [True])
