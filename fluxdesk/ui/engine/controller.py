@@ -11,6 +11,7 @@ build the same thing.
 from __future__ import annotations
 
 import concurrent.futures
+import sys
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -295,7 +296,7 @@ class AppController(QObject):
         usd = self.price_table.usd_per_credit  # the table the window prices with, imports included
         demo = self.engine.simulated  # the demo library holds only demo jobs: its pretend spend is the point
         tasks.run_in_background(lambda: session.library.spend(month, include_demo=demo, usd_per_credit=usd),
-                                self._show_spend, parent=self)
+                                self._show_spend, self._read_failed(session), parent=self)
 
     def read_user_volume(self) -> None:
         """The break-even's default volume: this library's images over the last 30 days (``userVolumeChanged``)."""
@@ -304,7 +305,16 @@ class AppController(QObject):
             return
         demo = self.engine.simulated
         TaskManager.instance().run_in_background(lambda: session.library.spend_last_days(30, include_demo=demo).images,
-                                                 self.userVolumeChanged.emit, parent=self)
+                                                 self.userVolumeChanged.emit, self._read_failed(session), parent=self)
+
+    def _read_failed(self, session: Session) -> Callable[[BaseException], None]:
+        """What a failed read of ``session``'s library does: report it as unexpected, unless the engine has moved on
+        meanwhile and closed that library under the read (a switch right after a start or a save)."""
+        def failed(error: BaseException) -> None:
+            if session is self.session:
+                sys.excepthook(type(error), error, error.__traceback__)
+
+        return failed
 
     def clear_credits(self) -> None:
         """No balance to show (no key): nothing of an earlier engine's figures stays on screen."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -14,6 +15,7 @@ from gallery.gallery_support import add_image
 import fluxdesk.ui.engine.controller as controller_module
 from fluxdesk.core.request import GenerationRequest
 from fluxdesk.services.events import QueueStopped
+from fluxdesk.storage.library import Library
 from fluxdesk.storage.secrets import KeyStore
 from fluxdesk.storage.settings import Settings, load_settings
 from fluxdesk.ui.dialogs.settings import SettingsDialog
@@ -181,3 +183,24 @@ def test_a_refused_key_is_said_and_the_key_settings_asked_for_outside_the_demo(q
     controller.bridge.queueStopped.emit(QueueStopped("Out of credits.", needs_credits=True))
     qtbot.wait(50)
     assert said[-1] == ("Out of credits.", "error") and asked == ([] if demo else [True])
+
+
+def test_a_read_whose_library_a_switch_closed_meanwhile_is_not_an_error(qtbot, make_controller, monkeypatch) -> None:
+    controller = make_controller()
+    entered, go_on = threading.Event(), threading.Event()
+    real_spend = Library.spend
+
+    def held_spend(self: Library, *args, **kwargs):
+        entered.set()
+        go_on.wait(10)
+        return real_spend(self, *args, **kwargs)
+
+    monkeypatch.setattr(Library, "spend", held_spend)
+    controller.read_money()  # what the engine's start asks for
+    assert entered.wait(10)
+    with qtbot.waitSignal(controller.engine.ready, timeout=WAIT_MS):
+        controller.engine.start_demo()  # File -> Try the offline demo again: the first library closes first
+    go_on.set()  # the read goes on, on a closed library: its error is nobody's (it would fail this test)
+    TaskManager.instance().wait()
+    qtbot.wait(50)
+    assert controller.month_spend is None
