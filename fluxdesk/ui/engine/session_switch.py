@@ -175,6 +175,7 @@ class SessionSwitch(QObject):
     def switch_to_demo(self) -> None:
         """File → Try the offline demo."""
         if self._may_stop_jobs("switch to the demo"):
+            self._restart_when_idle = False  # a restart still waiting for the jobs is the real engine's
             self.detach_library()
             self.engine.start_demo()
             self.waiting.emit("Starting the demo…")
@@ -182,6 +183,7 @@ class SessionSwitch(QObject):
     def switch_to_real(self) -> None:
         """File → Use my BFL key: the key from the keyring (the welcome without one); no demo next time either."""
         if self._may_stop_jobs("leave the demo"):
+            self._restart_when_idle = False  # the key is read afresh now
             self.detach_library()
             self.engine.retire()
             self.waiting.emit("Reading the key…")
@@ -211,6 +213,7 @@ class SessionSwitch(QObject):
 
     def restart(self) -> None:
         """Close the engine and start the real one again, with the key read afresh."""
+        self._restart_when_idle = False
         self.detach_library()
         self.engine.retire()
         self.waiting.emit("Reconnecting…")
@@ -223,7 +226,6 @@ class SessionSwitch(QObject):
 
     def _restart_if_idle(self) -> None:
         if self._restart_when_idle and self.engine.session is not None and not self._controller.busy():
-            self._restart_when_idle = False
             self.restart()
 
     def detach_library(self) -> None:

@@ -239,3 +239,16 @@ def test_another_region_or_folder_restarts_the_real_engine(qtbot, make_switch, s
     first = made.engine.session
     started(qtbot, made, made.switch.engine_settings_changed)
     assert made.engine.session is not first and made.recorder.of("waiting") == [("Reconnecting…",)]
+
+
+def test_a_restart_waiting_for_the_jobs_is_forgotten_on_a_switch_to_the_demo(qtbot, make_switch) -> None:
+    made = make_switch()
+    started(qtbot, made, lambda: made.switch.welcome_closed(None, False))
+    made.active = 1
+    made.switch.key_changed()  # waits for the jobs
+    started(qtbot, made, made.switch.switch_to_demo)  # asked, and yes: the jobs stop
+    assert made.asked == ["switch to the demo"]
+    demo, made.active = made.engine.session, 0
+    made.controller.bridge.jobEvent.emit(object())  # the demo's first job ends
+    qtbot.wait(200)
+    assert made.engine.session is demo and made.engine.demo
