@@ -59,9 +59,11 @@ def _application() -> QApplication:
 
 def build_window(home: Path, settings: Settings, key_store: KeyStore, *, demo: bool = False,
                  demo_latency: float | None = None, confirm_over_budget: ConfirmOverBudget | None = None) -> MainWindow:
-    """The window with everything it is handed: the controller (its engine, price table and settings writer) and
-    the thumbnail loader. The app and the tests build it here alike."""
+    """The window with everything it is handed: the controller (its engine, price table and settings writer), the
+    session switch (which engine runs: ``demo`` starts in the demo) and the thumbnail loader. The app and the
+    tests build it here alike."""
     from fluxdesk.ui.engine.controller import AppController, ask_over_budget
+    from fluxdesk.ui.engine.session_switch import SessionSwitch
     from fluxdesk.ui.engine.tasks import TaskManager
     from fluxdesk.ui.kit.thumbnails import ThumbnailLoader
     from fluxdesk.ui.main_window import MainWindow
@@ -71,7 +73,8 @@ def build_window(home: Path, settings: Settings, key_store: KeyStore, *, demo: b
     sys.setswitchinterval(0.001)
     controller = AppController.create(home, settings, demo_latency=demo_latency,
                                       confirm_over_budget=confirm_over_budget or ask_over_budget)
-    return MainWindow(controller, key_store, ThumbnailLoader(tasks=TaskManager.instance()), demo=demo)
+    switch = SessionSwitch(controller, key_store, demo=demo, parent=controller)
+    return MainWindow(controller, switch, ThumbnailLoader(tasks=TaskManager.instance()))
 
 
 def _window(home: Path, *, demo: bool, demo_latency: float | None = None) -> MainWindow:

@@ -1,7 +1,8 @@
 """The window a designer lives in: the prompt panel on the left, the work on the right.
 
 It lays out the widgets, builds the menus and wires their signals to the ``AppController``, which makes the
-app's decisions (generating, Reproduce, money, settings); each widget keeps its own internals. Everything slow
+app's decisions (generating, Reproduce, money, settings), and to the ``SessionSwitch``, which decides which engine
+runs (the first start, the welcome, demo or real, restarts); each widget keeps its own internals. Everything slow
 (keyring, disk, network, decoding) happens off the GUI thread.
 """
 
@@ -28,10 +29,10 @@ from PySide6.QtWidgets import (
 )
 
 from fluxdesk.core.pricing import PriceTable, format_usd
-from fluxdesk.services.events import NO_KEY_MESSAGE, JobDone, JobFailed, QueueStopped
-from fluxdesk.storage.secrets import KeySource, KeyStore
+from fluxdesk.services.events import JobDone, JobFailed
 from fluxdesk.storage.settings import Settings
 from fluxdesk.ui.engine.controller import AppController
+from fluxdesk.ui.engine.session_switch import EngineMode, SessionSwitch
 from fluxdesk.ui.engine.tasks import TaskManager
 from fluxdesk.ui.generate.panel import PromptPanel
 from fluxdesk.ui.kit.desktop_open import open_with_system
@@ -43,6 +44,7 @@ from fluxdesk.ui.queue.recent import RecentStrip
 from fluxdesk.ui.queue.view import QueueView
 
 if TYPE_CHECKING:
+    from fluxdesk.services.library_views import LibraryViews
     from fluxdesk.services.session import Session
     from fluxdesk.ui.breakeven.tab import BreakEvenTab
     from fluxdesk.ui.dialogs.key_entry import KeyTester
@@ -58,17 +60,17 @@ class MainWindow(QMainWindow):
     imageShown = Signal(int, str)
     """An image arrived in the recent strip: its id and path."""
 
-    def __init__(self, controller: AppController, key_store: KeyStore, thumbnails: ThumbnailLoader, *,
-                 demo: bool = False, parent: QWidget | None = None) -> None:
+    def __init__(self, controller: AppController, session_switch: SessionSwitch, thumbnails: ThumbnailLoader, *,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
         """The app's decisions; the window shows its signals. Owned by the window from here on."""
         controller.setParent(self)
-        self._key_store = key_store
-        self._demo_requested = demo
+        self.session_switch = session_switch
+        """Which engine runs; the window shows what it says, and the welcome when it asks."""
+        self._key_store = session_switch.key_store  # the one the switch reads: the dialogs store the key there
         self._welcome: WelcomeDialog | None = None
         self._settings_dialog: SettingsDialog | None = None
-        self._restart_when_idle = False
         self.engine = controller.engine
         self.bridge = controller.bridge
         self.folder_memory = controller.folder_memory
@@ -85,7 +87,7 @@ class MainWindow(QMainWindow):
         self._restore_geometry()
         self._set_waiting("Starting…")
         self.panel.focus_target().setFocus()
-        QTimer.singleShot(0, self._boot)
+        QTimer.singleShot(0, session_switch.start)
 
     # --- building -------------------------------------------------------------------------------
 
@@ -160,8 +162,8 @@ class MainWindow(QMainWindow):
         tab.usePromptRequested.connect(use_prompt)
         tab.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
         tab.set_price_table(self.controller.price_table)
-        if self.session is not None:
-            tab.set_library(self.session.library)
+        if (views := self.session_switch.views) is not None:
+            tab.set_store(views.gallery)
         return tab
 
     def _tab_changed(self, index: int) -> None:
@@ -188,8 +190,8 @@ class MainWindow(QMainWindow):
         tab.refreshCreditsRequested.connect(self.controller.read_money)  # the balance; the tab has its own Reload
         tab.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 6000))
         tab.showImageRequested.connect(self.show_image_in_gallery)
-        if self.session is not None:
-            tab.set_library(self.session.library, demo=self.engine.simulated)
+        if (views := self.session_switch.views) is not None:
+            tab.set_queries(views.spend)
         if self.controller.credits is not None:
             tab.set_credits(*self.controller.credits)
         return tab
@@ -230,9 +232,9 @@ class MainWindow(QMainWindow):
                                                 tip="Show the folder where your images are saved")
         file_menu.addAction(self.open_library_action)
         file_menu.addSeparator()
-        self.demo_action = self._action("Try the offline &demo", self.switch_to_demo,
+        self.demo_action = self._action("Try the offline &demo", self.session_switch.switch_to_demo,
                                         tip="The built-in simulator: nothing is charged, images are marked demo")
-        self.real_action = self._action("Use my BFL &key", self.switch_to_real,
+        self.real_action = self._action("Use my BFL &key", self.session_switch.switch_to_real,
                                         tip="Leave the demo and generate with your own key")
         file_menu.addAction(self.demo_action)
         file_menu.addAction(self.real_action)
@@ -273,9 +275,12 @@ class MainWindow(QMainWindow):
         self.queue.openImage.connect(self.open_image)
         self.recent.imageActivated.connect(lambda _id, path: self.open_image(path))
         self.bridge.jobEvent.connect(self._on_job_event)
-        self.bridge.queueStopped.connect(self._on_queue_stopped)
-        self.engine.ready.connect(self._on_engine_ready)
-        self.engine.failed.connect(self._on_engine_failed)
+        switch = self.session_switch
+        switch.waiting.connect(self._set_waiting)
+        switch.modeChanged.connect(self._show_mode)
+        switch.libraryChanged.connect(self._show_library)
+        switch.welcomeRequested.connect(self._open_welcome)
+        switch.message.connect(self.panel.show_message)
         controller.message.connect(self.panel.show_message)
         controller.settingsLoaded.connect(self.panel.load_settings)
         controller.settingsReused.connect(self._reuse_settings)
@@ -294,30 +299,11 @@ class MainWindow(QMainWindow):
                 lambda tab: tab.reproduction_queued(image_id, job_id, seed)))
         controller.reproductionRefused.connect(self._reproduction_refused)
 
-    # --- starting the engine --------------------------------------------------------------------
+    # --- which engine runs: what the session switch says ------------------------------------------
 
     @property
     def session(self) -> Session | None:
         return self.engine.session
-
-    def _boot(self) -> None:
-        if self._demo_requested or self.controller.settings.start_in_demo:
-            self.engine.start_demo()
-            return
-        TaskManager.instance().run_in_background(
-            self._key_store.get, self._got_key, self._on_engine_failed, parent=self)
-
-    def _got_key(self, found: tuple[str | None, KeySource]) -> None:
-        key, _source = found
-        if key:
-            self.engine.start_real(key, self.controller.settings)
-        else:
-            self.show_welcome()
-
-    def show_welcome(self) -> None:
-        """First run, or no key: offer to enter one (tested, stored in the keyring) or the offline demo."""
-        self._set_waiting("No API key yet: enter one, or try the offline demo.")
-        TaskManager.instance().run_in_background(self._key_store.backend_works, self._open_welcome, parent=self)
 
     def _open_welcome(self, keyring_status: tuple[bool, str]) -> None:
         from fluxdesk.ui.dialogs.welcome import WelcomeDialog
@@ -331,102 +317,27 @@ class MainWindow(QMainWindow):
 
     def _welcome_closed(self, dialog: WelcomeDialog) -> None:
         self._welcome = None
-        choice = dialog.choice()
-        if choice == "demo":
-            if dialog.start_in_demo():
-                self.controller.update_settings(start_in_demo=True)
-            self.engine.start_demo()
-        elif choice in ("key", "session"):
-            TaskManager.instance().run_in_background(self._key_store.get, self._got_key_after_welcome, parent=self)
-        else:
-            self._browse_without_key()
-
-    def _browse_without_key(self) -> None:
-        """No key: the real library opens all the same, for browsing; generating asks for a key."""
-        self.engine.start_real(None, self.controller.settings)
-        self._set_waiting("Opening your library…")
-
-    def _got_key_after_welcome(self, found: tuple[str | None, KeySource]) -> None:
-        key, _source = found
-        if key:
-            self.engine.start_real(key, self.controller.settings)
-        else:
-            self._browse_without_key()
-            self.panel.show_message("The key could not be read back from the system keyring. Add it again in "
-                                    "Settings (Ctrl+,).", "warning")
-
-    def _on_engine_ready(self, session: Session) -> None:
-        self.thumbnails.set_cache_dir(session.library.thumbnails_dir)
-        session.add_listener(self.bridge.listener)
-        self.panel.clear_message()
-        self.panel.set_generate_enabled(True)
-        self._update_mode_label()
-        self.demo_action.setEnabled(not self.engine.demo)
-        self.real_action.setEnabled(self.engine.demo or not session.has_key)
-        if not session.has_key:
-            self.controller.clear_credits()
-            self.panel.show_message("No API key: your library is open to browse. " + NO_KEY_MESSAGE, "info")
-        TaskManager.instance().watch_future(session.resume(), parent=self)
-        self.spend_tab.if_built(lambda tab: tab.set_library(session.library, demo=self.engine.simulated))
-        self.gallery_tab.if_built(lambda tab: tab.set_library(session.library))
-        if self.breakeven_tab.widget is not None:
-            self.controller.read_user_volume()
-        self.controller.read_money()  # set_library just loaded the Spend tab
-
-    def _on_engine_failed(self, reason: object) -> None:
-        text = str(reason)
-        self._set_waiting(f"Could not start: {text}")
-        self.panel.show_message(f"FluxDesk could not start its engine: {text}", "error")
+        self.session_switch.welcome_closed(dialog.choice(), dialog.start_in_demo())
 
     def _set_waiting(self, why: str) -> None:
         self.panel.set_generate_enabled(False, why)
         self.mode_label.setText(why)
 
-    def _update_mode_label(self) -> None:
-        session = self.session
-        if self.engine.demo:
-            self.mode_label.setText("Demo mode — the built-in simulator: nothing is charged, images are marked demo")
-            self.setWindowTitle("FluxDesk — demo")
-        elif session is not None and not session.has_key:
-            self.mode_label.setText("No API key — browsing your library")
-            self.setWindowTitle("FluxDesk — no API key")
-        elif self.engine.simulated and session is not None:  # simulated: there is a session
-            self.mode_label.setText(f"Simulator at {session.options.api_base} — nothing is charged, images are "
-                                    "marked demo and kept in the demo library")
-            self.setWindowTitle("FluxDesk — simulator")
-        else:
-            self.mode_label.setText(f"Connected to BFL ({self.controller.settings.region})")
-            self.setWindowTitle("FluxDesk")
+    def _show_mode(self, mode: EngineMode) -> None:
+        self.panel.clear_message()
+        self.panel.set_generate_enabled(True)
+        self.mode_label.setText(mode.text)
+        self.setWindowTitle(mode.title)
+        self.demo_action.setEnabled(mode.demo_offered)
+        self.real_action.setEnabled(mode.key_offered)
 
-    def _detach_views(self) -> None:
-        """Before the engine (and its library) closes: the tabs must not query a closed library."""
-        self.gallery_tab.if_built(lambda tab: tab.set_library(None))
-        self.spend_tab.if_built(lambda tab: tab.set_library(None))
-
-    def switch_to_demo(self) -> None:
-        if self._busy_confirm("switch to the demo"):
-            self._detach_views()
-            self.engine.start_demo()
-            self._set_waiting("Starting the demo…")
-
-    def switch_to_real(self) -> None:
-        if self._busy_confirm("leave the demo"):
-            self._detach_views()
-            self.engine.retire()
-            self._set_waiting("Reading the key…")
-            self._demo_requested = False
-            if self.controller.settings.start_in_demo:
-                self.controller.update_settings(start_in_demo=False)
-            self._boot()
-
-    def _busy_confirm(self, what: str) -> bool:
-        if not self.controller.busy():
-            return True
-        answer = QMessageBox.question(
-            self, "Jobs are running",
-            f"Some jobs are still running. If you {what} now, they stop here and FluxDesk finishes them "
-            "(downloads included) the next time this library opens. Continue?")
-        return answer == QMessageBox.StandardButton.Yes
+    def _show_library(self, views: LibraryViews | None) -> None:
+        if views is not None:
+            self.thumbnails.set_cache_dir(views.thumbnails_dir)
+        self.spend_tab.if_built(lambda tab: tab.set_queries(views.spend if views is not None else None))
+        self.gallery_tab.if_built(lambda tab: tab.set_store(views.gallery if views is not None else None))
+        if views is not None and self.breakeven_tab.widget is not None:
+            self.controller.read_user_volume()
 
     def _on_job_event(self, event: object) -> None:
         self.queue_model.apply(event)
@@ -440,18 +351,10 @@ class MainWindow(QMainWindow):
             self.gallery_tab.if_built(lambda tab: tab.reproduction_failed(event.job_id, event.reason))
             if event.field_errors:
                 self.panel.show_server_errors(event.field_errors)
-        if self._restart_when_idle and self.session is not None and not self.controller.busy():
-            self._restart_when_idle = False
-            self._restart_engine()
 
     def _prompt_of(self, job_id: str) -> str:
         job = self.queue_model.job(job_id)
         return job.prompt if job is not None and job.prompt else ""
-
-    def _on_queue_stopped(self, event: QueueStopped) -> None:
-        self.panel.show_message(event.reason, "error")
-        if event.needs_key and not self.engine.demo:
-            QTimer.singleShot(0, lambda: self.open_settings(section="Key"))
 
     # --- what the controller says ------------------------------------------------------------
 
@@ -480,9 +383,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{problem}. In the Gallery tab, Space shows it large.", 10000)
 
     def open_library_folder(self) -> None:
-        session = self.session
-        folder = session.library.library_dir if session is not None else self.controller.home
-        if (problem := open_with_system(folder)) is not None:
+        if (problem := open_with_system(self.controller.library_folder())) is not None:
             self.statusBar().showMessage(problem, 10000)
 
     # --- settings -------------------------------------------------------------------------------
@@ -496,7 +397,7 @@ class MainWindow(QMainWindow):
         if section is not None:
             dialog.select_section(section)
         dialog.settingsSaved.connect(self._settings_saved)
-        dialog.keyChanged.connect(self._key_changed)
+        dialog.keyChanged.connect(self.session_switch.key_changed)
         dialog.priceTableImported.connect(self._price_table_changed)
         dialog.themeChanged.connect(lambda theme: apply_theme(cast(QApplication, QApplication.instance()), theme))
         dialog.finished.connect(lambda _code: setattr(self, "_settings_dialog", None))
@@ -516,24 +417,8 @@ class MainWindow(QMainWindow):
         apply_theme(cast(QApplication, QApplication.instance()), settings.theme)
         for action in self._theme_actions.actions():
             action.setChecked(action.text().replace("&", "").lower() == settings.theme)
-        if engine_changed and self.engine.mode == "real":
-            self._key_changed()
-
-    def _key_changed(self) -> None:
-        if self.engine.demo:
-            return
-        if self.controller.busy():
-            self._restart_when_idle = True
-            self.panel.show_message("The new settings apply as soon as the running jobs finish.", "info")
-            return
-        self._restart_engine()
-
-    def _restart_engine(self) -> None:
-        self._detach_views()
-        self.engine.retire()
-        self._set_waiting("Reconnecting…")
-        TaskManager.instance().run_in_background(
-            self._key_store.get, self._got_key, self._on_engine_failed, parent=self)
+        if engine_changed:
+            self.session_switch.engine_settings_changed()
 
     def _price_table_changed(self, table: PriceTable) -> None:
         self.controller.price_table = table
@@ -642,7 +527,7 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop the engine, the thumbnail workers and background calls. Safe to call twice."""
-        self._detach_views()
+        self.session_switch.detach_library()
         self.controller.shutdown()
         self.thumbnails.shutdown()
         TaskManager.instance().wait()

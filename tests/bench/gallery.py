@@ -5,7 +5,7 @@
 Builds the library in a temporary FLUXDESK_HOME (real schema, bulk inserts, real JPEG files: distinct ones
 for the first screens, hard links after), then, in this process, on the offscreen platform:
 
-- ``open_ms``: from creating the ``GalleryTab`` (then ``set_library`` and ``show``) until every tile on the
+- ``open_ms``: from creating the ``GalleryTab`` (then ``set_store`` and ``show``) until every tile on the
   first screen has its row data and its thumbnail, and the grid has painted them. Thumbnails start cold
   (an empty disk cache), so this includes decoding them.
 - ``search_ms``: from sending a prompt search (no debounce) until the model holds the matching rows and the
@@ -37,6 +37,7 @@ from bench_support import build_library
 from PySide6.QtCore import QElapsedTimer, QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
+from fluxdesk.services.library_views import GalleryStore
 from fluxdesk.storage.library import Library
 from fluxdesk.storage.paths import thumbnails_dir
 from fluxdesk.ui.engine.tasks import TaskManager
@@ -175,7 +176,8 @@ def measure(app: QApplication, library: Library, loader: ThumbnailLoader, images
     tab = GalleryTab(loader)
     tab.resize(*WINDOW)
     painted = Painted(tab, loader)
-    tab.set_library(library)
+    store = GalleryStore(library)
+    tab.set_store(store)
     tab.show()
     spin_until(app, lambda: screen_has_thumbnails(tab, loader) and painted.drawn_since_last_thumbnail())
     open_ms = (time.perf_counter() - t0) * 1000
@@ -197,7 +199,8 @@ def measure(app: QApplication, library: Library, loader: ThumbnailLoader, images
     stall = scroll(app, tab, quick)
     result = {"images": images, "open_ms": round(open_ms, 1), "search_ms": round(search_ms, 1),
               "scroll_max_stall_ms": round(stall, 1), "rss_mb": round(rss_mb(), 1)}
-    tab.set_library(None)
+    tab.set_store(None)
+    store.close()
     tab.deleteLater()
     return result
 

@@ -309,7 +309,7 @@ def test_thumbnails_are_cached_in_the_library_and_go_with_a_deleted_image(qtbot,
 
 def test_settings_still_save_after_the_engine_restarts(qtbot, make_window, tmp_path: Path) -> None:
     window = ready(qtbot, make_window())
-    window._restart_engine()  # what a key change does
+    window.session_switch.restart()  # what a key change does
     window.controller.update_settings(last_seed=4242)
     qtbot.waitUntil(lambda: load_settings(tmp_path).last_seed == 4242, timeout=WAIT_MS)
 

@@ -11,6 +11,7 @@ build the same thing.
 from __future__ import annotations
 
 import concurrent.futures
+import sys
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -25,7 +26,7 @@ from fluxdesk.core.catalog import UnknownModelError
 from fluxdesk.core.pricing import PriceTable, PriceTableError, estimate, format_price, format_usd
 from fluxdesk.core.request import GenerationRequest
 from fluxdesk.core.serialize import request_to_dict
-from fluxdesk.services.events import NO_KEY_MESSAGE, JobDone, JobFailed
+from fluxdesk.services.events import NO_KEY_MESSAGE, JobDone, JobFailed, QueueStopped
 from fluxdesk.storage.price_table import load_price_table
 from fluxdesk.storage.settings import Settings, save_settings
 from fluxdesk.ui.engine.bridge import EventBridge
@@ -89,7 +90,7 @@ class AppController(QObject):
     statusMessage = Signal(str, int)
     """A passing word for the status bar: text and milliseconds."""
     keyNeeded = Signal()
-    """Generating needs a key: the window opens the settings at Key."""
+    """Generating needs a key (none, or BFL refused it): the window opens the settings at Key."""
     requestSent = Signal()
     """A submission left for the engine: earlier server errors no longer apply."""
     serverErrors = Signal(object)
@@ -140,6 +141,7 @@ class AppController(QObject):
         self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_AFTER_JOBS_MS)
         self._refresh_timer.timeout.connect(self.refresh_money)
         bridge.jobEvent.connect(self._on_job_event)
+        bridge.queueStopped.connect(self._on_queue_stopped)
         bridge.creditsChanged.connect(self._show_credits)
 
     @classmethod
@@ -161,6 +163,11 @@ class AppController(QObject):
     def busy(self) -> bool:
         """Jobs are under way."""
         return self.active_jobs() > 0
+
+    def library_folder(self) -> Path:
+        """Where the open library keeps its images (FluxDesk's home while none is open)."""
+        session = self.session
+        return session.library.library_dir if session is not None else self.home
 
     # --- generating -----------------------------------------------------------------------------
 
@@ -196,6 +203,13 @@ class AppController(QObject):
             self.serverErrors.emit(error.errors)
         else:
             self.message.emit(f"Could not queue the images: {error}", "error")
+
+    def _on_queue_stopped(self, event: QueueStopped) -> None:
+        """The queue stopped (out of credits, or the key refused): say why; a refused key of the user's is
+        changed in the settings (the demo's is the simulator's own)."""
+        self.message.emit(event.reason, "error")
+        if event.needs_key and not self.engine.demo:
+            QTimer.singleShot(0, self, lambda: self.keyNeeded.emit())  # after the message is shown
 
     def cancel_job(self, job_id: str) -> None:
         if self.session is not None:
@@ -283,7 +297,7 @@ class AppController(QObject):
         usd = self.price_table.usd_per_credit  # the table the window prices with, imports included
         demo = self.engine.simulated  # the demo library holds only demo jobs: its pretend spend is the point
         tasks.run_in_background(lambda: session.library.spend(month, include_demo=demo, usd_per_credit=usd),
-                                self._show_spend, parent=self)
+                                self._show_spend, self._read_failed(session), parent=self)
 
     def read_user_volume(self) -> None:
         """The break-even's default volume: this library's images over the last 30 days (``userVolumeChanged``)."""
@@ -292,7 +306,16 @@ class AppController(QObject):
             return
         demo = self.engine.simulated
         TaskManager.instance().run_in_background(lambda: session.library.spend_last_days(30, include_demo=demo).images,
-                                                 self.userVolumeChanged.emit, parent=self)
+                                                 self.userVolumeChanged.emit, self._read_failed(session), parent=self)
+
+    def _read_failed(self, session: Session) -> Callable[[BaseException], None]:
+        """What a failed read of ``session``'s library does: report it as unexpected, unless the engine has moved on
+        meanwhile and closed that library under the read (a switch right after a start or a save)."""
+        def failed(error: BaseException) -> None:
+            if session is self.session:
+                sys.excepthook(type(error), error, error.__traceback__)
+
+        return failed
 
     def clear_credits(self) -> None:
         """No balance to show (no key): nothing of an earlier engine's figures stays on screen."""

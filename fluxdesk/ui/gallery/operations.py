@@ -12,9 +12,9 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication, QImage, QImageReader
 
+from fluxdesk.services.library_views import GalleryStore
 from fluxdesk.storage.db import LibraryError
-from fluxdesk.storage.gallery_queries import GalleryQueries
-from fluxdesk.storage.library import TRASH_DAYS, Library
+from fluxdesk.storage.library import TRASH_DAYS
 from fluxdesk.ui.engine.tasks import TaskManager, weak_callback
 
 _MAX_SUFFIX = 10_000
@@ -94,12 +94,12 @@ class GalleryOperations(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._library: Library | None = None
-        self._queries: GalleryQueries | None = None
+        self._store: GalleryStore | None = None
         self._undo: list[int] = []
 
-    def set_library(self, library: Library | None, queries: GalleryQueries | None) -> None:
-        self._library, self._queries = library, queries
+    def set_store(self, store: GalleryStore | None) -> None:
+        """Change images in ``store`` from now on (``None``: nowhere); what was pending undo is forgotten."""
+        self._store = store
         self._undo = []
 
     def can_undo(self) -> bool:
@@ -139,21 +139,21 @@ class GalleryOperations(QObject):
 
     def empty_trash(self) -> None:
         """Delete every image in the trash for good."""
-        library, queries = self._library, self._queries
-        if library is None or queries is None:
+        store = self._store
+        if store is None:
             return
 
         def work() -> tuple[list[int], list[str]]:
-            return _apply(library, queries.trashed_ids(), lambda lib, image_id: lib.delete_image_permanently(image_id),
+            return _apply(store, store.trashed_ids(), lambda lib, image_id: lib.delete_image_permanently(image_id),
                           "delete")
 
         self._undo = []
         self._start(work, self.deleted.emit)
 
     def purge_old_trash(self, days: int = TRASH_DAYS) -> None:
-        library = self._library
-        if library is not None:
-            self._start(lambda: library.purge_trash(days), self.purged.emit, plain=True)
+        store = self._store
+        if store is not None:
+            self._start(lambda: store.purge_trash(days), self.purged.emit, plain=True)
 
     # --- files ----------------------------------------------------------------------------------------
 
@@ -178,21 +178,21 @@ class GalleryOperations(QObject):
 
     # --- plumbing ------------------------------------------------------------------------------------
 
-    def _each(self, ids: list[int], change: Callable[[Library, int], Any], done: Callable[[list[int]], None],
+    def _each(self, ids: list[int], change: Callable[[GalleryStore, int], Any], done: Callable[[list[int]], None],
               verb: str) -> None:
-        library = self._library
-        if library is None or not ids:
+        store = self._store
+        if store is None or not ids:
             return
-        self._start(lambda: _apply(library, ids, change, verb), done)
+        self._start(lambda: _apply(store, ids, change, verb), done)
 
     def _start(self, work: Callable[[], Any], done: Callable[[Any], None], *, plain: bool = False) -> None:
-        library = self._library
+        store = self._store
         TaskManager.instance().run_in_background(
-            work, weak_callback(self._finished, library, done, plain),
-            weak_callback(self._failed, library))
+            work, weak_callback(self._finished, store, done, plain),
+            weak_callback(self._failed, store))
 
-    def _finished(self, library: Library | None, done: Callable[[Any], None], plain: bool, answer: Any) -> None:
-        if library is not self._library:
+    def _finished(self, store: GalleryStore | None, done: Callable[[Any], None], plain: bool, answer: Any) -> None:
+        if store is not self._store:
             return  # the library was switched meanwhile: the gallery shows another one now
         if plain:
             done(answer)
@@ -202,18 +202,18 @@ class GalleryOperations(QObject):
             self.failed.emit(_problems_text(problems))
         done(result)
 
-    def _failed(self, library: Library | None, exc: BaseException) -> None:
-        if library is self._library:
+    def _failed(self, store: GalleryStore | None, exc: BaseException) -> None:
+        if store is self._store:
             self.failed.emit(str(exc) or type(exc).__name__)
 
 
-def _apply(library: Library, ids: Sequence[int], change: Callable[[Library, int], Any],
+def _apply(store: GalleryStore, ids: Sequence[int], change: Callable[[GalleryStore, int], Any],
            verb: str) -> tuple[list[int], list[str]]:
     """``change`` each image; answers the ids done and, in words, what failed (the rest still go ahead)."""
     done, problems = [], []
     for image_id in ids:
         try:
-            change(library, image_id)
+            change(store, image_id)
         except (LibraryError, OSError) as exc:
             problems.append(f"could not {verb} image {image_id}: {exc}")
         else:

@@ -29,10 +29,10 @@ from fluxdesk.core.catalog import UnknownModelError
 from fluxdesk.core.metadata import ReproductionVerdict, reproduction_verdict
 from fluxdesk.core.pricing import PriceTable, PriceTableError, estimate, format_usd
 from fluxdesk.core.request import GenerationRequest
-from fluxdesk.services.session import request_for_image
+from fluxdesk.services.library_views import GalleryStore
 from fluxdesk.storage.db import LibraryError
 from fluxdesk.storage.gallery_queries import GalleryItem, GalleryQueries, GalleryQuery
-from fluxdesk.storage.library import TRASH_DAYS, Library
+from fluxdesk.storage.library import TRASH_DAYS
 from fluxdesk.storage.rows import ImageRow
 from fluxdesk.ui.engine.tasks import TaskManager, weak_callback
 from fluxdesk.ui.gallery.actions import GalleryActions, SelectionState
@@ -126,7 +126,7 @@ class _Banner(Banner):
 
 
 class GalleryTab(QWidget):
-    """The gallery. ``set_library`` when the engine starts or switches library; ``image_added`` for each new image."""
+    """The gallery. ``set_store`` when the engine starts or switches library; ``image_added`` for each new image."""
 
     reproduceRequested = Signal("qlonglong")  # type: ignore[arg-type]  # C++ name: 64-bit; stubs want a type
     """An image id to run again exactly (same parameters and seed)."""
@@ -143,7 +143,8 @@ class GalleryTab(QWidget):
         self.setObjectName("galleryTab")
         self._folders = folders or FolderMemory(parent=self)
         self._thumbnails = thumbnails
-        self._library: Library | None = None
+        self._library: GalleryStore | None = None
+        """The open library, as the gallery reads and changes it."""
         self._queries: GalleryQueries | None = None
         self._image: ImageRow | None = None
         """The image the details pane shows (read in full from the library)."""
@@ -292,29 +293,27 @@ class GalleryTab(QWidget):
 
     # --- the window's interface -----------------------------------------------------------------------
 
-    def set_library(self, library: Library | None) -> None:
-        """Show ``library``'s images (``None``: none). Purges trash older than TRASH_DAYS, off the GUI thread."""
-        old = self._queries
-        self._library = library
-        self._queries = GalleryQueries.for_library(library) if library is not None else None
+    def set_store(self, store: GalleryStore | None) -> None:
+        """Show the images of ``store``'s library (``None``: none); whoever made ``store`` closes it. Purges trash
+        older than TRASH_DAYS, off the GUI thread."""
+        self._library = store
+        self._queries = store.queries if store is not None else None
         self._image = None
         self._preview_path = None
         self.undo_bar.hide()
         self.result_bar.hide()
         if self._viewer is not None:
             self._viewer.close()
-        self.ops.set_library(library, self._queries)
+        self.ops.set_store(store)
         self.details.show_message("Select an image to see how it was made.")
         self.model.set_source(self._queries)
-        if old is not None:
-            TaskManager.instance().run_in_background(old.close)
         self._show_state()
         self._update_actions()
-        if library is not None:
+        if store is not None:
             self.ops.purge_old_trash(TRASH_DAYS)
             self._load_models()
 
-    def library(self) -> Library | None:
+    def store(self) -> GalleryStore | None:
         return self._library
 
     def image_added(self, image_id: int, job_id: str | None = None) -> None:
@@ -481,7 +480,7 @@ class GalleryTab(QWidget):
 
         TaskManager.instance().run_in_background(library.image_models, weak_callback(self._models_loaded, library))
 
-    def _models_loaded(self, library: Library, models: list[str]) -> None:
+    def _models_loaded(self, library: GalleryStore, models: list[str]) -> None:
         if library is self._library:
             self.filters.set_models(models)
 
@@ -602,7 +601,7 @@ class GalleryTab(QWidget):
                 lambda: library.get_image(image_id), weak_callback(self._image_read, library, then),
                 weak_callback(self._report))
 
-    def _image_read(self, library: Library, then: str, image: ImageRow | None) -> None:
+    def _image_read(self, library: GalleryStore, then: str, image: ImageRow | None) -> None:
         if image is None:
             self.statusMessage.emit("That image is no longer in the library")
         elif library is self._library:
@@ -631,7 +630,7 @@ class GalleryTab(QWidget):
         if library is None or table is None:
             return
         TaskManager.instance().run_in_background(
-            lambda: request_for_image(library, image_id),
+            lambda: library.request_for_image(image_id),
             weak_callback(self._reproduction_priced, image_id, table),
             weak_callback(self._reproduction_unpriced, image_id))
 
@@ -683,7 +682,7 @@ class GalleryTab(QWidget):
         TaskManager.instance().run_in_background(
             compare, weak_callback(self._verdict_known, library), weak_callback(self._report))
 
-    def _verdict_known(self, library: Library, verdict: ReproductionVerdict) -> None:
+    def _verdict_known(self, library: GalleryStore, verdict: ReproductionVerdict) -> None:
         if library is self._library:
             self.show_notice(f"Reproduced: {verdict.text()}.", "info" if verdict.identical else "warning")
 

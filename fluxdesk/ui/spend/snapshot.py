@@ -1,4 +1,4 @@
-"""What the Spend tab shows, read from the library in one go on a worker thread, and its arithmetic.
+"""What the Spend tab shows, read from the library's ledger in one go on a worker thread, and its arithmetic.
 
 Months and days are UTC, as in ``fluxdesk spend``: a job counts in the month BFL accepted it.
 """
@@ -17,7 +17,7 @@ from fluxdesk.storage.ledger_csv import write_csv
 from fluxdesk.storage.spend import LedgerRow, MonthSpend, SpendSummary, current_month, month_bounds
 
 if TYPE_CHECKING:
-    from fluxdesk.storage.library import Library
+    from fluxdesk.services.library_views import SpendQueries
 
 MONTHS_BACK = 24
 """How far back the month picker offers months that had spend."""
@@ -45,13 +45,13 @@ class SpendSnapshot:
     """The last ``MONTHS_BACK`` months up to now, oldest first, empty months included."""
 
 
-def load_snapshot(library: Library, month: str, *, include_demo: bool, usd_per_credit: Decimal,
+def load_snapshot(queries: SpendQueries, month: str, *, include_demo: bool, usd_per_credit: Decimal,
                   now: datetime | None = None) -> SpendSnapshot:
     """Everything the tab shows for ``month``. Blocking: call it off the GUI thread."""
-    summary = library.spend(month, include_demo=include_demo, usd_per_credit=usd_per_credit)
-    rows = library.ledger_rows(month, include_demo=include_demo, usd_per_credit=usd_per_credit)
+    summary = queries.spend(month, include_demo=include_demo, usd_per_credit=usd_per_credit)
+    rows = queries.ledger_rows(month, include_demo=include_demo, usd_per_credit=usd_per_credit)
     entries = [LedgerEntry(row, row.image_id) for row in rows]
-    months = library.months_spend(MONTHS_BACK, include_demo=include_demo, usd_per_credit=usd_per_credit, now=now)
+    months = queries.months_spend(MONTHS_BACK, include_demo=include_demo, usd_per_credit=usd_per_credit, now=now)
     return SpendSnapshot(month, include_demo, summary, tuple(entries), tuple(months))
 
 

@@ -2,7 +2,7 @@
 
 Every figure comes from the library's ledger, read on a worker thread, with the same queries as
 ``fluxdesk spend`` (months and days in UTC; demo jobs left out unless asked for), so the tab and the
-command line always agree. The window feeds it the library, the budget and the credits balance, and
+command line always agree. The window feeds it the ledger's queries, the budget and the credits balance, and
 calls ``refresh()`` after jobs finish.
 """
 
@@ -67,7 +67,7 @@ from fluxdesk.ui.spend.snapshot import (
 )
 
 if TYPE_CHECKING:
-    from fluxdesk.storage.library import Library
+    from fluxdesk.services.library_views import SpendQueries
 
 CHARTS_MAX_HEIGHT = 320
 DEMO_NOTE = "Demo spend — nothing was charged. These are the simulator's jobs at BFL's prices."
@@ -76,7 +76,7 @@ _COLUMN_SAMPLES = {Column.TIME: "2026-12-31 23:59", Column.MODEL: "FLUX1.1 [pro]
 
 
 class SpendTab(QWidget):
-    """What the month cost. Public API: ``set_library``, ``set_budget``, ``set_credits``, ``refresh``,
+    """What the month cost. Public API: ``set_queries``, ``set_budget``, ``set_credits``, ``refresh``,
     ``set_price_table``, ``export_csv``; signals ``refreshCreditsRequested``, ``showImageRequested(int)``,
     ``statusMessage(str)`` and ``summaryChanged(object)`` (the ``SpendSummary`` just read)."""
 
@@ -92,7 +92,7 @@ class SpendTab(QWidget):
         self._folders = folders or FolderMemory(parent=self)
         self._clock = clock or (lambda: datetime.now(UTC))
         self._price_table = price_table
-        self._library: Library | None = None
+        self._queries: SpendQueries | None = None
         self._demo = False
         self._budget: Decimal | None = None
         self._month: str | None = None
@@ -264,9 +264,11 @@ class SpendTab(QWidget):
 
     # --- public API -------------------------------------------------------------------------------
 
-    def set_library(self, library: Library | None, *, demo: bool = False) -> None:
-        """Show ``library``'s spend (``None``: nothing). ``demo``: it holds only demo jobs; count them."""
-        self._library = library
+    def set_queries(self, queries: SpendQueries | None) -> None:
+        """Show the spend ``queries`` read (``None``: nothing); a library of demo jobs only (``queries.demo``)
+        counts them."""
+        demo = queries is not None and queries.demo
+        self._queries = queries
         self._demo = demo
         self.demo_banner.setVisible(demo)
         self.demo_check.setVisible(not demo)
@@ -293,8 +295,8 @@ class SpendTab(QWidget):
     def refresh(self) -> None:
         """Read the month's spend, ledger and months again, off the GUI thread."""
         self._generation += 1
-        library = self._library
-        if library is None:
+        queries = self._queries
+        if queries is None:
             self._loading = False
             self._show_nothing()
             return
@@ -302,7 +304,7 @@ class SpendTab(QWidget):
         rate = self._price_table.usd_per_credit
         self._set_loading(True)
         TaskManager.instance().run_in_background(
-            lambda: load_snapshot(library, month, include_demo=include_demo, usd_per_credit=rate),
+            lambda: load_snapshot(queries, month, include_demo=include_demo, usd_per_credit=rate),
             lambda snapshot: self._loaded(generation, snapshot),
             lambda error: self._failed(generation, error), parent=self)
 
@@ -401,7 +403,7 @@ class SpendTab(QWidget):
             self.month_combo.addItem(month_title(month), month)
         self.month_combo.setCurrentIndex(max(0, self.month_combo.findData(shown)))
         self.month_combo.blockSignals(False)
-        has_library = self._library is not None
+        has_library = self._queries is not None
         for widget in (self.export_button, self.refresh_button, self.demo_check, self.month_combo,
                        self.prev_button):
             widget.setEnabled(has_library)

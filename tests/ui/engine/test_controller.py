@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -13,6 +14,8 @@ from gallery.gallery_support import add_image
 
 import fluxdesk.ui.engine.controller as controller_module
 from fluxdesk.core.request import GenerationRequest
+from fluxdesk.services.events import QueueStopped
+from fluxdesk.storage.library import Library
 from fluxdesk.storage.secrets import KeyStore
 from fluxdesk.storage.settings import Settings, load_settings
 from fluxdesk.ui.dialogs.settings import SettingsDialog
@@ -154,3 +157,50 @@ def test_remembered_folders_are_saved_by_the_one_writer(qtbot, make_controller, 
     controller.folder_memory.remember("export-images", tmp_path)
     qtbot.waitUntil(lambda: load_settings(tmp_path).dialog_folders.get("export-images") == str(tmp_path),
                     timeout=WAIT_MS)
+
+
+def test_the_library_folder_is_the_open_library_s_or_else_home(qtbot, make_controller, tmp_path: Path) -> None:
+    controller = make_controller(start=False)
+    assert controller.library_folder() == tmp_path
+    with qtbot.waitSignal(controller.engine.ready, timeout=WAIT_MS):
+        controller.engine.start_demo()
+    folder = controller.library_folder()
+    assert folder == controller.session.library.library_dir and folder.is_relative_to(tmp_path / "demo")
+
+
+@pytest.mark.parametrize("demo", [False, True])
+def test_a_refused_key_is_said_and_the_key_settings_asked_for_outside_the_demo(qtbot, make_controller,
+                                                                              demo: bool) -> None:
+    controller = make_controller(start=demo)
+    said: list[tuple[str, str]] = []
+    asked: list[bool] = []
+    controller.message.connect(lambda text, tone: said.append((text, tone)))
+    controller.keyNeeded.connect(lambda: asked.append(True))
+    controller.bridge.queueStopped.emit(QueueStopped("BFL refused the key.", needs_key=True))
+    assert said == [("BFL refused the key.", "error")] and asked == []  # the message first, then the settings
+    qtbot.wait(50)
+    assert asked == ([] if demo else [True])
+    controller.bridge.queueStopped.emit(QueueStopped("Out of credits.", needs_credits=True))
+    qtbot.wait(50)
+    assert said[-1] == ("Out of credits.", "error") and asked == ([] if demo else [True])
+
+
+def test_a_read_whose_library_a_switch_closed_meanwhile_is_not_an_error(qtbot, make_controller, monkeypatch) -> None:
+    controller = make_controller()
+    entered, go_on = threading.Event(), threading.Event()
+    real_spend = Library.spend
+
+    def held_spend(self: Library, *args, **kwargs):
+        entered.set()
+        go_on.wait(10)
+        return real_spend(self, *args, **kwargs)
+
+    monkeypatch.setattr(Library, "spend", held_spend)
+    controller.read_money()  # what the engine's start asks for
+    assert entered.wait(10)
+    with qtbot.waitSignal(controller.engine.ready, timeout=WAIT_MS):
+        controller.engine.start_demo()  # File -> Try the offline demo again: the first library closes first
+    go_on.set()  # the read goes on, on a closed library: its error is nobody's (it would fail this test)
+    TaskManager.instance().wait()
+    qtbot.wait(50)
+    assert controller.month_spend is None

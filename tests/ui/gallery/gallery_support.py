@@ -18,6 +18,7 @@ from pytestqt.qtbot import QtBot
 
 from fluxdesk.core.metadata import build_record
 from fluxdesk.core.request import GenerationRequest, validate
+from fluxdesk.services.library_views import GalleryStore
 from fluxdesk.storage.library import Library
 from fluxdesk.ui.engine.tasks import TaskManager
 from fluxdesk.ui.gallery.tab import GalleryTab
@@ -67,6 +68,7 @@ class Gallery:
     loader: ThumbnailLoader
     qtbot: QtBot
     ids: list[int]
+    store: GalleryStore
 
     def wait_loaded(self) -> None:
         """Until the model answered its query and every row on screen has its data."""
@@ -157,10 +159,11 @@ def open_gallery(qtbot: QtBot, library: Library, loader: ThumbnailLoader, ids: l
     tab = GalleryTab(loader)
     qtbot.addWidget(tab)
     tab.resize(*size)
-    tab.set_library(library)
+    store = GalleryStore(library)
+    tab.set_store(store)
     tab.show()
     qtbot.waitExposed(tab)
-    gallery = Gallery(tab, library, loader, qtbot, ids)
+    gallery = Gallery(tab, library, loader, qtbot, ids, store)
     gallery.wait_loaded()
     return gallery
 
@@ -176,7 +179,8 @@ def make_gallery(qtbot: QtBot, library: Library, loader: ThumbnailLoader) -> Ite
 
     yield make
     for shown in opened:
-        shown.tab.set_library(None)
+        shown.tab.set_store(None)
+        shown.store.close()
     settle(qtbot)
 
 

@@ -356,7 +356,7 @@ def test_empty_states(qtbot: QtBot, library: Library, make_gallery: Callable) ->
     tab.empty_state.clear_button.click()
     shown.wait_loaded()
     assert tab.empty_text() == "" and tab.filters.search.text() == ""
-    tab.set_library(None)
+    tab.set_store(None)
     assert tab.empty_text() == "The library is not open yet."
 
 

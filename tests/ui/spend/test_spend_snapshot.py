@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+from fluxdesk.services.library_views import SpendQueries
 from fluxdesk.storage.library import Library
 from fluxdesk.ui.spend.snapshot import load_snapshot
 
@@ -26,7 +27,8 @@ def test_a_month_of_a_thousand_jobs_is_read_in_a_few_queries(tmp_path: Path) -> 
         statements: list[str] = []
         library._conn.set_trace_callback(statements.append)
         try:
-            snapshot = load_snapshot(library, "2026-05", include_demo=False, usd_per_credit=Decimal("0.01"))
+            snapshot = load_snapshot(SpendQueries(library), "2026-05", include_demo=False,
+                                     usd_per_credit=Decimal("0.01"))
         finally:
             library._conn.set_trace_callback(None)
     assert len(snapshot.entries) == 1000 and snapshot.summary.jobs == 1000

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from fluxdesk.cli.common import json_number
 from fluxdesk.core.pricing import format_usd
+from fluxdesk.services.library_views import SpendQueries
 from fluxdesk.sim import SimConfig, Simulator
 from fluxdesk.storage.library import Library
 from fluxdesk.storage.paths import demo_home
@@ -98,7 +99,7 @@ def tab(qtbot, filled: Filled, library: Library) -> SpendTab:
     qtbot.addWidget(widget)
     widget.resize(860, 700)
     widget.set_budget(Decimal(50))
-    widget.set_library(library, demo=True)
+    widget.set_queries(SpendQueries(library, demo=True))
     loaded(qtbot, widget)
     return widget
 
@@ -261,7 +262,7 @@ def test_the_projection_waits_for_a_few_days(qtbot, filled: Filled, library: Lib
     early = SpendTab(load_price_table(filled.home), clock=lambda: day_of_this_month(2))
     qtbot.addWidget(early)
     early.set_budget(Decimal("0.01"))
-    early.set_library(library)
+    early.set_queries(SpendQueries(library))
     loaded(qtbot, early)
     assert early.total_card.projection_label.text() == "Too early to project the month: 2 days so far"
     assert "at this pace" not in early.budget_card.state_label.text()
@@ -313,18 +314,18 @@ def test_another_month_and_back(qtbot, tab: SpendTab) -> None:
 
 
 def test_demo_library(qtbot, tab: SpendTab, library: Library) -> None:
-    tab.set_library(library, demo=True)
+    tab.set_queries(SpendQueries(library, demo=True))
     loaded(qtbot, tab)
     assert not tab.demo_banner.isHidden() and tab.demo_check.isHidden()
     assert tab.demo_label.text().startswith("Demo spend — nothing was charged")
     assert tab.include_demo() and tab.snapshot().include_demo
-    tab.set_library(library)
+    tab.set_queries(SpendQueries(library))
     loaded(qtbot, tab)
     assert tab.demo_banner.isHidden() and not tab.demo_check.isHidden() and not tab.include_demo()
 
 
 def test_no_library(qtbot, tab: SpendTab) -> None:
-    tab.set_library(None)
+    tab.set_queries(None)
     assert tab.snapshot() is None and tab.ledger.rowCount() == 0
     assert not tab.export_button.isEnabled()
     assert tab.total_card.credits_label.text() == "No library open"

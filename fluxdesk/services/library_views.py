@@ -1,0 +1,106 @@
+"""What the tabs are handed of the open library: the Gallery tab a ``GalleryStore``, the Spend tab ``SpendQueries``.
+
+Each is the part of ``Library`` its tab uses and nothing more, so a widget never holds the library itself (its
+jobs, its journal, the pipeline's writes). The engine's owner builds them when a session opens
+(``LibraryViews.of``) and lets go of them before it closes. Every call blocks: run them off the GUI thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+from fluxdesk.core.request import GenerationRequest
+from fluxdesk.services.session import request_for_image
+from fluxdesk.storage.gallery_queries import GalleryQueries
+from fluxdesk.storage.library import TRASH_DAYS, Library
+from fluxdesk.storage.rows import ImageRow
+from fluxdesk.storage.spend import LedgerRow, MonthSpend, SpendSummary
+
+
+class GalleryStore:
+    """The gallery's reads and changes of one library: the grid's queries, an image in full and what made it, the
+    models used; favourite, trash, restore, delete. ``close()`` when the library goes away."""
+
+    def __init__(self, library: Library) -> None:
+        self._library = library
+        self.queries = GalleryQueries.for_library(library)
+        """The grid's reads, on a read-only connection of their own (opened by the first query)."""
+
+    def close(self) -> None:
+        """Close the queries' connection (a query still running answers ``GalleryClosedError``)."""
+        self.queries.close()
+
+    # --- reads ----------------------------------------------------------------------------------
+
+    def get_image(self, image_id: int) -> ImageRow | None:
+        return self._library.get_image(image_id)
+
+    def request_for_image(self, image_id: int) -> GenerationRequest:
+        """What made the image (``services.session.request_for_image``): what Reproduce would send."""
+        return request_for_image(self._library, image_id)
+
+    def image_models(self) -> list[str]:
+        """Model ids that have images, for the filter."""
+        return self._library.image_models()
+
+    def trashed_ids(self) -> list[int]:
+        return self.queries.trashed_ids()
+
+    # --- changes --------------------------------------------------------------------------------
+
+    def set_favourite(self, image_id: int, favourite: bool) -> None:
+        self._library.set_favourite(image_id, favourite)
+
+    def trash_image(self, image_id: int) -> ImageRow:
+        return self._library.trash_image(image_id)
+
+    def restore_image(self, image_id: int) -> ImageRow:
+        return self._library.restore_image(image_id)
+
+    def delete_image_permanently(self, image_id: int) -> None:
+        self._library.delete_image_permanently(image_id)
+
+    def purge_trash(self, older_than_days: int = TRASH_DAYS) -> int:
+        """Delete images trashed more than ``older_than_days`` ago; answer how many."""
+        return self._library.purge_trash(older_than_days)
+
+
+class SpendQueries:
+    """The Spend tab's reads of one library's ledger (months and days in UTC, as ``fluxdesk spend``)."""
+
+    def __init__(self, library: Library, *, demo: bool = False) -> None:
+        self._library = library
+        self.demo = demo
+        """The library holds only demo jobs (the demo's, or a simulator's): their pretend spend is what it shows."""
+
+    def spend(self, month: str, *, include_demo: bool, usd_per_credit: Decimal) -> SpendSummary:
+        return self._library.spend(month, include_demo=include_demo, usd_per_credit=usd_per_credit)
+
+    def ledger_rows(self, month: str, *, include_demo: bool, usd_per_credit: Decimal) -> list[LedgerRow]:
+        return self._library.ledger_rows(month, include_demo=include_demo, usd_per_credit=usd_per_credit)
+
+    def months_spend(self, last_n: int, *, include_demo: bool, usd_per_credit: Decimal,
+                     now: datetime | None = None) -> list[MonthSpend]:
+        return self._library.months_spend(last_n, include_demo=include_demo, usd_per_credit=usd_per_credit, now=now)
+
+
+@dataclass(frozen=True)
+class LibraryViews:
+    """One open library as the window's parts see it."""
+
+    gallery: GalleryStore
+    spend: SpendQueries
+    thumbnails_dir: Path
+    """Where its thumbnails are cached (the thumbnail loader's disk cache)."""
+
+    @classmethod
+    def of(cls, library: Library, *, demo: bool) -> LibraryViews:
+        """The views of ``library``; ``demo``: it holds only demo jobs. Opens nothing yet."""
+        return cls(GalleryStore(library), SpendQueries(library, demo=demo), library.thumbnails_dir)
+
+    def close(self) -> None:
+        """Blocking (the gallery's queries may be mid-query): off the GUI thread."""
+        self.gallery.close()
