@@ -28,11 +28,10 @@ from fluxdesk.ui.kit.forms import (
     ClampingDoubleSpinBox,
     ClampingSpinBox,
     FieldSlot,
+    Form,
     WheelGuard,
-    add_form_row,
     clamp_note,
     describe,
-    make_form,
     make_label,
     row,
 )
@@ -121,7 +120,7 @@ class _ModelControls(QWidget):
         self._syncing = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self._form = make_form()
+        self._form = Form()
         layout.addLayout(self._form)
 
 
@@ -153,7 +152,7 @@ class QualityControls(_ModelControls):
         self._upsampling_note = make_label(
             "Upsampling rewrites the prompt on the server: the same seed will not reproduce this image.",
             tone="warning", name="upsamplingWarning", small=True)
-        self._upsampling_note_row = add_form_row(self._form, None, self._upsampling_note)
+        self._upsampling_note_row = self._form.add_row(None, self._upsampling_note)
 
         self._raw = QCheckBox("Raw mode")
         describe(self._raw, "Raw mode", "Less processed, more natural-looking images (Ultra only)", "rawCheck")
@@ -171,7 +170,7 @@ class QualityControls(_ModelControls):
         slot = FieldSlot(widget, field)
         slot.add_field(field, widget, label)
         self._slots[field] = slot
-        add_form_row(self._form, form_label, slot)
+        self._form.add_row(form_label, slot)
 
     def slots(self) -> tuple[FieldSlot, ...]:
         return tuple(self._slots.values())
@@ -289,7 +288,7 @@ class OutputControls(_ModelControls):
         self._count.valueChanged.connect(self._on_count_changed)
         self._count.editingFinished.connect(self._say_if_count_clamped)
         self._count_slot = FieldSlot(self._count, "count")
-        add_form_row(form, "Images", self._count_slot)
+        form.add_row("Images", self._count_slot)
 
         self._format_choice: str | None = None
         self._format = QComboBox()
@@ -300,7 +299,7 @@ class OutputControls(_ModelControls):
         self._format.currentIndexChanged.connect(self._on_format_changed)
         self._format_slot = FieldSlot(self._format, "outputFormat")
         self._format_slot.add_field("output_format", self._format, "Output format")
-        add_form_row(form, "Format", self._format_slot)
+        form.add_row("Format", self._format_slot)
 
         self._safety = QSlider(Qt.Orientation.Horizontal)
         self._safety.setTickPosition(QSlider.TickPosition.TicksBelow)
@@ -315,9 +314,9 @@ class OutputControls(_ModelControls):
         self._safety_slot.add_field("safety_tolerance", self._safety, "Safety tolerance")
         # Rarely changed: it lives in the panel's folding "More options" card, not in this form.
         self.more = QWidget()
-        more_form = make_form()
+        more_form = Form()
         self.more.setLayout(more_form)
-        add_form_row(more_form, "Safety", self._safety_slot)
+        more_form.add_row("Safety", self._safety_slot)
 
     def slots(self) -> tuple[FieldSlot, ...]:
         return self._format_slot, self._safety_slot
