@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from fluxdesk.core.catalog import DEFAULT_MODEL_ID, MODELS, Model, Pricing, get_model, model_ids
 from fluxdesk.core.pricing import Estimate, PriceTable, PriceTableError, credits_phrase, estimate, format_price
 from fluxdesk.core.request import SEED_MAX, FieldError, GenerationRequest, validate
+from fluxdesk.core.wording import plural
 from fluxdesk.ui.generate.controls import OutputControls, QualityControls, as_int
 from fluxdesk.ui.generate.cost_footer import CostFooter
 from fluxdesk.ui.generate.editor import PromptEditor
@@ -589,7 +590,7 @@ class PromptPanel(QWidget):
 
     def _on_prompt_edited(self) -> None:
         text = self._editor.toPlainText().strip()
-        self._length_label.setText(f"{len(text):,} character{'' if len(text) == 1 else 's'}")
+        self._length_label.setText(plural(len(text), "character"))
         self._length_label.setVisible(bool(text))
         if self._editor.toPlainText():
             self._prompt_touched = True
@@ -625,7 +626,7 @@ class PromptPanel(QWidget):
             tooltip = f"Fix before generating:\n{lines}"
         else:
             n = self.count()
-            tooltip = f"Generate {n} image{'' if n == 1 else 's'} for {price} (Ctrl+Enter)"
+            tooltip = f"Generate {plural(n, 'image')} for {price} (Ctrl+Enter)"
         self._footer.set_generate(self._owner_enabled and not self._errors, price, tooltip)
 
     # -- keys, drag and drop, geometry --------------------------------------------------------------

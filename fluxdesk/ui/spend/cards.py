@@ -10,10 +10,11 @@ from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
 
 from fluxdesk.core.pricing import format_credits
+from fluxdesk.core.wording import plural
 from fluxdesk.storage.spend import SpendSummary
 from fluxdesk.ui.kit import theme
 from fluxdesk.ui.kit.forms import describe, make_label, row
-from fluxdesk.ui.kit.money import percent, plural, usd
+from fluxdesk.ui.kit.money import percent, usd
 from fluxdesk.ui.kit.surfaces import TitledCard
 from fluxdesk.ui.kit.theme import set_tone
 from fluxdesk.ui.spend.snapshot import MIN_PROJECTION_DAYS, Projection, ago, month_end, month_title
