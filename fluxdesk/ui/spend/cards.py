@@ -10,7 +10,7 @@ from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
 
 from fluxdesk.core.pricing import format_credits
-from fluxdesk.core.wording import plural
+from fluxdesk.core.wording import moment_text, plural
 from fluxdesk.storage.spend import SpendSummary
 from fluxdesk.ui.kit import theme
 from fluxdesk.ui.kit.forms import describe, make_label, row
@@ -246,7 +246,7 @@ class CreditsCard(_Card):
             self.read_label.setText("")
             return
         self.read_label.setText(f"read {ago(self._read_at, self._clock())}")
-        self.read_label.setToolTip(f"Read at {self._read_at.astimezone():%Y-%m-%d %H:%M:%S}")
+        self.read_label.setToolTip(f"Read at {moment_text(self._read_at)}")
 
     def _refresh_clicked(self) -> None:
         self.read_label.setText("Reading…")
