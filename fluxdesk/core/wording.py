@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from fluxdesk.core.serialize import parse_iso
+from fluxdesk.core.values import is_number
 
 
 def plural_word(count: int | Decimal, word: str, words: str | None = None) -> str:
@@ -33,7 +34,7 @@ def to_moment(value: object) -> datetime | None:
     try:
         if isinstance(value, datetime):
             return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-        if isinstance(value, int | float) and not isinstance(value, bool):
+        if is_number(value):
             return datetime.fromtimestamp(value, UTC)
         if isinstance(value, str):
             return parse_iso(value)

@@ -7,7 +7,6 @@ survives a model that hides the control (steps kept across a detour through FLUX
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from fluxdesk.core.catalog import FloatRange, IntRange, Model
+from fluxdesk.core.values import as_bool, as_float, as_int
 from fluxdesk.ui.kit.forms import (
     ClampingDoubleSpinBox,
     ClampingSpinBox,
@@ -44,42 +44,6 @@ FORMAT_NAMES = {"jpeg": "JPEG", "png": "PNG", "webp": "WebP"}
 
 def format_name(fmt: str) -> str:
     return FORMAT_NAMES.get(fmt, fmt.upper())
-
-
-def as_int(value: object) -> int | None:
-    """An int from settings (a JSON number or digits in text); ``None`` for anything else."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
-
-
-def as_float(value: object) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        number = float(value)
-    elif isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            return None
-    else:
-        return None
-    return number if math.isfinite(number) else None
-
-
-def as_bool(value: object) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in {"true", "false"}:
-        return value.strip().lower() == "true"
-    return None
 
 
 class _ChoiceMemory:
@@ -239,11 +203,11 @@ class QualityControls(_ModelControls):
         m = self._model
         if m is None:
             return
-        steps = as_int(settings.get("steps"))
+        steps = as_int(settings.get("steps"), text=True)
         if steps is not None and _int_range_ok(m.steps)(steps):
             self._steps.setValue(steps)
         for spin, field, rng in ((self._guidance, "guidance", m.guidance), (self._interval, "interval", m.interval)):
-            number = as_float(settings.get(field))
+            number = as_float(settings.get(field), text=True)
             if number is not None and _float_range_ok(rng)(number):
                 spin.setValue(number)
         for box, field, default in ((self._upsampling, "prompt_upsampling", m.prompt_upsampling),
@@ -380,7 +344,7 @@ class OutputControls(_ModelControls):
             self._format.setCurrentIndex(self._format.findData(fmt.lower()))
             self._format_choice = fmt.lower()
             self._format_slot.set_note("")
-        safety = as_int(settings.get("safety_tolerance"))
+        safety = as_int(settings.get("safety_tolerance"), text=True)
         if safety is not None and _int_range_ok(m.safety_tolerance)(safety):
             self._safety.setValue(safety)
 
