@@ -63,7 +63,6 @@ _SQL_INT_MIN, _SQL_INT_MAX = -(2**63), 2**63 - 1
 _MAX_ERROR_CHARS = 2000
 _INLINE_IMAGE_CHARS = 512
 _IMAGE_FIELDS = re.compile(r"^(input_image(_\d+)?|image_prompt)$")
-THUMB_STATES = ("pending", "ok", "failed")
 
 
 class UnknownJobError(LibraryError):
@@ -416,12 +415,6 @@ class Library:
     @_guarded
     def set_favourite(self, image_id: int, favourite: bool) -> None:
         self._set_image(image_id, "favourite = ?", (int(favourite),))
-
-    @_guarded
-    def set_thumb_state(self, image_id: int, state: str) -> None:
-        if state not in THUMB_STATES:
-            raise ValueError(f"thumb state is one of {', '.join(THUMB_STATES)}")
-        self._set_image(image_id, "thumb_state = ?", (state,))
 
     def _set_image(self, image_id: int, sql: str, params: tuple[Any, ...]) -> None:
         with transaction(self._conn):

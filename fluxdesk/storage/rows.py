@@ -77,7 +77,6 @@ class ImageRow:
     """Where a trashed image was, to put it back."""
     file_size: int | None
     format: str | None
-    thumb_state: str
     record_json: str
 
     @property
@@ -126,5 +125,5 @@ def image_from_row(row: sqlite3.Row) -> ImageRow:
         start_time=row["start_time"], end_time=row["end_time"], duration=row["duration"],
         task_id=row["task_id"], demo=bool(row["demo"]), favourite=bool(row["favourite"]),
         trashed_at=row["trashed_at"], trashed_from=Path(row["trashed_from"]) if row["trashed_from"] else None,
-        file_size=row["file_size"], format=row["format"], thumb_state=row["thumb_state"],
+        file_size=row["file_size"], format=row["format"],
         record_json=row["record"])
