@@ -7,12 +7,11 @@ follows redirects; the download client carries no credentials at all (no key, no
 from __future__ import annotations
 
 import asyncio
-import math
 import re
 import time
 from collections.abc import Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 from urllib.parse import quote
@@ -43,6 +42,7 @@ from fluxdesk.api.polling import (
 )
 from fluxdesk.api.retry import RetryPolicy, run_with_retries
 from fluxdesk.core.request import FieldError, GenerationRequest, validate
+from fluxdesk.core.values import as_decimal
 
 __all__ = ["BflClient", "Result", "Sample", "Submission", "Timeouts"]
 
@@ -117,19 +117,6 @@ class _KeyAuth(httpx.Auth):
 
 def _no_cookies() -> CookieJar:
     return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
-
-
-def _decimal(value: Any) -> Decimal | None:
-    """A JSON number as ``Decimal`` via its text, so 4.5 stays 4.5; ``None`` when missing or unreadable."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
 
 
 def _json(response: httpx.Response) -> Any:
@@ -252,9 +239,9 @@ class BflClient:
                     f"BFL accepted the image (job {task_id}) but gave no address to follow it; it may "
                     "be billed. Check your BFL dashboard.", status=200, detail=str(answer)[:500])
             polling_url = f"{self.api_base}/v1/get_result?id={quote(task_id, safe='')}"
-        return Submission(id=task_id, polling_url=polling_url, cost=_decimal(answer.get("cost")),
-                          input_mp=_decimal(answer.get("input_mp")),
-                          output_mp=_decimal(answer.get("output_mp")), raw=dict(answer))
+        return Submission(id=task_id, polling_url=polling_url, cost=as_decimal(answer.get("cost"), negative=True),
+                          input_mp=as_decimal(answer.get("input_mp"), negative=True),
+                          output_mp=as_decimal(answer.get("output_mp"), negative=True), raw=dict(answer))
 
     # --- GETs: polls and credits --------------------------------------------------------------------
 
@@ -350,7 +337,7 @@ class BflClient:
         answer = await run_with_retries(lambda: self._get_json_once(url, "read the credits"), self.retry,
                                         max_attempts=self.retry.max_attempts, sleep=self._sleep,
                                         clock=self._clock, what="credits")
-        value = _decimal(answer.get("credits")) if isinstance(answer, Mapping) else None
+        value = as_decimal(answer.get("credits"), negative=True) if isinstance(answer, Mapping) else None
         if value is None:
             raise UnexpectedResponseError("BFL's answer about the credits could not be read.", status=200,
                                           detail=str(answer)[:200])

@@ -13,12 +13,12 @@ prediction can cost a few extra polls but never a flood.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from fluxdesk.api.errors import GenerationFailedError, ModeratedError, UnexpectedResponseError
+from fluxdesk.core.values import as_float, is_int
 
 FIRST_POLL = 0.5
 FAST_INTERVAL = 0.45
@@ -114,16 +114,8 @@ NOT_FOUND = "Task not found"
 
 
 def progress_of(answer: Mapping[str, Any]) -> float | None:
-    value = answer.get("progress")
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        return None
-    return min(1.0, max(0.0, float(value)))
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        return None
-    return float(value)
+    value = as_float(answer.get("progress"))
+    return None if value is None else min(1.0, max(0.0, value))
 
 
 def _text(value: Any) -> str | None:
@@ -153,10 +145,10 @@ def result_from(answer: Mapping[str, Any]) -> Result:
         id=job_id if isinstance(job_id, str) else None,
         sample_url=sample,
         prompt=prompt if isinstance(prompt, str) else None,
-        seed=seed if isinstance(seed, int) and not isinstance(seed, bool) else None,
-        start_time=_number(result.get("start_time")),
-        end_time=_number(result.get("end_time")),
-        duration=_number(result.get("duration")),
+        seed=seed if is_int(seed) else None,
+        start_time=as_float(result.get("start_time")),
+        end_time=as_float(result.get("end_time")),
+        duration=as_float(result.get("duration")),
         raw=dict(answer),
     )
 

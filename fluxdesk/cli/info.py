@@ -9,12 +9,12 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fluxdesk.cli.common import EXIT_FAILED, EXIT_OK, UsageError, json_number, print_json
+from fluxdesk.core.wording import moment_text, to_moment
 
 if TYPE_CHECKING:
     from fluxdesk.core.metadata import ImageRecord
@@ -130,21 +130,8 @@ def _line(label: str, value: object) -> str:
 
 
 def _moment(seconds: float) -> str:
-    if seconds >= _EPOCH_2001:
-        try:
-            return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-        except (OverflowError, OSError, ValueError):
-            pass
-    return f"{seconds:g} s"
-
-
-def _created_text(text: str) -> str:
-    from fluxdesk.core.serialize import parse_iso
-
-    try:
-        return f"{parse_iso(text).astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
-    except (ValueError, OverflowError):
-        return text
+    moment = to_moment(seconds) if seconds >= _EPOCH_2001 else None
+    return f"{seconds:g} s" if moment is None else moment_text(moment, utc=True)
 
 
 def _number(value: object) -> str:
@@ -189,7 +176,7 @@ def record_lines(data: dict[str, Any]) -> list[str]:
         if data[key] is not None:
             lines.append(_line(label, data[key]))
     if data["created_at"] is not None:
-        lines.append(_line("created", _created_text(data["created_at"])))
+        lines.append(_line("created", moment_text(data["created_at"], utc=True)))
     timings = [f"{name} {_moment(data[key])}" for name, key in (("started", "start_time"), ("ended", "end_time"))
                if data[key] is not None]
     if data["duration"] is not None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fluxdesk.cli.common import EXIT_FAILED, EXIT_OK, UsageError, json_number, print_json
+from fluxdesk.core.wording import plural, plural_word
 from fluxdesk.storage.ledger_csv import write_csv
 
 if TYPE_CHECKING:
@@ -52,10 +53,6 @@ def summary_json(summary: SpendSummary, *, include_demo: bool) -> dict[str, Any]
     }
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
 def summary_lines(summary: SpendSummary, *, include_demo: bool) -> list[str]:
     from fluxdesk.core.pricing import format_credits, format_usd
 
@@ -64,14 +61,14 @@ def summary_lines(summary: SpendSummary, *, include_demo: bool) -> list[str]:
 
     scope = "demo jobs included" if include_demo else "demo jobs not counted"
     lines = [f"Spend in {summary.month} (UTC, {scope}): {format_usd(summary.usd)} "
-             f"({format_credits(summary.credits)} credits, {_plural(summary.jobs, 'billed job')})"]
+             f"({format_credits(summary.credits)} credits, {plural(summary.jobs, 'billed job')})"]
     if summary.unbilled_jobs:
-        lines.append(f"  not billed: {_plural(summary.unbilled_jobs, 'job')} (moderated or failed)")
+        lines.append(f"  not billed: {plural(summary.unbilled_jobs, 'job')} (moderated or failed)")
     if summary.pending_jobs:
-        lines.append(f"  still running at BFL: {_plural(summary.pending_jobs, 'job')}, "
+        lines.append(f"  still running at BFL: {plural(summary.pending_jobs, 'job')}, "
                      f"{format_credits(summary.pending_credits)} credits "
                      f"({format_usd(summary.usd_for(summary.pending_credits))}), billed if "
-                     + ("it finishes" if summary.pending_jobs == 1 else "they finish"))
+                     + plural_word(summary.pending_jobs, "it finishes", "they finish"))
     if not summary.by_model:
         return lines
     width = max(len(key) for key in (*summary.by_model, *summary.by_day))

@@ -18,6 +18,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from fluxdesk.core.pricing import format_usd
+from fluxdesk.core.wording import plural
 
 HOURS_PER_MONTH = Decimal(730)
 MONTHS_PER_YEAR = 12
@@ -203,4 +204,4 @@ def verdict(inputs: BreakEvenInputs, volume: int) -> str:
 def describe_break_even(volume: int | None) -> str:
     if volume is None:
         return "never"
-    return f"{volume:,} image a month" if volume == 1 else f"{volume:,} images a month"
+    return f"{plural(volume, 'image')} a month"

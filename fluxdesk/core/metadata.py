@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
@@ -22,15 +21,14 @@ from typing import Any
 
 from fluxdesk.core.catalog import DimensionSize, Model, UnknownModelError, get_model
 from fluxdesk.core.request import FIELD_TYPES, SCALAR_FIELDS, SEED_MAX, GenerationRequest, effective_size
-from fluxdesk.core.serialize import decimal_text, iso_utc, parse_iso, to_decimal
-from fluxdesk.core.values import is_int, is_number
+from fluxdesk.core.serialize import decimal_text, iso_utc, parse_iso
+from fluxdesk.core.values import as_decimal, as_float, as_int, is_int, is_number
 
 FORMAT_NAME = "fluxdesk.image"
 FORMAT_VERSION = 1
 MAX_TEXT_CHARS = 1_000_000
 """Longer metadata text is refused rather than parsed: no real record comes near it."""
 MAX_PARAMS_LINE_CHARS = 20_000
-_MAX_DIGITS = 24
 SAMPLER = "BFL API"
 
 
@@ -145,7 +143,7 @@ def record_from_dict(data: object) -> ImageRecord:
         kwargs["parameters"] = dict(parameters)
     cost = data.get("cost_credits")
     if cost is not None:
-        kwargs["cost_credits"] = to_decimal(cost)
+        kwargs["cost_credits"] = as_decimal(cost)
         if kwargs["cost_credits"] is None:
             raise _field_error("cost_credits", "a number of credits of at least 0")
     created = data.get("created_at")
@@ -211,8 +209,7 @@ def build_record(request: GenerationRequest, result: Mapping[str, Any] | None, *
     if width is None and height is None and request.aspect_ratio is None:
         with contextlib.suppress(ValueError, UnknownModelError):
             width, height = effective_size(request)
-    timings = {name: float(result[name]) if is_number(result.get(name)) else None
-               for name in ("start_time", "end_time", "duration")}
+    timings = {name: as_float(result.get(name)) for name in ("start_time", "end_time", "duration")}
     parameters = request.parameters()
     parameters.pop("image_prompt", None)
     inputs = len(request.input_images) + (1 if request.image_prompt else 0)
@@ -401,31 +398,11 @@ def _looks_like_params(pairs: Mapping[str, str]) -> bool:
                                                         or "Seed" in pairs)
 
 
-def _int_value(text: str | None) -> int | None:
-    if text is None:
-        return None
-    text = text.strip()
-    digits = text[1:] if text.startswith("-") else text
-    if not digits or len(digits) > _MAX_DIGITS or not (digits.isascii() and digits.isdigit()):
-        return None
-    return int(text)
-
-
-def _float_value(text: str | None) -> float | None:
-    if text is None or len(text) > _MAX_DIGITS:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
-
-
 def _size_value(text: str | None) -> tuple[int | None, int | None]:
     if text is None:
         return None, None
     w, sep, h = text.lower().replace("×", "x").partition("x")
-    width, height = _int_value(w), _int_value(h)
+    width, height = as_int(w, text=True), as_int(h, text=True)
     if not sep or width is None or height is None or width <= 0 or height <= 0:
         return None, None
     return width, height
@@ -462,14 +439,14 @@ def parse_a1111(text: object) -> dict[str, Any]:
         else:
             prompt_lines.append(line)
     width, height = _size_value(pairs.get("Size"))
-    seed = _int_value(pairs.get("Seed"))
-    steps = _int_value(pairs.get("Steps"))
+    seed = as_int(pairs.get("Seed"), text=True, minimum=0, maximum=SEED_MAX)
+    steps = as_int(pairs.get("Steps"), text=True)
     return {
         "prompt": "\n".join(prompt_lines).strip(),
         "negative_prompt": None if negative_lines is None else "\n".join(negative_lines).strip(),
         "steps": steps if steps is not None and steps > 0 else None,
-        "guidance": _float_value(pairs.get("CFG scale")),
-        "seed": seed if seed is not None and 0 <= seed <= SEED_MAX else None,
+        "guidance": as_float(pairs.get("CFG scale"), text=True),
+        "seed": seed,
         "width": width,
         "height": height,
         "model": pairs.get("Model") or None,

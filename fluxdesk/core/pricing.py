@@ -15,6 +15,7 @@ from typing import Any
 
 from fluxdesk.core.catalog import MEGAPIXEL, MODELS, DimensionSize, Pricing, get_model
 from fluxdesk.core.request import GenerationRequest, effective_size
+from fluxdesk.core.wording import plural_word
 
 USD_PER_CREDIT = Decimal("0.01")
 
@@ -217,4 +218,4 @@ def format_credits(credits: Decimal) -> str:
 
 def credits_phrase(credits: Decimal) -> str:
     """``"1 credit"``, ``"4.5 credits"``."""
-    return f"{format_credits(credits)} credit{'' if credits == 1 else 's'}"
+    return f"{format_credits(credits)} {plural_word(credits, 'credit')}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from fluxdesk.core.request import FIELD_TYPES, SCALAR_FIELDS, GenerationRequest, InputImage
@@ -86,24 +86,6 @@ def parse_iso(text: str) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
-
-
-def to_decimal(value: object) -> Decimal | None:
-    """Credits as ``Decimal`` from a Decimal, number or decimal text; ``None`` for anything unusable."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, Decimal):
-        number = value
-    elif isinstance(value, int | float | str):
-        try:
-            number = Decimal(str(value).strip())
-        except (InvalidOperation, ValueError):
-            return None
-    else:
-        return None
-    if not number.is_finite() or number < 0:
-        return None
-    return number
 
 
 def decimal_text(value: Decimal | None) -> str | None:

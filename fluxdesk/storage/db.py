@@ -223,7 +223,21 @@ def _migrate_v2(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('search', ?)", (backend,))
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_v1, _migrate_v2)
+CAN_DROP_COLUMNS = sqlite3.sqlite_version_info >= (3, 35, 0)
+"""``ALTER TABLE … DROP COLUMN`` came with SQLite 3.35 (2021); the systems FluxDesk supports have 3.37 or later."""
+
+
+def _migrate_v3(conn: sqlite3.Connection) -> None:
+    """Drop ``images.thumb_state``: nothing ever wrote it (thumbnails are a file cache of the window's).
+
+    A SQLite too old to drop a column keeps it, unread and unwritten (its default fills new rows), rather than
+    leave the library unopenable for an unused column.
+    """
+    if CAN_DROP_COLUMNS:
+        conn.execute("ALTER TABLE images DROP COLUMN thumb_state")
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_v1, _migrate_v2, _migrate_v3)
 """Migration ``i`` takes the schema from version ``i`` to ``i + 1``. Append only; never edit one."""
 
 

@@ -26,7 +26,8 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-from fluxdesk.core.serialize import iso_utc, to_decimal
+from fluxdesk.core.serialize import iso_utc
+from fluxdesk.core.values import as_decimal
 from fluxdesk.storage.db import DEFAULT_BUSY_TIMEOUT_MS, LibraryError, describe_error
 from fluxdesk.storage.library import Library
 
@@ -138,7 +139,7 @@ class GalleryQueries:
             f"""SELECT id, path, substr(prompt, 1, {PROMPT_CHARS}), model, seed, cost_credits, created_at,
                        favourite, demo, trashed_at IS NOT NULL, width, height
                 FROM images WHERE id IN (SELECT value FROM json_each(?))""", (json.dumps(list(ids)),))
-        return [GalleryItem(id=r[0], path=r[1], prompt=r[2], model=r[3], seed=r[4], cost_credits=to_decimal(r[5]),
+        return [GalleryItem(id=r[0], path=r[1], prompt=r[2], model=r[3], seed=r[4], cost_credits=as_decimal(r[5]),
                             created_at=r[6], favourite=bool(r[7]), demo=bool(r[8]), trashed=bool(r[9]),
                             width=r[10], height=r[11], missing=not os.path.exists(r[1]))
                 for r in rows]
@@ -156,7 +157,7 @@ class GalleryQueries:
         """The credits the images cost, summed exactly (images with no known cost count as 0)."""
         rows = self._run("SELECT cost_credits FROM images WHERE id IN (SELECT value FROM json_each(?))",
                          (json.dumps(list(ids)),))
-        return sum((to_decimal(row[0]) or Decimal(0) for row in rows), Decimal(0))
+        return sum((as_decimal(row[0]) or Decimal(0) for row in rows), Decimal(0))
 
     def paths(self, ids: Iterable[int]) -> dict[int, str]:
         rows = self._run("SELECT id, path FROM images WHERE id IN (SELECT value FROM json_each(?))",

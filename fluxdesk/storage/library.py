@@ -27,7 +27,8 @@ from fluxdesk.core.jobs import FINAL_STATES, JobStatus
 from fluxdesk.core.metadata import ImageRecord, MetadataError, to_json
 from fluxdesk.core.pricing import USD_PER_CREDIT
 from fluxdesk.core.request import GenerationRequest, effective_size
-from fluxdesk.core.serialize import decimal_text, iso_utc, parse_iso, request_to_dict, to_decimal, utc_now
+from fluxdesk.core.serialize import decimal_text, iso_utc, parse_iso, request_to_dict, utc_now
+from fluxdesk.core.values import as_decimal, as_float, as_int
 from fluxdesk.storage import spend as spend_queries
 from fluxdesk.storage.db import (
     DEFAULT_BUSY_TIMEOUT_MS,
@@ -57,11 +58,11 @@ TRASH_DAYS = 30
 P = ParamSpec("P")
 R = TypeVar("R")
 
-_SEED_SQL_MAX = 2**63 - 1
+_SQL_INT_MIN, _SQL_INT_MAX = -(2**63), 2**63 - 1
+"""What an SQLite INTEGER holds: a larger seed or steps in a record (JSON has no limit) is stored as NULL."""
 _MAX_ERROR_CHARS = 2000
 _INLINE_IMAGE_CHARS = 512
 _IMAGE_FIELDS = re.compile(r"^(input_image(_\d+)?|image_prompt)$")
-THUMB_STATES = ("pending", "ok", "failed")
 
 
 class UnknownJobError(LibraryError):
@@ -106,10 +107,6 @@ def _size_text(request: GenerationRequest) -> str | None:
             return None
         return f"{width}x{height}"
     return request.aspect_ratio or model.size.default
-
-
-def _sql_int(value: int | None) -> int | None:
-    return value if value is not None and -_SEED_SQL_MAX - 1 <= value <= _SEED_SQL_MAX else None
 
 
 def _json_text(value: Any) -> str:
@@ -241,8 +238,8 @@ class Library:
             job_id,
             f"""task_id = ?, polling_url = ?, cost_credits = ?, input_mp = ?, output_mp = ?,
                 submitted_at = ?, status = CASE WHEN status IN ({marks}) THEN status ELSE ? END""",
-            (task_id, polling_url, decimal_text(to_decimal(cost)), _float_or_none(input_mp),
-             _float_or_none(output_mp), iso_utc(submitted_at or utc_now()), *later,
+            (task_id, polling_url, decimal_text(as_decimal(cost)), as_float(input_mp),
+             as_float(output_mp), iso_utc(submitted_at or utc_now()), *later,
              JobStatus.SUBMITTED.value))
 
     @_guarded
@@ -256,7 +253,7 @@ class Library:
             job_id,
             "result = ?, sample_url = ?, sample_expires_at = ?, "
             "status = CASE WHEN status = ? THEN status ELSE ? END",
-            (_json_text(dict(result or {})), sample_url, _float_or_none(expires_at),
+            (_json_text(dict(result or {})), sample_url, as_float(expires_at),
              JobStatus.DONE.value, JobStatus.DOWNLOADING.value))
 
     @_guarded
@@ -333,7 +330,7 @@ class Library:
             record, width=width, height=height, job_id=job_id, demo=bool(job["demo"]),
             task_id=record.task_id or job["task_id"], created_at=iso_utc(created),
             cost_credits=record.cost_credits if record.cost_credits is not None
-            else to_decimal(job["cost_credits"]),
+            else as_decimal(job["cost_credits"]),
             output_format=record.output_format or fmt, sample_sha256=hashlib.sha256(data).hexdigest())
         try:
             payload = embed_metadata(data, record)
@@ -360,14 +357,15 @@ class Library:
         return image
 
     def _insert_image(self, job_id: str, path: Path, record: ImageRecord, size: int, fmt: str) -> int:
+        seed, steps = (as_int(v, minimum=_SQL_INT_MIN, maximum=_SQL_INT_MAX) for v in (record.seed, record.steps))
         with transaction(self._conn):
             cursor = self._conn.execute(
                 """INSERT INTO images (job_id, path, model, prompt, prompt_used, seed, width, height,
                        aspect_ratio, steps, guidance, parameters, record, cost_credits, created_at,
                        start_time, end_time, duration, task_id, demo, file_size, format)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (job_id, str(path), record.model, record.prompt, record.prompt_used, _sql_int(record.seed),
-                 record.width, record.height, record.aspect_ratio, _sql_int(record.steps),
+                (job_id, str(path), record.model, record.prompt, record.prompt_used, seed,
+                 record.width, record.height, record.aspect_ratio, steps,
                  record.guidance, _json_text(dict(record.parameters)), to_json(record),
                  decimal_text(record.cost_credits), record.created_at, record.start_time, record.end_time,
                  record.duration, record.task_id, int(record.demo), size, fmt))
@@ -417,12 +415,6 @@ class Library:
     @_guarded
     def set_favourite(self, image_id: int, favourite: bool) -> None:
         self._set_image(image_id, "favourite = ?", (int(favourite),))
-
-    @_guarded
-    def set_thumb_state(self, image_id: int, state: str) -> None:
-        if state not in THUMB_STATES:
-            raise ValueError(f"thumb state is one of {', '.join(THUMB_STATES)}")
-        self._set_image(image_id, "thumb_state = ?", (state,))
 
     def _set_image(self, image_id: int, sql: str, params: tuple[Any, ...]) -> None:
         with transaction(self._conn):
@@ -509,10 +501,3 @@ class Library:
                         usd_per_credit: Decimal = USD_PER_CREDIT, now: datetime | None = None) -> RecentVolume:
         return spend_queries.spend_last_days(self._conn, days, include_demo=include_demo,
                                              usd_per_credit=usd_per_credit, now=now)
-
-
-def _float_or_none(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        return None
-    number = float(value)
-    return number if number == number and abs(number) != float("inf") else None

@@ -12,7 +12,8 @@ from typing import Any
 from fluxdesk.core.jobs import JobStatus
 from fluxdesk.core.metadata import ImageRecord, MetadataError, from_json
 from fluxdesk.core.request import GenerationRequest
-from fluxdesk.core.serialize import RequestFormatError, request_from_dict, to_decimal
+from fluxdesk.core.serialize import RequestFormatError, request_from_dict
+from fluxdesk.core.values import as_decimal
 from fluxdesk.storage.db import LibraryError
 
 
@@ -76,7 +77,6 @@ class ImageRow:
     """Where a trashed image was, to put it back."""
     file_size: int | None
     format: str | None
-    thumb_state: str
     record_json: str
 
     @property
@@ -107,7 +107,7 @@ def job_from_row(row: sqlite3.Row) -> JobRow:
         id=row["id"], created_at=row["created_at"], updated_at=row["updated_at"], model=row["model"],
         prompt=row["prompt"], size=row["size"], request=request, body=_json(row["body"], "body") or {},
         status=status, task_id=row["task_id"], polling_url=row["polling_url"],
-        cost_credits=to_decimal(row["cost_credits"]), estimated_credits=to_decimal(row["estimated_credits"]),
+        cost_credits=as_decimal(row["cost_credits"]), estimated_credits=as_decimal(row["estimated_credits"]),
         input_mp=row["input_mp"], output_mp=row["output_mp"], submitted_at=row["submitted_at"],
         sample_url=row["sample_url"], sample_expires_at=row["sample_expires_at"],
         result=_json(row["result"], "result"), error=row["error"], demo=bool(row["demo"]),
@@ -121,9 +121,9 @@ def image_from_row(row: sqlite3.Row) -> ImageRow:
         prompt_used=row["prompt_used"], seed=row["seed"], width=row["width"], height=row["height"],
         aspect_ratio=row["aspect_ratio"], steps=row["steps"], guidance=row["guidance"],
         parameters=parameters if isinstance(parameters, dict) else {},
-        cost_credits=to_decimal(row["cost_credits"]), created_at=row["created_at"],
+        cost_credits=as_decimal(row["cost_credits"]), created_at=row["created_at"],
         start_time=row["start_time"], end_time=row["end_time"], duration=row["duration"],
         task_id=row["task_id"], demo=bool(row["demo"]), favourite=bool(row["favourite"]),
         trashed_at=row["trashed_at"], trashed_from=Path(row["trashed_from"]) if row["trashed_from"] else None,
-        file_size=row["file_size"], format=row["format"], thumb_state=row["thumb_state"],
+        file_size=row["file_size"], format=row["format"],
         record_json=row["record"])

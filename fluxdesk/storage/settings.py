@@ -19,8 +19,8 @@ from typing import Any
 
 from fluxdesk.core.catalog import DEFAULT_MODEL_ID, model_ids
 from fluxdesk.core.request import SEED_MAX
-from fluxdesk.core.serialize import decimal_text, to_decimal
-from fluxdesk.core.values import is_int
+from fluxdesk.core.serialize import decimal_text
+from fluxdesk.core.values import as_decimal, is_int
 from fluxdesk.storage.paths import settings_path
 
 SETTINGS_VERSION = 1
@@ -88,7 +88,7 @@ def _library_folder(value: object) -> str | None:
 
 
 def _budget(value: object) -> Decimal:
-    amount = to_decimal(value)
+    amount = as_decimal(value)
     return amount if amount is not None and amount < Decimal("1e9") else Settings.monthly_budget_usd
 
 
@@ -99,7 +99,7 @@ def _gpu_presets(value: object) -> tuple[GpuPresetOverride, ...]:
     for item in value[:50]:
         if not isinstance(item, Mapping):
             continue
-        name, hourly, rate = item.get("name"), to_decimal(item.get("hourly_usd")), to_decimal(
+        name, hourly, rate = item.get("name"), as_decimal(item.get("hourly_usd")), as_decimal(
             item.get("images_per_hour"))
         if isinstance(name, str) and name.strip() and hourly is not None and rate is not None and rate > 0:
             presets.append(GpuPresetOverride(name.strip()[:100], hourly, rate))

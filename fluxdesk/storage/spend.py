@@ -15,7 +15,8 @@ from decimal import Decimal
 
 from fluxdesk.core.jobs import JobStatus
 from fluxdesk.core.pricing import USD_PER_CREDIT
-from fluxdesk.core.serialize import iso_utc, to_decimal
+from fluxdesk.core.serialize import iso_utc
+from fluxdesk.core.values import as_decimal
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _PENDING = (JobStatus.SUBMITTED.value, JobStatus.DOWNLOADING.value)
@@ -116,7 +117,7 @@ def _ledger(conn: sqlite3.Connection, start: str | None, end: str | None, includ
                         params).fetchall()
     out = []
     for row in rows:
-        credits = to_decimal(row["credits"])
+        credits = as_decimal(row["credits"])
         out.append(LedgerRow(
             job_id=row["job_id"], time=row["time"], model=row["model"], size=row["size"], credits=credits,
             estimated=bool(row["estimated"]), usd=None if credits is None else credits * usd_per_credit,

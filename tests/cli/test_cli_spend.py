@@ -197,3 +197,17 @@ def test_json_and_csv_together_are_refused(capsys: pytest.CaptureFixture[str]) -
     with pytest.raises(SystemExit) as exited:
         main(["spend", "--json", "--csv"])
     assert exited.value.code == 2
+
+
+def test_large_counts_are_grouped_like_the_credits_beside_them() -> None:
+    from fluxdesk.cli.spend import summary_lines
+    from fluxdesk.storage.spend import SpendSummary
+
+    summary = SpendSummary(month="2024-02", credits=Decimal(3702), usd=Decimal("37.02"), by_model={}, by_day={},
+                           jobs=1234, unbilled_jobs=1, pending_jobs=2, pending_credits=Decimal(6),
+                           usd_per_credit=Decimal("0.01"))
+    assert summary_lines(summary, include_demo=False) == [
+        "Spend in 2024-02 (UTC, demo jobs not counted): $37.02 (3,702 credits, 1,234 billed jobs)",
+        "  not billed: 1 job (moderated or failed)",
+        "  still running at BFL: 2 jobs, 6 credits ($0.06), billed if they finish",
+    ]

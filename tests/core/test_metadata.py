@@ -33,7 +33,6 @@ from fluxdesk.core.serialize import (
     parse_iso,
     request_from_dict,
     request_to_dict,
-    to_decimal,
 )
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -332,15 +331,6 @@ def test_iso_utc_is_fixed_width_utc_and_refuses_naive_times() -> None:
     assert parse_iso("2026-01-02T08:04:05") == datetime(2026, 1, 2, 8, 4, 5, tzinfo=UTC)
     with pytest.raises(ValueError):
         iso_utc(datetime(2026, 1, 1))
-
-
-@pytest.mark.parametrize(("value", "expected"), [
-    ("4.5", Decimal("4.5")), (4.5, Decimal("4.5")), (3, Decimal(3)), (Decimal("0.1"), Decimal("0.1")),
-    (0.1, Decimal("0.1")), (None, None), (True, None), ("-1", None), ("NaN", None), ("inf", None), ([], None),
-    ("abc", None),
-])
-def test_to_decimal(value: object, expected: Decimal | None) -> None:
-    assert to_decimal(value) == expected
 
 
 def test_reproducibility_problems_name_every_reason_once() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from storage_support import make_image, shown_ids
 from fluxdesk.core.jobs import BILLED_STATES, JobStatus
 from fluxdesk.core.metadata import ImageRecord
 from fluxdesk.core.request import GenerationRequest
+from fluxdesk.core.serialize import request_to_dict
 from fluxdesk.storage import db
 from fluxdesk.storage.db import (
     MIGRATIONS,
@@ -43,15 +45,15 @@ def _objects(conn: sqlite3.Connection) -> set[tuple[str, str]]:
 def test_migrating_from_zero_creates_the_schema_and_is_idempotent(tmp_path: Path) -> None:
     conn = connect(tmp_path / "x.db")
     assert schema_version(conn) == 0
-    assert migrate(conn) == len(MIGRATIONS) == 2
+    assert migrate(conn) == len(MIGRATIONS) == 3
     objects = _objects(conn)
     for expected in [("table", "jobs"), ("table", "images"), ("table", "meta"), ("view", "ledger"),
                      ("table", "images_fts"), ("trigger", "images_fts_insert"), ("index", "images_by_date")]:
         assert expected in objects
-    assert migrate(conn) == 2 and _objects(conn) == objects
+    assert migrate(conn) == 3 and _objects(conn) == objects
     conn.close()
     conn = open_database(tmp_path / "x.db")  # reopening migrates nothing
-    assert schema_version(conn) == 2 and _objects(conn) == objects
+    assert schema_version(conn) == 3 and _objects(conn) == objects
 
 
 def test_migration_from_version_one_indexes_existing_images(tmp_path: Path) -> None:
@@ -67,6 +69,62 @@ def test_migration_from_version_one_indexes_existing_images(tmp_path: Path) -> N
     with Library.open(path.parent) as lib:
         assert lib.search_backend == "fts5"
         assert [lib.get_image(i).prompt for i in shown_ids(lib, text="lighthouse")] == ["a lighthouse at dusk"]
+
+
+def _image_columns(conn: sqlite3.Connection) -> list[str]:
+    return [row[1] for row in conn.execute("PRAGMA table_info(images)")]
+
+
+def _library_of_version_two(path: Path) -> None:
+    """A library file as FluxDesk wrote it before version 3: a job, its image (with a thumb_state), in the ledger."""
+    conn = connect(path)
+    migrate(conn, MIGRATIONS[:2])
+    assert "thumb_state" in _image_columns(conn)
+    request = json.dumps(request_to_dict(GenerationRequest(model="flux-dev", prompt="a lighthouse")))
+    conn.execute("INSERT INTO jobs (id, created_at, updated_at, model, prompt, request, body, status, task_id, "
+                 "cost_credits, submitted_at) VALUES ('j', '2026-01-02T03:04:05.000000Z', 't', 'flux-dev', "
+                 "'a lighthouse', ?, '{}', 'done', 'task-1', '2.5', '2026-01-02T03:04:05.000000Z')", (request,))
+    conn.execute("INSERT INTO images (job_id, path, model, prompt, seed, width, height, parameters, record, "
+                 "cost_credits, created_at, favourite, thumb_state) VALUES ('j', '/x.jpg', 'flux-dev', "
+                 "'a lighthouse at dusk', 42, 1024, 768, '{}', '{}', '2.5', '2026-01-02T03:04:05.000000Z', 1, 'ok')")
+    conn.execute("UPDATE jobs SET image_id = (SELECT id FROM images WHERE job_id = 'j') WHERE id = 'j'")
+    conn.close()
+
+
+def test_version_three_drops_the_unused_thumb_state_and_keeps_everything_else(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    _library_of_version_two(database_path(home))
+    with Library.open(home) as lib:
+        conn = lib._conn
+        assert schema_version(conn) == 3
+        assert "thumb_state" not in _image_columns(conn)
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        [image_id] = shown_ids(lib, text="lighthouse")
+        image = lib.get_image(image_id)
+        assert image is not None and (image.job_id, image.seed, image.width, image.favourite) == ("j", 42, 1024, True)
+        assert lib.get_job("j").image_id == image_id
+        assert [(row["job_id"], row["size"], row["credits"]) for row in conn.execute("SELECT * FROM ledger")] == \
+            [("j", "1024x768", "2.5")]
+        req = GenerationRequest(model="flux-dev", prompt="a second lighthouse")
+        job = lib.create_job(req, {"prompt": req.prompt}, demo=False)
+        lib.store_image(job, make_image("PNG"), "png", ImageRecord(model="flux-dev", prompt=req.prompt))
+        assert len(shown_ids(lib, text="lighthouse")) == 2
+
+
+def test_a_sqlite_that_cannot_drop_columns_keeps_the_unused_one_and_still_works(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    _library_of_version_two(database_path(home))
+    monkeypatch.setattr(db, "CAN_DROP_COLUMNS", False)
+    with Library.open(home) as lib:
+        assert schema_version(lib._conn) == 3 and "thumb_state" in _image_columns(lib._conn)
+        req = GenerationRequest(model="flux-dev", prompt="a second lighthouse")
+        job = lib.create_job(req, {"prompt": req.prompt}, demo=False)
+        image = lib.store_image(job, make_image("PNG"), "png", ImageRecord(model="flux-dev", prompt=req.prompt))
+        assert lib.get_image(image.id) is not None and len(shown_ids(lib, text="lighthouse")) == 2
 
 
 def test_search_falls_back_to_like_without_fts5(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -90,7 +148,7 @@ def test_a_failed_migration_rolls_back_entirely(tmp_path: Path) -> None:
     conn = connect(tmp_path / "x.db")
     with pytest.raises(sqlite3.OperationalError):
         migrate(conn, (*MIGRATIONS, broken))
-    assert schema_version(conn) == 2 and ("table", "half_done") not in _objects(conn)
+    assert schema_version(conn) == len(MIGRATIONS) and ("table", "half_done") not in _objects(conn)
 
 
 def test_a_database_from_a_newer_fluxdesk_is_refused(tmp_path: Path) -> None:

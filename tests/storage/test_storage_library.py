@@ -408,14 +408,13 @@ def test_gallery_stays_fast_with_many_images(library: Library) -> None:
 
 # --- favourites, trash, deletion -----------------------------------------------------------------
 
-def test_favourite_and_thumb_state(library: Library) -> None:
+def test_favourite(library: Library) -> None:
     _, image_id = stored(library)
     library.set_favourite(image_id, True)
-    library.set_thumb_state(image_id, "ok")
     image = library.get_image(image_id)
-    assert image is not None and image.favourite and image.thumb_state == "ok"
-    with pytest.raises(ValueError):
-        library.set_thumb_state(image_id, "maybe")
+    assert image is not None and image.favourite
+    library.set_favourite(image_id, False)
+    assert not library.get_image(image_id).favourite  # type: ignore[union-attr]
     with pytest.raises(UnknownImageError):
         library.set_favourite(999, True)
 

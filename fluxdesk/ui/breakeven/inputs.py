@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
     QDoubleSpinBox,
-    QFormLayout,
     QFrame,
     QPushButton,
     QRadioButton,
@@ -29,7 +28,7 @@ from fluxdesk.core.catalog import DEFAULT_MODEL_ID, MODELS, Pricing, get_model
 from fluxdesk.core.pricing import PriceTable, PriceTableError, estimate
 from fluxdesk.core.request import GenerationRequest
 from fluxdesk.ui.breakeven.presets import Preset, PresetLike, merged_presets, overrides_of
-from fluxdesk.ui.kit.forms import describe, make_form, make_label, row
+from fluxdesk.ui.kit.forms import Form, describe, make_label, row
 from fluxdesk.ui.kit.money import US_LOCALE, MoneySpinBox, price, usd
 from fluxdesk.ui.kit.surfaces import TitledCard
 
@@ -70,10 +69,11 @@ def _money_spin(decimals: int, maximum: float, step: float, suffix: str, name: s
     return spin
 
 
-def _group(title: str, name: str) -> tuple[QFrame, QFormLayout]:
+def _group(title: str, name: str) -> tuple[QFrame, Form]:
+    """An input card: its labels as wide as they need (three cards share the width), fields not inset."""
     box = TitledCard(title, name)
     box.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-    form = make_form()
+    form = Form(label_width=0, pad=False)
     box.body.addLayout(form)
     box.body.addStretch(1)
     return box, form
@@ -120,9 +120,9 @@ class BreakEvenInputsPanel(QWidget):
         describe(self.price_spin, "API price per image", "US dollars per image at the API; typing a price "
                  "switches the model to Custom", "apiPrice")
         self.price_note = make_label(tone="muted", name="priceNote", small=True)
-        form.addRow(self.model_combo)  # the card's heading names it; the whole width shows every model's name
-        form.addRow("Per image", self.price_spin)
-        form.addRow(self.price_note)
+        form.add_row(None, self.model_combo)  # the card's heading names it; the whole width shows every model's name
+        form.add_row("Per image", self.price_spin)
+        form.add_row(None, self.price_note)
         self.model_combo.currentIndexChanged.connect(self._model_chosen)
         self.price_spin.valueChanged.connect(self._price_typed)
         return box
@@ -151,11 +151,11 @@ class BreakEvenInputsPanel(QWidget):
         self.save_preset_button.setEnabled(False)
         self.formula_label = make_label(name="formulaLabel", small=True)
         self.formula_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        form.addRow(self.preset_combo)  # the card's heading names it; the whole width shows every preset's price
-        form.addRow("Price", self.hourly_spin)
-        form.addRow("Speed", self.rate_spin)
-        form.addRow(self.formula_label)
-        form.addRow(row(1, self.save_preset_button))
+        form.add_row(None, self.preset_combo)  # the card's heading names it; the whole width shows every preset's price
+        form.add_row("Price", self.hourly_spin)
+        form.add_row("Speed", self.rate_spin)
+        form.add_row(None, self.formula_label)
+        form.add_row(None, row(1, self.save_preset_button))
         self.preset_combo.currentIndexChanged.connect(self._preset_chosen)
         self.hourly_spin.valueChanged.connect(self._gpu_typed)
         self.rate_spin.valueChanged.connect(self._gpu_typed)
@@ -190,16 +190,16 @@ class BreakEvenInputsPanel(QWidget):
         self.mode_group.addButton(self.on_demand_radio)
         self.mode_group.addButton(self.always_on_radio)
         self.on_demand_radio.setChecked(True)
-        form.addRow("Volume", self.volume_spin)
-        form.addRow(row(self.volume_note, 1, self.use_mine_button))
-        form.addRow("Overhead", self.overhead_spin)
+        form.add_row("Volume", self.volume_spin)
+        form.add_row(None, row(self.volume_note, 1, self.use_mine_button))
+        form.add_row("Overhead", self.overhead_spin)
         modes = QWidget()
         modes_layout = QVBoxLayout(modes)
         modes_layout.setContentsMargins(0, 0, 0, 0)
         modes_layout.setSpacing(2)
         modes_layout.addWidget(self.on_demand_radio)
         modes_layout.addWidget(self.always_on_radio)
-        form.addRow("GPUs", modes)
+        form.add_row("GPUs", modes)
         self.volume_spin.setValue(DEFAULT_VOLUME)
         self.volume_spin.valueChanged.connect(self._volume_typed)
         self.use_mine_button.clicked.connect(self.use_my_volume)

@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor, QFont
 
 from fluxdesk.core import breakeven as be
+from fluxdesk.core.wording import plural
 from fluxdesk.ui.kit import theme
 from fluxdesk.ui.kit.item_models import RIGHT, Header, ModelIndex, ReadOnlyTableModel
 from fluxdesk.ui.kit.money import DASH, percent, usd
@@ -157,6 +158,6 @@ class BreakEvenModel(ReadOnlyTableModel):
         else:
             lines.append("Both cost the same")
         if r.gpus_needed is not None:
-            lines.append(f"{r.gpus_needed:,} always-on GPU{'' if r.gpus_needed == 1 else 's'}")
+            lines.append(plural(r.gpus_needed, "always-on GPU"))
         return "\n".join(lines)
 

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from fluxdesk.api.errors import BflError
-from fluxdesk.core.pricing import USD_PER_CREDIT, format_credits, format_usd
+from fluxdesk.core.pricing import USD_PER_CREDIT, credits_phrase, format_usd
 from fluxdesk.storage.secrets import ENV_VAR, KeyStore, KeyStoreError, key_looks_valid
 from fluxdesk.ui.engine.tasks import TaskManager
 from fluxdesk.ui.kit.forms import describe, make_label
@@ -46,8 +46,7 @@ INVALID_KEY_MESSAGE = ("That does not look like a BFL API key: it is one word of
 
 def balance_text(credits: Decimal, usd_per_credit: Decimal = USD_PER_CREDIT) -> str:
     """``"Key works: 1,234 credits ($12.34)"``."""
-    unit = "credit" if credits == 1 else "credits"
-    return f"Key works: {format_credits(credits)} {unit} ({format_usd(credits * usd_per_credit)})"
+    return f"Key works: {credits_phrase(credits)} ({format_usd(credits * usd_per_credit)})"
 
 
 def error_words(exc: BaseException, doing: str = "checked") -> str:

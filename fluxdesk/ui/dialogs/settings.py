@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFileDialog,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -48,7 +47,7 @@ from fluxdesk.ui.dialogs.key_entry import (
 from fluxdesk.ui.engine.controller import SettingsWriter
 from fluxdesk.ui.engine.tasks import TaskManager
 from fluxdesk.ui.kit.file_dialogs import FolderMemory
-from fluxdesk.ui.kit.forms import describe, make_label
+from fluxdesk.ui.kit.forms import WIDE_LABEL_WIDTH, Form, describe, make_label
 from fluxdesk.ui.kit.scroll_page import scroll_page
 from fluxdesk.ui.kit.surfaces import Banner, TitledCard
 from fluxdesk.ui.kit.theme import set_tone
@@ -113,44 +112,14 @@ def _page(name: str) -> tuple[QWidget, QVBoxLayout]:
     return scroll_page(name, margins=(16, 14, 16, 14), sideways=False)
 
 
-LABEL_WIDTH = 110
-"""Every section's label column has this width, so fields line up from one tab to the next."""
 FIELD_WIDTH = 300
 """Combos and spin boxes need no more; only the folder path takes the whole row."""
 GROUP_GAP = 6
 
 
-class _Form(QGridLayout):
-    """Labels and fields in two columns, notes under their field.
-
-    A grid rather than a QFormLayout: the form gives a wrapped note its size hint's height, leaving
-    gaps, where the grid asks it how tall it is at the width it gets.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setContentsMargins(0, 0, 0, 0)
-        self.setHorizontalSpacing(12)
-        self.setVerticalSpacing(3)
-        self.setColumnMinimumWidth(0, LABEL_WIDTH)
-        self.setColumnStretch(1, 1)
-        self._rows = 0
-
-    def add_row(self, label: str, field: QWidget, *notes: QLabel) -> None:
-        text = QLabel(label)
-        text.setBuddy(field)
-        if isinstance(field, QComboBox | QDoubleSpinBox):
-            field.setMaximumWidth(FIELD_WIDTH)
-        # Beside text that may wrap, the label lines up with the first line; beside a control, with its middle.
-        vertical = Qt.AlignmentFlag.AlignTop if isinstance(field, QLabel) else Qt.AlignmentFlag.AlignVCenter
-        self.addWidget(text, self._rows, 0, Qt.AlignmentFlag.AlignLeft | vertical)
-        self.addWidget(field, self._rows, 1)
-        self._rows += 1
-        for note in notes:
-            self.addWidget(note, self._rows, 1)
-            self._rows += 1
-        self.setRowMinimumHeight(self._rows, GROUP_GAP)  # an empty row between one setting and the next
-        self._rows += 1
+def _form() -> Form:
+    """A section's form: the wide label column, each setting's notes under it, a gap before the next."""
+    return Form(WIDE_LABEL_WIDTH, spacing=(12, 3), gap=GROUP_GAP, field_width=FIELD_WIDTH, pad=False)
 
 
 def _note(text: str, name: str) -> QLabel:
@@ -424,7 +393,7 @@ class SettingsDialog(QDialog):
 
     def _general_page(self) -> QWidget:
         page, layout = _page("generalPage")
-        form = _Form()
+        form = _form()
         s = self._settings
 
         self.region_combo = QComboBox()
@@ -434,7 +403,7 @@ class SettingsDialog(QDialog):
         self._select(self.region_combo, s.region)
         describe(self.region_combo, "Region", "Which BFL host FluxDesk sends requests to", "regionCombo")
         form.add_row("Region", self.region_combo,
-                 _note("Choose EU to keep requests on BFL's European servers (GDPR).", "Region note"))
+                     _note("Choose EU to keep requests on BFL's European servers (GDPR).", "Region note"))
 
         self.folder_edit = QLineEdit(s.library_folder or "")
         self.folder_edit.setPlaceholderText(str(self._home / "images"))
@@ -454,7 +423,7 @@ class SettingsDialog(QDialog):
         self.folder_message = make_label(tone="error", name="libraryFolderMessage", accessible="Library folder message")
         self.folder_message.hide()
         form.add_row("Library folder", folder_row, self.folder_message,
-                 _note("New images go here; existing images stay where they are.", "Library folder note"))
+                     _note("New images go here; existing images stay where they are.", "Library folder note"))
 
         self.model_combo = QComboBox()
         for model in MODELS:
@@ -483,7 +452,7 @@ class SettingsDialog(QDialog):
         describe(self.budget_spin, "Monthly budget in US dollars",
                  "FluxDesk asks before a submission that would cross it; 0 means no budget", "budgetSpin")
         form.add_row("Monthly budget", self.budget_spin,
-                 _note("FluxDesk asks before going over it. 0 means no budget.", "Budget note"))
+                     _note("FluxDesk asks before going over it. 0 means no budget.", "Budget note"))
 
         layout.addLayout(form)
         layout.addStretch(1)
@@ -524,7 +493,7 @@ class SettingsDialog(QDialog):
     def _prices_page(self) -> QWidget:
         page, layout = _page("pricesPage")
         layout.addWidget(make_label("Price table in use", heading=True))
-        form = _Form()
+        form = _form()
         self.as_of_label = make_label(name="pricesAsOf", accessible="Prices as of")
         self.kind_label = make_label("…", name="priceTableKind", accessible="Price table kind")
         self.source_text = make_label(name="priceTableSource", accessible="Price table source")
@@ -619,7 +588,7 @@ class SettingsDialog(QDialog):
 
     def _appearance_page(self) -> QWidget:
         page, layout = _page("appearancePage")
-        form = _Form()
+        form = _form()
         self.theme_combo = QComboBox()
         for name in THEMES:
             self.theme_combo.addItem(THEME_LABELS.get(name, name.capitalize()), name)
@@ -627,7 +596,7 @@ class SettingsDialog(QDialog):
         describe(self.theme_combo, "Theme", "Light, dark, or follow the operating system", "themeCombo")
         self.theme_combo.currentIndexChanged.connect(self._preview_theme)
         form.add_row("Theme", self.theme_combo,
-                 _note("The new look shows at once; Cancel puts the old one back.", "Theme note"))
+                     _note("The new look shows at once; Cancel puts the old one back.", "Theme note"))
         layout.addLayout(form)
         layout.addStretch(1)
         return page

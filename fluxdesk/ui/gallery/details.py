@@ -4,7 +4,6 @@ not) it can be reproduced exactly. With several images selected: how many, and w
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -37,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from fluxdesk.core.catalog import UnknownModelError, get_model, megapixels_text
 from fluxdesk.core.metadata import ImageRecord, reproducibility_problems
-from fluxdesk.core.serialize import parse_iso
+from fluxdesk.core.wording import moment_text
 from fluxdesk.storage.rows import ImageRow
 from fluxdesk.ui.gallery.actions import GalleryActions
 from fluxdesk.ui.gallery.model import cost_text, model_name
@@ -56,18 +55,6 @@ def can_run_again(model: str, seed: int | None) -> bool:
     except UnknownModelError:
         return False
     return seed is not None
-
-
-def local_time(iso_or_epoch: str | float | None) -> str:
-    """``2026-05-09 09:35:25`` in the local time zone; empty for nothing, the text itself if unreadable."""
-    if iso_or_epoch is None:
-        return ""
-    try:
-        moment = (datetime.fromtimestamp(float(iso_or_epoch)).astimezone() if isinstance(iso_or_epoch, float | int)
-                  else parse_iso(iso_or_epoch).astimezone())
-    except (ValueError, OverflowError, OSError):
-        return str(iso_or_epoch)
-    return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
 def size_text(record: ImageRecord) -> str:
@@ -390,7 +377,7 @@ class GalleryDetails(QWidget):
             "guidance": f"{record.guidance:g}" if record.guidance is not None else None,
             "parameters": other_parameters(record.parameters),
             "cost": cost_text(record.cost_credits),
-            "created": local_time(record.created_at or image.created_at),
+            "created": moment_text(record.created_at or image.created_at),
             "timings": _timings(record),
             "job_id": image.job_id,
             "task_id": record.task_id or image.task_id or "not recorded",
@@ -444,9 +431,9 @@ class GalleryDetails(QWidget):
 def _timings(record: ImageRecord) -> str | None:
     parts = []
     if record.start_time is not None:
-        parts.append(f"started {local_time(record.start_time)}")
+        parts.append(f"started {moment_text(record.start_time)}")
     if record.end_time is not None:
-        parts.append(f"finished {local_time(record.end_time)}")
+        parts.append(f"finished {moment_text(record.end_time)}")
     if record.duration is not None:
         parts.append(f"took {record.duration:.1f} s")
     return "\n".join(parts) or None

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fluxdesk.core.wording import plural
 from fluxdesk.storage.gallery_queries import GalleryQuery
 from fluxdesk.storage.library import TRASH_DAYS
 from fluxdesk.ui.gallery.model import model_name
@@ -227,9 +228,8 @@ class GalleryFilterBar(QWidget):
         if count is None:
             self.count_label.setText("Loading…" if loading else "")
             return
-        noun = "image" if count == 1 else "images"
         where = " in the trash" if trash else ""
-        self.count_label.setText(f"{count:,} {noun}{where}" + (" · updating…" if loading else ""))
+        self.count_label.setText(plural(count, "image") + where + (" · updating…" if loading else ""))
 
     def clear_filters(self) -> None:
         """Back to every image (the sort order, the trash view and the tile size stay)."""

@@ -29,6 +29,7 @@ from fluxdesk.core.catalog import UnknownModelError
 from fluxdesk.core.metadata import ReproductionVerdict, reproduction_verdict
 from fluxdesk.core.pricing import PriceTable, PriceTableError, estimate, format_usd
 from fluxdesk.core.request import GenerationRequest
+from fluxdesk.core.wording import plural, plural_word
 from fluxdesk.services.library_views import GalleryStore
 from fluxdesk.storage.db import LibraryError
 from fluxdesk.storage.gallery_queries import GalleryItem, GalleryQueries, GalleryQuery
@@ -61,15 +62,6 @@ EMPTY_LIBRARY = "No images yet — generate one in the Generate tab."
 EMPTY_FILTERS = "No images match these filters."
 EMPTY_TRASH = f"The trash is empty. Deleted images stay here for {TRASH_DAYS} days, then go for good."
 NO_LIBRARY = "The library is not open yet."
-
-
-def _images(count: int) -> str:
-    return "1 image" if count == 1 else f"{count:,} images"
-
-
-def _it(count: int, singular: str, plural: str) -> str:
-    """The words that go with ``count`` images: ``_it(1, "It is", "They are")``."""
-    return singular if count == 1 else plural
 
 
 class _EmptyState(QWidget):
@@ -795,7 +787,7 @@ class GalleryTab(QWidget):
 
     def _on_exported(self, made: list[str], folder: str) -> None:
         if made:  # none made: why not (the file is missing…) was just said, and stays said
-            self.statusMessage.emit(f"Exported {_images(len(made))} to {folder}")
+            self.statusMessage.emit(f"Exported {plural(len(made), 'image')} to {folder}")
 
     # --- actions: favourite, trash, undo ------------------------------------------------------------
 
@@ -811,7 +803,7 @@ class GalleryTab(QWidget):
         self.model.update_items(ids, favourite=favourite)
         if self.model.query().favourites_only and not favourite:
             self.model.remove_ids(ids)
-        noun = _images(len(ids))
+        noun = plural(len(ids), "image")
         self.statusMessage.emit(f"Marked {noun} as favourite" if favourite else f"Removed {noun} from favourites")
         self._update_actions()
 
@@ -824,9 +816,9 @@ class GalleryTab(QWidget):
     def _on_trashed(self, ids: list[int]) -> None:
         self._forget_paths(ids)
         self.model.remove_ids(ids)
-        text = f"Deleted {_images(len(ids))}"
-        self.undo_bar.label.setText(f"{text}. {_it(len(ids), 'It is', 'They are')} in the trash for {TRASH_DAYS} "
-                                    "days.")
+        text = f"Deleted {plural(len(ids), 'image')}"
+        they = plural_word(len(ids), "It is", "They are")
+        self.undo_bar.label.setText(f"{text}. {they} in the trash for {TRASH_DAYS} days.")
         self.undo_bar.show()
         self._undo_timer.start()
         self.statusMessage.emit(f"{text} — Undo (Ctrl+Z)")
@@ -847,14 +839,14 @@ class GalleryTab(QWidget):
             self.model.remove_ids(ids)
         else:
             self.refresh()
-        self.statusMessage.emit(f"Restored {_images(len(ids))}")
+        self.statusMessage.emit(f"Restored {plural(len(ids), 'image')}")
         self._update_actions()
 
     def delete_selected_permanently(self) -> None:
         ids = self.selected_ids()
-        files = _it(len(ids), "The file is", "The files are")
+        files = plural_word(len(ids), "The file is", "The files are")
         if ids and self.model.query().trash and self._confirm(
-                "Delete for good?", f"Delete {_images(len(ids))} for good? {files} removed from disk; "
+                "Delete for good?", f"Delete {plural(len(ids), 'image')} for good? {files} removed from disk; "
                 "this cannot be undone."):
             self.ops.delete_permanently(ids)
 
@@ -875,14 +867,15 @@ class GalleryTab(QWidget):
     def _on_deleted(self, ids: list[int]) -> None:
         self._forget_paths(ids)
         self.model.remove_ids(ids)
-        self.statusMessage.emit(f"Deleted {_images(len(ids))} for good")
+        self.statusMessage.emit(f"Deleted {plural(len(ids), 'image')} for good")
         self._load_models()
         self._update_actions()
 
     def _on_purged(self, count: int) -> None:
         if count:
-            self.statusMessage.emit(f"Deleted {_images(count)} for good: {_it(count, 'it was', 'they were')} in the "
-                                    f"trash for more than {TRASH_DAYS} days")
+            they = plural_word(count, "it was", "they were")
+            self.statusMessage.emit(f"Deleted {plural(count, 'image')} for good: {they} in the trash for more than "
+                                    f"{TRASH_DAYS} days")
             if self.model.query().trash:
                 self.refresh()
 

@@ -7,7 +7,6 @@ survives a model that hides the control (steps kept across a detour through FLUX
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -24,15 +23,15 @@ from PySide6.QtWidgets import (
 )
 
 from fluxdesk.core.catalog import FloatRange, IntRange, Model
+from fluxdesk.core.values import as_bool, as_float, as_int
 from fluxdesk.ui.kit.forms import (
     ClampingDoubleSpinBox,
     ClampingSpinBox,
     FieldSlot,
+    Form,
     WheelGuard,
-    add_form_row,
     clamp_note,
     describe,
-    make_form,
     make_label,
     row,
 )
@@ -45,42 +44,6 @@ FORMAT_NAMES = {"jpeg": "JPEG", "png": "PNG", "webp": "WebP"}
 
 def format_name(fmt: str) -> str:
     return FORMAT_NAMES.get(fmt, fmt.upper())
-
-
-def as_int(value: object) -> int | None:
-    """An int from settings (a JSON number or digits in text); ``None`` for anything else."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
-
-
-def as_float(value: object) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        number = float(value)
-    elif isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            return None
-    else:
-        return None
-    return number if math.isfinite(number) else None
-
-
-def as_bool(value: object) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in {"true", "false"}:
-        return value.strip().lower() == "true"
-    return None
 
 
 class _ChoiceMemory:
@@ -121,7 +84,7 @@ class _ModelControls(QWidget):
         self._syncing = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self._form = make_form()
+        self._form = Form()
         layout.addLayout(self._form)
 
 
@@ -153,7 +116,7 @@ class QualityControls(_ModelControls):
         self._upsampling_note = make_label(
             "Upsampling rewrites the prompt on the server: the same seed will not reproduce this image.",
             tone="warning", name="upsamplingWarning", small=True)
-        self._upsampling_note_row = add_form_row(self._form, None, self._upsampling_note)
+        self._upsampling_note_row = self._form.add_row(None, self._upsampling_note)
 
         self._raw = QCheckBox("Raw mode")
         describe(self._raw, "Raw mode", "Less processed, more natural-looking images (Ultra only)", "rawCheck")
@@ -171,7 +134,7 @@ class QualityControls(_ModelControls):
         slot = FieldSlot(widget, field)
         slot.add_field(field, widget, label)
         self._slots[field] = slot
-        add_form_row(self._form, form_label, slot)
+        self._form.add_row(form_label, slot)
 
     def slots(self) -> tuple[FieldSlot, ...]:
         return tuple(self._slots.values())
@@ -241,11 +204,11 @@ class QualityControls(_ModelControls):
         m = self._model
         if m is None:
             return
-        steps = as_int(settings.get("steps"))
+        steps = as_int(settings.get("steps"), text=True)
         if steps is not None and _int_range_ok(m.steps)(steps):
             self._steps.setValue(steps)
         for spin, field, rng in ((self._guidance, "guidance", m.guidance), (self._interval, "interval", m.interval)):
-            number = as_float(settings.get(field))
+            number = as_float(settings.get(field), text=True)
             if number is not None and _float_range_ok(rng)(number):
                 spin.setValue(number)
         for box, field, default in ((self._upsampling, "prompt_upsampling", m.prompt_upsampling),
@@ -290,7 +253,7 @@ class OutputControls(_ModelControls):
         self._count.valueChanged.connect(self._on_count_changed)
         self._count.editingFinished.connect(self._say_if_count_clamped)
         self._count_slot = FieldSlot(self._count, "count")
-        add_form_row(form, "Images", self._count_slot)
+        form.add_row("Images", self._count_slot)
 
         self._format_choice: str | None = None
         self._format = QComboBox()
@@ -301,7 +264,7 @@ class OutputControls(_ModelControls):
         self._format.currentIndexChanged.connect(self._on_format_changed)
         self._format_slot = FieldSlot(self._format, "outputFormat")
         self._format_slot.add_field("output_format", self._format, "Output format")
-        add_form_row(form, "Format", self._format_slot)
+        form.add_row("Format", self._format_slot)
 
         self._safety = QSlider(Qt.Orientation.Horizontal)
         self._safety.setTickPosition(QSlider.TickPosition.TicksBelow)
@@ -316,9 +279,9 @@ class OutputControls(_ModelControls):
         self._safety_slot.add_field("safety_tolerance", self._safety, "Safety tolerance")
         # Rarely changed: it lives in the panel's folding "More options" card, not in this form.
         self.more = QWidget()
-        more_form = make_form()
+        more_form = Form()
         self.more.setLayout(more_form)
-        add_form_row(more_form, "Safety", self._safety_slot)
+        more_form.add_row("Safety", self._safety_slot)
 
     def slots(self) -> tuple[FieldSlot, ...]:
         return self._format_slot, self._safety_slot
@@ -382,7 +345,7 @@ class OutputControls(_ModelControls):
             self._format.setCurrentIndex(self._format.findData(fmt.lower()))
             self._format_choice = fmt.lower()
             self._format_slot.set_note("")
-        safety = as_int(settings.get("safety_tolerance"))
+        safety = as_int(settings.get("safety_tolerance"), text=True)
         if safety is not None and _int_range_ok(m.safety_tolerance)(safety):
             self._safety.setValue(safety)
 

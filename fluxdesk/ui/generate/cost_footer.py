@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 from fluxdesk.core.pricing import Estimate, credits_phrase, format_credits, format_price, format_usd
+from fluxdesk.core.wording import plural
 from fluxdesk.ui.kit.forms import describe, make_label, row
 from fluxdesk.ui.kit.surfaces import AccentButton, Card
 from fluxdesk.ui.kit.theme import set_tone
@@ -71,9 +72,8 @@ class CostFooter(Card):
         lines = [f"{credits_phrase(estimate.credits_per_image)} per image "
                  f"({format_price(estimate.usd_per_image)})"]
         if estimate.output_megapixels is not None:
-            lines.append(f"Billed for {estimate.output_megapixels} started megapixel"
-                         f"{'' if estimate.output_megapixels == 1 else 's'} of output per image")
-        lines.append(f"{estimate.count} image{'' if estimate.count == 1 else 's'}: "
+            lines.append(f"Billed for {plural(estimate.output_megapixels, 'started megapixel')} of output per image")
+        lines.append(f"{plural(estimate.count, 'image')}: "
                      f"{credits_phrase(estimate.credits_total)} = {format_price(estimate.usd_total)}")
         lines.append(f"Prices as of {estimate.price_as_of}; BFL's bill is what counts")
         return "\n".join(lines)

@@ -34,7 +34,9 @@ from PySide6.QtWidgets import (
 from fluxdesk.core.catalog import DEFAULT_MODEL_ID, MODELS, Model, Pricing, get_model, model_ids
 from fluxdesk.core.pricing import Estimate, PriceTable, PriceTableError, credits_phrase, estimate, format_price
 from fluxdesk.core.request import SEED_MAX, FieldError, GenerationRequest, validate
-from fluxdesk.ui.generate.controls import OutputControls, QualityControls, as_int
+from fluxdesk.core.values import as_int
+from fluxdesk.core.wording import plural
+from fluxdesk.ui.generate.controls import OutputControls, QualityControls
 from fluxdesk.ui.generate.cost_footer import CostFooter
 from fluxdesk.ui.generate.drops import dropped_images
 from fluxdesk.ui.generate.editor import PromptEditor
@@ -447,12 +449,12 @@ class PromptPanel(QWidget):
         if value is None:
             self._seed.set_seed(None)
             return
-        seed = as_int(value)
-        if seed is not None and 0 <= seed <= SEED_MAX:
+        seed = as_int(value, text=True, minimum=0, maximum=SEED_MAX)
+        if seed is not None:
             self._seed.set_seed(seed)
 
     def _load_size(self, settings: Mapping[str, Any]) -> None:
-        width, height = as_int(settings.get("width")), as_int(settings.get("height"))
+        width, height = as_int(settings.get("width"), text=True), as_int(settings.get("height"), text=True)
         dims = self._size.dimensions()
         if dims is not None and (width is not None or height is not None):
             w = width if width is not None and width > 0 else dims[0]
@@ -566,7 +568,7 @@ class PromptPanel(QWidget):
 
     def _on_prompt_edited(self) -> None:
         text = self._editor.toPlainText().strip()
-        self._length_label.setText(f"{len(text):,} character{'' if len(text) == 1 else 's'}")
+        self._length_label.setText(plural(len(text), "character"))
         self._length_label.setVisible(bool(text))
         if self._editor.toPlainText():
             self._prompt_touched = True
@@ -602,7 +604,7 @@ class PromptPanel(QWidget):
             tooltip = f"Fix before generating:\n{lines}"
         else:
             n = self.count()
-            tooltip = f"Generate {n} image{'' if n == 1 else 's'} for {price} (Ctrl+Enter)"
+            tooltip = f"Generate {plural(n, 'image')} for {price} (Ctrl+Enter)"
         self._footer.set_generate(self._owner_enabled and not self._errors, price, tooltip)
 
     # -- keys, drag and drop, geometry --------------------------------------------------------------

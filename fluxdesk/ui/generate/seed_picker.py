@@ -10,11 +10,10 @@ from fluxdesk.core.request import SEED_MAX, FieldError
 from fluxdesk.ui.generate.drops import HandOnImageDrags
 from fluxdesk.ui.kit.forms import (
     FieldSlot,
+    Form,
     IconButton,
     WheelGuard,
-    add_form_row,
     describe,
-    make_form,
     make_label,
     paint_dice,
     row,
@@ -42,7 +41,7 @@ class SeedPicker(QWidget):
         self._fixed_text = ""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        form = make_form()
+        form = Form()
         layout.addLayout(form)
 
         self._mode = QComboBox()
@@ -69,17 +68,17 @@ class SeedPicker(QWidget):
 
         self._slot = FieldSlot(row(self._mode, self._edit, self._dice), "seed")
         self._slot.add_field("seed", self._edit, "Seed")
-        add_form_row(form, "Seed", self._slot)
+        form.add_row("Seed", self._slot)
 
         self._reuse = QPushButton("Reuse last seed")
         describe(self._reuse, "Reuse last seed", "No image has been generated yet", "reuseSeedButton")
         self._reuse.setEnabled(False)
         self._reuse.clicked.connect(self.reuse_last)
-        add_form_row(form, "", row(self._reuse, 1))
+        form.add_row("", row(self._reuse, 1))
 
         self._info = make_label(tone="muted", name="seedInfoLabel", small=True)
         self._info.setAccessibleName("Seeds used")
-        add_form_row(form, "", self._info)
+        form.add_row("", self._info)
         self._apply_mode(RANDOM)
 
     # -- API ----------------------------------------------------------------------------------------

@@ -26,11 +26,10 @@ from fluxdesk.ui.generate.drops import HandOnImageDrags
 from fluxdesk.ui.kit.forms import (
     ClampingSpinBox,
     FieldSlot,
+    Form,
     IconButton,
     WheelGuard,
-    add_form_row,
     describe,
-    make_form,
     make_label,
     paint_swap,
     row,
@@ -162,9 +161,9 @@ class SizePicker(QWidget):
         self._preset_combo.activated.connect(self._on_preset_chosen)
         self._tier_combo.activated.connect(self._on_tier_chosen)
         box = QWidget()
-        form = make_form()
+        form = Form()
         box.setLayout(form)
-        add_form_row(form, "Preset", row(self._preset_combo, self._tier_combo))
+        form.add_row("Preset", row(self._preset_combo, self._tier_combo))
 
         self._width = self._dimension_spin("Width", "widthSpin", guard)
         self._height = self._dimension_spin("Height", "heightSpin", guard)
@@ -177,13 +176,13 @@ class SizePicker(QWidget):
         self._dims_slot = FieldSlot(row(self._width, times, self._height, self._swap), "size")
         self._dims_slot.add_field("width", self._width, "Width")
         self._dims_slot.add_field("height", self._height, "Height")
-        add_form_row(form, "Pixels", self._dims_slot)
+        form.add_row("Pixels", self._dims_slot)
         self._width.editingFinished.connect(lambda: self._finish_side(self._width, self._height))
         self._height.editingFinished.connect(lambda: self._finish_side(self._height, self._width))
 
         self._mp_label = make_label(tone="muted", name="megapixelsLabel", small=True)
         self._mp_label.setAccessibleName("Megapixels")
-        add_form_row(form, "", self._mp_label)
+        form.add_row("", self._mp_label)
         return box
 
     def _dimension_spin(self, name: str, object_name: str, guard: WheelGuard) -> ClampingSpinBox:
@@ -217,11 +216,11 @@ class SizePicker(QWidget):
         self._aspect_slot = FieldSlot(self._aspect_combo, "aspectRatio")
         self._aspect_slot.add_field("aspect_ratio", self._aspect_combo, "Aspect ratio")
         box = QWidget()
-        form = make_form()
+        form = Form()
         box.setLayout(form)
-        add_form_row(form, "Aspect", self._aspect_slot)
+        form.add_row("Aspect", self._aspect_slot)
         self._approx_label = make_label(tone="muted", name="approxMegapixelsLabel", small=True)
-        add_form_row(form, "", self._approx_label)
+        form.add_row("", self._approx_label)
         return box
 
     # -- model --------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Small building blocks of the prompt panel: sections, field error slots, banner, drop overlay, icons."""
+"""Building blocks of forms and panels: the one label factory, the one form builder (`Form`), sections, field
+error slots, banner, drop overlay, icons."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QSizePolicy,
     QSlider,
+    QSpacerItem,
     QSpinBox,
     QToolButton,
     QVBoxLayout,
@@ -82,41 +84,76 @@ def row(*items: QWidget | int, spacing: int = 6) -> QWidget:
 
 
 LABEL_WIDTH = 72
-"""Every form's label column has this width, so fields line up from one section to the next."""
+"""The prompt panel's label column ("Preset", "Images"): its fields line up from one section to the next."""
+WIDE_LABEL_WIDTH = 110
+"""The Settings dialog's label column: its labels are longer ("Library folder", "Monthly budget") and its
+fields line up from one tab to the next."""
 
 
-def make_form() -> QFormLayout:
-    form = QFormLayout()
-    form.setContentsMargins(0, 0, 0, 0)
-    form.setHorizontalSpacing(8)
-    form.setVerticalSpacing(6)
-    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-    form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
-    return form
+class Form(QFormLayout):
+    """Labels beside their fields, notes under them: the one form builder of the UI.
 
-
-def add_form_row(form: QFormLayout, label: str | None, field: QWidget, *, pad: bool = True) -> QWidget:
-    """A row with a fixed-width label (its buddy is the field), or a full-width row when ``label`` is None.
-
-    Fields are inset like a ``FieldSlot``'s input so every row lines up; answers the widget placed
-    in the form (the one ``QFormLayout.setRowVisible`` knows).
+    ``label_width`` is the label column's least width, so fields line up from one form to the next (0: as
+    wide as this form's labels). ``spacing`` is the room (across, down) between cells; ``gap`` is room added
+    after each row and its notes, to set one setting apart from the next (0, or at least the room down).
+    ``field_width`` caps combos and spin boxes (``None``: they take the row). ``pad`` insets a field like a
+    ``FieldSlot``'s input, so rows with and without an error slot line up.
     """
-    placed = field
-    if pad and not isinstance(field, FieldSlot):
-        placed = QWidget()
-        box = QVBoxLayout(placed)
-        box.setContentsMargins(OUTLINE_MARGIN, 0, OUTLINE_MARGIN, 0)
-        box.addWidget(field)
-        placed.setFocusProxy(field)
-    if label is None:
-        form.addRow(placed)
+
+    def __init__(self, label_width: int = LABEL_WIDTH, *, spacing: tuple[int, int] = (8, 6), gap: int = 0,
+                 field_width: int | None = None, pad: bool = True) -> None:
+        super().__init__()
+        if 0 < gap < spacing[1]:
+            raise ValueError(f"a gap of {gap} px is less than the room down ({spacing[1]} px)")
+        self._label_width = label_width
+        self._gap = gap
+        self._field_width = field_width
+        self._pad = pad
+        self.setContentsMargins(0, 0, 0, 0)
+        self.setHorizontalSpacing(spacing[0])
+        self.setVerticalSpacing(spacing[1])
+        self.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+
+    def add_row(self, label: str | None, field: QWidget, *notes: QWidget, pad: bool | None = None) -> QWidget:
+        """A row with a label (its buddy is the field), or a full-width row when ``label`` is None; then
+        ``notes`` under the field.
+
+        Answers the widget placed in the form (the one ``QFormLayout.setRowVisible`` knows).
+        """
+        if self._field_width is not None and isinstance(field, QComboBox | QAbstractSpinBox):
+            field.setMaximumWidth(self._field_width)
+        placed = field
+        if (self._pad if pad is None else pad) and not isinstance(field, FieldSlot):
+            placed = QWidget()
+            box = QVBoxLayout(placed)
+            box.setContentsMargins(OUTLINE_MARGIN, 0, OUTLINE_MARGIN, 0)
+            box.addWidget(field)
+            placed.setFocusProxy(field)
+        if label is None:
+            self.addRow(placed)
+        else:
+            text = QLabel(label)
+            text.setMinimumWidth(self._label_width)
+            if isinstance(field, QLabel):  # beside text that may wrap, the label lines up with its first line
+                text.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+            text.setBuddy(placed)
+            self.addRow(text, placed)
+        if notes:
+            under = QWidget()
+            box = QVBoxLayout(under)
+            box.setContentsMargins(0, 0, 0, 0)
+            box.setSpacing(self.verticalSpacing())
+            for note in notes:
+                box.addWidget(note)
+            # WORKAROUND: a row with no label gives a wrapped note its size hint's height, not the height it
+            # needs at its width (a gap under short notes); an empty label in front makes the form ask.
+            self.addRow(QWidget(), under)
+        if self._gap:  # the form puts its room down on both sides of the spacer
+            self.addItem(QSpacerItem(0, self._gap - self.verticalSpacing(), QSizePolicy.Policy.Minimum,
+                                     QSizePolicy.Policy.Fixed))
         return placed
-    text = QLabel(label)
-    text.setMinimumWidth(LABEL_WIDTH)
-    text.setBuddy(placed)
-    form.addRow(text, placed)
-    return placed
 
 
 class Section(TitledCard):
@@ -124,11 +161,11 @@ class Section(TitledCard):
 
     def __init__(self, title: str, name: str, parent: QWidget | None = None) -> None:
         super().__init__(title, name, parent)
-        self.form = make_form()
+        self.form = Form()
         self.body.addLayout(self.form)
 
     def add_row(self, label: str | None, field: QWidget, *, pad: bool = True) -> QWidget:
-        return add_form_row(self.form, label, field, pad=pad)
+        return self.form.add_row(label, field, pad=pad)
 
 
 class FoldingSection(Card):

@@ -39,10 +39,6 @@ def percent(value: Decimal | None, decimals: int = 1) -> str:
     return DASH if value is None else format_percent(value, decimals)
 
 
-def plural(value: int, word: str, words: str | None = None) -> str:
-    return f"{value:,} {word if value == 1 else (words or word + 's')}"
-
-
 def nice_range(top: float, ticks: int = 4) -> tuple[float, float]:
     """A rounded axis maximum at or above ``top`` and its tick step (1, 2, 2.5 or 5 × 10ⁿ)."""
     if not math.isfinite(top) or top <= 0:

@@ -10,10 +10,11 @@ from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
 
 from fluxdesk.core.pricing import format_credits
+from fluxdesk.core.wording import moment_text, plural
 from fluxdesk.storage.spend import SpendSummary
 from fluxdesk.ui.kit import theme
 from fluxdesk.ui.kit.forms import describe, make_label, row
-from fluxdesk.ui.kit.money import percent, plural, usd
+from fluxdesk.ui.kit.money import percent, usd
 from fluxdesk.ui.kit.surfaces import TitledCard
 from fluxdesk.ui.kit.theme import set_tone
 from fluxdesk.ui.spend.snapshot import MIN_PROJECTION_DAYS, Projection, ago, month_end, month_title
@@ -245,7 +246,7 @@ class CreditsCard(_Card):
             self.read_label.setText("")
             return
         self.read_label.setText(f"read {ago(self._read_at, self._clock())}")
-        self.read_label.setToolTip(f"Read at {self._read_at.astimezone():%Y-%m-%d %H:%M:%S}")
+        self.read_label.setToolTip(f"Read at {moment_text(self._read_at)}")
 
     def _refresh_clicked(self) -> None:
         self.read_label.setText("Reading…")

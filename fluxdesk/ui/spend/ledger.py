@@ -33,12 +33,13 @@ from fluxdesk.core import jobs
 from fluxdesk.core.catalog import display_name
 from fluxdesk.core.jobs import Billing, billing
 from fluxdesk.core.pricing import format_credits
+from fluxdesk.core.wording import moment_text
 from fluxdesk.storage.spend import LedgerRow
 from fluxdesk.ui.kit import theme
 from fluxdesk.ui.kit.item_models import RIGHT, Header, ModelIndex, ReadOnlyTableModel
 from fluxdesk.ui.kit.money import DASH, price
 from fluxdesk.ui.kit.text import escaped, prompt_html, rich_tooltip
-from fluxdesk.ui.spend.snapshot import LedgerEntry, local_time_text
+from fluxdesk.ui.spend.snapshot import LedgerEntry
 
 
 class Column(IntEnum):
@@ -153,7 +154,7 @@ _SORT_KEYS: dict[Column, Callable[[LedgerEntry], Any]] = {
 }
 
 _DISPLAY: dict[Column, Callable[[LedgerEntry], str]] = {
-    Column.TIME: lambda e: local_time_text(e.row.time),
+    Column.TIME: lambda e: moment_text(e.row.time, seconds=False),
     Column.MODEL: lambda e: display_name(e.row.model),
     Column.SIZE: lambda e: (e.row.size or DASH).replace("x", " × "),
     Column.CREDITS: _credits_text,
@@ -182,7 +183,7 @@ def _search_text(entry: LedgerEntry) -> str:
     row = entry.row
     # The status's own name too ("moderated", "expired"), besides the words it is shown with.
     words = [row.model, display_name(row.model), row.size or "", status_text(row), row.status.value,
-             billing_of(row).value, row.job_id, row.task_id or "", row.prompt, local_time_text(row.time)]
+             billing_of(row).value, row.job_id, row.task_id or "", row.prompt, moment_text(row.time, seconds=False)]
     return " ".join(words).lower()
 
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from fluxdesk.core.wording import moment_text
 from fluxdesk.storage.ledger_csv import write_csv
 from fluxdesk.storage.spend import LedgerRow, MonthSpend, SpendSummary, current_month, month_bounds
 
@@ -132,20 +133,6 @@ def picker_months(months: Iterable[MonthSpend], current: str, selected: str | No
 # --- time -----------------------------------------------------------------------------------------
 
 
-def parse_utc(text: str) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except (TypeError, ValueError):
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def local_time_text(text: str) -> str:
-    """A ledger time (ISO, UTC) in the local zone: ``2026-11-25 14:03``."""
-    moment = parse_utc(text)
-    return text if moment is None else f"{moment.astimezone():%Y-%m-%d %H:%M}"
-
-
 def ago(moment: datetime, now: datetime | None = None) -> str:
     """``"just now"``, ``"2 min ago"``, ``"3 h ago"``, or the local date and time when older than a day."""
     now = now or datetime.now(UTC)
@@ -158,4 +145,4 @@ def ago(moment: datetime, now: datetime | None = None) -> str:
         return f"{int(seconds // 60)} min ago"
     if seconds < 86400:
         return f"{int(seconds // 3600)} h ago"
-    return f"on {moment.astimezone():%Y-%m-%d %H:%M}"
+    return f"on {moment_text(moment, seconds=False)}"

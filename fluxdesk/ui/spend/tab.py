@@ -35,11 +35,11 @@ from PySide6.QtWidgets import (
 )
 
 from fluxdesk.core.pricing import PriceTable
+from fluxdesk.core.wording import plural
 from fluxdesk.storage.spend import LedgerRow, SpendSummary
 from fluxdesk.ui.engine.tasks import TaskManager
 from fluxdesk.ui.kit.file_dialogs import FolderMemory
 from fluxdesk.ui.kit.forms import describe, make_label, row
-from fluxdesk.ui.kit.money import plural
 from fluxdesk.ui.kit.scroll_page import fill_with, scroll_page
 from fluxdesk.ui.kit.surfaces import Banner, TitledCard
 from fluxdesk.ui.spend.by_model import ByModelModel

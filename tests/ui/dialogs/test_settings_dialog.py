@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from dialog_support import FakeKeyTester, MemoryKeyring
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QLabel, QMessageBox
 
 from fluxdesk.api.errors import AUTH_MESSAGE, AuthError
@@ -21,6 +21,7 @@ from fluxdesk.storage.settings import Settings, load_settings
 from fluxdesk.ui.dialogs.settings import SECTIONS, SettingsDialog
 from fluxdesk.ui.engine.controller import SettingsWriter
 from fluxdesk.ui.engine.tasks import TaskManager
+from fluxdesk.ui.kit.forms import WIDE_LABEL_WIDTH
 
 OLD_KEY = "bfl_old-key-0000111"
 NEW_KEY = "bfl_new-key-2222333"
@@ -369,3 +370,22 @@ def test_labels_have_object_names_without_spaces(make_dialog) -> None:
     names = [label.objectName() for label in dialog.findChildren(QLabel)]
     assert dialog.key_result_label.accessibleName() == "Key result"
     assert not [name for name in names if " " in name]
+
+
+def test_fields_line_up_from_one_section_to_the_next_and_no_label_is_cut(qtbot, make_dialog) -> None:
+    dialog = make_dialog()
+    fields = {"General": (dialog.region_combo, dialog.folder_edit, dialog.model_combo, dialog.format_combo,
+                          dialog.budget_spin),
+              "Prices": (dialog.as_of_label, dialog.kind_label, dialog.source_text),
+              "Appearance": (dialog.theme_combo,)}
+    lefts = set()
+    for section, widgets in fields.items():
+        dialog.tabs.setCurrentIndex(SECTIONS.index(section))
+        page = dialog.tabs.currentWidget()
+        qtbot.waitUntil(page.isVisible)
+        for widget in widgets:
+            lefts.add(widget.mapTo(page, QPoint(0, 0)).x())
+            label = next(label for label in page.findChildren(QLabel) if label.buddy() is widget.parentWidget()
+                         or label.buddy() is widget)
+            assert label.width() >= max(label.sizeHint().width(), WIDE_LABEL_WIDTH), label.text()
+    assert len(lefts) == 1
