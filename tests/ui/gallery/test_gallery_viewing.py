@@ -15,9 +15,9 @@ from gallery_support import (  # noqa: F401 - fixtures
     loader,
     make_gallery,
 )
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QDesktopServices, QImage
-from PySide6.QtWidgets import QToolButton, QWidget
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt
+from PySide6.QtGui import QDesktopServices, QImage, QMouseEvent
+from PySide6.QtWidgets import QApplication, QToolButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from fluxdesk.storage.library import Library
@@ -210,3 +210,46 @@ def test_new_tiles_past_a_paints_time_fill_in_over_the_next_paints(qtbot: QtBot,
     assert _red_tiles(view, 6) == 1  # one paint: one new tile drawn, the others held back (blank)
     qtbot.waitUntil(lambda: paints.count >= 5, timeout=WAIT_MS)  # the view paints again on its own…
     assert _red_tiles(view, 6) == 6  # …until every tile is drawn
+
+
+def _ring_pixels(view, row: int) -> int:
+    """Pixels in the highlight colour in the cell of ``row`` (the selection ring is drawn in it)."""
+    from PySide6.QtGui import QPalette
+
+    image: QImage = view.viewport().grab().toImage()
+    highlight = view.palette().color(QPalette.ColorRole.Highlight)
+    cell = view.visualRect(view.model().index(row, 0))
+    near = 0
+    for y in range(cell.top(), cell.bottom(), 2):
+        for x in range(cell.left(), cell.right(), 2):
+            c = image.pixelColor(x, y)
+            near += (abs(c.red() - highlight.red()) + abs(c.green() - highlight.green())
+                     + abs(c.blue() - highlight.blue())) < 60
+    return near
+
+
+def test_the_grid_paints_the_selection_ring_and_the_rubber_band(qtbot: QtBot, library: Library,  # noqa: F811
+                                                               make_gallery: Callable) -> None:  # noqa: F811
+    ids = [add_image(library, f"tile {i}", color=(40, 160, 40)) for i in range(3)]
+    shown = make_gallery(ids)
+    view = shown.tab.view
+    assert _ring_pixels(view, 1) == 0
+    shown.select(ids[1])
+    assert _ring_pixels(view, 1) > 20 and _ring_pixels(view, 0) == 0  # the selected tile only
+    # A rubber band dragged out from below the last row: drawn while it is dragged, gone once let go.
+    last = view.visualRect(view.model().index(2, 0))
+    start = QPoint(last.right() + 40, last.bottom() + 40)
+    end = QPoint(4, 4)
+    before = view.viewport().grab().toImage()
+    qtbot.mousePress(view.viewport(), Qt.MouseButton.LeftButton, pos=start)
+    for step in range(1, 6):
+        point = start + (end - start) * step / 5
+        QApplication.sendEvent(view.viewport(), QMouseEvent(QEvent.Type.MouseMove, QPointF(point), QPointF(point),
+                                                            Qt.MouseButton.NoButton, Qt.MouseButton.LeftButton,
+                                                            Qt.KeyboardModifier.NoModifier))
+    during = view.viewport().grab().toImage()
+    probe = QPoint(last.right() + 20, last.bottom() + 20)  # inside the band, outside every tile
+    assert during.pixelColor(probe) != before.pixelColor(probe)
+    assert shown.tab.selected_count() == 3  # the band selected what it covers
+    qtbot.mouseRelease(view.viewport(), Qt.MouseButton.LeftButton, pos=end)
+    assert view.viewport().grab().toImage().pixelColor(probe) == before.pixelColor(probe)
