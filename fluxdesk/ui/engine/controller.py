@@ -57,27 +57,35 @@ def ask_over_budget(spent: Decimal, cost: Decimal, budget: Decimal) -> bool:
 
 
 class SettingsWriter:
-    """The one writer of the settings file: one thread, so saves land in the order they were made and an older
-    one never lands over a newer."""
+    """The one writer of the settings file, on the task manager's one-worker ``settings`` lane: saves land in the
+    order they were made, and an older one never lands over a newer."""
 
     def __init__(self, home: Path) -> None:
         self._home = home
-        self._lane = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="fluxdesk-settings")
+        self._last: concurrent.futures.Future[None] | None = None
+        """The newest save: the lane has one worker, so once it is over every earlier one is too."""
+        self._closed = False
 
     def save(self, settings: Settings, *, check: Callable[[Settings], None] | None = None
              ) -> concurrent.futures.Future[None]:
         """Write ``settings`` after every save asked before; ``check`` (run first, on the lane) may refuse them
         by raising."""
+        if self._closed:
+            raise RuntimeError("the settings writer is closed")
+
         def write() -> None:
             if check is not None:
                 check(settings)
             save_settings(self._home, settings)
 
-        return self._lane.submit(write)
+        self._last = TaskManager.instance().submit(write, lane="settings")
+        return self._last
 
     def close(self, final: Settings | None = None) -> None:
         """Wait for every save asked so far, then write ``final`` (the window's state at exit) here."""
-        self._lane.shutdown(wait=True)
+        self._closed = True
+        if self._last is not None:
+            concurrent.futures.wait([self._last])
         if final is not None:
             save_settings(self._home, final)  # one small file, at exit: worth the certainty
 

@@ -4,10 +4,11 @@
 with the first call and gone with the application, so every widget reaches it without being handed it
 and without a module-global. Two ways in: ``watch_future`` for a ``concurrent.futures.Future`` (the
 network thread's work), and ``run_in_background`` for a plain blocking call (disk, database, keyring,
-image decoding), on one of three lanes: ``"io"`` (four workers, the default), ``"thumbnails"`` (two: a
-screenful of thumbnails never holds up a query) and ``"engine"`` (one: engines open and close in the
-order asked, so a start never has to wait inside a worker for the previous close). Nothing submitted
-may block waiting on other work of the manager.
+image decoding), on one of four lanes: ``"io"`` (four workers, the default), ``"thumbnails"`` (two: a
+screenful of thumbnails never holds up a query), ``"engine"`` (one: engines open and close in the
+order asked, so a start never has to wait inside a worker for the previous close) and ``"settings"`` (one:
+saves land in the order they were made). ``submit`` is the way in for work whose asker watches the future
+itself. Nothing submitted may block waiting on other work of the manager.
 
 Worker threads never hold a callback or a Qt object of ours: the callbacks wait in the manager's table
 on the GUI thread, and a worker only posts a ticket number back to the manager. So nothing of the GUI
@@ -23,13 +24,14 @@ import sys
 import threading
 import weakref
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 
-Lane = Literal["io", "thumbnails", "engine"]
-_LANE_WORKERS: dict[Lane, int] = {"io": 4, "thumbnails": 2, "engine": 1}
+T = TypeVar("T")
+Lane = Literal["io", "thumbnails", "engine", "settings"]
+_LANE_WORKERS: dict[Lane, int] = {"io": 4, "thumbnails": 2, "engine": 1, "settings": 1}
 _NAME = "fluxdeskTasks"
 
 _Callbacks = tuple[Callable[[Any], None] | None, Callable[[BaseException], None] | None,
@@ -100,11 +102,16 @@ class TaskManager(QObject):
                           on_error: Callable[[BaseException], None] | None = None, *,
                           parent: QObject | None = None, lane: Lane = "io") -> concurrent.futures.Future:
         """Run ``fn()`` on a worker of ``lane``; its answer comes back on the GUI thread (see ``watch_future``)."""
+        future = self.submit(fn, lane=lane)
+        self.watch_future(future, on_done, on_error, parent=parent)
+        return future
+
+    def submit(self, fn: Callable[[], T], *, lane: Lane = "io") -> concurrent.futures.Future[T]:
+        """Run ``fn()`` on a worker of ``lane``; the asker watches the future (``watch_future``) or waits for it."""
         future = self._lanes[lane].submit(fn)
         with self._outstanding_lock:
             self._outstanding.add(future)
         future.add_done_callback(self._forget)
-        self.watch_future(future, on_done, on_error, parent=parent)
         return future
 
     # --- waiting for the work ---------------------------------------------------------------------

@@ -149,3 +149,13 @@ def test_shutdown_waits_for_the_running_work_then_takes_no_more(qapp: QApplicati
     with pytest.raises(RuntimeError):
         manager.run_in_background(lambda: None)
     manager.deleteLater()
+
+
+def test_submitted_work_runs_in_order_on_its_lane_and_is_waited_for(qtbot, tasks: TaskManager) -> None:
+    order: list[int] = []
+    futures = [tasks.submit(lambda i=i: time.sleep(0.02 * (3 - i)) or order.append(i), lane="settings")
+               for i in range(3)]
+    assert tasks.busy()
+    assert tasks.wait(5)
+    assert order == [0, 1, 2] and all(f.done() for f in futures)  # one worker: the slow first one lands first
+    assert tasks.waiting_count() == 0  # nothing is delivered to the GUI thread: the asker holds the future
