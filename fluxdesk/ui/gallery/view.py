@@ -16,7 +16,6 @@ from collections.abc import Callable
 from PySide6.QtCore import (
     QEvent,
     QItemSelection,
-    QModelIndex,
     QPoint,
     QPointF,
     QRect,
@@ -28,7 +27,6 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import (
     QColor,
-    QCursor,
     QDrag,
     QFont,
     QFontMetrics,
@@ -59,6 +57,7 @@ from PySide6.QtWidgets import (
 from fluxdesk.storage.gallery_queries import GalleryItem
 from fluxdesk.ui.gallery.model import GalleryModel, GalleryRoles
 from fluxdesk.ui.kit.item_models import ModelIndex
+from fluxdesk.ui.kit.lists import paint_items
 from fluxdesk.ui.kit.thumbnails import DEFAULT_SIZE, ThumbnailLoader, draw_cropped
 
 MIN_TILE = 96
@@ -434,31 +433,9 @@ class GalleryView(QListView):
         self.viewport().update()
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        # Every tile from this one call. Left to QListView, Qt's C++ calls the delegate once per tile and each
-        # call takes the GIL back from whichever thread holds it meanwhile: while a batch downloads, up to a
-        # switch interval per tile (20 tiles took 25-50 ms). The states and the rubber band are QListView's.
+        # Every tile from this one call (kit/lists.paint_items says why), then the rubber band QListView would draw.
         painter = QPainter(self.viewport())
-        option = QStyleOptionViewItem()
-        self.initViewItemOption(option)
-        plain = option.state
-        selection = self.selectionModel()
-        current = self.currentIndex() if self.hasFocus() else None
-        hovered = self._hovered_index()
-        dirty = event.region()
-        for row in self.visible_rows():
-            index = self._model.index(row, 0)
-            rect = self.visualRect(index)
-            if not rect.isValid() or not dirty.intersects(rect):
-                continue
-            state = plain
-            if selection is not None and selection.isSelected(index):
-                state |= QStyle.StateFlag.State_Selected
-            if index == hovered:
-                state |= QStyle.StateFlag.State_MouseOver
-            if index == current:
-                state |= QStyle.StateFlag.State_HasFocus
-            option.rect, option.state = rect, state
-            self._delegate.paint(painter, option, index)
+        paint_items(self, painter, event.region(), self.visible_rows())
         band = self._rubber_band()
         if band is not None:
             band_option = QStyleOptionRubberBand()
@@ -468,12 +445,6 @@ class GalleryView(QListView):
             band_option.rect = band
             self.style().drawControl(QStyle.ControlElement.CE_RubberBand, band_option, painter, self)
         painter.end()
-
-    def _hovered_index(self) -> QModelIndex | None:
-        viewport = self.viewport()
-        if not viewport.underMouse():
-            return None
-        return self.indexAt(viewport.mapFromGlobal(QCursor.pos()))
 
     def _rubber_band(self) -> QRect | None:
         """The selection rectangle being dragged out, on the viewport (QListView keeps its own out of reach)."""
