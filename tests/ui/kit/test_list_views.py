@@ -39,3 +39,44 @@ def test_enter_opens_the_current_item(qtbot) -> None:
     with qtbot.waitSignal(view.enterPressed) as opened:
         qtbot.keyClick(view, Qt.Key.Key_Return)
     assert opened.args[0].row() == 1
+
+
+def _shown_list(qtbot, rows: int, *, across: bool) -> EmptyAwareList:
+    from PySide6.QtWidgets import QListView
+
+    view = EmptyAwareList("nothing yet")
+    qtbot.addWidget(view)
+    view.setModel(QStringListModel([f"row {i}" for i in range(rows)]))
+    if across:
+        view.setFlow(QListView.Flow.LeftToRight)
+        view.setWrapping(False)
+    view.resize(160, 90)
+    view.show()
+    qtbot.waitExposed(view)
+    return view
+
+
+def test_rows_in_flow_finds_exactly_the_rows_an_area_meets(qtbot) -> None:
+    from fluxdesk.ui.kit.lists import rows_in_flow
+
+    for across in (False, True):
+        view = _shown_list(qtbot, 200, across=across)
+        bar = view.horizontalScrollBar() if across else view.verticalScrollBar()
+        for value in (0, bar.maximum() // 3, bar.maximum()):
+            bar.setValue(value)
+            area = view.viewport().rect()
+            meets = [row for row in range(200) if view.visualRect(view.model().index(row, 0)).intersects(area)]
+            assert list(rows_in_flow(view, area)) == meets and meets
+
+
+def test_the_rows_are_painted_with_their_text_and_the_selected_one_highlighted(qtbot) -> None:
+    from PySide6.QtGui import QPalette
+
+    view = _shown_list(qtbot, 3, across=False)
+    blank = _ink(view)
+    assert blank > 20  # the three rows' words
+    view.setCurrentIndex(view.model().index(1, 0))
+    image = view.viewport().grab().toImage()
+    rect = view.visualRect(view.model().index(1, 0))
+    highlight = view.palette().color(QPalette.ColorRole.Highlight)
+    assert image.pixelColor(rect.right() - 3, rect.center().y()) == highlight
