@@ -6,6 +6,9 @@ decides. What it shows comes only from ``JobQueueModel``'s roles.
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
+
 from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
@@ -17,6 +20,7 @@ from PySide6.QtGui import (
     QPainter,
     QPainterPath,
     QPalette,
+    QPixmap,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -55,13 +59,19 @@ SENT_NOTE = ("Jobs already sent to BFL cannot be cancelled — BFL bills them an
 
 def readable_on(color: QColor, background: QColor, minimum: float = 4.5) -> QColor:
     """``color``, lightened or darkened just enough to read as text on ``background``."""
-    result = QColor(color)
-    dark_background = background.lightness() < 128
+    return QColor.fromRgba(_readable_rgba(color.rgba(), background.rgba(), minimum))
+
+
+@functools.lru_cache(maxsize=256)
+def _readable_rgba(color: int, background: int, minimum: float) -> int:
+    # Every row painted asks with the same few colours: the contrast search runs once for each pair.
+    result, back = QColor.fromRgba(color), QColor.fromRgba(background)
+    dark_background = back.lightness() < 128
     for _ in range(12):
-        if theme.contrast_ratio(result, background) >= minimum:
+        if theme.contrast_ratio(result, back) >= minimum:
             break
         result = result.lighter(112) if dark_background else result.darker(112)
-    return result
+    return result.rgba()
 
 
 def tone_color(tone: str) -> QColor:
@@ -86,9 +96,19 @@ class JobDelegate(QStyledItemDelegate):
     def __init__(self, thumbnails: ThumbnailLoader, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._thumbnails = thumbnails
+        self._fonts: dict[str, _Fonts] = {}
+        self._placeholders: dict[tuple, QPixmap] = {}
+        """Placeholder tiles drawn once (rounded, washed, lettered) and blitted in every row that shows them."""
 
     def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:
         return QSize(max(option.rect.width(), 320), ROW_HEIGHT)
+
+    def _fonts_for(self, font: QFont) -> _Fonts:
+        key = font.key()
+        fonts = self._fonts.get(key)
+        if fonts is None:
+            fonts = self._fonts[key] = _Fonts.of(font)
+        return fonts
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
         painter.save()
@@ -121,46 +141,64 @@ class JobDelegate(QStyledItemDelegate):
     def _paint_tile(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex, tile: QRect) -> None:
         path = index.data(Roles.ImagePath) or ""
         pixmap = self._thumbnails.get(path, thumbnail_request_size(option.widget)) if path else None
-        clip = QPainterPath()
-        clip.addRoundedRect(QRectF(tile), 6, 6)
         if pixmap is not None and not pixmap.isNull():
+            clip = QPainterPath()
+            clip.addRoundedRect(QRectF(tile), 6, 6)
             painter.save()
             painter.setClipPath(clip)
             draw_cropped(painter, QRectF(tile), pixmap)
             painter.restore()
             return
-        self._paint_placeholder(painter, option, index, clip, tile, missing=bool(path and self._thumbnails.error(path)))
+        self._paint_placeholder(painter, option, index, tile, missing=bool(path and self._thumbnails.error(path)))
 
-    def _paint_placeholder(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex,
-                           clip: QPainterPath, tile: QRect, *, missing: bool) -> None:
+    def _paint_placeholder(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex, tile: QRect,
+                           *, missing: bool) -> None:
+        tone = index.data(Roles.Tone) or ""
+        text = "Missing" if missing else model_initials(index.data(Roles.Model) or "")
+        ratio = painter.device().devicePixelRatioF() or 1.0
+        key = (tone, text, missing, option.palette.cacheKey(), option.font.key(), tile.width(), tile.height(), ratio)
+        pixmap = self._placeholders.get(key)
+        if pixmap is None:
+            if len(self._placeholders) > 256:
+                self._placeholders.clear()  # a theme change, or many zoom levels: start again
+            pixmap = self._placeholders[key] = self._draw_placeholder(option, tile.size(), ratio, tone, text, missing)
+        painter.drawPixmap(tile.topLeft(), pixmap)
+
+    def _draw_placeholder(self, option: QStyleOptionViewItem, size: QSize, ratio: float, tone: str, text: str,
+                          missing: bool) -> QPixmap:
+        pixmap = QPixmap(round(size.width() * ratio), round(size.height() * ratio))
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        tile = QRect(0, 0, size.width(), size.height())
+        clip = QPainterPath()
+        clip.addRoundedRect(QRectF(tile), 6, 6)
         palette = option.palette
-        tint = tone_color(index.data(Roles.Tone) or "")
+        tint = tone_color(tone)
         fill = QColor(palette.color(QPalette.ColorRole.AlternateBase))
         painter.fillPath(clip, fill)
         wash = QColor(tint)
         wash.setAlphaF(0.14)
         painter.fillPath(clip, wash)
-        border = QColor(palette.color(QPalette.ColorRole.Mid))
-        painter.setPen(border)
+        painter.setPen(QColor(palette.color(QPalette.ColorRole.Mid)))
         painter.drawPath(clip)
         font = QFont(option.font)
         if missing:
             font.setPointSizeF(max(6.5, font.pointSizeF() * 0.8))
-            text = "Missing"
         else:
             font.setBold(True)
             font.setPointSizeF(font.pointSizeF() * 1.1)
-            text = model_initials(index.data(Roles.Model) or "")
         painter.setFont(font)
         painter.setPen(readable_on(tint, fill, 3.0))
         painter.drawText(tile, Qt.AlignmentFlag.AlignCenter, text)
+        painter.end()
+        return pixmap
 
     def _paint_texts(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex, box: QRect) -> None:
         pens = _Pens.for_row(option, index.data(Roles.Tone) or "")
-        main_font = QFont(option.font)
-        small_font = QFont(option.font)
-        small_font.setPointSizeF(max(7.0, small_font.pointSizeF() * 0.9))
-        main_fm, small_fm = QFontMetrics(main_font), QFontMetrics(small_font)
+        fonts = self._fonts_for(option.font)
+        main_font, small_font, main_fm, small_fm = fonts.main, fonts.small, fonts.main_metrics, fonts.small_metrics
         status = index.data(Roles.StatusText) or ""
         # A short status sits on the right of the prompt; a long one (a failure's reason) gets a line of
         # its own rather than being cut to "Outcome unknown — may be bi…".
@@ -170,16 +208,17 @@ class JobDelegate(QStyledItemDelegate):
 
         prompt_right = box.right()
         if inline:
-            status_rect = _draw_right(painter, lines[0], status, main_font, pens.status)
+            status_rect = _draw_right(painter, lines[0], status, main_font, main_fm, pens.status)
             prompt_right = status_rect.left() - _GAP
         else:
-            _draw_left(painter, lines[2], status, small_font, pens.status, lines[2].right())
+            _draw_left(painter, lines[2], status, small_font, small_fm, pens.status, lines[2].right())
         prompt = " ".join((index.data(Roles.Prompt) or "A job from an earlier session").split())
-        _draw_left(painter, lines[0], prompt, main_font, pens.text, prompt_right)
+        _draw_left(painter, lines[0], prompt, main_font, main_fm, pens.text, prompt_right)
 
-        elapsed_rect = _draw_right(painter, lines[1], format_elapsed(index.data(Roles.Elapsed)), small_font, pens.muted)
+        elapsed_rect = _draw_right(painter, lines[1], format_elapsed(index.data(Roles.Elapsed)), small_font, small_fm,
+                                   pens.muted)
         meta = meta_text(index.data(Roles.Model) or "", index.data(Roles.Seed), index.data(Roles.Cost))
-        _draw_left(painter, lines[1], meta, small_font, pens.muted, elapsed_rect.left() - _GAP)
+        _draw_left(painter, lines[1], meta, small_font, small_fm, pens.muted, elapsed_rect.left() - _GAP)
 
         if inline and index.data(Roles.Status) == "submitted" and index.data(Roles.IsActive):
             bar = QRect(box.left(), lines[-1].bottom() + 7, box.width(), _BAR_HEIGHT)
@@ -198,6 +237,22 @@ class JobDelegate(QStyledItemDelegate):
         filled.setWidth(bar.width() * min(1.0, max(0.0, progress)))
         painter.setBrush(color)
         painter.drawRoundedRect(filled, 1.5, 1.5)
+
+
+@dataclass(frozen=True)
+class _Fonts:
+    """A row's two fonts and their metrics, made once for each font the view paints with."""
+
+    main: QFont
+    small: QFont
+    main_metrics: QFontMetrics
+    small_metrics: QFontMetrics
+
+    @classmethod
+    def of(cls, font: QFont) -> _Fonts:
+        main, small = QFont(font), QFont(font)
+        small.setPointSizeF(max(7.0, small.pointSizeF() * 0.9))
+        return cls(main, small, QFontMetrics(main), QFontMetrics(small))
 
 
 class _Pens:
@@ -229,19 +284,21 @@ def _stack(box: QRect, heights: list[int], gap: int) -> list[QRect]:
     return lines
 
 
-def _draw_left(painter: QPainter, line: QRect, text: str, font: QFont, color: QColor, right: int) -> None:
+def _draw_left(painter: QPainter, line: QRect, text: str, font: QFont, metrics: QFontMetrics, color: QColor,
+               right: int) -> None:
     """``text`` from the line's left edge to ``right``, elided to fit."""
     width = max(0, right - line.left() + 1)
     painter.setFont(font)
     painter.setPen(color)
     painter.drawText(QRect(line.left(), line.top(), width, line.height()),
                      Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                     QFontMetrics(font).elidedText(text, Qt.TextElideMode.ElideRight, width))
+                     metrics.elidedText(text, Qt.TextElideMode.ElideRight, width))
 
 
-def _draw_right(painter: QPainter, line: QRect, text: str, font: QFont, color: QColor) -> QRect:
+def _draw_right(painter: QPainter, line: QRect, text: str, font: QFont, metrics: QFontMetrics,
+                color: QColor) -> QRect:
     """``text`` against the line's right edge; answers the rectangle it took."""
-    width = QFontMetrics(font).horizontalAdvance(text) + 2 if text else 0
+    width = metrics.horizontalAdvance(text) + 2 if text else 0
     rect = QRect(line.right() - width + 1, line.top(), width, line.height())
     painter.setFont(font)
     painter.setPen(color)
