@@ -241,9 +241,13 @@ def _grab_everything(app: QApplication, window: MainWindow, out_dir: Path, suffi
         name = window.tabs.tabText(index).lower().replace("-", "").replace(" ", "").replace("&", "")
         saved.append(_save(window.grab(), out_dir / f"{name}{suffix}.png"))
     window.tabs.setCurrentIndex(0)
+    from fluxdesk.ui.engine.tasks import TaskManager
+
     for name, dialog in window.dialogs_for_screenshots():
         dialog.show()
+        TaskManager.instance().wait(5)  # what the dialog reads in the background (the keyring's state) has come
         _settle(app)
+        _settle(app)  # …and the layout has taken its words in
         saved.append(_save(dialog.grab(), out_dir / f"{name}{suffix}.png"))
         dialog.close()
         dialog.deleteLater()
