@@ -76,6 +76,34 @@ window.close()
 window.shutdown()
 """
 
+# Both floors' window: the first screen's frame (menus, a status bar, a splitter with a scroll area and four
+# tabs); each fills ``panel`` (in the scroll area) with its widgets, then shows it and quits when idle.
+_WINDOW_FRAME = """app = QApplication(sys.argv[:1])
+window = QMainWindow()
+for title in ("File", "Generate", "View", "Help"):
+    menu = window.menuBar().addMenu(title)
+    for i in range(6):
+        menu.addAction(QAction(f"{title} {i}", window))
+window.statusBar().showMessage("Starting…")
+tabs = QTabWidget()
+for title in ("Generate", "Gallery", "Spend", "Break-even"):
+    tabs.addTab(QWidget(), title)
+panel = QWidget()
+column = QVBoxLayout(panel)
+scroll = QScrollArea()
+scroll.setWidgetResizable(True)
+splitter = QSplitter()
+splitter.addWidget(scroll)
+splitter.addWidget(tabs)
+window.setCentralWidget(splitter)
+"""
+_WINDOW_SHOWN = """scroll.setWidget(panel)
+window.resize(1280, 800)
+window.show()
+QTimer.singleShot(0, lambda: (print((time.time() - t0) * 1000), app.quit()))
+app.exec()
+"""
+
 # The first screen's Qt, without FluxDesk: the same Qt classes touched, and the same widgets made, class by class
 # (what Python made in FluxDesk's window, each counted as its Qt class; Qt makes their parts, as it does there),
 # in a window with the same frame: menus, a status bar, a splitter with a scroll area and four tabs.
@@ -91,24 +119,7 @@ for module, name in names:
     getattr(importlib.import_module(module), name)
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
-app = QApplication(sys.argv[:1])
-window = QMainWindow()
-for title in ("File", "Generate", "View", "Help"):
-    menu = window.menuBar().addMenu(title)
-    for i in range(6):
-        menu.addAction(QAction(f"{title} {i}", window))
-window.statusBar().showMessage("Starting…")
-tabs = QTabWidget()
-for title in ("Generate", "Gallery", "Spend", "Break-even"):
-    tabs.addTab(QWidget(), title)
-panel = QWidget()
-column = QVBoxLayout(panel)
-scroll = QScrollArea()
-scroll.setWidgetResizable(True)
-splitter = QSplitter()
-splitter.addWidget(scroll)
-splitter.addWidget(tabs)
-window.setCentralWidget(splitter)
+""" + _WINDOW_FRAME + """
 for frame, count in (("QSplitter", 1), ("QTabWidget", 1), ("QScrollArea", 1), ("QWidget", 5)):  # made above
     made[frame] = made.get(frame, 0) - count
 form = None
@@ -123,12 +134,7 @@ for name, count in sorted(made.items(), key=lambda item: -item[1]):
             form = QFormLayout(card)
             column.addWidget(card)
         form.addRow(widget)
-scroll.setWidget(panel)
-window.resize(1280, 800)
-window.show()
-QTimer.singleShot(0, lambda: (print((time.time() - t0) * 1000), app.quit()))
-app.exec()
-"""
+""" + _WINDOW_SHOWN
 
 # The generic floor (the target's first definition): the same Qt classes touched, as many widgets shown, but
 # all of them labels, line edits, combo boxes and buttons in forms.
@@ -144,24 +150,7 @@ for module, name in names:
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QLabel, QLineEdit, QPushButton, QScrollArea,
                                QSplitter, QTabWidget, QVBoxLayout, QWidget)
-app = QApplication(sys.argv[:1])
-window = QMainWindow()
-for title in ("File", "Generate", "View", "Help"):
-    menu = window.menuBar().addMenu(title)
-    for i in range(6):
-        menu.addAction(QAction(f"{title} {i}", window))
-window.statusBar().showMessage("Starting…")
-tabs = QTabWidget()
-for title in ("Generate", "Gallery", "Spend", "Break-even"):
-    tabs.addTab(QWidget(), title)
-panel = QWidget()
-column = QVBoxLayout(panel)
-scroll = QScrollArea()
-scroll.setWidgetResizable(True)
-splitter = QSplitter()
-splitter.addWidget(scroll)
-splitter.addWidget(tabs)
-window.setCentralWidget(splitter)
+""" + _WINDOW_FRAME + """
 kinds = (QLineEdit, QComboBox, QLabel, QPushButton)
 while len(window.findChildren(QWidget)) + len(panel.findChildren(QWidget)) + 2 < widgets:
     card = QFrame(panel)
@@ -169,12 +158,7 @@ while len(window.findChildren(QWidget)) + len(panel.findChildren(QWidget)) + 2 <
     for i in range(4):
         form.addRow(QLabel(f"Field {i}"), kinds[i % len(kinds)]())
     column.addWidget(card)
-scroll.setWidget(panel)
-window.resize(1280, 800)
-window.show()
-QTimer.singleShot(0, lambda: (print((time.time() - t0) * 1000), app.quit()))
-app.exec()
-"""
+""" + _WINDOW_SHOWN
 
 
 # The least any window like this first screen touches: the Qt namespace, the style, and the classes of
