@@ -30,3 +30,18 @@ def queue_statuses(window: MainWindow) -> list[str]:
 def gallery_ids(gallery) -> list[int]:
     model = gallery.model
     return [model.index(r, 0).data(GalleryRoles.ImageId) for r in range(model.rowCount())]
+
+
+def make_image_and_open_gallery(qtbot, window, prompt: str):
+    """Generate one 512² image with a known seed through the panel, open the Gallery and select it."""
+    window.panel.set_model("flux-2-pro")
+    window.panel.load_settings({"seed": 777, "width": 512, "height": 512})
+    with qtbot.waitSignal(window.imageShown, timeout=WAIT_MS) as shown:
+        ctrl_enter(qtbot, window, prompt)
+    image_id = shown.args[0]
+    window.tabs.setCurrentWidget(window.gallery_tab)
+    gallery = window.gallery_tab.widget
+    qtbot.waitUntil(lambda: image_id in gallery_ids(gallery), timeout=WAIT_MS)
+    gallery.select_ids([image_id], image_id)
+    qtbot.waitUntil(lambda: gallery.details.image_id() == image_id, timeout=WAIT_MS)
+    return image_id, gallery

@@ -6,24 +6,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from PySide6.QtCore import Qt
-from window_support import WAIT_MS, ctrl_enter, gallery_ids, ready
+from window_support import WAIT_MS, make_image_and_open_gallery, ready
 
 from fluxdesk.core.pricing import estimate, format_usd
 from fluxdesk.core.request import GenerationRequest
-
-
-def make_image_and_open_gallery(qtbot, window, prompt: str):
-    window.panel.set_model("flux-2-pro")
-    window.panel.load_settings({"seed": 777, "width": 512, "height": 512})
-    with qtbot.waitSignal(window.imageShown, timeout=WAIT_MS) as shown:
-        ctrl_enter(qtbot, window, prompt)
-    image_id = shown.args[0]
-    window.tabs.setCurrentWidget(window.gallery_tab)
-    gallery = window.gallery_tab.widget
-    qtbot.waitUntil(lambda: image_id in gallery_ids(gallery), timeout=WAIT_MS)
-    gallery.select_ids([image_id], image_id)
-    qtbot.waitUntil(lambda: gallery.details.image_id() == image_id, timeout=WAIT_MS)
-    return image_id, gallery
 
 
 def test_the_reproduce_button_shows_its_price_then_the_verdict_and_selects_the_new_image(qtbot,

@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
-from test_gallery_reproduce import make_image_and_open_gallery
-from window_support import WAIT_MS, ctrl_enter, ready
+from window_support import WAIT_MS, ctrl_enter, make_image_and_open_gallery, ready
 
 from fluxdesk.resources import resource_path
 from fluxdesk.storage.settings import FOLDER_PURPOSES, load_settings
