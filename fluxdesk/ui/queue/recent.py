@@ -11,12 +11,14 @@ from PySide6.QtCore import (
     QByteArray,
     QModelIndex,
     QObject,
+    QPointF,
     QRectF,
     QSize,
+    QSizeF,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPalette, QPen
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -39,6 +41,9 @@ MAX_TILE_WIDTH = 260
 MAX_ITEMS = 50
 _MARGIN = 3
 """Room around a tile for the selection ring."""
+_RING = 2
+"""How far the selection ring reaches outside a tile (a drawn tile is this much larger all round)."""
+_TILE_CACHE_ITEMS = 200
 _SPACING = 6
 EMPTY_TEXT = "New images appear here the moment they arrive."
 
@@ -131,6 +136,7 @@ class RecentDelegate(QStyledItemDelegate):
     def __init__(self, thumbnails: ThumbnailLoader, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._thumbnails = thumbnails
+        self._tiles: dict[tuple, QPixmap] = {}
 
     def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:
         return QSize(self._tile_width(option, index) + 2 * _MARGIN, TILE_HEIGHT + 2 * _MARGIN)
@@ -144,25 +150,49 @@ class RecentDelegate(QStyledItemDelegate):
         return max(MIN_TILE_WIDTH, min(MAX_TILE_WIDTH, width))
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
-        painter.save()
+        # Each tile is drawn once per look (image, size, colours, plain/hover/selected) and blitted after: the
+        # strip repaints with every image of a batch, and scaling and clipping each time was most of it.
+        tile = option.rect.adjusted(_MARGIN, _MARGIN, -_MARGIN, -_MARGIN)
+        path = index.data(RecentRoles.Path) or ""
+        pixmap = self._thumbnails.get(path, thumbnail_request_size(option.widget)) if path else None
+        image = pixmap if pixmap is not None and not pixmap.isNull() else None
+        broken = image is None and bool(path and self._thumbnails.error(path))
+        state = option.state
+        look = ("selected" if state & QStyle.StateFlag.State_Selected
+                else "hover" if state & QStyle.StateFlag.State_MouseOver else "plain")
+        ratio = painter.device().devicePixelRatioF() or 1.0
+        key = (path, image.cacheKey() if image is not None else broken, tile.width(), tile.height(), look,
+               option.palette.cacheKey(), option.font.key(), ratio)
+        drawn = self._tiles.get(key)
+        if drawn is None:
+            if len(self._tiles) > _TILE_CACHE_ITEMS:
+                self._tiles.clear()  # old images, colours or sizes: the strip's next paint draws what it shows
+            drawn = self._tiles[key] = self._draw_tile(option, QSizeF(tile.size()), ratio, image, broken, look)
+        painter.drawPixmap(QPointF(tile.left() - _RING, tile.top() - _RING), drawn)
+
+    def _draw_tile(self, option: QStyleOptionViewItem, size: QSizeF, ratio: float, image: QPixmap | None,
+                   broken: bool, look: str) -> QPixmap:
+        canvas = QPixmap(round((size.width() + 2 * _RING) * ratio), round((size.height() + 2 * _RING) * ratio))
+        canvas.setDevicePixelRatio(ratio)
+        canvas.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(canvas)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        tile = QRectF(option.rect.adjusted(_MARGIN, _MARGIN, -_MARGIN, -_MARGIN))
+        tile = QRectF(QPointF(_RING, _RING), size)
         clip = QPainterPath()
         clip.addRoundedRect(tile, 5, 5)
         palette = option.palette
-        path = index.data(RecentRoles.Path) or ""
-        pixmap = self._thumbnails.get(path, thumbnail_request_size(option.widget)) if path else None
-        if pixmap is not None and not pixmap.isNull():
+        if image is not None:
             painter.save()
             painter.setClipPath(clip)
             # The tile follows the image's aspect ratio; only very wide or tall images lose their edges.
-            draw_cropped(painter, tile, pixmap)
+            draw_cropped(painter, tile, image)
             painter.restore()
         else:
-            self._paint_placeholder(painter, option, clip, tile, broken=bool(path and self._thumbnails.error(path)))
-        self._paint_frame(painter, option, clip, tile, palette)
-        painter.restore()
+            self._paint_placeholder(painter, option, clip, tile, broken=broken)
+        self._paint_frame(painter, look, clip, tile, palette)
+        painter.end()
+        return canvas
 
     def _paint_placeholder(self, painter: QPainter, option: QStyleOptionViewItem, clip: QPainterPath, tile: QRectF,
                            *, broken: bool) -> None:
@@ -173,10 +203,10 @@ class RecentDelegate(QStyledItemDelegate):
             painter.setFont(option.font)
             painter.drawText(tile, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, "Image\nmissing")
 
-    def _paint_frame(self, painter: QPainter, option: QStyleOptionViewItem, clip: QPainterPath, tile: QRectF,
+    def _paint_frame(self, painter: QPainter, look: str, clip: QPainterPath, tile: QRectF,
                      palette: QPalette) -> None:
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        if option.state & QStyle.StateFlag.State_Selected:
+        if look == "selected":
             ring = QPainterPath()
             ring.addRoundedRect(tile.adjusted(-1.5, -1.5, 1.5, 1.5), 6, 6)
             painter.setPen(_pen(palette.color(QPalette.ColorRole.Highlight), 2.5))
@@ -186,7 +216,7 @@ class RecentDelegate(QStyledItemDelegate):
         border.setAlphaF(0.14)  # a hairline that shows on white and on black images alike
         painter.setPen(_pen(border, 1.0))
         painter.drawPath(clip)
-        if option.state & QStyle.StateFlag.State_MouseOver:
+        if look == "hover":
             hover = QColor(palette.color(QPalette.ColorRole.Highlight))
             hover.setAlphaF(0.55)
             painter.setPen(_pen(hover, 1.5))

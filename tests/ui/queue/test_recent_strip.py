@@ -123,3 +123,27 @@ def test_the_empty_strip_paints_its_hint(strip: RecentStrip) -> None:
     shot = viewport.grab().toImage()
     y = shot.height() // 2
     assert any(shot.pixelColor(x, y + dy).rgb() != blank for x in range(shot.width()) for dy in range(-6, 7))
+
+
+def test_a_selected_tile_has_its_ring_and_loses_it_when_another_is_chosen(qtbot: QtBot, strip: RecentStrip,
+                                                                         loader: ThumbnailLoader,
+                                                                         tmp_path: Path) -> None:
+    from PySide6.QtGui import QPalette
+
+    for image_id in (1, 2):
+        with qtbot.waitSignal(loader.thumbnailReady, timeout=5000):
+            strip.add_image(image_id, image(tmp_path, f"{image_id}.png"), f"image {image_id}", image_id)
+            strip.list_view.viewport().repaint()
+    view = strip.list_view
+    highlight = view.palette().color(QPalette.ColorRole.Highlight)
+
+    def ring(image_id: int) -> bool:  # the ring runs in the margin left of the tile
+        rect = view.visualRect(strip.index_of(image_id))
+        colour = view.viewport().grab().toImage().pixelColor(rect.left() + 1, rect.center().y())
+        return abs(colour.red() - highlight.red()) + abs(colour.blue() - highlight.blue()) < 80
+
+    assert not ring(1) and not ring(2)
+    view.setCurrentIndex(strip.index_of(1))
+    assert ring(1) and not ring(2)
+    view.setCurrentIndex(strip.index_of(2))
+    assert ring(2) and not ring(1)  # each look is drawn once and kept: the plain one comes back
