@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 
 from PySide6.QtCore import (
@@ -59,6 +58,7 @@ from fluxdesk.ui.gallery.model import GalleryModel, GalleryRoles
 from fluxdesk.ui.kit.item_models import ModelIndex
 from fluxdesk.ui.kit.lists import paint_items
 from fluxdesk.ui.kit.thumbnails import DEFAULT_SIZE, ThumbnailLoader, draw_cropped
+from fluxdesk.ui.kit.tiles import PixmapCache
 
 MIN_TILE = 96
 MAX_TILE = 320
@@ -110,8 +110,7 @@ class GalleryDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self._thumbnails = thumbnails
         self._tile = DEFAULT_TILE
-        self._tiles: OrderedDict[tuple, QPixmap] = OrderedDict()
-        self._tile_bytes = 0
+        self._tiles = PixmapCache(TILE_CACHE_BYTES)
         self._decorations: dict[tuple, QPixmap] = {}
         self._requested = DEFAULT_SIZE
         """The thumbnail size the tiles being painted ask for (set per paint: it follows the screen's density)."""
@@ -131,7 +130,6 @@ class GalleryDelegate(QStyledItemDelegate):
     def set_tile_size(self, tile: int) -> None:
         self._tile = tile
         self._tiles.clear()
-        self._tile_bytes = 0
 
     def tile_size(self) -> int:
         return self._tile
@@ -219,34 +217,20 @@ class GalleryDelegate(QStyledItemDelegate):
 
     def _cached(self, key: tuple, draw: Callable[[QPainter, QRectF], None], size: QSize, ratio: float,
                 palette: QPalette) -> QPixmap:
-        pixmap = self._tiles.get(key)
-        if pixmap is not None:
-            self._tiles.move_to_end(key)
-            return pixmap
-        pixmap = QPixmap(round(size.width() * ratio), round(size.height() * ratio))
-        pixmap.setDevicePixelRatio(ratio)
-        pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        area = QRectF(0, 0, size.width(), size.height())
-        outline = QPainterPath()
-        outline.addRoundedRect(area.adjusted(0.5, 0.5, -0.5, -0.5), 6, 6)
-        painter.setClipPath(outline)
-        painter.fillRect(area, palette.color(QPalette.ColorRole.AlternateBase))
-        draw(painter, area)
-        painter.setClipping(False)
-        border = QColor(palette.color(QPalette.ColorRole.WindowText))
-        border.setAlphaF(0.14)  # a hairline that shows on white and on black images alike
-        painter.setPen(_pen(border, 1.0))
-        painter.drawPath(outline)
-        painter.end()
-        self._tiles[key] = pixmap
-        self._tile_bytes += pixmap.width() * pixmap.height() * 4
-        while self._tile_bytes > TILE_CACHE_BYTES and len(self._tiles) > 1:
-            _key, old = self._tiles.popitem(last=False)
-            self._tile_bytes -= old.width() * old.height() * 4
-        return pixmap
+        def tile(painter: QPainter) -> None:
+            area = QRectF(0, 0, size.width(), size.height())
+            outline = QPainterPath()
+            outline.addRoundedRect(area.adjusted(0.5, 0.5, -0.5, -0.5), 6, 6)
+            painter.setClipPath(outline)
+            painter.fillRect(area, palette.color(QPalette.ColorRole.AlternateBase))
+            draw(painter, area)
+            painter.setClipping(False)
+            border = QColor(palette.color(QPalette.ColorRole.WindowText))
+            border.setAlphaF(0.14)  # a hairline that shows on white and on black images alike
+            painter.setPen(_pen(border, 1.0))
+            painter.drawPath(outline)
+
+        return self._tiles.get(key, size, ratio, tile)
 
     def _draw_problem(self, painter: QPainter, area: QRectF, option: QStyleOptionViewItem,
                       icon: QStyle.StandardPixmap, text: str) -> None:

@@ -34,6 +34,7 @@ from fluxdesk.ui.kit.item_models import ROOT, ModelIndex, ThumbnailRole, Thumbna
 from fluxdesk.ui.kit.lists import EmptyAwareList
 from fluxdesk.ui.kit.text import prompt_html, rich_tooltip
 from fluxdesk.ui.kit.thumbnails import ThumbnailLoader, draw_cropped, thumbnail_request_size
+from fluxdesk.ui.kit.tiles import PixmapCache
 
 TILE_HEIGHT = 120
 MIN_TILE_WIDTH = 68
@@ -43,7 +44,7 @@ _MARGIN = 3
 """Room around a tile for the selection ring."""
 _RING = 2
 """How far the selection ring reaches outside a tile (a drawn tile is this much larger all round)."""
-_TILE_CACHE_ITEMS = 200
+TILE_CACHE_BYTES = 16 * 1024 * 1024
 _SPACING = 6
 EMPTY_TEXT = "New images appear here the moment they arrive."
 
@@ -136,7 +137,7 @@ class RecentDelegate(QStyledItemDelegate):
     def __init__(self, thumbnails: ThumbnailLoader, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._thumbnails = thumbnails
-        self._tiles: dict[tuple, QPixmap] = {}
+        self._tiles = PixmapCache(TILE_CACHE_BYTES)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:
         return QSize(self._tile_width(option, index) + 2 * _MARGIN, TILE_HEIGHT + 2 * _MARGIN)
@@ -163,21 +164,13 @@ class RecentDelegate(QStyledItemDelegate):
         ratio = painter.device().devicePixelRatioF() or 1.0
         key = (path, image.cacheKey() if image is not None else broken, tile.width(), tile.height(), look,
                option.palette.cacheKey(), option.font.key(), ratio)
-        drawn = self._tiles.get(key)
-        if drawn is None:
-            if len(self._tiles) > _TILE_CACHE_ITEMS:
-                self._tiles.clear()  # old images, colours or sizes: the strip's next paint draws what it shows
-            drawn = self._tiles[key] = self._draw_tile(option, QSizeF(tile.size()), ratio, image, broken, look)
+        size = QSizeF(tile.width() + 2 * _RING, tile.height() + 2 * _RING)
+        drawn = self._tiles.get(key, size, ratio,
+                                lambda p: self._draw_tile(p, option, QSizeF(tile.size()), image, broken, look))
         painter.drawPixmap(QPointF(tile.left() - _RING, tile.top() - _RING), drawn)
 
-    def _draw_tile(self, option: QStyleOptionViewItem, size: QSizeF, ratio: float, image: QPixmap | None,
-                   broken: bool, look: str) -> QPixmap:
-        canvas = QPixmap(round((size.width() + 2 * _RING) * ratio), round((size.height() + 2 * _RING) * ratio))
-        canvas.setDevicePixelRatio(ratio)
-        canvas.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(canvas)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+    def _draw_tile(self, painter: QPainter, option: QStyleOptionViewItem, size: QSizeF, image: QPixmap | None,
+                   broken: bool, look: str) -> None:
         tile = QRectF(QPointF(_RING, _RING), size)
         clip = QPainterPath()
         clip.addRoundedRect(tile, 5, 5)
@@ -191,8 +184,6 @@ class RecentDelegate(QStyledItemDelegate):
         else:
             self._paint_placeholder(painter, option, clip, tile, broken=broken)
         self._paint_frame(painter, look, clip, tile, palette)
-        painter.end()
-        return canvas
 
     def _paint_placeholder(self, painter: QPainter, option: QStyleOptionViewItem, clip: QPainterPath, tile: QRectF,
                            *, broken: bool) -> None:

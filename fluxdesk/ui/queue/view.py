@@ -20,7 +20,6 @@ from PySide6.QtGui import (
     QPainter,
     QPainterPath,
     QPalette,
-    QPixmap,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -43,9 +42,11 @@ from fluxdesk.ui.kit.lists import EmptyAwareList
 from fluxdesk.ui.kit.surfaces import Banner
 from fluxdesk.ui.kit.theme import set_heading, set_tone
 from fluxdesk.ui.kit.thumbnails import ThumbnailLoader, draw_cropped, thumbnail_request_size
+from fluxdesk.ui.kit.tiles import PixmapCache
 from fluxdesk.ui.queue.model import JobQueueModel, Roles, format_elapsed, meta_text
 
 ROW_HEIGHT = 72
+PLACEHOLDER_CACHE_BYTES = 4 * 1024 * 1024
 THUMB_SIZE = 56
 _PAD = 8
 _GAP = 12
@@ -97,7 +98,7 @@ class JobDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self._thumbnails = thumbnails
         self._fonts: dict[str, _Fonts] = {}
-        self._placeholders: dict[tuple, QPixmap] = {}
+        self._placeholders = PixmapCache(PLACEHOLDER_CACHE_BYTES)
         """Placeholder tiles drawn once (rounded, washed, lettered) and blitted in every row that shows them."""
 
     def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:
@@ -157,20 +158,12 @@ class JobDelegate(QStyledItemDelegate):
         text = "Missing" if missing else model_initials(index.data(Roles.Model) or "")
         ratio = painter.device().devicePixelRatioF() or 1.0
         key = (tone, text, missing, option.palette.cacheKey(), option.font.key(), tile.width(), tile.height(), ratio)
-        pixmap = self._placeholders.get(key)
-        if pixmap is None:
-            if len(self._placeholders) > 256:
-                self._placeholders.clear()  # a theme change, or many zoom levels: start again
-            pixmap = self._placeholders[key] = self._draw_placeholder(option, tile.size(), ratio, tone, text, missing)
+        pixmap = self._placeholders.get(key, tile.size(), ratio,
+                                        lambda p: self._draw_placeholder(p, option, tile.size(), tone, text, missing))
         painter.drawPixmap(tile.topLeft(), pixmap)
 
-    def _draw_placeholder(self, option: QStyleOptionViewItem, size: QSize, ratio: float, tone: str, text: str,
-                          missing: bool) -> QPixmap:
-        pixmap = QPixmap(round(size.width() * ratio), round(size.height() * ratio))
-        pixmap.setDevicePixelRatio(ratio)
-        pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    def _draw_placeholder(self, painter: QPainter, option: QStyleOptionViewItem, size: QSize, tone: str, text: str,
+                          missing: bool) -> None:
         tile = QRect(0, 0, size.width(), size.height())
         clip = QPainterPath()
         clip.addRoundedRect(QRectF(tile), 6, 6)
@@ -192,8 +185,6 @@ class JobDelegate(QStyledItemDelegate):
         painter.setFont(font)
         painter.setPen(readable_on(tint, fill, 3.0))
         painter.drawText(tile, Qt.AlignmentFlag.AlignCenter, text)
-        painter.end()
-        return pixmap
 
     def _paint_texts(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex, box: QRect) -> None:
         pens = _Pens.for_row(option, index.data(Roles.Tone) or "")
