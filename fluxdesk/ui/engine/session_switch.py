@@ -92,6 +92,10 @@ class SessionSwitch(QObject):
         if self._demo_requested or self._controller.settings.start_in_demo:
             self.engine.start_demo()
             return
+        self._start_with_stored_key()
+
+    def _start_with_stored_key(self) -> None:
+        """The user's library with the key read now (off the GUI thread); the welcome when there is none."""
         TaskManager.instance().run_in_background(self.key_store.get, self._got_key, self._on_failed, parent=self)
 
     def _got_key(self, found: tuple[str | None, KeySource]) -> None:
@@ -217,7 +221,7 @@ class SessionSwitch(QObject):
         self.detach_library()
         self.engine.retire()
         self.waiting.emit("Reconnecting…")
-        TaskManager.instance().run_in_background(self.key_store.get, self._got_key, self._on_failed, parent=self)
+        self._start_with_stored_key()
 
     def _on_job_event(self, _event: object) -> None:
         if self._restart_when_idle:

@@ -405,12 +405,6 @@ class GalleryView(QListView):
         # The viewport's own resize (a scrollbar coming or going changes it too), not the view's.
         if event.type() == QEvent.Type.Resize:
             self._apply_grid()
-        elif event.type() == QEvent.Type.Paint:
-            self._delegate.start_paint()
-            handled = super().viewportEvent(event)
-            if self._delegate.held_back():
-                QTimer.singleShot(0, self, self._paint_held_back_tiles)  # after the events waiting meanwhile
-            return handled
         return super().viewportEvent(event)
 
     def _paint_held_back_tiles(self) -> None:
@@ -418,8 +412,11 @@ class GalleryView(QListView):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         # Every tile from this one call (kit/lists.paint_items says why), then the rubber band QListView would draw.
+        self._delegate.start_paint()
         painter = QPainter(self.viewport())
         paint_items(self, painter, event.region(), self.visible_rows())
+        if self._delegate.held_back():
+            QTimer.singleShot(0, self, self._paint_held_back_tiles)  # after the events waiting meanwhile
         band = self._rubber_band()
         if band is not None:
             band_option = QStyleOptionRubberBand()

@@ -7,7 +7,6 @@ decides. What it shows comes only from ``JobQueueModel``'s roles.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 
 from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
@@ -108,7 +107,7 @@ class JobDelegate(QStyledItemDelegate):
         key = font.key()
         fonts = self._fonts.get(key)
         if fonts is None:
-            fonts = self._fonts[key] = _Fonts.of(font)
+            fonts = self._fonts[key] = _Fonts(font)
         return fonts
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
@@ -230,20 +229,13 @@ class JobDelegate(QStyledItemDelegate):
         painter.drawRoundedRect(filled, 1.5, 1.5)
 
 
-@dataclass(frozen=True)
 class _Fonts:
     """A row's two fonts and their metrics, made once for each font the view paints with."""
 
-    main: QFont
-    small: QFont
-    main_metrics: QFontMetrics
-    small_metrics: QFontMetrics
-
-    @classmethod
-    def of(cls, font: QFont) -> _Fonts:
-        main, small = QFont(font), QFont(font)
-        small.setPointSizeF(max(7.0, small.pointSizeF() * 0.9))
-        return cls(main, small, QFontMetrics(main), QFontMetrics(small))
+    def __init__(self, font: QFont) -> None:
+        self.main, self.small = QFont(font), QFont(font)
+        self.small.setPointSizeF(max(7.0, self.small.pointSizeF() * 0.9))
+        self.main_metrics, self.small_metrics = QFontMetrics(self.main), QFontMetrics(self.small)
 
 
 class _Pens:
