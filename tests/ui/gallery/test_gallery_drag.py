@@ -9,8 +9,9 @@ from contextlib import contextmanager
 
 import pytest
 from gallery_support import WAIT_MS, library, loader, make_gallery  # noqa: F401 - fixtures
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QDrag
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QDrag, QMouseEvent
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from fluxdesk.storage.gallery_queries import GalleryQueries
@@ -103,8 +104,17 @@ def test_a_select_all_drag_carries_every_file_without_sql_on_the_gui_thread(
     assert tab.selected_count() == COUNT
     # The selection's paths are looked up in the background while the user reaches for it.
     qtbot.waitUntil(lambda: tab.model.known_paths(tab.view.selected_ids()) is not None, timeout=WAIT_MS)
+    view = tab.view
+    tile = view.visualRect(tab.model.index(0)).center()
     with worker_holding_the_lock(tab.model.source()):  # a long query elsewhere changes nothing for the drag
-        tab.view.startDrag(Qt.DropAction.CopyAction)
+        # As a user drags: press on a selected tile and move past the drag distance (Qt then starts the drag).
+        qtbot.mousePress(view.viewport(), Qt.MouseButton.LeftButton, pos=tile)
+        far = tile + QPoint(QApplication.startDragDistance() + 20, 10)
+        for step in (tile + QPoint(2, 1), far):
+            QApplication.sendEvent(view.viewport(), QMouseEvent(
+                QEvent.Type.MouseMove, QPointF(step), QPointF(view.viewport().mapToGlobal(step)),
+                Qt.MouseButton.NoButton, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+        qtbot.mouseRelease(view.viewport(), Qt.MouseButton.LeftButton, pos=far)
     assert len(drags) == 1 and drags[0] == grid_paths(tab, paths)  # every file, in grid order
     assert gui_thread_sql == []
 
