@@ -20,6 +20,11 @@ def megapixels(width: int, height: int) -> float:
     return width * height / MEGAPIXEL
 
 
+def started_megapixels(pixels: int) -> int:
+    """Megapixels as BFL bills and limits them: every started megapixel counts, at least one."""
+    return max(1, -(-pixels // MEGAPIXEL))
+
+
 def megapixels_text(width: int, height: int) -> str:
     """``"3.98 MP"``: how every screen shows an image's megapixels, so one image reads the same everywhere."""
     return f"{megapixels(width, height):.2f} MP"
@@ -152,9 +157,17 @@ class Model:
     """Some models (Kontext) allow less tolerance when editing an input image."""
     output_formats: tuple[str, ...] = ("jpeg", "png")
     default_output_format: str = "jpeg"
+    disable_pup: bool | None = None
+    """Its default; ``None`` when the model does not take the field. FLUX.2 [pro]/[max] upsample the prompt
+    unless ``disable_pup`` is true (they take no ``prompt_upsampling``)."""
     max_input_images: int = 0
-    """``input_image``, ``input_image_2`` …; 0 when the model takes none."""
+    """References it takes: ``input_image``, ``input_image_2`` … (or one ``image_prompt``); 0 for none."""
+    stable_input_images: int | None = None
+    """References past this many are marked experimental by BFL (Kontext); ``None`` when all are stable."""
+    max_total_megapixels: int | None = None
+    """A cap on billed megapixels, references and output together (FLUX.2 [pro]: 9)."""
     image_prompt: bool = False
+    """Its one reference is an ``image_prompt`` (FLUX1.1 "Redux"), not an ``input_image``."""
     image_prompt_strength: FloatRange | None = None
     concurrency: int = DEFAULT_CONCURRENCY
     legacy: bool = False
@@ -164,8 +177,38 @@ class Model:
         return isinstance(self.size, DimensionSize)
 
     def input_image_field(self, index: int) -> str:
-        """BFL's field name of the ``index``-th (0-based) input image."""
+        """BFL's field name of the ``index``-th (0-based) reference."""
+        if self.image_prompt:
+            return "image_prompt"
         return "input_image" if index == 0 else f"input_image_{index + 1}"
+
+    @property
+    def takes_references(self) -> bool:
+        return self.max_input_images > 0
+
+    @property
+    def references_priced(self) -> bool:
+        """FLUX.2 bills every reference's megapixels; the flat models take them free."""
+        return self.pricing is Pricing.MEGAPIXEL
+
+    @property
+    def upsamples_by_default(self) -> bool:
+        """Whether BFL rewrites the prompt when the request does not say."""
+        if self.disable_pup is not None:
+            return not self.disable_pup
+        return bool(self.prompt_upsampling)
+
+    @property
+    def upsampling_switchable(self) -> bool:
+        return self.disable_pup is not None or self.prompt_upsampling is not None
+
+    def upsampling_fields(self, on: bool) -> dict[str, bool]:
+        """The request fields that turn prompt upsampling on or off at this endpoint (empty: it has no switch)."""
+        if self.disable_pup is not None:
+            return {"disable_pup": not on}
+        if self.prompt_upsampling is not None:
+            return {"prompt_upsampling": on}
+        return {}
 
 
 _FLUX1_SIZE = DimensionSize(step=32, minimum=256, maximum=1440, max_pixels=None,
@@ -180,9 +223,10 @@ _FLUX2_SAFETY = IntRange(0, 5, 2)
 _FLUX2_FORMATS = ("jpeg", "png", "webp")
 
 MODELS: tuple[Model, ...] = (
-    Model("flux-2-pro", "FLUX.2 [pro]", "FLUX.2", _FLUX2_SIZE, Pricing.MEGAPIXEL,
-          safety_tolerance=_FLUX2_SAFETY, output_formats=_FLUX2_FORMATS, max_input_images=8),
-    Model("flux-2-max", "FLUX.2 [max]", "FLUX.2", _FLUX2_SIZE, Pricing.MEGAPIXEL,
+    Model("flux-2-pro", "FLUX.2 [pro]", "FLUX.2", _FLUX2_SIZE, Pricing.MEGAPIXEL, disable_pup=False,
+          safety_tolerance=_FLUX2_SAFETY, output_formats=_FLUX2_FORMATS, max_input_images=8,
+          max_total_megapixels=9),
+    Model("flux-2-max", "FLUX.2 [max]", "FLUX.2", _FLUX2_SIZE, Pricing.MEGAPIXEL, disable_pup=False,
           safety_tolerance=_FLUX2_SAFETY, output_formats=_FLUX2_FORMATS, max_input_images=8),
     Model("flux-2-flex", "FLUX.2 [flex]", "FLUX.2", _FLUX2_SIZE, Pricing.MEGAPIXEL,
           steps=IntRange(1, 50, 50), guidance=FloatRange(1.5, 10.0, 4.5), prompt_upsampling=True,
@@ -192,22 +236,23 @@ MODELS: tuple[Model, ...] = (
     Model("flux-2-klein-9b", "FLUX.2 [klein] 9B", "FLUX.2", _FLUX2_SIZE, Pricing.MEGAPIXEL,
           safety_tolerance=_FLUX2_SAFETY, output_formats=_FLUX2_FORMATS, max_input_images=4),
     Model("flux-pro-1.1", "FLUX1.1 [pro]", "FLUX1.1", _FLUX1_SIZE, Pricing.FLAT,
-          prompt_upsampling=False, image_prompt=True),
+          prompt_upsampling=False, image_prompt=True, max_input_images=1),
     Model("flux-pro-1.1-ultra", "FLUX1.1 [pro] Ultra", "FLUX1.1", _ULTRA_SIZE, Pricing.FLAT,
-          prompt_upsampling=False, raw=False, image_prompt=True,
+          prompt_upsampling=False, raw=False, image_prompt=True, max_input_images=1,
           image_prompt_strength=FloatRange(0.0, 1.0, 0.1)),
     Model("flux-kontext-pro", "FLUX.1 Kontext [pro]", "Kontext", _KONTEXT_SIZE, Pricing.FLAT,
           prompt_upsampling=False, safety_with_input_image_max=2, default_output_format="png",
-          max_input_images=4),
+          max_input_images=4, stable_input_images=1),
     Model("flux-kontext-max", "FLUX.1 Kontext [max]", "Kontext", _KONTEXT_SIZE, Pricing.FLAT,
           prompt_upsampling=False, safety_with_input_image_max=2, default_output_format="png",
-          max_input_images=4, concurrency=6),
+          max_input_images=4, stable_input_images=1, concurrency=6),
     Model("flux-pro", "FLUX.1 [pro]", "FLUX.1", _FLUX1_SIZE, Pricing.FLAT,
           steps=IntRange(1, 50, 40), guidance=FloatRange(1.5, 5.0, 2.5),
-          interval=FloatRange(1.0, 4.0, 2.0), prompt_upsampling=False, image_prompt=True, legacy=True),
+          interval=FloatRange(1.0, 4.0, 2.0), prompt_upsampling=False, image_prompt=True, max_input_images=1,
+          legacy=True),
     Model("flux-dev", "FLUX.1 [dev]", "FLUX.1", _FLUX1_SIZE, Pricing.FLAT,
           steps=IntRange(1, 50, 28), guidance=FloatRange(1.5, 5.0, 3.0),
-          prompt_upsampling=False, image_prompt=True, legacy=True),
+          prompt_upsampling=False, image_prompt=True, max_input_images=1, legacy=True),
 )
 
 _BY_ID = {m.id: m for m in MODELS}

@@ -20,7 +20,14 @@ from fractions import Fraction
 from typing import Any
 
 from fluxdesk.core.catalog import DimensionSize, Model, UnknownModelError, get_model
-from fluxdesk.core.request import FIELD_TYPES, SCALAR_FIELDS, SEED_MAX, GenerationRequest, effective_size
+from fluxdesk.core.request import (
+    FIELD_TYPES,
+    SCALAR_FIELDS,
+    SEED_MAX,
+    GenerationRequest,
+    InputImage,
+    effective_size,
+)
 from fluxdesk.core.serialize import decimal_text, iso_utc, parse_iso
 from fluxdesk.core.values import as_decimal, as_float, as_int, is_int, is_number
 
@@ -70,7 +77,9 @@ class ImageRecord:
     demo: bool = False
     output_format: str | None = None
     input_images: int = 0
-    """How many input images (or image prompts) were sent; their data is never embedded."""
+    """How many references (input images or an image prompt) were sent; their data is never embedded."""
+    references: tuple[ReferenceRecord, ...] = ()
+    """Each reference as sent, in order: its SHA-256 and size, by which the library finds its bytes again."""
     sample_sha256: str | None = None
     """SHA-256 of the image bytes exactly as BFL sent them (before metadata went in): reproduction
     compares it to tell a byte-identical re-run."""
@@ -78,6 +87,34 @@ class ImageRecord:
     """Set when the record had to be shortened to fit in the file (very long prompts in JPEG)."""
     fluxdesk_version: str = field(default_factory=lambda: _fluxdesk_version())
     format_version: int = FORMAT_VERSION
+
+
+@dataclass(frozen=True)
+class ReferenceRecord:
+    """One reference of an image's request, as embedded: never its bytes."""
+
+    sha256: str
+    width: int | None = None
+    height: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"sha256": self.sha256, "width": self.width, "height": self.height}
+
+
+def _is_sha256(value: object) -> bool:
+    return isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+
+
+def _reference_record(item: object, index: int) -> ReferenceRecord:
+    if not isinstance(item, Mapping) or not _is_sha256(item.get("sha256")):
+        raise _field_error(f"references[{index}]", "an object with a sha256 of 64 hex digits")
+    sizes = []
+    for key in ("width", "height"):
+        value = item.get(key)
+        if value is not None and (not is_int(value) or value <= 0):
+            raise _field_error(f"references[{index}].{key}", "a whole number")
+        sizes.append(value)
+    return ReferenceRecord(item["sha256"], sizes[0], sizes[1])
 
 
 def _fluxdesk_version() -> str:
@@ -100,6 +137,8 @@ def _record_dict(record: ImageRecord) -> dict[str, Any]:
             value = decimal_text(value)
         elif f.name == "parameters":
             value = dict(value)
+        elif f.name == "references":
+            value = [reference.as_dict() for reference in value]
         data[f.name] = value
     return data
 
@@ -167,6 +206,11 @@ def record_from_dict(data: object) -> ImageRecord:
             if not is_int(value) or value < 0:
                 raise _field_error(name, "a whole number")
             kwargs[name] = value
+    references = data.get("references")
+    if references is not None:
+        if not isinstance(references, list) or len(references) > 64:
+            raise _field_error("references", "a list")
+        kwargs["references"] = tuple(_reference_record(item, i) for i, item in enumerate(references))
     version = data.get("fluxdesk_version")
     if version is not None:
         if not isinstance(version, str):
@@ -211,14 +255,15 @@ def build_record(request: GenerationRequest, result: Mapping[str, Any] | None, *
             width, height = effective_size(request)
     timings = {name: as_float(result.get(name)) for name in ("start_time", "end_time", "duration")}
     parameters = request.parameters()
-    parameters.pop("image_prompt", None)
-    inputs = len(request.input_images) + (1 if request.image_prompt else 0)
+    references = tuple(ReferenceRecord(image.sha256, image.width, image.height)
+                       for image in request.input_images if image.sha256 is not None)
     return ImageRecord(
         model=request.model, prompt=request.prompt, prompt_used=prompt_used, seed=seed,
         width=width, height=height, aspect_ratio=request.aspect_ratio, steps=request.steps,
         guidance=request.guidance, parameters=parameters, cost_credits=cost_credits, job_id=job_id,
         task_id=task_id, created_at=iso_utc(created_at), demo=demo,
-        output_format=request.output_format, input_images=inputs, start_time=timings["start_time"],
+        output_format=request.output_format, input_images=len(request.input_images), references=references,
+        start_time=timings["start_time"],
         end_time=timings["end_time"], duration=timings["duration"])
 
 
@@ -233,28 +278,38 @@ def reproducibility_problems(record: ImageRecord) -> list[str]:
         model = None
         problems.append(f"FluxDesk does not know the model {record.model!r}, so it cannot run it again")
     if prompt_upsampling_on(record):
-        default_note = (f" ({model.name} turns it on by default)"
-                        if record.parameters.get("prompt_upsampling") is None and model else "")
+        unsaid = (record.parameters.get("prompt_upsampling") is None
+                  and record.parameters.get("disable_pup") is None)
+        default_note = f" ({model.name} turns it on by default)" if unsaid and model else ""
         problems.append(f"prompt upsampling was on{default_note}: the server rewrites the prompt, "
                         "so the same seed gives a different image")
     if record.seed is None:
         problems.append("no seed was recorded")
-    if record.input_images:
-        problems.append(f"it used {record.input_images} input image(s), which FluxDesk does not keep")
+    unkept = record.input_images - len(record.references)
+    if unkept > 0:
+        problems.append(f"it used {unkept} reference image(s) that no record names, so FluxDesk cannot send "
+                        "them again")
     if record.truncated:
         problems.append("the record was shortened to fit in the file (the prompt is cut)")
     return problems
 
 
 def prompt_upsampling_on(record: ImageRecord) -> bool:
-    """Whether BFL rewrote the prompt: asked for, or the model's default when the request did not say."""
+    """Whether BFL rewrote the prompt: asked for, or the model's default when the request did not say.
+
+    FLUX.2 [pro]/[max] upsample unless sent ``disable_pup: true``: a request sent without it (as FluxDesk did
+    before it knew) was upsampled."""
+    disabled = record.parameters.get("disable_pup")
     upsampling = record.parameters.get("prompt_upsampling")
+    try:
+        model: Model | None = get_model(record.model)
+    except UnknownModelError:
+        model = None
+    if model is not None and model.disable_pup is not None:
+        return disabled is not True
     if upsampling is not None:
         return upsampling is True
-    try:
-        return bool(get_model(record.model).prompt_upsampling)
-    except UnknownModelError:
-        return False
+    return model is not None and model.upsamples_by_default
 
 
 @dataclass(frozen=True)
@@ -321,8 +376,13 @@ def to_a1111(record: ImageRecord) -> str:
     if record.aspect_ratio is not None:
         pairs.append(("Aspect ratio", record.aspect_ratio))
     pairs.append(("Model", record.model))
-    if record.parameters.get("prompt_upsampling") is True:
+    if prompt_upsampling_on(record):
         pairs.append(("Prompt upsampling", "True"))
+    if record.references:
+        pairs.append(("Reference images", "; ".join(
+            f"image {i + 1} sha256:{ref.sha256} {ref.width}x{ref.height}" for i, ref in enumerate(record.references))))
+    elif record.input_images:
+        pairs.append(("Reference images", str(record.input_images)))
     pairs.append(("Version", f"FluxDesk {record.fluxdesk_version}"))
     line = ", ".join(f"{key}: {_quote(value)}" for key, value in pairs)
     return f"{record.prompt.strip()}\n{line}"
@@ -457,8 +517,8 @@ def parse_a1111(text: object) -> dict[str, Any]:
 
 # --- From metadata to a request ----------------------------------------------------------------
 
-_REQUEST_SCALARS = tuple(name for name in SCALAR_FIELDS if name not in ("model", "prompt", "image_prompt"))
-"""The settings an image record's parameters give back (the image prompt is an image, never recorded)."""
+_REQUEST_SCALARS = tuple(name for name in SCALAR_FIELDS if name not in ("model", "prompt"))
+"""The settings an image record's parameters give back."""
 
 
 def _clamp(value: float, low: float, high: float) -> float:
@@ -490,9 +550,12 @@ def _fit_to_model(settings: dict[str, Any], model: Model, *, exact: bool) -> dic
         if value is not None and rng is not None:
             clamped = _clamp(value, rng.minimum, rng.maximum)
             out[name] = round(clamped) if name == "steps" else clamped
-    for name in ("prompt_upsampling", "raw"):
+    for name in ("prompt_upsampling", "disable_pup", "raw"):
         if settings.get(name) is not None and getattr(model, name) is not None:
             out[name] = settings[name]
+    references = settings.get("input_images")
+    if references and model.takes_references:
+        out["input_images"] = tuple(references[:model.max_input_images])
     tolerance = settings.get("safety_tolerance")
     if tolerance is not None:
         out["safety_tolerance"] = round(_clamp(tolerance, model.safety_tolerance.minimum,
@@ -602,6 +665,9 @@ def settings_from_metadata(source: ImageRecord | Mapping[str, Any], *,
             value = getattr(source, name)
             if value is not None and (name == "seed" or name not in settings):
                 settings[name] = value
+        if source.references:
+            settings["input_images"] = tuple(InputImage(sha256=ref.sha256, width=ref.width, height=ref.height)
+                                             for ref in source.references)
     elif isinstance(source, Mapping):
         model_id, prompt = source.get("model"), source.get("prompt")
         for name in ("seed", "width", "height", "steps", "guidance", "aspect_ratio"):

@@ -6,14 +6,13 @@ parsed here from plain values and loaded from disk elsewhere.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from fluxdesk.core.catalog import MEGAPIXEL, MODELS, DimensionSize, Pricing, get_model
+from fluxdesk.core.catalog import MEGAPIXEL, MODELS, DimensionSize, Pricing, get_model, started_megapixels
 from fluxdesk.core.request import GenerationRequest, effective_size
 from fluxdesk.core.wording import plural_word
 
@@ -97,11 +96,6 @@ def parse_price_table(data: Any) -> PriceTable:
     return PriceTable(as_of=as_of, source=source, usd_per_credit=usd_per_credit, prices=prices)
 
 
-def started_megapixels(pixels: int) -> int:
-    """Megapixels as BFL bills them: every started megapixel counts, at least one."""
-    return max(1, math.ceil(pixels / MEGAPIXEL))
-
-
 DEFAULT_INPUT_IMAGE_PIXELS = MEGAPIXEL
 """How large an input image of unknown size is assumed to be: an estimate, never the bill."""
 
@@ -117,6 +111,15 @@ class Estimate:
     input_megapixels: int
     exact: bool
     """False when the figure rests on a guess (input images of unknown size)."""
+    reference_megapixels: tuple[int, ...] = ()
+    """Each reference's billed megapixels, in order (empty for models that take references free)."""
+    reference_credits: tuple[Decimal, ...] = ()
+    """What each reference adds to the price of one image, in order (0 on the flat models)."""
+
+    @property
+    def output_credits(self) -> Decimal:
+        """The price of one image without what its references add."""
+        return self.credits_per_image - sum(self.reference_credits, Decimal(0))
 
     @property
     def usd_per_image(self) -> Decimal:
@@ -143,23 +146,35 @@ def estimate(req: GenerationRequest, table: PriceTable, count: int = 1) -> Estim
     price = table.price(model.id)
     if model.pricing is Pricing.FLAT:
         assert price.per_image is not None
+        free = tuple(Decimal(0) for _ in req.input_images)
         return Estimate(model.id, count, price.per_image, table.usd_per_credit, table.as_of,
-                        None, 0, True)
+                        None, 0, True, reference_credits=free)
     assert price.first_mp is not None and price.extra_mp is not None
     assert isinstance(model.size, DimensionSize)
     w, h = effective_size(req, model)
     out_mp = started_megapixels(w * h)
-    in_mp = 0
     exact = True
+    reference_mp = []
     for image in req.input_images:
         pixels = image.pixels
         if pixels is None:
             pixels, exact = DEFAULT_INPUT_IMAGE_PIXELS, False
-        in_mp += started_megapixels(pixels)
-    if req.input_images:
-        exact = False  # BFL does not document how input megapixels round
-    credits = price.first_mp + price.extra_mp * (out_mp - 1) + price.extra_mp * in_mp
-    return Estimate(model.id, count, credits, table.usd_per_credit, table.as_of, out_mp, in_mp, exact)
+        # BFL's pricing page: "rounded up to the next megapixel, separately for each reference image".
+        reference_mp.append(started_megapixels(pixels))
+    reference_credits = tuple(price.extra_mp * mp for mp in reference_mp)
+    credits = price.first_mp + price.extra_mp * (out_mp - 1) + sum(reference_credits, Decimal(0))
+    return Estimate(model.id, count, credits, table.usd_per_credit, table.as_of, out_mp, sum(reference_mp), exact,
+                    reference_megapixels=tuple(reference_mp), reference_credits=reference_credits)
+
+
+def reference_credits(model_id: str, width: int, height: int, table: PriceTable) -> Decimal:
+    """What one reference of ``width`` × ``height`` adds to an image's price on ``model_id`` (0 where free)."""
+    model = get_model(model_id)
+    if not model.references_priced:
+        return Decimal(0)
+    extra = table.price(model.id).extra_mp
+    assert extra is not None
+    return extra * started_megapixels(width * height)
 
 
 def credits_to_usd(credits: Decimal, usd_per_credit: Decimal = USD_PER_CREDIT) -> Decimal:

@@ -21,6 +21,7 @@ from fluxdesk.core.catalog import (
     get_model,
     megapixels_text,
     parse_aspect_ratio,
+    started_megapixels,
 )
 from fluxdesk.core.values import is_int, is_number
 
@@ -30,17 +31,35 @@ SEED_MAX = 2**63 - 1
 
 @dataclass(frozen=True)
 class InputImage:
-    """An image given to an editing model: base64 data or a URL, with its size when known."""
+    """A reference image as sent: its base64 data, the SHA-256 and size of the bytes sent, and where it came from.
 
-    data: str
+    ``data`` is only held while a job is on its way; what is stored (the journal, image metadata) keeps the
+    SHA-256, by which the library finds the same bytes again.
+    """
+
+    data: str = ""
     width: int | None = None
     height: int | None = None
+    sha256: str | None = None
+    """Of the bytes sent (before base64)."""
+    source: str | None = None
+    """What the user gave: a file path, ``pasted``, or a gallery image's file."""
+    from_image_id: int | None = None
+    """The library image it was made from, for lineage."""
 
     @property
     def pixels(self) -> int | None:
         if self.width is None or self.height is None:
             return None
         return self.width * self.height
+
+    def without_data(self) -> InputImage:
+        return replace(self, data="")
+
+
+def reference_name(index: int) -> str:
+    """``"image 1"``: how a prompt names the ``index``-th (0-based) reference."""
+    return f"image {index + 1}"
 
 
 @dataclass(frozen=True)
@@ -57,15 +76,20 @@ class GenerationRequest:
     guidance: float | None = None
     interval: float | None = None
     prompt_upsampling: bool | None = None
+    disable_pup: bool | None = None
     raw: bool | None = None
     safety_tolerance: int | None = None
     output_format: str | None = None
-    image_prompt: str | None = None
     image_prompt_strength: float | None = None
     input_images: tuple[InputImage, ...] = field(default=())
+    """The references in the order the prompt names them (``image 1``, ``image 2`` …); for FLUX1.1 models
+    the one image prompt."""
 
     def with_seed(self, seed: int | None) -> GenerationRequest:
         return replace(self, seed=seed)
+
+    def with_input_images(self, images: tuple[InputImage, ...]) -> GenerationRequest:
+        return replace(self, input_images=images)
 
     def parameters(self) -> dict[str, Any]:
         """Every set field except the model, prompt and input images, for display and storage."""
@@ -88,11 +112,11 @@ FLAG = FieldType("true or false", lambda value: isinstance(value, bool))
 TEXT = FieldType("text", lambda value: isinstance(value, str))
 
 FIELD_TYPES: dict[str, FieldType] = {
-    "model": TEXT, "prompt": TEXT, "aspect_ratio": TEXT, "output_format": TEXT, "image_prompt": TEXT,
+    "model": TEXT, "prompt": TEXT, "aspect_ratio": TEXT, "output_format": TEXT,
     "seed": WHOLE_NUMBER, "width": WHOLE_NUMBER, "height": WHOLE_NUMBER, "steps": WHOLE_NUMBER,
     "safety_tolerance": WHOLE_NUMBER,
     "guidance": NUMBER, "interval": NUMBER, "image_prompt_strength": NUMBER,
-    "prompt_upsampling": FLAG, "raw": FLAG,
+    "prompt_upsampling": FLAG, "disable_pup": FLAG, "raw": FLAG,
 }
 """The type of every scalar field of ``GenerationRequest`` (``input_images`` is the only other one)."""
 
@@ -190,6 +214,61 @@ def _check_aspect(req: GenerationRequest, model: Model, size: AspectRatioSize,
                                                  f"for {model.name}"))
 
 
+def references_limit_text(model: Model) -> str:
+    """``"FLUX.2 [klein] 4B takes up to 4 reference images"``, or that it takes none."""
+    if not model.takes_references:
+        return f"{model.name} takes no reference images"
+    if model.image_prompt:
+        return f"{model.name} takes one image prompt"
+    if model.stable_input_images is not None and model.stable_input_images < model.max_input_images:
+        return (f"{model.name} takes {model.stable_input_images} reference image "
+                f"(up to {model.max_input_images} with experimental extras)")
+    return f"{model.name} takes up to {model.max_input_images} reference images"
+
+
+def total_megapixels(req: GenerationRequest, model: Model) -> tuple[int, list[int]] | None:
+    """The billed megapixels of the output and of each reference of a dimension-sized request (``None`` otherwise,
+    or while a reference's size is unknown)."""
+    if not isinstance(model.size, DimensionSize):
+        return None
+    sizes = [image.pixels for image in req.input_images]
+    if any(pixels is None for pixels in sizes):
+        return None
+    width, height = effective_size(req, model)
+    return started_megapixels(width * height), [started_megapixels(p) for p in sizes if p is not None]
+
+
+def _check_references(req: GenerationRequest, model: Model, errors: list[FieldError]) -> None:
+    if not req.input_images:
+        return
+    field = model.input_image_field(0) if model.takes_references else "input_image"
+    if not model.takes_references:
+        errors.append(FieldError(field, references_limit_text(model)))
+        return
+    if len(req.input_images) > model.max_input_images:
+        errors.append(FieldError(field, f"{references_limit_text(model)}; this request has "
+                                        f"{len(req.input_images)}"))
+        return
+    for index, image in enumerate(req.input_images):
+        if not isinstance(image.data, str) or not image.data:
+            errors.append(FieldError(model.input_image_field(index),
+                                     f"{reference_name(index)} has no image data"))
+    if model.max_total_megapixels is None:
+        return
+    counted = total_megapixels(req, model)
+    if counted is None:
+        return
+    output_mp, reference_mp = counted
+    total = output_mp + sum(reference_mp)
+    if total > model.max_total_megapixels:
+        largest = max(range(len(reference_mp)), key=lambda i: reference_mp[i])
+        errors.append(FieldError(field, (
+            f"{model.name} takes at most {model.max_total_megapixels} MP in all, references and output together; "
+            f"this request counts {total} MP (output {output_mp} MP, references "
+            f"{' + '.join(str(mp) for mp in reference_mp)} MP). Shrink {reference_name(largest)} "
+            f"({reference_mp[largest]} MP), send fewer references, or choose a smaller output")))
+
+
 def validate(req: GenerationRequest) -> Validation:
     """Check ``req`` against its model; answer the field errors or the body to POST."""
     try:
@@ -223,7 +302,8 @@ def validate(req: GenerationRequest) -> Validation:
                 errors.append(_not_taken(name, model))
             else:
                 _check_float(name, value, frng, model, errors)
-    for name, default in (("prompt_upsampling", model.prompt_upsampling), ("raw", model.raw)):
+    for name, default in (("prompt_upsampling", model.prompt_upsampling), ("disable_pup", model.disable_pup),
+                          ("raw", model.raw)):
         value = getattr(req, name)
         if value is not None:
             if default is None:
@@ -239,21 +319,9 @@ def validate(req: GenerationRequest) -> Validation:
     if req.output_format is not None and req.output_format not in model.output_formats:
         errors.append(FieldError("output_format", f"must be one of {', '.join(model.output_formats)} "
                                                   f"for {model.name}"))
-    if req.image_prompt is not None:
-        if not model.image_prompt:
-            errors.append(_not_taken("image_prompt", model))
-        elif not isinstance(req.image_prompt, str) or not req.image_prompt:
-            errors.append(FieldError("image_prompt", "must be base64 image data"))
-    if req.image_prompt_strength is not None and req.image_prompt is None and model.image_prompt:
+    if req.image_prompt_strength is not None and not req.input_images and model.image_prompt:
         errors.append(FieldError("image_prompt_strength", "needs an image prompt"))
-    if req.input_images:
-        if model.max_input_images == 0:
-            errors.append(_not_taken("input_image", model))
-        elif len(req.input_images) > model.max_input_images:
-            errors.append(FieldError("input_image", f"{model.name} takes at most "
-                                                    f"{model.max_input_images} input images"))
-        elif any(not isinstance(i.data, str) or not i.data for i in req.input_images):
-            errors.append(FieldError("input_image", "must be base64 image data or a URL"))
+    _check_references(req, model, errors)
 
     if errors:
         return Validation(tuple(errors), None)
@@ -273,6 +341,23 @@ def _body(req: GenerationRequest, model: Model) -> dict[str, Any]:
     for index, image in enumerate(req.input_images):
         body[model.input_image_field(index)] = image.data
     return body
+
+
+def output_size_following(model: Model, width: int, height: int, pixels: int) -> tuple[int, int]:
+    """An output of about ``pixels`` pixels in the aspect ratio of a ``width`` × ``height`` reference, snapped to
+    what ``model`` accepts."""
+    if not isinstance(model.size, DimensionSize):
+        raise ValueError(f"{model.name} is sized by aspect ratio")
+    size = model.size
+    scale = (pixels / (width * height)) ** 0.5
+    w, h = size.snap_size(max(1, round(width * scale)), max(1, round(height * scale)))
+    # Snapping may round both sides up: never past the megapixels asked for, which would bill one more.
+    while w * h > pixels and max(w, h) - size.step >= size.minimum:
+        if w >= h:
+            w -= size.step
+        else:
+            h -= size.step
+    return w, h
 
 
 def effective_size(req: GenerationRequest, model: Model | None = None) -> tuple[int, int]:

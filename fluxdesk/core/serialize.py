@@ -27,23 +27,40 @@ def request_to_dict(req: GenerationRequest, *, include_input_images: bool = True
         if value is not None:
             data[name] = value
     if include_input_images and req.input_images:
-        data["input_images"] = [
-            {k: v for k, v in (("data", i.data), ("width", i.width), ("height", i.height)) if v is not None}
-            for i in req.input_images
-        ]
+        data["input_images"] = [reference_to_dict(i) for i in req.input_images]
     return data
 
 
+_REFERENCE_TEXT = ("sha256", "source")
+_REFERENCE_INTS = ("width", "height", "from_image_id")
+
+
+def reference_to_dict(image: InputImage) -> dict[str, Any]:
+    """A reference as stored: its SHA-256, size and origin. Never its data: the library keeps the bytes."""
+    return {name: getattr(image, name) for name in (*_REFERENCE_TEXT, *_REFERENCE_INTS)
+            if getattr(image, name) is not None}
+
+
 def _input_image(item: object, index: int) -> InputImage:
-    if not isinstance(item, Mapping) or not isinstance(item.get("data"), str):
-        raise RequestFormatError(f"input_images[{index}] must be an object with text 'data'")
-    sizes = []
-    for key in ("width", "height"):
+    if not isinstance(item, Mapping):
+        raise RequestFormatError(f"input_images[{index}] must be an object")
+    values: dict[str, Any] = {}
+    for key in _REFERENCE_TEXT:
+        value = item.get(key)
+        if value is not None and not isinstance(value, str):
+            raise RequestFormatError(f"input_images[{index}].{key} must be text")
+        values[key] = value
+    for key in _REFERENCE_INTS:
         value = item.get(key)
         if value is not None and not is_int(value):
             raise RequestFormatError(f"input_images[{index}].{key} must be a whole number")
-        sizes.append(value)
-    return InputImage(item["data"], sizes[0], sizes[1])
+        values[key] = value
+    data = item.get("data")  # journals before references were kept by SHA-256 held the data itself
+    if not isinstance(data, str):
+        data = ""
+    if not data and values["sha256"] is None:
+        raise RequestFormatError(f"input_images[{index}] names no image (no sha256)")
+    return InputImage(data, **values)
 
 
 def request_from_dict(data: object) -> GenerationRequest:

@@ -8,22 +8,25 @@ one transaction. Nothing here ever resends a POST whose outcome is unknown.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import logging
 import time
 import uuid
 from collections.abc import Coroutine, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from fluxdesk.api import errors as api_errors
 from fluxdesk.api.client import BflClient
 from fluxdesk.api.polling import SAMPLE_TTL, Result, result_from
-from fluxdesk.core.catalog import DEFAULT_CONCURRENCY, MODELS, UnknownModelError
+from fluxdesk.core.catalog import DEFAULT_CONCURRENCY, MODELS, UnknownModelError, get_model, model_ids
 from fluxdesk.core.jobs import BILLED_STATES, JobStatus
 from fluxdesk.core.metadata import build_record
 from fluxdesk.core.pricing import PriceTable, PriceTableError, estimate
-from fluxdesk.core.request import FieldError, GenerationRequest, seeds_for, validate
+from fluxdesk.core.request import FieldError, GenerationRequest, reference_name, seeds_for, validate
 from fluxdesk.core.serialize import parse_iso
 from fluxdesk.services.events import (
     Event,
@@ -39,10 +42,13 @@ from fluxdesk.services.events import (
 )
 from fluxdesk.storage.db import LibraryError
 from fluxdesk.storage.imaging import ImageDecodeError
-from fluxdesk.storage.library import Library, UnknownJobError
+from fluxdesk.storage.library import Library, MissingReferenceError, UnknownJobError
 from fluxdesk.storage.rows import JobRow
 
 log = logging.getLogger(__name__)
+
+MODEL_IDS = frozenset(model_ids())
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 UNKNOWN_OUTCOME = ("FluxDesk stopped while sending this job, so it cannot tell whether BFL received it. "
                    "It may have been billed; it is not resent automatically.")
@@ -116,6 +122,7 @@ class Pipeline:
         """Queue ``count`` jobs (seeds S, S+1, … when a seed is fixed). All are validated first."""
         if count < 1:
             raise InvalidRequestError([FieldError("count", "must be at least 1")])
+        request = await asyncio.to_thread(self._with_reference_data, request)
         requests = [request.with_seed(seed) for seed in seeds_for(request.seed, count)]
         bodies = []
         for req in requests:
@@ -150,6 +157,37 @@ class Pipeline:
         queued.cancelled = True
         self._emit(JobFailed(job_id, JobStatus.CANCELLED, CANCELLED_BEFORE_SENT, False))
         return True
+
+    def _with_reference_data(self, request: GenerationRequest) -> GenerationRequest:
+        """Every reference with its bytes: new ones kept in the library (by SHA-256) before anything is sent,
+        known ones read back from it (a re-run sends the very same bytes). A reference that cannot be had is
+        refused here, naming it: nothing is sent."""
+        if not request.input_images:
+            return request
+        field = get_model(request.model).input_image_field(0) if request.model in MODEL_IDS else "input_image"
+        images = []
+        for index, image in enumerate(request.input_images):
+            name = reference_name(index) + (f" ({Path(image.source).name})" if image.source else "")
+            if image.data:
+                try:
+                    data = base64.b64decode(image.data, validate=True)
+                except (binascii.Error, ValueError):
+                    raise InvalidRequestError([FieldError(field, f"{name} is not base64 image data")]) from None
+                extension = "png" if data.startswith(PNG_SIGNATURE) else "jpg"
+                sha256, _path = self._library.store_reference(data, extension)
+                if image.sha256 is not None and image.sha256 != sha256:
+                    raise InvalidRequestError([FieldError(field, f"{name} changed since it was prepared")])
+                images.append(replace(image, sha256=sha256))
+            elif image.sha256 is not None:
+                try:
+                    data = self._library.reference_data(image.sha256)
+                except MissingReferenceError as exc:
+                    raise InvalidRequestError([FieldError(field, f"{name}: {exc}, so it cannot be sent again. "
+                                                                 "Nothing was sent.")]) from None
+                images.append(replace(image, data=base64.b64encode(data).decode("ascii")))
+            else:
+                raise InvalidRequestError([FieldError(field, f"{name} has no image data")])
+        return request.with_input_images(tuple(images))
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(coro)

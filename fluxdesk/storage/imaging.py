@@ -16,8 +16,12 @@ MAX_IMAGE_PIXELS = 16_777_216
 FORMATS = ("PNG", "JPEG", "WEBP")
 """Only these decoders are ever used on files FluxDesk reads."""
 
-# Pillow warns above this and raises above twice it; ``open_checked`` refuses anything above it.
-Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+MAX_REFERENCE_PIXELS = 120_000_000
+"""The largest reference image decoded (a 108 MP phone photo fits); larger ones are refused as bombs."""
+
+# Pillow warns above this and raises above twice it. ``open_checked`` refuses anything above
+# ``MAX_IMAGE_PIXELS`` and the references module anything above this, each from the header alone.
+Image.MAX_IMAGE_PIXELS = MAX_REFERENCE_PIXELS
 
 
 class ImageDecodeError(ValueError):

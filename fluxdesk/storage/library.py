@@ -38,6 +38,7 @@ from fluxdesk.storage.db import (
     transaction,
 )
 from fluxdesk.storage.files import (
+    atomic_write,
     ensure_dir,
     image_path,
     move_to_trash,
@@ -47,7 +48,7 @@ from fluxdesk.storage.files import (
 )
 from fluxdesk.storage.imaging import decode_check
 from fluxdesk.storage.metadata_io import embed_metadata
-from fluxdesk.storage.paths import database_path, default_library_dir, thumbnails_dir, trash_dir
+from fluxdesk.storage.paths import database_path, default_library_dir, references_dir, thumbnails_dir, trash_dir
 from fluxdesk.storage.rows import ImageRow, JobRow, image_from_row, job_from_row
 from fluxdesk.storage.spend import LedgerRow, MonthSpend, RecentVolume, SpendSummary
 from fluxdesk.storage.thumbnails import forget_thumbnails
@@ -113,6 +114,19 @@ def _json_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
+REFERENCE_EXTENSIONS = ("jpg", "png")
+"""Prepared references are JPEG or PNG (``storage.references``)."""
+
+
+class MissingReferenceError(LibraryError):
+    """A reference a job needs whose bytes the library no longer holds."""
+
+    def __init__(self, sha256: str, *, changed: bool = False) -> None:
+        what = "was changed on disk" if changed else "is no longer in the library"
+        super().__init__(f"the reference image {sha256[:12]}… {what}")
+        self.sha256 = sha256
+
+
 class Library:
     """Open with ``Library.open(home)``; close with ``close()`` or a ``with`` block."""
 
@@ -122,6 +136,7 @@ class Library:
         self.home = home
         self.library_dir = library_dir
         self.thumbnails_dir = thumbnails_dir(home)
+        self.references_dir = references_dir(home)
         self.trash_dir = trash_dir(home)
         self.database_path = database_path(home)
         row = conn.execute("SELECT value FROM meta WHERE key = 'search'").fetchone()
@@ -150,6 +165,45 @@ class Library:
         if remove_temp_files:
             library.remove_stale_temp_files()
         return library
+
+    # --- reference images ----------------------------------------------------------------------
+
+    def reference_path(self, sha256: str) -> Path | None:
+        """The stored file of the reference whose bytes hash to ``sha256``; ``None`` when it is not kept."""
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            return None
+        for extension in REFERENCE_EXTENSIONS:
+            path = self.references_dir / sha256[:2] / f"{sha256}.{extension}"
+            if path.is_file():
+                return path
+        return None
+
+    def store_reference(self, data: bytes, extension: str) -> tuple[str, Path]:
+        """Keep a reference's bytes once (a second call with the same bytes writes nothing); answer its
+        SHA-256 and file."""
+        if extension not in REFERENCE_EXTENSIONS:
+            raise ValueError(f"a reference is stored as one of {', '.join(REFERENCE_EXTENSIONS)}")
+        sha256 = hashlib.sha256(data).hexdigest()
+        existing = self.reference_path(sha256)
+        if existing is not None:
+            return sha256, existing
+        path = self.references_dir / sha256[:2] / f"{sha256}.{extension}"
+        atomic_write(path, data)
+        return sha256, path
+
+    def reference_data(self, sha256: str) -> bytes:
+        """The bytes of a stored reference, checked against their SHA-256. ``MissingReferenceError`` when the
+        file is gone or no longer holds those bytes."""
+        path = self.reference_path(sha256)
+        if path is None:
+            raise MissingReferenceError(sha256)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise MissingReferenceError(sha256) from None
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise MissingReferenceError(sha256, changed=True)
+        return data
 
     def remove_stale_temp_files(self) -> int:
         """Delete ``*.part`` files a crash left behind (older than an hour); answer how many."""

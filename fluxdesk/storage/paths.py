@@ -53,6 +53,11 @@ def thumbnails_dir(home: Path) -> Path:
     return home / "thumbnails"
 
 
+def references_dir(home: Path) -> Path:
+    """Every reference image ever sent, once, named by the SHA-256 of its bytes."""
+    return home / "references"
+
+
 def trash_dir(home: Path) -> Path:
     return home / "trash"
 

@@ -20,8 +20,8 @@ from fluxdesk.core.catalog import (
     megapixels,
     megapixels_text,
     parse_aspect_ratio,
+    started_megapixels,
 )
-from fluxdesk.core.pricing import started_megapixels
 from fluxdesk.ui.generate.drops import HandOnImageDrags
 from fluxdesk.ui.kit.forms import (
     ClampingSpinBox,

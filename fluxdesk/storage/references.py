@@ -1,0 +1,179 @@
+"""Preparing a reference image for sending: decode, orient, convert, downscale, encode — the bytes BFL gets.
+
+What comes out is what is sent, stored (by its SHA-256) and priced. Files come from anywhere: every way an
+image can be wrong ends in a ``ReferenceImageError`` that says what is wrong in plain words.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageOps
+
+from fluxdesk.core.references import sent_size
+from fluxdesk.core.request import InputImage
+from fluxdesk.storage.imaging import DECODE_ERRORS, MAX_REFERENCE_PIXELS
+
+REFERENCE_FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP")
+"""What a reference may be read from; it is always sent as PNG or JPEG."""
+JPEG_QUALITY = 95
+PNG_COMPRESSION = 3
+"""Fast: a 4 MP reference with alpha encodes in well under a second; the size hardly matters on the way up."""
+
+
+class ReferenceImageError(ValueError):
+    """A file that cannot be a reference, with why in words."""
+
+
+@dataclass(frozen=True)
+class PreparedReference:
+    """A reference ready to send."""
+
+    data: bytes
+    sha256: str
+    width: int
+    height: int
+    """As sent."""
+    original_width: int
+    original_height: int
+    """As the file shows it (orientation applied)."""
+    format: str
+    """``jpeg`` or ``png``."""
+    source: str
+    notes: tuple[str, ...] = ()
+    """What was changed beyond the size, in words ("converted from CMYK", "first frame of an animated GIF")."""
+
+    @property
+    def extension(self) -> str:
+        return "jpg" if self.format == "jpeg" else "png"
+
+    @property
+    def downscaled(self) -> bool:
+        return (self.width, self.height) != (self.original_width, self.original_height)
+
+    def input_image(self, from_image_id: int | None = None) -> InputImage:
+        return InputImage(base64.b64encode(self.data).decode("ascii"), self.width, self.height, self.sha256,
+                          self.source, from_image_id)
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read(source: Path | bytes, name: str) -> bytes:
+    if isinstance(source, bytes | bytearray):
+        return bytes(source)
+    try:
+        return Path(source).read_bytes()
+    except FileNotFoundError:
+        raise ReferenceImageError(f"{name} is no longer there (moved or deleted?)") from None
+    except IsADirectoryError:
+        raise ReferenceImageError(f"{name} is a folder, not an image") from None
+    except OSError as exc:
+        raise ReferenceImageError(f"{name} cannot be read: {exc.strerror or exc}") from None
+
+
+_ORIENTATION_SWAPS = {5, 6, 7, 8}
+"""EXIF orientations that turn the picture a quarter: width and height trade places."""
+
+
+def _open(data: bytes, name: str) -> Image.Image:
+    try:
+        image = Image.open(io.BytesIO(data), formats=REFERENCE_FORMATS)
+    except Image.DecompressionBombError:
+        raise ReferenceImageError(f"{name} claims to be far larger than any photograph; "
+                                  "refusing to decode it") from None
+    except DECODE_ERRORS:
+        raise ReferenceImageError(f"{name} is not an image FluxDesk can read (PNG, JPEG, WebP, GIF or BMP)") from None
+    width, height = image.size
+    if width <= 0 or height <= 0 or width * height > MAX_REFERENCE_PIXELS:
+        image.close()
+        raise ReferenceImageError(f"{name} is {width}×{height} pixels, more than FluxDesk decodes "
+                                  f"({MAX_REFERENCE_PIXELS // 1_000_000} million); refusing to decode it")
+    return image
+
+
+def _to_sendable_mode(image: Image.Image, notes: list[str]) -> Image.Image:
+    """RGB, or RGBA where the alpha channel is used; 16-bit, CMYK, greyscale and palettes converted."""
+    mode = image.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        notes.append("16-bit image reduced to 8 bits")
+        scaled = image.convert("I").point(lambda v: v * (1 / 256)) if mode.startswith("I;16") else image
+        return scaled.convert("L").convert("RGB")
+    if mode == "CMYK":
+        notes.append("converted from CMYK to RGB")
+        return image.convert("RGB")
+    if mode in ("L", "1"):
+        notes.append("greyscale sent as RGB")
+        return image.convert("RGB")
+    if mode in ("P", "PA", "LA", "La", "RGBa"):
+        image = image.convert("RGBA")
+    elif mode not in ("RGB", "RGBA"):
+        image = image.convert("RGB")
+    if image.mode == "RGBA":
+        low, _high = image.getchannel("A").getextrema()
+        if low == 255:
+            return image.convert("RGB")  # an alpha channel nobody uses: a JPEG costs a tenth of a PNG
+        notes.append("transparency kept (sent as PNG)")
+    return image
+
+
+def prepare_reference(source: Path | bytes, *, max_pixels: int, name: str | None = None) -> PreparedReference:
+    """Read ``source`` and make it ready to send at no more than ``max_pixels`` pixels."""
+    label = name or (Path(source).name if isinstance(source, Path | str) else "the image")
+    raw = _read(source, label)
+    image = _open(raw, label)
+    notes: list[str] = []
+    try:
+        fmt = (image.format or "").upper()
+        if getattr(image, "n_frames", 1) > 1:
+            notes.append(f"first frame of an animated {fmt if fmt != 'WEBP' else 'WebP'}")
+            image.seek(0)
+        orientation = image.getexif().get(0x0112, 1)
+        swap = orientation in _ORIENTATION_SWAPS
+        width, height = (image.height, image.width) if swap else image.size
+        target = sent_size(width, height, max_pixels)
+        if fmt == "JPEG" and target != (width, height):
+            # Decode at the smallest power-of-two scale that is still larger than needed: a 24 MP photo
+            # decodes in a fraction of the time.
+            draft = (target[1], target[0]) if swap else target
+            image.draft(image.mode if image.mode in ("RGB", "L") else None, draft)
+        image.load()
+        has_exif = bool(image.info.get("exif"))
+        oriented = ImageOps.exif_transpose(image) if orientation != 1 else image
+        converted = _to_sendable_mode(oriented, notes)
+        resized = converted if converted.size == target else converted.resize(
+            target, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    except ReferenceImageError:
+        raise
+    except DECODE_ERRORS:
+        raise ReferenceImageError(f"{label} is damaged or incomplete (it does not decode to the end)") from None
+    finally:
+        image.close()
+    untouched = (resized is image and fmt in ("JPEG", "PNG") and not has_exif and not notes)
+    if untouched:
+        data, out_format = raw, fmt.lower()
+    else:
+        buffer = io.BytesIO()
+        if resized.mode == "RGBA":
+            resized.save(buffer, "PNG", compress_level=PNG_COMPRESSION)
+            out_format = "png"
+        else:
+            resized.save(buffer, "JPEG", quality=JPEG_QUALITY)
+            out_format = "jpeg"
+        data = buffer.getvalue()
+    return PreparedReference(data, sha256_of(data), resized.size[0], resized.size[1], width, height, out_format,
+                             str(source) if isinstance(source, Path | str) else label, tuple(notes))
+
+
+def decode_size(source: Path | bytes, name: str | None = None) -> tuple[int, int]:
+    """The size a file shows (orientation applied), read from its header only."""
+    label = name or (Path(source).name if isinstance(source, Path | str) else "the image")
+    image = _open(_read(source, label), label)
+    with image:
+        orientation = image.getexif().get(0x0112, 1)
+        return (image.height, image.width) if orientation in _ORIENTATION_SWAPS else image.size
