@@ -28,10 +28,13 @@ REGIONS = ("global", "eu", "us")
 THEMES = ("system", "light", "dark")
 KEY_STORAGES = ("keyring", "env", "session")
 OUTPUT_FORMATS = ("jpeg", "png", "webp")
+REFERENCE_SIZES = ("output", "original")
+"""How reference images are sent by default (``core.references.ReferenceSize``): downscaled to the output's
+megapixels, or as the file is (capped at 4 MP)."""
 MAX_HISTORY = 200
 MAX_PROMPT_CHARS = 10_000
 MAX_FILE_BYTES = 2_000_000
-FOLDER_PURPOSES = ("export-images", "library-folder", "export-ledger", "import-prices")
+FOLDER_PURPOSES = ("export-images", "library-folder", "export-ledger", "import-prices", "add-reference")
 """What a file dialog is for: each remembers its own last folder (``Settings.dialog_folders``)."""
 MAX_BLOB_CHARS = 65_536
 """Window geometry and panel state are small; anything larger is not ours."""
@@ -66,6 +69,8 @@ class Settings:
     """Open straight in the offline demo (chosen in the welcome dialog; File → Use my BFL key clears it)."""
     dialog_folders: Mapping[str, str] = field(default_factory=dict)
     """The folder each kind of file dialog (``FOLDER_PURPOSES``) last used."""
+    reference_size: str = "output"
+    """How the prompt panel's reference tray sends a new reference: one of ``REFERENCE_SIZES``."""
 
     def with_prompt(self, prompt: str) -> Settings:
         """The settings with ``prompt`` at the head of the history."""
@@ -182,6 +187,7 @@ def settings_from_dict(data: object) -> Settings:
         last_seed=_seed(data.get("last_seed")),
         start_in_demo=data.get("start_in_demo") is True,
         dialog_folders=_dialog_folders(data.get("dialog_folders")),
+        reference_size=_choice(data.get("reference_size"), REFERENCE_SIZES, default.reference_size),
     )
 
 

@@ -35,7 +35,7 @@ from fluxdesk.core.catalog import MODELS
 from fluxdesk.core.pricing import PriceTable, PriceTableError
 from fluxdesk.storage.price_table import bundled_price_table, import_price_table, read_price_table
 from fluxdesk.storage.secrets import ABSENT_BACKENDS, ENV_VAR, KeySource, KeyStore
-from fluxdesk.storage.settings import OUTPUT_FORMATS, THEMES, Settings
+from fluxdesk.storage.settings import OUTPUT_FORMATS, REFERENCE_SIZES, THEMES, Settings
 from fluxdesk.ui.dialogs.key_entry import (
     WHERE_TO_GET_A_KEY,
     BusyIndicator,
@@ -56,6 +56,7 @@ SECTIONS = ("Key", "General", "Prices", "Appearance")
 REGION_LABELS = {"global": "Global", "eu": "EU", "us": "US"}
 FORMAT_LABELS = {"jpeg": "JPEG", "png": "PNG", "webp": "WebP"}
 THEME_LABELS = {"system": "System (follow the OS)", "light": "Light", "dark": "Dark"}
+REFERENCE_SIZE_LABELS = {"output": "Downscale to the output size (cheaper)", "original": "Send originals (up to 4 MP)"}
 MAX_BUDGET_USD = 1_000_000
 DEMO_NOTE = ("Demo mode: FluxDesk talks to its built-in simulator, so nothing is charged. Your real key "
              "is untouched; changes here apply to it, not to the demo.")
@@ -440,6 +441,18 @@ class SettingsDialog(QDialog):
                  "The file format new images start with, where the model offers it", "formatCombo")
         form.add_row("Output format", self.format_combo)
 
+        self.reference_combo = QComboBox()
+        for size in REFERENCE_SIZES:
+            self.reference_combo.addItem(REFERENCE_SIZE_LABELS[size], size)
+        self._select(self.reference_combo, s.reference_size)
+        describe(self.reference_combo, "Reference images",
+                 "How a reference image added to the prompt panel is sent, unless you change it there",
+                 "referenceSizeCombo")
+        form.add_row("Reference images", self.reference_combo,
+                     _note("FLUX.2 bills every started megapixel of every reference: downscaled to the output's "
+                           "size, a phone photo costs a tenth. Each reference can still be sent as is.",
+                           "Reference images note"))
+
         self.budget_spin = QDoubleSpinBox()
         self.budget_spin.setRange(0, MAX_BUDGET_USD)
         self.budget_spin.setDecimals(2)
@@ -619,6 +632,7 @@ class SettingsDialog(QDialog):
                        library_folder=self._library_folder(),
                        default_model=self.model_combo.currentData(),
                        default_output_format=self.format_combo.currentData(),
+                       reference_size=self.reference_combo.currentData(),
                        monthly_budget_usd=budget,
                        theme=self.theme_combo.currentData(),
                        dialog_folders=self._folders.folders())

@@ -212,6 +212,8 @@ def test_general_changes_are_saved_to_the_settings_file(qtbot, make_dialog, home
     dialog.model_combo.setCurrentIndex(dialog.model_combo.findData("flux-dev"))
     dialog.format_combo.setCurrentIndex(dialog.format_combo.findData("png"))
     dialog.budget_spin.setValue(120.5)
+    assert dialog.reference_combo.currentText() == "Downscale to the output size (cheaper)"  # the default
+    dialog.reference_combo.setCurrentIndex(dialog.reference_combo.findText("Send originals (up to 4 MP)"))
     library = tmp_path / "library"
     dialog.folder_edit.setText(str(library))
     assert not settings_path(home).exists()  # nothing is written before Save
@@ -221,6 +223,7 @@ def test_general_changes_are_saved_to_the_settings_file(qtbot, make_dialog, home
     loaded = load_settings(home)
     assert (loaded.region, loaded.default_model, loaded.default_output_format) == ("eu", "flux-dev", "png")
     assert loaded.monthly_budget_usd == Decimal("120.5") and loaded.library_folder == str(library)
+    assert loaded.reference_size == "original"
     assert loaded.prompt_history == ("a red fox",) and loaded.last_seed == 7  # the rest is kept
     assert saved.args[0] == loaded
     assert dialog.result() == QDialog.DialogCode.Accepted and not dialog.isVisible()
@@ -375,7 +378,7 @@ def test_labels_have_object_names_without_spaces(make_dialog) -> None:
 def test_fields_line_up_from_one_section_to_the_next_and_no_label_is_cut(qtbot, make_dialog) -> None:
     dialog = make_dialog()
     fields = {"General": (dialog.region_combo, dialog.folder_edit, dialog.model_combo, dialog.format_combo,
-                          dialog.budget_spin),
+                          dialog.reference_combo, dialog.budget_spin),
               "Prices": (dialog.as_of_label, dialog.kind_label, dialog.source_text),
               "Appearance": (dialog.theme_combo,)}
     lefts = set()
