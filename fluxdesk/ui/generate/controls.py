@@ -40,6 +40,8 @@ MAX_IMAGES = 24
 """BFL runs at most 24 tasks per account at once; more per submission would only queue."""
 
 FORMAT_NAMES = {"jpeg": "JPEG", "png": "PNG", "webp": "WebP"}
+UPSAMPLING_NOTE = ("BFL rewrites the prompt; the same seed will not give the same image again, so Reproduce cannot "
+                   "promise an identical result.")
 
 
 def format_name(fmt: str) -> str:
@@ -89,7 +91,12 @@ class _ModelControls(QWidget):
 
 
 class QualityControls(_ModelControls):
-    """Steps, guidance, interval, prompt upsampling and raw: each only where the model takes it."""
+    """Steps, guidance, interval, prompt upsampling and raw: each only where the model takes it.
+
+    Prompt upsampling is off by default on every endpoint that can turn it off, whatever BFL's own default (FLUX.2
+    [pro]/[max] and [flex] upsample unless told not to): Reproduce keeps its promise unless the user says otherwise.
+    The request says so explicitly, in the endpoint's own field (``Model.upsampling_fields``).
+    """
 
     def __init__(self, guard: WheelGuard, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -109,13 +116,13 @@ class QualityControls(_ModelControls):
 
         self._upsampling = QCheckBox("Prompt upsampling")
         describe(self._upsampling, "Prompt upsampling",
-                 "Let BFL rewrite the prompt with more detail before generating. The rewritten prompt "
-                 "comes back with the image, but the same seed will not reproduce it", "upsamplingCheck")
+                 "Let BFL rewrite the prompt with more detail before generating. Off by default in FluxDesk: the "
+                 "rewritten prompt comes back with the image, but the same seed will not give the same image again",
+                 "upsamplingCheck")
         self._upsampling.toggled.connect(lambda _v: self._on_user_change("prompt_upsampling"))
         self._add_slot("prompt_upsampling", "Prompt upsampling", self._upsampling, None)
-        self._upsampling_note = make_label(
-            "Upsampling rewrites the prompt on the server: the same seed will not reproduce this image.",
-            tone="warning", name="upsamplingWarning", small=True)
+        self._slots["prompt_upsampling"].add_field("disable_pup", self._upsampling, "Prompt upsampling")
+        self._upsampling_note = make_label(UPSAMPLING_NOTE, tone="warning", name="upsamplingWarning", small=True)
         self._upsampling_note_row = self._form.add_row(None, self._upsampling_note)
 
         self._raw = QCheckBox("Raw mode")
@@ -146,8 +153,8 @@ class QualityControls(_ModelControls):
 
     @staticmethod
     def applies_to(model: Model) -> bool:
-        return any(x is not None for x in (model.steps, model.guidance, model.interval,
-                                            model.prompt_upsampling, model.raw))
+        return model.upsampling_switchable or any(x is not None for x in (model.steps, model.guidance,
+                                                                           model.interval, model.raw))
 
     def set_model(self, model: Model) -> None:
         self._model = model
@@ -158,12 +165,12 @@ class QualityControls(_ModelControls):
             self._setup_int(self._steps, "steps", model.steps)
             self._setup_float(self._guidance, "guidance", model.guidance)
             self._setup_float(self._interval, "interval", model.interval)
-            for box, field, default in ((self._upsampling, "prompt_upsampling", model.prompt_upsampling),
-                                        (self._raw, "raw", model.raw)):
+            for box, field, shown in ((self._upsampling, "prompt_upsampling", model.upsampling_switchable),
+                                      (self._raw, "raw", model.raw is not None)):
                 with QSignalBlocker(box):
                     # mypy cannot type a lambda whose parameter has a default (python/mypy#15459)
-                    box.setChecked(bool(self._memory.pick(field, default, lambda _v, d=default: d is not None)))  # type: ignore[misc]
-                self._form.setRowVisible(self._slots[field], default is not None)
+                    box.setChecked(bool(self._memory.pick(field, False, lambda _v, s=shown: s)))  # type: ignore[misc]
+                self._form.setRowVisible(self._slots[field], shown)
         finally:
             self._syncing = False
         self._sync_note()
@@ -195,9 +202,15 @@ class QualityControls(_ModelControls):
             "steps": self._steps.value() if m.steps else None,
             "guidance": round(self._guidance.value(), 2) if m.guidance else None,
             "interval": round(self._interval.value(), 2) if m.interval else None,
-            "prompt_upsampling": self._upsampling.isChecked() if m.prompt_upsampling is not None else None,
+            "prompt_upsampling": None,
+            "disable_pup": None,
+            **m.upsampling_fields(self._upsampling.isChecked()),
             "raw": self._raw.isChecked() if m.raw is not None else None,
         }
+
+    def upsampling(self) -> bool:
+        """Whether prompt upsampling is asked for (always ``False`` where the model has no switch)."""
+        return self._model is not None and self._model.upsampling_switchable and self._upsampling.isChecked()
 
     def load(self, settings: Mapping[str, Any]) -> None:
         """Take whichever of the quality fields in ``settings`` the model accepts; ignore the rest."""
@@ -211,29 +224,32 @@ class QualityControls(_ModelControls):
             number = as_float(settings.get(field), text=True)
             if number is not None and _float_range_ok(rng)(number):
                 spin.setValue(number)
-        for box, field, default in ((self._upsampling, "prompt_upsampling", m.prompt_upsampling),
-                                    (self._raw, "raw", m.raw)):
-            flag = as_bool(settings.get(field))
-            if flag is not None and default is not None:
-                box.setChecked(flag)
+        upsampling = as_bool(settings.get("prompt_upsampling"))
+        disabled = as_bool(settings.get("disable_pup"))
+        if disabled is not None:
+            upsampling = not disabled
+        if upsampling is not None and m.upsampling_switchable:
+            self._upsampling.setChecked(upsampling)
+        raw = as_bool(settings.get("raw"))
+        if raw is not None and m.raw is not None:
+            self._raw.setChecked(raw)
 
     def _on_user_change(self, field: str) -> None:
         if self._syncing or self._model is None:
             return
         self._slots[field].set_note("")
         m = self._model
-        current = self.values()[field]
+        current = self.upsampling() if field == "prompt_upsampling" else self.values()[field]
         defaults = {"steps": m.steps.default if m.steps else None,
                     "guidance": m.guidance.default if m.guidance else None,
                     "interval": m.interval.default if m.interval else None,
-                    "prompt_upsampling": m.prompt_upsampling, "raw": m.raw}
+                    "prompt_upsampling": False, "raw": m.raw}
         self._memory.note(field, current, defaults[field])
         self._sync_note()
         self.changed.emit()
 
     def _sync_note(self) -> None:
-        on = self._model is not None and self._model.prompt_upsampling is not None and self._upsampling.isChecked()
-        self._form.setRowVisible(self._upsampling_note_row, on)
+        self._form.setRowVisible(self._upsampling_note_row, self.upsampling())
 
 
 class OutputControls(_ModelControls):

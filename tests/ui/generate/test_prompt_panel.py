@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from panel_support import child, choose, error_text, generate_button, shown
 from PIL import Image as PILImage
 from PIL.PngImagePlugin import PngInfo
 from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QUrl
@@ -41,56 +41,6 @@ STEPS_MODELS = {"flux-pro", "flux-dev", "flux-2-flex"}
 ASPECT_MODELS = {"flux-pro-1.1-ultra", "flux-kontext-pro", "flux-kontext-max"}
 
 
-@pytest.fixture
-def make_panel(qtbot, price_table: PriceTable) -> Iterator[Callable[[], PromptPanel]]:
-    """Panels deleted right after the test: left for later, each would be re-styled by every theme change."""
-    made: list[PromptPanel] = []
-
-    def make() -> PromptPanel:
-        made.append(PromptPanel(price_table))
-        return made[-1]
-
-    yield make
-    for widget in made:
-        widget.close()
-        widget.deleteLater()
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-
-
-@pytest.fixture
-def panel(qtbot, make_panel: Callable[[], PromptPanel]) -> PromptPanel:
-    widget = make_panel()
-    widget.resize(420, 800)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
-
-
-def child(panel: QWidget, cls: type, name: str):
-    found = panel.findChild(cls, name)
-    assert found is not None, f"no {cls.__name__} named {name}"
-    return found
-
-
-def shown(panel: PromptPanel, cls: type, name: str) -> bool:
-    return child(panel, cls, name).isVisibleTo(panel)
-
-
-def error_text(panel: PromptPanel, name: str) -> str:
-    label = child(panel, QLabel, f"{name}Error")
-    return label.text() if label.isVisibleTo(panel) else ""
-
-
-def generate_button(panel: PromptPanel) -> QPushButton:
-    return child(panel, QPushButton, "generateButton")
-
-
-def choose(combo: QComboBox, index: int) -> None:
-    """As a user picking from the list: the index changes, then ``activated`` is emitted."""
-    combo.setCurrentIndex(index)
-    combo.activated.emit(index)
-
-
 def type_into_spin(qtbot, spin: QSpinBox, text: str) -> None:
     spin.setFocus()
     spin.lineEdit().selectAll()
@@ -121,10 +71,10 @@ def test_controls_follow_the_model_with_its_ranges_and_defaults(panel: PromptPan
     assert shown(panel, QComboBox, "aspectRatioCombo") == (model.id in ASPECT_MODELS)
     assert shown(panel, QSpinBox, "widthSpin") == shown(panel, QSpinBox, "heightSpin") == (
         model.id not in ASPECT_MODELS)
-    assert shown(panel, QCheckBox, "upsamplingCheck") == (model.prompt_upsampling is not None)
+    assert shown(panel, QCheckBox, "upsamplingCheck") == model.upsampling_switchable
     assert shown(panel, QCheckBox, "rawCheck") == (model.id == "flux-pro-1.1-ultra")
-    assert child(panel, QWidget, "qualitySection").isVisibleTo(panel) == any(
-        x is not None for x in (model.steps, model.guidance, model.prompt_upsampling, model.raw))
+    assert child(panel, QWidget, "qualitySection").isVisibleTo(panel) == (model.upsampling_switchable or any(
+        x is not None for x in (model.steps, model.guidance, model.raw)))
 
     if model.steps:
         assert (steps.minimum(), steps.maximum(), steps.value()) == (
@@ -132,8 +82,7 @@ def test_controls_follow_the_model_with_its_ranges_and_defaults(panel: PromptPan
     if model.guidance:
         assert (guidance.minimum(), guidance.maximum(), guidance.value()) == pytest.approx(
             (model.guidance.minimum, model.guidance.maximum, model.guidance.default))
-    if model.prompt_upsampling is not None:
-        assert child(panel, QCheckBox, "upsamplingCheck").isChecked() == model.prompt_upsampling
+    assert not child(panel, QCheckBox, "upsamplingCheck").isChecked()  # FluxDesk's default everywhere: off
     if model.takes_dimensions:
         width = child(panel, QSpinBox, "widthSpin")
         assert width.singleStep() == model.size.step
