@@ -7,7 +7,9 @@ from decimal import Decimal
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
+from fluxdesk.core.catalog import Model
 from fluxdesk.core.pricing import Estimate, credits_phrase, format_credits, format_price, format_usd
+from fluxdesk.core.request import reference_name
 from fluxdesk.core.wording import plural
 from fluxdesk.ui.kit.forms import describe, make_label, row
 from fluxdesk.ui.kit.surfaces import AccentButton, Card
@@ -36,6 +38,11 @@ class CostFooter(Card):
         self.credits_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         layout.addWidget(row(self.cost_label, self.credits_label))
 
+        self.references_label = make_label(tone="muted", name="referenceCostLabel", small=True)
+        self.references_label.setAccessibleName("What the references add")
+        self.references_label.hide()
+        layout.addWidget(self.references_label)
+
         self.balance_label = make_label(tone="muted", name="balanceLabel", small=True)
         self.balance_label.setAccessibleName("Credits left")
         self.balance_label.hide()
@@ -48,6 +55,10 @@ class CostFooter(Card):
         self.busy_label.setAccessibleName("Activity")
         self.busy_label.hide()
         layout.addWidget(self.busy_label)
+        self.waiting_label = make_label(tone="info", name="waitingLabel", small=True)
+        self.waiting_label.setAccessibleName("Generate waits for")
+        self.waiting_label.hide()
+        layout.addWidget(self.waiting_label)
 
         layout.addSpacing(6)
         self.generate_button = AccentButton("Generate")
@@ -56,16 +67,34 @@ class CostFooter(Card):
         describe(self.generate_button, "Generate", "Generate (Ctrl+Enter)", "generateButton")
         layout.addWidget(self.generate_button)
 
-    def show_estimate(self, estimate: Estimate | None) -> None:
+    def show_estimate(self, estimate: Estimate | None, model: Model | None = None) -> None:
         if estimate is None:
             self.cost_label.setText("Price: —")
             self.credits_label.setText("")
             self.cost_label.setToolTip("The price shows once every field is valid")
+            self.references_label.hide()
             return
         prefix = "" if estimate.exact else "≈ "
         self.cost_label.setText(prefix + estimate.summary())
         self.credits_label.setText(prefix + credits_phrase(estimate.credits_total))
         self.cost_label.setToolTip(self._breakdown(estimate))
+        text = self.references_text(estimate, model)
+        self.references_label.setText(text)
+        self.references_label.setVisible(bool(text))
+
+    @staticmethod
+    def references_text(estimate: Estimate, model: Model | None) -> str:
+        """``"Per image: output 3 credits · image 1 +1.5 credits · image 2 +1.5 credits"``; on a flat price, that
+        the references are included. Empty without references."""
+        credits = estimate.reference_credits
+        if not credits:
+            return ""
+        if not any(credits):
+            names = ", ".join(reference_name(i) for i in range(len(credits)))
+            where = f"{model.name}'s" if model is not None else "the"
+            return f"{names}: included in {where} flat price"
+        parts = [f"{reference_name(i)} +{credits_phrase(c)}" for i, c in enumerate(credits)]
+        return f"Per image: output {credits_phrase(estimate.output_credits)} · " + " · ".join(parts)
 
     @staticmethod
     def _breakdown(estimate: Estimate) -> str:
@@ -73,6 +102,9 @@ class CostFooter(Card):
                  f"({format_price(estimate.usd_per_image)})"]
         if estimate.output_megapixels is not None:
             lines.append(f"Billed for {plural(estimate.output_megapixels, 'started megapixel')} of output per image")
+        for index, (mp, credits) in enumerate(zip(estimate.reference_megapixels, estimate.reference_credits,
+                                                  strict=False)):
+            lines.append(f"{reference_name(index)}: {plural(mp, 'started megapixel')}, +{credits_phrase(credits)}")
         lines.append(f"{plural(estimate.count, 'image')}: "
                      f"{credits_phrase(estimate.credits_total)} = {format_price(estimate.usd_total)}")
         lines.append(f"Prices as of {estimate.price_as_of}; BFL's bill is what counts")
@@ -102,6 +134,11 @@ class CostFooter(Card):
         self.month_label.setText(text)
         set_tone(self.month_label, "warning" if crossing else "muted")
         self.month_label.show()
+
+    def set_waiting(self, text: str) -> None:
+        """Why Generate waits (references still being prepared); empty hides it."""
+        self.waiting_label.setText(text)
+        self.waiting_label.setVisible(bool(text))
 
     def set_busy_hint(self, text: str) -> None:
         self.busy_label.setText(text)

@@ -13,6 +13,8 @@ from PySide6.QtCore import QEvent, QMimeData, QObject
 from PySide6.QtGui import QDragMoveEvent
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp"})
+REFERENCE_SUFFIXES = IMAGE_SUFFIXES | {".gif", ".bmp"}
+"""What a reference may be read from (``storage.references.REFERENCE_FORMATS``)."""
 
 
 def dropped_images(mime: QMimeData | None) -> list[str]:
@@ -26,6 +28,17 @@ def dropped_images(mime: QMimeData | None) -> list[str]:
             if Path(path).suffix.lower() in IMAGE_SUFFIXES:
                 paths.append(path)
     return paths
+
+
+def is_image_paste(mime: QMimeData | None) -> bool:
+    """A paste that is a picture (and no text) or image files only: a reference, not words for the prompt."""
+    if mime is None:
+        return False
+    if mime.hasUrls():
+        urls = mime.urls()
+        return bool(urls) and all(url.isLocalFile() and Path(url.toLocalFile()).suffix.lower() in REFERENCE_SUFFIXES
+                                  for url in urls)
+    return mime.hasImage() and not mime.hasText()
 
 
 def is_image_drag(event: QDragMoveEvent) -> bool:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QMimeData, QSize, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QKeyEvent, QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
-from fluxdesk.ui.generate.drops import is_image_drag
+from fluxdesk.ui.generate.drops import is_image_drag, is_image_paste
 
 HISTORY_LIMIT = 500
 PREFERRED_LINES = 5
@@ -19,7 +19,11 @@ class PromptEditor(QPlainTextEdit):
 
     History is newest first. Index -1 is the draft: what the user was typing before going back.
     Editing a recalled prompt makes it the new draft, so going back down returns to that edit.
+    A pasted picture (or copied image files) is not text: it goes to the panel as a reference (``imagesPasted``).
     """
+
+    imagesPasted = Signal(object)
+    """A paste of a picture or image files: its ``QMimeData``, to be read at once."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -43,6 +47,15 @@ class PromptEditor(QPlainTextEdit):
             event.ignore()
             return
         super().dragMoveEvent(event)
+
+    def canInsertFromMimeData(self, source: QMimeData) -> bool:
+        return is_image_paste(source) or super().canInsertFromMimeData(source)
+
+    def insertFromMimeData(self, source: QMimeData) -> None:
+        if is_image_paste(source):
+            self.imagesPasted.emit(source)
+            return
+        super().insertFromMimeData(source)
 
     def sizeHint(self) -> QSize:
         # Room for a typical prompt; the panel gives it any height to spare on tall screens.

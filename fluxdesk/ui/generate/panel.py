@@ -1,9 +1,10 @@
 """The prompt panel: prompt, model and its parameters, the live price, and Generate.
 
-A pure view over ``fluxdesk.core``: it builds a ``GenerationRequest`` from its controls, validates
-and prices it on every change, and reports what the user asks for with signals. It does no I/O;
-the owner feeds it (history, credits, spend, last seed, server errors) and acts on its signals
-(generate, persist a prompt, read a dropped image's metadata).
+A view over ``fluxdesk.core``: it builds a ``GenerationRequest`` from its controls, validates
+and prices it on every change, and reports what the user asks for with signals. The owner feeds it
+(history, credits, spend, last seed, server errors) and acts on its signals (generate, persist a prompt,
+read a dropped image's metadata). Its one piece of I/O is the reference tray's: reading and preparing
+reference images, off the GUI thread (``reference_tray.py``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import (
+    QAction,
     QDragEnterEvent,
     QDragLeaveEvent,
     QDragMoveEvent,
@@ -33,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from fluxdesk.core.catalog import DEFAULT_MODEL_ID, MODELS, Model, Pricing, get_model, model_ids
 from fluxdesk.core.pricing import Estimate, PriceTable, PriceTableError, credits_phrase, estimate, format_price
+from fluxdesk.core.references import ReferenceSize, output_pixels
 from fluxdesk.core.request import SEED_MAX, FieldError, GenerationRequest, validate
 from fluxdesk.core.values import as_int
 from fluxdesk.core.wording import plural
@@ -40,8 +43,10 @@ from fluxdesk.ui.generate.controls import OutputControls, QualityControls
 from fluxdesk.ui.generate.cost_footer import CostFooter
 from fluxdesk.ui.generate.drops import dropped_images
 from fluxdesk.ui.generate.editor import PromptEditor
+from fluxdesk.ui.generate.reference_tray import ReferenceTray
 from fluxdesk.ui.generate.seed_picker import SeedPicker
 from fluxdesk.ui.generate.size_picker import SizePicker
+from fluxdesk.ui.kit.file_dialogs import FolderMemory
 from fluxdesk.ui.kit.forms import (
     DropOverlay,
     FieldSlot,
@@ -113,6 +118,13 @@ def field_of(server_field: str) -> str:
     return "input_image" if name.startswith("input_image") else name
 
 
+def with_placeholder_data(request: GenerationRequest) -> GenerationRequest:
+    """``request`` with every reference still being prepared given stand-in data: checked and priced by its size
+    before its bytes exist (a request is only sent once they do)."""
+    images = tuple(image if image.data else replace(image, data="-") for image in request.input_images)
+    return replace(request, input_images=images)
+
+
 class PromptPanel(QWidget):
     """The Generate column of the main window."""
 
@@ -123,8 +135,10 @@ class PromptPanel(QWidget):
     imageDropped = Signal(str)
     """A local image file dropped on the panel; the owner reads its metadata and calls ``load_settings``."""
 
-    def __init__(self, price_table: PriceTable, parent: QWidget | None = None) -> None:
+    def __init__(self, price_table: PriceTable, parent: QWidget | None = None, *,
+                 folders: FolderMemory | None = None) -> None:
         super().__init__(parent)
+        self._folders = folders
         self.setObjectName("promptPanel")
         self.setAccessibleName("Prompt panel")
         self._table = price_table
@@ -151,7 +165,7 @@ class PromptPanel(QWidget):
         self._footer = CostFooter()
         self._footer.generate_button.clicked.connect(self.generate)
         root.addWidget(self._footer)
-        self._overlay = DropOverlay("Drop an image to load its settings", self)
+        self._overlay = DropOverlay("Drop an image to load its settings (on References: to edit it)", self)
 
         self.setAcceptDrops(True)  # the text fields in it hand image drags on to it (generate/drops.py)
         self._syncing = False
@@ -162,6 +176,11 @@ class PromptPanel(QWidget):
     def _build_scroll_area(self) -> QScrollArea:
         scroll, layout = scroll_page("prompt", margins=(0, 0, 2, 0), sideways=False)
         layout.addWidget(self._build_prompt_section(), 1)
+        self._tray = ReferenceTray(self._table, self._guard, self._folders)
+        self._tray.changed.connect(self._on_changed)
+        self._editor.imagesPasted.connect(self._tray.add_from_mime)
+        self.addAction(self._tray.paste_action)  # Ctrl+V anywhere in the panel that text fields do not take
+        layout.addWidget(self._tray)
         layout.addWidget(self._build_model_section())
         self._size = SizePicker(self._guard)
         self._size_section = self._section_with("Size", "sizeSection", self._size)
@@ -183,8 +202,9 @@ class PromptPanel(QWidget):
         self._seed.changed.connect(self._on_changed)
         self._output.changed.connect(self._on_changed)
 
-        self._slots: list[FieldSlot] = [self._prompt_slot, self._model_slot, *self._size.slots(),
-                                        *self._quality.slots(), self._seed.slot(), *self._output.slots()]
+        self._slots: list[FieldSlot] = [self._prompt_slot, *self._tray.slots(), self._model_slot,
+                                        *self._size.slots(), *self._quality.slots(), self._seed.slot(),
+                                        *self._output.slots()]
 
         self._scroll = scroll
         return scroll
@@ -288,6 +308,7 @@ class PromptPanel(QWidget):
         self._table = table
         self._fill_model_combo()
         self._model_note.setText(model_pricing_note(self._model, table))
+        self._tray.set_price_table(table)
         self._refresh()
 
     def _on_model_index_changed(self, index: int) -> None:
@@ -300,6 +321,7 @@ class PromptPanel(QWidget):
         was_syncing, self._syncing = self._syncing, True
         try:
             self._size.set_model(model)
+            self._tray.set_catalog_model(model)
             self._quality.set_model(model)
             self._output.set_model(model)
             self._quality_section.setVisible(QualityControls.applies_to(model))
@@ -338,6 +360,39 @@ class PromptPanel(QWidget):
             action.setToolTip(prompt)
             action.triggered.connect(lambda _checked=False, i=index: self._editor.recall(i))
 
+    # -- references ---------------------------------------------------------------------------------
+
+    @property
+    def references(self) -> ReferenceTray:
+        """The reference tray."""
+        return self._tray
+
+    @property
+    def add_reference_action(self) -> QAction:
+        """File → Add reference…: one action, shared by the menu and the tray's button."""
+        return self._tray.add_action
+
+    def add_reference(self, path: str, image_id: int | None = None) -> bool:
+        """Add an image file (a library image's, with its id) to the references, as "Use as reference" does."""
+        return self._tray.add_files([(path, image_id)]) == 1
+
+    def set_reference_policy(self, policy: ReferenceSize) -> None:
+        """How a reference added from now on is sent: at the output's size, or as the file is (up to 4 MP)."""
+        self._tray.set_default_policy(policy)
+
+    def set_folder_memory(self, folders: FolderMemory) -> None:
+        """The folders the file dialogs remember (File → Add reference… starts in the last one)."""
+        self._folders = folders
+        self._tray.set_folder_memory(folders)
+
+    def _sync_references(self) -> None:
+        """Image 1 sets the output's shape while the user has not; the output's size sets the references' budget."""
+        self._size.set_reference(self._tray.first_size())
+        dims = self._size.dimensions()
+        shape = GenerationRequest(self._model.id, "", width=dims[0] if dims else None,
+                                  height=dims[1] if dims else None)
+        self._tray.set_output_pixels(output_pixels(shape, self._model))
+
     # -- seed, count --------------------------------------------------------------------------------
 
     def set_last_seed(self, seed: int) -> None:
@@ -368,6 +423,8 @@ class PromptPanel(QWidget):
             aspect_ratio=self._size.aspect_ratio(),
             **self._quality.values(),
             **self._output.values(),
+            image_prompt_strength=self._tray.image_prompt_strength(),
+            input_images=self._tray.input_images(),
         )
 
     def field_errors(self) -> tuple[FieldError, ...]:
@@ -401,6 +458,8 @@ class PromptPanel(QWidget):
             return False
         if self._errors:
             self._focus_first_error()
+            return False
+        if self._tray.waiting_for():
             return False
         request = self.current_request()
         self._editor.remember(request.prompt)
@@ -548,10 +607,11 @@ class PromptPanel(QWidget):
         """Validate and price the current request, and show the result everywhere it appears."""
         if self._syncing:
             return
+        self._sync_references()
         request = self.current_request()
         self._seed.set_count(self.count())
         self._more.set_summary(self._output.more_summary())
-        errors = [*validate(request).errors, *self._seed.problems()]
+        errors = [*validate(with_placeholder_data(request)).errors, *self._seed.problems()]
         self._errors = tuple(errors)
         self._show_field_errors()
         self._estimate = self._price(request)
@@ -559,7 +619,7 @@ class PromptPanel(QWidget):
         self._show_generate_state()
 
     def _price(self, request: GenerationRequest) -> Estimate | None:
-        if not validate(replace(request, prompt="-", seed=None)).ok:
+        if not validate(replace(with_placeholder_data(request), prompt="-", seed=None)).ok:
             return None
         try:
             return estimate(request, self._table, self.count())
@@ -580,15 +640,19 @@ class PromptPanel(QWidget):
             # An empty prompt on a fresh panel is not a mistake yet: Generate is off and says why.
             if error.field == "prompt" and not self._prompt_touched:
                 continue
-            shown.setdefault(error.field, error.message)
+            field = field_of(error.field)
+            shown[field] = f"{shown[field]}; {error.message}" if field in shown else error.message
         for field, message in self._server_errors.items():
             shown[field] = f"{shown[field]}; {message}" if field in shown else message
         for slot in self._slots:
-            slot.set_errors({f: m for f, m in shown.items() if f in slot.fields()})
+            mine = {f: m for f, m in shown.items() if f in slot.fields()}
+            if mine and self._more.isAncestorOf(slot):
+                self._more.set_open(True)  # an error in a folded card is shown, not hidden
+            slot.set_errors(mine)
 
     def _show_money(self) -> None:
         est = self._estimate
-        self._footer.show_estimate(est)
+        self._footer.show_estimate(est, self._model)
         short = est is not None and self._credits is not None and est.credits_total > self._credits
         self._footer.show_balance(self._credits, self._table.usd_per_credit, short)
         after = self._spent + est.usd_total if est is not None and self._spent is not None else None
@@ -597,15 +661,20 @@ class PromptPanel(QWidget):
     def _show_generate_state(self) -> None:
         est = self._estimate
         price = format_price(est.usd_total) if est is not None else None
+        waiting = self._tray.waiting_for()
         if not self._owner_enabled:
             tooltip = self._owner_reason or "Generating is not available right now"
         elif self._errors:
-            lines = "\n".join(f"• {word_error(field_label(e.field), e.message)}" for e in self._errors)
+            lines = "\n".join(f"• {word_error(field_label(field_of(e.field)), e.message)}" for e in self._errors)
             tooltip = f"Fix before generating:\n{lines}"
+        elif waiting:
+            names = " and ".join([", ".join(waiting[:-1]), waiting[-1]] if len(waiting) > 1 else waiting)
+            tooltip = f"Waiting for {names} to be prepared"
         else:
             n = self.count()
             tooltip = f"Generate {plural(n, 'image')} for {price} (Ctrl+Enter)"
-        self._footer.set_generate(self._owner_enabled and not self._errors, price, tooltip)
+        self._footer.set_generate(self._owner_enabled and not self._errors and not waiting, price, tooltip)
+        self._footer.set_waiting(tooltip if self._owner_enabled and not self._errors and waiting else "")
 
     # -- keys, drag and drop, geometry --------------------------------------------------------------
 

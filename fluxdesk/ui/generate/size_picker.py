@@ -1,4 +1,9 @@
-"""Output size: W×H with presets for dimension-sized models, an aspect-ratio picker for the others."""
+"""Output size: W×H with presets for dimension-sized models, an aspect-ratio picker for the others.
+
+With reference images, the size can follow image 1: "Match image 1" takes its aspect ratio at the chosen
+megapixels, and is the choice while the user has not picked a size. A model sized by ratio that follows its input
+(Kontext) is sent no ratio at all, and says what to expect instead.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ from fluxdesk.core.catalog import (
     parse_aspect_ratio,
     started_megapixels,
 )
+from fluxdesk.core.request import output_size_following
 from fluxdesk.ui.generate.drops import HandOnImageDrags
 from fluxdesk.ui.kit.forms import (
     ClampingSpinBox,
@@ -40,6 +46,9 @@ RATIO_TOLERANCE = 0.025
 
 TIER_TOLERANCE = 0.12
 CUSTOM = "Custom"
+MATCH = "match"
+"""The preset that takes image 1's aspect ratio."""
+MATCH_TEXT = "Match image 1"
 
 
 @dataclass(frozen=True)
@@ -127,6 +136,20 @@ def matching_ratio(width: int, height: int, presets: tuple[str, ...] = ASPECT_PR
     return None
 
 
+def ratio_words(width: int, height: int) -> str:
+    """``"4:3"`` for a size close to a common ratio, else the nearest small ratio (``"7:5"``)."""
+    preset = matching_ratio(width, height)
+    if preset is not None:
+        return preset
+    ratio = Fraction(width, height).limit_denominator(12)
+    return f"{ratio.numerator}:{ratio.denominator}"
+
+
+def follows_input(model: Model) -> bool:
+    """A model sized by ratio whose output takes its input image's ratio when sent none (Kontext)."""
+    return not model.takes_dimensions and model.takes_references and not model.image_prompt
+
+
 class SizePicker(QWidget):
     """Width, height and presets, or an aspect ratio, following the model in use."""
 
@@ -136,6 +159,14 @@ class SizePicker(QWidget):
         super().__init__(parent)
         self._model: Model | None = None
         self._syncing = False
+        self._match_source: tuple[int, int] | None = None
+        """Image 1's size, while references are sent."""
+        self._matching = False
+        """The size follows image 1 ("Match image 1")."""
+        self._user_sized = False
+        """The user picked a size: references do not change it on their own."""
+        self._following = False
+        """A model sized by ratio follows its input: no ratio is sent."""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         # Two boxes rather than rows hidden in one form: a form still counts hidden rows in its size hint.
@@ -218,9 +249,14 @@ class SizePicker(QWidget):
         box = QWidget()
         form = Form()
         box.setLayout(form)
-        form.add_row("Aspect", self._aspect_slot)
+        self._aspect_row = form.add_row("Aspect", self._aspect_slot)
         self._approx_label = make_label(tone="muted", name="approxMegapixelsLabel", small=True)
-        form.add_row("", self._approx_label)
+        self._approx_row = form.add_row("", self._approx_label)
+        self._follow_label = make_label(tone="info", name="followsInputLabel")
+        self._follow_label.setAccessibleName("Output size")
+        self._follow_row = form.add_row("Aspect", self._follow_label)
+        form.setRowVisible(self._follow_row, False)
+        self._aspect_form = form
         return box
 
     # -- model --------------------------------------------------------------------------------------
@@ -236,7 +272,7 @@ class SizePicker(QWidget):
         try:
             if isinstance(model.size, DimensionSize):
                 target = self._carry_dimensions(old, model.size)
-                if old is not None and isinstance(old.size, DimensionSize):
+                if old is not None and isinstance(old.size, DimensionSize) and not self._matching:
                     current = (self._width.value(), self._height.value())
                     if current != (old.size.default_width, old.size.default_height) and current != target:
                         note = (f"{model.name} does not take {current[0]} × {current[1]} px: set to "
@@ -244,12 +280,15 @@ class SizePicker(QWidget):
                 self._model = model
                 self._setup_dimensions(model.size)
                 self._set_spins(*target)
+                if self._matching and self._match_source is not None:
+                    self._set_spins(*self._match_size(self._nearest_tier()))
             else:
                 ratio = self._carry_ratio(old, model.size)
                 self._model = model
                 self._setup_aspect(model.size)
                 self._aspect_combo.setEditText(ratio)
             self._show_mode(model)
+            self._show_following(model)
         finally:
             self._syncing = False
         self._dims_slot.set_note(note, "info")
@@ -302,6 +341,8 @@ class SizePicker(QWidget):
         self._dims_slot.setToolTip(f"Width × height: {rule}")
         with QSignalBlocker(self._preset_combo):
             self._preset_combo.clear()
+            if self._match_source is not None:
+                self._preset_combo.addItem(MATCH_TEXT, MATCH)
             for preset in ASPECT_PRESETS:
                 self._preset_combo.addItem(preset, preset)
             self._add_custom_item(self._preset_combo)
@@ -340,15 +381,93 @@ class SizePicker(QWidget):
         return self._width.value(), self._height.value()
 
     def aspect_ratio(self) -> str | None:
-        if self._model is None or self._model.takes_dimensions:
+        if self._model is None or self._model.takes_dimensions or self._following:
             return None
         return "".join(self._aspect_combo.currentText().split())
 
     def set_dimensions(self, width: int, height: int) -> None:
-        """Set W×H, snapped to what the model takes; ignored for aspect-ratio models."""
+        """Set W×H, snapped to what the model takes; ignored for aspect-ratio models. A size other than the model's
+        default is the user's: references no longer change it on their own."""
         if self._model is None or not isinstance(self._model.size, DimensionSize):
             return
-        self._set_spins(*self._model.size.snap_size(width, height))
+        size = self._model.size
+        if (width, height) != (size.default_width, size.default_height):
+            self._picked()
+        self._set_spins(*size.snap_size(width, height))
+
+    # -- following image 1 --------------------------------------------------------------------------
+
+    def set_reference(self, size: tuple[int, int] | None) -> None:
+        """Image 1's size (``None``: no reference is sent). While the user has not picked a size, the output takes
+        its ratio ("Match image 1"); a model that follows its input is sent no ratio. Emits nothing: the panel asks
+        this while it builds the request."""
+        if size == self._match_source:
+            return
+        self._match_source = size
+        model = self._model
+        if model is None:
+            return
+        self._syncing = True
+        try:
+            if isinstance(model.size, DimensionSize):
+                self._follow_dimensions(model.size)
+            self._show_following(model)
+        finally:
+            self._syncing = False
+
+    def _follow_dimensions(self, size: DimensionSize) -> None:
+        has_item = self._preset_combo.findData(MATCH) >= 0
+        if self._match_source is not None and not has_item:
+            with QSignalBlocker(self._preset_combo):
+                self._preset_combo.insertItem(0, MATCH_TEXT, MATCH)
+        elif self._match_source is None and has_item:
+            with QSignalBlocker(self._preset_combo):
+                self._preset_combo.removeItem(self._preset_combo.findData(MATCH))
+        if self._match_source is None:
+            if self._matching:
+                self._matching = False
+                if not self._user_sized:
+                    self._set_spins(size.default_width, size.default_height)
+        else:
+            if not self._user_sized:
+                self._matching = True
+            if self._matching:
+                self._set_spins(*self._match_size(self._current_tier()))
+        self._sync_labels()
+
+    def matching(self) -> bool:
+        """The output takes image 1's ratio."""
+        return self._matching and self._match_source is not None
+
+    def following_input(self) -> bool:
+        """No ratio is sent: the model follows image 1's."""
+        return self._following
+
+    def _match_size(self, tier: SizeTier) -> tuple[int, int]:
+        assert self._model is not None and isinstance(self._model.size, DimensionSize)
+        assert self._match_source is not None
+        size, (w, h) = self._model.size, self._match_source
+        if tier.megapixels is None:
+            return size_for(Fraction(w, h), None, size)
+        pixels = int(tier.megapixels * MEGAPIXEL)
+        if size.max_pixels is not None:
+            pixels = min(pixels, size.max_pixels)
+        return output_size_following(self._model, w, h, pixels)
+
+    def _show_following(self, model: Model) -> None:
+        self._following = follows_input(model) and self._match_source is not None
+        form = self._aspect_form
+        form.setRowVisible(self._aspect_row, not self._following)
+        form.setRowVisible(self._approx_row, not self._following)
+        form.setRowVisible(self._follow_row, self._following)
+        if self._following and self._match_source is not None and isinstance(model.size, AspectRatioSize):
+            self._follow_label.setText(f"The output follows image 1's ratio (about "
+                                       f"{ratio_words(*self._match_source)}, ~{model.size.approx_megapixels:g} MP)")
+
+    def _picked(self) -> None:
+        """The user chose a size of their own."""
+        self._user_sized = True
+        self._matching = False
 
     def set_ratio(self, text: str) -> bool:
         """Set the aspect ratio (aspect models) or fill W×H at that ratio (dimension models)."""
@@ -361,12 +480,14 @@ class SizePicker(QWidget):
                 return False
             self._aspect_combo.setEditText("".join(text.split()))
             return True
+        self._picked()
         self._set_spins(*size_for(ratio, self._current_tier().megapixels, size))
         return True
 
     def swap(self) -> None:
         if self.dimensions() is None:
             return
+        self._picked()
         self._set_spins(self._height.value(), self._width.value())
 
     # -- reactions ----------------------------------------------------------------------------------
@@ -375,7 +496,7 @@ class SizePicker(QWidget):
         with QSignalBlocker(self._width), QSignalBlocker(self._height):
             self._width.setValue(width)
             self._height.setValue(height)
-        self._on_dimensions_changed()
+        self._on_dimensions_changed(typed=False)
 
     def _finish_side(self, spin: ClampingSpinBox, other: QSpinBox) -> None:
         """Snap the side the user typed to what the model takes, and say so under the field if it changed."""
@@ -412,9 +533,11 @@ class SizePicker(QWidget):
         if value != spin.value():
             spin.setValue(value)
 
-    def _on_dimensions_changed(self) -> None:
+    def _on_dimensions_changed(self, _value: int = 0, *, typed: bool = True) -> None:
         if self._syncing:
             return
+        if typed:  # the user changed a side: the size is theirs now
+            self._picked()
         self._dims_slot.set_note("")
         self._sync_labels()
         self.changed.emit()
@@ -445,9 +568,15 @@ class SizePicker(QWidget):
 
     def _on_preset_chosen(self, index: int) -> None:
         preset = self._preset_combo.itemData(index)
+        if preset == MATCH:
+            if self._match_source is not None and self._model is not None:
+                self._matching = True
+                self._set_spins(*self._match_size(self._current_tier()))
+            return
         ratio = parse_aspect_ratio(preset) if isinstance(preset, str) else None
         if ratio is None or self._model is None or not isinstance(self._model.size, DimensionSize):
             return
+        self._picked()
         self._set_spins(*size_for(ratio, self._current_tier().megapixels, self._model.size))
 
     def _on_tier_chosen(self, index: int) -> None:
@@ -455,6 +584,11 @@ class SizePicker(QWidget):
             return
         if self._tier_combo.itemText(index) == CUSTOM:
             return
+        if self.matching():
+            self._set_spins(*self._match_size(SizeTier(self._tier_combo.itemText(index),
+                                                       self._tier_combo.itemData(index))))
+            return
+        self._picked()
         preset = self._preset_combo.currentData()
         ratio = parse_aspect_ratio(preset) if isinstance(preset, str) else None
         if ratio is None:
@@ -467,7 +601,7 @@ class SizePicker(QWidget):
             return
         size = self._model.size
         w, h = self._width.value(), self._height.value()
-        preset = matching_ratio(w, h)
+        preset = MATCH if self.matching() else matching_ratio(w, h)
         with QSignalBlocker(self._preset_combo):
             index = self._preset_combo.findData(preset) if preset else -1
             self._preset_combo.setCurrentIndex(index if index >= 0 else self._preset_combo.count() - 1)

@@ -346,14 +346,17 @@ def test_server_errors_are_shown_at_their_fields_until_the_next_change(panel: Pr
     panel.set_prompt("an owl")
     panel.show_server_errors([FieldError("width", "must be at most 2048"),
                               FieldError("body.safety_tolerance", "too permissive"),
-                              FieldError("input_image_2", "is not a valid image")])
+                              FieldError("input_image_2", "is not a valid image"),
+                              FieldError("mask", "is not a valid image")])
     assert error_text(panel, "size") == "Width must be at most 2048"
     assert error_text(panel, "safetyTolerance") == "Too permissive"
+    assert error_text(panel, "references") == "References is not a valid image"  # at the tray
     banner = child(panel, QWidget, "messageBanner")
     assert banner.isVisibleTo(panel) and banner.kind() == "error"
-    assert "input_image_2: is not a valid image" in banner.text()
+    assert "mask: is not a valid image" in banner.text() and "input_image" not in banner.text()
     child(panel, QSlider, "safetySlider").setValue(1)
     assert error_text(panel, "size") == "" and error_text(panel, "safetyTolerance") == ""
+    assert error_text(panel, "references") == ""
 
 
 def test_a_message_banner_can_be_dismissed(qtbot, panel: PromptPanel) -> None:
