@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from fluxdesk.core.pricing import PriceTable, format_usd
+from fluxdesk.core.references import ReferenceSize
 from fluxdesk.services.events import JobDone, JobFailed
 from fluxdesk.storage.settings import Settings
 from fluxdesk.ui.engine.controller import AppController
@@ -92,8 +93,9 @@ class MainWindow(QMainWindow):
     # --- building -------------------------------------------------------------------------------
 
     def _build_widgets(self) -> None:
-        self.panel = PromptPanel(self.controller.price_table)
+        self.panel = PromptPanel(self.controller.price_table, folders=self.folder_memory)
         self.panel.setObjectName("promptPanel")
+        self.panel.set_reference_policy(ReferenceSize.parse(self.controller.settings.reference_size))
         self.panel.setMinimumWidth(360)  # wide tabs (the gallery's details) must not squeeze the controls
         self.panel.set_history(self.controller.settings.prompt_history)
         self.panel.set_model(self.controller.settings.default_model)
@@ -177,6 +179,14 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(0)
         self.panel.focus_target().setFocus()
 
+    def use_as_reference(self, path: str, image_id: object = None) -> None:
+        """ "Use as reference" (a gallery image, a latest-images tile, a queue row): to the Generate tab, and the
+        image into the reference tray, linked to the library image it is."""
+        self._go_generate()
+        if self.panel.add_reference(path, image_id if isinstance(image_id, int) else None):
+            count = self.panel.references.count()
+            self.statusBar().showMessage(f"Added as image {count}: say in the prompt what to do with it.", 6000)
+
     def _reuse_settings(self, settings: dict) -> None:
         self.panel.load_settings(settings)
         self._go_generate()
@@ -223,6 +233,8 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.panel.add_reference_action)
+        file_menu.addSeparator()
         self.settings_action = self._action("&Settings…", self.open_settings, QKeySequence.StandardKey.Preferences,
                                             "Key, region, library folder, budget, prices, theme")
         if self.settings_action.shortcut().isEmpty():
@@ -413,6 +425,7 @@ class MainWindow(QMainWindow):
 
     def _settings_saved(self, settings: Settings) -> None:
         engine_changed = self.controller.adopt_saved(settings)
+        self.panel.set_reference_policy(ReferenceSize.parse(settings.reference_size))
         self.spend_tab.if_built(lambda tab: tab.set_budget(settings.monthly_budget_usd or None))
         apply_theme(cast(QApplication, QApplication.instance()), settings.theme)
         for action in self._theme_actions.actions():
@@ -455,7 +468,8 @@ class MainWindow(QMainWindow):
         menus = [entries_of(self._menu_actions(menu.menu())) for menu in self.menuBar().actions() if menu.menu()]
         # WORKAROUND: these keys are handled in keyPressEvent (the prompt editor and the lists would
         # otherwise lose Return and Delete to window-wide shortcuts), so no action carries them.
-        panel = [("Alt+Up, Alt+Down", "Previous / next prompt from your history")]
+        panel = [("Alt+Up, Alt+Down", "Previous / next prompt from your history"),
+                 *entries_of(self.panel.references.shortcut_actions())]
         queue = [("Delete", "Cancel the selected waiting jobs (jobs already sent are billed anyway)")]
         gallery = entries_of(self.gallery_tab.build().actions.all())
         return [("Everywhere", [entry for entries in menus for entry in entries]), ("Prompt panel", panel),

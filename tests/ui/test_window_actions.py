@@ -11,9 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QDesktopServices
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox, QWidget
 from window_support import WAIT_MS, ready
 
 from fluxdesk.ui.dialogs.settings import SettingsDialog
@@ -72,7 +73,7 @@ def test_the_shortcuts_list_names_every_key_including_the_gallerys(qtbot, make_w
     dialog = dialog_of(ShortcutsDialog)
     listed = dict(dialog.shortcuts())
     for keys in ("Ctrl+R", "Ctrl+Shift+R", "F, Ctrl+D", "Ctrl+C", "Ctrl+E", "Del", "Ctrl+Z", "Ctrl+,", "F5",
-                 "Ctrl+Enter", "Alt+Up, Alt+Down", "Ctrl+Q"):
+                 "Ctrl+Enter", "Alt+Up, Alt+Down", "Ctrl+Q", "Ctrl+V", "Ctrl+Up, Ctrl+Left"):
         assert any(keys in listed_keys for listed_keys in listed), (keys, listed)
     assert "Reproduce" in listed["Ctrl+R"]
     qtbot.keyClicks(dialog.search, "trash")
@@ -93,7 +94,9 @@ def test_the_about_box_reads_cleanly(qtbot, make_window) -> None:
 
 def _expectations(window: MainWindow, opened: list[str]) -> dict[str, Callable[[], bool]]:
     """What the user sees after each command of the window's menus."""
+    tray = window.panel.references
     return {
+        "Add reference": lambda: tray.count() == 1 and not tray.waiting_for(),
         "Settings": lambda: dialog_of(SettingsDialog) is not None,
         "Open library folder": lambda: bool(opened) and Path(opened[-1]).is_dir(),
         "Try the offline demo": lambda: True,  # disabled in the demo: never triggered here
@@ -113,11 +116,14 @@ LAST = ("Use my BFL key", "Quit")
 """Commands that end what the others need (the demo engine, the window): triggered last, in this order."""
 
 
-def test_every_menu_command_does_what_it_says(qtbot, make_window, restore_theme, monkeypatch) -> None:
+def test_every_menu_command_does_what_it_says(qtbot, make_window, restore_theme, monkeypatch, tmp_path) -> None:
     window = ready(qtbot, make_window())
     window.controller.begin_closing()  # Quit must not stop at "jobs are still running?"
     opened: list[str] = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
+    reference = tmp_path / "reference.png"
+    Image.new("RGB", (640, 480), (200, 120, 40)).save(reference)
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *_args, **_kwargs: ([str(reference)], ""))
     window.panel.set_prompt("every command")
     expected = _expectations(window, opened)
     actions = {}

@@ -300,6 +300,10 @@ class ReferenceTray(TitledCard):
     def set_folder_memory(self, folders: FolderMemory) -> None:
         self._folders = folders
 
+    def shortcut_actions(self) -> list[QAction]:
+        """The tray's commands that have keys (for the list of shortcuts)."""
+        return [self.paste_action, self.remove_action, self.move_up_action, self.move_down_action, self.undo_action]
+
     # --- what the panel reads ----------------------------------------------------------------------
 
     def input_images(self) -> tuple[InputImage, ...]:
