@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QIODevice, QMimeData, QSignalBlocker, Qt, QTimer, Signal
@@ -40,7 +40,7 @@ from fluxdesk.core.wording import plural
 from fluxdesk.storage.references import PreparedReference, ReferenceImageError, decode_size, prepare_reference
 from fluxdesk.ui.engine.tasks import TaskManager
 from fluxdesk.ui.generate.reference_view import ReferenceView, accepts_drop
-from fluxdesk.ui.generate.references import MAX_REFERENCES, ReferenceModel, TrayItem, is_row_drag
+from fluxdesk.ui.generate.references import MAX_REFERENCES, PASTED, ReferenceModel, TrayItem, is_row_drag
 from fluxdesk.ui.kit.action_buttons import follow_action
 from fluxdesk.ui.kit.file_dialogs import FolderMemory
 from fluxdesk.ui.kit.forms import (
@@ -61,6 +61,9 @@ THUMBNAIL_PX = 128
 """The thumbnail's short side, made with the first preparation (two device pixels per logical one at 56 px)."""
 REPREPARE_DELAY_MS = 200
 """A new budget waits this long before references are prepared again: typing a width is not four jobs."""
+PARALLEL_PREPARATIONS = 1
+"""References prepared at once. Decoding a camera photo keeps a core busy: one at a time leaves the other cores
+(two, on a small laptop) to the window, which must not stall while four 24 MP photos are added."""
 UNDO_DEPTH = 20
 PASTED_LABEL = "pasted image"
 FILE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.gif *.bmp);;All files (*)"
@@ -73,6 +76,8 @@ class Prepared:
     """What a preparation brings back to the GUI thread."""
 
     reference: PreparedReference
+    image: InputImage
+    """The reference as the request carries it (its base64 made here, not on the GUI thread)."""
     data: bytes | None
     """A pasted picture's bytes, made on the way (kept for the next preparation)."""
     thumbnail: QImage | None
@@ -105,7 +110,9 @@ def prepare(path: str | None, data: bytes | None, picture: QImage | None, max_pi
         data = encode_picture(picture)
     source: Path | bytes = Path(path) if path is not None else data  # type: ignore[assignment]  # one is set
     reference = prepare_reference(source, max_pixels=max_pixels, name=label)
-    return Prepared(reference, data if path is None else None, make_thumbnail(reference.data) if thumbnail else None)
+    image = reference.input_image() if path is not None else replace(reference.input_image(), source=PASTED)
+    return Prepared(reference, image, data if path is None else None,
+                    make_thumbnail(reference.data) if thumbnail else None)
 
 
 def dropped_references(mime: QMimeData | None) -> tuple[list[tuple[str, int | None]], QImage | None]:
@@ -148,6 +155,8 @@ class ReferenceTray(TitledCard):
         self._policy = ReferenceSize.OUTPUT
         self._undo: list[list[tuple[int, TrayItem]]] = []
         self._strength_choice: float | None = None
+        self._running = 0
+        """Preparations under way (answered or not: the count goes down with every answer)."""
         self.model = ReferenceModel(price_table, self)
         self._schedule_timer = QTimer(self, singleShot=True)
         self._schedule_timer.timeout.connect(self._schedule)
@@ -480,7 +489,7 @@ class ReferenceTray(TitledCard):
                     self._read_size(item)
                 continue
             target = self.model.target(item)
-            if not self.model.is_ready(item) and item.job != target:
+            if not self.model.is_ready(item) and item.job != target and self._running < PARALLEL_PREPARATIONS:
                 self._prepare(item)
 
     def _read_size(self, item: TrayItem) -> None:
@@ -504,16 +513,26 @@ class ReferenceTray(TitledCard):
         item.job, item.token = self.model.target(item), item.token + 1
         token, path, data, picture = item.token, item.path, item.data, item.picture
         limit, label, thumbnail = self.model.limit(item), item.label, item.thumbnail is None
+        self._running += 1
         TaskManager.instance().run_in_background(
             lambda: prepare(path, data, picture, limit, label, thumbnail),
-            lambda result: self._prepared(item, token, result), lambda error: self._failed(item, token, error),
-            parent=self, lane="io")
+            lambda result: self._prepared(item, token, result),
+            lambda error: self._preparation_failed(item, token, error), parent=self, lane="io")
+
+    def _preparation_over(self) -> None:
+        self._running -= 1
+        self._schedule_soon(0)  # the next one
+
+    def _preparation_failed(self, item: TrayItem, token: int, error: BaseException) -> None:
+        self._preparation_over()
+        self._failed(item, token, error)
 
     def _prepared(self, item: TrayItem, token: int, result: Prepared) -> None:
+        self._preparation_over()
         if token != item.token:
             return
         item.job = None
-        item.prepared = result.reference
+        item.prepared, item.sent = result.reference, result.image
         if result.data is not None:
             item.data, item.picture = result.data, None
         if result.thumbnail is not None:

@@ -96,6 +96,8 @@ class TrayItem:
     send_original: bool = False
     original: tuple[int, int] | None = None
     prepared: PreparedReference | None = None
+    sent: InputImage | None = field(default=None, repr=False)
+    """``prepared`` as the request carries it (base64), made with it off the GUI thread."""
     thumbnail: QImage | None = None
     pixmap: QPixmap | None = field(default=None, repr=False)
     job: tuple[int, int] | None = None
@@ -396,9 +398,8 @@ class ReferenceModel(QAbstractListModel):
         they will be sent at (or none yet) and no data."""
         images = []
         for item in self._items[:self.sendable_count()]:
-            if self.is_ready(item) and item.prepared is not None:
-                image = item.prepared.input_image(item.from_image_id)
-                images.append(image if item.path is not None else _pasted(image))
+            if self.is_ready(item) and item.sent is not None:
+                images.append(replace(item.sent, from_image_id=item.from_image_id))
             else:
                 target = self.target(item)
                 images.append(InputImage("", target[0] if target else None, target[1] if target else None,
@@ -415,10 +416,6 @@ class ReferenceModel(QAbstractListModel):
         if self.sendable_count() == 0:
             return None
         return self._items[0].original
-
-
-def _pasted(image: InputImage) -> InputImage:
-    return replace(image, source=PASTED)
 
 
 def row_keys(data: QMimeData) -> set[int]:
