@@ -32,6 +32,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QListView,
+    QScrollArea,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionButton,
@@ -343,11 +344,25 @@ class ReferenceView(QListView):
             option = QStyleOptionViewItem()
             self.initViewItemOption(option)
             option.widget = self
-            height = sum(self.delegate.sizeHint(option, model.index(r, 0)).height() for r in range(rows)) - SPACING
+            height = sum(self.delegate.sizeHint(option, model.index(r, 0)).height() for r in range(rows))
         height += 2 * self.frameWidth()
         if height != self._height:
             self._height = height
             self.setFixedHeight(height)
+        self.verticalScrollBar().setValue(0)
+
+    def scrollTo(self, index: ModelIndex,
+                 hint: QAbstractItemView.ScrollHint = QAbstractItemView.ScrollHint.EnsureVisible) -> None:
+        """The list never scrolls (it is as tall as its cards): the panel around it brings a card into view."""
+        self.verticalScrollBar().setValue(0)
+        parent = self.parentWidget()
+        while parent is not None and not isinstance(parent, QScrollArea):
+            parent = parent.parentWidget()
+        content = parent.widget() if isinstance(parent, QScrollArea) else None
+        if isinstance(parent, QScrollArea) and content is not None and index.isValid():
+            rect = self.visualRect(index)
+            center = self.viewport().mapTo(content, rect.center())
+            parent.ensureVisible(center.x(), center.y(), 0, rect.height() // 2 + 4)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

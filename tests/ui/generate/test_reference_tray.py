@@ -9,15 +9,16 @@ from pathlib import Path
 import pytest
 from panel_support import child, error_text, generate_button
 from PIL import Image
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QImage
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QPushButton
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QImage, QPalette
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QPushButton, QStyleOptionViewItem
 from reference_support import (
     drop_files,
     drop_on,
     files_mime,
     labels,
     make_photo,
+    process,
     rows,
     sent_sizes,
     tray_of,
@@ -28,7 +29,9 @@ from reference_support import (
 from fluxdesk.core.references import sent_size
 from fluxdesk.core.request import validate
 from fluxdesk.ui.generate.panel import PromptPanel
+from fluxdesk.ui.generate.reference_view import card_layout
 from fluxdesk.ui.generate.references import ReferenceRoles
+from fluxdesk.ui.kit.theme import apply_theme, contrast_ratio, muted_color, warning_color
 
 
 def press(qtbot, widget, key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
@@ -368,3 +371,54 @@ def test_empty_tray_says_what_the_model_takes(panel: PromptPanel) -> None:
                                  "FLUX.2 [pro] takes up to 8 reference images")
     panel.set_model("flux-kontext-max")
     assert "FLUX.1 Kontext [max] takes 1 reference image (up to 4 with experimental extras)" in view.empty_text()
+
+
+# -- how it looks ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("width", [360, 480])
+def test_every_card_shows_all_it_says_in_both_themes(qtbot, make_panel, restore_theme, tmp_path: Path, theme: str,
+                                                     width: int) -> None:
+    apply_theme(restore_theme, theme)
+    panel = make_panel()
+    panel.resize(width, 900)
+    panel.show()
+    qtbot.waitExposed(panel)
+    cmyk = tmp_path / "a-print-ready-file-with-a-rather-long-name.jpg"
+    Image.new("CMYK", (3000, 2000), (0, 80, 160, 10)).save(cmyk, "JPEG")
+    assert drop_files(panel, [make_photo(tmp_path, "phone.jpg", 4032, 3024), cmyk,
+                              make_photo(tmp_path, "small.png", 500, 500, fmt="PNG")])
+    wait_settled(qtbot, panel, 3)
+    panel.set_model("flux-2-klein-4b")
+    panel.set_model("flux-pro-1.1")  # image 2 and 3 not sent: their cards say why
+    process()
+    view = tray_of(panel).view
+    assert view.verticalScrollBar().maximum() == 0  # as tall as its cards: nothing scrolled away
+    delegate = view.delegate
+    for row in range(3):
+        index = view.model().index(row)
+        rect = view.visualRect(index)
+        assert view.viewport().rect().contains(rect), row
+        layout = card_layout(view.font(), rect.width(), index)
+        assert layout.height + 4 == rect.height()
+        for part in (layout.title, layout.detail, layout.notes, layout.check):
+            if part is not None:
+                assert QRect(0, 0, rect.width(), layout.height).contains(part), (row, part)
+        assert delegate.target_at(_option(view, rect), index, rect.topLeft() + layout.close.center()) == "remove"
+    shot = panel.grab()
+    assert shot.save(str(tmp_path / f"tray_{theme}_{width}.png"))
+    image = shot.toImage()
+    card = view.visualRect(view.model().index(0))
+    background = image.pixelColor(view.viewport().mapTo(panel, card.topLeft() + QPoint(card.width() // 2, 4)))
+    assert contrast_ratio(background, panel.palette().color(QPalette.ColorRole.Text)) >= 7
+    assert contrast_ratio(background, muted_color()) >= 4.5
+    assert contrast_ratio(background, warning_color()) >= 4.5
+
+
+def _option(view, rect: QRect) -> QStyleOptionViewItem:
+    option = QStyleOptionViewItem()
+    view.initViewItemOption(option)
+    option.rect = rect
+    option.widget = view
+    return option
