@@ -482,9 +482,10 @@ class PromptPanel(QWidget):
         """Fill the panel from stored settings (Reuse settings, a dropped image).
 
         Known keys: model, prompt, seed, width, height, aspect_ratio, steps, guidance, interval,
-        prompt_upsampling, raw, safety_tolerance, output_format. Unknown keys, values of the wrong
-        type or out of the model's range, and models not in the catalog are ignored; W×H is snapped
-        to what the model accepts. Fields not given keep their current values.
+        prompt_upsampling, disable_pup, raw, safety_tolerance, output_format, image_prompt_strength.
+        Unknown keys (``input_images`` among them: references are the tray's, added by the user), values
+        of the wrong type or out of the model's range, and models not in the catalog are ignored; W×H is
+        snapped to what the model accepts. Fields not given keep their current values.
         """
         model_id = settings.get("model")
         if isinstance(model_id, str):
@@ -499,6 +500,7 @@ class PromptPanel(QWidget):
             self._load_size(settings)
             self._quality.load(settings)
             self._output.load(settings)
+            self._tray.load(settings)
         finally:
             self._syncing = False
         self._server_errors.clear()

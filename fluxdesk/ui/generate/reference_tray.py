@@ -14,9 +14,10 @@ The tray says what the panel needs: the images to send (``input_images``), which
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QBuffer, QIODevice, QMimeData, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -36,6 +37,7 @@ from fluxdesk.core.catalog import Model
 from fluxdesk.core.pricing import PriceTable
 from fluxdesk.core.references import ReferenceSize
 from fluxdesk.core.request import InputImage, reference_name, references_limit_text
+from fluxdesk.core.values import as_float
 from fluxdesk.core.wording import plural
 from fluxdesk.storage.references import PreparedReference, ReferenceImageError, decode_size, prepare_reference
 from fluxdesk.ui.engine.tasks import TaskManager
@@ -296,6 +298,15 @@ class ReferenceTray(TitledCard):
     def set_price_table(self, table: PriceTable) -> None:
         self.model.set_price_table(table)
 
+    def load(self, settings: Mapping[str, Any]) -> None:
+        """Take Ultra's image prompt strength from stored settings, when it is one the model accepts."""
+        strength = as_float(settings.get("image_prompt_strength"), text=True)
+        rng = self.model.catalog_model().image_prompt_strength
+        if strength is not None and rng is not None and rng.minimum <= strength <= rng.maximum:
+            self._strength_choice = strength
+            with QSignalBlocker(self._strength):
+                self._strength.setValue(strength)
+
     def set_output_pixels(self, pixels: int) -> None:
         """The output's size changed: references sent at the output's size are prepared again (after a pause)."""
         if self.model.set_output_pixels(pixels):
@@ -326,7 +337,7 @@ class ReferenceTray(TitledCard):
 
     def image_prompt_strength(self) -> float | None:
         """Ultra's strength, while it has an image prompt; ``None`` otherwise."""
-        if not self._strength_box.isVisibleTo(self) and not self._strength_shown():
+        if not self._strength_shown():
             return None
         return round(self._strength.value(), 2)
 

@@ -422,3 +422,22 @@ def _option(view, rect: QRect) -> QStyleOptionViewItem:
     option.rect = rect
     option.widget = view
     return option
+
+
+def test_kontext_with_a_reference_takes_at_most_safety_2_and_says_so_at_the_folded_control(
+        qtbot, panel: PromptPanel, tmp_path: Path) -> None:
+    panel.set_model("flux-kontext-pro")
+    panel.load_settings({"safety_tolerance": 5, "prompt": "make it night"})
+    assert panel.is_valid() and not panel.more_options_open()
+    assert drop_files(panel, [make_photo(tmp_path, "street.jpg", 800, 600)])
+    wait_settled(qtbot, panel, 1)
+    assert "from 0 to 2" in error_text(panel, "safetyTolerance")
+    assert panel.more_options_open() and not generate_button(panel).isEnabled()
+
+
+def test_ultras_strength_comes_back_with_reused_settings(qtbot, panel: PromptPanel, tmp_path: Path) -> None:
+    panel.set_model("flux-pro-1.1-ultra")
+    panel.load_settings({"image_prompt_strength": 0.35})
+    assert drop_files(panel, [make_photo(tmp_path, "style.jpg", 800, 600)])
+    wait_settled(qtbot, panel, 1)
+    assert panel.current_request().image_prompt_strength == pytest.approx(0.35)
