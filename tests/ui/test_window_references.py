@@ -45,7 +45,8 @@ def drop_on_tray(window: MainWindow, paths: list[Path], image_ids: list[int] | N
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     if image_ids is not None:
         mime.setData(IMAGE_IDS_MIME, QByteArray(encode_image_ids(image_ids)))
-    viewport = window.panel.references.view.viewport()
+    tray = window.panel.references
+    viewport = tray.view.viewport() if tray.view.isVisible() else tray
     enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                             Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(viewport, enter)

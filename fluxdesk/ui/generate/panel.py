@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 from fluxdesk.core.catalog import DEFAULT_MODEL_ID, MODELS, Model, Pricing, get_model, model_ids
 from fluxdesk.core.pricing import Estimate, PriceTable, PriceTableError, credits_phrase, estimate, format_price
 from fluxdesk.core.references import ReferenceSize, output_pixels
-from fluxdesk.core.request import SEED_MAX, FieldError, GenerationRequest, validate
+from fluxdesk.core.request import SEED_MAX, FieldError, GenerationRequest, reference_name, validate
 from fluxdesk.core.values import as_int
 from fluxdesk.core.wording import plural
 from fluxdesk.ui.generate.controls import OutputControls, QualityControls
@@ -116,6 +116,21 @@ def field_of(server_field: str) -> str:
     """``"body.width"`` → ``"width"``; ``"input_image_3"`` → ``"input_image"``."""
     name = server_field.replace("/", ".").split(".")[-1]
     return "input_image" if name.startswith("input_image") else name
+
+
+def reference_message(error: FieldError) -> str:
+    """A message about one reference (``input_image_2``) names it as the prompt does: "image 2 is not …"."""
+    name = error.field.replace("/", ".").split(".")[-1]
+    if name == "image_prompt":
+        index = 0
+    elif name.startswith("input_image"):
+        suffix = name.removeprefix("input_image").lstrip("_")
+        index = int(suffix) - 1 if suffix.isdigit() and int(suffix) > 0 else 0
+    else:
+        return error.message
+    words = error.message.split(" ", 1)
+    joint = " " if words[0] in {"is", "must", "needs", "has"} else ": "
+    return f"{reference_name(index)}{joint}{error.message}"
 
 
 def with_placeholder_data(request: GenerationRequest) -> GenerationRequest:
@@ -542,7 +557,8 @@ class PromptPanel(QWidget):
                 self._more.set_open(True)  # an error in a folded card is shown, not hidden
             if slot is not None and slot.isVisibleTo(self):
                 previous = self._server_errors.get(field)
-                self._server_errors[field] = f"{previous}; {error.message}" if previous else error.message
+                message = reference_message(error)
+                self._server_errors[field] = f"{previous}; {message}" if previous else message
             else:
                 elsewhere.append(str(error))
         self._refresh()

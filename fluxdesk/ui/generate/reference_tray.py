@@ -19,9 +19,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QBuffer, QIODevice, QMimeData, QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtCore import QBuffer, QIODevice, QMimeData, QRectF, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
+    QColor,
     QContextMenuEvent,
     QDragEnterEvent,
     QDragLeaveEvent,
@@ -30,6 +31,9 @@ from PySide6.QtGui import (
     QGuiApplication,
     QImage,
     QKeySequence,
+    QPainter,
+    QPaintEvent,
+    QPen,
 )
 from PySide6.QtWidgets import QMenu, QPushButton, QSizePolicy, QWidget
 
@@ -57,7 +61,7 @@ from fluxdesk.ui.kit.forms import (
 from fluxdesk.ui.kit.forms import row as side_by_side
 from fluxdesk.ui.kit.mime import IMAGE_IDS_MIME, decode_image_ids
 from fluxdesk.ui.kit.surfaces import TitledCard
-from fluxdesk.ui.kit.theme import set_tone
+from fluxdesk.ui.kit.theme import accent_color, set_tone
 
 THUMBNAIL_PX = 128
 """The thumbnail's short side, made with the first preparation (two device pixels per logical one at 56 px)."""
@@ -68,6 +72,7 @@ PARALLEL_PREPARATIONS = 1
 (two, on a small laptop) to the window, which must not stall while four 24 MP photos are added."""
 UNDO_DEPTH = 20
 PASTED_LABEL = "pasted image"
+EMPTY_HINT = "Drop or paste (Ctrl+V) images"
 FILE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.gif *.bmp);;All files (*)"
 REFERENCE_FIELDS = ("input_image", "image_prompt")
 """The request fields whose errors the tray shows (``input_image_2``… are read as ``input_image``)."""
@@ -163,6 +168,9 @@ class ReferenceTray(TitledCard):
         self._schedule_timer = QTimer(self, singleShot=True)
         self._schedule_timer.timeout.connect(self._schedule)
 
+        self._drop_highlight = False
+        self._empty_hint = make_label(EMPTY_HINT, tone="muted", name="referenceEmptyHint", small=True, wrap=False)
+        self.header.addWidget(self._empty_hint)
         self._count_label = make_label(tone="muted", name="referenceCount", small=True, wrap=False)
         self._count_label.setAccessibleName("References sent")
         self.header.addStretch(1)
@@ -586,7 +594,12 @@ class ReferenceTray(TitledCard):
             set_tone(self._limit_label, "muted")
         self._limit_label.setText(text)
         self._limit_label.setVisible(count > 0)
-        self.view.set_empty_text(f"Drop or paste (Ctrl+V) images to edit with them · {limit}")
+        # Empty, the card is one line (the prompt keeps its room): the hint, and the list once there is one.
+        self._empty_hint.setVisible(count == 0)
+        self.slot.setVisible(count > 0)
+        tip = f"Images to edit with, or to take a cue from: drop them here, paste one (Ctrl+V) or Add…\n{limit}."
+        self._empty_hint.setToolTip(tip)
+        self.setToolTip(tip if count == 0 else "")
         self._clear_button.setVisible(count > 0)
         self._hint.setVisible(count > 1)
         self.clear_action.setEnabled(count > 0)
@@ -642,10 +655,10 @@ class ReferenceTray(TitledCard):
         self._card_drag(event)
 
     def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
-        self.view.set_drop_highlight(False)
+        self._set_drop_highlight(False)
 
     def dropEvent(self, event: QDropEvent) -> None:
-        self.view.set_drop_highlight(False)
+        self._set_drop_highlight(False)
         if accepts_drop(event.mimeData()) and not is_row_drag(event.mimeData()):
             event.setDropAction(Qt.DropAction.CopyAction)
             event.accept()
@@ -660,4 +673,26 @@ class ReferenceTray(TitledCard):
             event.accept()
         else:
             event.ignore()
-        self.view.set_drop_highlight(wanted)
+        self._set_drop_highlight(wanted)
+
+    def _set_drop_highlight(self, on: bool) -> None:
+        if on != self._drop_highlight:
+            self._drop_highlight = on
+            self.update()
+
+    def is_drop_highlighted(self) -> bool:
+        """A drop from outside would land in the tray (on the card, or on its list)."""
+        return self._drop_highlight or self.view.is_drop_highlighted()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self._drop_highlight:
+            painter = QPainter(self)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            accent = accent_color()
+            fill = QColor(accent)
+            fill.setAlpha(30)
+            painter.setBrush(fill)
+            painter.setPen(QPen(accent, 2, Qt.PenStyle.DashLine))
+            painter.drawRoundedRect(QRectF(self.rect()).adjusted(1, 1, -1, -1), self.RADIUS, self.RADIUS)
+            painter.end()

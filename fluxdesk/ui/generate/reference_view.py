@@ -59,7 +59,8 @@ CLOSE = 20
 CHECK = 14
 SPACING = 4
 """Room between two cards."""
-EMPTY_HEIGHT = 40
+EMPTY_HEIGHT = 0
+"""An empty list is not shown (the tray says how to add instead)."""
 ORIGINAL_TEXT = f"Send original (up to {ORIGINAL_MAX_PIXELS // MEGAPIXEL} MP)"
 
 
@@ -322,7 +323,6 @@ class ReferenceView(QListView):
         self.setMouseTracking(True)
         self._drop_row: int | None = None
         self._outside_drag = False
-        self._empty_text = ""
         self._height = -1
         for signal in (model.rowsInserted, model.rowsRemoved, model.rowsMoved, model.modelReset,
                        model.dataChanged, model.layoutChanged):
@@ -378,8 +378,6 @@ class ReferenceView(QListView):
         rows = model.rowCount() if model is not None else 0
         if rows:
             paint_items(self, painter, event.region(), rows_in_flow(self, event.rect()))
-        else:
-            self._paint_empty(painter)
         if self._outside_drag:
             accent = theme.accent_color()
             fill = QColor(accent)
@@ -392,26 +390,6 @@ class ReferenceView(QListView):
             y = self._drop_y(self._drop_row)
             painter.drawLine(4, y, self.viewport().width() - 4, y)
         painter.end()
-
-    def _paint_empty(self, painter: QPainter) -> None:
-        colors = theme.colors()
-        painter.setPen(QPen(QColor(colors.border), 1.2, Qt.PenStyle.DashLine))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        area = QRectF(self.viewport().rect()).adjusted(1, 1, -1, -1)
-        painter.drawRoundedRect(area, 6, 6)
-        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
-        painter.setFont(_small(self.font()))
-        painter.drawText(area.adjusted(10, 0, -10, 0), int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap),
-                         self._empty_text)
-
-    def set_empty_text(self, text: str) -> None:
-        """What the empty tray says (how to add, and what the model takes)."""
-        if text != self._empty_text:
-            self._empty_text = text
-            self.viewport().update()
-
-    def empty_text(self) -> str:
-        return self._empty_text
 
     def _drop_y(self, row: int) -> int:
         model = self.model()
@@ -503,10 +481,6 @@ class ReferenceView(QListView):
 
     def _end_drag(self) -> None:
         self._show_drop(None, outside=False)
-
-    def set_drop_highlight(self, on: bool) -> None:
-        """Show (or stop showing) that a drop from outside would land in the tray."""
-        self._show_drop(None, outside=on)
 
     def is_drop_highlighted(self) -> bool:
         return self._outside_drag

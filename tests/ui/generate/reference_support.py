@@ -62,9 +62,11 @@ def tray_of(panel: PromptPanel) -> ReferenceTray:
 
 
 def drop_files(panel: PromptPanel, paths: Sequence[Path], image_ids: Sequence[int] | None = None) -> bool:
-    """Drop files on the tray's list, as from a file manager (or the gallery, with ``image_ids``)."""
+    """Drop files on the tray, as from a file manager (or the gallery, with ``image_ids``): on its list once it
+    shows one, on the card while it is empty."""
     mime = files_mime(paths, image_ids)
-    return drop_on(tray_of(panel).view.viewport(), mime)
+    tray = tray_of(panel)
+    return drop_on(tray.view.viewport() if tray.view.isVisible() else tray, mime)
 
 
 def settled(panel: PromptPanel) -> bool:

@@ -10,8 +10,16 @@ import pytest
 from panel_support import child, error_text, generate_button
 from PIL import Image
 from PySide6.QtCore import QPoint, QRect, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QImage, QPalette
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QPushButton, QStyleOptionViewItem
+from PySide6.QtGui import QColor, QDragEnterEvent, QDragLeaveEvent, QGuiApplication, QImage, QPalette
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDoubleSpinBox,
+    QLabel,
+    QPushButton,
+    QStyleOptionViewItem,
+    QWidget,
+)
 from reference_support import (
     drop_files,
     drop_on,
@@ -27,7 +35,7 @@ from reference_support import (
 )
 
 from fluxdesk.core.references import sent_size
-from fluxdesk.core.request import validate
+from fluxdesk.core.request import FieldError, validate
 from fluxdesk.ui.generate.panel import PromptPanel
 from fluxdesk.ui.generate.reference_view import card_layout
 from fluxdesk.ui.generate.references import ReferenceRoles
@@ -302,6 +310,13 @@ def test_flux_2_pro_refuses_more_than_9_mp_in_all_before_sending(qtbot, panel: P
     assert error_text(panel, "references") == "" and generate_button(panel).isEnabled()
 
 
+def test_bfl_refusing_a_reference_is_said_at_the_tray(qtbot, three: PromptPanel) -> None:
+    three.show_server_errors([FieldError("input_image_2", "is not a valid image")])
+    assert error_text(three, "references") == "Image 2 is not a valid image"
+    banner = child(three, QWidget, "messageBanner")
+    assert not banner.isVisibleTo(three)
+
+
 # -- the controls follow the model ------------------------------------------------------------------------
 
 
@@ -365,12 +380,23 @@ def test_kontext_follows_image_1s_ratio_and_marks_extras_experimental(
         "image 1, image 2: included in FLUX.1 Kontext [pro]'s flat price")
 
 
-def test_empty_tray_says_what_the_model_takes(panel: PromptPanel) -> None:
-    view = tray_of(panel).view
-    assert view.empty_text() == ("Drop or paste (Ctrl+V) images to edit with them · "
-                                 "FLUX.2 [pro] takes up to 8 reference images")
+def test_an_empty_tray_is_one_line_that_says_how_to_add_and_what_the_model_takes(qtbot, panel: PromptPanel,
+                                                                                 tmp_path: Path) -> None:
+    tray = tray_of(panel)
+    hint = child(tray, QLabel, "referenceEmptyHint")
+    assert hint.isVisibleTo(panel) and hint.text() == "Drop or paste (Ctrl+V) images"
+    assert not tray.view.isVisibleTo(panel)
+    assert tray.height() < 70  # the prompt keeps its room
+    assert "FLUX.2 [pro] takes up to 8 reference images" in hint.toolTip()
     panel.set_model("flux-kontext-max")
-    assert "FLUX.1 Kontext [max] takes 1 reference image (up to 4 with experimental extras)" in view.empty_text()
+    assert "FLUX.1 Kontext [max] takes 1 reference image (up to 4 with experimental extras)" in hint.toolTip()
+    mime = files_mime([make_photo(tmp_path, "a.jpg", 300, 200)])
+    enter = QDragEnterEvent(QPoint(30, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(tray, enter)
+    assert enter.isAccepted() and tray.is_drop_highlighted()
+    QApplication.sendEvent(tray, QDragLeaveEvent())
+    assert not tray.is_drop_highlighted()
 
 
 # -- how it looks ----------------------------------------------------------------------------------------
