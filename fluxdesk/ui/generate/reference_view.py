@@ -44,7 +44,7 @@ from fluxdesk.core.catalog import MEGAPIXEL
 from fluxdesk.core.pricing import credits_phrase
 from fluxdesk.core.references import ORIGINAL_MAX_PIXELS
 from fluxdesk.core.request import references_limit_text
-from fluxdesk.ui.generate.references import ReferenceModel, ReferenceRoles, is_row_drag, row_keys
+from fluxdesk.ui.generate.references import ReferenceModel, ReferenceRoles, is_row_drag
 from fluxdesk.ui.kit import theme
 from fluxdesk.ui.kit.forms import paint_close
 from fluxdesk.ui.kit.item_models import ModelIndex
@@ -451,7 +451,8 @@ class ReferenceView(QListView):
 
     def _reorder(self, mime: QMimeData, destination: int) -> None:
         model = self.model()
-        key = next(iter(sorted(row_keys(mime))), None)
+        keys = model.row_keys(mime) if isinstance(model, ReferenceModel) else set()
+        key = next(iter(sorted(keys)), None)
         rows = [r for r in range(model.rowCount()) if model.index(r, 0).data(ReferenceRoles.Key) == key]
         if not rows:
             return

@@ -133,7 +133,7 @@ class ReferenceModel(QAbstractListModel):
 
     def flags(self, index: ModelIndex) -> Qt.ItemFlag:
         if not index.isValid():
-            return Qt.ItemFlag.ItemIsDropEnabled
+            return Qt.ItemFlag.NoItemFlags
         return (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
                 | Qt.ItemFlag.ItemNeverHasChildren)
 
@@ -182,43 +182,27 @@ class ReferenceModel(QAbstractListModel):
     def supportedDragActions(self) -> Qt.DropAction:
         return Qt.DropAction.MoveAction
 
-    def supportedDropActions(self) -> Qt.DropAction:
-        return Qt.DropAction.MoveAction
-
     def mimeTypes(self) -> list[str]:
         return [TRAY_ROWS_MIME]
 
     def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
+        """A drag of cards inside this tray: this model's mark, then the keys of the references moved."""
         mime = QMimeData()
         keys = [str(self._items[i.row()].key) for i in sorted(indexes, key=lambda i: i.row()) if i.isValid()]
-        mime.setData(TRAY_ROWS_MIME, QByteArray("\n".join(keys).encode("ascii")))
+        mime.setData(TRAY_ROWS_MIME, QByteArray("\n".join([str(id(self)), *keys]).encode()))
         return mime
 
-    def dropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int,
-                     parent: ModelIndex) -> bool:
-        """A drag inside the tray: the references it carries go before ``row`` (the end when -1)."""
-        if action != Qt.DropAction.MoveAction or not data.hasFormat(TRAY_ROWS_MIME):
-            return False
-        keys = row_keys(data)
-        moving = [r for r, item in enumerate(self._items) if item.key in keys]
-        if not moving:
-            return False
-        destination = len(self._items) if row < 0 else min(row, len(self._items))
-        for source in moving[::-1] if moving[0] >= destination else moving:
-            if source < destination:
-                self.move(source, destination - 1)
-            else:
-                self.move(source, destination)
-        return True
-
-    def moveRows(self, sourceParent: ModelIndex, sourceRow: int, count: int, destinationParent: ModelIndex,
-                 destinationChild: int) -> bool:
-        if sourceParent.isValid() or destinationParent.isValid() or count != 1:
-            return False
-        if not 0 <= sourceRow < len(self._items) or not 0 <= destinationChild <= len(self._items):
-            return False
-        to = destinationChild - 1 if destinationChild > sourceRow else destinationChild
-        return self.move(sourceRow, to)
+    def row_keys(self, data: QMimeData | None) -> set[int]:
+        """The keys of the references a drag of this tray's cards carries (none for another tray's)."""
+        if data is None or not data.hasFormat(TRAY_ROWS_MIME):
+            return set()
+        try:
+            mark, *keys = bytes(data.data(TRAY_ROWS_MIME).data()).decode("ascii").split("\n")
+            if mark != str(id(self)):
+                return set()
+            return {int(key) for key in keys if key}
+        except (UnicodeDecodeError, ValueError):
+            return set()
 
     # --- what the rows say -------------------------------------------------------------------------
 
@@ -416,14 +400,6 @@ class ReferenceModel(QAbstractListModel):
         if self.sendable_count() == 0:
             return None
         return self._items[0].original
-
-
-def row_keys(data: QMimeData) -> set[int]:
-    """The keys of the references a drag inside the tray carries."""
-    try:
-        return {int(line) for line in bytes(data.data(TRAY_ROWS_MIME).data()).decode("ascii").split("\n") if line}
-    except (UnicodeDecodeError, ValueError):
-        return set()
 
 
 def is_row_drag(data: QMimeData | None) -> bool:

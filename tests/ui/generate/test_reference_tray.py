@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from menu_support import pick_from_popup, right_click
 from panel_support import child, error_text, generate_button
 from PIL import Image
 from PySide6.QtCore import QPoint, QRect, Qt
@@ -467,3 +468,17 @@ def test_ultras_strength_comes_back_with_reused_settings(qtbot, panel: PromptPan
     assert drop_files(panel, [make_photo(tmp_path, "style.jpg", 800, 600)])
     wait_settled(qtbot, panel, 1)
     assert panel.current_request().image_prompt_strength == pytest.approx(0.35)
+
+
+def test_the_right_click_menu_offers_the_cards_commands(qtbot, three: PromptPanel) -> None:
+    view = tray_of(three).view
+    card = view.visualRect(view.model().index(1))
+    seen: dict = {}
+    pick_from_popup("Move up", seen)
+    right_click(view.viewport(), card.center())
+    assert labels(three) == ["table.jpg", "teapot.jpg", "lamp.jpg"]
+    assert {"Move up", "Move down", "Send original (up to 4 MP)", "Remove", "Add reference…",
+            "Paste image as reference", "Clear"} <= set(seen)
+    pick_from_popup("Remove")
+    right_click(view.viewport(), view.visualRect(view.model().index(2)).center())
+    assert labels(three) == ["table.jpg", "teapot.jpg"]
