@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from fluxdesk.cli.common import EXIT_FAILED, EXIT_OK, UsageError, json_number, print_json
 from fluxdesk.cli.estimate import add_request_arguments, checked, request_from_args
+from fluxdesk.core.catalog import Model, get_model
 from fluxdesk.core.jobs import BILLED_STATES, JobStatus
 from fluxdesk.core.metadata import ImageRecord, MetadataError, reproduction_verdict, settings_from_metadata
 from fluxdesk.core.pricing import format_credits
@@ -195,17 +196,32 @@ def _library_errors_in_words(command: Callable[[argparse.Namespace], int]) -> Ca
 
 # --- generate -----------------------------------------------------------------------------------
 
+UPSAMPLING_HELP = ("let BFL rewrite the prompt with a language model before drawing. Off by default, wherever "
+                   "the model lets it be turned off, so that `fluxdesk reproduce` gives the same image again; "
+                   "on, the rewritten prompt differs from run to run, so the same seed no longer gives the same "
+                   "image and the result cannot be reproduced exactly")
+
+
+def upsampling_fields(model: Model, on: bool) -> dict[str, bool]:
+    """The request fields that set prompt upsampling at ``model``'s endpoint: off unless asked for (FLUX.2
+    [pro]/[max] ``disable_pup: true``, the others ``prompt_upsampling: false``; nothing for a model without a
+    switch)."""
+    fields = model.upsampling_fields(on)
+    if on and not fields:
+        raise UsageError(f"prompt upsampling: {model.name} has no prompt upsampling to turn on")
+    return fields
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from fluxdesk.services.pipeline import InvalidRequestError
     from fluxdesk.storage.paths import home_dir
     from fluxdesk.storage.settings import load_settings
 
     settings = load_settings(home_dir())
-    model = args.model or settings.default_model
-    req = request_from_args(args, prompt=args.prompt, model=model, seed=args.seed,
-                            output_format=args.output_format,
-                            prompt_upsampling=True if args.prompt_upsampling else None,
-                            safety_tolerance=args.safety_tolerance)
+    model = get_model(args.model or settings.default_model)
+    req = request_from_args(args, prompt=args.prompt, model=model.id, seed=args.seed,
+                            output_format=args.output_format, safety_tolerance=args.safety_tolerance,
+                            **upsampling_fields(model, args.prompt_upsampling))
     for seed in seeds_for(req.seed, args.count):  # every job valid before anything is sent
         checked(req.with_seed(seed))
     session = open_session(settings=settings, demo=args.demo)
@@ -302,8 +318,7 @@ def register(sub: Any) -> None:
     add_request_arguments(p)
     p.add_argument("--seed", type=int, help="fixed seed; with --count N, seeds S, S+1, …")
     p.add_argument("--output-format", choices=["jpeg", "png", "webp"])
-    p.add_argument("--prompt-upsampling", action="store_true",
-                   help="let BFL rewrite the prompt (the image can then not be reproduced exactly)")
+    p.add_argument("--prompt-upsampling", action="store_true", help=UPSAMPLING_HELP)
     p.add_argument("--safety-tolerance", type=int)
     p.add_argument("--json", action="store_true", help="one JSON object per image")
     p.add_argument("--demo", action="store_true", help=DEMO_HELP)

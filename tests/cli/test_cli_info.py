@@ -107,7 +107,11 @@ def test_same_prompt_used_is_not_repeated_and_demo_is_marked(tmp_path: Path,
     ({"model": "flux-2-flex", "steps": 50, "guidance": 4.5}, False, "FLUX.2 [flex] turns it on by default"),
     ({"model": "flux-2-flex", "steps": 50, "guidance": 4.5, "prompt_upsampling": False}, True, "same model"),
     ({"model": "flux-dev", "prompt_upsampling": True}, False, "prompt upsampling was on: the server rewrites"),
-    ({"model": "flux-2-pro", "steps": None, "guidance": None}, True, "same model"),
+    # FLUX.2 [pro]/[max] upsample unless sent disable_pup: true; a record sent without it was upsampled.
+    ({"model": "flux-2-pro", "steps": None, "guidance": None}, False, "FLUX.2 [pro] turns it on by default"),
+    ({"model": "flux-2-pro", "steps": None, "guidance": None, "disable_pup": True}, True, "same model"),
+    ({"model": "flux-2-max", "steps": None, "guidance": None, "disable_pup": False}, False,
+     "prompt upsampling was on: the server rewrites"),
     ({"seed": None}, True, "same model"),  # BFL's result said which seed it used
 ])
 def test_reproducible_unless_the_prompt_was_upsampled(request_fields: dict[str, Any], reproducible: bool,
@@ -119,13 +123,14 @@ def test_reproducible_unless_the_prompt_was_upsampled(request_fields: dict[str, 
     assert code == 0 and data["reproducible"] is reproducible and words in data["reproducible_reason"]
 
 
-def test_without_a_seed_or_with_input_images_it_cannot_be_reproduced(tmp_path: Path,
+def test_without_a_seed_or_with_unnamed_references_it_cannot_be_reproduced(tmp_path: Path,
                                                                      capsys: pytest.CaptureFixture[str]) -> None:
     record = ImageRecord(model="flux-kontext-pro", prompt="make it blue", input_images=1)
     path = write(tmp_path, "k.png", embed_metadata(make_image("PNG"), record))
     code, out, _ = info(capsys, str(path), "--json")
     reason = json.loads(out)["reproducible_reason"]
-    assert code == 0 and "no seed was recorded" in reason and "1 input image(s)" in reason
+    assert code == 0 and "no seed was recorded" in reason
+    assert "1 reference image(s) that no record names, so FluxDesk cannot send them again" in reason
     record = ImageRecord(model="flux-9000", prompt="p", seed=1)
     path = write(tmp_path, "u.png", embed_metadata(make_image("PNG"), record))
     info(capsys, str(path), "--json")
