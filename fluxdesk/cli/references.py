@@ -37,7 +37,8 @@ def add_reference_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--input-image", metavar="PATH", action="append", dest="input_images", default=None,
                        help="a reference image to edit or combine (FLUX.2, Kontext); repeat for more: in the "
                             "order given they are sent as input_image, input_image_2, … and the prompt calls "
-                            "them image 1, image 2, …")
+                            "them image 1, image 2, …. With no size given, a FLUX.2 output takes image 1's aspect "
+                            "ratio")
     group.add_argument("--image-prompt", metavar="PATH",
                        help="the one image prompt of FLUX1.1 [pro], its Ultra and FLUX.1 [pro]/[dev]")
     group.add_argument("--image-prompt-strength", metavar="X", type=float,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -206,3 +207,39 @@ def test_a_missing_path_or_a_folder_is_a_usage_error(tmp_path: Path, capsys: pyt
     assert code == 2 and "does not exist" in err
     code, _, err = info(capsys, str(tmp_path))
     assert code == 2 and "is a folder" in err
+
+
+def _edit_record(*shas: str, demo: bool = False) -> ImageRecord:
+    from fluxdesk.core.request import InputImage
+
+    refs = tuple(InputImage(sha256=sha, width=1182, height=886, source=f"photo{i}.jpg") for i, sha in enumerate(shas))
+    return replace(fox_record(model="flux-2-pro", steps=None, guidance=None, disable_pup=True, input_images=refs),
+                   demo=demo)
+
+
+def test_the_references_and_whether_the_library_still_holds_them(home: Path, tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from fluxdesk.storage.library import Library
+
+    with Library.open(home) as library:
+        kept, _path = library.store_reference(make_image("JPEG"), "jpg")
+    lost = "ab" * 32
+    path = write(tmp_path, "edit.png", embed_metadata(make_image("PNG"), _edit_record(kept, lost)))
+    code, out, _ = info(capsys, str(path), "--json")
+    data = json.loads(out)
+    assert code == 0 and data["input_images"] == 2
+    assert data["references"] == [{"sha256": kept, "width": 1182, "height": 886, "in_library": True},
+                                  {"sha256": lost, "width": 1182, "height": 886, "in_library": False}]
+    assert data["reproducible"] is False
+    assert data["reproducible_reason"] == "image 2 is no longer in the library, so it cannot be sent again"
+    code, out, _ = info(capsys, str(path))
+    assert f"  references   image 1  1182×886  sha256 {kept}  (in the library)" in out.splitlines()
+    assert f"               image 2  1182×886  sha256 {lost}  (no longer in the library)" in out.splitlines()
+    # A demo image's references are looked for in the demo library, which is not on this machine here.
+    path = write(tmp_path, "demo-edit.png", embed_metadata(make_image("PNG"), _edit_record(kept, demo=True)))
+    code, out, _ = info(capsys, str(path), "--json")
+    data = json.loads(out)
+    assert [r["in_library"] for r in data["references"]] == [None] and data["reproducible"] is True
+    code, out, _ = info(capsys, str(path))
+    assert "(library not on this machine)" in out
+    assert not (home / "demo").exists()  # looked at, never created
