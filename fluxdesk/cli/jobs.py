@@ -215,6 +215,15 @@ def upsampling_fields(model: Model, on: bool) -> dict[str, bool]:
     return fields
 
 
+def _linked_to_library_images(library: Any, req: GenerationRequest) -> GenerationRequest:
+    """Each reference that is an image of the library is linked to it, so the edit shows what it was made from."""
+    images = []
+    for image in req.input_images:
+        found = library.find_image_by_path(Path(image.source)) if image.source else None
+        images.append(replace(image, from_image_id=found.id) if found is not None else image)
+    return req.with_input_images(tuple(images))
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from fluxdesk.services.pipeline import InvalidRequestError
     from fluxdesk.storage.paths import home_dir
@@ -233,6 +242,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     session = open_session(settings=settings, demo=args.demo)
     try:
         _finish_leftovers(session)
+        req = _linked_to_library_images(session.library, req)
         try:
             return _run_jobs(session, _Collector(args.json), lambda: session.generate(req, args.count))
         except InvalidRequestError as exc:

@@ -15,6 +15,7 @@ from e2e_support import (
     cli_env,
     jobs_in_library,
     json_lines,
+    query,
     run_cli,
     scene,
     sent_images,
@@ -192,8 +193,8 @@ def test_klein_takes_four_references(make_sim, tmp_path: Path) -> None:
 
 
 def test_small_files_go_at_their_own_size_whatever_their_format(make_sim, tmp_path: Path) -> None:
-    # Found by these tests: a file needing neither a new size nor a new mode (a WebP, a BMP, a camera JPEG
-    # with EXIF) crashed prepare_reference ("Operation on closed image") instead of being re-encoded.
+    # A file needing neither a new size nor a new mode (a WebP, a BMP, a camera JPEG with EXIF) once crashed
+    # prepare_reference ("Operation on closed image") instead of being re-encoded.
     sim = make_sim()
     files = [camera_jpeg(tmp_path / "camera.jpg", (400, 300)),
              write_image(tmp_path / "web.webp", scene((400, 300), seed=2), "WEBP"),
@@ -206,6 +207,22 @@ def test_small_files_go_at_their_own_size_whatever_their_format(make_sim, tmp_pa
     assert [decoded(data).size for data in sent.values()] == [(400, 300)] * 4
     assert [decoded(data).format for data in sent.values()] == ["JPEG", "JPEG", "JPEG", "PNG"]
     assert sent["input_image_4"] == files[3].read_bytes()  # a plain PNG that fits is sent as it is
+
+
+def test_an_edit_of_a_library_image_is_linked_to_it(make_sim, tmp_path: Path) -> None:
+    sim = make_sim()
+    env = cli_env(tmp_path, sim.api_base)
+    made = json_lines(run_cli(env, "generate", "--prompt", "a red door", "--model", "flux-2-klein-4b", "--seed", "1",
+                              "--json").stdout)[0]
+    outside = write_image(tmp_path / "outside.jpg", scene((320, 240)), "JPEG")
+    out = run_cli(env, "generate", "--prompt", "image 1 painted blue, image 2 on the wall", "--model",
+                  "flux-2-klein-4b", "--input-image", made["path"], "--input-image", str(outside), "--json")
+    assert out.returncode == 0, out.stderr
+    edit = json_lines(out.stdout)[0]
+    [(image_id,)] = query(tmp_path, "SELECT id FROM images WHERE job_id = ?", made["job_id"])
+    [(request,)] = query(tmp_path, "SELECT request FROM jobs WHERE id = ?", edit["job_id"])
+    links = [image.get("from_image_id") for image in json.loads(request)["input_images"]]
+    assert links == [image_id, None]  # the library's image is linked; a file from elsewhere is not
 
 
 # --- reproduce ------------------------------------------------------------------------------------------------
