@@ -164,6 +164,8 @@ def gallery_expectations(window: MainWindow, gallery: GalleryTab,
     model, panel, library = gallery.model, window.panel, window.session.library
     status = window.statusBar().currentMessage
     clipboard = QGuiApplication.clipboard()
+    references: list[tuple[str, object]] = boundary.setdefault("references", [])  # emptied before each command
+    gallery.referenceRequested.connect(lambda path, image_id: references.append((path, image_id)))
 
     def on_generate() -> bool:
         return window.tabs.currentIndex() == 0 and panel.isVisible()
@@ -181,6 +183,8 @@ def gallery_expectations(window: MainWindow, gallery: GalleryTab,
                                             and panel.current_request().model == "flux-2-pro"),
         "Use seed": lambda shown, _: on_generate() and panel.current_request().seed == shown.seed,
         "Use prompt": lambda shown, _: on_generate() and panel.prompt() == shown.prompt,
+        # Asked of the window (the prompt panel's reference tray takes it): the image's file and its library id.
+        "Use as reference": lambda shown, _: references == [(shown.path, shown.id)],
         "Favourite": lambda shown, _: (model.item_by_id(shown.id).favourite is not shown.favourite
                                        and library.get_image(shown.id).favourite is not shown.favourite
                                        and gallery.actions.favourite.isChecked() is not shown.favourite
@@ -235,8 +239,8 @@ def test_every_gallery_command_does_what_it_says(qtbot, make_window, os_boundary
     scenes = Scenes(qtbot, window, gallery)
     # Each state and the commands it enables, the ones that take the image away last.
     walk = [
-        (scenes.in_gallery, ["Reproduce", "Reuse settings", "Use seed", "Use prompt", "Favourite", "View large",
-                             "Copy image", "Open", "Show in folder", "Export…", "Delete"]),
+        (scenes.in_gallery, ["Reproduce", "Reuse settings", "Use seed", "Use prompt", "Use as reference", "Favourite",
+                             "View large", "Copy image", "Open", "Show in folder", "Export…", "Delete"]),
         (scenes.after_a_delete, ["Undo delete"]),
         (scenes.in_trash, ["View large", "Open", "Show in folder", "Export…", "Restore", "Delete permanently",
                            "Empty trash…"]),
@@ -253,6 +257,7 @@ def test_every_gallery_command_does_what_it_says(qtbot, make_window, os_boundary
                 shown = scene()
                 before = {"rows": gallery.model.rowCount()}
                 QGuiApplication.clipboard().clear()
+                os_boundary["references"].clear()
                 for export in os_boundary["export"].iterdir():
                     export.unlink()
                 if way == "menu":

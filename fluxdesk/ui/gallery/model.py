@@ -245,7 +245,7 @@ class GalleryModel(ThumbnailRows, QStringListModel):
         ``None`` while the path of some image is not known here yet: never a drag that leaves files out,
         and never a query on the GUI thread. ``prepare_drag_paths`` looks them up; ``dragPathsKnown`` says
         when they arrived."""
-        files = self._known_files(ids)
+        files = self.known_files(ids)
         if files is None:
             return None
         paths = [path for _id, path in files]
@@ -582,10 +582,10 @@ class GalleryModel(ThumbnailRows, QStringListModel):
     def known_paths(self, ids: Iterable[int]) -> list[str] | None:
         """The files of ``ids`` in their order, from loaded rows and looked-up paths (an image no longer in the
         library is left out); ``None`` if some path is not known here. Never reads the database."""
-        files = self._known_files(ids)
+        files = self.known_files(ids)
         return None if files is None else [path for _id, path in files]
 
-    def _known_files(self, ids: Iterable[int]) -> list[tuple[int, str]] | None:
+    def known_files(self, ids: Iterable[int]) -> list[tuple[int, str]] | None:
         """``(id, path)`` of ``ids`` in their order, as ``known_paths`` finds them."""
         items, looked_up = self._items, self._drag_paths
         files: list[tuple[int, str]] = []
