@@ -778,6 +778,8 @@ class GalleryTab(QWidget):
         if self.model.query().has_filters() or self.model.query().trash:
             self.filters.show_everything()
             self.statusMessage.emit("Showing every image, to show the one it was made from")
+        elif not self.model.is_loading():
+            self.refresh()  # the grid was read before the image was there: read it again, then select it
 
     def show_used_in(self) -> None:
         """The images made from the shown one, on their own in the grid (newest first), the newest selected."""
