@@ -310,10 +310,6 @@ class LineageSection(QWidget):
         """The gallery's images made from the one shown, newest first."""
         return list(self._used_in)
 
-    def tile_rect(self, row: int) -> QRectF:
-        """Where reference ``row`` is in the strip's viewport (for a click)."""
-        return QRectF(self.strip.visualRect(self.model.index(row)))
-
     def text(self) -> str:
         """What the section says, as plain text."""
         lines = []

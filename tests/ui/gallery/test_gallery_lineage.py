@@ -324,7 +324,6 @@ def test_use_as_reference_is_not_offered_for_a_missing_file_or_in_the_trash(fami
     family.gallery.wait_loaded()
     qtbot.waitUntil(lambda: tab.model.item_by_id(family.lighthouse).missing, timeout=WAIT_MS)
     family.gallery.select(family.lighthouse)
-    tab.selection_state()
     menu = tab.actions.context_menu(tab.selection_state(), tab)
     offered = {a.text(): a.isEnabled() for a in menu.actions() if not a.isSeparator()}
     assert offered["Use as reference"] is False
