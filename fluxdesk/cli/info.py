@@ -89,19 +89,14 @@ def _references_folder(record: ImageRecord) -> Path | None:
     return references_dir(library_home) if database_path(library_home).is_file() else None
 
 
-def _held(folder: Path, sha256: str) -> bool:
-    """Whether ``folder`` keeps the reference ``sha256``, laid out as ``Library.store_reference`` writes it."""
-    from fluxdesk.storage.library import REFERENCE_EXTENSIONS
-
-    return any((folder / sha256[:2] / f"{sha256}.{ext}").is_file() for ext in REFERENCE_EXTENSIONS)
-
-
 def references_json(record: ImageRecord) -> list[dict[str, Any]]:
     """Each reference the image was made from: its SHA-256 and size as sent, and whether the library it was made in
     still holds its bytes (``None`` when that library is not on this machine)."""
+    from fluxdesk.storage.library import stored_reference
+
     folder = _references_folder(record) if record.references else None
     return [{"sha256": ref.sha256, "width": ref.width, "height": ref.height,
-             "in_library": None if folder is None else _held(folder, ref.sha256)}
+             "in_library": None if folder is None else stored_reference(folder, ref.sha256) is not None}
             for ref in record.references]
 
 

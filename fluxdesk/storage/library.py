@@ -118,6 +118,18 @@ REFERENCE_EXTENSIONS = ("jpg", "png")
 """Prepared references are JPEG or PNG (``storage.references``)."""
 
 
+def stored_reference(folder: Path, sha256: str) -> Path | None:
+    """The file in a library's references ``folder`` holding the reference ``sha256``, as ``store_reference``
+    lays it out; ``None`` when there is none. Looks, never opens or creates anything."""
+    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        return None
+    for extension in REFERENCE_EXTENSIONS:
+        path = folder / sha256[:2] / f"{sha256}.{extension}"
+        if path.is_file():
+            return path
+    return None
+
+
 class MissingReferenceError(LibraryError):
     """A reference a job needs whose bytes the library no longer holds."""
 
@@ -170,13 +182,7 @@ class Library:
 
     def reference_path(self, sha256: str) -> Path | None:
         """The stored file of the reference whose bytes hash to ``sha256``; ``None`` when it is not kept."""
-        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
-            return None
-        for extension in REFERENCE_EXTENSIONS:
-            path = self.references_dir / sha256[:2] / f"{sha256}.{extension}"
-            if path.is_file():
-                return path
-        return None
+        return stored_reference(self.references_dir, sha256)
 
     def store_reference(self, data: bytes, extension: str) -> tuple[str, Path]:
         """Keep a reference's bytes once (a second call with the same bytes writes nothing); answer its
@@ -229,6 +235,9 @@ class Library:
         """Journal a job (``QUEUED``, or ``SUBMITTING`` when its POST follows at once); answer its id."""
         if status not in (JobStatus.QUEUED, JobStatus.SUBMITTING):
             raise ValueError("a new job is QUEUED or SUBMITTING")
+        if any(image.sha256 is None for image in request.input_images):
+            # The journal names references by SHA-256 only: one without it could never be sent again.
+            raise ValueError("every reference of a journalled job is stored first (it has no SHA-256)")
         job_id = job_id or str(uuid.uuid4())
         now = iso_utc(created_at or utc_now())
         with transaction(self._conn):

@@ -122,6 +122,11 @@ def _to_sendable_mode(image: Image.Image, notes: list[str]) -> Image.Image:
     return image
 
 
+def _png_bit_depth(data: bytes) -> int | None:
+    """The bit depth in a PNG's IHDR chunk (the first, at a fixed place)."""
+    return data[24] if len(data) > 24 and data[12:16] == b"IHDR" else None
+
+
 _PIXELS_ONLY_INFO = frozenset({
     "jfif", "jfif_version", "jfif_unit", "jfif_density", "dpi", "progressive", "progression", "adobe",
     "adobe_transform", "icc_profile", "gamma", "srgb", "chromaticity", "aspect", "interlace",
@@ -164,6 +169,9 @@ def prepare_reference(source: Path | bytes, *, max_pixels: int, name: str | None
         image.load()
         oriented = ImageOps.exif_transpose(image) if orientation != 1 else image
         converted = _to_sendable_mode(oriented, notes)
+        if fmt == "PNG" and _png_bit_depth(raw) == 16 and not notes:
+            # Pillow reads a 16-bit colour PNG as 8-bit RGB(A); the bytes, unchanged, would still be 16-bit.
+            notes.append("16-bit image reduced to 8 bits")
         resized = converted if converted.size == target else converted.resize(
             target, Image.Resampling.LANCZOS, reducing_gap=3.0)
         # Sent as it is only when nothing about it changes and it carries nothing but pixels: EXIF (GPS, camera),

@@ -50,6 +50,14 @@ def stored(lib: Library, req: GenerationRequest = DEV, *, fmt: str = "JPEG", cre
 
 # --- the job journal -----------------------------------------------------------------------------
 
+def test_a_reference_not_yet_stored_is_refused_by_the_journal(library: Library) -> None:
+    """The journal names references by SHA-256 alone: one without it could never be sent again."""
+    request = GenerationRequest(model="flux-2-pro", prompt="p", input_images=(InputImage("QUJD" * 500, 64, 64),))
+    with pytest.raises(ValueError, match="SHA-256"):
+        library.create_job(request, {}, demo=False)
+    assert library.unfinished_jobs() == []
+
+
 def test_create_job_journals_request_and_body(library: Library) -> None:
     sha256, _path = library.store_reference(b"ABC" * 500, "jpg")
     kontext = GenerationRequest(model="flux-kontext-pro", prompt="make it blue", aspect_ratio="4:3",

@@ -348,3 +348,23 @@ def test_formats_outside_the_list_are_refused(tmp_path: Path, fmt: str) -> None:
     path.write_bytes(encode(Image.new("RGB", (64, 64)), fmt))
     with pytest.raises(ReferenceImageError, match="is not an image FluxDesk can read"):
         prepare_reference(path, max_pixels=MEGAPIXEL)
+
+
+def test_a_16_bit_colour_png_is_sent_as_8_bits_and_says_so(tmp_path: Path) -> None:
+    # Pillow cannot write 16-bit colour; the PNG is built by hand: 8×8 red pixels, 16 bits per channel.
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    rows = (b"\x00" + b"\xff\xff\x00\x00\x00\x00" * 8) * 8
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 16, 2, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    path = tmp_path / "deep.png"
+    path.write_bytes(png)
+    prepared = prepare_reference(path, max_pixels=MEGAPIXEL)
+    assert prepared.data != png and "16-bit image reduced to 8 bits" in prepared.notes
+    with Image.open(io.BytesIO(prepared.data)) as sent:
+        red, green, blue = sent.getpixel((3, 3))
+        assert sent.mode == "RGB" and red > 240 and green < 15 and blue < 15
