@@ -119,3 +119,42 @@ def test_estimate_prices_with_the_table_imported_into_the_home(tmp_path, monkeyp
     out = run("estimate", "--model", "flux-2-pro", "--json")
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["price_as_of"] == "2027-05-01"
+
+
+def _photo(path, size=(4032, 3024), orientation=1):
+    from PIL import Image, ImageDraw
+
+    image = Image.linear_gradient("L").resize(size).convert("RGB")
+    ImageDraw.Draw(image).ellipse((size[0] // 4, size[1] // 4, size[0] // 2, size[1] // 2), fill=(200, 60, 40))
+    exif = image.getexif()
+    exif[0x0112] = orientation
+    image.save(path, "JPEG", quality=85, exif=exif)
+    return path
+
+
+def test_estimate_json_lists_what_each_reference_adds(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("FLUXDESK_HOME", str(tmp_path / "home"))
+    photo = _photo(tmp_path / "photo.jpg")
+    args = ["estimate", "--model", "flux-2-max", "--width", "1024", "--height", "1024", "--json"]
+    assert main([*args, "--input-image", str(photo), "--input-image", str(photo)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    # [max]: 7 credits for a 1 MP output, 3 per reference megapixel; each 12 MP photo sent as 1 MP.
+    assert data["credits_per_image"] == 13 and data["usd_per_image"] == 0.13
+    first = {k: v for k, v in data["references"][0].items() if k != "sha256"}
+    assert first == {"source": str(photo), "width": 1182, "height": 886, "original_width": 4032,
+                     "original_height": 3024, "megapixels": 1, "credits": 3, "notes": []}
+    assert data["references"][0]["sha256"] == data["references"][1]["sha256"]
+    assert main([*args, "--input-image", str(photo), "--reference-size", "original"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["credits_per_image"] == 7 + 3 * 4 and data["references"][0]["megapixels"] == 4
+    assert main(["estimate", "--model", "flux-2-max", "--json"]) == 0
+    assert "references" not in json.loads(capsys.readouterr().out)  # a text-only request's contract as before
+
+
+def test_estimate_of_an_edit_with_no_size_takes_image_1s_shape(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("FLUXDESK_HOME", str(tmp_path / "home"))
+    photo = _photo(tmp_path / "turned.jpg", (1600, 1200), orientation=8)  # shows as 1200×1600
+    assert main(["estimate", "--model", "flux-2-pro", "--input-image", str(photo)]) == 0
+    out = capsys.readouterr().out
+    assert "  output 880×1184: image 1's aspect ratio at 1 MP (give --width and --height to choose)" in out
+    assert f"  image 1: {photo} 1200×1600 → sent as 883×1178, 1 MP, +1.5 credits" in out

@@ -6,6 +6,13 @@ import argparse
 from typing import Any
 
 from fluxdesk.cli.common import EXIT_OK, UsageError, json_number, print_json
+from fluxdesk.cli.references import (
+    References,
+    add_reference_arguments,
+    reference_lines,
+    references_json,
+    with_references,
+)
 from fluxdesk.core.catalog import MODELS, get_model
 from fluxdesk.core.pricing import Estimate, estimate, format_credits, format_price
 from fluxdesk.core.request import GenerationRequest, validate
@@ -21,6 +28,7 @@ def add_request_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--steps", type=int)
     parser.add_argument("--guidance", type=float)
     parser.add_argument("--count", type=int, default=1, help="number of images (each is a separate job)")
+    add_reference_arguments(parser)
 
 
 def request_from_args(args: argparse.Namespace, *, prompt: str, model: str,
@@ -31,7 +39,7 @@ def request_from_args(args: argparse.Namespace, *, prompt: str, model: str,
         raise UsageError("count: must be at least 1")
     return GenerationRequest(model=model, prompt=prompt, width=args.width, height=args.height,
                              aspect_ratio=args.aspect_ratio, steps=args.steps, guidance=args.guidance,
-                             **extra)
+                             image_prompt_strength=args.image_prompt_strength, **extra)
 
 
 def checked(req: GenerationRequest) -> GenerationRequest:
@@ -42,8 +50,8 @@ def checked(req: GenerationRequest) -> GenerationRequest:
     return req
 
 
-def estimate_json(est: Estimate) -> dict[str, Any]:
-    return {
+def estimate_json(est: Estimate, refs: References | None = None) -> dict[str, Any]:
+    data = {
         "model": est.model,
         "count": est.count,
         "credits_per_image": json_number(est.credits_per_image),
@@ -52,6 +60,9 @@ def estimate_json(est: Estimate) -> dict[str, Any]:
         "usd_total": json_number(est.usd_total),
         "price_as_of": est.price_as_of,
     }
+    if refs is not None and refs.given:
+        data["references"] = references_json(refs, est)
+    return data
 
 
 def cmd_estimate(args: argparse.Namespace) -> int:
@@ -68,17 +79,22 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     if args.model is None:
         raise UsageError("model: give --model (see `fluxdesk estimate --list`)")
     # The prompt does not change the price; validation only needs a non-empty one.
-    req = checked(request_from_args(args, prompt="estimate", model=args.model))
+    req, refs = with_references(request_from_args(args, prompt="estimate", model=args.model), args)
+    checked(req)
     table = load_price_table(home_dir())
     est = estimate(req, table, args.count)
     if args.json:
-        print_json(estimate_json(est))
+        print_json(estimate_json(est, refs))
         return EXIT_OK
     model = get_model(req.model)
     print(f"{model.name}: {est.summary()}  ({format_credits(est.credits_total)} credits)")
     if est.output_megapixels is not None:
         print(f"  {est.output_megapixels} MP billed per image"
-              + (f", plus {est.input_megapixels} MP of input images" if est.input_megapixels else ""))
+              + (f", plus {est.input_megapixels} MP of reference images" if est.input_megapixels else ""))
+    for line in reference_lines(refs, est, model):
+        print(f"  {line}")
+    for line in refs.request_notes(model):  # each file's own notes are on its line
+        print(f"  {line}")
     if not est.exact:
         print("  an estimate: BFL bills input images by a rule it does not publish")
     print(f"  prices as of {est.price_as_of}")

@@ -79,8 +79,38 @@ def reproducibility(record: ImageRecord) -> tuple[bool, str]:
     return True, "same model, prompt, seed and parameters: running it again should give the same image"
 
 
+def _references_folder(record: ImageRecord) -> Path | None:
+    """The references folder of the library on this machine the image was made in (the demo library for a
+    demo image), or ``None`` when that library is not here. Looked at, never opened or created."""
+    from fluxdesk.storage.paths import database_path, demo_home, home_dir, references_dir
+
+    home = home_dir()
+    library_home = demo_home(home) if record.demo else home
+    return references_dir(library_home) if database_path(library_home).is_file() else None
+
+
+def references_json(record: ImageRecord) -> list[dict[str, Any]]:
+    """Each reference the image was made from: its SHA-256 and size as sent, and whether the library it was made in
+    still holds its bytes (``None`` when that library is not on this machine)."""
+    from fluxdesk.storage.library import stored_reference
+
+    folder = _references_folder(record) if record.references else None
+    return [{"sha256": ref.sha256, "width": ref.width, "height": ref.height,
+             "in_library": None if folder is None else stored_reference(folder, ref.sha256) is not None}
+            for ref in record.references]
+
+
 def record_json(path: Path, record: ImageRecord, usd_per_credit: Decimal) -> dict[str, Any]:
+    from fluxdesk.core.request import reference_name
+
     reproducible, reason = reproducibility(record)
+    references = references_json(record)
+    gone = [reference_name(i) for i, ref in enumerate(references) if ref["in_library"] is False]
+    if gone:
+        missing = (f"{gone[0]} is" if len(gone) == 1 else f"{', '.join(gone[:-1])} and {gone[-1]} are")
+        problem = f"{missing} no longer in the library, so {'it' if len(gone) == 1 else 'they'} cannot be sent again"
+        reason = problem if reproducible else f"{reason}; {problem}"
+        reproducible = False
     cost = record.cost_credits
     return {
         "path": str(path),
@@ -105,6 +135,7 @@ def record_json(path: Path, record: ImageRecord, usd_per_credit: Decimal) -> dic
         "duration": record.duration,
         "output_format": record.output_format,
         "input_images": record.input_images,
+        "references": references,
         "truncated": record.truncated,
         "demo": record.demo,
         "reproducible": reproducible,
@@ -154,6 +185,22 @@ def _size_text(width: object, height: object, aspect_ratio: object = None) -> st
     return size
 
 
+_HELD_WORDS = {True: "in the library", False: "no longer in the library", None: "library not on this machine"}
+
+
+def _reference_text(model_id: str, index: int, ref: dict[str, Any]) -> str:
+    """``"image 1  1182×886  sha256 edea…  (in the library)"``."""
+    from fluxdesk.core.catalog import UnknownModelError, get_model
+    from fluxdesk.core.request import reference_name
+
+    try:
+        name = "image prompt" if get_model(model_id).image_prompt else reference_name(index)
+    except UnknownModelError:
+        name = reference_name(index)
+    size = _size_text(ref["width"], ref["height"]) or "size unknown"
+    return f"{name}  {size}  sha256 {ref['sha256']}  ({_HELD_WORDS[ref['in_library']]})"
+
+
 def record_lines(data: dict[str, Any]) -> list[str]:
     """The readable form of ``record_json``'s object."""
     from fluxdesk.core.pricing import format_credits, format_price
@@ -169,6 +216,9 @@ def record_lines(data: dict[str, Any]) -> list[str]:
     others = {k: v for k, v in data["parameters"].items() if k not in _SHOWN_ELSEWHERE}
     if others:
         lines.append(_line("parameters", ", ".join(f"{k}={_number(v)}" for k, v in sorted(others.items()))))
+    references = [_reference_text(data["model"], i, ref) for i, ref in enumerate(data["references"])]
+    if references:
+        lines.append(_line("references", "\n".join(references)))
     if data["cost_credits"] is not None:
         credits, usd = Decimal(str(data["cost_credits"])), Decimal(str(data["cost_usd"]))
         lines.append(_line("cost", f"{format_credits(credits)} credits ({format_price(usd)})"))

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import base64
 import functools
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fluxdesk.cli.common import EXIT_FAILED, EXIT_OK, UsageError, json_number, print_json
 from fluxdesk.cli.estimate import add_request_arguments, checked, request_from_args
+from fluxdesk.cli.references import input_images_json, with_references
+from fluxdesk.core.catalog import Model, get_model
 from fluxdesk.core.jobs import BILLED_STATES, JobStatus
 from fluxdesk.core.metadata import ImageRecord, MetadataError, reproduction_verdict, settings_from_metadata
 from fluxdesk.core.pricing import format_credits
-from fluxdesk.core.request import GenerationRequest, seeds_for
+from fluxdesk.core.request import GenerationRequest, reference_name, seeds_for
 
 if TYPE_CHECKING:
     from fluxdesk.storage.rows import JobRow
@@ -91,6 +94,7 @@ def _job_line(library: Any, outcome: _Outcome, as_json: bool) -> None:
             "seed": seed,
             "cost_credits": json_number(cost),
             "error": outcome.error,
+            "references": input_images_json(job.request.input_images) if job else [],
         })
         return
     model = job.model if job else "?"
@@ -195,22 +199,50 @@ def _library_errors_in_words(command: Callable[[argparse.Namespace], int]) -> Ca
 
 # --- generate -----------------------------------------------------------------------------------
 
+UPSAMPLING_HELP = ("let BFL rewrite the prompt with a language model before drawing. Off by default, wherever "
+                   "the model lets it be turned off, so that `fluxdesk reproduce` gives the same image again; "
+                   "on, the rewritten prompt differs from run to run, so the same seed no longer gives the same "
+                   "image and the result cannot be reproduced exactly")
+
+
+def upsampling_fields(model: Model, on: bool) -> dict[str, bool]:
+    """The request fields that set prompt upsampling at ``model``'s endpoint: off unless asked for (FLUX.2
+    [pro]/[max] ``disable_pup: true``, the others ``prompt_upsampling: false``; nothing for a model without a
+    switch)."""
+    fields = model.upsampling_fields(on)
+    if on and not fields:
+        raise UsageError(f"prompt upsampling: {model.name} has no prompt upsampling to turn on")
+    return fields
+
+
+def _linked_to_library_images(library: Any, req: GenerationRequest) -> GenerationRequest:
+    """Each reference that is an image of the library is linked to it, so the edit shows what it was made from."""
+    images = []
+    for image in req.input_images:
+        found = library.find_image_by_path(Path(image.source)) if image.source else None
+        images.append(replace(image, from_image_id=found.id) if found is not None else image)
+    return req.with_input_images(tuple(images))
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from fluxdesk.services.pipeline import InvalidRequestError
     from fluxdesk.storage.paths import home_dir
     from fluxdesk.storage.settings import load_settings
 
     settings = load_settings(home_dir())
-    model = args.model or settings.default_model
-    req = request_from_args(args, prompt=args.prompt, model=model, seed=args.seed,
-                            output_format=args.output_format,
-                            prompt_upsampling=True if args.prompt_upsampling else None,
-                            safety_tolerance=args.safety_tolerance)
+    model = get_model(args.model or settings.default_model)
+    req = request_from_args(args, prompt=args.prompt, model=model.id, seed=args.seed,
+                            output_format=args.output_format, safety_tolerance=args.safety_tolerance,
+                            **upsampling_fields(model, args.prompt_upsampling))
+    req, refs = with_references(req, args)
     for seed in seeds_for(req.seed, args.count):  # every job valid before anything is sent
         checked(req.with_seed(seed))
+    for note in refs.file_notes() + refs.request_notes(model):
+        print(note, file=sys.stderr, flush=True)
     session = open_session(settings=settings, demo=args.demo)
     try:
         _finish_leftovers(session)
+        req = _linked_to_library_images(session.library, req)
         try:
             return _run_jobs(session, _Collector(args.json), lambda: session.generate(req, args.count))
         except InvalidRequestError as exc:
@@ -249,15 +281,42 @@ def _original(session: Any, target: str) -> tuple[GenerationRequest, ImageRecord
     return job.request.with_seed(seed), image.record if image else None, str(image.path) if image else target
 
 
+def _with_stored_references(library: Any, request: GenerationRequest) -> GenerationRequest:
+    """``request`` with the bytes of every reference it names by SHA-256, read back from the library: the very
+    bytes sent the first time. One the library no longer holds is a ``UsageError`` naming it (nothing sent)."""
+    from fluxdesk.storage.library import MissingReferenceError
+
+    model = get_model(request.model)
+    images = []
+    for index, image in enumerate(request.input_images):
+        if image.data or image.sha256 is None:
+            images.append(image)  # data at hand, or nothing to find it by: validation says what is wrong
+            continue
+        try:
+            data = library.reference_data(image.sha256)
+        except MissingReferenceError as exc:
+            name = "the image prompt" if model.image_prompt else reference_name(index)
+            if image.source:
+                name += f" ({image.source})"
+            raise UsageError(f"{name}: {exc}, so it cannot be sent again. Nothing was sent.") from None
+        images.append(replace(image, data=base64.b64encode(data).decode("ascii")))
+    return request.with_input_images(tuple(images))
+
+
 def cmd_reproduce(args: argparse.Namespace) -> int:
+    from fluxdesk.services.pipeline import InvalidRequestError
+
     session = open_session(demo=args.demo)
     try:
         _finish_leftovers(session)
         request, original, name = _original(session, args.target)
-        checked(request)
+        request = checked(_with_stored_references(session.library, request))
         collector = _Collector(as_json=False)
         session.add_listener(collector)
-        job_ids = session.generate(request, 1).result()
+        try:
+            job_ids = session.generate(request, 1).result()
+        except InvalidRequestError as exc:
+            raise UsageError(str(exc)) from None
         session.wait_idle()
         job_id = job_ids[0]
         outcome = collector.outcomes.get(job_id) or _Outcome(job_id)
@@ -268,10 +327,13 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         if args.json:
             print_json({"job_id": job_id, "status": outcome.status, "path": outcome.path, "original": name,
                         "model": request.model, "seed": request.seed, "identical": identical, "reason": reason,
-                        "error": outcome.error})
+                        "error": outcome.error, "references": input_images_json(request.input_images)})
         elif outcome.status == "done":
             said = verdict.text() if verdict else "the new image is not in the library, so it cannot be compared"
-            print(f"Reproduced {name}\n  → {outcome.path}\n  {said}")
+            sent = len(request.input_images)
+            again = (f"\n  sent the same {sent} reference image{'s' if sent > 1 else ''} again, byte for byte, "
+                     "from the library" if sent else "")
+            print(f"Reproduced {name}\n  → {outcome.path}\n  {said}{again}")
         else:
             print(f"Could not reproduce {name}: {outcome.status}: {outcome.error}", file=sys.stderr)
         return EXIT_OK if outcome.status == "done" else EXIT_FAILED
@@ -302,8 +364,7 @@ def register(sub: Any) -> None:
     add_request_arguments(p)
     p.add_argument("--seed", type=int, help="fixed seed; with --count N, seeds S, S+1, …")
     p.add_argument("--output-format", choices=["jpeg", "png", "webp"])
-    p.add_argument("--prompt-upsampling", action="store_true",
-                   help="let BFL rewrite the prompt (the image can then not be reproduced exactly)")
+    p.add_argument("--prompt-upsampling", action="store_true", help=UPSAMPLING_HELP)
     p.add_argument("--safety-tolerance", type=int)
     p.add_argument("--json", action="store_true", help="one JSON object per image")
     p.add_argument("--demo", action="store_true", help=DEMO_HELP)

@@ -16,13 +16,14 @@ from fluxdesk.core.request import GenerationRequest
 from fluxdesk.services.session import request_for_image
 from fluxdesk.storage.gallery_queries import GalleryQueries
 from fluxdesk.storage.library import TRASH_DAYS, Library
-from fluxdesk.storage.rows import ImageRow
+from fluxdesk.storage.rows import ImageRow, ReferenceRow
 from fluxdesk.storage.spend import LedgerRow, MonthSpend, SpendSummary
 
 
 class GalleryStore:
-    """The gallery's reads and changes of one library: the grid's queries, an image in full and what made it, the
-    models used; favourite, trash, restore, delete. ``close()`` when the library goes away."""
+    """The gallery's reads and changes of one library: the grid's queries, an image in full and what made it (its
+    settings, its references), what it was used in, the models used; favourite, trash, restore, delete. ``close()``
+    when the library goes away."""
 
     def __init__(self, library: Library) -> None:
         self._library = library
@@ -41,6 +42,14 @@ class GalleryStore:
     def request_for_image(self, image_id: int) -> GenerationRequest:
         """What made the image (``services.session.request_for_image``): what Reproduce would send."""
         return request_for_image(self._library, image_id)
+
+    def made_from(self, image_id: int) -> list[ReferenceRow]:
+        """The references that made the image, in order (``Library.made_from``)."""
+        return self._library.made_from(image_id)
+
+    def used_in(self, image_id: int) -> list[int]:
+        """The gallery's images made with this one as a reference, newest first (``Library.used_in``)."""
+        return self._library.used_in(image_id)
 
     def image_models(self) -> list[str]:
         """Model ids that have images, for the filter."""

@@ -6,14 +6,25 @@ import base64
 import binascii
 import io
 import random
-from dataclasses import fields
+import re
+from dataclasses import dataclass, fields
 from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
 from fluxdesk.core.catalog import Model
-from fluxdesk.core.request import FieldError, GenerationRequest, InputImage, validate
+from fluxdesk.core.request import (
+    FieldError,
+    GenerationRequest,
+    InputImage,
+    reference_name,
+    references_limit_text,
+    validate,
+)
+from fluxdesk.storage.imaging import DECODE_ERRORS, MAX_REFERENCE_PIXELS
 
+_IMAGE_FIELD = re.compile(r"input_image(_[0-9]+)?|image_prompt")
+"""A reference field of some endpoint: past what this one takes it is refused by its count, not as a stranger."""
 _SCALAR_FIELDS = frozenset(f.name for f in fields(GenerationRequest)) - {"model", "input_images"}
 
 _EMBELLISHMENTS = (
@@ -29,32 +40,49 @@ _EMBELLISHMENTS = (
 _MOODS = ("serene", "vibrant", "moody", "whimsical", "majestic", "minimalist", "dreamlike", "bold")
 
 
-def request_from_body(model: Model, data: Any) -> tuple[GenerationRequest | None, list[FieldError]]:
+@dataclass(frozen=True)
+class Body:
+    """A POST body read: the validated request, or the errors naming BFL's fields; and each reference's bytes."""
+
+    request: GenerationRequest | None
+    errors: list[FieldError]
+    references: tuple[bytes | None, ...] = ()
+    """The decoded bytes of each reference, in order; ``None`` for a URL (BFL fetches it; the simulator cannot)."""
+
+
+def request_from_body(model: Model, data: Any) -> Body:
     """Build and validate the request; the errors name BFL's body fields."""
     if not isinstance(data, dict):
-        return None, [FieldError("", "must be a JSON object")]
+        return Body(None, [FieldError("", "must be a JSON object")])
     image_fields = {model.input_image_field(i): i for i in range(max(1, model.max_input_images))}
     values: dict[str, Any] = {}
-    images: dict[int, InputImage] = {}
+    images: dict[int, tuple[InputImage, bytes | None]] = {}
     errors: list[FieldError] = []
     for name, value in data.items():
         if value is None:  # like BFL's schema: null means "not set"
             continue
         if name in image_fields:
-            images[image_fields[name]] = _input_image(value)
+            read = _input_image(name, image_fields[name], value)
+            if isinstance(read, FieldError):
+                errors.append(read)
+            else:
+                images[image_fields[name]] = read
         elif name in _SCALAR_FIELDS:
             values[name] = value
+        elif _IMAGE_FIELD.fullmatch(name):
+            errors.append(FieldError(name, f"{references_limit_text(model)}; {name} is not one of its fields"))
         else:
             errors.append(FieldError(name, f"extra inputs are not permitted by {model.name}"))
     if errors:
-        return None, errors
+        return Body(None, errors)
+    ordered = [images[i] for i in sorted(images)]
     prompt = values.pop("prompt", "")
-    req = GenerationRequest(model=model.id, prompt=prompt,
-                            input_images=tuple(images[i] for i in sorted(images)), **values)
+    req = GenerationRequest(model=model.id, prompt=prompt, input_images=tuple(image for image, _ in ordered),
+                            **values)
     result = validate(req)
     if not result.ok:
-        return None, list(result.errors)
-    return req, []
+        return Body(None, list(result.errors))
+    return Body(req, [], tuple(data for _, data in ordered))
 
 
 def error_detail(errors: list[FieldError]) -> list[dict[str, Any]]:
@@ -63,23 +91,47 @@ def error_detail(errors: list[FieldError]) -> list[dict[str, Any]]:
             for e in errors]
 
 
-def _input_image(value: Any) -> InputImage:
-    """Base64 data is measured (input megapixels are billed); a URL's size stays unknown."""
-    if not isinstance(value, str) or value.startswith(("http://", "https://")):
-        return InputImage(data=value)
+REFERENCE_FORMATS = ("PNG", "JPEG", "WEBP")
+"""What the simulator decodes: BFL documents no list; PNG and JPEG are safe, WebP is common."""
+
+
+def _input_image(field: str, index: int, value: Any) -> tuple[InputImage, bytes | None] | FieldError:
+    """Base64 data is decoded and measured (input megapixels are billed); a URL's size stays unknown."""
+    name = reference_name(index)
+    if not isinstance(value, str):
+        return FieldError(field, f"{name} must be base64 image data or an https URL")
+    if value.startswith(("http://", "https://")):
+        return InputImage(data=value), None
     encoded = value.split(",", 1)[1] if value.startswith("data:") and "," in value else value
     try:
-        with Image.open(io.BytesIO(base64.b64decode(encoded))) as image:
+        raw = base64.b64decode("".join(encoded.split()), validate=True)
+    except (binascii.Error, ValueError):
+        return FieldError(field, f"{name} is not valid base64")
+    if not raw:
+        return FieldError(field, f"{name} is empty")
+    try:
+        with Image.open(io.BytesIO(raw), formats=REFERENCE_FORMATS) as image:
             width, height = image.size
-    except (binascii.Error, ValueError, UnidentifiedImageError, OSError):
-        return InputImage(data=value)
-    return InputImage(data=value, width=width, height=height)
+            if width * height > MAX_REFERENCE_PIXELS:
+                return FieldError(field, f"{name} is {width}×{height} pixels, too large to decode")
+            image.load()  # a truncated file is refused now, not when the sample is drawn
+    except Image.DecompressionBombError:
+        return FieldError(field, f"{name} claims a size too large to decode")
+    except UnidentifiedImageError:
+        return FieldError(field, f"{name} is not a PNG, JPEG or WebP image")
+    except DECODE_ERRORS:
+        return FieldError(field, f"{name} is damaged or incomplete")
+    return InputImage(data=value, width=width, height=height), raw
 
 
 def upsampling_on(model: Model, req: GenerationRequest) -> bool:
+    """Whether the endpoint rewrites the prompt: FLUX.2 [pro]/[max] unless ``disable_pup`` is true, the others
+    as ``prompt_upsampling`` says or by their default (klein never)."""
+    if model.disable_pup is not None:
+        return req.disable_pup is not True
     if req.prompt_upsampling is not None:
         return req.prompt_upsampling
-    return bool(model.prompt_upsampling)
+    return model.upsamples_by_default
 
 
 def upsample(prompt: str, rng: random.Random) -> str:

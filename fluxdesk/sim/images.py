@@ -14,31 +14,48 @@ import math
 import random
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from fluxdesk.core.catalog import MEGAPIXEL, AspectRatioSize, Model, parse_aspect_ratio
-from fluxdesk.core.request import GenerationRequest, effective_size
+from fluxdesk.core.request import GenerationRequest, effective_size, output_size_following
 
 SIZE_STEP = 16
+KONTEXT_STEP = 32
+"""Kontext's output follows an input image's ratio with sides that are multiples of 32."""
 
 
 def requested_size(model: Model, req: GenerationRequest) -> tuple[int, int]:
-    """The size BFL would deliver: the requested sides, or ~approx_megapixels at the aspect ratio."""
+    """The size BFL would deliver: the requested sides, or ~approx_megapixels at the aspect ratio.
+
+    With references and no size asked for, the output follows the first reference's aspect ratio at about 1 MP:
+    Kontext (sides multiples of 32, as BFL documents) and FLUX.2 (multiples of 16, as partners report)."""
+    first = req.input_images[0] if req.input_images and not model.image_prompt else None
+    follow = first is not None and first.width is not None and first.height is not None
     if not isinstance(model.size, AspectRatioSize):
+        if follow and req.width is None and req.height is None:
+            assert first is not None and first.width is not None and first.height is not None
+            return output_size_following(model, first.width, first.height, MEGAPIXEL)
         return effective_size(req, model)
-    ratio = parse_aspect_ratio(req.aspect_ratio or model.size.default)
-    if ratio is None:
-        raise ValueError(f"bad aspect ratio {req.aspect_ratio!r}")
     pixels = float(model.size.approx_megapixels) * MEGAPIXEL
-    width = math.sqrt(pixels * ratio)
-    return _snap(width), _snap(width / ratio)
+    if follow and req.aspect_ratio is None:
+        assert first is not None and first.width is not None and first.height is not None
+        ratio = min(max(Fraction(first.width, first.height), Fraction(*model.size.tallest)),
+                    Fraction(*model.size.widest))
+        width = math.sqrt(pixels * ratio)
+        return _snap(width, KONTEXT_STEP), _snap(width / ratio, KONTEXT_STEP)
+    parsed = parse_aspect_ratio(req.aspect_ratio or model.size.default)
+    if parsed is None:
+        raise ValueError(f"bad aspect ratio {req.aspect_ratio!r}")
+    width = math.sqrt(pixels * parsed)
+    return _snap(width), _snap(width / parsed)
 
 
-def _snap(side: float) -> int:
-    return max(SIZE_STEP, round(side / SIZE_STEP) * SIZE_STEP)
+def _snap(side: float, step: int = SIZE_STEP) -> int:
+    return max(step, round(side / step) * step)
 
 
 def cap_size(width: int, height: int, max_pixels: int | None) -> tuple[int, int]:
@@ -60,6 +77,12 @@ class ImageSpec:
     output_format: str
     parameters: str
     """A digest of every other parameter (``parameters_digest``)."""
+    references: int = 0
+    """How many references the request carried."""
+    reference_sha256: str = ""
+    """Of the first reference's bytes, drawn into the picture; empty for none (or a URL the simulator cannot
+    fetch). The bytes themselves ride along, out of the spec's identity."""
+    reference: bytes = field(default=b"", compare=False, repr=False)
 
     @staticmethod
     def parameters_digest(parameters: dict[str, Any]) -> str:
@@ -68,7 +91,7 @@ class ImageSpec:
 
     def digest(self) -> bytes:
         text = "\n".join((self.model, self.prompt, str(self.seed), f"{self.width}x{self.height}",
-                          self.output_format, self.parameters))
+                          self.output_format, self.parameters, str(self.references), self.reference_sha256))
         return hashlib.sha256(text.encode()).digest()
 
 
@@ -97,13 +120,33 @@ def draw(spec: ImageSpec) -> Image.Image:
         x, y = rng.uniform(0, w), rng.uniform(0, h)
         pen.ellipse((x - r, y - r, x + r, y + r), fill=_colour(rng),
                     outline=_colour(rng), width=max(1, round(r / 12)))
+    if spec.reference:
+        _draw_reference(image, spec.reference)
     font = _font(max(10, min(w, h) // 40))
-    caption = f"SIMULATED · {spec.model} · seed {spec.seed}\n{spec.prompt[:80]}"
+    edit = f" · edit of {spec.references} reference{'s' if spec.references != 1 else ''}" if spec.references else ""
+    caption = f"SIMULATED · {spec.model} · seed {spec.seed}{edit}\n{spec.prompt[:80]}"
     margin = max(4, min(w, h) // 60)
     pen.multiline_text((margin, margin), caption, font=font, fill=(255, 255, 255),
                        stroke_width=max(1, font.size // 12) if hasattr(font, "size") else 0,
                        stroke_fill=(0, 0, 0))
     return image
+
+
+def _draw_reference(image: Image.Image, data: bytes) -> None:
+    """The first reference, scaled to fit the left half with a white frame: an edit visibly shows what it was
+    made from. Deterministic: fixed resampling, no randomness."""
+    w, h = image.size
+    margin = max(2, min(w, h) // 32)
+    box = (max(1, w // 2 - 2 * margin), max(1, h - 2 * margin))
+    with Image.open(io.BytesIO(data)) as source:
+        source.draft(None, box)  # a JPEG decodes at a fraction of its size when that is enough
+        picture = ImageOps.contain(ImageOps.exif_transpose(source).convert("RGBA"), box,
+                                   Image.Resampling.BILINEAR)
+    x, y = margin, (h - picture.height) // 2
+    frame = max(1, margin // 4)
+    ImageDraw.Draw(image).rectangle((x - frame, y - frame, x + picture.width + frame - 1,
+                                     y + picture.height + frame - 1), fill=(255, 255, 255))
+    image.paste(picture, (x, y), picture)
 
 
 def encode(image: Image.Image, output_format: str) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import random
 import re
@@ -27,7 +28,9 @@ from fluxdesk.sim.tasks import PENDING, READY, REQUEST_MODERATED, TASK_NOT_FOUND
 NOT_AUTHENTICATED = {"detail": "Not authenticated - Invalid Authentication"}
 NOT_FOUND = {"detail": "Not Found"}
 _SAMPLE_PATH = re.compile(r"/results/([^/]+)/sample\.([a-z]+)")
-_NOT_IMAGE_PARAMETERS = ("seed", "width", "height", "aspect_ratio", "output_format", "prompt_upsampling")
+_NOT_IMAGE_PARAMETERS = ("seed", "width", "height", "aspect_ratio", "output_format", "prompt_upsampling",
+                         "disable_pup")
+"""Drawn from the spec's own fields, or (upsampling) through the prompt used."""
 SEED_RANGE = 2**32
 
 API, CLUSTER, DELIVERY = "api", "cluster", "delivery"
@@ -138,13 +141,14 @@ class Origins:
             data = json.loads(req.body)
         except (ValueError, UnicodeDecodeError) as exc:
             return Response.json(400, {"detail": f"Malformed JSON body: {exc}"})
-        request, errors = request_from_body(model, data)
+        body = request_from_body(model, data)
+        request = body.request
         if request is None:
-            return Response.json(422, {"detail": error_detail(errors)})
+            return Response.json(422, {"detail": error_detail(body.errors)})
         cfg = self._config()
         if self._dice.burst_429(cfg.burst_429, cfg.burst_429_every, cfg.fault_seed):
             return Response.json(429, {"detail": "Too many requests; slow down."}, (("Retry-After", "1"),))
-        created = self._create(model, request, data, cfg)
+        created = self._create(model, request, body.references, data, cfg)
         if isinstance(created, Refusal):
             headers = (("Retry-After", str(created.retry_after)),) if created.retry_after else ()
             return Response.json(created.status, {"detail": created.detail}, headers)
@@ -158,17 +162,22 @@ class Origins:
             "output_mp": _megapixels(_pixels(requested_size(model, request))),
         })
 
-    def _create(self, model: Model, request: GenerationRequest, data: dict[str, Any],
-                cfg: SimConfig) -> Task | Refusal:
+    def _create(self, model: Model, request: GenerationRequest, references: tuple[bytes | None, ...],
+                data: dict[str, Any], cfg: SimConfig) -> Task | Refusal:
         cost = estimate(request, self._prices).credits_per_image
         seed = request.seed if request.seed is not None else self._random.randrange(SEED_RANGE)
         used_prompt = upsample(request.prompt, self._random) if upsampling_on(model, request) else request.prompt
         width, height = cap_size(*requested_size(model, request), cfg.max_output_pixels)
         parameters = {k: v for k, v in request.parameters().items() if k not in _NOT_IMAGE_PARAMETERS}
-        parameters["input_images"] = [i.data for i in request.input_images]
+        # Each reference counts by its bytes (with or without a data: prefix alike), a URL by itself.
+        parameters["input_images"] = [hashlib.sha256(raw).hexdigest() if raw is not None else image.data
+                                      for image, raw in zip(request.input_images, references, strict=True)]
+        first = references[0] if references and not model.image_prompt else None
         spec = ImageSpec(model=model.id, prompt=used_prompt, seed=seed, width=width, height=height,
                          output_format=request.output_format or model.default_output_format,
-                         parameters=ImageSpec.parameters_digest(parameters))
+                         parameters=ImageSpec.parameters_digest(parameters), references=len(references),
+                         reference_sha256=hashlib.sha256(first).hexdigest() if first else "",
+                         reference=first or b"")
         return self._store.submit(model, request.prompt, used_prompt, seed, data, cost, spec)
 
     # --- poll ----------------------------------------------------------------------------------

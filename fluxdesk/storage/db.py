@@ -237,7 +237,48 @@ def _migrate_v3(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE images DROP COLUMN thumb_state")
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_v1, _migrate_v2, _migrate_v3)
+_V4 = (
+    # A job's references in the order its prompt names them ("image 1" is position 0): the bytes sent by their
+    # SHA-256 (the file is under ``references/``), their size as sent, what the user gave, and the library image
+    # each was taken from (lineage; NULL once that image is deleted for good).
+    """CREATE TABLE job_references (
+        job_id TEXT NOT NULL REFERENCES jobs(id),
+        position INTEGER NOT NULL,
+        sha256 TEXT,
+        width INTEGER,
+        height INTEGER,
+        source TEXT,
+        from_image_id INTEGER REFERENCES images(id) ON DELETE SET NULL,
+        PRIMARY KEY (job_id, position)
+    ) WITHOUT ROWID""",
+    # "Used in": the jobs that took an image as a reference. The primary key serves "made from" (by job).
+    "CREATE INDEX job_references_by_image ON job_references(from_image_id) WHERE from_image_id IS NOT NULL",
+    # Jobs journalled before this version keep their references in the request's JSON: linked here too. A
+    # reference to an image deleted since links to nothing; an entry that is not an object is not a reference.
+    """INSERT INTO job_references (job_id, position, sha256, width, height, source, from_image_id)
+        SELECT j.id, CAST(r.key AS INTEGER),
+               CASE WHEN json_type(r.value, '$.sha256') = 'text' THEN json_extract(r.value, '$.sha256') END,
+               CASE WHEN json_type(r.value, '$.width') = 'integer' THEN json_extract(r.value, '$.width') END,
+               CASE WHEN json_type(r.value, '$.height') = 'integer' THEN json_extract(r.value, '$.height') END,
+               CASE WHEN json_type(r.value, '$.source') = 'text' THEN json_extract(r.value, '$.source') END,
+               (SELECT i.id FROM images i WHERE json_type(r.value, '$.from_image_id') = 'integer'
+                                            AND i.id = json_extract(r.value, '$.from_image_id'))
+        FROM jobs j, json_each(CASE WHEN json_valid(j.request) THEN j.request ELSE '{}' END,
+                               '$.input_images') r
+        WHERE j.request LIKE '%input_images%' AND r.type = 'object'
+          AND CASE WHEN json_valid(j.request) THEN json_type(j.request, '$.input_images') END = 'array'""",
+)
+
+
+def _migrate_v4(conn: sqlite3.Connection) -> None:
+    """Lineage: ``job_references`` links each job to the references it was sent with, and so an image to the
+    gallery images it was made from (and they to what they were used in)."""
+    for statement in _V4:
+        conn.execute(statement)
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_v1, _migrate_v2, _migrate_v3,
+                                                                _migrate_v4)
 """Migration ``i`` takes the schema from version ``i`` to ``i + 1``. Append only; never edit one."""
 
 

@@ -5,6 +5,8 @@ an exact count and a scrollbar that jumps anywhere) and then small pages of a fe
 full rows. The queries are written so SQLite answers them from indexes alone (``images_by_date``,
 ``images_by_model``, ``images_favourites``, the partial ``images_trashed``): "not trashed" is
 ``id NOT IN (trashed ids)`` rather than ``trashed_at IS NULL``, which would read every row of the table.
+The lineage filters (edits only, the edits of one image) take their ids from ``job_references`` and sort just
+those: their cost follows the number of edits, never the size of the library.
 
 A separate connection in WAL mode reads beside the library's writer without taking its lock. Every call
 blocks: run them on a worker thread. Safe to share between threads (calls are serialised).
@@ -36,6 +38,11 @@ PROMPT_CHARS = 300
 _MAX_SEARCH_WORDS = 16
 _NOT_TRASHED = "id NOT IN (SELECT id FROM images WHERE trashed_at IS NOT NULL)"
 _TRASHED = "id IN (SELECT id FROM images WHERE trashed_at IS NOT NULL)"
+# Lineage, by id like the rest: the set of edits comes from ``job_references`` (its rows, not the images'), each
+# job's image found by the unique index on ``images.job_id``.
+_EDITS = "id IN (SELECT e.id FROM job_references r JOIN images e ON e.job_id = r.job_id)"
+_EDITS_OF = ("id IN (SELECT e.id FROM job_references r JOIN images e ON e.job_id = r.job_id "
+             "WHERE r.from_image_id = ?)")
 
 
 class GalleryClosedError(LibraryError):
@@ -54,6 +61,10 @@ class GalleryQuery:
     demo: bool | None = None
     """``True`` demo images only, ``False`` real ones only, ``None`` both."""
     trash: bool = False
+    edits_only: bool = False
+    """Only images made with references (edits)."""
+    edits_of: int | None = None
+    """Only images made with this library image as a reference (what it was used in)."""
     order: Literal["date", "cost"] = "date"
     descending: bool = True
 
@@ -64,7 +75,8 @@ class GalleryQuery:
     def has_filters(self) -> bool:
         """Whether anything narrows the list (the trash view itself does not count)."""
         return bool(search_words(self.text) or self.model or self.date_from or self.date_to
-                    or self.favourites_only or self.demo is not None)
+                    or self.favourites_only or self.demo is not None or self.edits_only
+                    or self.edits_of is not None)
 
 
 class GalleryItem(NamedTuple):
@@ -180,6 +192,11 @@ class GalleryQueries:
         if query.demo is not None:
             clauses.append("demo = ?")
             params.append(int(query.demo))
+        if query.edits_only:
+            clauses.append(_EDITS)
+        if query.edits_of is not None:
+            clauses.append(_EDITS_OF)
+            params.append(query.edits_of)
         if query.date_from is not None:
             clauses.append("created_at >= ?")
             params.append(iso_utc(query.date_from))

@@ -49,7 +49,7 @@ from fluxdesk.storage.files import (
 from fluxdesk.storage.imaging import decode_check
 from fluxdesk.storage.metadata_io import embed_metadata
 from fluxdesk.storage.paths import database_path, default_library_dir, references_dir, thumbnails_dir, trash_dir
-from fluxdesk.storage.rows import ImageRow, JobRow, image_from_row, job_from_row
+from fluxdesk.storage.rows import ImageRow, JobRow, ReferenceRow, image_from_row, job_from_row
 from fluxdesk.storage.spend import LedgerRow, MonthSpend, RecentVolume, SpendSummary
 from fluxdesk.storage.thumbnails import forget_thumbnails
 
@@ -118,6 +118,18 @@ REFERENCE_EXTENSIONS = ("jpg", "png")
 """Prepared references are JPEG or PNG (``storage.references``)."""
 
 
+def stored_reference(folder: Path, sha256: str) -> Path | None:
+    """The file in a library's references ``folder`` holding the reference ``sha256``, as ``store_reference``
+    lays it out; ``None`` when there is none. Looks, never opens or creates anything."""
+    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        return None
+    for extension in REFERENCE_EXTENSIONS:
+        path = folder / sha256[:2] / f"{sha256}.{extension}"
+        if path.is_file():
+            return path
+    return None
+
+
 class MissingReferenceError(LibraryError):
     """A reference a job needs whose bytes the library no longer holds."""
 
@@ -170,13 +182,7 @@ class Library:
 
     def reference_path(self, sha256: str) -> Path | None:
         """The stored file of the reference whose bytes hash to ``sha256``; ``None`` when it is not kept."""
-        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
-            return None
-        for extension in REFERENCE_EXTENSIONS:
-            path = self.references_dir / sha256[:2] / f"{sha256}.{extension}"
-            if path.is_file():
-                return path
-        return None
+        return stored_reference(self.references_dir, sha256)
 
     def store_reference(self, data: bytes, extension: str) -> tuple[str, Path]:
         """Keep a reference's bytes once (a second call with the same bytes writes nothing); answer its
@@ -229,6 +235,9 @@ class Library:
         """Journal a job (``QUEUED``, or ``SUBMITTING`` when its POST follows at once); answer its id."""
         if status not in (JobStatus.QUEUED, JobStatus.SUBMITTING):
             raise ValueError("a new job is QUEUED or SUBMITTING")
+        if any(image.sha256 is None for image in request.input_images):
+            # The journal names references by SHA-256 only: one without it could never be sent again.
+            raise ValueError("every reference of a journalled job is stored first (it has no SHA-256)")
         job_id = job_id or str(uuid.uuid4())
         now = iso_utc(created_at or utc_now())
         with transaction(self._conn):
@@ -239,6 +248,15 @@ class Library:
                 (job_id, now, now, request.model, request.prompt, _size_text(request),
                  _json_text(request_to_dict(request)), _json_text(_redacted_body(body)), status.value,
                  decimal_text(estimated_credits), int(demo), batch_id, seq))
+            # Its references, in order, linked to the gallery images they came from (one deleted meanwhile: none).
+            self._conn.executemany(
+                """INSERT INTO job_references (job_id, position, sha256, width, height, source, from_image_id)
+                   VALUES (?, ?, ?, ?, ?, ?, (SELECT id FROM images WHERE id = ?))""",
+                [(job_id, position, image.sha256,
+                  *(as_int(v, minimum=_SQL_INT_MIN, maximum=_SQL_INT_MAX)
+                    for v in (image.width, image.height)), image.source,
+                  as_int(image.from_image_id, minimum=_SQL_INT_MIN, maximum=_SQL_INT_MAX))
+                 for position, image in enumerate(request.input_images)])
         return job_id
 
     def _update_job(self, job_id: str, sql: str, params: tuple[Any, ...]) -> int:
@@ -460,6 +478,35 @@ class Library:
         marks = ",".join("?" * len(candidates))
         row = self._conn.execute(f"SELECT * FROM images WHERE path IN ({marks})", tuple(candidates)).fetchone()
         return None if row is None else image_from_row(row)
+
+    # --- lineage ------------------------------------------------------------------------------
+
+    @_guarded
+    def made_from(self, image_id: int) -> list[ReferenceRow]:
+        """The references the image's job was sent with, in order ("image 1" first); none for an image made from
+        text alone (or one not in the library)."""
+        rows = self._conn.execute(
+            """SELECT r.position, r.sha256, r.width, r.height, r.source, source_image.id,
+                      source_image.trashed_at IS NOT NULL, source_image.path
+               FROM images i JOIN job_references r ON r.job_id = i.job_id
+                    LEFT JOIN images source_image ON source_image.id = r.from_image_id
+               WHERE i.id = ? ORDER BY r.position""", (image_id,)).fetchall()
+        return [ReferenceRow(position=row[0], sha256=row[1], width=row[2], height=row[3], source=row[4],
+                             from_image_id=row[5], from_image_trashed=bool(row[6]),
+                             from_image_path=Path(row[7]) if row[7] is not None else None,
+                             path=self.reference_path(row[1]) if row[1] else None)
+                for row in rows]
+
+    @_guarded
+    def used_in(self, image_id: int, *, include_trashed: bool = False) -> list[int]:
+        """The images made with this one as a reference, newest first (each once, however many times it was
+        sent): the gallery's, unless ``include_trashed``. ``len()`` is the "Used in N images" count."""
+        trashed = "" if include_trashed else "AND i.trashed_at IS NULL"
+        rows = self._conn.execute(
+            f"""SELECT i.id FROM images i
+                WHERE i.job_id IN (SELECT job_id FROM job_references WHERE from_image_id = ?) {trashed}
+                ORDER BY i.created_at DESC, i.id DESC""", (image_id,)).fetchall()
+        return [row[0] for row in rows]
 
     @_guarded
     def image_models(self) -> list[str]:

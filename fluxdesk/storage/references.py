@@ -110,7 +110,7 @@ def _to_sendable_mode(image: Image.Image, notes: list[str]) -> Image.Image:
     if mode in ("L", "1"):
         notes.append("greyscale sent as RGB")
         return image.convert("RGB")
-    if mode in ("P", "PA", "LA", "La", "RGBa"):
+    if mode in ("P", "PA", "LA", "La", "RGBa") or (mode == "RGB" and "transparency" in image.info):
         image = image.convert("RGBA")
     elif mode not in ("RGB", "RGBA"):
         image = image.convert("RGB")
@@ -120,6 +120,30 @@ def _to_sendable_mode(image: Image.Image, notes: list[str]) -> Image.Image:
             return image.convert("RGB")  # an alpha channel nobody uses: a JPEG costs a tenth of a PNG
         notes.append("transparency kept (sent as PNG)")
     return image
+
+
+def _png_bit_depth(data: bytes) -> int | None:
+    """The bit depth in a PNG's IHDR chunk (the first, at a fixed place)."""
+    return data[24] if len(data) > 24 and data[12:16] == b"IHDR" else None
+
+
+_PIXELS_ONLY_INFO = frozenset({
+    "jfif", "jfif_version", "jfif_unit", "jfif_density", "dpi", "progressive", "progression", "adobe",
+    "adobe_transform", "icc_profile", "gamma", "srgb", "chromaticity", "aspect", "interlace",
+})
+"""What Pillow reads from a JPEG or PNG that says how to show its pixels, not where, when or by whom it was made."""
+
+
+def _encode(image: Image.Image, icc_profile: bytes | None) -> tuple[bytes, str]:
+    """PNG where transparency is used, JPEG otherwise; with the colour profile and no other metadata."""
+    image.info = {}  # Pillow writes some of what it read (EXIF, XMP) back unless told otherwise
+    extra = {"icc_profile": icc_profile} if icc_profile else {}
+    buffer = io.BytesIO()
+    if image.mode == "RGBA":
+        image.save(buffer, "PNG", compress_level=PNG_COMPRESSION, **extra)
+        return buffer.getvalue(), "png"
+    image.save(buffer, "JPEG", quality=JPEG_QUALITY, **extra)
+    return buffer.getvalue(), "jpeg"
 
 
 def prepare_reference(source: Path | bytes, *, max_pixels: int, name: str | None = None) -> PreparedReference:
@@ -143,29 +167,26 @@ def prepare_reference(source: Path | bytes, *, max_pixels: int, name: str | None
             draft = (target[1], target[0]) if swap else target
             image.draft(image.mode if image.mode in ("RGB", "L") else None, draft)
         image.load()
-        has_exif = bool(image.info.get("exif"))
         oriented = ImageOps.exif_transpose(image) if orientation != 1 else image
         converted = _to_sendable_mode(oriented, notes)
+        if fmt == "PNG" and _png_bit_depth(raw) == 16 and not notes:
+            # Pillow reads a 16-bit colour PNG as 8-bit RGB(A); the bytes, unchanged, would still be 16-bit.
+            notes.append("16-bit image reduced to 8 bits")
         resized = converted if converted.size == target else converted.resize(
             target, Image.Resampling.LANCZOS, reducing_gap=3.0)
+        # Sent as it is only when nothing about it changes and it carries nothing but pixels: EXIF (GPS, camera),
+        # XMP and text chunks (a FluxDesk image's prompt) never leave the machine.
+        if resized is image and fmt in ("JPEG", "PNG") and not notes and set(image.info) <= _PIXELS_ONLY_INFO:
+            data, out_format = raw, fmt.lower()
+        else:
+            icc = image.info.get("icc_profile") if image.mode in ("RGB", "RGBA") else None
+            data, out_format = _encode(resized, icc)
     except ReferenceImageError:
         raise
     except DECODE_ERRORS:
         raise ReferenceImageError(f"{label} is damaged or incomplete (it does not decode to the end)") from None
     finally:
         image.close()
-    untouched = (resized is image and fmt in ("JPEG", "PNG") and not has_exif and not notes)
-    if untouched:
-        data, out_format = raw, fmt.lower()
-    else:
-        buffer = io.BytesIO()
-        if resized.mode == "RGBA":
-            resized.save(buffer, "PNG", compress_level=PNG_COMPRESSION)
-            out_format = "png"
-        else:
-            resized.save(buffer, "JPEG", quality=JPEG_QUALITY)
-            out_format = "jpeg"
-        data = buffer.getvalue()
     return PreparedReference(data, sha256_of(data), resized.size[0], resized.size[1], width, height, out_format,
                              str(source) if isinstance(source, Path | str) else label, tuple(notes))
 

@@ -88,6 +88,29 @@ class ImageRow:
             raise LibraryError(f"the stored record of image {self.id} is damaged: {exc}") from None
 
 
+@dataclass(frozen=True)
+class ReferenceRow:
+    """One reference of an image's job: what "Made from" shows of it."""
+
+    position: int
+    """0 for "image 1", the first reference the prompt names."""
+    sha256: str | None
+    """Of the bytes sent; ``None`` only for a job journalled before references were kept by it."""
+    width: int | None
+    height: int | None
+    """As sent."""
+    source: str | None
+    """What the user gave: a file path, ``pasted``, or a gallery image's file."""
+    from_image_id: int | None
+    """The library image it was taken from, while that image is still in the library (perhaps in its trash)."""
+    from_image_trashed: bool
+    """That image is in the trash (the gallery does not show it until restored)."""
+    from_image_path: Path | None
+    """That image's file (where it is now)."""
+    path: Path | None
+    """The stored file of the bytes sent (``Library.reference_path``); ``None`` when the library no longer has it."""
+
+
 def _json(text: str | None, what: str) -> Any:
     if text is None:
         return None

@@ -62,7 +62,7 @@ def assert_clean(sim: Simulator) -> None:
 
 
 FAMILIES = [
-    GenerationRequest(model="flux-2-pro", prompt="a red fox in snow", width=512, height=256, seed=7),
+    GenerationRequest(model="flux-2-pro", prompt="a red fox in snow", width=512, height=256, seed=7, disable_pup=True),
     GenerationRequest(model="flux-2-flex", prompt="a lighthouse", width=256, height=256, steps=10,
                       output_format="png", prompt_upsampling=False),
     GenerationRequest(model="flux-pro-1.1", prompt="a teapot", width=512, height=256, seed=11),

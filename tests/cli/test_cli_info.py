@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -67,7 +68,8 @@ def test_json_of_a_fluxdesk_record(fmt: str, tmp_path: Path, capsys: pytest.Capt
                        "safety_tolerance": 2},
         "cost_credits": 2.5, "cost_usd": 0.025, "job_id": "job-1", "task_id": "task-1",
         "created_at": "2026-05-09T07:35:25.000000Z", "start_time": 1778311000.5, "end_time": 1778311004.0,
-        "duration": 3.5, "output_format": None, "input_images": 0, "truncated": False, "demo": False,
+        "duration": 3.5, "output_format": None, "input_images": 0, "references": [], "truncated": False,
+        "demo": False,
         "reproducible": True,
         "reproducible_reason": "same model, prompt, seed and parameters: running it again should give the same image",
     }
@@ -107,7 +109,11 @@ def test_same_prompt_used_is_not_repeated_and_demo_is_marked(tmp_path: Path,
     ({"model": "flux-2-flex", "steps": 50, "guidance": 4.5}, False, "FLUX.2 [flex] turns it on by default"),
     ({"model": "flux-2-flex", "steps": 50, "guidance": 4.5, "prompt_upsampling": False}, True, "same model"),
     ({"model": "flux-dev", "prompt_upsampling": True}, False, "prompt upsampling was on: the server rewrites"),
-    ({"model": "flux-2-pro", "steps": None, "guidance": None}, True, "same model"),
+    # FLUX.2 [pro]/[max] upsample unless sent disable_pup: true; a record sent without it was upsampled.
+    ({"model": "flux-2-pro", "steps": None, "guidance": None}, False, "FLUX.2 [pro] turns it on by default"),
+    ({"model": "flux-2-pro", "steps": None, "guidance": None, "disable_pup": True}, True, "same model"),
+    ({"model": "flux-2-max", "steps": None, "guidance": None, "disable_pup": False}, False,
+     "prompt upsampling was on: the server rewrites"),
     ({"seed": None}, True, "same model"),  # BFL's result said which seed it used
 ])
 def test_reproducible_unless_the_prompt_was_upsampled(request_fields: dict[str, Any], reproducible: bool,
@@ -119,13 +125,14 @@ def test_reproducible_unless_the_prompt_was_upsampled(request_fields: dict[str, 
     assert code == 0 and data["reproducible"] is reproducible and words in data["reproducible_reason"]
 
 
-def test_without_a_seed_or_with_input_images_it_cannot_be_reproduced(tmp_path: Path,
+def test_without_a_seed_or_with_unnamed_references_it_cannot_be_reproduced(tmp_path: Path,
                                                                      capsys: pytest.CaptureFixture[str]) -> None:
     record = ImageRecord(model="flux-kontext-pro", prompt="make it blue", input_images=1)
     path = write(tmp_path, "k.png", embed_metadata(make_image("PNG"), record))
     code, out, _ = info(capsys, str(path), "--json")
     reason = json.loads(out)["reproducible_reason"]
-    assert code == 0 and "no seed was recorded" in reason and "1 input image(s)" in reason
+    assert code == 0 and "no seed was recorded" in reason
+    assert "1 reference image(s) that no record names, so FluxDesk cannot send them again" in reason
     record = ImageRecord(model="flux-9000", prompt="p", seed=1)
     path = write(tmp_path, "u.png", embed_metadata(make_image("PNG"), record))
     info(capsys, str(path), "--json")
@@ -200,3 +207,39 @@ def test_a_missing_path_or_a_folder_is_a_usage_error(tmp_path: Path, capsys: pyt
     assert code == 2 and "does not exist" in err
     code, _, err = info(capsys, str(tmp_path))
     assert code == 2 and "is a folder" in err
+
+
+def _edit_record(*shas: str, demo: bool = False) -> ImageRecord:
+    from fluxdesk.core.request import InputImage
+
+    refs = tuple(InputImage(sha256=sha, width=1182, height=886, source=f"photo{i}.jpg") for i, sha in enumerate(shas))
+    return replace(fox_record(model="flux-2-pro", steps=None, guidance=None, disable_pup=True, input_images=refs),
+                   demo=demo)
+
+
+def test_the_references_and_whether_the_library_still_holds_them(home: Path, tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from fluxdesk.storage.library import Library
+
+    with Library.open(home) as library:
+        kept, _path = library.store_reference(make_image("JPEG"), "jpg")
+    lost = "ab" * 32
+    path = write(tmp_path, "edit.png", embed_metadata(make_image("PNG"), _edit_record(kept, lost)))
+    code, out, _ = info(capsys, str(path), "--json")
+    data = json.loads(out)
+    assert code == 0 and data["input_images"] == 2
+    assert data["references"] == [{"sha256": kept, "width": 1182, "height": 886, "in_library": True},
+                                  {"sha256": lost, "width": 1182, "height": 886, "in_library": False}]
+    assert data["reproducible"] is False
+    assert data["reproducible_reason"] == "image 2 is no longer in the library, so it cannot be sent again"
+    code, out, _ = info(capsys, str(path))
+    assert f"  references   image 1  1182×886  sha256 {kept}  (in the library)" in out.splitlines()
+    assert f"               image 2  1182×886  sha256 {lost}  (no longer in the library)" in out.splitlines()
+    # A demo image's references are looked for in the demo library, which is not on this machine here.
+    path = write(tmp_path, "demo-edit.png", embed_metadata(make_image("PNG"), _edit_record(kept, demo=True)))
+    code, out, _ = info(capsys, str(path), "--json")
+    data = json.loads(out)
+    assert [r["in_library"] for r in data["references"]] == [None] and data["reproducible"] is True
+    code, out, _ = info(capsys, str(path))
+    assert "(library not on this machine)" in out
+    assert not (home / "demo").exists()  # looked at, never created

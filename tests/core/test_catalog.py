@@ -15,6 +15,7 @@ from fluxdesk.core.catalog import (
     megapixels,
     megapixels_text,
     parse_aspect_ratio,
+    started_megapixels,
 )
 
 EXPECTED_IDS = {
@@ -103,10 +104,69 @@ def test_other_model_specific_fields() -> None:
     assert get_model("flux-2-pro").max_input_images == 8
     assert get_model("flux-2-klein-4b").max_input_images == 4
     assert get_model("flux-kontext-pro").max_input_images == 4
-    assert get_model("flux-pro-1.1").max_input_images == 0
+    assert get_model("flux-kontext-pro").stable_input_images == 1  # images 2-4 are experimental at BFL
     assert get_model("flux-kontext-pro").input_image_field(0) == "input_image"
     assert get_model("flux-kontext-pro").input_image_field(3) == "input_image_4"
+    assert get_model("flux-2-pro").max_total_megapixels == 9
+    assert get_model("flux-2-max").max_total_megapixels is None  # not documented for [max]
     assert get_model("flux-2-pro").size.max_megapixels == Decimal(4)
+
+
+# model: (references it takes, BFL's field of the first, of the second, whether references are billed)
+REFERENCES = {
+    "flux-2-pro": (8, "input_image", "input_image_2", True),
+    "flux-2-max": (8, "input_image", "input_image_2", True),
+    "flux-2-flex": (8, "input_image", "input_image_2", True),
+    "flux-2-klein-4b": (4, "input_image", "input_image_2", True),
+    "flux-2-klein-9b": (4, "input_image", "input_image_2", True),
+    "flux-kontext-pro": (4, "input_image", "input_image_2", False),
+    "flux-kontext-max": (4, "input_image", "input_image_2", False),
+    "flux-pro-1.1": (1, "image_prompt", "image_prompt", False),
+    "flux-pro-1.1-ultra": (1, "image_prompt", "image_prompt", False),
+    "flux-pro": (1, "image_prompt", "image_prompt", False),
+    "flux-dev": (1, "image_prompt", "image_prompt", False),
+}
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.id)
+def test_references_per_model(model) -> None:
+    count, first, second, priced = REFERENCES[model.id]
+    assert model.max_input_images == count and model.takes_references
+    assert (model.input_image_field(0), model.input_image_field(1)) == (first, second)
+    assert model.image_prompt == (first == "image_prompt")
+    assert model.references_priced is priced
+    assert model.input_image_field(7) == ("image_prompt" if model.image_prompt else "input_image_8")
+
+
+# model: (disable_pup default, prompt_upsampling default, BFL upsamples when the request does not say)
+UPSAMPLING = {
+    "flux-2-pro": (False, None, True),
+    "flux-2-max": (False, None, True),
+    "flux-2-flex": (None, True, True),
+    "flux-2-klein-4b": (None, None, False),
+    "flux-2-klein-9b": (None, None, False),
+}
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.id)
+def test_prompt_upsampling_is_switched_by_the_field_each_endpoint_takes(model) -> None:
+    disable_pup, upsampling, by_default = UPSAMPLING.get(model.id, (None, False, False))
+    assert (model.disable_pup, model.prompt_upsampling) == (disable_pup, upsampling)
+    assert model.upsamples_by_default is by_default
+    if disable_pup is not None:
+        assert model.upsampling_fields(False) == {"disable_pup": True}
+        assert model.upsampling_fields(True) == {"disable_pup": False}
+    elif upsampling is not None:
+        assert model.upsampling_fields(False) == {"prompt_upsampling": False}
+        assert model.upsampling_fields(True) == {"prompt_upsampling": True}
+    else:
+        assert model.upsampling_fields(True) == {} and not model.upsampling_switchable
+
+
+@pytest.mark.parametrize(("pixels", "mp"), [(0, 1), (1, 1), (1024 * 1024, 1), (1024 * 1024 + 1, 2),
+                                            (4032 * 3024, 12), (65 * 65, 1), (1440 * 1440, 2)])
+def test_started_megapixels_count_every_started_megapixel_and_at_least_one(pixels, mp) -> None:
+    assert started_megapixels(pixels) == mp
 
 
 def test_unknown_model_names_the_known_ones() -> None:

@@ -131,8 +131,8 @@ def test_shortened_marks_the_record_truncated() -> None:
 # --- build_record --------------------------------------------------------------------------------
 
 def test_build_record_takes_what_bfl_used_and_drops_image_data() -> None:
-    req = GenerationRequest(model="flux-pro-1.1", prompt="a fox", image_prompt="QUJD" * 1000,
-                            prompt_upsampling=True)
+    req = GenerationRequest(model="flux-pro-1.1", prompt="a fox", prompt_upsampling=True,
+                            input_images=(InputImage("QUJD" * 1000, 640, 480, "ab" * 32, "/tmp/cat.png"),))
     record = build_record(req, {"prompt": "A majestic fox", "seed": 99, "start_time": 1, "end_time": 2.5,
                                 "duration": "1.5"},
                           job_id="j", task_id="t", cost_credits=Decimal(4), demo=False,
@@ -140,7 +140,9 @@ def test_build_record_takes_what_bfl_used_and_drops_image_data() -> None:
     assert record.prompt_used == "A majestic fox" and record.seed == 99
     assert (record.width, record.height) == (1024, 768)  # the model's defaults: what was asked for
     assert record.start_time == 1.0 and record.end_time == 2.5 and record.duration is None  # "1.5" is no number
-    assert "image_prompt" not in record.parameters and record.input_images == 1
+    assert "image_prompt" not in record.parameters and "input_images" not in record.parameters
+    assert record.input_images == 1
+    assert [r.as_dict() for r in record.references] == [{"sha256": "ab" * 32, "width": 640, "height": 480}]
     assert record.parameters["prompt_upsampling"] is True
     assert record.created_at == "2026-05-09T07:00:00.000000Z"
     assert "QUJD" not in to_json(record)
@@ -304,10 +306,15 @@ def test_settings_from_hostile_mappings(source: object, expected: object) -> Non
 # --- request, time and money serialisation --------------------------------------------------------
 
 def test_request_dict_round_trip() -> None:
+    sent = (InputImage("AAAA", 640, 480, "a" * 64, "/photos/cat.jpg", 12), InputImage("BBBB", sha256="b" * 64))
     req = GenerationRequest(model="flux-kontext-pro", prompt="make it blue", seed=1, aspect_ratio="4:3",
-                            safety_tolerance=2, input_images=(InputImage("AAAA", 640, 480), InputImage("BBBB")))
+                            safety_tolerance=2, input_images=sent)
     data = json.loads(json.dumps(request_to_dict(req)))
-    assert request_from_dict(data) == req
+    assert data["input_images"] == [
+        {"sha256": "a" * 64, "source": "/photos/cat.jpg", "width": 640, "height": 480, "from_image_id": 12},
+        {"sha256": "b" * 64}]
+    assert "AAAA" not in json.dumps(data)  # the library keeps the bytes; the journal names them
+    assert request_from_dict(data) == req.with_input_images(tuple(i.without_data() for i in sent))
     assert "input_images" not in request_to_dict(req, include_input_images=False)
     assert "guidance" not in data  # unset fields are left out
 
@@ -318,6 +325,10 @@ def test_request_dict_round_trip() -> None:
     {"model": "m", "prompt": "p", "input_images": [{"data": 5}]},
     {"model": "m", "prompt": "p", "input_images": [{"data": "x", "width": "1"}]},
     {"model": "m", "prompt": "p", "input_images": "x"},
+    {"model": "m", "prompt": "p", "input_images": [{"width": 64, "height": 64}]},  # names no image
+    {"model": "m", "prompt": "p", "input_images": [{"sha256": 5}]},
+    {"model": "m", "prompt": "p", "input_images": [{"sha256": "a" * 64, "from_image_id": "3"}]},
+    {"model": "m", "prompt": "p", "input_images": ["a" * 64]},
 ])
 def test_request_from_bad_dicts_is_a_request_format_error(data: object) -> None:
     with pytest.raises(RequestFormatError):
@@ -344,7 +355,7 @@ def test_reproducibility_problems_name_every_reason_once() -> None:
         "FluxDesk does not know the model 'flux-9000', so it cannot run it again",
         "prompt upsampling was on: the server rewrites the prompt, so the same seed gives a different image",
         "no seed was recorded",
-        "it used 2 input image(s), which FluxDesk does not keep",
+        "it used 2 reference image(s) that no record names, so FluxDesk cannot send them again",
         "the record was shortened to fit in the file (the prompt is cut)",
     ]
     by_default = ImageRecord(model="flux-2-flex", prompt="a fox", seed=7)  # the model upsamples unless told

@@ -83,7 +83,9 @@ def test_input_images_add_their_megapixels_at_the_further_rate() -> None:
     two_mp = InputImage("x", 1920, 1088)
     est = estimate(GenerationRequest("flux-2-pro", "p", input_images=(two_mp,)), TABLE)
     assert est.credits_per_image == Decimal(3) + Decimal("1.5") * 2
-    assert est.input_megapixels == 2 and not est.exact
+    assert est.input_megapixels == 2 and est.exact  # the size is known: the figure is BFL's rule, not a guess
+    assert est.reference_megapixels == (2,) and est.reference_credits == (Decimal(3),)
+    assert est.output_credits == Decimal(3)
 
 
 def test_input_image_of_unknown_size_is_estimated_at_one_megapixel() -> None:

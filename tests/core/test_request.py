@@ -38,7 +38,7 @@ def test_every_request_field_has_one_type_and_the_body_carries_every_scalar_but_
     assert set(FIELD_TYPES) == set(SCALAR_FIELDS)
     every = GenerationRequest(model="flux-pro-1.1", prompt="p", seed=1, width=1024, height=768, aspect_ratio="1:1",
                               steps=2, guidance=2.5, interval=2.0, prompt_upsampling=True, raw=False,
-                              safety_tolerance=2, output_format="png", image_prompt="AAAA", image_prompt_strength=0.5)
+                              safety_tolerance=2, output_format="png", disable_pup=True, image_prompt_strength=0.5)
     assert all(getattr(every, name) is not None for name in SCALAR_FIELDS)
     data = json.loads(json.dumps(request_to_dict(every)))
     assert list(data) == list(SCALAR_FIELDS) and request_from_dict(data) == every
@@ -52,6 +52,13 @@ def test_input_images_get_bfl_field_names() -> None:
     body = validate(req("flux-kontext-pro", input_images=images)).body
     assert body["input_image"] == "data0" and body["input_image_2"] == "data1"
     assert body["input_image_3"] == "data2" and "input_image_4" not in body
+
+
+@pytest.mark.parametrize("model", ["flux-pro-1.1", "flux-pro-1.1-ultra", "flux-pro", "flux-dev"])
+def test_the_one_image_prompt_of_flux1_models_is_sent_as_image_prompt(model) -> None:
+    body = validate(req(model, input_images=(InputImage("QUJD", 64, 64),))).body
+    assert body is not None and body["image_prompt"] == "QUJD"
+    assert not any(key.startswith("input_image") for key in body)
 
 
 def test_the_issue_example_message() -> None:
@@ -75,7 +82,9 @@ REFUSALS = [
     ("flux-pro-1.1", {"output_format": "webp"}, "output_format", "jpeg, png"),
     ("flux-pro-1.1", {"seed": -1}, "seed", "0 to"),
     ("flux-pro-1.1", {"seed": SEED_MAX + 1}, "seed", "0 to"),
-    ("flux-pro-1.1", {"input_images": (InputImage("x"),)}, "input_image", "not accepted"),
+    ("flux-pro-1.1", {"input_images": (InputImage("x"), InputImage("y"))}, "image_prompt",
+     "FLUX1.1 [pro] takes one image prompt; this request has 2"),
+    ("flux-pro-1.1", {"disable_pup": True}, "disable_pup", "not accepted by FLUX1.1 [pro]"),
     ("flux-pro", {"steps": 0}, "steps", "1 to 50"),
     ("flux-pro", {"steps": 51}, "steps", "1 to 50"),
     ("flux-pro", {"guidance": 1.4}, "guidance", "1.5 to 5"),
@@ -91,20 +100,26 @@ REFUSALS = [
     ("flux-2-pro", {"safety_tolerance": 6}, "safety_tolerance", "0 to 5"),
     ("flux-2-pro", {"steps": 30}, "steps", "not accepted"),
     ("flux-2-pro", {"prompt_upsampling": True}, "prompt_upsampling", "not accepted"),
-    ("flux-2-pro", {"input_images": tuple(InputImage("x") for _ in range(9))}, "input_image", "at most 8"),
+    ("flux-2-pro", {"input_images": tuple(InputImage("x") for _ in range(9))}, "input_image",
+     "FLUX.2 [pro] takes up to 8 reference images; this request has 9"),
     ("flux-2-klein-4b", {"input_images": tuple(InputImage("x") for _ in range(5))}, "input_image",
-     "at most 4"),
+     "FLUX.2 [klein] 4B takes up to 4 reference images; this request has 5"),
+    ("flux-2-klein-9b", {"disable_pup": True}, "disable_pup", "not accepted"),
+    ("flux-2-flex", {"disable_pup": True}, "disable_pup", "not accepted"),
+    ("flux-2-max", {"prompt_upsampling": False}, "prompt_upsampling", "not accepted"),
+    ("flux-2-pro", {"input_images": (InputImage("x", 64, 64), InputImage(""))}, "input_image_2",
+     "image 2 has no image data"),
     ("flux-pro-1.1-ultra", {"width": 1024}, "width", "aspect ratio"),
     ("flux-pro-1.1-ultra", {"aspect_ratio": "22:9"}, "aspect_ratio", "21:9 and 9:21"),
     ("flux-pro-1.1-ultra", {"aspect_ratio": "wide"}, "aspect_ratio", "W:H"),
-    ("flux-pro-1.1-ultra", {"image_prompt": "abc", "image_prompt_strength": 1.5}, "image_prompt_strength",
-     "0 to 1"),
+    ("flux-pro-1.1-ultra", {"input_images": (InputImage("abc"),), "image_prompt_strength": 1.5},
+     "image_prompt_strength", "0 to 1"),
     ("flux-pro-1.1-ultra", {"image_prompt_strength": 0.5}, "image_prompt_strength", "needs an image prompt"),
     ("flux-kontext-pro", {"input_images": (InputImage("x"),), "safety_tolerance": 3}, "safety_tolerance",
      "0 to 2"),
     ("flux-kontext-max", {"input_images": tuple(InputImage("x") for _ in range(5))}, "input_image",
-     "at most 4"),
-    ("flux-kontext-max", {"image_prompt": "abc"}, "image_prompt", "not accepted"),
+     "FLUX.1 Kontext [max] takes 1 reference image (up to 4 with experimental extras); this request has 5"),
+    ("flux-kontext-max", {"image_prompt_strength": 0.5}, "image_prompt_strength", "not accepted"),
     ("flux-9", {}, "model", "unknown model"),
 ]
 
@@ -139,6 +154,8 @@ def test_every_model_accepts_its_own_defaults() -> None:
             kw["guidance"] = model.guidance.default
         if model.prompt_upsampling is not None:
             kw["prompt_upsampling"] = model.prompt_upsampling
+        if model.disable_pup is not None:
+            kw["disable_pup"] = model.disable_pup
         kw["safety_tolerance"] = model.safety_tolerance.default
         kw["output_format"] = model.default_output_format
         result = validate(req(model.id, **kw))
@@ -167,10 +184,12 @@ def any_request(draw):
         guidance=maybe(st.one_of(st.floats(-1, 12), st.just(float("nan")), st.just(float("inf")))),
         interval=maybe(st.floats(0, 5)),
         prompt_upsampling=maybe(st.booleans()),
+        disable_pup=maybe(st.booleans()),
         raw=maybe(st.booleans()),
         safety_tolerance=maybe(st.integers(-1, 7)),
         output_format=maybe(st.sampled_from(["jpeg", "png", "webp", "gif"])),
-        input_images=tuple(InputImage("img") for _ in range(draw(st.integers(0, 9)))),
+        input_images=tuple(InputImage("img", *draw(st.one_of(st.just((None, None)), st.tuples(
+            st.integers(1, 5000), st.integers(1, 5000))))) for _ in range(draw(st.integers(0, 9)))),
     )
 
 
@@ -195,17 +214,20 @@ def _in_documented_ranges(body: dict, model) -> None:
             assert math.isfinite(body[name])
     if "safety_tolerance" in body:
         top = model.safety_tolerance.maximum
-        if any(k.startswith("input_image") for k in body) and model.safety_with_input_image_max is not None:
+        if any(k.startswith(("input_image", "image_prompt")) for k in body) \
+                and model.safety_with_input_image_max is not None:
             top = model.safety_with_input_image_max
         assert 0 <= body["safety_tolerance"] <= top
     if "output_format" in body:
         assert body["output_format"] in model.output_formats
     if "seed" in body:
         assert 0 <= body["seed"] <= SEED_MAX
-    for flag, default in (("prompt_upsampling", model.prompt_upsampling), ("raw", model.raw)):
+    for flag, default in (("prompt_upsampling", model.prompt_upsampling), ("disable_pup", model.disable_pup),
+                          ("raw", model.raw)):
         assert flag not in body or default is not None
-    images = [k for k in body if k.startswith("input_image")]
+    images = [k for k in body if k.startswith("input_image") or k == "image_prompt"]
     assert len(images) <= model.max_input_images
+    assert all(k == model.input_image_field(i) for i, k in enumerate(images))
 
 
 @settings(max_examples=600, deadline=None)
@@ -217,7 +239,7 @@ def test_accepted_requests_stay_in_range_and_refusals_name_a_field(r: Generation
         _in_documented_ranges(result.body, model)
     else:
         fields = {"model", "prompt", "seed", "width", "height", "aspect_ratio", "steps", "guidance",
-                  "interval", "prompt_upsampling", "raw", "safety_tolerance", "output_format",
+                  "interval", "prompt_upsampling", "disable_pup", "raw", "safety_tolerance", "output_format",
                   "image_prompt", "image_prompt_strength", "input_image"}
         assert result.errors and all(e.field in fields and e.message for e in result.errors)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from e2e_support import KEY, cli_env, json_lines, query, run_cli, sim_library
 
+from fluxdesk.core.metadata import prompt_upsampling_on
 from fluxdesk.storage.metadata_io import read_metadata
 
 FAMILIES = [
@@ -200,3 +201,37 @@ def test_info_and_spend_after_a_real_batch(make_sim, tmp_path: Path) -> None:
     assert data["by_model"]["flux-2-pro"]["credits"] == 9 and "flux-pro-1.1" not in data["by_model"]
     assert data["jobs"] == 2 and data["unbilled_jobs"] == 1
     assert float(sim.counters.billed_credits) == data["total_credits"]
+
+
+@pytest.mark.parametrize(("model", "args", "sent"), [
+    ("flux-2-pro", [], {"disable_pup": True}),
+    ("flux-2-max", [], {"disable_pup": True}),
+    ("flux-2-flex", [], {"prompt_upsampling": False}),
+    ("flux-pro-1.1", [], {"prompt_upsampling": False}),
+    ("flux-kontext-pro", [], {"prompt_upsampling": False}),
+    ("flux-2-klein-4b", [], {}),
+    ("flux-2-pro", ["--prompt-upsampling"], {"disable_pup": False}),
+    ("flux-2-flex", ["--prompt-upsampling"], {"prompt_upsampling": True}),
+], ids=lambda v: v if isinstance(v, str) else "-".join(v) if isinstance(v, list) else "")
+def test_prompt_upsampling_is_off_wherever_it_can_be_turned_off(make_sim, tmp_path: Path, model, args,
+                                                                sent) -> None:
+    # BFL upsamples [pro]/[max] unless told disable_pup: true, and [flex] unless told prompt_upsampling: false;
+    # a rewritten prompt breaks Reproduce, so FluxDesk says "off" at every endpoint that has a switch.
+    sim = make_sim()
+    out = run_cli(cli_env(tmp_path, sim.api_base), "generate", "--prompt", "a quiet pier", "--model", model,
+                  "--seed", "5", *args, "--json")
+    assert out.returncode == 0, out.stderr
+    body = sim.task(sim.task_ids()[0]).body
+    assert {k: body[k] for k in ("disable_pup", "prompt_upsampling") if k in body} == sent
+    record, _ = read_metadata(Path(json_lines(out.stdout)[0]["path"]).read_bytes())
+    assert record is not None
+    assert {k: record.parameters[k] for k in ("disable_pup", "prompt_upsampling") if k in record.parameters} == sent
+    assert prompt_upsampling_on(record) is bool(args)
+
+
+def test_prompt_upsampling_cannot_be_turned_on_where_there_is_no_switch(make_sim, tmp_path: Path) -> None:
+    sim = make_sim()
+    out = run_cli(cli_env(tmp_path, sim.api_base), "generate", "--prompt", "x", "--model", "flux-2-klein-4b",
+                  "--prompt-upsampling")
+    assert out.returncode == 2 and "FLUX.2 [klein] 4B has no prompt upsampling to turn on" in out.stderr
+    assert sim.counters.post_requests == 0

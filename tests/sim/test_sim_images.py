@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import time
 
@@ -9,7 +10,7 @@ import pytest
 from PIL import Image
 
 from fluxdesk.core.catalog import get_model
-from fluxdesk.core.request import GenerationRequest
+from fluxdesk.core.request import GenerationRequest, InputImage
 from fluxdesk.sim.images import ImageCache, ImageSpec, cap_size, render, requested_size
 
 
@@ -77,3 +78,55 @@ def test_the_cache_keeps_only_the_most_recent_images() -> None:
     cache.get(_spec(seed=3, width=64, height=64))
     again = cache.get(_spec(seed=1, width=64, height=64))
     assert again == first and again is not first
+
+
+def _reference(size: tuple[int, int], colour: tuple[int, int, int], fmt: str = "JPEG") -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, fmt)
+    return out.getvalue()
+
+
+def _with_reference(data: bytes, **changes: object) -> ImageSpec:
+    return _spec(references=1, reference_sha256=hashlib.sha256(data).hexdigest(), reference=data, **changes)
+
+
+def test_a_reference_is_drawn_deterministically_and_names_the_spec_by_its_digest() -> None:
+    blue, red = _reference((400, 300), (0, 60, 255)), _reference((400, 300), (255, 30, 0))
+    edit = render(_with_reference(blue))
+    assert render(_with_reference(blue)) == edit != render(_spec())
+    assert render(_with_reference(red)) != edit
+    # The spec's identity is the digest (a cache key), never megabytes of bytes compared.
+    assert _with_reference(blue) == _with_reference(blue) and hash(_with_reference(blue)) == hash(_with_reference(blue))
+    assert "reference=" not in repr(_with_reference(blue))
+
+
+def test_a_camera_sized_reference_is_drawn_quickly() -> None:
+    photo = _reference((4032, 3024), (0, 60, 255))
+    render(_with_reference(photo, seed=5))  # warm up
+    started = time.perf_counter()
+    render(_with_reference(photo, seed=6))
+    assert time.perf_counter() - started < 0.5
+
+
+def _measured(size: tuple[int, int]) -> InputImage:
+    return InputImage("QUJD", *size)
+
+
+@pytest.mark.parametrize(("model", "reference", "size"), [
+    ("flux-kontext-pro", (1600, 900), (1376, 768)),
+    ("flux-kontext-max", (600, 800), (896, 1184)),
+    ("flux-kontext-pro", (100, 5000), (672, 1568)),   # taller than 9:21: the tallest Kontext makes
+    ("flux-2-pro", (1600, 900), (1360, 768)),
+    ("flux-2-klein-4b", (1000, 1000), (1024, 1024)),
+    ("flux-pro-1.1", (1600, 900), (1024, 768)),       # an image prompt leaves the size alone
+    ("flux-pro-1.1-ultra", (900, 1600), (2736, 1536)),
+])
+def test_without_a_size_the_output_follows_the_first_reference(model: str, reference: tuple[int, int],
+                                                               size: tuple[int, int]) -> None:
+    req = GenerationRequest(model, "x", input_images=(_measured(reference), _measured((50, 400))))
+    assert requested_size(get_model(model), req) == size
+
+
+def test_a_reference_of_unknown_size_leaves_the_default() -> None:
+    req = GenerationRequest("flux-kontext-pro", "x", input_images=(InputImage("https://example.invalid/a.png"),))
+    assert requested_size(get_model("flux-kontext-pro"), req) == (1024, 1024)

@@ -12,7 +12,7 @@ from simclient import KEY, Bfl
 
 def test_progress_rises_then_ready_carries_sample_prompt_seed_and_times(make_bfl: Any) -> None:
     bfl = make_bfl(latency=0.3)
-    submitted = bfl.submit(prompt="a tidal pool", seed=1234)
+    submitted = bfl.submit(prompt="a tidal pool", seed=1234, disable_pup=True)  # [pro] keeps the prompt as sent
     seen: list[float] = []
     while True:
         answer = bfl.poll(submitted["polling_url"]).json()

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import uuid
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
+from PIL import Image
 from simclient import KEY, Bfl
 
 from fluxdesk.core.catalog import MODELS
 from fluxdesk.core.pricing import estimate
 from fluxdesk.core.request import GenerationRequest
 from fluxdesk.storage.price_table import bundled_price_table
+
+
+def _png(size: tuple[int, int]) -> str:
+    out = io.BytesIO()
+    Image.new("RGB", size, (10, 120, 200)).save(out, "PNG")
+    return base64.b64encode(out.getvalue()).decode()
+
+
+PNG_64 = _png((64, 64))
 
 
 def test_submit_answers_an_id_a_polling_url_on_the_cluster_origin_and_the_cost(bfl: Bfl) -> None:
@@ -81,7 +93,8 @@ def test_malformed_json_is_400_with_a_string_detail(bfl: Bfl) -> None:
     ("flux-2-pro", {"prompt": "x", "webhook_url": "https://example.invalid/hook"}, "webhook_url"),
     ("flux-2-klein-4b", {"prompt": "x", "input_image_5": "aGVsbG8="}, "input_image_5"),
     ("flux-pro-1.1", {"prompt": "x", "input_image": "aGVsbG8="}, "input_image"),
-    ("flux-kontext-pro", {"prompt": "x", "input_image": "aGVsbG8=", "safety_tolerance": 5}, "safety_tolerance"),
+    ("flux-kontext-pro", {"prompt": "x", "input_image": PNG_64, "safety_tolerance": 5}, "safety_tolerance"),
+    ("flux-kontext-pro", {"prompt": "x", "input_image": "aGVsbG8="}, "input_image"),  # "hello": no image
 ])
 def test_invalid_bodies_are_422_naming_the_field(bfl: Bfl, model: str, body: dict[str, Any], field: str) -> None:
     response = bfl.post(model, body)
@@ -104,11 +117,6 @@ def test_null_fields_count_as_not_set(bfl: Bfl) -> None:
 
 
 def test_input_image_megapixels_are_measured_and_billed(bfl: Bfl) -> None:
-    import base64
-    import io
-
-    from PIL import Image
-
     png = io.BytesIO()
     Image.new("RGB", (1024, 2048)).save(png, "PNG")
     answer = bfl.submit("flux-2-pro", width=1024, height=1024,

@@ -45,15 +45,15 @@ def _objects(conn: sqlite3.Connection) -> set[tuple[str, str]]:
 def test_migrating_from_zero_creates_the_schema_and_is_idempotent(tmp_path: Path) -> None:
     conn = connect(tmp_path / "x.db")
     assert schema_version(conn) == 0
-    assert migrate(conn) == len(MIGRATIONS) == 3
+    assert migrate(conn) == len(MIGRATIONS) == 4
     objects = _objects(conn)
     for expected in [("table", "jobs"), ("table", "images"), ("table", "meta"), ("view", "ledger"),
                      ("table", "images_fts"), ("trigger", "images_fts_insert"), ("index", "images_by_date")]:
         assert expected in objects
-    assert migrate(conn) == 3 and _objects(conn) == objects
+    assert migrate(conn) == 4 and _objects(conn) == objects
     conn.close()
     conn = open_database(tmp_path / "x.db")  # reopening migrates nothing
-    assert schema_version(conn) == 3 and _objects(conn) == objects
+    assert schema_version(conn) == 4 and _objects(conn) == objects
 
 
 def test_migration_from_version_one_indexes_existing_images(tmp_path: Path) -> None:
@@ -97,7 +97,7 @@ def test_version_three_drops_the_unused_thumb_state_and_keeps_everything_else(tm
     _library_of_version_two(database_path(home))
     with Library.open(home) as lib:
         conn = lib._conn
-        assert schema_version(conn) == 3
+        assert schema_version(conn) == len(MIGRATIONS)
         assert "thumb_state" not in _image_columns(conn)
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
@@ -120,7 +120,7 @@ def test_a_sqlite_that_cannot_drop_columns_keeps_the_unused_one_and_still_works(
     _library_of_version_two(database_path(home))
     monkeypatch.setattr(db, "CAN_DROP_COLUMNS", False)
     with Library.open(home) as lib:
-        assert schema_version(lib._conn) == 3 and "thumb_state" in _image_columns(lib._conn)
+        assert schema_version(lib._conn) == len(MIGRATIONS) and "thumb_state" in _image_columns(lib._conn)
         req = GenerationRequest(model="flux-dev", prompt="a second lighthouse")
         job = lib.create_job(req, {"prompt": req.prompt}, demo=False)
         image = lib.store_image(job, make_image("PNG"), "png", ImageRecord(model="flux-dev", prompt=req.prompt))

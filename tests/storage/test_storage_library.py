@@ -50,16 +50,29 @@ def stored(lib: Library, req: GenerationRequest = DEV, *, fmt: str = "JPEG", cre
 
 # --- the job journal -----------------------------------------------------------------------------
 
+def test_a_reference_not_yet_stored_is_refused_by_the_journal(library: Library) -> None:
+    """The journal names references by SHA-256 alone: one without it could never be sent again."""
+    request = GenerationRequest(model="flux-2-pro", prompt="p", input_images=(InputImage("QUJD" * 500, 64, 64),))
+    with pytest.raises(ValueError, match="SHA-256"):
+        library.create_job(request, {}, demo=False)
+    assert library.unfinished_jobs() == []
+
+
 def test_create_job_journals_request_and_body(library: Library) -> None:
+    sha256, _path = library.store_reference(b"ABC" * 500, "jpg")
     kontext = GenerationRequest(model="flux-kontext-pro", prompt="make it blue", aspect_ratio="4:3",
-                                input_images=(InputImage("QUJD" * 500, 640, 480),))
+                                input_images=(InputImage("QUJD" * 500, 640, 480, sha256, "/photos/cat.jpg"),))
     body = validate(kontext).body
     assert body is not None
     job_id = library.create_job(kontext, body, demo=True, batch_id="b1", seq=3, status=JobStatus.SUBMITTING,
                                 estimated_credits=Decimal(4), created_at=T0)
     job = library.get_job(job_id)
     assert job is not None
-    assert job.request == kontext  # the request keeps the input image: it is needed to reproduce
+    # The request names its reference by SHA-256 (the library keeps the bytes, to reproduce); never the data.
+    assert job.request == kontext.with_input_images((kontext.input_images[0].without_data(),))
+    assert library.reference_data(job.request.input_images[0].sha256) == b"ABC" * 500  # type: ignore[arg-type]
+    raw = library._conn.execute("SELECT request FROM jobs WHERE id = ?", (job_id,)).fetchone()[0]
+    assert "QUJD" not in raw and sha256 in raw
     assert job.body["input_image"] == "<omitted: 2000 characters>" and job.body["prompt"] == "make it blue"
     assert (job.status, job.demo, job.batch_id, job.seq, job.size) == (JobStatus.SUBMITTING, True, "b1", 3, "4:3")
     assert job.created_at == "2026-05-09T07:35:25.000000Z" and job.estimated_credits == Decimal(4)

@@ -1,5 +1,6 @@
 """Every command outside the menu bar, reached the way a user reaches it: the gallery's context menu and
-keys, the queue's menu and keys, the large viewer's keys and buttons, the details' Copy and the prompt history.
+keys, the queue's menu and keys, the latest images' menu, the large viewer's keys and buttons, the details' Copy and
+the prompt history.
 
 A right-click is sent as the context-menu event it is, so the tab's own handler builds and shows its menu;
 the action is then found in that menu by the words the user reads and triggered. Each group keeps a dict
@@ -27,6 +28,7 @@ from fluxdesk.ui.gallery.model import GalleryRoles
 from fluxdesk.ui.gallery.tab import EMPTY_TRASH, GalleryTab
 from fluxdesk.ui.main_window import MainWindow
 from fluxdesk.ui.queue.model import Roles as JobRoles
+from fluxdesk.ui.queue.recent import RecentRoles
 
 # A popup menu asks the platform for the keyboard; the offscreen plugin the tests run on says it cannot.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support grabbing the keyboard")
@@ -164,6 +166,8 @@ def gallery_expectations(window: MainWindow, gallery: GalleryTab,
     model, panel, library = gallery.model, window.panel, window.session.library
     status = window.statusBar().currentMessage
     clipboard = QGuiApplication.clipboard()
+    references: list[tuple[str, object]] = boundary.setdefault("references", [])  # emptied before each command
+    gallery.referenceRequested.connect(lambda path, image_id: references.append((path, image_id)))
 
     def on_generate() -> bool:
         return window.tabs.currentIndex() == 0 and panel.isVisible()
@@ -181,6 +185,8 @@ def gallery_expectations(window: MainWindow, gallery: GalleryTab,
                                             and panel.current_request().model == "flux-2-pro"),
         "Use seed": lambda shown, _: on_generate() and panel.current_request().seed == shown.seed,
         "Use prompt": lambda shown, _: on_generate() and panel.prompt() == shown.prompt,
+        # Asked of the window (the prompt panel's reference tray takes it): the image's file and its library id.
+        "Use as reference": lambda shown, _: references == [(shown.path, shown.id)],
         "Favourite": lambda shown, _: (model.item_by_id(shown.id).favourite is not shown.favourite
                                        and library.get_image(shown.id).favourite is not shown.favourite
                                        and gallery.actions.favourite.isChecked() is not shown.favourite
@@ -235,8 +241,8 @@ def test_every_gallery_command_does_what_it_says(qtbot, make_window, os_boundary
     scenes = Scenes(qtbot, window, gallery)
     # Each state and the commands it enables, the ones that take the image away last.
     walk = [
-        (scenes.in_gallery, ["Reproduce", "Reuse settings", "Use seed", "Use prompt", "Favourite", "View large",
-                             "Copy image", "Open", "Show in folder", "Export…", "Delete"]),
+        (scenes.in_gallery, ["Reproduce", "Reuse settings", "Use seed", "Use prompt", "Use as reference", "Favourite",
+                             "View large", "Copy image", "Open", "Show in folder", "Export…", "Delete"]),
         (scenes.after_a_delete, ["Undo delete"]),
         (scenes.in_trash, ["View large", "Open", "Show in folder", "Export…", "Restore", "Delete permanently",
                            "Empty trash…"]),
@@ -253,6 +259,7 @@ def test_every_gallery_command_does_what_it_says(qtbot, make_window, os_boundary
                 shown = scene()
                 before = {"rows": gallery.model.rowCount()}
                 QGuiApplication.clipboard().clear()
+                os_boundary["references"].clear()
                 for export in os_boundary["export"].iterdir():
                     export.unlink()
                 if way == "menu":
@@ -293,6 +300,7 @@ class Job:
     path: str
     seed: int | None
     status_text: str
+    image_id: int | None
 
 
 class QueueScenes:
@@ -312,7 +320,7 @@ class QueueScenes:
             index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
         self.qtbot.waitUntil(lambda: self.view.selected_indexes() == [index], timeout=WAIT_MS)
         return Job(index.data(JobRoles.JobId), index.data(JobRoles.ImagePath) or "", index.data(JobRoles.Seed),
-                   index.data(JobRoles.StatusText))
+                   index.data(JobRoles.StatusText), index.data(JobRoles.ImageId))
 
     def _generate(self, status: str, model: str, count: int, prompt: str) -> Job:
         """The first row in ``status`` (the newest); when there is none, a batch once the queue is idle.
@@ -353,6 +361,8 @@ def queue_expectations(window: MainWindow, boundary: dict) -> dict[str, Callable
     """What the user sees after each queue command, given the job it acted on."""
     model = window.queue_model
     clipboard = QGuiApplication.clipboard()
+    references: list[tuple[str, object]] = boundary.setdefault("references", [])  # emptied before each command
+    window.queue.referenceRequested.connect(lambda path, image_id: references.append((path, image_id)))
 
     def status_of(job: Job) -> str:
         return model.index(model.row_for(job.id)).data(JobRoles.Status)
@@ -360,6 +370,8 @@ def queue_expectations(window: MainWindow, boundary: dict) -> dict[str, Callable
     return {
         "Cancel": lambda job: status_of(job) == "cancelled" and window.queue.counts_label.text() != "",
         "Open image": lambda job: bool(job.path) and boundary["opened"][-1:] == [job.path],
+        # Asked of the window (the prompt panel's reference tray takes it): the file and its library id.
+        "Use as reference": lambda job: job.image_id is not None and references == [(job.path, job.image_id)],
         "Copy error": lambda job: (job.status_text.startswith("Failed: ")
                                    and clipboard.text() == job.status_text.removeprefix("Failed: ")),
         "Copy seed": lambda job: job.seed is not None and clipboard.text() == str(job.seed),
@@ -385,7 +397,7 @@ def test_every_queue_command_does_what_it_says(qtbot, make_window, os_boundary) 
     scenes = QueueScenes(qtbot, window)
     expected = queue_expectations(window, os_boundary)
     walk = [
-        (scenes.done, ["Open image", "Copy seed"]),
+        (scenes.done, ["Open image", "Use as reference", "Copy seed"]),
         (scenes.failed, ["Copy error"]),
         (scenes.waiting, ["Cancel"]),  # last: its batch holds the queue for a while
     ]
@@ -397,6 +409,7 @@ def test_every_queue_command_does_what_it_says(qtbot, make_window, os_boundary) 
             for way in ["menu", *QUEUE_KEYS.get(name, [])]:
                 job = scene()
                 QGuiApplication.clipboard().clear()
+                os_boundary["references"].clear()
                 if way == "menu":
                     seen: dict[str, QAction] = {}
                     pick_from_popup(name, seen)
@@ -424,6 +437,38 @@ def test_every_queue_command_does_what_it_says(qtbot, make_window, os_boundary) 
     assert set(offered) == set(expected), "a queue command without an expectation (or one that went away)"
     assert all(reached.values()), f"never reached the way a user does: {reached}"
     qtbot.waitUntil(lambda: window.queue_model.active_count() == 0, timeout=2 * WAIT_MS)  # nothing left running
+
+
+# --- the latest images ----------------------------------------------------------------------------------
+
+
+def test_every_latest_images_command_does_what_it_says(qtbot, make_window, os_boundary) -> None:
+    window = ready(qtbot, make_window(latency=0.05))
+    window.panel.set_model("flux-2-pro")
+    ctrl_enter(qtbot, window, "a teapot in the strip")
+    strip = window.recent
+    qtbot.waitUntil(lambda: strip.count() == 1, timeout=WAIT_MS)
+    index = strip.model.index(0)
+    image_id, path = index.data(RecentRoles.ImageId), index.data(RecentRoles.Path)
+    assert window.session.library.get_image(image_id).path == Path(path)
+    references: list[tuple[str, object]] = []
+    strip.referenceRequested.connect(lambda file, image: references.append((file, image)))
+    expected: dict[str, Callable[[], bool]] = {
+        "Open image": lambda: os_boundary["opened"][-1:] == [path],
+        "Use as reference": lambda: references == [(path, image_id)],
+    }
+    offered: dict[str, QAction] = {}
+    for name, done in expected.items():
+        seen: dict[str, QAction] = {}
+        pick_from_popup(name, seen)
+        right_click(strip.list_view.viewport(), strip.list_view.visualRect(index).center())
+        qtbot.waitUntil(lambda seen=seen: bool(seen), timeout=WAIT_MS)
+        offered.update(seen)
+        try:
+            qtbot.waitUntil(done, timeout=WAIT_MS)
+        except TimeoutError as exc:
+            raise AssertionError(f"{name} on a latest image: not what the user should see") from exc
+    assert set(offered) == set(expected), "a strip command without an expectation (or one that went away)"
 
 
 # --- the large viewer -----------------------------------------------------------------------------------

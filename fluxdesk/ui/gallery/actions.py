@@ -8,6 +8,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
+from fluxdesk.core.catalog import MODELS
 from fluxdesk.ui.gallery.view import star_icon
 
 REPRODUCE_TIP = "Run it again with exactly the same parameters and seed"
@@ -15,6 +16,10 @@ REUSE_SETTINGS_TIP = "Load every setting into the prompt panel (Ctrl+Shift+R)"
 USE_SEED_TIP = "Put its seed into the prompt panel"
 NO_SEED_TIP = "No seed was recorded for this image: there is none to use"
 USE_PROMPT_TIP = "Put its prompt into the prompt panel"
+MAX_REFERENCES = max(model.max_input_images for model in MODELS)
+"""The most references any model takes: more selected images than this are not offered as references."""
+USE_AS_REFERENCE_TIP = ("Add it to the prompt panel's references, to make a new image from it "
+                        f"(several selected: each, in grid order, up to {MAX_REFERENCES})")
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,7 @@ class GalleryActions(QObject):
         self.reuse_settings = self._make("Reuse settings", ("Ctrl+Shift+R",), REUSE_SETTINGS_TIP)
         self.use_seed = self._make("Use seed", (), USE_SEED_TIP)
         self.use_prompt = self._make("Use prompt", (), USE_PROMPT_TIP)
+        self.use_as_reference = self._make("Use as reference", ("Ctrl+I",), USE_AS_REFERENCE_TIP)
         self.favourite = self._make("Favourite", ("F", "Ctrl+D"), "Mark or unmark as favourite (F)")
         self.favourite.setCheckable(True)
         self.favourite.setIcon(star_icon())
@@ -78,6 +84,7 @@ class GalleryActions(QObject):
         in_gallery = not state.trash
         for action in (self.reuse_settings, self.use_prompt):
             action.setEnabled(one)
+        self.use_as_reference.setEnabled(0 < state.count <= MAX_REFERENCES and in_gallery and not state.any_missing)
         self.use_seed.setEnabled(one and state.has_seed)
         self._set_tip(self.use_seed, NO_SEED_TIP if one and not state.has_seed else USE_SEED_TIP)
         self.reproduce.setEnabled(one and state.can_reproduce)
@@ -112,7 +119,7 @@ class GalleryActions(QObject):
                       [self.view_large, self.open, self.show_in_folder, self.export],
                       [self.empty_trash]]
         else:
-            groups = [[self.reproduce, self.reuse_settings, self.use_seed, self.use_prompt],
+            groups = [[self.reproduce, self.reuse_settings, self.use_seed, self.use_prompt, self.use_as_reference],
                       [self.favourite, self.view_large, self.copy_image, self.open, self.show_in_folder,
                        self.export],
                       [self.delete]]

@@ -1,9 +1,10 @@
-"""The gallery's details pane: a large preview, every parameter of the selected image, and whether (and why
-not) it can be reproduced exactly. With several images selected: how many, and what they cost together."""
+"""The gallery's details pane: a large preview, every parameter of the selected image, whether (and why not) it
+can be reproduced exactly, and its lineage (what it was made from, what it was used in). With several images
+selected: how many, and what they cost together."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -37,12 +38,14 @@ from PySide6.QtWidgets import (
 from fluxdesk.core.catalog import UnknownModelError, get_model, megapixels_text
 from fluxdesk.core.metadata import ImageRecord, reproducibility_problems
 from fluxdesk.core.wording import moment_text
-from fluxdesk.storage.rows import ImageRow
+from fluxdesk.storage.rows import ImageRow, ReferenceRow
 from fluxdesk.ui.gallery.actions import GalleryActions
+from fluxdesk.ui.gallery.lineage import LineageSection
 from fluxdesk.ui.gallery.model import cost_text, model_name
 from fluxdesk.ui.kit.action_buttons import follow_action
 from fluxdesk.ui.kit.surfaces import AccentButton, Banner
 from fluxdesk.ui.kit.theme import set_heading, set_tone
+from fluxdesk.ui.kit.thumbnails import ThumbnailLoader
 
 PREVIEW_SIZE = 768
 _SHOWN_ELSEWHERE = frozenset({"seed", "width", "height", "aspect_ratio", "steps", "guidance"})
@@ -203,10 +206,11 @@ class GalleryDetails(QWidget):
     """What the selected image is. Its command buttons stand for the gallery's actions (``set_actions``): a
     click triggers the action, and the button is enabled, worded and explained as the action is."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, thumbnails: ThumbnailLoader, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("galleryDetails")
         self.setMinimumWidth(230)
+        self._thumbnails = thumbnails
         self._image: ImageRow | None = None
         self._missing = False
         self._stack = QStackedWidget()
@@ -266,11 +270,13 @@ class GalleryDetails(QWidget):
         self.seed_button.setObjectName("useSeedButton")
         self.prompt_button = QPushButton("Use prompt")
         self.prompt_button.setObjectName("usePromptButton")
+        self.reference_button = QPushButton("Use as reference")
+        self.reference_button.setObjectName("useAsReferenceButton")
         for position, button in enumerate((self.reproduce_button, self.reuse_button, self.seed_button,
-                                           self.prompt_button)):
+                                           self.prompt_button, self.reference_button)):
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             button.setEnabled(False)  # until ``set_actions`` says otherwise
-            buttons.addWidget(button, position // 2, position % 2)
+            buttons.addWidget(button, position // 2, position % 2, 1, 2 if button is self.reference_button else 1)
         outer.addLayout(buttons)
 
         self.reproducible = QLabel()
@@ -290,6 +296,9 @@ class GalleryDetails(QWidget):
         missing_layout.addWidget(self.missing_text)
         missing_layout.addWidget(self.remove_button, 0, Qt.AlignmentFlag.AlignLeft)
         outer.addWidget(self.missing_frame)
+
+        self.lineage = LineageSection(self._thumbnails)
+        outer.addWidget(self.lineage)
 
         form = QFormLayout()
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
@@ -335,6 +344,7 @@ class GalleryDetails(QWidget):
         follow_action(self.reuse_button, actions.reuse_settings)
         follow_action(self.seed_button, actions.use_seed)
         follow_action(self.prompt_button, actions.use_prompt)
+        follow_action(self.reference_button, actions.use_as_reference)
         follow_action(self.remove_button, actions.remove_from_library)
         self.favourite_button.setDefaultAction(actions.favourite)
 
@@ -343,6 +353,7 @@ class GalleryDetails(QWidget):
     def show_message(self, text: str) -> None:
         """Nothing selected, several selected, or an image that could not be read: one line of text."""
         self._image = None
+        self.lineage.clear()
         self._message.setText(text)
         self._stack.setCurrentIndex(0)
 
@@ -354,7 +365,9 @@ class GalleryDetails(QWidget):
         return self._image.id if self._image is not None else None
 
     def show_image(self, image: ImageRow, *, missing: bool = False) -> None:
-        """Every fact about ``image``; the preview follows with ``set_preview``."""
+        """Every fact about ``image``; the preview follows with ``set_preview``, its lineage with ``set_lineage``."""
+        if self._image is None or self._image.id != image.id:
+            self.lineage.clear()
         self._image = image
         record = image.record
         self.title.setText(model_name(record.model))
@@ -407,6 +420,12 @@ class GalleryDetails(QWidget):
         """Whether the pane says the image's file is gone."""
         return self._missing
 
+    def set_lineage(self, image_id: int, references: Sequence[ReferenceRow], used_in: Sequence[int]) -> None:
+        """What the image shown was made from, in order, and the images made from it (ignored if another image is
+        shown by now)."""
+        if self.image_id() == image_id:
+            self.lineage.show_lineage(references, used_in)
+
     def set_preview(self, pixmap: QPixmap | None, message: str = "") -> None:
         self.preview.set_pixmap(pixmap, message)
 
@@ -421,6 +440,8 @@ class GalleryDetails(QWidget):
         lines = [self.title.text(), self.reproducible.text()]
         if self.missing_frame.isVisibleTo(self):
             lines.append(self.missing_text.text())
+        if self.lineage.isVisibleTo(self):
+            lines.append(self.lineage.text())
         for key, label in self.fields.items():
             caption, field = self._form_rows[key]
             if field.isVisibleTo(self):

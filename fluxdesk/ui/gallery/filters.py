@@ -1,4 +1,5 @@
-"""The bar above the grid: search in prompts, filters, sort order, trash, tile size, and the count."""
+"""The bar above the grid: search in prompts, filters (edits among them, and the edits of one image), sort order,
+trash, tile size, and the count."""
 
 from __future__ import annotations
 
@@ -97,6 +98,18 @@ class GalleryFilterBar(QWidget):
         self.favourites.setObjectName("galleryFavouritesOnly")
         self.favourites.setToolTip("Only images marked as favourite (F)")
 
+        self.edits = QCheckBox("Edits only")
+        self.edits.setObjectName("galleryEditsOnly")
+        self.edits.setToolTip("Only images made from reference images (edits), not from a prompt alone")
+
+        self._edits_of: int | None = None
+        self.edits_of_button = QToolButton()
+        self.edits_of_button.setObjectName("galleryEditsOfFilter")
+        self.edits_of_button.setAutoRaise(True)
+        self.edits_of_button.setToolTip("Showing the images made from one image. Click to show every image again")
+        self.edits_of_button.clicked.connect(self.clear_edits_of)
+        self.edits_of_button.hide()
+
         self.kind_combo = QComboBox()
         self.kind_combo.setObjectName("galleryKindFilter")
         self.kind_combo.setAccessibleName("Real or demo")
@@ -146,16 +159,21 @@ class GalleryFilterBar(QWidget):
         for edit in (self.date_from, self.date_to):
             edit.dateChanged.connect(self._changed)
         self.favourites.toggled.connect(self._changed)
+        self.edits.toggled.connect(self._changed)
         self.trash_button.toggled.connect(self._changed)
 
+        # The lower row is the one that sets the bar's (and so the grid's) narrowest width: the lineage filters go
+        # in the upper one, where the search field gives way.
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.edits_of_button)
         top.addWidget(self.search, 1)
         top.addWidget(self.model_combo)
         top.addWidget(self.date_combo)
         top.addWidget(self.date_from)
         top.addWidget(self.date_to_label)
         top.addWidget(self.date_to)
+        top.addWidget(self.edits)
         bottom = QHBoxLayout()
         bottom.setContentsMargins(0, 0, 0, 0)
         bottom.addWidget(self.count_label)
@@ -203,7 +221,7 @@ class GalleryFilterBar(QWidget):
             text=self.search.text().strip(), model=self.model_combo.currentData(), date_from=date_from,
             date_to=date_to, favourites_only=self.favourites.isChecked(),
             demo=None if kind == "all" else kind == "demo", trash=self.trash_button.isChecked(),
-            order=order, descending=descending)
+            edits_only=self.edits.isChecked(), edits_of=self._edits_of, order=order, descending=descending)
 
     def tile_size(self) -> int:
         return self.size_slider.value()
@@ -233,7 +251,12 @@ class GalleryFilterBar(QWidget):
 
     def clear_filters(self) -> None:
         """Back to every image (the sort order, the trash view and the tile size stay)."""
-        widgets = (self.search, self.model_combo, self.date_combo, self.favourites, self.kind_combo)
+        self._clear(trash=None)
+        self.apply_now()
+
+    def _clear(self, *, trash: bool | None) -> None:
+        widgets = (self.search, self.model_combo, self.date_combo, self.favourites, self.kind_combo, self.edits,
+                   self.trash_button)
         for widget in widgets:
             widget.blockSignals(True)
         self.search.clear()
@@ -241,10 +264,39 @@ class GalleryFilterBar(QWidget):
         self.date_combo.setCurrentIndex(0)
         self.favourites.setChecked(False)
         self.kind_combo.setCurrentIndex(0)
+        self.edits.setChecked(False)
+        if trash is not None:
+            self.trash_button.setChecked(trash)
         for widget in widgets:
             widget.blockSignals(False)
+        self._set_edits_of(None, "")
         self._show_custom_dates()
+
+    def show_everything(self) -> None:
+        """Every image in the gallery: no filter, not the trash (the sort order and the tile size stay)."""
+        self._clear(trash=False)
         self.apply_now()
+
+    def show_edits_of(self, image_id: int, description: str) -> None:
+        """Only the gallery's images made from image ``image_id`` (``description`` says which, in a few words), with
+        no other filter: all of them, as its "Used in N images" promised."""
+        self._clear(trash=False)
+        self._set_edits_of(image_id, description)
+        self.apply_now()
+
+    def clear_edits_of(self) -> None:
+        self._set_edits_of(None, "")
+        self.apply_now()
+
+    def edits_of(self) -> int | None:
+        return self._edits_of
+
+    def _set_edits_of(self, image_id: int | None, description: str) -> None:
+        self._edits_of = image_id
+        shown = description if len(description) <= 24 else description[:23].rstrip() + "…"
+        self.edits_of_button.setText(f"Made from “{shown}” ✕" if shown else "Made from one image ✕")
+        self.edits_of_button.setAccessibleName("Showing the images made from one image: show every image")
+        self.edits_of_button.setVisible(image_id is not None)
 
     def set_trash(self, trash: bool) -> None:
         self.trash_button.setChecked(trash)

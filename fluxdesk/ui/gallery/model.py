@@ -44,6 +44,7 @@ from fluxdesk.storage.gallery_queries import GalleryItem, GalleryQueries, Galler
 from fluxdesk.storage.metadata_io import image_format
 from fluxdesk.ui.engine.tasks import TaskManager, weak_callback
 from fluxdesk.ui.kit.item_models import ROOT, ModelIndex, ThumbnailRows, runs, with_role_names
+from fluxdesk.ui.kit.mime import IMAGE_IDS_MIME, encode_image_ids
 from fluxdesk.ui.kit.text import escaped, prompt_html, rich_tooltip
 
 PAGE_SIZE = 500
@@ -230,25 +231,30 @@ class GalleryModel(ThumbnailRows, QStringListModel):
         return Qt.DropAction.CopyAction
 
     def mimeTypes(self) -> list[str]:
-        return ["text/uri-list", "text/plain"]
+        return ["text/uri-list", "text/plain", IMAGE_IDS_MIME]
 
     def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData | None:  # type: ignore[override]  # Qt takes None: no drag
         rows = sorted({index.row() for index in indexes if index.isValid()})
         return self.mime_for_ids([self._ids[row] for row in rows if 0 <= row < len(self._ids)])
 
     def mime_for_ids(self, ids: Sequence[int]) -> QMimeData | None:
-        """File URLs of the images (``text/uri-list``), their paths as text, and for a single image
-        prepared with ``prepare_drag_data`` its bytes as they are on disk (metadata and all).
+        """File URLs of the images (``text/uri-list``), their paths as text, their library ids in the same order
+        (``IMAGE_IDS_MIME``), and for a single image prepared with ``prepare_drag_data`` its bytes as they are on
+        disk (metadata and all).
 
         ``None`` while the path of some image is not known here yet: never a drag that leaves files out,
         and never a query on the GUI thread. ``prepare_drag_paths`` looks them up; ``dragPathsKnown`` says
         when they arrived."""
-        paths = self.known_paths(ids)
-        if paths is None:
+        files = self.known_files(ids)
+        if files is None:
             return None
+        paths = [path for _id, path in files]
         mime = QMimeData()
         mime.setUrls([QUrl.fromLocalFile(path) for path in paths])
         mime.setText("\n".join(paths))
+        # Which library image each file is, in the same order: a drop inside FluxDesk (the reference tray) links
+        # what it makes to them.
+        mime.setData(IMAGE_IDS_MIME, QByteArray(encode_image_ids([image_id for image_id, _path in files])))
         if len(ids) == 1 and self._drag_data is not None and self._drag_data[0] == ids[0]:
             _image_id, mime_type, data = self._drag_data
             mime.setData(mime_type, QByteArray(data))
@@ -576,16 +582,21 @@ class GalleryModel(ThumbnailRows, QStringListModel):
     def known_paths(self, ids: Iterable[int]) -> list[str] | None:
         """The files of ``ids`` in their order, from loaded rows and looked-up paths (an image no longer in the
         library is left out); ``None`` if some path is not known here. Never reads the database."""
+        files = self.known_files(ids)
+        return None if files is None else [path for _id, path in files]
+
+    def known_files(self, ids: Iterable[int]) -> list[tuple[int, str]] | None:
+        """``(id, path)`` of ``ids`` in their order, as ``known_paths`` finds them."""
         items, looked_up = self._items, self._drag_paths
-        paths: list[str] = []
+        files: list[tuple[int, str]] = []
         for image_id in ids:
             item = items.get(image_id)
             if item is not None:
-                paths.append(item.path)
+                files.append((image_id, item.path))
             elif image_id in looked_up:
                 path = looked_up[image_id]
                 if path is not None:
-                    paths.append(path)
+                    files.append((image_id, path))
             else:
                 return None
-        return paths
+        return files

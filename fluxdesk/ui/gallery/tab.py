@@ -28,17 +28,18 @@ from PySide6.QtWidgets import (
 from fluxdesk.core.catalog import UnknownModelError
 from fluxdesk.core.metadata import ReproductionVerdict, reproduction_verdict
 from fluxdesk.core.pricing import PriceTable, PriceTableError, estimate, format_usd
-from fluxdesk.core.request import GenerationRequest
+from fluxdesk.core.request import GenerationRequest, reference_name
 from fluxdesk.core.wording import plural, plural_word
 from fluxdesk.services.library_views import GalleryStore
 from fluxdesk.storage.db import LibraryError
 from fluxdesk.storage.gallery_queries import GalleryItem, GalleryQueries, GalleryQuery
 from fluxdesk.storage.library import TRASH_DAYS
-from fluxdesk.storage.rows import ImageRow
+from fluxdesk.storage.rows import ImageRow, ReferenceRow
 from fluxdesk.ui.engine.tasks import TaskManager, weak_callback
 from fluxdesk.ui.gallery.actions import GalleryActions, SelectionState
 from fluxdesk.ui.gallery.details import PREVIEW_SIZE, GalleryDetails, can_run_again
 from fluxdesk.ui.gallery.filters import GalleryFilterBar
+from fluxdesk.ui.gallery.lineage import shown_in_gallery
 from fluxdesk.ui.gallery.model import GalleryModel, model_name
 from fluxdesk.ui.gallery.operations import GalleryOperations
 from fluxdesk.ui.gallery.view import GalleryView
@@ -126,6 +127,8 @@ class GalleryTab(QWidget):
     """An image id whose settings (what made it) go into the prompt panel."""
     useSeedRequested = Signal("qlonglong")  # type: ignore[arg-type]  # C++ name: 64-bit; stubs want a type
     usePromptRequested = Signal(str)
+    referenceRequested = Signal(str, object)
+    """``(file, library image id)``: the image is wanted as a reference in the prompt panel (once per image)."""
     statusMessage = Signal(str)
     actions: GalleryActions  # type: ignore[assignment]  # hides QWidget.actions(), which nothing calls on the tab
 
@@ -159,7 +162,7 @@ class GalleryTab(QWidget):
         self.filters = GalleryFilterBar()
         self.view = GalleryView(self.model, thumbnails)
         self.view.set_tile_size(self.filters.tile_size())
-        self.details = GalleryDetails()
+        self.details = GalleryDetails(thumbnails)
         self.ops = GalleryOperations(self)
         self.actions = GalleryActions(self)
         self._build()
@@ -243,12 +246,15 @@ class GalleryTab(QWidget):
         self._thumbnails.failed.connect(self._on_thumbnail_failed)
 
         self.details.set_actions(self.actions)  # its buttons trigger the actions below and follow their state
+        self.details.lineage.referenceActivated.connect(self.open_reference)
+        self.details.lineage.usedInRequested.connect(self.show_used_in)
 
         a = self.actions
         a.reproduce.triggered.connect(self.reproduce_selected)
         a.reuse_settings.triggered.connect(self.reuse_settings_selected)
         a.use_seed.triggered.connect(self.use_seed_selected)
         a.use_prompt.triggered.connect(self.use_prompt_selected)
+        a.use_as_reference.triggered.connect(self.use_as_reference_selected)
         a.favourite.triggered.connect(self.toggle_favourite)
         a.copy_image.triggered.connect(self.copy_image)
         a.open.triggered.connect(self.open_selected)
@@ -314,6 +320,7 @@ class GalleryTab(QWidget):
         original = self._reproductions.pop(job_id, None) if job_id is not None else None
         if original is not None:
             self._reproduced(original, image_id)
+        self._refresh_lineage()  # the new image may have been made from the one shown
         queries, query = self._queries, self.model.query()
         if queries is None or query.trash:
             return
@@ -544,6 +551,7 @@ class GalleryTab(QWidget):
         except LibraryError as exc:
             self.details.show_message(str(exc))
             return
+        self._load_lineage(image.id)
         path = str(image.path)
         self._preview_path = path
         if missing:
@@ -702,6 +710,85 @@ class GalleryTab(QWidget):
     def _emit_prompt(self, image: ImageRow) -> None:
         self.usePromptRequested.emit(image.prompt)
 
+    # --- lineage: references, made from, used in ---------------------------------------------------------
+
+    def use_as_reference_selected(self) -> None:
+        """Ask for the selected images as references, in grid order (``referenceRequested`` once each)."""
+        ids = self.selected_ids()
+        if not ids or not self.actions.use_as_reference.isEnabled():
+            return
+        files = self.model.known_files(ids)
+        if files is not None:
+            self._request_references(ids, dict(files))
+            return
+        queries = self._queries
+        if queries is not None:  # rows not fetched yet (a keyboard selection far down): their paths, off-thread
+            TaskManager.instance().run_in_background(
+                lambda: queries.paths(ids), weak_callback(self._request_references, ids), weak_callback(self._report))
+
+    def _request_references(self, ids: list[int], paths: dict[int, str]) -> None:
+        for image_id in ids:
+            if path := paths.get(image_id):
+                self.referenceRequested.emit(path, image_id)
+
+    def _load_lineage(self, image_id: int) -> None:
+        library = self._library
+        if library is None:
+            return
+        TaskManager.instance().run_in_background(
+            lambda: (library.made_from(image_id), library.used_in(image_id)),
+            weak_callback(self._lineage_loaded, library, image_id), weak_callback(self._report))
+
+    def _lineage_loaded(self, library: GalleryStore, image_id: int,
+                        answer: tuple[list[ReferenceRow], list[int]]) -> None:
+        if library is self._library:
+            self.details.set_lineage(image_id, *answer)
+
+    def _refresh_lineage(self) -> None:
+        """Read the shown image's lineage again (an image arrived or came back: it may have been made from this
+        one)."""
+        if self._image is not None and self.details.image_id() == self._image.id:
+            self._load_lineage(self._image.id)
+
+    def open_reference(self, reference: ReferenceRow) -> None:
+        """A reference of the shown image, clicked: the gallery image it came from, selected in the grid; or, when
+        the gallery no longer shows that image, the file that was sent, in the large view."""
+        name = reference_name(reference.position)
+        if shown_in_gallery(reference) and reference.from_image_id is not None:
+            self.show_image_id(reference.from_image_id)
+            return
+        path = reference.path or reference.from_image_path
+        if path is None:
+            self.statusMessage.emit(f"The file of {name} is no longer in the library, so it cannot be shown")
+            return
+        viewer = self._open_viewer()
+        self._viewer_row = None
+        size = f" · {reference.width} × {reference.height} px" if reference.width and reference.height else ""
+        viewer.show_image(str(path), f"{name.capitalize()}, as it was sent{size}", "Reference",
+                          has_previous=False, has_next=False)
+        self._raise_viewer(viewer)
+
+    def show_image_id(self, image_id: int) -> None:
+        """Select the image in the grid; when the grid's filters (or the trash view) hide it, show every image
+        first."""
+        if self.model.row_of(image_id) >= 0:
+            self.select_ids([image_id], image_id)
+            return
+        self._select_when_shown = image_id
+        if self.model.query().has_filters() or self.model.query().trash:
+            self.filters.show_everything()
+            self.statusMessage.emit("Showing every image, to show the one it was made from")
+        elif not self.model.is_loading():
+            self.refresh()  # the grid was read before the image was there: read it again, then select it
+
+    def show_used_in(self) -> None:
+        """The images made from the shown one, on their own in the grid (newest first), the newest selected."""
+        image, used = self._image, self.details.lineage.used_in()
+        if image is None or not used or self.details.image_id() != image.id:
+            return
+        self._select_when_shown = used[0]
+        self.filters.show_edits_of(image.id, image.prompt or model_name(image.model))
+
     # --- actions: files ------------------------------------------------------------------------------------
 
     def _current_path(self) -> str | None:
@@ -729,15 +816,23 @@ class GalleryTab(QWidget):
         row = self.view.currentIndex().row()
         if self.current_id() is None or row < 0:
             return
+        viewer = self._open_viewer()
+        self._show_in_viewer(row)
+        self._raise_viewer(viewer)
+
+    def _open_viewer(self) -> ImageViewer:
         if self._viewer is None:
             self._viewer = ImageViewer(self)
             self._viewer.previousRequested.connect(lambda: self._step_viewer(-1))
             self._viewer.nextRequested.connect(lambda: self._step_viewer(+1))
             self._viewer.resize(self.window().size())
-        self._show_in_viewer(row)
-        self._viewer.show()
-        self._viewer.raise_()
-        self._viewer.activateWindow()
+        return self._viewer
+
+    @staticmethod
+    def _raise_viewer(viewer: ImageViewer) -> None:
+        viewer.show()
+        viewer.raise_()
+        viewer.activateWindow()
 
     def viewer(self) -> ImageViewer | None:
         return self._viewer
@@ -841,6 +936,7 @@ class GalleryTab(QWidget):
             self.refresh()
         self.statusMessage.emit(f"Restored {plural(len(ids), 'image')}")
         self._update_actions()
+        self._refresh_lineage()  # an undo brings back edits of the image shown: its "Used in" counts them again
 
     def delete_selected_permanently(self) -> None:
         ids = self.selected_ids()

@@ -11,6 +11,7 @@ from PySide6.QtCore import (
     QByteArray,
     QModelIndex,
     QObject,
+    QPoint,
     QPointF,
     QRectF,
     QSize,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
     QListView,
+    QMenu,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -236,7 +238,9 @@ class RecentStrip(QWidget):
     """The most recent results in a row, newest first."""
 
     imageActivated = Signal(int, str)
-    """``(image_id, path)``: double-click or Enter."""
+    """``(image_id, path)``: double-click or Enter (or Open image in its menu)."""
+    referenceRequested = Signal(str, object)
+    """``(file, library image id)``: the image, wanted as a reference in the prompt panel (its menu)."""
 
     def __init__(self, thumbnails: ThumbnailLoader, parent: QWidget | None = None, *,
                  max_items: int = MAX_ITEMS) -> None:
@@ -254,6 +258,8 @@ class RecentStrip(QWidget):
         layout.addWidget(self.list_view)
         self.list_view.doubleClicked.connect(self._activate)
         self.list_view.enterPressed.connect(self._activate)
+        self.list_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list_view.customContextMenuRequested.connect(self._show_context_menu)
         self.model.follow_thumbnails(thumbnails)
 
     def _configure_list(self) -> None:
@@ -292,4 +298,24 @@ class RecentStrip(QWidget):
     def _activate(self, index: QModelIndex) -> None:
         if index.isValid():
             self.imageActivated.emit(index.data(RecentRoles.ImageId), index.data(RecentRoles.Path))
+
+    def build_context_menu(self, index: QModelIndex) -> QMenu:
+        """The menu for the tile at ``index``: open the image, or use it as a reference."""
+        menu = QMenu(self)
+        menu.setToolTipsVisible(True)
+        # The image's id and file now, not its index: the strip may move on while the menu is open.
+        image_id, path = index.data(RecentRoles.ImageId), index.data(RecentRoles.Path) or ""
+        menu.addAction("Open image", lambda: self.imageActivated.emit(image_id, path))
+        use = menu.addAction("Use as reference", lambda: self.referenceRequested.emit(path, image_id))
+        use.setToolTip("Add the image to the prompt panel's references, to make a new image from it")
+        return menu
+
+    def _show_context_menu(self, pos: QPoint) -> None:
+        index = self.list_view.indexAt(pos)
+        if not index.isValid():
+            return
+        self.list_view.setCurrentIndex(index)
+        menu = self.build_context_menu(index)
+        menu.exec(self.list_view.viewport().mapToGlobal(pos))
+        menu.deleteLater()
 

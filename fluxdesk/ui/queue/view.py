@@ -1,7 +1,7 @@
 """The job queue on screen: a header with counts and actions, and a list painted by ``JobDelegate``.
 
-The view never acts on a job itself: it asks (``cancelRequested``, ``openImage``) and the owner
-decides. What it shows comes only from ``JobQueueModel``'s roles.
+The view never acts on a job itself: it asks (``cancelRequested``, ``openImage``, ``referenceRequested``) and the
+owner decides. What it shows comes only from ``JobQueueModel``'s roles.
 """
 
 from __future__ import annotations
@@ -312,6 +312,8 @@ class QueueView(QWidget):
     """A waiting job the user wants cancelled (the pipeline decides; a sent job is never cancelled)."""
     openImage = Signal(str)
     """The saved image of a done job, to open."""
+    referenceRequested = Signal(str, object)
+    """``(file, library image id or None)``: a done job's image, wanted as a reference in the prompt panel."""
 
     def __init__(self, model: JobQueueModel, thumbnails: ThumbnailLoader, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -424,6 +426,11 @@ class QueueView(QWidget):
         path = index.data(Roles.ImagePath) or ""
         open_image = menu.addAction("Open image", lambda: self.openImage.emit(path))
         open_image.setEnabled(bool(path))
+        image_id = index.data(Roles.ImageId)
+        use = menu.addAction("Use as reference", lambda: self.referenceRequested.emit(path, image_id))
+        use.setEnabled(bool(path))
+        use.setToolTip("Add the image to the prompt panel's references, to make a new image from it")
+        menu.setToolTipsVisible(True)
         menu.addSeparator()
         error = index.data(Roles.Error) or ""
         copy_error = menu.addAction("Copy error", lambda: QGuiApplication.clipboard().setText(error))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,10 +16,12 @@ from PIL import Image
 from PySide6.QtCore import QObject
 from pytestqt.qtbot import QtBot
 
+from fluxdesk.core.catalog import get_model
 from fluxdesk.core.metadata import build_record
-from fluxdesk.core.request import GenerationRequest, validate
+from fluxdesk.core.request import GenerationRequest, InputImage, validate
 from fluxdesk.services.library_views import GalleryStore
 from fluxdesk.storage.library import Library
+from fluxdesk.storage.references import prepare_reference
 from fluxdesk.ui.engine.tasks import TaskManager
 from fluxdesk.ui.gallery.tab import GalleryTab
 from fluxdesk.ui.kit.thumbnails import ThumbnailLoader
@@ -37,14 +39,20 @@ def jpeg(size: tuple[int, int] = (64, 48), color: tuple[int, int, int] = (200, 6
 def add_image(library: Library, prompt: str = "a red fox in the snow", *, model: str = "flux-dev",
               seed: int | None = 42, cost: float | str = 2.5, demo: bool = False, created: datetime = T0,
               prompt_upsampling: bool | None = None, prompt_used: str | None = None,
-              color: tuple[int, int, int] = (200, 60, 40), size: tuple[int, int] = (64, 48)) -> int:
-    """Generate-and-store, the way the pipeline does it; answers the image id."""
+              color: tuple[int, int, int] = (200, 60, 40), size: tuple[int, int] = (64, 48),
+              references: tuple[InputImage, ...] = ()) -> int:
+    """Generate-and-store, the way the pipeline does it; answers the image id. ``prompt_upsampling`` is sent the way
+    the model's endpoint takes it; left ``None``, FLUX.2 [pro]/[max] are still told ``disable_pup`` (they upsample
+    unless told not to, and FluxDesk tells them), and the others are sent nothing about it."""
+    endpoint = get_model(model)
+    told = prompt_upsampling is not None or endpoint.disable_pup is not None
+    switch = endpoint.upsampling_fields(bool(prompt_upsampling)) if told else {}
     if model == "flux-pro-1.1-ultra":
         request = GenerationRequest(model=model, prompt=prompt, seed=seed, aspect_ratio="16:9",
-                                    prompt_upsampling=prompt_upsampling)
+                                    input_images=references, **switch)
     else:
         request = GenerationRequest(model=model, prompt=prompt, seed=seed, width=1024, height=768,
-                                    prompt_upsampling=prompt_upsampling)
+                                    input_images=references, **switch)
     body = validate(request).body
     assert body is not None, validate(request).message()
     job = library.create_job(request, body, demo=demo, created_at=created)
@@ -57,6 +65,33 @@ def add_image(library: Library, prompt: str = "a red fox in the snow", *, model:
     record = build_record(request, result, job_id=job, task_id=None, cost_credits=None, demo=demo,
                           created_at=created)
     return library.store_image(job, jpeg(size, color), "jpeg", record).id
+
+
+def reference_to(library: Library, image_id: int) -> InputImage:
+    """A gallery image as a reference, as the prompt panel's tray makes one: its file prepared for sending (at most
+    1 MP), the bytes kept by the library, linked to the image."""
+    image = library.get_image(image_id)
+    assert image is not None
+    prepared = prepare_reference(image.path, max_pixels=1024 * 1024)
+    library.store_reference(prepared.data, prepared.extension)
+    return prepared.input_image(from_image_id=image_id)
+
+
+def pasted_reference(library: Library, color: tuple[int, int, int] = (30, 160, 90),
+                     size: tuple[int, int] = (80, 60)) -> InputImage:
+    """A reference pasted from the clipboard: no gallery image behind it."""
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, "PNG")
+    prepared = prepare_reference(out.getvalue(), max_pixels=1024 * 1024, name="pasted")
+    library.store_reference(prepared.data, prepared.extension)
+    return replace(prepared.input_image(), source="pasted")
+
+
+def add_edit(library: Library, prompt: str, references: tuple[InputImage, ...], *, created: datetime,
+             model: str = "flux-2-pro", seed: int = 77, color: tuple[int, int, int] = (90, 90, 200)) -> int:
+    """An image made from ``references`` (an edit), journalled and stored as the pipeline does it."""
+    return add_image(library, prompt, model=model, seed=seed, cost=4, created=created, color=color,
+                     references=references)
 
 
 @dataclass

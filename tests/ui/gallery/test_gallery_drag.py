@@ -17,6 +17,7 @@ from pytestqt.qtbot import QtBot
 from fluxdesk.storage.gallery_queries import GalleryQueries
 from fluxdesk.storage.library import Library
 from fluxdesk.ui.gallery.tab import GalleryTab
+from fluxdesk.ui.kit.mime import IMAGE_IDS_MIME, decode_image_ids
 
 COUNT = 20_000
 
@@ -52,13 +53,22 @@ def gui_thread_sql(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
+class Drags(list[list[str]]):
+    """The files of each drag started; ``ids``: the library ids each carried (``IMAGE_IDS_MIME``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: list[list[int]] = []
+
+
 @pytest.fixture
-def drags(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
-    """The files of each drag started (the platform's drag loop is not run)."""
-    started: list[list[str]] = []
+def drags(monkeypatch: pytest.MonkeyPatch) -> Drags:
+    """The files of each drag started (the platform's drag loop is not run), and their ids."""
+    started = Drags()
 
     def exec_(drag: QDrag, *_actions: object) -> Qt.DropAction:
         started.append([url.toLocalFile() for url in drag.mimeData().urls()])
+        started.ids.append(decode_image_ids(drag.mimeData().data(IMAGE_IDS_MIME).data()))
         return Qt.DropAction.CopyAction
 
     monkeypatch.setattr(QDrag, "exec", exec_)
@@ -98,7 +108,7 @@ def open_large(library: Library, make_gallery: Callable) -> tuple[GalleryTab, di
 
 def test_a_select_all_drag_carries_every_file_without_sql_on_the_gui_thread(
         qtbot: QtBot, library: Library, make_gallery: Callable, gui_thread_sql: list[str],  # noqa: F811
-        drags: list[list[str]]) -> None:
+        drags: Drags) -> None:
     tab, paths = open_large(library, make_gallery)
     tab.view.selectAll()
     assert tab.selected_count() == COUNT
@@ -116,12 +126,14 @@ def test_a_select_all_drag_carries_every_file_without_sql_on_the_gui_thread(
                 Qt.MouseButton.NoButton, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
         qtbot.mouseRelease(view.viewport(), Qt.MouseButton.LeftButton, pos=far)
     assert len(drags) == 1 and drags[0] == grid_paths(tab, paths)  # every file, in grid order
+    assert drags.ids == [list(tab.model.all_ids())]  # and which library image each is, in the same order
+    assert [paths[i] for i in drags.ids[0]] == drags[0]
     assert gui_thread_sql == []
 
 
 def test_a_drag_before_the_paths_are_known_waits_for_them_and_then_carries_every_file(
         qtbot: QtBot, library: Library, make_gallery: Callable, gui_thread_sql: list[str],  # noqa: F811
-        drags: list[list[str]]) -> None:
+        drags: Drags) -> None:
     tab, paths = open_large(library, make_gallery)
     view = tab.view
     tile = view.visualRect(tab.model.index(0)).center()
@@ -144,7 +156,7 @@ def test_a_drag_before_the_paths_are_known_waits_for_them_and_then_carries_every
 
 def test_letting_go_before_the_paths_arrive_drags_nothing(
         qtbot: QtBot, library: Library, make_gallery: Callable, gui_thread_sql: list[str],  # noqa: F811
-        drags: list[list[str]]) -> None:
+        drags: Drags) -> None:
     tab, _paths = open_large(library, make_gallery)
     view = tab.view
     tile = view.visualRect(tab.model.index(0)).center()

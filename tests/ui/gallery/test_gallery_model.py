@@ -27,6 +27,7 @@ from fluxdesk.storage.library import Library
 from fluxdesk.storage.rows import ImageRow
 from fluxdesk.ui.engine.tasks import TaskManager
 from fluxdesk.ui.gallery.model import GalleryModel, GalleryRoles
+from fluxdesk.ui.kit.mime import IMAGE_IDS_MIME, decode_image_ids
 
 PAGE = 7
 
@@ -153,6 +154,7 @@ def test_drag_out_carries_file_urls_and_a_single_images_bytes(qtbot: QtBot, mode
     assert all(Path(path).is_file() for path in paths)
     assert "text/uri-list" in mime.formats()
     assert not mime.hasFormat("image/jpeg")  # several images: files only
+    assert decode_image_ids(mime.data(IMAGE_IDS_MIME).data()) == ids  # which library image each file is
 
     first = model.image_id(0)
     model.prepare_drag_data(first)
@@ -160,6 +162,24 @@ def test_drag_out_carries_file_urls_and_a_single_images_bytes(qtbot: QtBot, mode
     single = model.mimeData([model.index(0)])
     assert [url.toLocalFile() for url in single.urls()] == [paths[0]]
     assert bytes(single.data("image/jpeg")) == Path(paths[0]).read_bytes()  # the file as it is, metadata inside
+    assert decode_image_ids(single.data(IMAGE_IDS_MIME).data()) == [first]
+
+
+def test_a_drag_names_the_library_image_of_each_file_it_carries(qtbot: QtBot, model: GalleryModel,
+                                                               queries: GalleryQueries, library: Library,  # noqa: F811
+                                                               many: list[int]) -> None:
+    """An image deleted since the grid was read is left out of the files and of the ids alike: they stay in step."""
+    wait_query(qtbot, model, lambda: model.set_source(queries))
+    rows = [1, 40, 50]  # rows 40 and 50 were never fetched: their paths are looked up by id
+    ids = [model.image_id(row) for row in rows]
+    library.delete_image_permanently(ids[1])
+    with qtbot.waitSignal(model.dragPathsKnown, timeout=WAIT_MS):
+        model.prepare_drag_paths(ids)
+    mime = model.mimeData([model.index(row) for row in rows])
+    files = [url.toLocalFile() for url in mime.urls()]
+    dragged = decode_image_ids(mime.data(IMAGE_IDS_MIME).data())
+    assert dragged == [ids[0], ids[2]]
+    assert files == [str(library.get_image(i).path) for i in dragged]
 
 
 def test_a_file_gone_after_its_row_was_read_drags_its_path_only(qtbot: QtBot, model: GalleryModel,

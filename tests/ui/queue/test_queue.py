@@ -403,8 +403,9 @@ def test_context_menu_actions(qtbot: QtBot, view: QueueView, model: JobQueueMode
     feed_mixed_queue(model, "/library/c.jpg")
     model.apply(queued("w", seed=77))
     actions = {a.text(): a for a in view.build_context_menu(model.index(model.row_for("w"))).actions() if a.text()}
-    assert set(actions) == {"Cancel", "Open image", "Copy error", "Copy seed"}
+    assert set(actions) == {"Cancel", "Open image", "Use as reference", "Copy error", "Copy seed"}
     assert actions["Cancel"].isEnabled() and not actions["Open image"].isEnabled()
+    assert not actions["Use as reference"].isEnabled()  # no image yet
     assert not actions["Copy error"].isEnabled()
     with qtbot.waitSignal(view.cancelRequested) as blocker:
         actions["Cancel"].trigger()
@@ -421,6 +422,9 @@ def test_context_menu_actions(qtbot: QtBot, view: QueueView, model: JobQueueMode
     with qtbot.waitSignal(view.openImage) as blocker:
         actions["Open image"].trigger()
     assert blocker.args == ["/library/c.jpg"]
+    with qtbot.waitSignal(view.referenceRequested) as blocker:
+        actions["Use as reference"].trigger()
+    assert blocker.args == ["/library/c.jpg", 7]  # the file, and the library image it is (for lineage)
 
 
 def test_rows_are_72_pixels_and_a_done_row_shows_its_thumbnail(qtbot: QtBot, view: QueueView, model: JobQueueModel,

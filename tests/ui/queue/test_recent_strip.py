@@ -1,4 +1,4 @@
-"""RecentStrip: the latest images newest first, capped, with activation and selection signals."""
+"""RecentStrip: the latest images newest first, capped, with activation and selection signals, and a menu."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from menu_support import pick_from_popup, right_click
 from PIL import Image
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 from pytestqt.qtbot import QtBot
+from window_support import WAIT_MS
 
 from fluxdesk.ui.engine.tasks import TaskManager
 from fluxdesk.ui.kit.thumbnails import ThumbnailLoader
@@ -147,3 +150,21 @@ def test_a_selected_tile_has_its_ring_and_loses_it_when_another_is_chosen(qtbot:
     assert ring(1) and not ring(2)
     view.setCurrentIndex(strip.index_of(2))
     assert ring(2) and not ring(1)  # each look is drawn once and kept: the plain one comes back
+
+
+# A popup menu asks the platform for the keyboard; the offscreen plugin the tests run on says it cannot.
+@pytest.mark.qt_log_ignore("This plugin does not support grabbing the keyboard")
+def test_a_tiles_menu_opens_it_or_asks_for_it_as_a_reference(qtbot: QtBot, strip: RecentStrip) -> None:
+    strip.add_image(1, "/lib/1.png", "one", 1)
+    strip.add_image(2, "/lib/2.png", "two", 2)
+    center = strip.list_view.visualRect(strip.index_of(1)).center()
+    expected = {"Open image": (strip.imageActivated, [1, "/lib/1.png"]),
+                "Use as reference": (strip.referenceRequested, ["/lib/1.png", 1])}
+    offered: dict[str, QAction] = {}
+    for words, (signal, args) in expected.items():
+        with qtbot.waitSignal(signal, timeout=WAIT_MS) as blocker:
+            pick_from_popup(words, offered)
+            right_click(strip.list_view.viewport(), center)
+        assert blocker.args == args, words
+    assert set(offered) == set(expected), "a strip command without an expectation (or one that went away)"
+    assert strip.list_view.currentIndex() == strip.index_of(1)  # the tile right-clicked is the one acted on
