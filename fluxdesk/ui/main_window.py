@@ -162,6 +162,7 @@ class MainWindow(QMainWindow):
 
         tab.useSeedRequested.connect(use_seed)
         tab.usePromptRequested.connect(use_prompt)
+        tab.referenceRequested.connect(self.use_as_reference)
         tab.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
         tab.set_price_table(self.controller.price_table)
         if (views := self.session_switch.views) is not None:
@@ -285,6 +286,8 @@ class MainWindow(QMainWindow):
         self.panel.imageDropped.connect(lambda path: controller.load_settings_from_file(path, self.panel.model_id()))
         self.queue.cancelRequested.connect(controller.cancel_job)
         self.queue.openImage.connect(self.open_image)
+        self.queue.referenceRequested.connect(self.use_as_reference)
+        self.recent.referenceRequested.connect(self.use_as_reference)
         self.recent.imageActivated.connect(lambda _id, path: self.open_image(path))
         self.bridge.jobEvent.connect(self._on_job_event)
         switch = self.session_switch

@@ -370,8 +370,11 @@ def queue_expectations(window: MainWindow, boundary: dict) -> dict[str, Callable
     return {
         "Cancel": lambda job: status_of(job) == "cancelled" and window.queue.counts_label.text() != "",
         "Open image": lambda job: bool(job.path) and boundary["opened"][-1:] == [job.path],
-        # Asked of the window (the prompt panel's reference tray takes it): the file and its library id.
-        "Use as reference": lambda job: job.image_id is not None and references == [(job.path, job.image_id)],
+        # Asked of the window, whose prompt panel's reference tray takes it (and has it ready to send, so that the
+        # next scene's Ctrl+Enter is not kept waiting): the file and its library id.
+        "Use as reference": lambda job: (job.image_id is not None and references == [(job.path, job.image_id)]
+                                         and window.panel.references.count() > 0
+                                         and not window.panel.references.waiting_for()),
         "Copy error": lambda job: (job.status_text.startswith("Failed: ")
                                    and clipboard.text() == job.status_text.removeprefix("Failed: ")),
         "Copy seed": lambda job: job.seed is not None and clipboard.text() == str(job.seed),

@@ -6,11 +6,12 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+from menu_support import pick_from_popup, right_click
 from PIL import Image
 from PySide6.QtCore import QByteArray, QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QPushButton
-from window_support import WAIT_MS, ctrl_enter, ready
+from window_support import WAIT_MS, ctrl_enter, gallery_ids, ready
 
 from fluxdesk.storage.settings import Settings, load_settings
 from fluxdesk.ui.generate.references import ReferenceRoles
@@ -104,20 +105,47 @@ def test_a_dropped_reference_raises_the_price_by_its_credits_and_is_sent_and_sto
     assert stored.is_file()
 
 
-def test_use_as_reference_goes_to_the_generate_tab_and_links_the_library_image(
-        qtbot, make_window, tmp_path: Path) -> None:
+def test_use_as_reference_in_the_gallery_brings_the_selected_images_to_the_tray_in_grid_order(
+        qtbot, make_window) -> None:
+    window = ready(qtbot, make_window())
+    window.panel.load_settings({"width": 512, "height": 512})
+    made = []
+    for prompt in ("a red kite", "a blue kite"):
+        with qtbot.waitSignal(window.imageShown, timeout=WAIT_MS) as shown:
+            ctrl_enter(qtbot, window, prompt)
+        made.append(shown.args[0])
+    window.tabs.setCurrentWidget(window.gallery_tab)
+    gallery = window.gallery_tab.widget
+    qtbot.waitUntil(lambda: set(made) <= set(gallery_ids(gallery)), timeout=WAIT_MS)
+    gallery.select_ids(made, made[0])
+    assert window.panel.isHidden()  # the gallery has the width
+    gallery.view.setFocus()
+    qtbot.keyClick(gallery.view, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: prepared(window, 2), timeout=WAIT_MS)
+    assert window.tabs.currentIndex() == 0 and window.panel.isVisible()
+    linked = [image.from_image_id for image in window.panel.current_request().input_images]
+    assert sorted(linked) == sorted(made) and linked == [i for i in gallery_ids(gallery) if i in made]
+    assert "Added as image 2" in window.statusBar().currentMessage()
+
+
+def test_use_as_reference_on_a_queue_row_and_a_latest_image(qtbot, make_window) -> None:
     window = ready(qtbot, make_window())
     window.panel.load_settings({"width": 512, "height": 512})
     with qtbot.waitSignal(window.imageShown, timeout=WAIT_MS) as shown:
         ctrl_enter(qtbot, window, "a source image")
     image_id, path = shown.args
-    window.tabs.setCurrentWidget(window.gallery_tab)
-    assert window.panel.isHidden()
-    window.use_as_reference(path, image_id)
-    assert window.tabs.currentIndex() == 0 and window.panel.isVisible()
+
+    view = window.queue.list_view
+    pick_from_popup("Use as reference")
+    right_click(view.viewport(), view.visualRect(window.queue_model.index(0)).center())
     qtbot.waitUntil(lambda: prepared(window, 1), timeout=WAIT_MS)
-    assert window.panel.current_request().input_images[0].from_image_id == image_id
-    assert "Added as image 1" in window.statusBar().currentMessage()
+
+    strip = window.recent.list_view
+    pick_from_popup("Use as reference")
+    right_click(strip.viewport(), strip.visualRect(window.recent.model.index(0)).center())
+    qtbot.waitUntil(lambda: prepared(window, 2), timeout=WAIT_MS)
+    images = window.panel.current_request().input_images
+    assert [(i.source, i.from_image_id) for i in images] == [(path, image_id), (path, image_id)]
 
 
 def test_the_settings_choice_decides_how_new_references_are_sent(qtbot, make_window, tmp_path: Path) -> None:
