@@ -119,6 +119,9 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("tabs")
         self.tabs.setDocumentMode(True)
+        # A gallery image dragged over "Generate" opens that tab, so it can be dropped on the reference tray.
+        self.tabs.tabBar().setChangeCurrentOnDrag(True)
+        self.tabs.tabBar().setAcceptDrops(True)
         self.tabs.addTab(generate_tab, "Generate")
         self.gallery_tab = LazyTab(self._build_gallery_tab)
         self.tabs.addTab(self.gallery_tab, "Gallery")

@@ -7,24 +7,13 @@ from decimal import Decimal
 from pathlib import Path
 
 from menu_support import pick_from_popup, right_click
-from PIL import Image
-from PySide6.QtCore import QByteArray, QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QFileDialog, QPushButton
-from window_support import WAIT_MS, ctrl_enter, gallery_ids, ready
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog, QPushButton
+from window_support import WAIT_MS, ctrl_enter, drop_on_tray, gallery_ids, photo, prepared, ready
 
 from fluxdesk.storage.settings import Settings, load_settings
 from fluxdesk.ui.generate.references import ReferenceRoles
-from fluxdesk.ui.kit.mime import IMAGE_IDS_MIME, encode_image_ids
 from fluxdesk.ui.main_window import MainWindow
-
-
-def photo(folder: Path, name: str, width: int, height: int) -> Path:
-    path = folder / name
-    image = Image.new("RGB", (width, height), (180, 90, 40))
-    image.paste(Image.new("RGB", (width // 2, height // 2), (40, 90, 180)), (width // 4, height // 4))
-    image.save(path, "JPEG", quality=90)
-    return path
 
 
 def add_reference_action(window: MainWindow):
@@ -34,28 +23,6 @@ def add_reference_action(window: MainWindow):
                 if action.text().replace("&", "") == "Add reference…":
                     return action
     raise AssertionError("no File → Add reference…")
-
-
-def prepared(window: MainWindow, count: int) -> bool:
-    tray = window.panel.references
-    return tray.count() == count and not tray.waiting_for() and not tray._schedule_timer.isActive()
-
-
-def drop_on_tray(window: MainWindow, paths: list[Path], image_ids: list[int] | None = None) -> None:
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    if image_ids is not None:
-        mime.setData(IMAGE_IDS_MIME, QByteArray(encode_image_ids(image_ids)))
-    tray = window.panel.references
-    viewport = tray.view.viewport() if tray.view.isVisible() else tray
-    enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                            Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(viewport, enter)
-    assert enter.isAccepted()
-    drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                      Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(viewport, drop)
-    assert drop.isAccepted()
 
 
 def test_file_add_reference_adds_the_chosen_files_and_remembers_their_folder(

@@ -3,9 +3,15 @@ The window fixtures themselves (``key_store``, ``make_window``) live in this fol
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from pathlib import Path
+
+from PIL import Image
+from PySide6.QtCore import QByteArray, QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
 
 from fluxdesk.ui.gallery.model import GalleryRoles
+from fluxdesk.ui.kit.mime import IMAGE_IDS_MIME, encode_image_ids
 from fluxdesk.ui.main_window import MainWindow
 from fluxdesk.ui.queue.model import JobQueueModel
 
@@ -45,3 +51,38 @@ def make_image_and_open_gallery(qtbot, window, prompt: str):
     gallery.select_ids([image_id], image_id)
     qtbot.waitUntil(lambda: gallery.details.image_id() == image_id, timeout=WAIT_MS)
     return image_id, gallery
+
+
+# --- reference images ------------------------------------------------------------------------------
+
+def photo(folder: Path, name: str, width: int, height: int) -> Path:
+    path = folder / name
+    image = Image.new("RGB", (width, height), (180, 90, 40))
+    image.paste(Image.new("RGB", (width // 2, height // 2), (40, 90, 180)), (width // 4, height // 4))
+    image.save(path, "JPEG", quality=90)
+    return path
+
+
+def prepared(window: MainWindow, count: int) -> bool:
+    tray = window.panel.references
+    return tray.count() == count and not tray.waiting_for() and not tray._schedule_timer.isActive()
+
+
+def drop_on_tray(window: MainWindow, paths: list[Path], image_ids: list[int] | None = None, *,
+                 mime: QMimeData | None = None) -> None:
+    """Drop files (or the data of another drag, ``mime``) on the prompt panel's reference tray."""
+    if mime is None:
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+        if image_ids is not None:
+            mime.setData(IMAGE_IDS_MIME, QByteArray(encode_image_ids(image_ids)))
+    tray = window.panel.references
+    viewport = tray.view.viewport() if tray.view.isVisible() else tray
+    enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(viewport, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(viewport, drop)
+    assert drop.isAccepted()
