@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from fluxdesk.core.pricing import PriceTable, format_usd
 from fluxdesk.core.references import ReferenceSize
+from fluxdesk.core.wording import plural
 from fluxdesk.services.events import JobDone, JobFailed
 from fluxdesk.storage.settings import Settings
 from fluxdesk.ui.engine.controller import AppController
@@ -194,7 +195,15 @@ class MainWindow(QMainWindow):
     def _reuse_settings(self, settings: dict) -> None:
         self.panel.load_settings(settings)
         self._go_generate()
-        self.panel.show_message("Settings loaded from the gallery: check them, then Ctrl+Enter.", "info")
+        references = settings.get("references") or []
+        gone = self.panel.replace_references(references)
+        if gone:
+            self.panel.show_message(f"Settings loaded from the gallery, but {', '.join(gone)} is no longer in the "
+                                    "library: add it again, then Ctrl+Enter.", "warning")
+            return
+        with_references = (f" with its {plural(len(references), 'reference image')}" if references else "")
+        self.panel.show_message(f"Settings loaded from the gallery{with_references}: check them, then Ctrl+Enter.",
+                                "info")
 
     def _build_spend_tab(self) -> SpendTab:
         from fluxdesk.ui.spend.tab import SpendTab

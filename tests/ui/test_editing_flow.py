@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent
-from PySide6.QtWidgets import QApplication, QLabel, QPushButton
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
 from window_support import WAIT_MS, ctrl_enter, drop_on_tray, gallery_ids, photo, prepared, ready
 
 from fluxdesk.ui.generate.references import ReferenceRoles
@@ -132,3 +132,36 @@ def test_a_gallery_image_dragged_over_the_generate_tab_can_be_dropped_on_the_tra
     qtbot.waitUntil(lambda: prepared(window, 1), timeout=WAIT_MS)
     [reference] = window.panel.current_request().input_images
     assert (reference.source, reference.from_image_id) == (path, image_id)
+
+
+def test_reuse_settings_of_an_edit_brings_its_references_back_and_names_one_that_is_gone(
+        qtbot, make_window, tmp_path: Path) -> None:
+    window = ready(qtbot, make_window())
+    panel = window.panel
+    panel.load_settings({"width": 512, "height": 512})
+    drop_on_tray(window, [photo(tmp_path, "chair.jpg", 800, 600), photo(tmp_path, "lamp.jpg", 600, 800)])
+    qtbot.waitUntil(lambda: prepared(window, 2), timeout=WAIT_MS)
+    sent = panel.current_request().input_images
+    with qtbot.waitSignal(window.imageShown, timeout=WAIT_MS) as shown:
+        ctrl_enter(qtbot, window, "the chair of image 1 beside the lamp of image 2")
+    edit = shown.args[0]
+    panel.references.clear()
+    qtbot.waitUntil(lambda: prepared(window, 0), timeout=WAIT_MS)
+
+    gallery = open_in_gallery(qtbot, window, edit)
+    gallery.view.setFocus()
+    qtbot.keyClick(gallery.view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: window.tabs.currentIndex() == 0 and prepared(window, 2), timeout=WAIT_MS)
+    again = panel.current_request().input_images
+    assert [(i.sha256, i.width, i.height) for i in again] == [(i.sha256, i.width, i.height) for i in sent]
+    model = panel.references.model
+    assert [model.index(r).data(ReferenceRoles.Label) for r in range(2)] == ["chair.jpg", "lamp.jpg"]
+
+    window.session.library.reference_path(sent[1].sha256).unlink()
+    window.tabs.setCurrentWidget(window.gallery_tab)
+    gallery.view.setFocus()
+    qtbot.keyClick(gallery.view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: window.tabs.currentIndex() == 0 and prepared(window, 1), timeout=WAIT_MS)
+    banner = panel.findChild(QWidget, "messageBanner")
+    assert banner.isVisible() and banner.kind() == "warning"
+    assert "image 2 (lamp.jpg) is no longer in the library" in banner.text()

@@ -248,13 +248,26 @@ class AppController(QObject):
         TaskManager.instance().watch_future(session.request_for_image(image_id), send, refused, parent=self)
 
     def reuse_settings(self, image_id: int) -> None:
-        """What made an image, for the prompt panel to change and send (``settingsReused``)."""
+        """What made an image, for the prompt panel to change and send (``settingsReused``): its settings, and under
+        ``references`` each reference as ``(stored file or None when gone, library image id, name)``, in order."""
         session = self.session
         if session is None:
             return
+        library = session.library
+
+        def read() -> dict[str, Any]:
+            from fluxdesk.services.session import request_for_image
+
+            request = request_for_image(library, image_id)
+            settings = request_to_dict(request, include_input_images=False)
+            settings["references"] = [
+                (None if (path := library.reference_path(image.sha256 or "")) is None else str(path),
+                 image.from_image_id, Path(image.source).name if image.source else None)
+                for image in request.input_images]
+            return settings
+
         TaskManager.instance().watch_future(
-            session.request_for_image(image_id),
-            lambda request: self.settingsReused.emit(request_to_dict(request, include_input_images=False)),
+            session.run_in_background(read), self.settingsReused.emit,
             lambda error: self.statusMessage.emit(f"Cannot reuse these settings: {error}", 8000), parent=self)
 
     # --- settings from an image file ------------------------------------------------------------

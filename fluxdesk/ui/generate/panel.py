@@ -391,6 +391,16 @@ class PromptPanel(QWidget):
         """Add an image file (a library image's, with its id) to the references, as "Use as reference" does."""
         return self._tray.add_files([(path, image_id)]) == 1
 
+    def replace_references(self, references: Sequence[tuple[str | None, int | None, str | None]]) -> list[str]:
+        """Reuse settings: the tray holds these references instead (the previous ones come back with Ctrl+Z).
+        Each is ``(file or None when it is gone, library image id, name)``; answers the names of those gone."""
+        gone = [reference_name(i) + (f" ({name})" if name else "")
+                for i, (path, _id, name) in enumerate(references) if path is None]
+        kept = [(path, image_id, name) for path, image_id, name in references if path is not None]
+        self._tray.clear()
+        self._tray.add_files([(path, image_id) for path, image_id, _name in kept], [name for *_rest, name in kept])
+        return gone
+
     def set_reference_policy(self, policy: ReferenceSize) -> None:
         """How a reference added from now on is sent: at the output's size, or as the file is (up to 4 MP)."""
         self._tray.set_default_policy(policy)

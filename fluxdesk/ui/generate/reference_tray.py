@@ -389,10 +389,13 @@ class ReferenceTray(TitledCard):
             return self.add_picture(picture)
         return False
 
-    def add_files(self, files: Sequence[tuple[str, int | None]]) -> int:
-        """Add image files (each with the library image it is, or ``None``) after the others; answers how many."""
-        items = [self.model.new_item(Path(path).name or path, path=path, from_image_id=image_id,
-                                     send_original=self._policy is ReferenceSize.ORIGINAL) for path, image_id in files]
+    def add_files(self, files: Sequence[tuple[str, int | None]], labels: Sequence[str | None] = ()) -> int:
+        """Add image files (each with the library image it is, or ``None``) after the others; answers how many.
+        ``labels`` names them where their file's name would not (a stored reference is named by its SHA-256)."""
+        names = list(labels) + [None] * (len(files) - len(labels))
+        items = [self.model.new_item(label or Path(path).name or path, path=path, from_image_id=image_id,
+                                     send_original=self._policy is ReferenceSize.ORIGINAL)
+                 for (path, image_id), label in zip(files, names, strict=True)]
         return self._add(items)
 
     def add_picture(self, picture: QImage) -> bool:
