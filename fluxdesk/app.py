@@ -38,6 +38,8 @@ SCREENSHOT_PROMPTS = (
     "isometric city block made of paper, pastel colours",
     "a red fox in fresh snow, telephoto, shallow depth of field",
 )
+SCREENSHOT_EDIT = "the teapot of image 1 in the snow of image 2, same light"
+"""Made from the first and last of the prompts above: the tray holds them, the gallery shows what it was made from."""
 
 
 def _application() -> QApplication:
@@ -210,7 +212,13 @@ def screenshots(out_dir: Path) -> int:
     with tempfile.TemporaryDirectory(prefix="fluxdesk-shots-") as tmp:
         window = _window(Path(tmp), demo=True, demo_latency=0.4)
         shown: list[str] = []
-        window.imageShown.connect(lambda _id, path: shown.append(path))
+        ids: list[int] = []
+
+        def on_shown(image_id: int, path: str) -> None:
+            ids.append(image_id)
+            shown.append(path)
+
+        window.imageShown.connect(on_shown)
         window.resize(*SCREENSHOT_SIZES[0])
         window.show()
         try:
@@ -221,8 +229,14 @@ def screenshots(out_dir: Path) -> int:
                 _submit_with_keyboard(window, prompt)
                 # mypy cannot type a lambda whose parameter has a default (python/mypy#15459)
                 _wait_until(app, lambda before=before: len(shown) > before, 60)  # type: ignore[misc]
+            for index in (0, len(SCREENSHOT_PROMPTS) - 1):
+                window.use_as_reference(shown[index], ids[index])
+            _wait_until(app, lambda: not window.panel.references.waiting_for(), 30)
+            before = len(shown)
+            _submit_with_keyboard(window, SCREENSHOT_EDIT)
+            _wait_until(app, lambda: len(shown) > before, 60)
             _wait_until(app, lambda: all(window.thumbnails.get(p, 120) is not None for p in shown), 30)
-            window.panel.set_prompt(SCREENSHOT_PROMPTS[0])
+            window.panel.set_prompt(SCREENSHOT_EDIT)
             window.controller.refresh_money()  # the credits and month figures as they stand after the batch
             _wait_until(app, lambda: False, 1.5)
             saved = []
