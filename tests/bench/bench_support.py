@@ -13,6 +13,8 @@ import json
 import os
 import random
 import sqlite3
+import sys
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -150,3 +152,57 @@ def _insert(conn: sqlite3.Connection, jobs: list[tuple], images: list[tuple]) ->
                                task_id, demo, favourite, trashed_at, trashed_from, file_size, format)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         images)
+
+
+class StallMeter:
+    """A 5 ms repeating timer on the GUI thread; the longest gap beyond 5 ms is the longest stall."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import Qt, QTimer
+
+        self.worst_ms = 0.0
+        self._last = time.perf_counter()
+        self._timer = QTimer()
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(5)
+        self._timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        self.worst_ms = 0.0
+        self._last = self._started = self.worst_at = time.perf_counter()
+        self._timer.start()
+        if os.environ.get("BENCH_TRACE"):
+            self._watch()
+
+    def _watch(self) -> None:
+        """Where the GUI thread is when it stalls: its stack, sampled from another thread."""
+        import threading
+        import traceback
+        from collections import Counter
+
+        gui = threading.get_ident()
+        self.samples: Counter = Counter()
+
+        def watchdog() -> None:
+            while self._timer.isActive():
+                time.sleep(0.01)
+                if (time.perf_counter() - self._last) * 1000 > 25:
+                    frame = sys._current_frames().get(gui)
+                    if frame is not None:
+                        stack = traceback.extract_stack(frame)[-6:]
+                        self.samples[" <- ".join(f"{f.name}:{Path(f.filename).name}:{f.lineno}"
+                                                 for f in reversed(stack))] += 1
+
+        threading.Thread(target=watchdog, daemon=True).start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        stall = (now - self._last) * 1000 - 5
+        if stall > self.worst_ms:
+            self.worst_ms, self.worst_at = stall, now
+        if stall > 30 and os.environ.get("BENCH_TRACE"):
+            print(f"stall {stall:.0f} ms at {now - self._started:.2f} s", file=sys.stderr)
+        self._last = now
