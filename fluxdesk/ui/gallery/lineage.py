@@ -26,13 +26,12 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPalette, QPen, QPixmap
+from PySide6.QtGui import QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
     QLabel,
     QListView,
-    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QVBoxLayout,
@@ -46,14 +45,13 @@ from fluxdesk.storage.rows import ReferenceRow
 from fluxdesk.ui.kit.item_models import ROOT, ModelIndex, ThumbnailRole, ThumbnailRows, with_role_names
 from fluxdesk.ui.kit.lists import EmptyAwareList
 from fluxdesk.ui.kit.theme import set_tone
-from fluxdesk.ui.kit.thumbnails import ThumbnailLoader, draw_cropped, thumbnail_request_size
-from fluxdesk.ui.kit.tiles import PixmapCache
+from fluxdesk.ui.kit.thumbnails import ThumbnailLoader, thumbnail_request_size
+from fluxdesk.ui.kit.tiles import RING, PixmapCache, paint_tile, tile_look
 
 TILE = 64
 """A reference's square thumbnail, in logical pixels."""
 _CAPTION_GAP = 3
 _MARGIN = 3
-_RING = 2
 TILE_CACHE_BYTES = 2 * 1024 * 1024
 """Eight references' tiles in each of their looks, at a high pixel ratio."""
 
@@ -169,54 +167,23 @@ class ReferenceDelegate(QStyledItemDelegate):
         image = pixmap if pixmap is not None and not pixmap.isNull() else None
         missing = image is None and (not path or bool(self._thumbnails.error(path)))
         state = option.state
-        look = ("selected" if state & QStyle.StateFlag.State_Selected
-                else "hover" if state & QStyle.StateFlag.State_MouseOver else "plain")
+        look = tile_look(state)
         ratio = painter.device().devicePixelRatioF() or 1.0
         key = (path, image.cacheKey() if image is not None else missing, look, option.palette.cacheKey(), ratio)
-        drawn = self._tiles.get(key, QSizeF(TILE + 2 * _RING, TILE + 2 * _RING), ratio,
+        drawn = self._tiles.get(key, QSizeF(TILE + 2 * RING, TILE + 2 * RING), ratio,
                                 lambda p: self._draw_tile(p, option, image, missing, look))
-        painter.drawPixmap(QPointF(tile.left() - _RING, tile.top() - _RING), drawn)
+        painter.drawPixmap(QPointF(tile.left() - RING, tile.top() - RING), drawn)
         caption = QRectF(rect.left(), tile.bottom() + _CAPTION_GAP, rect.width(), option.fontMetrics.height())
         painter.setFont(option.font)
         painter.setPen(option.palette.color(QPalette.ColorRole.WindowText))
         painter.drawText(caption, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
                          index.data(ReferenceRoles.Name) or "")
 
-    def _draw_tile(self, painter: QPainter, option: QStyleOptionViewItem, image: QPixmap | None, missing: bool,
+    @staticmethod
+    def _draw_tile(painter: QPainter, option: QStyleOptionViewItem, image: QPixmap | None, missing: bool,
                    look: str) -> None:
-        tile = QRectF(_RING, _RING, TILE, TILE)
-        clip = QPainterPath()
-        clip.addRoundedRect(tile, 5, 5)
-        palette = option.palette
-        if image is not None:
-            painter.save()
-            painter.setClipPath(clip)
-            draw_cropped(painter, tile, image)
-            painter.restore()
-        else:
-            painter.fillPath(clip, palette.color(QPalette.ColorRole.AlternateBase))
-            if missing:
-                painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
-                painter.setFont(option.font)
-                painter.drawText(tile, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, "File\nmissing")
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        if look == "plain":
-            border = QColor(palette.color(QPalette.ColorRole.WindowText))
-            border.setAlphaF(0.14)
-            painter.setPen(_pen(border, 1.0))
-            painter.drawPath(clip)
-        else:
-            ring = QColor(palette.color(QPalette.ColorRole.Highlight))
-            if look == "hover":
-                ring.setAlphaF(0.6)
-            painter.setPen(_pen(ring, 2.0))
-            painter.drawPath(clip)
-
-
-def _pen(color: QColor, width: float) -> QPen:
-    pen = QPen(color)
-    pen.setWidthF(width)
-    return pen
+        paint_tile(painter, QRectF(RING, RING, TILE, TILE), image, option.palette, option.font, look,
+                   "File\nmissing" if missing else None)
 
 
 class _ReferenceStrip(EmptyAwareList):

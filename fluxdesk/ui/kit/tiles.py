@@ -6,8 +6,14 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
-from PySide6.QtCore import QSize, QSizeF, Qt
-from PySide6.QtGui import QPainter, QPixmap
+from PySide6.QtCore import QRectF, QSize, QSizeF, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPen, QPixmap
+from PySide6.QtWidgets import QStyle
+
+from fluxdesk.ui.kit.thumbnails import draw_cropped
+
+RING = 2
+"""Room a tile's pixmap keeps around it for the selection ring."""
 
 
 def drawn_pixmap(size: QSize | QSizeF, ratio: float, draw: Callable[[QPainter], None]) -> QPixmap:
@@ -61,3 +67,52 @@ class PixmapCache:
 
 def _bytes(pixmap: QPixmap) -> int:
     return pixmap.width() * pixmap.height() * 4
+
+
+def tile_look(state: QStyle.StateFlag) -> str:
+    """``"selected"``, ``"hover"`` or ``"plain"``: the part of an item's state a tile's picture depends on."""
+    if state & QStyle.StateFlag.State_Selected:
+        return "selected"
+    return "hover" if state & QStyle.StateFlag.State_MouseOver else "plain"
+
+
+def paint_tile(painter: QPainter, tile: QRectF, image: QPixmap | None, palette: QPalette, font: QFont, look: str,
+               missing_text: str | None = None) -> None:
+    """A thumbnail cropped into a rounded ``tile`` (or a placeholder, saying ``missing_text`` when the file is
+    gone), framed as its look says: a hairline, a highlight on hover, a ring when selected. ``tile`` leaves
+    ``RING`` pixels around it for the ring."""
+    clip = QPainterPath()
+    clip.addRoundedRect(tile, 5, 5)
+    if image is not None:
+        painter.save()
+        painter.setClipPath(clip)
+        draw_cropped(painter, tile, image)
+        painter.restore()
+    else:
+        painter.fillPath(clip, palette.color(QPalette.ColorRole.AlternateBase))
+        if missing_text:
+            painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
+            painter.setFont(font)
+            painter.drawText(tile, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, missing_text)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    if look == "selected":
+        ring = QPainterPath()
+        ring.addRoundedRect(tile.adjusted(-1.5, -1.5, 1.5, 1.5), 6, 6)
+        painter.setPen(_pen(palette.color(QPalette.ColorRole.Highlight), 2.5))
+        painter.drawPath(ring)
+        return
+    border = QColor(palette.color(QPalette.ColorRole.WindowText))
+    border.setAlphaF(0.14)  # a hairline that shows on white and on black images alike
+    painter.setPen(_pen(border, 1.0))
+    painter.drawPath(clip)
+    if look == "hover":
+        hover = QColor(palette.color(QPalette.ColorRole.Highlight))
+        hover.setAlphaF(0.55)
+        painter.setPen(_pen(hover, 1.5))
+        painter.drawPath(clip)
+
+
+def _pen(color: QColor, width: float) -> QPen:
+    pen = QPen(color)
+    pen.setWidthF(width)
+    return pen

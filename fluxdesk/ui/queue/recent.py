@@ -19,13 +19,12 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPalette, QPen, QPixmap
+from PySide6.QtGui import QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
     QListView,
     QMenu,
-    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QVBoxLayout,
@@ -35,8 +34,8 @@ from PySide6.QtWidgets import (
 from fluxdesk.ui.kit.item_models import ROOT, ModelIndex, ThumbnailRole, ThumbnailRows, with_role_names
 from fluxdesk.ui.kit.lists import EmptyAwareList
 from fluxdesk.ui.kit.text import prompt_html, rich_tooltip
-from fluxdesk.ui.kit.thumbnails import ThumbnailLoader, draw_cropped, thumbnail_request_size
-from fluxdesk.ui.kit.tiles import PixmapCache
+from fluxdesk.ui.kit.thumbnails import ThumbnailLoader, thumbnail_request_size
+from fluxdesk.ui.kit.tiles import RING, PixmapCache, paint_tile, tile_look
 
 TILE_HEIGHT = 120
 MIN_TILE_WIDTH = 68
@@ -44,7 +43,6 @@ MAX_TILE_WIDTH = 260
 MAX_ITEMS = 50
 _MARGIN = 3
 """Room around a tile for the selection ring."""
-_RING = 2
 """How far the selection ring reaches outside a tile (a drawn tile is this much larger all round)."""
 TILE_CACHE_BYTES = 16 * 1024 * 1024
 _SPACING = 6
@@ -161,65 +159,21 @@ class RecentDelegate(QStyledItemDelegate):
         image = pixmap if pixmap is not None and not pixmap.isNull() else None
         broken = image is None and bool(path and self._thumbnails.error(path))
         state = option.state
-        look = ("selected" if state & QStyle.StateFlag.State_Selected
-                else "hover" if state & QStyle.StateFlag.State_MouseOver else "plain")
+        look = tile_look(state)
         ratio = painter.device().devicePixelRatioF() or 1.0
         key = (path, image.cacheKey() if image is not None else broken, tile.width(), tile.height(), look,
                option.palette.cacheKey(), option.font.key(), ratio)
-        size = QSizeF(tile.width() + 2 * _RING, tile.height() + 2 * _RING)
+        size = QSizeF(tile.width() + 2 * RING, tile.height() + 2 * RING)
         drawn = self._tiles.get(key, size, ratio,
                                 lambda p: self._draw_tile(p, option, QSizeF(tile.size()), image, broken, look))
-        painter.drawPixmap(QPointF(tile.left() - _RING, tile.top() - _RING), drawn)
+        painter.drawPixmap(QPointF(tile.left() - RING, tile.top() - RING), drawn)
 
-    def _draw_tile(self, painter: QPainter, option: QStyleOptionViewItem, size: QSizeF, image: QPixmap | None,
+    @staticmethod
+    def _draw_tile(painter: QPainter, option: QStyleOptionViewItem, size: QSizeF, image: QPixmap | None,
                    broken: bool, look: str) -> None:
-        tile = QRectF(QPointF(_RING, _RING), size)
-        clip = QPainterPath()
-        clip.addRoundedRect(tile, 5, 5)
-        palette = option.palette
-        if image is not None:
-            painter.save()
-            painter.setClipPath(clip)
-            # The tile follows the image's aspect ratio; only very wide or tall images lose their edges.
-            draw_cropped(painter, tile, image)
-            painter.restore()
-        else:
-            self._paint_placeholder(painter, option, clip, tile, broken=broken)
-        self._paint_frame(painter, look, clip, tile, palette)
-
-    def _paint_placeholder(self, painter: QPainter, option: QStyleOptionViewItem, clip: QPainterPath, tile: QRectF,
-                           *, broken: bool) -> None:
-        palette = option.palette
-        painter.fillPath(clip, palette.color(QPalette.ColorRole.AlternateBase))
-        if broken:
-            painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
-            painter.setFont(option.font)
-            painter.drawText(tile, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, "Image\nmissing")
-
-    def _paint_frame(self, painter: QPainter, look: str, clip: QPainterPath, tile: QRectF,
-                     palette: QPalette) -> None:
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        if look == "selected":
-            ring = QPainterPath()
-            ring.addRoundedRect(tile.adjusted(-1.5, -1.5, 1.5, 1.5), 6, 6)
-            painter.setPen(_pen(palette.color(QPalette.ColorRole.Highlight), 2.5))
-            painter.drawPath(ring)
-            return
-        border = QColor(palette.color(QPalette.ColorRole.WindowText))
-        border.setAlphaF(0.14)  # a hairline that shows on white and on black images alike
-        painter.setPen(_pen(border, 1.0))
-        painter.drawPath(clip)
-        if look == "hover":
-            hover = QColor(palette.color(QPalette.ColorRole.Highlight))
-            hover.setAlphaF(0.55)
-            painter.setPen(_pen(hover, 1.5))
-            painter.drawPath(clip)
-
-
-def _pen(color: QColor, width: float) -> QPen:
-    pen = QPen(color)
-    pen.setWidthF(width)
-    return pen
+        # The tile follows the image's aspect ratio; only very wide or tall images lose their edges.
+        paint_tile(painter, QRectF(QPointF(RING, RING), size), image, option.palette, option.font, look,
+                   "Image\nmissing" if broken else None)
 
 
 class _StripList(EmptyAwareList):
