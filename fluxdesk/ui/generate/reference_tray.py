@@ -115,9 +115,10 @@ def prepare(path: str | None, data: bytes | None, picture: QImage | None, max_pi
         if picture is None:
             raise ReferenceImageError(f"{label} has no picture")
         data = encode_picture(picture)
-    source: Path | bytes = Path(path) if path is not None else data  # type: ignore[assignment]  # one is set
+    # Bytes held in memory win over the file: a pasted picture's, or the copy kept of a file that has gone.
+    source: Path | bytes = data if data is not None else Path(path)  # type: ignore[arg-type]  # one is set
     reference = prepare_reference(source, max_pixels=max_pixels, name=label)
-    image = reference.input_image() if path is not None else replace(reference.input_image(), source=PASTED)
+    image = replace(reference.input_image(), source=path if path is not None else PASTED)
     return Prepared(reference, image, data if path is None else None,
                     make_thumbnail(reference.data) if thumbnail else None)
 
@@ -570,6 +571,10 @@ class ReferenceTray(TitledCard):
         if token != item.token:
             return
         item.job = None
+        if isinstance(error, ReferenceImageError) and self._keep_prepared_copy(item):
+            self.show_message(f"{error}: {reference_name(self.model.row_of(item))} stays, as the copy FluxDesk made "
+                              f"of it ({item.original[0]}×{item.original[1]}).", "warning")  # type: ignore[index]
+            return
         place = self.model.row_of(item)
         if place >= 0:
             self.model.take(place)
@@ -579,6 +584,19 @@ class ReferenceTray(TitledCard):
             return
         self.show_message(f"Not added: {item.label} could not be prepared ({type(error).__name__}).", "error")
         sys.excepthook(type(error), error, error.__traceback__)  # unexpected: the log and the user hear of it
+
+    def _keep_prepared_copy(self, item: TrayItem) -> bool:
+        """A file that can no longer be read after it was prepared (moved, deleted, damaged): the reference is kept
+        as the bytes prepared from it, which are all that can still be sent. Nothing the user added is lost."""
+        prepared = item.prepared
+        if prepared is None or item.path is None or item.data is not None or self.model.row_of(item) < 0:
+            return False
+        item.data = prepared.data
+        item.original = (prepared.width, prepared.height)
+        self.model.item_changed(item)
+        self._schedule_soon(0)
+        self.changed.emit()
+        return True
 
     # --- what the card shows -----------------------------------------------------------------------
 

@@ -263,6 +263,26 @@ def test_send_original_prepares_it_again_at_up_to_4_mp(qtbot, panel: PromptPanel
     assert generate_button(panel).text() == "Generate · $0.075"
 
 
+def test_a_file_gone_after_it_was_added_stays_as_the_copy_made_of_it(qtbot, panel: PromptPanel,
+                                                                     tmp_path: Path) -> None:
+    photo = make_photo(tmp_path, "phone.jpg", 2048, 1536)
+    assert drop_files(panel, [photo])
+    wait_settled(qtbot, panel, 1)
+    [before] = panel.current_request().input_images
+    photo.unlink()  # moved away after it was added
+    tier = child(panel, QComboBox, "sizeTierCombo")
+    index = tier.findText("~2 MP")
+    tier.setCurrentIndex(index)
+    tier.activated.emit(index)  # a larger output: the reference would be prepared again, larger, from its file
+    wait_settled(qtbot, panel, 1)
+    [after] = panel.current_request().input_images
+    assert (after.sha256, after.width, after.height, after.source) == (before.sha256, before.width, before.height,
+                                                                      str(photo))
+    assert "phone.jpg is no longer there" in tray_of(panel).message()
+    assert "image 1 stays, as the copy FluxDesk made of it" in tray_of(panel).message()
+    assert "Waiting for" not in generate_button(panel).toolTip()  # nothing left to prepare: it can be sent
+
+
 def test_a_larger_output_sends_references_larger(qtbot, panel: PromptPanel, tmp_path: Path) -> None:
     assert drop_files(panel, [make_photo(tmp_path, "phone.jpg", 3000, 2000)])
     wait_settled(qtbot, panel, 1)
