@@ -111,8 +111,8 @@ def _reference_record(item: object, index: int) -> ReferenceRecord:
     sizes = []
     for key in ("width", "height"):
         value = item.get(key)
-        if value is not None and (not is_int(value) or value <= 0):
-            raise _field_error(f"references[{index}].{key}", "a whole number")
+        if value is not None and (not is_int(value) or not 1 <= value <= MAX_SIDE):
+            raise _field_error(f"references[{index}].{key}", _number_words(1, MAX_SIDE, whole=True))
         sizes.append(value)
     return ReferenceRecord(item["sha256"], sizes[0], sizes[1])
 
@@ -125,8 +125,35 @@ def _fluxdesk_version() -> str:
 
 
 _OPT_STR_FIELDS = ("prompt_used", "aspect_ratio", "job_id", "task_id", "output_format", "sample_sha256")
-_OPT_INT_FIELDS = ("seed", "width", "height", "steps")
-_OPT_NUMBER_FIELDS = ("guidance", "start_time", "end_time", "duration")
+
+# What a number read from a file may be: every one is range-checked before anything formats or computes with it
+# (a crafted record is hostile input; "1e999999" credits is a valid number whose formatting takes minutes).
+MAX_SIDE = 100_000
+"""Pixels on a side: far beyond any image BFL makes, small enough that arithmetic on it stays cheap."""
+MAX_STEPS = 1_000
+MAX_GUIDANCE = 100.0
+MAX_EPOCH_SECONDS = 253_402_300_799.0
+"""The last second of the year 9999: a later time no calendar FluxDesk uses holds."""
+MAX_DURATION_SECONDS = 10_000_000.0
+MAX_COST_CREDITS = Decimal(1_000_000)
+COST_PLACES = 12
+MAX_PARAMETERS = 256
+MAX_INPUT_IMAGES = 64
+MAX_FORMAT_VERSION = 10_000
+_INT64 = 2**63 - 1
+
+_OPT_INT_RANGES: dict[str, tuple[int, int]] = {
+    "seed": (0, SEED_MAX), "width": (1, MAX_SIDE), "height": (1, MAX_SIDE), "steps": (1, MAX_STEPS)}
+_OPT_NUMBER_RANGES: dict[str, tuple[float, float]] = {
+    "guidance": (0.0, MAX_GUIDANCE), "start_time": (0.0, MAX_EPOCH_SECONDS), "end_time": (0.0, MAX_EPOCH_SECONDS),
+    "duration": (0.0, MAX_DURATION_SECONDS)}
+
+
+def _number_words(low: float, high: float, *, whole: bool) -> str:
+    def text(bound: float) -> str:
+        return f"{int(bound):,}" if float(bound).is_integer() else f"{bound:g}"
+
+    return f"{'a whole number' if whole else 'a number'} from {text(low)} to {text(high)}"
 
 
 def _record_dict(record: ImageRecord) -> dict[str, Any]:
@@ -156,8 +183,35 @@ def _field_error(name: str, words: str) -> MetadataError:
     return MetadataError(f"FluxDesk metadata: {name} must be {words}")
 
 
+def _scalar_parameters(parameters: Mapping[Any, Any]) -> dict[str, Any]:
+    """The request fields a record names: text, flags and finite numbers. Anything else (a list, an object, as a
+    later version might write) is left out rather than refusing the record; at most ``MAX_PARAMETERS``."""
+    if len(parameters) > MAX_PARAMETERS:
+        raise _field_error("parameters", f"an object of at most {MAX_PARAMETERS} fields")
+    kept: dict[str, Any] = {}
+    for key, value in parameters.items():
+        if not isinstance(key, str):
+            continue
+        if value is None or isinstance(value, bool | str) or (is_int(value) and abs(value) <= _INT64) or (
+                isinstance(value, float) and is_number(value)):
+            kept[key] = value
+    return kept
+
+
+def _created_at(value: object) -> str:
+    words = "an ISO 8601 time"
+    if not isinstance(value, str) or len(value) > 64:
+        raise _field_error("created_at", words)
+    try:
+        parse_iso(value)
+    except (ValueError, OverflowError):  # year 1 at +14:00 is before the calendar's first day in UTC
+        raise _field_error("created_at", words) from None
+    return value
+
+
 def record_from_dict(data: object) -> ImageRecord:
-    """Build a record from decoded JSON: unknown keys ignored, wrong types a ``MetadataError``."""
+    """Build a record from decoded JSON: unknown keys ignored, wrong types and numbers out of range a
+    ``MetadataError`` that names the field."""
     if not isinstance(data, Mapping):
         raise MetadataError("FluxDesk metadata must be a JSON object")
     kwargs: dict[str, Any] = {}
@@ -165,50 +219,53 @@ def record_from_dict(data: object) -> ImageRecord:
         if not isinstance(data.get(name), str):
             raise _field_error(name, "text")
         kwargs[name] = data[name]
-    for names, check, words in ((_OPT_STR_FIELDS, lambda v: isinstance(v, str), "text"),
-                                (_OPT_INT_FIELDS, is_int, "a whole number"),
-                                (_OPT_NUMBER_FIELDS, is_number, "a number")):
-        for name in names:
-            value = data.get(name)
-            if value is None:
-                continue
-            if not check(value):
-                raise _field_error(name, words)
+    for name in _OPT_STR_FIELDS:
+        value = data.get(name)
+        if value is not None:
+            if not isinstance(value, str):
+                raise _field_error(name, "text")
+            kwargs[name] = value
+    for name, (low, high) in _OPT_INT_RANGES.items():
+        value = data.get(name)
+        if value is not None:
+            if not is_int(value) or not low <= value <= high:
+                raise _field_error(name, _number_words(low, high, whole=True))
+            kwargs[name] = value
+    for name, (lowest, highest) in _OPT_NUMBER_RANGES.items():
+        value = data.get(name)
+        if value is not None:
+            if not is_number(value) or not lowest <= value <= highest:
+                raise _field_error(name, _number_words(lowest, highest, whole=False))
             kwargs[name] = value
     parameters = data.get("parameters")
     if parameters is not None:
         if not isinstance(parameters, Mapping):
             raise _field_error("parameters", "an object")
-        kwargs["parameters"] = dict(parameters)
+        kwargs["parameters"] = _scalar_parameters(parameters)
     cost = data.get("cost_credits")
     if cost is not None:
-        kwargs["cost_credits"] = as_decimal(cost)
+        kwargs["cost_credits"] = as_decimal(cost, maximum=MAX_COST_CREDITS, max_places=COST_PLACES)
         if kwargs["cost_credits"] is None:
-            raise _field_error("cost_credits", "a number of credits of at least 0")
+            raise _field_error("cost_credits", f"a number of credits from 0 to {MAX_COST_CREDITS:,} "
+                                               f"with at most {COST_PLACES} decimals")
     created = data.get("created_at")
     if created is not None:
-        if not isinstance(created, str) or len(created) > 64:
-            raise _field_error("created_at", "an ISO 8601 time")
-        try:
-            parse_iso(created)
-        except ValueError:
-            raise _field_error("created_at", "an ISO 8601 time") from None
-        kwargs["created_at"] = created
+        kwargs["created_at"] = _created_at(created)
     for name in ("demo", "truncated"):
         value = data.get(name)
         if value is not None:
             if not isinstance(value, bool):
                 raise _field_error(name, "true or false")
             kwargs[name] = value
-    for name in ("input_images", "format_version"):
+    for name, most in (("input_images", MAX_INPUT_IMAGES), ("format_version", MAX_FORMAT_VERSION)):
         value = data.get(name)
         if value is not None:
-            if not is_int(value) or value < 0:
-                raise _field_error(name, "a whole number")
+            if not is_int(value) or not 0 <= value <= most:
+                raise _field_error(name, _number_words(0, most, whole=True))
             kwargs[name] = value
     references = data.get("references")
     if references is not None:
-        if not isinstance(references, list) or len(references) > 64:
+        if not isinstance(references, list) or len(references) > MAX_INPUT_IMAGES:
             raise _field_error("references", "a list")
         kwargs["references"] = tuple(_reference_record(item, i) for i, item in enumerate(references))
     version = data.get("fluxdesk_version")
