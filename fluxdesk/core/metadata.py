@@ -179,8 +179,18 @@ def to_json(record: ImageRecord) -> str:
         raise MetadataError(f"this record cannot be written as JSON: {exc}") from None
 
 
+class RecordFieldError(MetadataError):
+    """One field of a record is of the wrong kind or out of range: ``field`` names it, ``words`` says what it must
+    be."""
+
+    def __init__(self, name: str, words: str) -> None:
+        super().__init__(f"FluxDesk metadata: {name} must be {words}")
+        self.field = name
+        self.words = words
+
+
 def _field_error(name: str, words: str) -> MetadataError:
-    return MetadataError(f"FluxDesk metadata: {name} must be {words}")
+    return RecordFieldError(name, words)
 
 
 def _scalar_parameters(parameters: Mapping[Any, Any]) -> dict[str, Any]:
@@ -278,6 +288,10 @@ def record_from_dict(data: object) -> ImageRecord:
 
 def from_json(text: object) -> ImageRecord:
     """Read a record written by ``to_json`` (any version); only ``MetadataError`` escapes."""
+    return record_from_dict(_decoded(_record_text(text)))
+
+
+def _record_text(text: object) -> str:
     if isinstance(text, bytes | bytearray):
         try:
             text = bytes(text).decode("utf-8")
@@ -287,13 +301,40 @@ def from_json(text: object) -> ImageRecord:
         raise MetadataError("FluxDesk metadata must be text")
     if len(text) > MAX_TEXT_CHARS:
         raise MetadataError("FluxDesk metadata is too long to be a real record")
+    return text
+
+
+def _decoded(text: str) -> Any:
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except RecursionError:
         raise MetadataError("FluxDesk metadata is nested too deeply") from None
     except ValueError as exc:  # JSONDecodeError, and integers too long to convert
         raise MetadataError(f"FluxDesk metadata is not valid JSON: {exc}") from None
-    return record_from_dict(data)
+
+
+_REQUIRED = frozenset({"model", "prompt"})
+
+
+def record_from_json_partly(text: object) -> tuple[ImageRecord, tuple[str, ...]]:
+    """``from_json``, leaving out each optional field that is of the wrong kind or out of range, and saying which:
+    a crafted or damaged field costs that field, not the whole record. ``MetadataError`` when the text is no
+    record at all (not JSON, no model or prompt)."""
+    record_text = _record_text(text)
+    data = _decoded(record_text)
+    if not isinstance(data, Mapping):
+        raise MetadataError("FluxDesk metadata must be a JSON object")
+    data = dict(data)
+    left_out: list[str] = []
+    while True:
+        try:
+            return record_from_dict(data), tuple(left_out)
+        except RecordFieldError as exc:
+            key = exc.field.partition("[")[0].partition(".")[0]
+            if key in _REQUIRED or key not in data:
+                raise
+            del data[key]
+            left_out.append(f"{exc.field}, which must be {exc.words}")
 
 
 def build_record(request: GenerationRequest, result: Mapping[str, Any] | None, *, job_id: str,
@@ -519,8 +560,9 @@ def _size_value(text: str | None) -> tuple[int | None, int | None]:
     if text is None:
         return None, None
     w, sep, h = text.lower().replace("×", "x").partition("x")
-    width, height = as_int(w, text=True), as_int(h, text=True)
-    if not sep or width is None or height is None or width <= 0 or height <= 0:
+    width, height = (as_int(w, text=True, minimum=1, maximum=MAX_SIDE),
+                     as_int(h, text=True, minimum=1, maximum=MAX_SIDE))
+    if not sep or width is None or height is None:
         return None, None
     return width, height
 
@@ -557,12 +599,12 @@ def parse_a1111(text: object) -> dict[str, Any]:
             prompt_lines.append(line)
     width, height = _size_value(pairs.get("Size"))
     seed = as_int(pairs.get("Seed"), text=True, minimum=0, maximum=SEED_MAX)
-    steps = as_int(pairs.get("Steps"), text=True)
+    guidance = as_float(pairs.get("CFG scale"), text=True)
     return {
         "prompt": "\n".join(prompt_lines).strip(),
         "negative_prompt": None if negative_lines is None else "\n".join(negative_lines).strip(),
-        "steps": steps if steps is not None and steps > 0 else None,
-        "guidance": as_float(pairs.get("CFG scale"), text=True),
+        "steps": as_int(pairs.get("Steps"), text=True, minimum=1, maximum=MAX_STEPS),
+        "guidance": guidance if guidance is not None and 0 <= guidance <= MAX_GUIDANCE else None,
         "seed": seed,
         "width": width,
         "height": height,
@@ -727,7 +769,8 @@ def settings_from_metadata(source: ImageRecord | Mapping[str, Any], *,
                                              for ref in source.references)
     elif isinstance(source, Mapping):
         model_id, prompt = source.get("model"), source.get("prompt")
-        for name in ("seed", "width", "height", "steps", "guidance", "aspect_ratio"):
+        for name in ("seed", "width", "height", "steps", "guidance", "aspect_ratio", "prompt_upsampling",
+                     "disable_pup", "raw", "image_prompt_strength"):
             value = source.get(name)
             if value is not None and FIELD_TYPES[name].check(value):
                 settings[name] = value
