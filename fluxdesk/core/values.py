@@ -21,7 +21,14 @@ def is_int(value: object) -> TypeGuard[int]:
 
 
 def is_number(value: object) -> TypeGuard[float]:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    """An int or a finite float, not a bool; an int too large to be a float is no number here (1e400 written
+    out in full, from a hostile file, would overflow the first float arithmetic on it)."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def as_int(value: object, *, text: bool = False, minimum: int | None = None, maximum: int | None = None) -> int | None:
