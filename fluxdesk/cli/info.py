@@ -362,13 +362,11 @@ def _nothing_usable(path: Path, reading: MetadataReading) -> InfoError:
     if reading.damage is not None:
         details["damage"] = reading.damage
     details["found"] = found
-    if not found:
+    words = reading.unusable_text()
+    if words is None:
         return InfoError(f"no generation parameters found in {path}: it is an image, but no FluxDesk or A1111 "
                          "metadata", details)
-    parts = [comfy.summary()] if comfy is not None else []
-    if reading.unused:
-        parts.append("found " + "; ".join(reading.unused))
-    return InfoError(f"no generation parameters FluxDesk can use in {path}: " + "; ".join(parts), details, lines)
+    return InfoError(f"no generation parameters FluxDesk can use in {path}: {words}", details, lines)
 
 
 def describe(path: Path, data: bytes, usd_per_credit: Decimal) -> dict[str, Any]:

@@ -799,7 +799,8 @@ def load_comfyui_settings(reading: ComfyReading, *, default_model: str | None = 
     if "model" not in values:
         skipped.append(f"the model (none FluxDesk can run was found; {model.name} is used)")
     _fit_notes(values, settings, model, skipped, changed)
-    return LoadedSettings(settings, tuple(skipped), tuple(changed))
+    origin = "its ComfyUI workflow" + (f" ({reading.found})" if reading.found.startswith("the BFL") else "")
+    return LoadedSettings(settings, tuple(skipped), tuple(changed), origin)
 
 
 def _fit_notes(values: Mapping[str, Any], out: Mapping[str, Any], model: Model, skipped: list[str],

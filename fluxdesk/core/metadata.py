@@ -684,10 +684,12 @@ class LoadedSettings:
     settings: dict[str, Any]
     not_loaded: tuple[str, ...] = ()
     reinterpreted: tuple[str, ...] = ()
+    origin: str | None = None
+    """Where in the file they came from, when that is worth saying ("its ComfyUI workflow")."""
 
     def message(self, file_name: str) -> str:
         """One paragraph for the user: ``"Loaded the settings of a.png. Not loaded: …. Reinterpreted: …."``"""
-        text = f"Loaded the settings of {file_name}."
+        text = f"Loaded the settings of {file_name}" + (f" from {self.origin}." if self.origin else ".")
         if self.not_loaded:
             text += " Not loaded: " + "; ".join(self.not_loaded) + "."
         if self.reinterpreted:

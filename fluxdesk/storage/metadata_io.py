@@ -114,6 +114,17 @@ class MetadataReading:
         return (self.record is not None or self.a1111 is not None
                 or (self.comfyui is not None and self.comfyui.usable))
 
+    def unusable_text(self) -> str | None:
+        """When nothing is usable, what was found and why it was not used, in words ("ComfyUI workflow found; no
+        FLUX parameters FluxDesk can use: …; found a FluxDesk record that could not be used: …"); ``None`` when
+        something is usable, or nothing at all was found."""
+        if self.usable:
+            return None
+        parts = [self.comfyui.summary()] if self.comfyui is not None else []
+        if self.unused:
+            parts.append("found " + "; ".join(self.unused))
+        return "; ".join(parts) or None
+
 
 @dataclass
 class _Found:
