@@ -142,8 +142,11 @@ MAX_INPUT_IMAGES = 64
 MAX_FORMAT_VERSION = 10_000
 _INT64 = 2**63 - 1
 
+MAX_RECORD_SEED = 2**128 - 1
+"""A seed as a record may hold it: BFL's answer is kept as it came, even past what FluxDesk sends (``SEED_MAX``),
+within reason."""
 _OPT_INT_RANGES: dict[str, tuple[int, int]] = {
-    "seed": (0, SEED_MAX), "width": (1, MAX_SIDE), "height": (1, MAX_SIDE), "steps": (1, MAX_STEPS)}
+    "seed": (0, MAX_RECORD_SEED), "width": (1, MAX_SIDE), "height": (1, MAX_SIDE), "steps": (1, MAX_STEPS)}
 _OPT_NUMBER_RANGES: dict[str, tuple[float, float]] = {
     "guidance": (0.0, MAX_GUIDANCE), "start_time": (0.0, MAX_EPOCH_SECONDS), "end_time": (0.0, MAX_EPOCH_SECONDS),
     "duration": (0.0, MAX_DURATION_SECONDS)}
