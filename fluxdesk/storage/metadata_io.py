@@ -131,6 +131,8 @@ class _Found:
     """What the container readers collect, before it is interpreted."""
 
     record_text: str | None = None
+    record_in_xmp: bool = False
+    """The record came from an XMP packet: a PNG's own ``fluxdesk`` chunk, complete by design, takes its place."""
     params_text: str | None = None
     loose: list[tuple[str, str]] = field(default_factory=list)
     """``(where, text)`` of comments and descriptions that may hold A1111 text, most likely first."""
@@ -153,7 +155,7 @@ class _Found:
         if problem is not None:
             self.unused.append(f"an XMP packet in {where} that {problem}")
         if self.record_text is None and record is not None:
-            self.record_text = record
+            self.record_text, self.record_in_xmp = record, True
         if description is not None:
             self.add_loose("the XMP description", description, first=True)
 
@@ -414,8 +416,8 @@ def _png_read(data: bytes, found: _Found) -> None:
             if words is not None:
                 found.unused.append(f"a {words} chunk that {problem}")
             continue
-        if key == RECORD_KEY and found.record_text is None:
-            found.record_text = text
+        if key == RECORD_KEY and (found.record_text is None or found.record_in_xmp):
+            found.record_text, found.record_in_xmp = text, False
         elif key == PARAMETERS_KEY and found.params_text is None:
             found.params_text = text
         elif key in _COMFY_KEYS and getattr(found, _COMFY_KEYS[key]) is None:
