@@ -86,15 +86,15 @@ def api_graph(text: str) -> Graph:
         raise MetadataError(f"it has {len(data):,} nodes, more than the {MAX_NODES:,} FluxDesk reads")
     graph: Graph = {}
     for node_id, node in data.items():
-        if not isinstance(node, dict):
+        if not isinstance(node, dict) or len(node_id) > _MAX_NAME:
             continue
         class_type, raw_inputs = node.get("class_type"), node.get("inputs")
-        if not isinstance(class_type, str) or not isinstance(raw_inputs, dict):
+        if not isinstance(class_type, str) or len(class_type) > _MAX_NAME or not isinstance(raw_inputs, dict):
             continue
         inputs: dict[str, Any] = {}
         for name, value in raw_inputs.items():
             if isinstance(value, list):
-                if len(value) == 2 and isinstance(value[0], str | int) and is_int(value[1]):
+                if len(value) == 2 and _is_id(value[0]) and is_int(value[1]):
                     inputs[name] = Link(str(value[0]), value[1])
             else:
                 inputs[name] = value
@@ -102,6 +102,18 @@ def api_graph(text: str) -> Graph:
     if not graph:
         raise MetadataError("it holds no nodes FluxDesk can read")
     return graph
+
+
+_MAX_NAME = 128
+"""Longer node ids and class names are no real graph's: such nodes are left out (they would only fill messages)."""
+
+
+def _is_name(value: object) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= _MAX_NAME
+
+
+def _is_id(value: object) -> bool:
+    return _is_name(value) or (is_int(value) and abs(value) < 10**18)
 
 
 _CONTROL = "$control"
@@ -210,7 +222,7 @@ def _links_table(links: object) -> dict[int, tuple[str, int]]:
             link_id, origin, slot = link.get("id"), link.get("origin_id"), link.get("origin_slot")
         else:
             continue
-        if is_int(link_id) and isinstance(origin, int | str) and is_int(slot):
+        if is_int(link_id) and _is_id(origin) and is_int(slot):
             table[link_id] = (str(origin), slot)
     return table
 
@@ -232,9 +244,10 @@ def ui_graph(text: str) -> Graph:
     primitives = {str(n.get("id")) for n in nodes if isinstance(n, dict) and n.get("type") == "PrimitiveNode"}
     graph: Graph = {}
     for node in nodes:
-        if not isinstance(node, dict) or not isinstance(node.get("type"), str) or node.get("mode") in _MUTED_MODES:
+        if not isinstance(node, dict) or not _is_name(node.get("type")) or not _is_id(node.get("id")) \
+                or node.get("mode") in _MUTED_MODES:
             continue
-        node_id, class_type = str(node.get("id")), node["type"]
+        node_id, class_type = str(node["id"]), node["type"]
         widgets = _widget_inputs(class_type, node.get("widgets_values"))
         inputs: dict[str, Any] = dict(widgets or {})
         raw_inputs = node.get("inputs")
