@@ -340,6 +340,10 @@ def record_from_json_partly(text: object) -> tuple[ImageRecord, tuple[str, ...]]
             left_out.append(f"{exc.field}, which must be {exc.words}")
 
 
+def _within(value: float | None, low: float, high: float) -> float | None:
+    return value if value is not None and low <= value <= high else None
+
+
 def build_record(request: GenerationRequest, result: Mapping[str, Any] | None, *, job_id: str,
                  task_id: str | None, cost_credits: Decimal | None, demo: bool, created_at: datetime,
                  width: int | None = None, height: int | None = None) -> ImageRecord:
@@ -350,11 +354,15 @@ def build_record(request: GenerationRequest, result: Mapping[str, Any] | None, *
     """
     result = result if isinstance(result, Mapping) else {}
     prompt_used = result.get("prompt") if isinstance(result.get("prompt"), str) else None
-    seed = result.get("seed") if is_int(result.get("seed")) else request.seed
+    answered = result.get("seed")
+    seed = answered if is_int(answered) and 0 <= answered <= MAX_RECORD_SEED else request.seed
     if width is None and height is None and request.aspect_ratio is None:
         with contextlib.suppress(ValueError, UnknownModelError):
             width, height = effective_size(request)
-    timings = {name: as_float(result.get(name)) for name in ("start_time", "end_time", "duration")}
+    # What the record reader accepts, so that the record stored can always be read back (a timing out of range
+    # from the network is left out, never stored to make the image's record unreadable).
+    timings = {name: _within(as_float(result.get(name)), *_OPT_NUMBER_RANGES[name])
+               for name in ("start_time", "end_time", "duration")}
     parameters = request.parameters()
     references = tuple(ReferenceRecord(image.sha256, image.width, image.height)
                        for image in request.input_images if image.sha256 is not None)

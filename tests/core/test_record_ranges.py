@@ -86,3 +86,17 @@ def test_bounded_decimals_refuse_long_text_before_reading_it() -> None:
     assert as_decimal("-5", negative=True, maximum=Decimal(10)) == Decimal(-5)
     assert as_decimal("-50", negative=True, maximum=Decimal(10)) is None
     assert as_decimal(10**5000, maximum=Decimal(1)) is None
+
+
+def test_a_record_built_from_an_odd_answer_can_always_be_read_back() -> None:
+    from datetime import UTC, datetime
+
+    from fluxdesk.core.metadata import build_record
+    from fluxdesk.core.request import GenerationRequest
+
+    request = GenerationRequest(model="flux-dev", prompt="p", seed=3)
+    answer = {"seed": -4, "start_time": -1.0, "end_time": 1e300, "duration": 12.5}
+    record = build_record(request, answer, job_id="j", task_id="t", cost_credits=None, demo=False,
+                          created_at=datetime(2026, 5, 9, tzinfo=UTC))
+    assert (record.seed, record.start_time, record.end_time, record.duration) == (3, None, None, 12.5)
+    assert from_json(to_json(record)) == record
