@@ -302,7 +302,8 @@ BFL_NODES: dict[str, BflNode] = {
 }
 """ComfyUI's BFL API nodes (comfy_api_nodes/nodes_bfl.py), by class name."""
 _FLUX2_CHOICES = {"Flux.2 [pro]": "flux-2-pro", "Flux.2 [max]": "flux-2-max"}
-"""``Flux2ImageNode`` picks its model with a ``model`` choice."""
+"""``Flux2ImageNode`` picks its model with a ``model`` choice (a dynamic combo: the inputs of the choice are named
+``model.width``, ``model.height``, as its price badge reads them)."""
 
 SAMPLERS = frozenset({"KSampler", "KSamplerAdvanced", "SamplerCustom", "SamplerCustomAdvanced"})
 _ENCODERS = frozenset({"CLIPTextEncode", "CLIPTextEncodeFlux"})

@@ -12,6 +12,11 @@
 Every other byte (the compressed pixel streams above all) is copied as it was. Readers here see
 files of unknown origin: lengths are checked, text sizes capped, and nothing but ``MetadataError``
 (``NotAnImageError`` for a file that is no image) escapes.
+
+Reading (``read_image_metadata``) also finds other tools' metadata: A1111 text (PNG ``parameters``, EXIF
+``UserComment``, comments, XMP descriptions) and ComfyUI's ``prompt``/``workflow`` graphs (PNG text chunks, read by
+``fluxdesk.core.comfyui``). A damaged file is read up to its damage, which the answer reports; what was found
+but not used (a chunk over the cap, an invalid record, text without settings) is said in words.
 """
 
 from __future__ import annotations

@@ -102,6 +102,18 @@ def test_the_flux2_pro_node_maps_upsampling_to_disable_pup_and_names_its_images(
     assert loaded.reinterpreted == ("the size 1000×770 as 992×768 (the nearest FLUX.2 [pro] takes)",)
 
 
+def test_the_flux2_node_with_a_model_choice() -> None:
+    text = api({"1": ("Flux2ImageNode", {"prompt": "a kite", "model": "Flux.2 [max]", "model.width": 1024,
+                                         "model.height": 1024, "seed": 5})})
+    assert dict(read(text).values) == {"model": "flux-2-max", "prompt": "a kite", "seed": 5, "width": 1024,
+                                       "height": 1024}
+    text = api({"1": ("Flux2ImageNode", {"prompt": "a kite", "model": "Flux.3 [ultra]", "seed": 5})})
+    reading = read(text)
+    assert reading.usable and "model" not in reading.values
+    assert reading.not_mapped[0] == ('the model: Flux2ImageNode (node 1) names "Flux.3 [ultra]", not FLUX.2 [pro] '
+                                     "or [max]")
+
+
 def test_loading_says_what_the_model_does_not_take() -> None:
     loaded = load_comfyui_settings(read(KONTEXT_API))
     assert loaded.settings["model"] == "flux-kontext-pro" and loaded.settings["aspect_ratio"] == "16:9"
