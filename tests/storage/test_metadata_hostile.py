@@ -173,10 +173,28 @@ def test_a_png_cut_between_chunks_is_read_and_said_to_end_early() -> None:
     assert reading.damage is not None and "before its IEND chunk (it is cut off)" in reading.damage
 
 
-def test_a_cut_off_webp_loses_its_metadata_with_the_end_and_says_so() -> None:
-    whole = embed_metadata(make_image("WEBP"), RECORD)  # WebP keeps its XMP after the image data
+def riff(*chunks: tuple[bytes, bytes]) -> bytes:
+    body = b"WEBP" + b"".join(fourcc + struct.pack("<I", len(payload)) + payload + b"\x00" * (len(payload) & 1)
+                              for fourcc, payload in chunks)
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def test_a_cut_off_webp_keeps_what_came_before_its_image_data() -> None:
+    plain = make_image("WEBP", size=(128, 96))
+    frame = plain[12:]  # the simple file's VP8 chunk, header included
+    assert frame[:4] == b"VP8 "
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[0x9286] = b"UNICODE\x00" + "a kite\nSteps: 20, Seed: 7, Size: 128x96".encode("utf-16-be")
+    vp8x = bytes([0x08, 0, 0, 0]) + (127).to_bytes(3, "little") + (95).to_bytes(3, "little")  # EXIF flag
+    whole = riff((b"VP8X", vp8x), (b"EXIF", exif.tobytes()), (frame[:4], frame[8:]))
+    assert read_image_metadata(whole).damage is None
+    cut = whole[:len(whole) - 40]
+    reading = read_image_metadata(cut)
+    assert reading.a1111 is not None and reading.a1111["seed"] == 7
+    assert reading.damage == (f"damaged WebP: the file is cut off after {len(cut):,} of its {len(whole):,} bytes; "
+                              "the metadata before the damage was read")
     with pytest.raises(MetadataError, match=r"damaged WebP: the file is cut off after [\d,]+ of its [\d,]+ bytes"):
-        read_image_metadata(whole[:len(whole) - 10])
+        read_image_metadata(plain[:-40])  # nothing before the damage: refused, in words
 
 
 def test_a_damaged_file_with_nothing_before_the_damage_is_still_refused() -> None:
