@@ -13,11 +13,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fluxdesk.cli.common import EXIT_FAILED, EXIT_OK, UsageError, json_number, print_json
+from fluxdesk.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, json_number, print_json
 from fluxdesk.core.wording import moment_text, to_moment
 
 if TYPE_CHECKING:
+    from fluxdesk.core.comfyui import ComfyReading
     from fluxdesk.core.metadata import ImageRecord
+    from fluxdesk.storage.metadata_io import MetadataReading
 
 MAX_READ_BYTES = 256 * 1024 * 1024
 _SHOWN_ELSEWHERE = frozenset({"seed", "width", "height", "aspect_ratio", "steps", "guidance"})
@@ -27,7 +29,15 @@ _EPOCH_2001 = 1e9
 
 
 class InfoError(Exception):
-    """The file could not be read as an image with metadata: exit 1 with this message."""
+    """The file could not be read as an image with metadata: exit 1 with this message.
+
+    ``details``: what the JSON answer adds to ``path`` and ``error`` (what was found, an obvious prompt …);
+    ``lines``: what the readable answer shows on standard output beside the message."""
+
+    def __init__(self, message: str, details: dict[str, Any] | None = None, lines: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.details = details or {}
+        self.lines = lines or []
 
 
 def read_image_file(path: Path, limit: int = MAX_READ_BYTES) -> bytes:
@@ -259,41 +269,166 @@ def a1111_lines(data: dict[str, Any]) -> list[str]:
     return lines
 
 
+def comfyui_json(path: Path, reading: ComfyReading) -> dict[str, Any]:
+    """The JSON object of what a ComfyUI graph gives FluxDesk (``reading.usable``)."""
+    values = reading.values
+    return {
+        "path": str(path),
+        "source": "comfyui",
+        "graph": reading.graph,
+        "found": reading.found,
+        "model": values.get("model"),
+        "model_file": reading.model_file,
+        "prompt": values.get("prompt"),
+        "seed": values.get("seed"),
+        "width": values.get("width"),
+        "height": values.get("height"),
+        "aspect_ratio": values.get("aspect_ratio"),
+        "steps": values.get("steps"),
+        "guidance": values.get("guidance"),
+        "parameters": {k: v for k, v in values.items() if k in _COMFY_PARAMETERS},
+        "not_mapped": list(reading.not_mapped),
+        "reinterpreted": list(reading.reinterpreted),
+        "reproducible": False,
+        "reproducible_reason": (
+            "read from ComfyUI's BFL node: the graph records what was asked, not the seed and prompt BFL used"
+            if reading.found.startswith("the BFL API node") else
+            "read from a ComfyUI graph that ran the model itself: BFL's servers sample differently, so the same "
+            "seed gives a different image"),
+    }
+
+
+_COMFY_PARAMETERS = ("prompt_upsampling", "disable_pup", "raw", "image_prompt_strength")
+
+
+def comfyui_lines(data: dict[str, Any]) -> list[str]:
+    """The readable form of ``comfyui_json``'s object."""
+    graph = "the prompt graph it ran" if data["graph"] == "prompt" else "the editor's workflow"
+    lines = [str(data["path"]), _line("source", f"ComfyUI ({graph}): {data['found']}")]
+    model = _model_text(data["model"]) if data["model"] else "none FluxDesk can run"
+    lines += [_line("model", model), _line("prompt", data["prompt"])]
+    optional = [("seed", data["seed"]), ("size", _size_text(data["width"], data["height"], data["aspect_ratio"])),
+                ("steps", data["steps"]), ("guidance", data["guidance"])]
+    lines += [_line(label, _number(value)) for label, value in optional if value is not None]
+    if data["parameters"]:
+        lines.append(_line("parameters", ", ".join(f"{k}={_number(v)}" for k, v in data["parameters"].items())))
+    if data["reinterpreted"]:
+        lines.append(_line("read as", "\n".join(data["reinterpreted"])))
+    if data["not_mapped"]:
+        lines.append(_line("not mapped", "\n".join(data["not_mapped"])))
+    lines.append(_line("reproducible", f"no: {data['reproducible_reason']}"))
+    return lines
+
+
+def _with_reading_notes(data: dict[str, Any], reading: MetadataReading) -> dict[str, Any]:
+    """``data`` with the damage and what was found but not used, when there is any (the keys are left out
+    otherwise)."""
+    if reading.damage is not None:
+        data["damage"] = reading.damage
+    if reading.unused:
+        data["not_used"] = list(reading.unused)
+    return data
+
+
+def _note_lines(data: dict[str, Any]) -> list[str]:
+    lines = []
+    if data.get("damage"):
+        lines.append(_line("damage", data["damage"]))
+    if data.get("not_used"):
+        lines.append(_line("not used", "\n".join(data["not_used"])))
+    return lines
+
+
+def readable_lines(data: dict[str, Any]) -> list[str]:
+    """The readable answer for any of ``describe``'s objects."""
+    lines = {"fluxdesk": record_lines, "a1111": a1111_lines, "comfyui": comfyui_lines}[data["source"]](data)
+    return lines[:-1] + _note_lines(data) + lines[-1:]
+
+
+def _nothing_usable(path: Path, reading: MetadataReading) -> InfoError:
+    """The answer for an image whose metadata gives nothing FluxDesk can use: what was found, and why not."""
+    from fluxdesk.core.comfyui import NOTHING_USABLE
+
+    found = list(reading.unused)
+    details: dict[str, Any] = {}
+    lines: list[str] = []
+    comfy = reading.comfyui
+    if comfy is not None:
+        found.insert(0, comfy.summary())
+        details.update({"source": "comfyui", "graph": comfy.graph, "prompt": comfy.prompt,
+                        "not_mapped": list(comfy.not_mapped)})
+        if comfy.prompt is not None:
+            lines = [str(path), _line("found", NOTHING_USABLE), _line("prompt", comfy.prompt)]
+    if reading.damage is not None:
+        details["damage"] = reading.damage
+    details["found"] = found
+    words = reading.unusable_text()
+    if words is None:
+        return InfoError(f"no generation parameters found in {path}: it is an image, but no FluxDesk or A1111 "
+                         "metadata", details)
+    return InfoError(f"no generation parameters FluxDesk can use in {path}: {words}", details, lines)
+
+
 def describe(path: Path, data: bytes, usd_per_credit: Decimal) -> dict[str, Any]:
     """The JSON object for an image's metadata; ``InfoError`` when it has none or cannot be read."""
     from fluxdesk.core.metadata import MetadataError, NotAnImageError
-    from fluxdesk.storage.metadata_io import read_metadata
+    from fluxdesk.storage.metadata_io import read_image_metadata
 
     try:
-        record, params = read_metadata(data)
+        reading = read_image_metadata(data)
     except NotAnImageError:
         raise InfoError(f"{path} is not an image (FluxDesk reads PNG, JPEG and WebP files)") from None
     except MetadataError as exc:
         raise InfoError(f"cannot read the metadata in {path}: {exc}") from None
-    if record is not None:
-        return record_json(path, record, usd_per_credit)
-    if params is not None:
-        return a1111_json(path, params)
-    raise InfoError(f"no generation parameters found in {path}: it is an image, but no FluxDesk or "
-                    "A1111 metadata")
+    if reading.record is not None:
+        return _with_reading_notes(record_json(path, reading.record, usd_per_credit), reading)
+    if reading.a1111 is not None:
+        return _with_reading_notes(a1111_json(path, reading.a1111), reading)
+    if reading.comfyui is not None and reading.comfyui.usable:
+        return _with_reading_notes(comfyui_json(path, reading.comfyui), reading)
+    raise _nothing_usable(path, reading)
 
 
-def cmd_info(args: argparse.Namespace) -> int:
+def _answer(path: Path) -> dict[str, Any]:
     from fluxdesk.storage.paths import home_dir
     from fluxdesk.storage.price_table import load_price_table
 
+    data = read_image_file(path, MAX_READ_BYTES)
+    return describe(path, data, load_price_table(home_dir()).usd_per_credit)
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    """Prints one answer whatever happens: with ``--json`` always one JSON object (``error`` when it failed, with
+    a non-zero exit), and never a traceback."""
+    from fluxdesk.core.catalog import UnknownModelError
+    from fluxdesk.core.pricing import PriceTableError
+
     path = Path(args.path)
-    usd_per_credit = load_price_table(home_dir()).usd_per_credit
     try:
-        data = describe(path, read_image_file(path, MAX_READ_BYTES), usd_per_credit)
+        data = _answer(path)
+        text = "\n".join(readable_lines(data)) if not args.json else ""
+    except (UsageError, PriceTableError, UnknownModelError) as exc:
+        return _failed(args, path, str(exc), EXIT_USAGE)
     except InfoError as exc:
-        print(f"fluxdesk info: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return _failed(args, path, str(exc), EXIT_FAILED, exc.details, exc.lines)
+    except Exception as exc:  # a bug must still answer in words, never with a traceback
+        return _failed(args, path, f"FluxDesk could not read {path}: an unexpected error ({type(exc).__name__})",
+                       EXIT_FAILED)
     if args.json:
-        print_json(data)
+        print_json(_plain(data))
     else:
-        print("\n".join(record_lines(data) if data["source"] == "fluxdesk" else a1111_lines(data)))
+        print(text)
     return EXIT_OK
+
+
+def _failed(args: argparse.Namespace, path: Path, message: str, code: int, details: dict[str, Any] | None = None,
+            lines: list[str] | None = None) -> int:
+    if args.json:
+        print_json(_plain({"path": str(path), "error": message, **(details or {})}))
+    elif lines:
+        print("\n".join(lines))
+    print(f"fluxdesk info: {message}", file=sys.stderr)
+    return code
 
 
 def register(sub: Any) -> None:

@@ -111,8 +111,8 @@ def _reference_record(item: object, index: int) -> ReferenceRecord:
     sizes = []
     for key in ("width", "height"):
         value = item.get(key)
-        if value is not None and (not is_int(value) or value <= 0):
-            raise _field_error(f"references[{index}].{key}", "a whole number")
+        if value is not None and (not is_int(value) or not 1 <= value <= MAX_SIDE):
+            raise _field_error(f"references[{index}].{key}", _number_words(1, MAX_SIDE, whole=True))
         sizes.append(value)
     return ReferenceRecord(item["sha256"], sizes[0], sizes[1])
 
@@ -125,8 +125,38 @@ def _fluxdesk_version() -> str:
 
 
 _OPT_STR_FIELDS = ("prompt_used", "aspect_ratio", "job_id", "task_id", "output_format", "sample_sha256")
-_OPT_INT_FIELDS = ("seed", "width", "height", "steps")
-_OPT_NUMBER_FIELDS = ("guidance", "start_time", "end_time", "duration")
+
+# What a number read from a file may be: every one is range-checked before anything formats or computes with it
+# (a crafted record is hostile input; "1e999999" credits is a valid number whose formatting takes minutes).
+MAX_SIDE = 100_000
+"""Pixels on a side: far beyond any image BFL makes, small enough that arithmetic on it stays cheap."""
+MAX_STEPS = 1_000
+MAX_GUIDANCE = 100.0
+MAX_EPOCH_SECONDS = 253_402_300_799.0
+"""The last second of the year 9999: a later time no calendar FluxDesk uses holds."""
+MAX_DURATION_SECONDS = 10_000_000.0
+MAX_COST_CREDITS = Decimal(1_000_000)
+COST_PLACES = 12
+MAX_PARAMETERS = 256
+MAX_INPUT_IMAGES = 64
+MAX_FORMAT_VERSION = 10_000
+_INT64 = 2**63 - 1
+
+MAX_RECORD_SEED = 2**128 - 1
+"""A seed as a record may hold it: BFL's answer is kept as it came, even past what FluxDesk sends (``SEED_MAX``),
+within reason."""
+_OPT_INT_RANGES: dict[str, tuple[int, int]] = {
+    "seed": (0, MAX_RECORD_SEED), "width": (1, MAX_SIDE), "height": (1, MAX_SIDE), "steps": (1, MAX_STEPS)}
+_OPT_NUMBER_RANGES: dict[str, tuple[float, float]] = {
+    "guidance": (0.0, MAX_GUIDANCE), "start_time": (0.0, MAX_EPOCH_SECONDS), "end_time": (0.0, MAX_EPOCH_SECONDS),
+    "duration": (0.0, MAX_DURATION_SECONDS)}
+
+
+def _number_words(low: float, high: float, *, whole: bool) -> str:
+    def text(bound: float) -> str:
+        return f"{int(bound):,}" if float(bound).is_integer() else f"{bound:g}"
+
+    return f"{'a whole number' if whole else 'a number'} from {text(low)} to {text(high)}"
 
 
 def _record_dict(record: ImageRecord) -> dict[str, Any]:
@@ -152,12 +182,49 @@ def to_json(record: ImageRecord) -> str:
         raise MetadataError(f"this record cannot be written as JSON: {exc}") from None
 
 
+class RecordFieldError(MetadataError):
+    """One field of a record is of the wrong kind or out of range: ``field`` names it, ``words`` says what it must
+    be."""
+
+    def __init__(self, name: str, words: str) -> None:
+        super().__init__(f"FluxDesk metadata: {name} must be {words}")
+        self.field = name
+        self.words = words
+
+
 def _field_error(name: str, words: str) -> MetadataError:
-    return MetadataError(f"FluxDesk metadata: {name} must be {words}")
+    return RecordFieldError(name, words)
+
+
+def _scalar_parameters(parameters: Mapping[Any, Any]) -> dict[str, Any]:
+    """The request fields a record names: text, flags and finite numbers. Anything else (a list, an object, as a
+    later version might write) is left out rather than refusing the record; at most ``MAX_PARAMETERS``."""
+    if len(parameters) > MAX_PARAMETERS:
+        raise _field_error("parameters", f"an object of at most {MAX_PARAMETERS} fields")
+    kept: dict[str, Any] = {}
+    for key, value in parameters.items():
+        if not isinstance(key, str):
+            continue
+        if value is None or isinstance(value, bool | str) or (is_int(value) and abs(value) <= _INT64) or (
+                isinstance(value, float) and is_number(value)):
+            kept[key] = value
+    return kept
+
+
+def _created_at(value: object) -> str:
+    words = "an ISO 8601 time"
+    if not isinstance(value, str) or len(value) > 64:
+        raise _field_error("created_at", words)
+    try:
+        parse_iso(value)
+    except (ValueError, OverflowError):  # year 1 at +14:00 is before the calendar's first day in UTC
+        raise _field_error("created_at", words) from None
+    return value
 
 
 def record_from_dict(data: object) -> ImageRecord:
-    """Build a record from decoded JSON: unknown keys ignored, wrong types a ``MetadataError``."""
+    """Build a record from decoded JSON: unknown keys ignored, wrong types and numbers out of range a
+    ``MetadataError`` that names the field."""
     if not isinstance(data, Mapping):
         raise MetadataError("FluxDesk metadata must be a JSON object")
     kwargs: dict[str, Any] = {}
@@ -165,50 +232,53 @@ def record_from_dict(data: object) -> ImageRecord:
         if not isinstance(data.get(name), str):
             raise _field_error(name, "text")
         kwargs[name] = data[name]
-    for names, check, words in ((_OPT_STR_FIELDS, lambda v: isinstance(v, str), "text"),
-                                (_OPT_INT_FIELDS, is_int, "a whole number"),
-                                (_OPT_NUMBER_FIELDS, is_number, "a number")):
-        for name in names:
-            value = data.get(name)
-            if value is None:
-                continue
-            if not check(value):
-                raise _field_error(name, words)
+    for name in _OPT_STR_FIELDS:
+        value = data.get(name)
+        if value is not None:
+            if not isinstance(value, str):
+                raise _field_error(name, "text")
+            kwargs[name] = value
+    for name, (low, high) in _OPT_INT_RANGES.items():
+        value = data.get(name)
+        if value is not None:
+            if not is_int(value) or not low <= value <= high:
+                raise _field_error(name, _number_words(low, high, whole=True))
+            kwargs[name] = value
+    for name, (lowest, highest) in _OPT_NUMBER_RANGES.items():
+        value = data.get(name)
+        if value is not None:
+            if not is_number(value) or not lowest <= value <= highest:
+                raise _field_error(name, _number_words(lowest, highest, whole=False))
             kwargs[name] = value
     parameters = data.get("parameters")
     if parameters is not None:
         if not isinstance(parameters, Mapping):
             raise _field_error("parameters", "an object")
-        kwargs["parameters"] = dict(parameters)
+        kwargs["parameters"] = _scalar_parameters(parameters)
     cost = data.get("cost_credits")
     if cost is not None:
-        kwargs["cost_credits"] = as_decimal(cost)
+        kwargs["cost_credits"] = as_decimal(cost, maximum=MAX_COST_CREDITS, max_places=COST_PLACES)
         if kwargs["cost_credits"] is None:
-            raise _field_error("cost_credits", "a number of credits of at least 0")
+            raise _field_error("cost_credits", f"a number of credits from 0 to {MAX_COST_CREDITS:,} "
+                                               f"with at most {COST_PLACES} decimals")
     created = data.get("created_at")
     if created is not None:
-        if not isinstance(created, str) or len(created) > 64:
-            raise _field_error("created_at", "an ISO 8601 time")
-        try:
-            parse_iso(created)
-        except ValueError:
-            raise _field_error("created_at", "an ISO 8601 time") from None
-        kwargs["created_at"] = created
+        kwargs["created_at"] = _created_at(created)
     for name in ("demo", "truncated"):
         value = data.get(name)
         if value is not None:
             if not isinstance(value, bool):
                 raise _field_error(name, "true or false")
             kwargs[name] = value
-    for name in ("input_images", "format_version"):
+    for name, most in (("input_images", MAX_INPUT_IMAGES), ("format_version", MAX_FORMAT_VERSION)):
         value = data.get(name)
         if value is not None:
-            if not is_int(value) or value < 0:
-                raise _field_error(name, "a whole number")
+            if not is_int(value) or not 0 <= value <= most:
+                raise _field_error(name, _number_words(0, most, whole=True))
             kwargs[name] = value
     references = data.get("references")
     if references is not None:
-        if not isinstance(references, list) or len(references) > 64:
+        if not isinstance(references, list) or len(references) > MAX_INPUT_IMAGES:
             raise _field_error("references", "a list")
         kwargs["references"] = tuple(_reference_record(item, i) for i, item in enumerate(references))
     version = data.get("fluxdesk_version")
@@ -221,6 +291,10 @@ def record_from_dict(data: object) -> ImageRecord:
 
 def from_json(text: object) -> ImageRecord:
     """Read a record written by ``to_json`` (any version); only ``MetadataError`` escapes."""
+    return record_from_dict(_decoded(_record_text(text)))
+
+
+def _record_text(text: object) -> str:
     if isinstance(text, bytes | bytearray):
         try:
             text = bytes(text).decode("utf-8")
@@ -230,13 +304,44 @@ def from_json(text: object) -> ImageRecord:
         raise MetadataError("FluxDesk metadata must be text")
     if len(text) > MAX_TEXT_CHARS:
         raise MetadataError("FluxDesk metadata is too long to be a real record")
+    return text
+
+
+def _decoded(text: str) -> Any:
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except RecursionError:
         raise MetadataError("FluxDesk metadata is nested too deeply") from None
     except ValueError as exc:  # JSONDecodeError, and integers too long to convert
         raise MetadataError(f"FluxDesk metadata is not valid JSON: {exc}") from None
-    return record_from_dict(data)
+
+
+_REQUIRED = frozenset({"model", "prompt"})
+
+
+def record_from_json_partly(text: object) -> tuple[ImageRecord, tuple[str, ...]]:
+    """``from_json``, leaving out each optional field that is of the wrong kind or out of range, and saying which:
+    a crafted or damaged field costs that field, not the whole record. ``MetadataError`` when the text is no
+    record at all (not JSON, no model or prompt)."""
+    record_text = _record_text(text)
+    data = _decoded(record_text)
+    if not isinstance(data, Mapping):
+        raise MetadataError("FluxDesk metadata must be a JSON object")
+    data = dict(data)
+    left_out: list[str] = []
+    while True:
+        try:
+            return record_from_dict(data), tuple(left_out)
+        except RecordFieldError as exc:
+            key = exc.field.partition("[")[0].partition(".")[0]
+            if key in _REQUIRED or key not in data:
+                raise
+            del data[key]
+            left_out.append(f"{exc.field}, which must be {exc.words}")
+
+
+def _within(value: float | None, low: float, high: float) -> float | None:
+    return value if value is not None and low <= value <= high else None
 
 
 def build_record(request: GenerationRequest, result: Mapping[str, Any] | None, *, job_id: str,
@@ -249,11 +354,15 @@ def build_record(request: GenerationRequest, result: Mapping[str, Any] | None, *
     """
     result = result if isinstance(result, Mapping) else {}
     prompt_used = result.get("prompt") if isinstance(result.get("prompt"), str) else None
-    seed = result.get("seed") if is_int(result.get("seed")) else request.seed
+    answered = result.get("seed")
+    seed = answered if is_int(answered) and 0 <= answered <= MAX_RECORD_SEED else request.seed
     if width is None and height is None and request.aspect_ratio is None:
         with contextlib.suppress(ValueError, UnknownModelError):
             width, height = effective_size(request)
-    timings = {name: as_float(result.get(name)) for name in ("start_time", "end_time", "duration")}
+    # What the record reader accepts, so that the record stored can always be read back (a timing out of range
+    # from the network is left out, never stored to make the image's record unreadable).
+    timings = {name: _within(as_float(result.get(name)), *_OPT_NUMBER_RANGES[name])
+               for name in ("start_time", "end_time", "duration")}
     parameters = request.parameters()
     references = tuple(ReferenceRecord(image.sha256, image.width, image.height)
                        for image in request.input_images if image.sha256 is not None)
@@ -462,8 +571,9 @@ def _size_value(text: str | None) -> tuple[int | None, int | None]:
     if text is None:
         return None, None
     w, sep, h = text.lower().replace("×", "x").partition("x")
-    width, height = as_int(w, text=True), as_int(h, text=True)
-    if not sep or width is None or height is None or width <= 0 or height <= 0:
+    width, height = (as_int(w, text=True, minimum=1, maximum=MAX_SIDE),
+                     as_int(h, text=True, minimum=1, maximum=MAX_SIDE))
+    if not sep or width is None or height is None:
         return None, None
     return width, height
 
@@ -500,12 +610,12 @@ def parse_a1111(text: object) -> dict[str, Any]:
             prompt_lines.append(line)
     width, height = _size_value(pairs.get("Size"))
     seed = as_int(pairs.get("Seed"), text=True, minimum=0, maximum=SEED_MAX)
-    steps = as_int(pairs.get("Steps"), text=True)
+    guidance = as_float(pairs.get("CFG scale"), text=True)
     return {
         "prompt": "\n".join(prompt_lines).strip(),
         "negative_prompt": None if negative_lines is None else "\n".join(negative_lines).strip(),
-        "steps": steps if steps is not None and steps > 0 else None,
-        "guidance": as_float(pairs.get("CFG scale"), text=True),
+        "steps": as_int(pairs.get("Steps"), text=True, minimum=1, maximum=MAX_STEPS),
+        "guidance": guidance if guidance is not None and 0 <= guidance <= MAX_GUIDANCE else None,
         "seed": seed,
         "width": width,
         "height": height,
@@ -585,10 +695,12 @@ class LoadedSettings:
     settings: dict[str, Any]
     not_loaded: tuple[str, ...] = ()
     reinterpreted: tuple[str, ...] = ()
+    origin: str | None = None
+    """Where in the file they came from, when that is worth saying ("its ComfyUI workflow")."""
 
     def message(self, file_name: str) -> str:
         """One paragraph for the user: ``"Loaded the settings of a.png. Not loaded: …. Reinterpreted: …."``"""
-        text = f"Loaded the settings of {file_name}."
+        text = f"Loaded the settings of {file_name}" + (f" from {self.origin}." if self.origin else ".")
         if self.not_loaded:
             text += " Not loaded: " + "; ".join(self.not_loaded) + "."
         if self.reinterpreted:
@@ -670,7 +782,8 @@ def settings_from_metadata(source: ImageRecord | Mapping[str, Any], *,
                                              for ref in source.references)
     elif isinstance(source, Mapping):
         model_id, prompt = source.get("model"), source.get("prompt")
-        for name in ("seed", "width", "height", "steps", "guidance", "aspect_ratio"):
+        for name in ("seed", "width", "height", "steps", "guidance", "aspect_ratio", "prompt_upsampling",
+                     "disable_pup", "raw", "image_prompt_strength"):
             value = source.get(name)
             if value is not None and FIELD_TYPES[name].check(value):
                 settings[name] = value

@@ -21,7 +21,14 @@ def is_int(value: object) -> TypeGuard[int]:
 
 
 def is_number(value: object) -> TypeGuard[float]:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    """An int or a finite float, not a bool; an int too large to be a float is no number here (1e400 written
+    out in full, from a hostile file, would overflow the first float arithmetic on it)."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def as_int(value: object, *, text: bool = False, minimum: int | None = None, maximum: int | None = None) -> int | None:
@@ -65,25 +72,41 @@ def as_float(value: object, *, text: bool = False) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def as_decimal(value: object, *, negative: bool = False) -> Decimal | None:
+def as_decimal(value: object, *, negative: bool = False, maximum: Decimal | None = None,
+               max_places: int | None = None) -> Decimal | None:
     """An exact ``Decimal`` from a ``Decimal``, or from the text of an int, a float or a string (so 4.5 stays 4.5).
 
     ``None`` for anything else: a bool, unreadable text, NaN, an infinity, and a number below 0 unless
     ``negative`` (credits and prices are never below 0; what BFL answers is read as it is).
+
+    For numbers from files of unknown origin, ``maximum`` and ``max_places`` bound the magnitude and the decimals
+    (``None`` past them), and text over ``MAX_NUMBER_CHARS`` is refused before it is read: ``"1e999999"`` is a
+    valid ``Decimal`` whose arithmetic and formatting take minutes or overflow the context.
     """
+    bounded = maximum is not None or max_places is not None
     if isinstance(value, bool):
         return None
     if isinstance(value, Decimal):
         number = value
     elif isinstance(value, int | float | str):
         try:
-            number = Decimal(str(value).strip())
+            text = str(value).strip()
+        except ValueError:  # an int too long to write out
+            return None
+        if bounded and len(text) > MAX_NUMBER_CHARS:
+            return None
+        try:
+            number = Decimal(text)
         except (InvalidOperation, ValueError):
             return None
     else:
         return None
     if not number.is_finite() or (number < 0 and not negative):
         return None
+    if maximum is not None and abs(number) > maximum:
+        return None
+    if max_places is not None and number and int(number.normalize().as_tuple().exponent) < -max_places:
+        return None  # checked after the magnitude: normalising 1e999999 would be slow
     return number
 
 

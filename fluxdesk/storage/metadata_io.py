@@ -12,25 +12,32 @@
 Every other byte (the compressed pixel streams above all) is copied as it was. Readers here see
 files of unknown origin: lengths are checked, text sizes capped, and nothing but ``MetadataError``
 (``NotAnImageError`` for a file that is no image) escapes.
+
+Reading (``read_image_metadata``) also finds other tools' metadata: A1111 text (PNG ``parameters``, EXIF
+``UserComment``, comments, XMP descriptions) and ComfyUI's ``prompt``/``workflow`` graphs (PNG text chunks, read by
+``fluxdesk.core.comfyui``). A damaged file is read up to its damage, which the answer reports; what was found
+but not used (a chunk over the cap, an invalid record, text without settings) is said in words.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import struct
 import zlib
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
+from fluxdesk.core.comfyui import ComfyReading, read_comfyui
 from fluxdesk.core.metadata import (
     ImageRecord,
     MetadataError,
     NotAnImageError,
-    from_json,
     parse_a1111,
+    record_from_json_partly,
     shortened,
     to_a1111,
     to_json,
@@ -42,6 +49,8 @@ EXIF_HEADER = b"Exif\x00\x00"
 FLUXDESK_NS = "urn:fluxdesk:image:1.0/"
 RECORD_KEY = "fluxdesk"
 PARAMETERS_KEY = "parameters"
+XMP_PNG_KEY = "XML:com.adobe.xmp"
+"""The keyword of the iTXt chunk that holds a PNG's XMP packet."""
 MAX_TEXT_BYTES = 1_000_000
 """Text chunks (after decompression) and XMP packets larger than this are skipped unread."""
 MAX_APP_PAYLOAD = 65533
@@ -82,49 +91,164 @@ def embed_metadata(data: bytes, record: ImageRecord) -> bytes:
 def read_metadata(data: bytes) -> tuple[ImageRecord | None, A1111 | None]:
     """The FluxDesk record and the A1111 settings found in an image; ``None`` for what is absent or unreadable.
 
-    ``NotAnImageError`` for bytes that are no PNG/JPEG/WebP, ``MetadataError`` for a damaged container.
+    ``NotAnImageError`` for bytes that are no PNG/JPEG/WebP, ``MetadataError`` for a damaged container in
+    which nothing was found (a damaged one whose metadata is intact is read: ``read_image_metadata`` says so).
+    """
+    reading = read_image_metadata(data)
+    return reading.record, reading.a1111
+
+
+@dataclass(frozen=True)
+class MetadataReading:
+    """Everything read from one image's metadata, and what was found but not used, in words."""
+
+    format: str
+    """``png``, ``jpeg`` or ``webp``."""
+    record: ImageRecord | None = None
+    a1111: A1111 | None = None
+    comfyui: ComfyReading | None = None
+    """What a ComfyUI graph (PNG ``prompt``/``workflow`` text) says, when the file holds one."""
+    damage: str | None = None
+    """How the file is damaged, when it is (cut off, say) and its metadata could be read all the same."""
+    unused: tuple[str, ...] = ()
+    """What was found and why it was not used: "a FluxDesk record that could not be used: …"."""
+
+    @property
+    def usable(self) -> bool:
+        """Whether it holds generation settings FluxDesk can use."""
+        return (self.record is not None or self.a1111 is not None
+                or (self.comfyui is not None and self.comfyui.usable))
+
+    def unusable_text(self) -> str | None:
+        """When nothing is usable, what was found and why it was not used, in words ("ComfyUI workflow found; no
+        FLUX parameters FluxDesk can use: …; found a FluxDesk record that could not be used: …"); ``None`` when
+        something is usable, or nothing at all was found."""
+        if self.usable:
+            return None
+        parts = [self.comfyui.summary()] if self.comfyui is not None else []
+        if self.unused:
+            parts.append("found " + "; ".join(self.unused))
+        return "; ".join(parts) or None
+
+
+@dataclass
+class _Found:
+    """What the container readers collect, before it is interpreted."""
+
+    record_text: str | None = None
+    record_in_xmp: bool = False
+    """The record came from an XMP packet: a PNG's own ``fluxdesk`` chunk, complete by design, takes its place."""
+    params_text: str | None = None
+    loose: list[tuple[str, str]] = field(default_factory=list)
+    """``(where, text)`` of comments and descriptions that may hold A1111 text, most likely first."""
+    comfy_prompt: str | None = None
+    comfy_workflow: str | None = None
+    damage: list[str] = field(default_factory=list)
+    unused: list[str] = field(default_factory=list)
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.record_text is not None or self.params_text is not None or self.loose
+                    or self.comfy_prompt is not None or self.comfy_workflow is not None or self.unused)
+
+    def add_loose(self, where: str, text: str, *, first: bool = False) -> None:
+        if len(self.loose) < _MAX_LOOSE:
+            self.loose.insert(0 if first else len(self.loose), (where, text))
+
+    def add_xmp(self, packet: bytes, where: str) -> None:
+        record, description, problem = _xmp_fields(packet)
+        if problem is not None:
+            self.unused.append(f"an XMP packet in {where} that {problem}")
+        if self.record_text is None and record is not None:
+            self.record_text, self.record_in_xmp = record, True
+        if description is not None:
+            self.add_loose("the XMP description", description, first=True)
+
+
+_MAX_LOOSE = 8
+
+
+def read_image_metadata(data: bytes) -> MetadataReading:
+    """What an image's metadata holds: FluxDesk's record, A1111 text, a ComfyUI graph, and what could not be used.
+
+    A damaged file (cut off, a broken chunk) is read up to the damage, which ``damage`` reports. Only
+    ``NotAnImageError`` (not a PNG/JPEG/WebP) and ``MetadataError`` (damaged, and nothing found before the damage)
+    escape.
     """
     fmt = image_format(data)
     data = bytes(data)
+    found = _Found()
     try:
-        if fmt == "png":
-            record_text, params_text, loose = _png_read(data)
-        elif fmt == "jpeg":
-            record_text, params_text, loose = _jpeg_read(data)
-        else:
-            record_text, params_text, loose = _webp_read(data)
+        {"png": _png_read, "jpeg": _jpeg_read, "webp": _webp_read}[fmt](data, found)
     except MetadataError:
         raise
     except Exception as exc:  # a parser bug must not take the caller down with it
         raise MetadataError(f"the {fmt.upper()} file's metadata could not be read ({type(exc).__name__})") \
             from None
-    return _record_or_none(record_text), _a1111_or_none(params_text, loose)
+    if found.damage and not found.anything:
+        raise MetadataError(found.damage[0])
+    unused = list(found.unused)
+    record = _record_or_none(found.record_text, unused)
+    a1111 = _a1111_or_none(found.params_text, found.loose, unused, quiet=record is not None)
+    comfy = read_comfyui(found.comfy_prompt, found.comfy_workflow) if (
+        found.comfy_prompt is not None or found.comfy_workflow is not None) else None
+    damage = None
+    if found.damage:
+        damage = f"{found.damage[0]}; the metadata before the damage was read"
+    return MetadataReading(fmt, record, a1111, comfy, damage, tuple(unused))
 
 
-def _record_or_none(text: str | None) -> ImageRecord | None:
+def _record_or_none(text: str | None, unused: list[str]) -> ImageRecord | None:
+    """The record in ``text``; a field of it that is wrong or out of range is left out (and said in ``unused``)
+    rather than losing the whole record."""
     if text is None:
         return None
     try:
-        return from_json(text)
-    except MetadataError:
+        record, left_out = record_from_json_partly(text)
+    except MetadataError as exc:
+        unused.append(f"a FluxDesk record that could not be used: {_unprefixed(str(exc))}")
         return None
+    unused.extend(f"the FluxDesk record's {words}" for words in left_out)
+    return record
 
 
-def _a1111_or_none(text: str | None, loose: list[str]) -> A1111 | None:
+def _unprefixed(words: str) -> str:
+    return words.removeprefix("FluxDesk metadata: ")
+
+
+def _excerpt(text: str, most: int = 60) -> str:
+    line = " ".join(text.split())
+    return json.dumps(line if len(line) <= most else line[:most - 1] + "…", ensure_ascii=False)
+
+
+def _a1111_or_none(text: str | None, loose: list[tuple[str, str]], unused: list[str], *,
+                   quiet: bool = False) -> A1111 | None:
     """The ``parameters`` text if any; else the first loose text (comments, descriptions) that has
-    an A1111 settings line: a bare comment like "Created with GIMP" is not generation metadata."""
+    an A1111 settings line: a bare comment like "Created with GIMP" is not generation metadata.
+
+    What was not used is added to ``unused``; loose texts only when nothing else was found (``quiet``: a record
+    was, and the descriptions FluxDesk writes beside it hold its prompt alone)."""
     if text is not None:
         try:
-            return parse_a1111(text)
-        except MetadataError:
-            pass
-    for candidate in loose:
+            parsed = parse_a1111(text)
+        except MetadataError as exc:
+            unused.append(f"an A1111 parameters text that could not be read: {exc}")
+        else:
+            if not parsed["extra"]:
+                unused.append("the A1111 parameters text has no settings line (Steps:, Seed:, Size: …): only its "
+                              "prompt was read")
+            return parsed
+    skipped: list[str] = []
+    for where, candidate in loose:
         try:
             parsed = parse_a1111(candidate)
         except MetadataError:
             continue
         if parsed["extra"]:
             return parsed
+        skipped.append(f"{where} without generation settings: {_excerpt(candidate)}")
+    if not quiet:
+        unused.extend(skipped)
     return None
 
 
@@ -144,21 +268,38 @@ def _has_surrogates(text: str) -> bool:
 
 # --- PNG ---------------------------------------------------------------------------------------
 
-def _png_chunks(data: bytes) -> Iterator[tuple[bytes, int, int]]:
-    """``(type, start, end)`` of each chunk up to and including IEND."""
+def _png_chunks(data: bytes, damage: list[str] | None = None) -> Iterator[tuple[bytes, int, int]]:
+    """``(type, start, end)`` of each chunk up to and including IEND.
+
+    Damage raises ``MetadataError``; given a ``damage`` list (a reader, which keeps what came before), the walk
+    stops there instead and says what it found in that list.
+    """
     pos, n = len(PNG_SIGNATURE), len(data)
     while pos < n:
+        problem = None
         if pos + 12 > n:
-            raise MetadataError("damaged PNG: a chunk is cut off")
-        (length,) = struct.unpack(">I", data[pos:pos + 4])
-        ctype = data[pos + 4:pos + 8]
-        end = pos + 12 + length
-        if length > 0x7FFFFFFF or end > n or not ctype.isalpha() or not ctype.isascii():
-            raise MetadataError("damaged PNG: a chunk's length or type is impossible")
+            problem = "damaged PNG: a chunk is cut off", f"the file is cut off after {n:,} bytes, inside a chunk"
+        else:
+            (length,) = struct.unpack(">I", data[pos:pos + 4])
+            ctype = data[pos + 4:pos + 8]
+            end = pos + 12 + length
+            if length > 0x7FFFFFFF or not ctype.isalpha() or not ctype.isascii():
+                problem = ("damaged PNG: a chunk's length or type is impossible",
+                           f"a chunk's length or type is impossible at byte {pos:,}")
+            elif end > n:
+                problem = ("damaged PNG: a chunk's length or type is impossible",
+                           f"the file is cut off after {n:,} bytes, inside its {ctype.decode()} chunk")
+        if problem is not None:
+            if damage is None:
+                raise MetadataError(problem[0])
+            damage.append(f"damaged PNG: {problem[1]}")
+            return
         yield ctype, pos, end
         if ctype == b"IEND":
             return
         pos = end
+    if damage is not None:
+        damage.append(f"damaged PNG: the file ends after {n:,} bytes, before its IEND chunk (it is cut off)")
 
 
 def _png_chunk(ctype: bytes, payload: bytes) -> bytes:
@@ -186,32 +327,49 @@ def _inflate(compressed: bytes) -> bytes | None:
 
 def _png_text(ctype: bytes, payload: bytes) -> tuple[str, str] | None:
     """``(keyword, text)`` of a tEXt/zTXt/iTXt payload; ``None`` when it is malformed or too large."""
+    key, text, _problem = _png_text_or_problem(ctype, payload)
+    return None if key is None or text is None else (key, text)
+
+
+def _png_text_or_problem(ctype: bytes, payload: bytes) -> tuple[str | None, str | None, str | None]:
+    """``(keyword, text, None)``, or ``(keyword or None, None, why it cannot be read)``."""
     key_bytes, sep, rest = payload.partition(b"\x00")
     if not sep or not 1 <= len(key_bytes) <= 79:
-        return None
+        return None, None, "has no keyword"
     key = key_bytes.decode("latin-1")
     raw: bytes | None
     if ctype == b"tEXt":
         raw, encoding = rest, "latin-1"
     elif ctype == b"zTXt":
         if not rest or rest[0] != 0:
-            return None
+            return key, None, "is compressed in a way PNG does not define"
         raw, encoding = _inflate(rest[1:]), "latin-1"
     else:
         if len(rest) < 2:
-            return None
+            return key, None, "is cut short"
         flag, method, rest = rest[0], rest[1], rest[2:]
         _lang, sep1, rest = rest.partition(b"\x00")
         _translated, sep2, rest = rest.partition(b"\x00")
         if not (sep1 and sep2) or flag not in (0, 1) or method != 0:
-            return None
+            return key, None, "is malformed"
         raw, encoding = (_inflate(rest) if flag else rest), "utf-8"
-    if raw is None or len(raw) > MAX_TEXT_BYTES:
-        return None
+    if raw is None:
+        return key, None, f"does not decompress, or holds more than the {_size_words(MAX_TEXT_BYTES)} FluxDesk reads"
+    if len(raw) > MAX_TEXT_BYTES:
+        return key, None, f"holds {_size_words(len(raw))}, over the {_size_words(MAX_TEXT_BYTES)} FluxDesk reads"
     try:
-        return key, raw.decode(encoding)
+        return key, raw.decode(encoding), None
     except UnicodeDecodeError:
-        return None
+        return key, None, "is not valid UTF-8 text"
+
+
+def _size_words(size: int) -> str:
+    """``"1 MB"``, ``"3.2 MB"``, ``"640 KB"``, ``"12 bytes"``."""
+    if size >= 1_000_000:
+        return f"{size / 1_000_000:.1f}".removesuffix(".0") + " MB"
+    if size >= 1_000:
+        return f"{size // 1_000} KB"
+    return f"{size} bytes"
 
 
 def _is_our_text_chunk(ctype: bytes, payload: bytes) -> bool:
@@ -236,26 +394,43 @@ def _png_embed(data: bytes, record: ImageRecord) -> bytes:
     return b"".join(parts)
 
 
-def _png_read(data: bytes) -> tuple[str | None, str | None, list[str]]:
-    record_text = params_text = None
-    loose: list[str] = []
-    for ctype, start, end in _png_chunks(data):
-        if ctype not in (b"tEXt", b"zTXt", b"iTXt") or end - start - 12 > 4 * MAX_TEXT_BYTES:
+_COMFY_KEYS = {"prompt": "comfy_prompt", "workflow": "comfy_workflow"}
+_PNG_KEY_WORDS = {RECORD_KEY: "FluxDesk record", PARAMETERS_KEY: "A1111 parameters", "prompt": "ComfyUI prompt",
+                  "workflow": "ComfyUI workflow", XMP_PNG_KEY: "XMP", "Comment": "Comment",
+                  "Description": "Description"}
+
+
+def _png_read(data: bytes, found: _Found) -> None:
+    for ctype, start, end in _png_chunks(data, found.damage):
+        if ctype not in (b"tEXt", b"zTXt", b"iTXt"):
+            continue
+        key_bytes = data[start + 8:min(end - 4, start + 88)].partition(b"\x00")[0]
+        words = _PNG_KEY_WORDS.get(key_bytes.decode("latin-1"))
+        if end - start - 12 > 4 * MAX_TEXT_BYTES:
+            if words is not None:
+                found.unused.append(f"a {words} chunk of {_size_words(end - start - 12)}, over the "
+                                    f"{_size_words(MAX_TEXT_BYTES)} FluxDesk reads")
             continue
         payload = data[start + 8:end - 4]
         if zlib.crc32(ctype + payload) != struct.unpack(">I", data[end - 4:end])[0]:
+            if words is not None:
+                found.unused.append(f"a {words} chunk that is damaged (its checksum does not match)")
             continue
-        found = _png_text(ctype, payload)
-        if found is None:
+        key, text, problem = _png_text_or_problem(ctype, payload)
+        if key is None or text is None:
+            if words is not None:
+                found.unused.append(f"a {words} chunk that {problem}")
             continue
-        key, text = found
-        if key == RECORD_KEY and record_text is None:
-            record_text = text
-        elif key == PARAMETERS_KEY and params_text is None:
-            params_text = text
-        elif key in ("Comment", "Description") and len(loose) < 4:
-            loose.append(text)
-    return record_text, params_text, loose
+        if key == RECORD_KEY and (found.record_text is None or found.record_in_xmp):
+            found.record_text, found.record_in_xmp = text, False
+        elif key == PARAMETERS_KEY and found.params_text is None:
+            found.params_text = text
+        elif key in _COMFY_KEYS and getattr(found, _COMFY_KEYS[key]) is None:
+            setattr(found, _COMFY_KEYS[key], text)
+        elif key == XMP_PNG_KEY:
+            found.add_xmp(text.encode("utf-8"), "an iTXt chunk")
+        elif key in ("Comment", "Description"):
+            found.add_loose(f"a PNG {key} text", text)
 
 
 # --- XMP (JPEG and WebP) -----------------------------------------------------------------------
@@ -295,12 +470,23 @@ def _fitting_xmp(record: ImageRecord, limit: int) -> bytes:
 
 def _parse_xmp(packet: bytes) -> tuple[str | None, str | None]:
     """``(record JSON, dc:description)`` of an XMP packet; ``(None, None)`` if unreadable."""
-    if len(packet) > MAX_TEXT_BYTES or b"<!DOCTYPE" in packet or b"<!ENTITY" in packet:
-        return None, None  # no DTDs: entity expansion is how XML bombs work
+    record_text, description, _problem = _xmp_fields(packet)
+    return record_text, description
+
+
+def _xmp_fields(packet: bytes) -> tuple[str | None, str | None, str | None]:
+    """``(record JSON, dc:description, None)`` of an XMP packet, or ``(None, None, why it cannot be read)``."""
+    if len(packet) > MAX_TEXT_BYTES:
+        return None, None, f"holds {_size_words(len(packet))}, over the {_size_words(MAX_TEXT_BYTES)} FluxDesk reads"
+    if b"<!DOCTYPE" in packet or b"<!ENTITY" in packet:
+        # no DTDs: entity expansion is how XML bombs work
+        return None, None, "declares a DTD or entities, which FluxDesk does not read"
     try:
         root = ElementTree.fromstring(packet.rstrip(b"\x00 \t\r\n"))
     except (ElementTree.ParseError, ValueError, LookupError):
-        return None, None
+        return None, None, "is not well-formed XML"
+    except RecursionError:
+        return None, None, "is nested too deeply"
     record_tag = f"{{{FLUXDESK_NS}}}record"
     record_text = description = None
     for element in root.iter():
@@ -312,7 +498,7 @@ def _parse_xmp(packet: bytes) -> tuple[str | None, str | None]:
         if description is None and element.tag == f"{{{_DC_NS}}}description":
             texts = [li.text for li in element.iter(f"{{{_RDF_NS}}}li") if li.text]
             description = texts[0] if texts else (element.text or "").strip() or None
-    return record_text, description
+    return record_text, description, None
 
 
 # --- EXIF UserComment (how A1111 writes its parameters into JPEG and WebP) ---------------------
@@ -376,30 +562,43 @@ def _decode_user_comment(raw: bytes) -> str | None:
 _STANDALONE = {0x01, *range(0xD0, 0xD8)}
 
 
-def _jpeg_segments(data: bytes) -> Iterator[tuple[int, int, int]]:
-    """``(marker, start, end)`` of each segment after SOI, ending with SOS (whose end is its header's)."""
+def _jpeg_segments(data: bytes, damage: list[str] | None = None) -> Iterator[tuple[int, int, int]]:
+    """``(marker, start, end)`` of each segment after SOI, ending with SOS (whose end is its header's).
+
+    Damage raises ``MetadataError``; given a ``damage`` list (a reader), the walk stops there and says so in it.
+    """
     pos, n = 2, len(data)
     while True:
-        if pos >= n or data[pos] != 0xFF:
-            raise MetadataError("damaged JPEG: a segment marker is missing")
+        problem = None
         start = pos
-        while pos < n and data[pos] == 0xFF:  # fill bytes may precede a marker
+        if pos >= n or data[pos] != 0xFF:
+            problem = ("damaged JPEG: a segment marker is missing" if pos < n else
+                       f"damaged JPEG: the file is cut off after {n:,} bytes, before its image data")
+        else:
+            while pos < n and data[pos] == 0xFF:  # fill bytes may precede a marker
+                pos += 1
+            if pos >= n:
+                problem = "damaged JPEG: it ends before the image data"
+        if problem is None:
+            marker = data[pos]
             pos += 1
-        if pos >= n:
-            raise MetadataError("damaged JPEG: it ends before the image data")
-        marker = data[pos]
-        pos += 1
-        if marker in _STANDALONE:
-            yield marker, start, pos
-            continue
-        if marker in (0xD8, 0xD9, 0x00):
-            raise MetadataError("damaged JPEG: no image data before the end marker")
-        if pos + 2 > n:
-            raise MetadataError("damaged JPEG: a segment is cut off")
-        (length,) = struct.unpack(">H", data[pos:pos + 2])
-        end = pos + length
-        if length < 2 or end > n:
-            raise MetadataError("damaged JPEG: a segment's length is impossible")
+            if marker in _STANDALONE:
+                yield marker, start, pos
+                continue
+            if marker in (0xD8, 0xD9, 0x00):
+                problem = "damaged JPEG: no image data before the end marker"
+            elif pos + 2 > n:
+                problem = "damaged JPEG: a segment is cut off"
+            else:
+                (length,) = struct.unpack(">H", data[pos:pos + 2])
+                end = pos + length
+                if length < 2 or end > n:
+                    problem = "damaged JPEG: a segment's length is impossible"
+        if problem is not None:
+            if damage is None:
+                raise MetadataError(problem)
+            damage.append(problem)
+            return
         yield marker, start, end
         if marker == 0xDA:
             return
@@ -439,48 +638,65 @@ def _jpeg_embed(data: bytes, record: ImageRecord) -> bytes:
     return b"".join(parts)
 
 
-def _jpeg_read(data: bytes) -> tuple[str | None, str | None, list[str]]:
-    record_text = None
-    loose: list[str] = []
-    for marker, start, end in _jpeg_segments(data):
+def _jpeg_read(data: bytes, found: _Found) -> None:
+    image_data_at = None
+    for marker, start, end in _jpeg_segments(data, found.damage):
+        if marker == 0xDA:
+            image_data_at = end
         payload = _segment_payload(data, start, end)
         if marker == 0xE1 and payload.startswith(XMP_HEADER):
-            found_record, description = _parse_xmp(payload[len(XMP_HEADER):])
-            if record_text is None and found_record is not None:
-                record_text = found_record
-            if description is not None:
-                loose.insert(0, description)
+            found.add_xmp(payload[len(XMP_HEADER):], "an APP1 segment")
         elif marker == 0xE1 and payload.startswith(EXIF_HEADER):
             comment = _exif_user_comment(payload)
             if comment is not None:
-                loose.append(comment)
+                found.add_loose("the EXIF UserComment", comment)
         elif marker == 0xFE and payload:
-            loose.append(payload.decode("utf-8", "replace").replace("\x00", ""))
-    return record_text, None, loose
+            found.add_loose("a JPEG comment", payload.decode("utf-8", "replace").replace("\x00", ""))
+    # In the compressed data a 0xFF byte is followed by 0x00 or a restart marker: 0xFFD9 is its end (other
+    # tools may append data after it, so the end marker need not be last).
+    if image_data_at is not None and data.find(b"\xff\xd9", image_data_at) < 0:
+        found.damage.append(f"damaged JPEG: the file is cut off after {len(data):,} bytes, inside its image data")
 
 
 # --- WebP --------------------------------------------------------------------------------------
 
-def _riff_chunks(data: bytes) -> tuple[list[tuple[bytes, int, int]], int]:
-    """``[(fourcc, start, end)]`` with padding included in ``end``, and where the RIFF data ends."""
+def _riff_chunks(data: bytes, damage: list[str] | None = None) -> tuple[list[tuple[bytes, int, int]], int]:
+    """``[(fourcc, start, end)]`` with padding included in ``end``, and where the RIFF data ends.
+
+    Damage raises ``MetadataError``; given a ``damage`` list (a reader), the chunks before it are answered and
+    the damage is said in that list.
+    """
     (riff_size,) = struct.unpack("<I", data[4:8])
     total = riff_size + 8
-    if total > len(data) or riff_size < 4:
-        raise MetadataError("damaged WebP: the file is shorter than its header says")
-    chunks = []
+    chunks: list[tuple[bytes, int, int]] = []
+    problem = None
+    if riff_size < 4:
+        problem = "damaged WebP: the file is shorter than its header says"
+    elif total > len(data):
+        if damage is None:
+            raise MetadataError("damaged WebP: the file is shorter than its header says")
+        damage.append(f"damaged WebP: the file is cut off after {len(data):,} of its {total:,} bytes")
+        total = len(data)
     pos = 12
-    while pos < total:
+    while problem is None and pos < total:
         if pos + 8 > total:
-            raise MetadataError("damaged WebP: a chunk is cut off")
+            problem = "damaged WebP: a chunk is cut off"
+            break
         fourcc = data[pos:pos + 4]
         (size,) = struct.unpack("<I", data[pos + 4:pos + 8])
         if pos + 8 + size > total:
-            raise MetadataError("damaged WebP: a chunk's length is impossible")
+            problem = "damaged WebP: a chunk's length is impossible"
+            break
         end = min(pos + 8 + size + (size & 1), total)
         chunks.append((fourcc, pos, end))
         pos = end
-    if not chunks:
-        raise MetadataError("damaged WebP: no image data")
+    if problem is None and not chunks:
+        problem = "damaged WebP: no image data"
+    if problem is not None:
+        if damage is None:
+            raise MetadataError(problem)
+        if not damage:  # a cut-off file's last chunk is cut off too: once is enough
+            damage.append(problem)
     return chunks, total
 
 
@@ -531,20 +747,13 @@ def _webp_embed(data: bytes, record: ImageRecord) -> bytes:
     return b"RIFF" + struct.pack("<I", 4 + len(body)) + b"WEBP" + body + data[total:]
 
 
-def _webp_read(data: bytes) -> tuple[str | None, str | None, list[str]]:
-    record_text = None
-    loose: list[str] = []
-    chunks, _total = _riff_chunks(data)
+def _webp_read(data: bytes, found: _Found) -> None:
+    chunks, _total = _riff_chunks(data, found.damage)
     for fourcc, start, end in chunks:
         payload = data[start + 8:end]
         if fourcc == b"XMP ":
-            found_record, description = _parse_xmp(payload)
-            if record_text is None and found_record is not None:
-                record_text = found_record
-            if description is not None:
-                loose.insert(0, description)
+            found.add_xmp(payload, "an XMP chunk")
         elif fourcc == b"EXIF":
             comment = _exif_user_comment(payload)
             if comment is not None:
-                loose.append(comment)
-    return record_text, None, loose
+                found.add_loose("the EXIF UserComment", comment)

@@ -183,7 +183,9 @@ def test_an_image_without_metadata(tmp_path: Path, capsys: pytest.CaptureFixture
 def test_a_file_that_is_not_an_image(content: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write(tmp_path, "notes.png", content)
     code, out, err = info(capsys, str(path), "--json")
-    assert (code, out) == (1, "") and f"{path} is not an image" in err
+    # --json answers with one JSON object even then: the error in words, and a non-zero exit.
+    assert code == 1 and json.loads(out) == {"path": str(path), "error": err.removeprefix("fluxdesk info: ").strip()}
+    assert f"{path} is not an image" in err
 
 
 def test_a_damaged_image(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

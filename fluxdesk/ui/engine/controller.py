@@ -273,25 +273,37 @@ class AppController(QObject):
     # --- settings from an image file ------------------------------------------------------------
 
     def load_settings_from_file(self, path: str, default_model: str) -> None:
-        """Read the generation parameters embedded in an image file (FluxDesk's record, or A1111 text, whose
-        model is ``default_model`` unless it names one) and hand them to the panel (``settingsLoaded``)."""
+        """Read the generation parameters embedded in an image file (FluxDesk's record, A1111 text, or what maps of a
+        ComfyUI workflow; a model is ``default_model`` unless the file names one FluxDesk runs) and hand them to the
+        panel (``settingsLoaded``), saying what did not load. A ComfyUI file with nothing else usable gives its
+        obvious prompt; a damaged file what was read before the damage."""
         name = Path(path).name
 
-        def read() -> Any:
+        def read() -> tuple[Any, str, bool]:
+            from fluxdesk.core.comfyui import load_comfyui_settings
             from fluxdesk.core.metadata import load_settings_from_metadata
-            from fluxdesk.storage.metadata_io import read_metadata
+            from fluxdesk.storage.metadata_io import read_image_metadata
 
-            record, a1111 = read_metadata(Path(path).read_bytes())
-            if record is not None:
-                return load_settings_from_metadata(record)
-            if a1111:
-                return load_settings_from_metadata(a1111, default_model=default_model)
-            raise ValueError("it carries no FluxDesk or A1111 generation parameters")
+            reading = read_image_metadata(Path(path).read_bytes())
+            damage = f" The file is damaged ({reading.damage})." if reading.damage else ""
+            comfy = reading.comfyui
+            if reading.record is not None:
+                loaded = load_settings_from_metadata(reading.record)
+            elif reading.a1111:
+                loaded = load_settings_from_metadata(reading.a1111, default_model=default_model)
+            elif comfy is not None and comfy.usable:
+                loaded = load_comfyui_settings(comfy, default_model=default_model)
+            elif comfy is not None and comfy.prompt:
+                return {"prompt": comfy.prompt}, f"Loaded the prompt of {name}. {comfy.summary()}.{damage}", True
+            else:
+                raise ValueError(reading.unusable_text() or "it carries no FluxDesk or A1111 generation parameters")
+            partial = bool(loaded.not_loaded or loaded.reinterpreted or damage)
+            return loaded.settings, loaded.message(name) + damage, partial
 
-        def loaded(result: Any) -> None:
-            self.settingsLoaded.emit(result.settings)
-            partial = bool(result.not_loaded or result.reinterpreted)
-            self.message.emit(result.message(name), "warning" if partial else "info")
+        def loaded(result: tuple[Any, str, bool]) -> None:
+            settings, text, partial = result
+            self.settingsLoaded.emit(settings)
+            self.message.emit(text, "warning" if partial else "info")
 
         TaskManager.instance().run_in_background(
             read, loaded, lambda error: self.message.emit(f"Could not load settings from {name}: {error}", "warning"),
