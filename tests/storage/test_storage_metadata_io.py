@@ -104,7 +104,7 @@ def test_png_latin1_text_uses_text_chunks_that_other_tools_read() -> None:
     types = [c[4:8] for c in png_chunks(embedded)]
     assert types.count(b"tEXt") == 2 and b"iTXt" not in types
     with Image.open(io.BytesIO(embedded)) as img:
-        assert img.text["parameters"].startswith("café au lait\nSampler: BFL API")  # type: ignore[attr-defined]
+        assert img.text["parameters"].startswith("café au lait\nSteps: 0, Sampler: BFL API")  # type: ignore[attr-defined]
 
 
 def test_jpeg_scan_data_is_untouched(record: ImageRecord) -> None:
