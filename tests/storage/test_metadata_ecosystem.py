@@ -165,6 +165,22 @@ def exiftool_validation(written: dict[tuple[str, str, bool], Written]) -> dict[s
 
 # --- what is written, read by others -------------------------------------------------------------
 
+_READ_BY_SD_PARSERS: list[Image.Image] = []
+
+
+def sd_parsers_read(path: Path) -> PromptInfo | None:
+    """sd-parsers' reading of a file (``ParserManager().parse``).
+
+    sd-parsers 0.6 keeps the last image's EXIF UserComment in a module-level cache keyed by ``id()`` of the
+    PIL image: a new image that happens to get a freed one's address is given the old one's comment (seen
+    here, now and then, as a JPEG read with another file's settings). Every image read is kept alive, so no
+    two share an id."""
+    image = Image.open(path)
+    _READ_BY_SD_PARSERS.append(image)
+    with image:
+        return ParserManager().parse(image)
+
+
 def a1111_settings(model: Model, image: Written) -> dict[str, str]:
     """The settings line FluxDesk writes, as the pairs a reader finds in it."""
     steps = model.steps.default if model.steps else STEPS_NOT_APPLICABLE
@@ -194,7 +210,7 @@ def test_an_a1111_reader_reads_prompt_seed_size_and_model(case: tuple[str, str, 
     """sd-parsers reads PNG text chunks and, in JPEG and WebP, the EXIF UserComment (its extractors for
     those formats read nothing else): every model and format gives the prompt, seed, size and model."""
     image = written[case]
-    check_sd_parsers(ParserManager().parse(image.exported), image)
+    check_sd_parsers(sd_parsers_read(image.exported), image)
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
@@ -274,9 +290,149 @@ def test_images_generated_on_the_command_line_carry_it_all(tmp_path: Path) -> No
         assert record is not None and record.seed == 77
         image = Written(get_model(record.model), record.output_format or "", name == "edit", b"", record, path,
                         path)
-        check_sd_parsers(ParserManager().parse(path), image)
+        check_sd_parsers(sd_parsers_read(path), image)
         entry = tags[path.name]
         assert entry["ExifIFD:UserComment"].startswith(PROMPT + "\nSteps: ")
         assert entry["XMP-iptcExt:DigitalSourceType"] == (AI_COMPOSITE if name == "edit" else AI_GENERATED)
         assert entry["XMP-xmp:CreatorTool"] == CREATOR and entry["XMP-dc:Description"] == PROMPT
         assert validation[path.name]["ExifTool:Validate"] == "OK", validation[path.name]
+
+
+# --- files that already carry metadata, and records too big for a JPEG segment -------------------
+
+def _with_camera_exif(path: Path, *extra: str) -> None:
+    """What a camera or an editor leaves: EXIF written by exiftool, little-endian, with GPS and an author."""
+    out = subprocess.run([_exiftool(), "-q", "-overwrite_original", "-ExifByteOrder=II", "-Make=Canon",
+                          "-Model=EOS R5", "-Orientation#=6", "-Artist=Ana", "-DateTimeOriginal=2024:01:02 03:04:05",
+                          "-GPSLatitude=48.8566", "-GPSLatitudeRef=N", *extra, str(path)],
+                         capture_output=True, text=True, timeout=60, check=False)
+    assert out.returncode == 0, out.stderr
+
+
+_OURS = {"IFD0:Software", "ExifIFD:UserComment", "ExifIFD:ExifImageWidth", "ExifIFD:ExifImageHeight",
+         "File:ExifByteOrder", "IFD1:ThumbnailOffset"}
+"""What FluxDesk sets in a block it merges into (the thumbnail moves: the block is laid out anew)."""
+
+
+@pytest.mark.parametrize("fmt", ["jpeg", "webp"])
+def test_an_exif_block_already_in_the_file_is_merged_into(fmt: str, tmp_path: Path) -> None:
+    """Every tag of the file's own EXIF (and a JPEG's thumbnail) is kept; the block becomes big-endian, as
+    the UTF-16BE comment needs, and gains the UserComment, Software and the tags EXIF requires."""
+    original = tmp_path / f"camera.{EXTENSIONS[fmt]}"
+    original.write_bytes(bfl_image(fmt, (640, 480)))
+    thumbnail = tmp_path / "thumb.jpg"
+    thumbnail.write_bytes(bfl_image("jpeg", (160, 120)))
+    _with_camera_exif(original, *([f"-ThumbnailImage<={thumbnail}"] if fmt == "jpeg" else []))
+    record = ImageRecord(model="flux-2-klein-9b", prompt=PROMPT, seed=9, width=640, height=480, output_format=fmt)
+    embedded = tmp_path / f"embedded.{EXTENSIONS[fmt]}"
+    from fluxdesk.storage.metadata_io import embed_metadata
+
+    embedded.write_bytes(embed_metadata(original.read_bytes(), record))
+    tags = _exiftool_json("-EXIF:all", "-File:ExifByteOrder", original, embedded)
+    before, after = tags[original.name], tags[embedded.name]
+    assert before["File:ExifByteOrder"].startswith("Little-endian") and after["File:ExifByteOrder"].startswith("Big")
+    kept = {key: value for key, value in before.items() if ":" in key and key not in _OURS}
+    assert kept["IFD0:Artist"] == "Ana" and "GPS:GPSLatitude" in kept
+    assert {key: after.get(key) for key in kept} == kept
+    assert after["ExifIFD:UserComment"].startswith(PROMPT + "\nSteps: 0, Sampler: BFL API, Seed: 9, Size: 640x480")
+    assert after["IFD0:Software"] == CREATOR
+    if fmt == "jpeg":
+        assert kept["IFD1:ThumbnailLength"] > 0
+        thumbs = [subprocess.run([_exiftool(), "-b", "-ThumbnailImage", str(p)], capture_output=True, timeout=60,
+                                 check=True).stdout for p in (original, embedded)]
+        assert thumbs[0] and thumbs[0] == thumbs[1]
+    assert _exiftool_json("-validate", "-warning", embedded)[embedded.name]["ExifTool:Validate"] == "OK"
+    assert pixels(embedded.read_bytes()) == pixels(original.read_bytes())
+    info = sd_parsers_read(embedded)
+    assert info is not None and info.full_prompt == PROMPT and info.samplers[0].parameters["seed"] == "9"
+
+
+def test_an_exif_block_that_cannot_be_rewritten_safely_is_kept_byte_for_byte(tmp_path: Path) -> None:
+    """Maker notes hold offsets of their own that moving them would break: such a block stays exactly as
+    it was, without the UserComment (so the A1111 readers find nothing there); the XMP still carries the
+    AI marker, the prompt and the record."""
+    exif = Image.Exif()
+    exif[0x010F] = "Canon"
+    exif.get_ifd(0x8769)[0x927C] = b"\x00\x01" * 40  # a MakerNote
+    block = exif.tobytes()
+    img = Image.new("RGB", (64, 48), "teal")
+    out = io.BytesIO()
+    img.save(out, "JPEG", exif=block)
+    original = out.getvalue()
+    from fluxdesk.storage.metadata_io import embed_metadata
+
+    record = ImageRecord(model="flux-2-pro", prompt=PROMPT, seed=3, width=64, height=48)
+    embedded = embed_metadata(original, record)
+    assert embedded.count(block) == 1  # the whole APP1 payload, untouched
+    path = tmp_path / "maker.jpg"
+    path.write_bytes(embedded)
+    tags = _exiftool_json(path)[path.name]
+    assert tags["IFD0:Make"] == "Canon" and "ExifIFD:UserComment" not in tags
+    assert tags["XMP-iptcExt:DigitalSourceType"] == AI_GENERATED and tags["XMP-xmp:CreatorTool"] == CREATOR
+    assert tags["XMP-dc:Description"] == PROMPT
+    assert sd_parsers_read(path) is None
+    assert read_metadata(embedded)[0] == record
+
+
+def test_a_record_too_big_for_a_jpeg_segment_is_shortened_but_never_its_marker(tmp_path: Path) -> None:
+    """A JPEG segment holds 64 KiB: an enormous prompt is cut (in the record, the description and the A1111
+    text, whose settings line stays whole), and the marker and the creator tool are always there."""
+    references = tuple(InputImage(width=64, height=64, sha256=f"{i:064x}") for i in range(8))
+    request = GenerationRequest(model="flux-2-pro", prompt="雪の灯台 " * 40_000, seed=5, width=1024, height=768,
+                                input_images=references, output_format="jpeg")
+    record = build_record(request, {"seed": 5}, job_id="j", task_id="t", cost_credits=Decimal(3), demo=False,
+                          created_at=T0)
+    from fluxdesk.storage.metadata_io import MAX_APP_PAYLOAD, embed_metadata
+
+    embedded = embed_metadata(bfl_image("jpeg", (1024, 768)), record)
+    path = tmp_path / "huge.jpg"
+    path.write_bytes(embedded)
+    tags = _exiftool_json(path)[path.name]
+    assert tags["XMP-iptcExt:DigitalSourceType"] == AI_COMPOSITE and tags["XMP-xmp:CreatorTool"] == CREATOR
+    assert request.prompt.startswith(tags["XMP-dc:Description"]) and len(tags["XMP-dc:Description"]) >= 500
+    found = from_json(tags["XMP-fluxdesk:Record"])
+    assert found.truncated and found.seed == 5 and found.references == record.references
+    info = sd_parsers_read(path)
+    assert info is not None and request.prompt.strip().startswith(info.full_prompt)
+    assert info.samplers[0].parameters["seed"] == "5" and info.metadata["Size"] == "1024x768"
+    assert _exiftool_json("-validate", "-warning", path)[path.name]["ExifTool:Validate"] == "OK"
+    segments, pos = [], 2
+    while embedded[pos + 1] != 0xDA:
+        length = int.from_bytes(embedded[pos + 2:pos + 4], "big")
+        segments.append(length)
+        pos += 2 + length
+    assert max(segments) <= MAX_APP_PAYLOAD + 2
+
+
+def test_the_marker_and_the_creator_fit_even_when_the_record_cannot() -> None:
+    from fluxdesk.storage.metadata_io import _fitting_xmp
+
+    record = ImageRecord(model="flux-2-pro", prompt="p " * 1000, seed=1, input_images=2)
+    packet = _fitting_xmp(record, 800).decode()
+    assert f"<Iptc4xmpExt:DigitalSourceType>{AI_COMPOSITE}</" in packet  # references not named: still an edit
+    assert f"<xmp:CreatorTool>{CREATOR}</" in packet and "fluxdesk:record" not in packet
+
+
+def test_another_tools_xmp_in_a_png_is_kept_after_ours(tmp_path: Path) -> None:
+    """A PNG's XMP packet from another tool stays (exiftool reads both, and notes the second as a duplicate:
+    the price of not discarding its data); embedding again replaces only FluxDesk's."""
+    from PIL import PngImagePlugin
+
+    from fluxdesk.storage.metadata_io import embed_metadata
+
+    theirs = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+              '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:rights><rdf:Alt>'
+              '<rdf:li xml:lang="x-default">© Ana</rdf:li></rdf:Alt></dc:rights></rdf:Description></rdf:RDF>'
+              '</x:xmpmeta>')
+    info = PngImagePlugin.PngInfo()
+    info.add_itxt("XML:com.adobe.xmp", theirs)
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), "teal").save(out, "PNG", pnginfo=info)
+    record = ImageRecord(model="flux-2-pro", prompt=PROMPT, seed=3, width=64, height=48)
+    twice = embed_metadata(embed_metadata(out.getvalue(), record), record)
+    assert twice.count(b"XML:com.adobe.xmp") == 2 and twice.count(theirs.encode()) == 1
+    path = tmp_path / "theirs.png"
+    path.write_bytes(twice)
+    tags = _exiftool_json(path)[path.name]
+    assert tags["XMP-dc:Rights"] == "© Ana" and tags["XMP-iptcExt:DigitalSourceType"] == AI_GENERATED
+    assert tags["XMP-dc:Description"] == PROMPT
