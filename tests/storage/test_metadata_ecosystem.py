@@ -436,3 +436,11 @@ def test_another_tools_xmp_in_a_png_is_kept_after_ours(tmp_path: Path) -> None:
     tags = _exiftool_json(path)[path.name]
     assert tags["XMP-dc:Rights"] == "© Ana" and tags["XMP-iptcExt:DigitalSourceType"] == AI_GENERATED
     assert tags["XMP-dc:Description"] == PROMPT
+
+
+def test_the_user_comment_has_the_bytes_automatic1111_writes() -> None:
+    """``piexif.helper.UserComment.dump(text, encoding="unicode")``, which A1111 uses: the 8-byte ``UNICODE\\0``
+    prefix, then UTF-16 big-endian without a byte-order mark (surrogate pairs beyond the BMP)."""
+    from fluxdesk.storage.metadata_exif import user_comment
+
+    assert user_comment("a é\n🦊") == b"UNICODE\x00" + b"\x00a\x00 \x00\xe9\x00\n\xd8\x3e\xdd\x8a"
