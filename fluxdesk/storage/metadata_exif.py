@@ -55,7 +55,7 @@ class _Unsafe(Exception):
 
 def user_comment(text: str) -> bytes:
     """``piexif.helper.UserComment.dump(text, encoding="unicode")``: the prefix, then UTF-16BE, no BOM."""
-    return USER_COMMENT_PREFIX + text.encode("utf-16-be", "surrogatepass")
+    return USER_COMMENT_PREFIX + text.encode("utf-16-be", "replace")  # a lone surrogate becomes "?"
 
 
 def _entry_value(tiff: bytes, order: str, pos: int) -> tuple[int, int, int, bytes]:

@@ -340,9 +340,9 @@ def _fitting_xmp(record: ImageRecord, limit: int) -> bytes:
 
 def _a1111_texts(record: ImageRecord) -> Iterator[str]:
     """The A1111 text of ``record``, then of ever shorter versions of it: for containers with a size limit."""
-    yield to_a1111(record)
+    yield _clean(to_a1111(record))
     for n in _SHORTENED_PROMPTS:
-        yield to_a1111(shortened(record, n))
+        yield _clean(to_a1111(shortened(record, n)))
 
 
 def _parse_xmp(packet: bytes) -> tuple[str | None, str | None]:

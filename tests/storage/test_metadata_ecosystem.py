@@ -444,3 +444,20 @@ def test_the_user_comment_has_the_bytes_automatic1111_writes() -> None:
     from fluxdesk.storage.metadata_exif import user_comment
 
     assert user_comment("a é\n🦊") == b"UNICODE\x00" + b"\x00a\x00 \x00\xe9\x00\n\xd8\x3e\xdd\x8a"
+
+
+@pytest.mark.parametrize("fmt", ["png", "jpeg", "webp"])
+def test_hostile_text_in_a_prompt_still_gives_files_others_read(fmt: str, tmp_path: Path) -> None:
+    """NULs, control characters, a lone surrogate, XML's specials: left out or replaced, never a broken file."""
+    from fluxdesk.storage.metadata_io import embed_metadata
+
+    record = ImageRecord(model="flux-2-pro", prompt="nul\x00 ctrl\x01 lone\ud800 ]]> <x> &amp; \"q\"", seed=4,
+                         width=64, height=48)
+    path = tmp_path / f"hostile.{EXTENSIONS[fmt]}"
+    path.write_bytes(embed_metadata(bfl_image(fmt, (64, 48)), record))
+    assert _exiftool_json("-validate", "-warning", path)[path.name]["ExifTool:Validate"] == "OK"
+    tags = _exiftool_json(path)[path.name]
+    assert "<x> &amp;" in tags["XMP-dc:Description"] and tags["XMP-iptcExt:DigitalSourceType"] == AI_GENERATED
+    info = sd_parsers_read(path)
+    assert info is not None and info.samplers[0].parameters["seed"] == "4" and "<x> &amp;" in info.full_prompt
+    assert "\x00" not in info.full_prompt
