@@ -144,7 +144,6 @@ class _Block:
     def tobytes(self) -> bytes:
         """The TIFF structure: header, IFD0, Exif, GPS, Interop, IFD1 and the thumbnail, each value word-aligned."""
         ifd0, exif = dict(self.ifd0), dict(self.exif)
-        interop_at = gps_at = ifd1_at = 0
         placeholder = (_LONG, 1, b"\x00" * 4)
         if self.interop:
             exif[_INTEROP_IFD] = placeholder
