@@ -304,7 +304,7 @@ def _with_camera_exif(path: Path, *extra: str) -> None:
     """What a camera or an editor leaves: EXIF written by exiftool, little-endian, with GPS and an author."""
     out = subprocess.run([_exiftool(), "-q", "-overwrite_original", "-ExifByteOrder=II", "-Make=Canon",
                           "-Model=EOS R5", "-Orientation#=6", "-Artist=Ana", "-DateTimeOriginal=2024:01:02 03:04:05",
-                          "-GPSLatitude=48.8566", "-GPSLatitudeRef=N", *extra, str(path)],
+                          "-GPSLatitude=48.8566", "-GPSLatitudeRef=N", "-InteropIndex=R98", *extra, str(path)],
                          capture_output=True, text=True, timeout=60, check=False)
     assert out.returncode == 0, out.stderr
 
@@ -332,7 +332,7 @@ def test_an_exif_block_already_in_the_file_is_merged_into(fmt: str, tmp_path: Pa
     before, after = tags[original.name], tags[embedded.name]
     assert before["File:ExifByteOrder"].startswith("Little-endian") and after["File:ExifByteOrder"].startswith("Big")
     kept = {key: value for key, value in before.items() if ":" in key and key not in _OURS}
-    assert kept["IFD0:Artist"] == "Ana" and "GPS:GPSLatitude" in kept
+    assert kept["IFD0:Artist"] == "Ana" and "GPS:GPSLatitude" in kept and kept["InteropIFD:InteropIndex"]
     assert {key: after.get(key) for key in kept} == kept
     assert after["ExifIFD:UserComment"].startswith(PROMPT + "\nSteps: 0, Sampler: BFL API, Seed: 9, Size: 640x480")
     assert after["IFD0:Software"] == CREATOR
