@@ -462,22 +462,53 @@ def _quote(value: str) -> str:
     return value
 
 
-def _model_takes(model_id: str, name: str) -> bool:
+def _known_model(model_id: str) -> Model | None:
     try:
-        model = get_model(model_id)
+        return get_model(model_id)
     except UnknownModelError:
-        return True
-    return getattr(model, name) is not None
+        return None
+
+
+STEPS_NOT_APPLICABLE = 0
+"""The ``Steps`` of the A1111 text for a model that takes no steps (BFL does not say how many it runs).
+
+AUTOMATIC1111 starts every settings line with ``Steps:`` and the readers rely on it: sd-parsers finds the
+line by its sampler keys (three of Steps, Sampler, CFG scale, Seed …), A1111 pastes the value as a number
+(``float(v)``), other readers parse it as an integer. So it must be a whole number, and one no reader can
+take for a real count: no sampler runs 0 steps (a 1 would read as a one-step image), and FluxDesk's own
+``parse_a1111`` reads a count below 1 as "no steps"."""
+
+
+def _a1111_steps(record: ImageRecord, model: Model | None) -> int:
+    """The steps BFL ran: the record's, else the model's default (BFL's when the request sent none);
+    ``STEPS_NOT_APPLICABLE`` for a model that takes none."""
+    if model is not None and model.steps is None:
+        return STEPS_NOT_APPLICABLE
+    if record.steps is not None:
+        return record.steps
+    return model.steps.default if model is not None and model.steps is not None else STEPS_NOT_APPLICABLE
+
+
+def _a1111_guidance(record: ImageRecord, model: Model | None) -> float | None:
+    if model is not None and model.guidance is None:
+        return None
+    if record.guidance is not None:
+        return record.guidance
+    return model.guidance.default if model is not None and model.guidance is not None else None
 
 
 def to_a1111(record: ImageRecord) -> str:
-    """``prompt`` then ``Steps: 28, Sampler: BFL API, CFG scale: 3, Seed: 123, Size: 1024x768, Model: …``."""
-    pairs: list[tuple[str, str]] = []
-    if record.steps is not None and _model_takes(record.model, "steps"):
-        pairs.append(("Steps", str(record.steps)))
-    pairs.append(("Sampler", SAMPLER))
-    if record.guidance is not None and _model_takes(record.model, "guidance"):
-        pairs.append(("CFG scale", _number_text(record.guidance)))
+    """The text AUTOMATIC1111 writes: the prompt, then one settings line starting with ``Steps:``.
+
+    ``a cat`` / ``Steps: 28, Sampler: BFL API, CFG scale: 3, Seed: 123, Size: 1024x768, Model: flux-dev, …,
+    Version: FluxDesk 1.0``. FLUX takes no negative prompt, so there is never a ``Negative prompt:`` line.
+    A model without steps gets ``Steps: 0`` (``STEPS_NOT_APPLICABLE``); one without guidance no CFG scale.
+    """
+    model = _known_model(record.model)
+    pairs: list[tuple[str, str]] = [("Steps", str(_a1111_steps(record, model))), ("Sampler", SAMPLER)]
+    guidance = _a1111_guidance(record, model)
+    if guidance is not None:
+        pairs.append(("CFG scale", _number_text(guidance)))
     if record.seed is not None:
         pairs.append(("Seed", str(record.seed)))
     if record.width is not None and record.height is not None:

@@ -1,13 +1,24 @@
 """Metadata inside image files, written and read without touching the pixels.
 
-- PNG: ``tEXt`` chunks (``iTXt`` when the text is not Latin-1) right after ``IHDR``: key ``fluxdesk``
-  holds the JSON record, key ``parameters`` the A1111 text other tools read.
-- JPEG: an APP1 XMP segment after SOI and any JFIF/Exif segments: the JSON record in a FluxDesk
-  property, the A1111 text as ``dc:description``. A segment holds at most 64 KiB, so a record with
-  an enormous prompt is shortened (and marked ``truncated``). Another tool's XMP segment is kept
-  (after ours); an earlier FluxDesk one is replaced.
-- WebP: a RIFF ``XMP `` chunk (the same XMP packet); a simple (VP8/VP8L) file gains the ``VP8X``
-  header the extended format requires. WebP allows a single XMP chunk, so an existing one is replaced.
+What is written, in every format, is what the rest of the ecosystem reads:
+- the A1111 ``parameters`` text (``to_a1111``), where AUTOMATIC1111 puts it: a PNG text chunk, the EXIF
+  ``UserComment`` of a JPEG or WebP (``metadata_exif``);
+- an XMP packet: the IPTC digital source type that marks AI-generated media (``trainedAlgorithmicMedia``,
+  or ``compositeWithTrainedAlgorithmicMedia`` for an edit made from references), ``xmp:CreatorTool``
+  (FluxDesk and its version), the prompt as ``dc:description``, and FluxDesk's JSON record in a FluxDesk
+  property. The marker and the creator tool are always written, whatever else must give way.
+
+- PNG: right after ``IHDR``, ``tEXt`` chunks (``iTXt`` when the text is not Latin-1): key ``fluxdesk``
+  holds the JSON record, key ``parameters`` the A1111 text; then the XMP packet as an uncompressed
+  ``iTXt`` chunk, key ``XML:com.adobe.xmp``. Another tool's XMP chunk is kept (after ours); an earlier
+  FluxDesk one is replaced.
+- JPEG: after SOI and any JFIF APP0, an APP1 Exif segment, then an APP1 XMP segment. A segment holds at
+  most 64 KiB, so a record with an enormous prompt is shortened (and marked ``truncated``). An existing
+  EXIF block is merged into (``metadata_exif``); another tool's XMP segment is kept (after ours); an
+  earlier FluxDesk one is replaced.
+- WebP: RIFF ``EXIF`` and ``XMP `` chunks, last, with their ``VP8X`` flags; a simple (VP8/VP8L) file
+  gains the ``VP8X`` header the extended format requires. WebP allows a single XMP chunk, so an existing
+  one is replaced.
 
 Every other byte (the compressed pixel streams above all) is copied as it was. Readers here see
 files of unknown origin: lengths are checked, text sizes capped, and nothing but ``MetadataError``
@@ -42,6 +53,7 @@ from fluxdesk.core.metadata import (
     to_a1111,
     to_json,
 )
+from fluxdesk.storage.metadata_exif import exif_block
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 XMP_HEADER = b"http://ns.adobe.com/xap/1.0/\x00"
@@ -51,12 +63,18 @@ RECORD_KEY = "fluxdesk"
 PARAMETERS_KEY = "parameters"
 XMP_PNG_KEY = "XML:com.adobe.xmp"
 """The keyword of the iTXt chunk that holds a PNG's XMP packet."""
+AI_GENERATED = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
+"""IPTC's digital source type for media made by a trained model from a prompt."""
+AI_COMPOSITE = "http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia"
+"""IPTC's digital source type for media a trained model made from other media (an edit of references)."""
 MAX_TEXT_BYTES = 1_000_000
 """Text chunks (after decompression) and XMP packets larger than this are skipped unread."""
 MAX_APP_PAYLOAD = 65533
 """A JPEG segment's 16-bit length counts its own two bytes."""
 
 _DC_NS = "http://purl.org/dc/elements/1.1/"
+_XMP_NS = "http://ns.adobe.com/xap/1.0/"
+_IPTC_EXT_NS = "http://iptc.org/std/Iptc4xmpExt/2008-02-29/"
 _RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -372,10 +390,17 @@ def _size_words(size: int) -> str:
     return f"{size} bytes"
 
 
+def _png_xmp_chunk(packet: bytes) -> bytes:
+    """An uncompressed ``iTXt`` chunk with the XMP packet, as the XMP specification puts it in a PNG."""
+    return _png_chunk(b"iTXt", XMP_PNG_KEY.encode("latin-1") + b"\x00\x00\x00\x00\x00" + packet)
+
+
 def _is_our_text_chunk(ctype: bytes, payload: bytes) -> bool:
     if ctype not in (b"tEXt", b"zTXt", b"iTXt"):
         return False
     key = payload.partition(b"\x00")[0]
+    if key == XMP_PNG_KEY.encode():
+        return FLUXDESK_NS.encode() in payload
     return key in (RECORD_KEY.encode(), PARAMETERS_KEY.encode())
 
 
@@ -385,7 +410,8 @@ def _png_embed(data: bytes, record: ImageRecord) -> bytes:
         raise MetadataError("damaged PNG: it does not start with IHDR")
     if chunks[-1][0] != b"IEND":
         raise MetadataError("damaged PNG: it is cut off before IEND")
-    ours = _png_text_chunk(RECORD_KEY, to_json(record)) + _png_text_chunk(PARAMETERS_KEY, to_a1111(record))
+    ours = (_png_text_chunk(RECORD_KEY, to_json(record)) + _png_text_chunk(PARAMETERS_KEY, to_a1111(record))
+            + _png_xmp_chunk(_fitting_xmp(record, MAX_TEXT_BYTES)))
     parts = [PNG_SIGNATURE, data[chunks[0][1]:chunks[0][2]], ours]
     for ctype, start, end in chunks[1:]:
         if not _is_our_text_chunk(ctype, data[start + 8:end - 4]):  # replaced, not duplicated
@@ -433,39 +459,64 @@ def _png_read(data: bytes, found: _Found) -> None:
             found.add_loose(f"a PNG {key} text", text)
 
 
-# --- XMP (JPEG and WebP) -----------------------------------------------------------------------
+# --- XMP (all three formats) -------------------------------------------------------------------
 
-def _xmp_packet(record_json: str | None, a1111: str | None) -> bytes:
-    props = []
+def digital_source_type(record: ImageRecord) -> str:
+    """The IPTC digital source type of an image FluxDesk made: an edit of references is a composite."""
+    return AI_COMPOSITE if record.references or record.input_images > 0 else AI_GENERATED
+
+
+def creator_tool(record: ImageRecord) -> str:
+    """``FluxDesk 0.1.0``: XMP's ``CreatorTool`` and EXIF's ``Software``."""
+    return f"FluxDesk {record.fluxdesk_version[:64]}"
+
+
+def _xmp_packet(record: ImageRecord, record_json: str | None, description: str | None) -> bytes:
+    """The XMP packet: the AI marker and the creator tool always; the prompt and the record when given."""
+    props = [f"<Iptc4xmpExt:DigitalSourceType>{digital_source_type(record)}</Iptc4xmpExt:DigitalSourceType>",
+             f"<xmp:CreatorTool>{escape(_clean(creator_tool(record), xml=True))}</xmp:CreatorTool>"]
+    if description:
+        props.append('<dc:description><rdf:Alt><rdf:li xml:lang="x-default">'
+                     f"{escape(_clean(description, xml=True))}</rdf:li></rdf:Alt></dc:description>")
     if record_json is not None:
         props.append(f"<fluxdesk:record>{escape(_clean(record_json, xml=True))}</fluxdesk:record>")
-    if a1111 is not None:
-        props.append('<dc:description><rdf:Alt><rdf:li xml:lang="x-default">'
-                     f"{escape(_clean(a1111, xml=True))}</rdf:li></rdf:Alt></dc:description>")
     body = "".join(props)
     packet = (
         '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
         '<x:xmpmeta xmlns:x="adobe:ns:meta/">'
         f'<rdf:RDF xmlns:rdf="{_RDF_NS}">'
-        f'<rdf:Description rdf:about="" xmlns:dc="{_DC_NS}" xmlns:fluxdesk="{FLUXDESK_NS}">'
+        f'<rdf:Description rdf:about="" xmlns:dc="{_DC_NS}" xmlns:xmp="{_XMP_NS}" '
+        f'xmlns:Iptc4xmpExt="{_IPTC_EXT_NS}" xmlns:fluxdesk="{FLUXDESK_NS}">'
         f"{body}</rdf:Description></rdf:RDF></x:xmpmeta>"
         '<?xpacket end="w"?>'
     )
     return packet.encode("utf-8")
 
 
+_SHORTENED_PROMPTS = (8000, 2000, 500)
+"""Prompt lengths tried, in turn, when the record does not fit its container."""
+
+
 def _fitting_xmp(record: ImageRecord, limit: int) -> bytes:
-    """The XMP packet of ``record``, shortened step by step until it fits in ``limit`` bytes."""
-    attempts = [record] + [shortened(record, n) for n in (8000, 2000, 500)]
-    for attempt in attempts:
-        packet = _xmp_packet(to_json(attempt), to_a1111(attempt))
+    """The XMP packet of ``record``, shortened step by step until it fits in ``limit`` bytes; at the
+    least the AI marker and the creator tool."""
+    for attempt in (record, *(shortened(record, n) for n in _SHORTENED_PROMPTS)):
+        packet = _xmp_packet(attempt, to_json(attempt), attempt.prompt)
         if len(packet) <= limit:
             return packet
     essentials = replace(shortened(record, 500), parameters={})
-    packet = _xmp_packet(to_json(essentials), None)
-    if len(packet) > limit:
-        raise MetadataError("the generation record is too large to embed")
-    return packet
+    for packet in (_xmp_packet(essentials, to_json(essentials), essentials.prompt),
+                   _xmp_packet(record, None, None)):
+        if len(packet) <= limit:
+            return packet
+    raise MetadataError("the generation record is too large to embed")
+
+
+def _a1111_texts(record: ImageRecord) -> Iterator[str]:
+    """The A1111 text of ``record``, then of ever shorter versions of it: for containers with a size limit."""
+    yield _clean(to_a1111(record))
+    for n in _SHORTENED_PROMPTS:
+        yield _clean(to_a1111(shortened(record, n)))
 
 
 def _parse_xmp(packet: bytes) -> tuple[str | None, str | None]:
@@ -617,20 +668,47 @@ def _is_our_xmp(payload: bytes) -> bool:
     return payload.startswith(XMP_HEADER) and FLUXDESK_NS.encode() in payload
 
 
+_SOF_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+"""Start-of-frame markers (every coding process); C4, C8 and CC are DHT, JPG and DAC."""
+_ICC_HEADER = b"ICC_PROFILE\x00"
+
+
+def _app1(payload: bytes) -> bytes:
+    return b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload
+
+
+def _jpeg_frame(payloads: list[tuple[int, bytes]]) -> tuple[int, int, int]:
+    """``(width, height, components)`` from the frame header."""
+    for marker, payload in payloads:
+        if marker in _SOF_MARKERS and len(payload) >= 6:
+            height, width = struct.unpack(">HH", payload[1:5])
+            return width, height, payload[5]
+    raise MetadataError("damaged JPEG: it has no frame header")
+
+
 def _jpeg_embed(data: bytes, record: ImageRecord) -> bytes:
     segments = list(_jpeg_segments(data))
-    packet = _fitting_xmp(record, MAX_APP_PAYLOAD - len(XMP_HEADER))
-    payload = XMP_HEADER + packet
-    ours = b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload
+    payloads = [(marker, _segment_payload(data, start, end)) for marker, start, end in segments]
+    width, height, components = _jpeg_frame(payloads)
+    exif_at = next((i for i, (marker, payload) in enumerate(payloads)
+                    if marker == 0xE1 and payload.startswith(EXIF_HEADER)), None)
+    existing = None if exif_at is None else payloads[exif_at][1][len(EXIF_HEADER):]
+    tiff = exif_block(existing, _a1111_texts(record), software=creator_tool(record), width=width, height=height,
+                      jpeg=True, components=components,
+                      icc_profile=any(m == 0xE2 and p.startswith(_ICC_HEADER) for m, p in payloads),
+                      limit=MAX_APP_PAYLOAD - len(EXIF_HEADER))
+    if tiff is not None:
+        exif = _app1(EXIF_HEADER + tiff)
+    else:  # a block that cannot be merged safely stays as it was
+        exif = b"" if exif_at is None else data[segments[exif_at][1]:segments[exif_at][2]]
+    xmp = _app1(XMP_HEADER + _fitting_xmp(record, MAX_APP_PAYLOAD - len(XMP_HEADER)))
     parts = [data[:2]]
     inserted = False
-    for marker, start, end in segments:
-        seg_payload = _segment_payload(data, start, end)
-        if marker == 0xE1 and _is_our_xmp(seg_payload):
+    for i, (marker, start, end) in enumerate(segments):
+        if i == exif_at or (marker == 0xE1 and _is_our_xmp(payloads[i][1])):
             continue
-        leading = marker == 0xE0 or (marker == 0xE1 and seg_payload.startswith(EXIF_HEADER))
-        if not inserted and not leading:
-            parts.append(ours)
+        if not inserted and marker != 0xE0:  # after JFIF's APP0, which must come first
+            parts += [exif, xmp]
             inserted = True
         parts.append(data[start:end])
     sos_end = segments[-1][2]
@@ -718,31 +796,43 @@ def _webp_canvas(fourcc: bytes, payload: bytes) -> tuple[int, int, bool]:
 
 
 _VP8X_XMP = 0x04
+_VP8X_EXIF = 0x08
 _VP8X_ALPHA = 0x10
 
 
 def _webp_embed(data: bytes, record: ImageRecord) -> bytes:
     chunks, total = _riff_chunks(data)
-    xmp = _riff_chunk(b"XMP ", _fitting_xmp(record, MAX_TEXT_BYTES))
     first, start, end = chunks[0]
     if first == b"VP8X":
         if end - start < 18:
             raise MetadataError("damaged WebP: its VP8X header is too short")
         header = bytearray(data[start:end])
-        header[8] |= _VP8X_XMP
-        parts = [bytes(header)]
+        width = int.from_bytes(header[12:15], "little") + 1
+        height = int.from_bytes(header[15:18], "little") + 1
         rest = chunks[1:]
     elif first in (b"VP8 ", b"VP8L"):
         width, height, alpha = _webp_canvas(first, data[start + 8:end])
-        flags = _VP8X_XMP | (_VP8X_ALPHA if alpha else 0)
-        payload = bytes([flags, 0, 0, 0]) + (width - 1).to_bytes(3, "little") + (height - 1).to_bytes(3, "little")
-        parts = [_riff_chunk(b"VP8X", payload)]
+        payload = bytes([_VP8X_ALPHA if alpha else 0, 0, 0, 0]) + (width - 1).to_bytes(3, "little") \
+            + (height - 1).to_bytes(3, "little")
+        header = bytearray(_riff_chunk(b"VP8X", payload))
         rest = chunks
     else:
         raise MetadataError("damaged WebP: it does not start with an image chunk")
-    # WebP allows one XMP chunk: an earlier one (ours or another tool's) gives way to the new one.
-    parts += [data[s:e] for fourcc, s, e in rest if fourcc != b"XMP "]
-    parts.append(xmp)
+    exif_at = next((c for c in rest if c[0] == b"EXIF"), None)
+    existing = None if exif_at is None else data[exif_at[1] + 8:exif_at[2]]
+    if existing is not None and existing.startswith(EXIF_HEADER):
+        existing = existing[len(EXIF_HEADER):]
+    tiff = exif_block(existing, _a1111_texts(record), software=creator_tool(record), width=width, height=height,
+                      jpeg=False, icc_profile=any(c[0] == b"ICCP" for c in rest), limit=MAX_TEXT_BYTES)
+    header[8] |= _VP8X_XMP | (_VP8X_EXIF if tiff is not None or exif_at is not None else 0)
+    # EXIF then XMP, last (the order the WebP container specifies). A block that cannot be merged safely
+    # stays where it was. WebP allows one XMP chunk: an earlier one (ours or another tool's) gives way.
+    parts = [bytes(header)]
+    parts += [data[s:e] for fourcc, s, e in rest
+              if fourcc != b"XMP " and not (fourcc == b"EXIF" and tiff is not None)]
+    if tiff is not None:
+        parts.append(_riff_chunk(b"EXIF", tiff))
+    parts.append(_riff_chunk(b"XMP ", _fitting_xmp(record, MAX_TEXT_BYTES)))
     body = b"".join(parts)
     return b"RIFF" + struct.pack("<I", 4 + len(body)) + b"WEBP" + body + data[total:]
 

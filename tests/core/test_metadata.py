@@ -12,7 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import fluxdesk
+from fluxdesk.core.catalog import get_model, model_ids
 from fluxdesk.core.metadata import (
+    STEPS_NOT_APPLICABLE,
     ImageRecord,
     MetadataError,
     build_record,
@@ -167,14 +170,37 @@ def test_to_a1111_writes_the_familiar_settings_line() -> None:
                                 "Size: 1024x768, Model: flux-dev, Version: FluxDesk 1.2.3")
 
 
-def test_to_a1111_omits_steps_and_cfg_for_models_without_them() -> None:
+def test_to_a1111_starts_with_steps_even_for_models_without_them() -> None:
+    """AUTOMATIC1111's settings line always starts with Steps, and readers find it by that: a model without
+    steps gets the placeholder 0 (no real count), never a CFG scale it does not take."""
     record = ImageRecord(model="flux-pro-1.1-ultra", prompt="sky", seed=1, width=2752, height=1536,
                          aspect_ratio="16:9", steps=40, guidance=2.5,
-                         parameters={"prompt_upsampling": True})
+                         parameters={"prompt_upsampling": True}, fluxdesk_version="1.0")
     text = to_a1111(record)
-    assert "Steps" not in text and "CFG" not in text
-    assert "Aspect ratio: \"16:9\"" in text and "Prompt upsampling: True" in text
-    assert parse_a1111(text)["extra"]["Aspect ratio"] == "16:9"
+    assert text == ('sky\nSteps: 0, Sampler: BFL API, Seed: 1, Size: 2752x1536, Aspect ratio: "16:9", '
+                    "Model: flux-pro-1.1-ultra, Prompt upsampling: True, Version: FluxDesk 1.0")
+    assert STEPS_NOT_APPLICABLE == 0
+    parsed = parse_a1111(text)
+    assert parsed["extra"]["Aspect ratio"] == "16:9" and parsed["extra"]["Steps"] == "0"
+    assert parsed["steps"] is None and parsed["guidance"] is None  # FluxDesk reads the placeholder as "none"
+    notes = load_settings_from_metadata(parsed).not_loaded
+    assert not any("steps" in note for note in notes)  # so loading it says nothing about steps
+
+
+@pytest.mark.parametrize("model", model_ids())
+def test_to_a1111_for_every_model_has_the_shape_a1111_writes(model: str) -> None:
+    """Prompt line(s), no negative prompt, then ``Steps: n, Sampler: …`` with the steps (and guidance) BFL used:
+    the record's, else the model's default, which is what BFL runs when the request sent none."""
+    spec = get_model(model)
+    text = to_a1111(ImageRecord(model=model, prompt="line one\nline two", seed=5, width=64, height=48))
+    *prompt, settings = text.split("\n")
+    assert prompt == ["line one", "line two"] and "Negative prompt" not in text
+    steps = spec.steps.default if spec.steps else 0
+    assert settings.startswith(f"Steps: {steps}, Sampler: BFL API, ")
+    assert ("CFG scale: " in settings) == (spec.guidance is not None)
+    if spec.guidance is not None:
+        assert f"CFG scale: {spec.guidance.default:g}, " in settings
+    assert f"Seed: 5, Size: 64x48, Model: {model}" in settings and settings.endswith(f"FluxDesk {fluxdesk.__version__}")
 
 
 def test_parse_a1111_real_world_text() -> None:
