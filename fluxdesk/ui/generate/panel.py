@@ -43,6 +43,7 @@ from fluxdesk.ui.generate.controls import OutputControls, QualityControls
 from fluxdesk.ui.generate.cost_footer import CostFooter
 from fluxdesk.ui.generate.drops import dropped_images
 from fluxdesk.ui.generate.editor import PromptEditor
+from fluxdesk.ui.generate.money_hints import MoneyHintRow, money_hint
 from fluxdesk.ui.generate.reference_tray import ReferenceTray
 from fluxdesk.ui.generate.seed_picker import SeedPicker
 from fluxdesk.ui.generate.size_picker import SizePicker
@@ -199,6 +200,9 @@ class PromptPanel(QWidget):
         layout.addWidget(self._build_model_section())
         self._size = SizePicker(self._guard)
         self._size_section = self._section_with("Size", "sizeSection", self._size)
+        self._money_hint = MoneyHintRow()
+        self._money_hint.fixRequested.connect(self._size.set_dimensions)
+        self._size_section.add_row(None, self._money_hint, pad=False)
         layout.addWidget(self._size_section)
         # Count, format and seed in one card, so a 1280 × 800 window shows them without scrolling.
         self._output = OutputControls(self._guard)
@@ -643,6 +647,7 @@ class PromptPanel(QWidget):
         self._errors = tuple(errors)
         self._show_field_errors()
         self._estimate = self._price(request)
+        self._money_hint.show_hint(money_hint(self._model, request, self._table) if self._estimate else None)
         self._show_money()
         self._show_generate_state()
 
