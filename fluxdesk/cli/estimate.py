@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fluxdesk.cli.common import EXIT_OK, UsageError, json_number, print_json
 from fluxdesk.cli.references import (
@@ -14,8 +14,11 @@ from fluxdesk.cli.references import (
     with_references,
 )
 from fluxdesk.core.catalog import MODELS, get_model
-from fluxdesk.core.pricing import Estimate, estimate, format_credits, format_price
+from fluxdesk.core.pricing import Estimate, PriceTable, estimate, format_credits, format_price
 from fluxdesk.core.request import GenerationRequest, validate
+
+if TYPE_CHECKING:
+    from fluxdesk.core.providers import ProviderQuote
 
 
 def add_request_arguments(parser: argparse.ArgumentParser) -> None:
@@ -83,8 +86,12 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     checked(req)
     table = load_price_table(home_dir())
     est = estimate(req, table, args.count)
+    quotes = _compare(req, args.count, table) if args.compare else None
     if args.json:
-        print_json(estimate_json(est, refs))
+        data = estimate_json(est, refs)
+        if quotes is not None:
+            data["providers"] = [quote_json(q) for q in quotes]
+        print_json(data)
         return EXIT_OK
     model = get_model(req.model)
     print(f"{model.name}: {est.summary()}  ({format_credits(est.credits_total)} credits)")
@@ -98,7 +105,35 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     if not est.exact:
         print("  an estimate: BFL bills input images by a rule it does not publish")
     print(f"  prices as of {est.price_as_of}")
+    if quotes is not None:
+        print("The same request elsewhere (priced, not sent: FluxDesk sends to BFL only):")
+        for line in compare_lines(quotes):
+            print(f"  {line}")
+        if len(quotes) == 1:
+            print(f"  no other provider's price is known for {model.name}")
     return EXIT_OK
+
+
+def _compare(req: GenerationRequest, count: int, table: PriceTable) -> list[ProviderQuote]:
+    from fluxdesk.core.providers import compare
+    from fluxdesk.storage.paths import home_dir
+    from fluxdesk.storage.providers import load_provider_table
+
+    return compare(req, count, load_provider_table(home_dir()), table)
+
+
+def quote_json(q: ProviderQuote) -> dict[str, Any]:
+    return {"provider": q.provider, "usd_per_image": json_number(q.usd_per_image),
+            "usd_total": json_number(q.usd_total), "billing": q.billing, "as_of": q.as_of, "source": q.source}
+
+
+def compare_lines(quotes: list[ProviderQuote]) -> list[str]:
+    """One line a provider: ``fal.ai      $0.045 per image   $0.18   per megapixel, as of 2026-06-01``."""
+    from fluxdesk.core.providers import billing_words
+
+    width = max(len(q.provider) for q in quotes)
+    return [f"{q.provider:<{width}}  {format_price(q.usd_per_image):>9} per image  {format_price(q.usd_total):>9}  "
+            f"{billing_words(q.billing)}, as of {q.as_of}" for q in quotes]
 
 
 
@@ -108,4 +143,6 @@ def register(sub: Any) -> None:
     add_request_arguments(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--list", action="store_true", help="list every model with its price")
+    p.add_argument("--compare", action="store_true",
+                   help="also price the same request at other providers of the model (nothing is sent to them)")
     p.set_defaults(func=cmd_estimate)

@@ -85,7 +85,7 @@ class BreakEvenInputs:
         if self.overhead_monthly < 0:
             raise ValueError("the monthly overhead cannot be negative")
         if not 0 < self.utilisation <= 1:
-            raise ValueError("utilisation must be more than 0 and at most 1 (100%)")
+            raise ValueError("utilisation must be more than 0 and at most 1 (a fraction: 0.6 is 60%)")
 
     @property
     def effective_images_per_hour(self) -> Decimal:
