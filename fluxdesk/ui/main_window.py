@@ -46,6 +46,9 @@ from fluxdesk.ui.queue.recent import RecentStrip
 from fluxdesk.ui.queue.view import QueueView
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from fluxdesk.core.providers import ProviderTable
     from fluxdesk.services.library_views import LibraryViews
     from fluxdesk.services.session import Session
     from fluxdesk.ui.breakeven.tab import BreakEvenTab
@@ -54,6 +57,13 @@ if TYPE_CHECKING:
     from fluxdesk.ui.dialogs.welcome import WelcomeDialog
     from fluxdesk.ui.gallery.tab import GalleryTab
     from fluxdesk.ui.spend.tab import SpendTab
+
+
+def provider_table(home: Path) -> ProviderTable:
+    """Other providers' prices (the bundled table, or a newer import), for "the same request elsewhere"."""
+    from fluxdesk.storage.providers import load_provider_table  # imported when first used, not at start-up
+
+    return load_provider_table(home)
 
 
 class MainWindow(QMainWindow):
@@ -99,6 +109,8 @@ class MainWindow(QMainWindow):
         self.panel.set_reference_policy(ReferenceSize.parse(self.controller.settings.reference_size))
         self.panel.setMinimumWidth(360)  # wide tabs (the gallery's details) must not squeeze the controls
         self.panel.set_history(self.controller.settings.prompt_history)
+        home = self.controller.home
+        self.panel.set_provider_source(lambda: provider_table(home))  # read when the list opens
         self.panel.set_model(self.controller.settings.default_model)
         if self.controller.settings.last_seed is not None:
             self.panel.set_last_seed(self.controller.settings.last_seed)
