@@ -232,11 +232,16 @@ class MainWindow(QMainWindow):
         return tab
 
     def _build_breakeven_tab(self) -> BreakEvenTab:
+        from fluxdesk.storage.self_hosting import load_self_host_table
         from fluxdesk.ui.breakeven.tab import BreakEvenTab
 
-        tab = BreakEvenTab(self.controller.price_table, list(self.controller.settings.gpu_presets))
-        tab.presetsChanged.connect(lambda presets: self.controller.update_settings(gpu_presets=tuple(presets)))
-        self.controller.read_user_volume()
+        home = self.controller.home
+        tab = BreakEvenTab(self.controller.price_table, provider_table(home), load_self_host_table(home),
+                           self.controller.settings.breakeven)
+        tab.settingsChanged.connect(lambda chosen: self.controller.update_settings(breakeven=chosen))
+        tab.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        if (views := self.session_switch.views) is not None:
+            tab.set_queries(views.spend)
         return tab
 
     def show_image_in_gallery(self, image_id: int) -> None:
@@ -331,8 +336,7 @@ class MainWindow(QMainWindow):
         controller.creditsCleared.connect(self._clear_credits)
         controller.monthSpendChanged.connect(self.panel.set_month_spend)
         controller.moneyRefreshed.connect(lambda: self.spend_tab.if_built(lambda tab: tab.refresh()))
-        controller.userVolumeChanged.connect(
-            lambda images: self.breakeven_tab.when_built(lambda tab: tab.set_user_volume(images)))
+        controller.moneyRefreshed.connect(lambda: self.breakeven_tab.if_built(lambda tab: tab.refresh_usage()))
         controller.reproductionQueued.connect(
             lambda image_id, job_id, seed: self.gallery_tab.if_built(
                 lambda tab: tab.reproduction_queued(image_id, job_id, seed)))
@@ -375,8 +379,7 @@ class MainWindow(QMainWindow):
             self.thumbnails.set_cache_dir(views.thumbnails_dir)
         self.spend_tab.if_built(lambda tab: tab.set_queries(views.spend if views is not None else None))
         self.gallery_tab.if_built(lambda tab: tab.set_store(views.gallery if views is not None else None))
-        if views is not None and self.breakeven_tab.widget is not None:
-            self.controller.read_user_volume()
+        self.breakeven_tab.if_built(lambda tab: tab.set_queries(views.spend if views is not None else None))
 
     def _on_job_event(self, event: object) -> None:
         self.queue_model.apply(event)
@@ -552,7 +555,11 @@ class MainWindow(QMainWindow):
         panel_state["prompt"] = {"model": request.model, "prompt": request.prompt, **request.parameters()}
         panel_state["count"] = self.panel.count()
         panel_state["more_options_open"] = self.panel.more_options_open()
-        return replace(self.controller.settings, window_geometry=geometry, panel_state=panel_state)
+        breakeven = self.controller.settings.breakeven
+        if (tab := self.breakeven_tab.widget) is not None:
+            breakeven = tab.flush_settings()  # a change still waiting for its save is saved at exit
+        return replace(self.controller.settings, window_geometry=geometry, panel_state=panel_state,
+                       breakeven=breakeven)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.controller.closing and self.controller.busy():
