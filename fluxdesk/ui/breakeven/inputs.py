@@ -150,7 +150,9 @@ class BreakEvenInputsPanel(QWidget):
                  "it a price of your own", "apiPrice")
         self.price_note = make_label(tone="muted", name="priceNote", small=True)
         form.add_row(None, self.model_combo)  # the card's heading names it; the whole width shows every model's name
-        form.add_row("Size", row(self.width_spin, times, self.height_spin, spacing=4))
+        for spin in (self.width_spin, self.height_spin):
+            spin.setMaximumWidth(spin.fontMetrics().horizontalAdvance("16,384") + 48)  # no wider on a wide window
+        form.add_row("Size", row(self.width_spin, times, self.height_spin, 1, spacing=4))
         form.add_row("At", self.provider_combo)
         form.add_row("Per image", self.price_spin)
         form.add_row(None, self.price_note)
