@@ -3,6 +3,7 @@ restart, and nothing clipped at 1280 × 800 or 1920 × 1080."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -147,3 +148,20 @@ def test_nothing_is_clipped(qtbot, make_window, size: tuple[int, int], model: st
         assert chart_top >= 0 and chart_top + tab.chart_view.height() <= viewport.height() + 1
     right = window.width() - panel.mapTo(window, QPoint(panel.width(), 0)).x()
     assert right >= 12  # the inputs keep their distance from the window's right edge
+
+
+def test_a_hand_edited_settings_file_keeps_its_good_inputs(qtbot, make_window, tmp_path: Path) -> None:
+    """Each Break-even input is read on its own: a bad one is the default, the others stay."""
+    (tmp_path / "settings.json").write_text(json.dumps({"version": 1, "breakeven": {
+        "api_model": "flux-2-klein-4b", "utilisation": "2", "mode": "sideways", "width": -5, "height": 1024,
+        "overhead": "5000", "volume": "many", "gpu": "H100 80 GB", "seconds_per_image": "0", "provider": 7}}),
+        encoding="utf-8")
+    assert load_settings(tmp_path).breakeven == BreakEvenSettings(
+        api_model="flux-2-klein-4b", height=1024, overhead=Decimal(5000), gpu="H100 80 GB")
+    tab = open_tab(qtbot, ready(qtbot, make_window()))
+    panel = tab.panel
+    assert panel.model_combo.currentData() == "flux-2-klein-4b" and panel.gpu_combo.currentData() == "H100 80 GB"
+    assert panel.speed_spin.value() == pytest.approx(0.57)  # the table's figure: a speed of 0 is not one
+    assert panel.utilisation_spin.value() == 60 and panel.mode_combo.currentData() == "on-demand"
+    assert panel.overhead_spin.value() == 5000 and panel.provider_combo.currentData() == "BFL"
+    assert (panel.width_spin.value(), panel.height_spin.value()) == (1024, 1024)  # half a size is no size
