@@ -17,7 +17,7 @@ from fluxdesk.services.session import request_for_image
 from fluxdesk.storage.gallery_queries import GalleryQueries
 from fluxdesk.storage.library import TRASH_DAYS, Library
 from fluxdesk.storage.rows import ImageRow, ReferenceRow
-from fluxdesk.storage.spend import LedgerRow, MonthSpend, SpendSummary
+from fluxdesk.storage.spend import LedgerRow, ModelUsage, MonthSpend, SpendSummary
 
 
 class GalleryStore:
@@ -94,6 +94,11 @@ class SpendQueries:
     def months_spend(self, last_n: int, *, include_demo: bool, usd_per_credit: Decimal,
                      now: datetime | None = None) -> list[MonthSpend]:
         return self._library.months_spend(last_n, include_demo=include_demo, usd_per_credit=usd_per_credit, now=now)
+
+    def usage_by_model(self, days: int = 30, *, include_demo: bool, now: datetime | None = None) -> list[ModelUsage]:
+        """Billed images per model over the last ``days`` days with the size and steps used most
+        (``storage.spend.usage_by_model``): the Break-even tab's defaults."""
+        return list(self._library.spend_last_days(days, include_demo=include_demo, now=now).by_model)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from typing import Any
 from fluxdesk.core.catalog import DEFAULT_MODEL_ID, model_ids
 from fluxdesk.core.request import SEED_MAX
 from fluxdesk.core.serialize import decimal_text
-from fluxdesk.core.values import as_decimal, is_int
+from fluxdesk.core.values import as_decimal, as_int, is_int
 from fluxdesk.storage.paths import settings_path
 
 SETTINGS_VERSION = 1
@@ -48,6 +48,43 @@ class GpuPresetOverride:
     images_per_hour: Decimal
 
 
+BREAKEVEN_MODES = ("on-demand", "always-on")
+"""``core.breakeven.Mode`` values."""
+MAX_BREAKEVEN_VOLUME = 100_000_000
+MAX_SIDE = 16_384
+MAX_STEPS = 500
+MAX_MONEY = Decimal("1e9")
+
+
+@dataclass(frozen=True)
+class BreakEvenSettings:
+    """What the user set in the Break-even tab. ``None`` everywhere means the tab's default: the model used most
+    lately, BFL's price, the first GPU of the self-hosting table with its published speed, the size and steps of
+    the user's own images, $3,000 of overhead, on demand at 60 % utilisation. "Reset to defaults" is
+    ``BreakEvenSettings()``."""
+
+    api_model: str | None = None
+    provider: str | None = None
+    """Who prices the API side: ``"BFL"``, another provider's name, or ``"custom"`` (then ``api_price``)."""
+    api_price: Decimal | None = None
+    """US dollars per image, typed by the user."""
+    gpu: str | None = None
+    """A GPU of the self-hosting table by name, or ``"custom"``."""
+    gpu_hourly: Decimal | None = None
+    """US dollars an hour, typed over the GPU's."""
+    seconds_per_image: Decimal | None = None
+    """Typed over the table's figure (or where it has none)."""
+    width: int | None = None
+    height: int | None = None
+    steps: int | None = None
+    volume: int | None = None
+    overhead: Decimal | None = None
+    mode: str | None = None
+    """One of ``BREAKEVEN_MODES``."""
+    utilisation: Decimal | None = None
+    """0 < u ≤ 1."""
+
+
 @dataclass(frozen=True)
 class Settings:
     region: str = "global"
@@ -71,6 +108,8 @@ class Settings:
     """The folder each kind of file dialog (``FOLDER_PURPOSES``) last used."""
     reference_size: str = "output"
     """How the prompt panel's reference tray sends a new reference: one of ``REFERENCE_SIZES``."""
+    breakeven: BreakEvenSettings = field(default_factory=BreakEvenSettings)
+    """The Break-even tab's inputs."""
 
     def with_prompt(self, prompt: str) -> Settings:
         """The settings with ``prompt`` at the head of the history."""
@@ -109,6 +148,51 @@ def _gpu_presets(value: object) -> tuple[GpuPresetOverride, ...]:
         if isinstance(name, str) and name.strip() and hourly is not None and rate is not None and rate > 0:
             presets.append(GpuPresetOverride(name.strip()[:100], hourly, rate))
     return tuple(presets)
+
+
+def _money(value: object, *, positive: bool = False) -> Decimal | None:
+    amount = as_decimal(value)
+    if amount is None or amount >= MAX_MONEY or (positive and amount == 0):
+        return None
+    return amount
+
+
+def _name(value: object) -> str | None:
+    return value.strip()[:100] if isinstance(value, str) and value.strip() else None
+
+
+def _breakeven(value: object) -> BreakEvenSettings:
+    """Each field on its own: a bad one is left to the tab's default."""
+    if not isinstance(value, Mapping):
+        return BreakEvenSettings()
+    utilisation = as_decimal(value.get("utilisation"))
+    model = value.get("api_model")
+    mode = value.get("mode")
+    return BreakEvenSettings(
+        api_model=model if isinstance(model, str) and model in model_ids() else None,
+        provider=_name(value.get("provider")),
+        api_price=_money(value.get("api_price")),
+        gpu=_name(value.get("gpu")),
+        gpu_hourly=_money(value.get("gpu_hourly")),
+        seconds_per_image=_money(value.get("seconds_per_image"), positive=True),
+        width=as_int(value.get("width"), minimum=1, maximum=MAX_SIDE),
+        height=as_int(value.get("height"), minimum=1, maximum=MAX_SIDE),
+        steps=as_int(value.get("steps"), minimum=1, maximum=MAX_STEPS),
+        volume=as_int(value.get("volume"), minimum=0, maximum=MAX_BREAKEVEN_VOLUME),
+        overhead=_money(value.get("overhead")),
+        mode=mode if isinstance(mode, str) and mode in BREAKEVEN_MODES else None,
+        utilisation=utilisation if utilisation is not None and 0 < utilisation <= 1 else None,
+    )
+
+
+def _breakeven_dict(value: BreakEvenSettings) -> dict[str, Any]:
+    """The fields the user set (``None`` ones are left out), money as decimal text."""
+    data: dict[str, Any] = {}
+    for f in fields(value):
+        item = getattr(value, f.name)
+        if item is not None:
+            data[f.name] = decimal_text(item) if isinstance(item, Decimal) else item
+    return data
 
 
 def _geometry(value: object) -> str | None:
@@ -188,6 +272,7 @@ def settings_from_dict(data: object) -> Settings:
         start_in_demo=data.get("start_in_demo") is True,
         dialog_folders=_dialog_folders(data.get("dialog_folders")),
         reference_size=_choice(data.get("reference_size"), REFERENCE_SIZES, default.reference_size),
+        breakeven=_breakeven(data.get("breakeven")),
     )
 
 
@@ -206,6 +291,8 @@ def settings_to_dict(settings: Settings) -> dict[str, Any]:
             value = list(value)
         elif f.name == "dialog_folders":
             value = dict(value)
+        elif f.name == "breakeven":
+            value = _breakeven_dict(value)
         data[f.name] = value
     return data
 

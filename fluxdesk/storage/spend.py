@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import TypeVar
 
 from fluxdesk.core.jobs import JobStatus
 from fluxdesk.core.pricing import USD_PER_CREDIT
 from fluxdesk.core.serialize import iso_utc
 from fluxdesk.core.values import as_decimal
 
+T = TypeVar("T")
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _PENDING = (JobStatus.SUBMITTED.value, JobStatus.DOWNLOADING.value)
 
@@ -75,12 +77,27 @@ class MonthSpend:
 
 
 @dataclass(frozen=True)
+class ModelUsage:
+    """One model's billed images over a recent period, and the size and steps it was used at most."""
+
+    model: str
+    images: int
+    width: int | None
+    """The most common output size (``None``: none known, say an aspect-ratio job that left no image)."""
+    height: int | None
+    steps: int | None
+    """The most common ``steps`` sent (``None``: the model's default, or a model without steps)."""
+
+
+@dataclass(frozen=True)
 class RecentVolume:
     days: int
     images: int
     """Billed images in the period: the volume the break-even calculator starts from."""
     credits: Decimal
     usd: Decimal
+    by_model: tuple[ModelUsage, ...] = ()
+    """The same images per model, most used first, with the size and steps each was used at most."""
 
 
 def current_month(now: datetime | None = None) -> str:
@@ -189,4 +206,47 @@ def spend_last_days(conn: sqlite3.Connection, days: int = 30, *, include_demo: b
     rows = _ledger(conn, iso_utc(now - timedelta(days=days)), None, include_demo, usd_per_credit)
     billed = [row for row in rows if row.billed]
     credits = sum((row.credits or Decimal(0) for row in billed), Decimal(0))
-    return RecentVolume(days, len(billed), credits, credits * usd_per_credit)
+    return RecentVolume(days, len(billed), credits, credits * usd_per_credit,
+                        tuple(usage_by_model(conn, days, include_demo=include_demo, now=now)))
+
+
+_SIZE = re.compile(r"^(\d{1,5})x(\d{1,5})$")
+
+
+def _most_common(values: list[T]) -> T | None:
+    """The most frequent value; a tie goes to the one seen first. ``None`` for no values."""
+    return Counter(values).most_common(1)[0][0] if values else None
+
+
+def usage_by_model(conn: sqlite3.Connection, days: int = 30, *, include_demo: bool = False,
+                   now: datetime | None = None) -> list[ModelUsage]:
+    """Billed images per model over the last ``days`` days, most used first (ties by model id), each with the size
+    and steps it was used at most: the break-even calculator's default mix."""
+    if days < 1:
+        raise ValueError("days must be at least 1")
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    clauses = ["l.time >= ?", "l.billed"]
+    if not include_demo:
+        clauses.append("l.demo = 0")
+    rows = conn.execute(
+        "SELECT l.model AS model, l.size AS size, CASE WHEN json_valid(j.request) "
+        "AND json_type(j.request, '$.steps') = 'integer' THEN json_extract(j.request, '$.steps') END AS steps "
+        f"FROM ledger l JOIN jobs j ON j.id = l.job_id WHERE {' AND '.join(clauses)} ORDER BY l.time, l.job_id",
+        [iso_utc(now - timedelta(days=days))]).fetchall()
+    sizes: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    steps: dict[str, list[int]] = defaultdict(list)
+    counts: Counter[str] = Counter()
+    for row in rows:
+        model = row["model"]
+        counts[model] += 1
+        match = _SIZE.match(row["size"] or "")
+        if match:
+            sizes[model].append((int(match[1]), int(match[2])))
+        if row["steps"] is not None:
+            steps[model].append(int(row["steps"]))
+    out = []
+    for model, images in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        size = _most_common(sizes[model])
+        out.append(ModelUsage(model, images, size[0] if size else None, size[1] if size else None,
+                              _most_common(steps[model])))
+    return out

@@ -46,6 +46,9 @@ from fluxdesk.ui.queue.recent import RecentStrip
 from fluxdesk.ui.queue.view import QueueView
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from fluxdesk.core.providers import ProviderTable
     from fluxdesk.services.library_views import LibraryViews
     from fluxdesk.services.session import Session
     from fluxdesk.ui.breakeven.tab import BreakEvenTab
@@ -54,6 +57,13 @@ if TYPE_CHECKING:
     from fluxdesk.ui.dialogs.welcome import WelcomeDialog
     from fluxdesk.ui.gallery.tab import GalleryTab
     from fluxdesk.ui.spend.tab import SpendTab
+
+
+def provider_table(home: Path) -> ProviderTable:
+    """Other providers' prices (the bundled table, or a newer import), for "the same request elsewhere"."""
+    from fluxdesk.storage.providers import load_provider_table  # imported when first used, not at start-up
+
+    return load_provider_table(home)
 
 
 class MainWindow(QMainWindow):
@@ -99,6 +109,8 @@ class MainWindow(QMainWindow):
         self.panel.set_reference_policy(ReferenceSize.parse(self.controller.settings.reference_size))
         self.panel.setMinimumWidth(360)  # wide tabs (the gallery's details) must not squeeze the controls
         self.panel.set_history(self.controller.settings.prompt_history)
+        home = self.controller.home
+        self.panel.set_provider_source(lambda: provider_table(home))  # read when the list opens
         self.panel.set_model(self.controller.settings.default_model)
         if self.controller.settings.last_seed is not None:
             self.panel.set_last_seed(self.controller.settings.last_seed)
@@ -220,11 +232,16 @@ class MainWindow(QMainWindow):
         return tab
 
     def _build_breakeven_tab(self) -> BreakEvenTab:
+        from fluxdesk.storage.self_hosting import load_self_host_table
         from fluxdesk.ui.breakeven.tab import BreakEvenTab
 
-        tab = BreakEvenTab(self.controller.price_table, list(self.controller.settings.gpu_presets))
-        tab.presetsChanged.connect(lambda presets: self.controller.update_settings(gpu_presets=tuple(presets)))
-        self.controller.read_user_volume()
+        home = self.controller.home
+        tab = BreakEvenTab(self.controller.price_table, provider_table(home), load_self_host_table(home),
+                           self.controller.settings.breakeven)
+        tab.settingsChanged.connect(lambda chosen: self.controller.update_settings(breakeven=chosen))
+        tab.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        if (views := self.session_switch.views) is not None:
+            tab.set_queries(views.spend)
         return tab
 
     def show_image_in_gallery(self, image_id: int) -> None:
@@ -319,8 +336,7 @@ class MainWindow(QMainWindow):
         controller.creditsCleared.connect(self._clear_credits)
         controller.monthSpendChanged.connect(self.panel.set_month_spend)
         controller.moneyRefreshed.connect(lambda: self.spend_tab.if_built(lambda tab: tab.refresh()))
-        controller.userVolumeChanged.connect(
-            lambda images: self.breakeven_tab.when_built(lambda tab: tab.set_user_volume(images)))
+        controller.moneyRefreshed.connect(lambda: self.breakeven_tab.if_built(lambda tab: tab.refresh_usage()))
         controller.reproductionQueued.connect(
             lambda image_id, job_id, seed: self.gallery_tab.if_built(
                 lambda tab: tab.reproduction_queued(image_id, job_id, seed)))
@@ -363,8 +379,7 @@ class MainWindow(QMainWindow):
             self.thumbnails.set_cache_dir(views.thumbnails_dir)
         self.spend_tab.if_built(lambda tab: tab.set_queries(views.spend if views is not None else None))
         self.gallery_tab.if_built(lambda tab: tab.set_store(views.gallery if views is not None else None))
-        if views is not None and self.breakeven_tab.widget is not None:
-            self.controller.read_user_volume()
+        self.breakeven_tab.if_built(lambda tab: tab.set_queries(views.spend if views is not None else None))
 
     def _on_job_event(self, event: object) -> None:
         self.queue_model.apply(event)
@@ -540,7 +555,11 @@ class MainWindow(QMainWindow):
         panel_state["prompt"] = {"model": request.model, "prompt": request.prompt, **request.parameters()}
         panel_state["count"] = self.panel.count()
         panel_state["more_options_open"] = self.panel.more_options_open()
-        return replace(self.controller.settings, window_geometry=geometry, panel_state=panel_state)
+        breakeven = self.controller.settings.breakeven
+        if (tab := self.breakeven_tab.widget) is not None:
+            breakeven = tab.flush_settings()  # a change still waiting for its save is saved at exit
+        return replace(self.controller.settings, window_geometry=geometry, panel_state=panel_state,
+                       breakeven=breakeven)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.controller.closing and self.controller.busy():

@@ -1,4 +1,5 @@
-"""Both monthly cost lines against volume, on logarithmic axes, with the break-even point and the user's volume.
+"""Both monthly cost lines against volume, on logarithmic axes, with the break-even point and the user's volume,
+and the band the self-hosted cost spans with the article's $3,000–$10,000 of engineering overhead a month.
 
 The volume axis spans 10 to 1,000,000 images a month (wider when the break-even point or the user's
 volume lies outside). Costs span decades too, so the dollar axis is logarithmic as well: a straight
@@ -9,8 +10,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import replace
 
-from PySide6.QtCharts import QLineSeries, QLogValueAxis, QScatterSeries
+from PySide6.QtCharts import QAreaSeries, QLineSeries, QLogValueAxis, QScatterSeries
 from PySide6.QtCore import QPointF, QSize, Qt
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QWidget
@@ -63,13 +65,18 @@ class BreakEvenChart(ChartView):
         self.break_even_series.setName("Break-even")
         self.user_series = QLineSeries()
         self.user_series.setName("Your volume")
+        self.band_low = QLineSeries()
+        self.band_high = QLineSeries()
+        self.band_series = QAreaSeries(self.band_high, self.band_low)
+        self.band_series.setName(f"Overhead {be.band_text()} a month")
         super().__init__(self.restyle, parent)
         self.setObjectName("breakEvenChart")
         # Low enough that the whole chart, legend and all, fits under the inputs and the table at 1280 × 800;
         # the tab gives it every pixel left over.
         self.setMinimumHeight(CHART_MIN_HEIGHT)
         chart = self.chart()
-        for series in (self.api_series, self.self_series, self.user_series, self.break_even_series):
+        for series in (self.band_series, self.api_series, self.self_series, self.user_series,
+                       self.break_even_series):
             chart.addSeries(series)
         self.x_axis = QLogValueAxis()
         self.x_axis.setBase(10)
@@ -81,7 +88,8 @@ class BreakEvenChart(ChartView):
         self.y_axis.setTitleText("Cost a month")
         chart.addAxis(self.x_axis, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(self.y_axis, Qt.AlignmentFlag.AlignLeft)
-        for series in (self.api_series, self.self_series, self.user_series, self.break_even_series):
+        for series in (self.band_series, self.api_series, self.self_series, self.user_series,
+                       self.break_even_series):
             series.attachAxis(self.x_axis)
             series.attachAxis(self.y_axis)
         self.break_even_series.setMarkerSize(11)
@@ -95,13 +103,22 @@ class BreakEvenChart(ChartView):
         # than the minimum, and take the rest through the layout's stretch.
         return QSize(super().sizeHint().width(), CHART_MIN_HEIGHT)
 
-    def set_inputs(self, inputs: be.BreakEvenInputs, user_volume: int | None, break_even: int | None) -> None:
+    def clear(self) -> None:
+        """Nothing to draw (the self-hosted side cannot be priced yet)."""
+        for series in (self.api_series, self.self_series, self.user_series, self.break_even_series,
+                       self.band_low, self.band_high):
+            series.clear()
+
+    def set_inputs(self, inputs: be.BreakEvenInputs, user_volume: int | None, break_even: int | None,
+                   band: tuple[int | None, int | None] = (None, None)) -> None:
+        """Redraw for ``inputs``: ``break_even`` is the volume with the inputs' overhead; ``band`` the volumes with
+        $3,000 and $10,000 (marked on the band's edges)."""
         # Break-even at one image ("cheaper from the very first image") is said in words, not marked.
         if break_even is not None and break_even <= 1:
             break_even_mark = None
         else:
             break_even_mark = break_even
-        marks = [v for v in (user_volume, break_even_mark) if v]
+        marks = [v for v in (user_volume, break_even_mark, *band) if v and v > 1]
         lo = min([X_MIN, *marks])
         lo = 1 if lo < X_MIN else X_MIN
         hi = max([X_MAX, *marks])
@@ -109,12 +126,18 @@ class BreakEvenChart(ChartView):
         volumes = sample_volumes(inputs, lo, hi, marks)
         api = [(v, float(be.api_cost(inputs, v))) for v in volumes]
         own = [(v, float(be.self_hosted_cost(inputs, v))) for v in volumes]
-        positive = [y for _, y in api + own if y > 0]
+        low = replace(inputs, overhead_monthly=be.OVERHEAD_LOW)
+        high = replace(inputs, overhead_monthly=be.OVERHEAD_HIGH)
+        band_low = [(v, float(be.self_hosted_cost(low, v))) for v in volumes]
+        band_high = [(v, float(be.self_hosted_cost(high, v))) for v in volumes]
+        positive = [y for _, y in api + own + band_high if y > 0]
         y_lo = max(Y_FLOOR, _decade_below(min(positive))) if positive else Y_FLOOR
         y_hi = _decade_above(max(positive)) if positive else 1.0
         y_hi = max(y_hi, y_lo * 10)
         self.api_series.replace([QPointF(v, max(y, y_lo)) for v, y in api])
         self.self_series.replace([QPointF(v, max(y, y_lo)) for v, y in own])
+        self.band_low.replace([QPointF(v, min(max(y, y_lo), y_hi)) for v, y in band_low])
+        self.band_high.replace([QPointF(v, min(max(y, y_lo), y_hi)) for v, y in band_high])
         self.self_series.setName("Self-hosted (always on)" if inputs.mode is be.Mode.ALWAYS_ON
                                  else "Self-hosted (on demand)")
         self.x_axis.setRange(lo, hi)
@@ -147,6 +170,12 @@ class BreakEvenChart(ChartView):
         self.self_series.setPen(QPen(QColor(c.success), 2.5))
         user_pen = QPen(QColor(c.info), 1.5, Qt.PenStyle.DashLine)
         self.user_series.setPen(user_pen)
+        band = QColor(c.warning)
+        band.setAlpha(70 if theme.is_dark() else 55)
+        self.band_series.setBrush(band)
+        edge = QColor(c.warning)
+        edge.setAlpha(140)
+        self.band_series.setPen(QPen(edge, 1))
         self.break_even_series.setColor(QColor(c.warning))
         self.break_even_series.setBorderColor(QColor(c.text))
         self.break_even_series.setPointLabelsColor(QColor(c.text))

@@ -1,53 +1,45 @@
-"""The break-even calculator's inputs: the API price, the GPU, and the user's usage.
+"""The break-even calculator's inputs: the API side, the self-hosted side, and the user's usage.
 
-Every change emits ``changed`` at once (there is no Apply button). Spin boxes hold floats; the values
-go to the calculator as the ``Decimal`` of what the box shows, so typed figures stay exact.
+What the user set is kept as ``BreakEvenSettings`` (``settings()``; ``None`` fields: not set); every field shown
+is derived from it and the defaults (``choice.resolve``), so "Reset to defaults" is ``BreakEvenSettings()`` and a
+default that moves (the user's last 30 days, read later) moves every field that follows it. Every change emits
+``changed`` at once (there is no Apply button); the user's own changes emit ``settingsChanged`` too, for the
+window to save. Spin boxes hold floats; the values go to the calculator as the ``Decimal`` of what the box
+shows, so typed figures stay exact.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QComboBox,
     QDoubleSpinBox,
-    QFrame,
     QPushButton,
-    QRadioButton,
     QSizePolicy,
     QSpinBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from fluxdesk.core import breakeven as be
-from fluxdesk.core.catalog import DEFAULT_MODEL_ID, MODELS, Pricing, get_model
-from fluxdesk.core.pricing import PriceTable, PriceTableError, estimate
-from fluxdesk.core.request import GenerationRequest
-from fluxdesk.ui.breakeven.presets import Preset, PresetLike, merged_presets, overrides_of
+from fluxdesk.core.catalog import MODELS, DimensionSize, display_name, get_model
+from fluxdesk.core.pricing import PriceTable
+from fluxdesk.core.providers import BFL, ProviderTable, billing_words
+from fluxdesk.core.selfhost import SelfHostTable, commercial_words
+from fluxdesk.storage.settings import MAX_BREAKEVEN_VOLUME, MAX_SIDE, MAX_STEPS, BreakEvenSettings
+from fluxdesk.storage.spend import ModelUsage
+from fluxdesk.ui.breakeven.choice import CUSTOM, DEFAULT_VOLUME, Resolved, resolve
 from fluxdesk.ui.kit.forms import Form, describe, make_label, row
-from fluxdesk.ui.kit.money import US_LOCALE, MoneySpinBox, price, usd
+from fluxdesk.ui.kit.money import US_LOCALE, MoneySpinBox, price
 from fluxdesk.ui.kit.surfaces import TitledCard
-
-DEFAULT_VOLUME = 1_000
-"""The volume shown when the user has made no images lately."""
-MAX_VOLUME = 100_000_000
-CUSTOM = "custom"
-
-
-def model_prices(table: PriceTable) -> list[tuple[str, str, Decimal]]:
-    """``(model id, name, dollars per image)`` for every model, FLUX.2 at 1 MP (1024 × 1024)."""
-    out = []
-    for model in MODELS:
-        try:
-            price = estimate(GenerationRequest(model.id, "x"), table).usd_per_image
-        except (PriceTableError, ValueError):
-            continue
-        out.append((model.id, model.name, price))
-    return out
+from fluxdesk.ui.kit.theme import set_tone
 
 
 def spin_decimal(spin: QDoubleSpinBox) -> Decimal:
@@ -55,7 +47,8 @@ def spin_decimal(spin: QDoubleSpinBox) -> Decimal:
     return Decimal(str(round(spin.value(), spin.decimals())))
 
 
-def _number(value: Decimal) -> str:
+def number(value: Decimal) -> str:
+    """``Decimal("11.00")`` → ``"11"``, ``Decimal("1234.5")`` → ``"1,234.5"``."""
     return f"{value.normalize():,f}"
 
 
@@ -69,7 +62,17 @@ def _money_spin(decimals: int, maximum: float, step: float, suffix: str, name: s
     return spin
 
 
-def _group(title: str, name: str) -> tuple[QFrame, Form]:
+def _int_spin(minimum: int, maximum: int, step: int, suffix: str) -> QSpinBox:
+    spin = QSpinBox()
+    spin.setLocale(US_LOCALE)
+    spin.setRange(minimum, maximum)
+    spin.setSingleStep(step)
+    spin.setSuffix(suffix)
+    spin.setAlignment(Qt.AlignmentFlag.AlignRight)
+    return spin
+
+
+def _group(title: str, name: str) -> tuple[TitledCard, Form]:
     """An input card: its labels as wide as they need (three cards share the width), fields not inset."""
     box = TitledCard(title, name)
     box.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
@@ -79,341 +82,409 @@ def _group(title: str, name: str) -> tuple[QFrame, Form]:
     return box, form
 
 
+def offer_text(provider: str, usd: Decimal) -> str:
+    return f"{provider} · {price(usd)}"
+
+
 class BreakEvenInputsPanel(QWidget):
-    """The three input cards. ``inputs()`` and ``volume()`` read them; ``changed`` says they moved."""
+    """The three input cards. ``resolved()`` reads them; ``changed`` says they moved; ``settingsChanged`` carries
+    what the user set (``BreakEvenSettings``) after each of their changes; ``reset_action`` puts every input back
+    to its default."""
 
     changed = Signal()
-    presetsSaved = Signal(list)
-    """Every editable preset, as ``GpuPresetOverride``s for ``Settings.gpu_presets``."""
+    settingsChanged = Signal(object)
 
-    def __init__(self, price_table: PriceTable, gpu_presets: list[PresetLike] | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, price_table: PriceTable, providers: ProviderTable, self_host: SelfHostTable,
+                 settings: BreakEvenSettings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._table = price_table
-        self._presets: list[Preset] = merged_presets(gpu_presets)
-        self._user_volume: int | None = None
-        self._follow_user = True
+        self._prices = price_table
+        self._providers = providers
+        self._self_host = self_host
+        self._chosen = settings or BreakEvenSettings()
+        self._usage: list[ModelUsage] | None = None
         self._quiet = 0
         """Above 0 while the panel sets its own fields: those changes are not the user's."""
-        layout_row = row(self._build_api(), self._build_gpu(), self._build_usage(), spacing=10)
-        layout_row.layout().setAlignment(Qt.AlignmentFlag.AlignTop)  # type: ignore[union-attr]  # row() sets one
+        self.reset_action = QAction("Reset to defaults", self)
+        self.reset_action.setObjectName("resetBreakEven")
+        self.reset_action.setToolTip("Every input back to its default: your last 30 days, BFL's price, the "
+                                     "table's GPU and speed, $3,000 of overhead a month, on demand at 60%")
+        self.reset_action.triggered.connect(lambda _checked=False: self.reset())
+        cards = row(self._build_api(), self._build_gpu(), self._build_usage(), spacing=10)
+        cards.layout().setAlignment(Qt.AlignmentFlag.AlignTop)  # type: ignore[union-attr]  # row() sets one
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(layout_row)
-        for spin in (self.price_spin, self.hourly_spin, self.rate_spin, self.volume_spin, self.overhead_spin):
+        outer.addWidget(cards)
+        for spin in (self.price_spin, self.hourly_spin, self.speed_spin, self.volume_spin, self.overhead_spin,
+                     self.width_spin, self.height_spin, self.steps_spin, self.utilisation_spin):
             # Spin boxes refuse to shrink below their widest value by default: let the cards share the width.
             spin.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+            spin.setMinimumWidth(0)
         self._fill_models()
-        self._fill_presets(1)  # the source article's RTX 4090, secure cloud
-        self._show_volume_note()
-        self._show_formula()
+        self._fill_gpus()
+        self._resolved = self._resolve()
+        self._show()
 
     # --- building ---------------------------------------------------------------------------------
 
     def _build_api(self) -> QWidget:
-        box, form = _group("API price per image", "apiInputs")
+        box, form = _group("API", "apiInputs")
         self.model_combo = QComboBox()
         self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        describe(self.model_combo, "Model", "Take the price of one image from the price table "
-                 "(FLUX.2 models at 1 megapixel, 1024 × 1024)", "modelCombo")
+        describe(self.model_combo, "API model", "The model you use at the API: priced from the price table, and "
+                 "compared with the open-weights model you would run instead", "modelCombo")
+        self.width_spin = _int_spin(16, MAX_SIDE, 16, "")
+        describe(self.width_spin, "Width", "Output width in pixels: FLUX.2 is priced by the megapixel, and "
+                 "self-hosted time grows with the pixels", "widthSpin")
+        self.height_spin = _int_spin(16, MAX_SIDE, 16, "")
+        describe(self.height_spin, "Height", "Output height in pixels", "heightSpin")
+        for spin in (self.width_spin, self.height_spin):
+            spin.setKeyboardTracking(False)  # a size counts once typed, not at every digit
+        times = make_label("×", wrap=False)
+        times.setAccessibleName("by")
+        self.provider_combo = QComboBox()
+        self.provider_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        describe(self.provider_combo, "Provider", "Who sells the API side: BFL, or another provider of the same "
+                 "model at its own price (FluxDesk still sends to BFL only)", "providerCombo")
         self.price_spin = _money_spin(4, 10.0, 0.005, "", "apiPrice")
-        describe(self.price_spin, "API price per image", "US dollars per image at the API; typing a price "
-                 "switches the model to Custom", "apiPrice")
+        describe(self.price_spin, "API price per image", "US dollars per image at the API; typing a price makes "
+                 "it a price of your own", "apiPrice")
         self.price_note = make_label(tone="muted", name="priceNote", small=True)
         form.add_row(None, self.model_combo)  # the card's heading names it; the whole width shows every model's name
+        for spin in (self.width_spin, self.height_spin):
+            spin.setMaximumWidth(spin.fontMetrics().horizontalAdvance("16,384") + 48)  # no wider on a wide window
+        form.add_row("Size", row(self.width_spin, times, self.height_spin, 1, spacing=4))
+        form.add_row("At", self.provider_combo)
         form.add_row("Per image", self.price_spin)
         form.add_row(None, self.price_note)
         self.model_combo.currentIndexChanged.connect(self._model_chosen)
+        self.width_spin.valueChanged.connect(lambda _v: self._size_typed())
+        self.height_spin.valueChanged.connect(lambda _v: self._size_typed())
+        self.provider_combo.currentIndexChanged.connect(self._provider_chosen)
         self.price_spin.valueChanged.connect(self._price_typed)
         return box
 
     def _build_gpu(self) -> QWidget:
-        box, form = _group("Self-hosted GPU", "gpuInputs")
-        self.preset_combo = QComboBox()
-        self.preset_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        describe(self.preset_combo, "GPU preset", "Start from a rented GPU's price and speed. The RTX 4090 rows "
-                 "are the source article's; A100 and H100 are yours to edit and save", "presetCombo")
+        box, form = _group("Self-hosted", "gpuInputs")
+        self.gpu_card = box
+        """Its title names the open-weights model that would run (the verdict card says why, and its licence)."""
+        self.gpu_combo = QComboBox()
+        self.gpu_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        describe(self.gpu_combo, "GPU", "A rented GPU's price and published speed, from the self-hosting table",
+                 "gpuCombo")
         self.hourly_spin = _money_spin(3, 1000.0, 0.01, " an hour", "gpuHourly")
         describe(self.hourly_spin, "GPU price per hour", "What renting the GPU costs per hour", "gpuHourly")
-        self.rate_spin = QDoubleSpinBox()
-        self.rate_spin.setLocale(US_LOCALE)
-        self.rate_spin.setDecimals(0)
-        self.rate_spin.setRange(1, 1_000_000)
-        self.rate_spin.setSingleStep(10)
-        self.rate_spin.setSuffix(" images/h")
-        self.rate_spin.setGroupSeparatorShown(True)
-        self.rate_spin.setAlignment(Qt.AlignmentFlag.AlignRight)
-        describe(self.rate_spin, "Images per hour", "How many images the GPU makes in an hour with your model "
-                 "and settings", "gpuRate")
-        self.save_preset_button = QPushButton("Save preset")
-        describe(self.save_preset_button, "Save preset", "Keep these figures as the selected preset",
-                 "savePreset")
-        self.save_preset_button.setEnabled(False)
+        self.speed_spin = QDoubleSpinBox()
+        self.speed_spin.setObjectName("speedSpin")
+        self.speed_spin.setLocale(US_LOCALE)
+        self.speed_spin.setDecimals(2)
+        self.speed_spin.setRange(0, 3600)
+        self.speed_spin.setSingleStep(0.1)
+        self.speed_spin.setSuffix(" s")
+        self.speed_spin.setSpecialValueText("enter a speed")
+        self.speed_spin.setAlignment(Qt.AlignmentFlag.AlignRight)
+        describe(self.speed_spin, "Seconds per image", "Seconds the GPU takes for one image at 1024 × 1024 and the "
+                 "model's default steps; scaled to your size and steps", "speedSpin")
+        self.speed_note = make_label(tone="muted", name="speedNote", small=True)
         self.formula_label = make_label(name="formulaLabel", small=True)
         self.formula_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        form.add_row(None, self.preset_combo)  # the card's heading names it; the whole width shows every preset's price
+        form.add_row(None, self.gpu_combo)  # the card's heading names it; the whole width shows every GPU's price
         form.add_row("Price", self.hourly_spin)
-        form.add_row("Speed", self.rate_spin)
+        form.add_row("Speed", self.speed_spin)
+        form.add_row(None, self.speed_note)
         form.add_row(None, self.formula_label)
-        form.add_row(None, row(1, self.save_preset_button))
-        self.preset_combo.currentIndexChanged.connect(self._preset_chosen)
-        self.hourly_spin.valueChanged.connect(self._gpu_typed)
-        self.rate_spin.valueChanged.connect(self._gpu_typed)
-        self.save_preset_button.clicked.connect(self._save_preset)
+        self.gpu_combo.currentIndexChanged.connect(self._gpu_chosen)
+        self.hourly_spin.valueChanged.connect(self._hourly_typed)
+        self.speed_spin.valueChanged.connect(self._speed_typed)
         return box
 
     def _build_usage(self) -> QWidget:
         box, form = _group("Your usage", "usageInputs")
-        self.volume_spin = QSpinBox()
-        self.volume_spin.setLocale(US_LOCALE)
-        self.volume_spin.setRange(0, MAX_VOLUME)
-        self.volume_spin.setSingleStep(100)
+        self.reset_button = QToolButton()
+        self.reset_button.setDefaultAction(self.reset_action)
+        self.reset_button.setAutoRaise(True)
+        self.reset_button.setObjectName("resetButton")
+        box.header.addStretch(1)
+        box.header.addWidget(self.reset_button)
+        self.volume_spin = _int_spin(0, MAX_BREAKEVEN_VOLUME, 100, " a month")
         self.volume_spin.setGroupSeparatorShown(True)
-        self.volume_spin.setSuffix(" a month")
-        self.volume_spin.setAlignment(Qt.AlignmentFlag.AlignRight)
-        describe(self.volume_spin, "Monthly volume", "Images a month: by default what you made in the last "
-                 "30 days", "volumeSpin")
-        self.use_mine_button = QPushButton("Use my volume")
-        describe(self.use_mine_button, "Use my volume", "Go back to the images you made in the last 30 days",
-                 "useMyVolume")
+        describe(self.volume_spin, "Monthly volume", "Images a month: by default what you made with this model in "
+                 "the last 30 days", "volumeSpin")
+        self.use_mine_button = QPushButton("Use my usage")
+        describe(self.use_mine_button, "Use my usage", "Go back to the volume, size and steps of your last 30 days",
+                 "useMyUsage")
         self.volume_note = make_label(tone="muted", name="volumeNote", small=True)
-        self.overhead_spin = _money_spin(2, 10_000_000.0, 100, " a month", "overhead")
-        describe(self.overhead_spin, "Engineering overhead", "Your time and everything else self-hosting costs "
-                 "a month besides the GPU", "overhead")
-        self.on_demand_radio = QRadioButton("On demand")
-        describe(self.on_demand_radio, "On demand", "Pay only for the GPU hours the images take (the source "
-                 "article's assumption)", "onDemand")
-        self.always_on_radio = QRadioButton("Always on")
-        describe(self.always_on_radio, "Always on", "Rent whole GPUs for the month (730 hours each); a volume "
-                 "needs as many as its images take", "alwaysOn")
-        self.mode_group = QButtonGroup(self)
-        self.mode_group.addButton(self.on_demand_radio)
-        self.mode_group.addButton(self.always_on_radio)
-        self.on_demand_radio.setChecked(True)
+        self.steps_spin = _int_spin(0, MAX_STEPS, 1, " steps")
+        self.steps_spin.setKeyboardTracking(False)
+        describe(self.steps_spin, "Steps", "Sampling steps of the self-hosted model (by default, the steps you sent "
+                 "lately, else its own default): its time grows with them", "stepsSpin")
+        self.overhead_spin = _money_spin(0, 10_000_000.0, 500, " a month", "overhead")
+        describe(self.overhead_spin, "Engineering overhead", "Your time and everything else self-hosting costs a "
+                 "month besides the GPU; the article's figure for a small team is $3,000-$10,000", "overhead")
+        self.mode_combo = QComboBox()
+        self.mode_combo.addItem("On demand", be.Mode.ON_DEMAND.value)
+        self.mode_combo.setItemData(0, "Pay for the GPU hours the images take, divided by the utilisation",
+                                    Qt.ItemDataRole.ToolTipRole)
+        self.mode_combo.addItem("Always on", be.Mode.ALWAYS_ON.value)
+        self.mode_combo.setItemData(1, "Rent whole GPUs for the month (730 hours each); a volume needs as many as "
+                                    "its images take", Qt.ItemDataRole.ToolTipRole)
+        describe(self.mode_combo, "GPUs", "On demand: pay for the GPU hours the images take, divided by the "
+                 "utilisation. Always on: rent whole GPUs for the month", "modeCombo")
+        self.utilisation_spin = _int_spin(1, 100, 5, "%")
+        self.utilisation_spin.setPrefix("at ")
+        describe(self.utilisation_spin, "Utilisation", "Of the GPU time you pay for on demand, the share that makes "
+                 "images: idle time, cold starts and minimum billing take the rest", "utilisationSpin")
         form.add_row("Volume", self.volume_spin)
         form.add_row(None, row(self.volume_note, 1, self.use_mine_button))
+        form.add_row("Steps", self.steps_spin)
         form.add_row("Overhead", self.overhead_spin)
-        modes = QWidget()
-        modes_layout = QVBoxLayout(modes)
-        modes_layout.setContentsMargins(0, 0, 0, 0)
-        modes_layout.setSpacing(2)
-        modes_layout.addWidget(self.on_demand_radio)
-        modes_layout.addWidget(self.always_on_radio)
-        form.add_row("GPUs", modes)
-        self.volume_spin.setValue(DEFAULT_VOLUME)
+        form.add_row("GPUs", row(self.mode_combo, self.utilisation_spin, spacing=6))
         self.volume_spin.valueChanged.connect(self._volume_typed)
-        self.use_mine_button.clicked.connect(self.use_my_volume)
-        self.overhead_spin.valueChanged.connect(lambda _v: self._changed())
-        self.mode_group.buttonToggled.connect(lambda _b, on: self._changed() if on else None)
+        self.steps_spin.valueChanged.connect(self._steps_typed)
+        self.use_mine_button.clicked.connect(self.use_my_usage)
+        self.overhead_spin.valueChanged.connect(
+            lambda _v: self._user_set(overhead=spin_decimal(self.overhead_spin)))
+        self.mode_combo.currentIndexChanged.connect(self._mode_chosen)
+        self.utilisation_spin.valueChanged.connect(
+            lambda v: self._user_set(utilisation=Decimal(v) / 100))
         return box
+
+    def _fill_models(self) -> None:
+        self._quiet += 1
+        try:
+            self.model_combo.clear()
+            for model in MODELS:
+                self.model_combo.addItem(model.name, model.id)
+                tip = (f"{model.name}: can be self-hosted" if self._self_host.self_hostable(model.id)
+                       else f"{model.name}: cannot be self-hosted; compared with "
+                            f"{self._self_host.substitute(model.id).name}")
+                self.model_combo.setItemData(self.model_combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
+        finally:
+            self._quiet -= 1
+
+    def _fill_gpus(self) -> None:
+        self._quiet += 1
+        try:
+            self.gpu_combo.clear()
+            for gpu in self._self_host.gpus:
+                # The name only: its price is the field under it, and the closed box keeps to the card's width.
+                self.gpu_combo.addItem(gpu.name, gpu.name)
+                self.gpu_combo.setItemData(self.gpu_combo.count() - 1, f"{gpu.name}: {price(gpu.hourly_usd)} an "
+                                           f"hour\n{gpu.source}", Qt.ItemDataRole.ToolTipRole)
+            self.gpu_combo.addItem("Your own GPU", CUSTOM)
+        finally:
+            self._quiet -= 1
 
     # --- reading ----------------------------------------------------------------------------------
 
-    def inputs(self) -> be.BreakEvenInputs:
-        mode = be.Mode.ALWAYS_ON if self.always_on_radio.isChecked() else be.Mode.ON_DEMAND
-        return be.BreakEvenInputs(api_price=spin_decimal(self.price_spin), gpu_hourly=spin_decimal(self.hourly_spin),
-                                  images_per_hour=spin_decimal(self.rate_spin),
-                                  overhead_monthly=spin_decimal(self.overhead_spin), mode=mode)
+    def resolved(self) -> Resolved:
+        """Every input as the calculator uses it, defaults filled in."""
+        return self._resolved
 
-    def volume(self) -> int:
-        return self.volume_spin.value()
+    def settings(self) -> BreakEvenSettings:
+        """What the user set (``None``: the default), to persist."""
+        return self._chosen
 
-    def presets(self) -> list[Preset]:
-        return list(self._presets)
+    def usage(self) -> list[ModelUsage] | None:
+        """The last 30 days per model, as the window last said (``None``: not read yet)."""
+        return None if self._usage is None else list(self._usage)
 
-    def user_volume(self) -> int | None:
-        """Images the user made in the last 30 days, as the window last said (``None``: not known)."""
-        return self._user_volume
+    def mode(self) -> be.Mode:
+        return self._resolved.mode
 
     # --- setting ----------------------------------------------------------------------------------
 
-    def set_price_table(self, table: PriceTable) -> None:
-        self._table = table
-        self._fill_models()
-        self._changed()
+    def set_tables(self, prices: PriceTable | None = None, providers: ProviderTable | None = None,
+                   self_host: SelfHostTable | None = None) -> None:
+        """Price with newer tables (an import)."""
+        self._prices = prices or self._prices
+        self._providers = providers or self._providers
+        if self_host is not None:
+            self._self_host = self_host
+            self._fill_models()
+            self._fill_gpus()
+        self._refresh()
+
+    def set_usage(self, usage: Sequence[ModelUsage] | None) -> None:
+        """The user's last 30 days per model (``None``: not known): the defaults follow it."""
+        self._usage = None if usage is None else list(usage)
+        self._refresh()
 
     def set_api_model(self, model_id: str) -> None:
-        """Price the API at ``model_id``'s catalog price."""
+        """Price the API at ``model_id`` (as if the user picked it)."""
         index = self.model_combo.findData(model_id)
         if index >= 0:
             self.model_combo.setCurrentIndex(index)
 
-    def set_user_volume(self, images_per_month: int | None) -> None:
-        self._user_volume = images_per_month
-        if self._follow_user:
-            self._apply_user_volume()
-        self._show_volume_note()
+    def reset(self) -> None:
+        """Every input back to its default (one click: ``reset_action``)."""
+        self._chosen = BreakEvenSettings()
+        self._refresh()
+        self.settingsChanged.emit(self._chosen)
 
-    def use_my_volume(self) -> None:
-        self._follow_user = True
-        self._apply_user_volume()
-        self._show_volume_note()
-
-    def _apply_user_volume(self) -> None:
-        wanted = self._user_volume if self._user_volume else DEFAULT_VOLUME
-        self._quiet += 1
-        try:
-            self.volume_spin.setValue(min(wanted, MAX_VOLUME))
-        finally:
-            self._quiet -= 1
-        self._changed()
-
-    def _fill_models(self) -> None:
-        chosen = self.model_combo.currentData() if self.model_combo.count() else DEFAULT_MODEL_ID
-        self._quiet += 1
-        try:
-            self.model_combo.clear()
-            for model_id, name, per_image in model_prices(self._table):
-                self.model_combo.addItem(f"{name} · {price(per_image)}", model_id)
-                index = self.model_combo.count() - 1
-                self.model_combo.setItemData(index, per_image, Qt.ItemDataRole.UserRole + 1)
-                flux2 = get_model(model_id).pricing is Pricing.MEGAPIXEL
-                tip = f"{name}: {price(per_image)} per image" + (" at 1 MP (1024 × 1024)" if flux2 else "")
-                self.model_combo.setItemData(index, tip, Qt.ItemDataRole.ToolTipRole)
-            self.model_combo.addItem("Custom price", CUSTOM)
-            index = self.model_combo.findData(chosen)
-            self.model_combo.setCurrentIndex(index if index >= 0 else 0)
-        finally:
-            self._quiet -= 1
-        self._model_chosen(self.model_combo.currentIndex())
-
-    def _fill_presets(self, select: int) -> None:
-        self._quiet += 1
-        try:
-            self.preset_combo.clear()
-            for preset in self._presets:
-                self.preset_combo.addItem(f"{preset.name} · {price(preset.hourly_usd)}/h", preset.name)
-                tip = (f"{preset.name}: {price(preset.hourly_usd)}/hour at {_number(preset.images_per_hour)} "
-                       f"images/hour" + ("" if preset.editable else " (the source article's figures)"))
-                self.preset_combo.setItemData(self.preset_combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
-            self.preset_combo.addItem("Custom GPU", CUSTOM)
-        finally:
-            self._quiet -= 1
-        self.preset_combo.setCurrentIndex(select)
-        self._preset_chosen(select)
+    def use_my_usage(self) -> None:
+        """The volume, size and steps of the last 30 days again."""
+        self._user_set(volume=None, width=None, height=None, steps=None)
 
     # --- reacting ---------------------------------------------------------------------------------
 
-    def _changed(self) -> None:
-        if not self._quiet:
-            self._show_formula()
-            self.changed.emit()
+    def _resolve(self) -> Resolved:
+        return resolve(self._chosen, self._usage, self._prices, self._providers, self._self_host)
+
+    def _refresh(self) -> None:
+        self._resolved = self._resolve()
+        self._show()
+        self.changed.emit()
+
+    def _user_set(self, **changes: Any) -> None:
+        if self._quiet:
+            return
+        self._chosen = replace(self._chosen, **changes)
+        self._refresh()
+        self.settingsChanged.emit(self._chosen)
 
     def _model_chosen(self, index: int) -> None:
-        per_image = self.model_combo.itemData(index, Qt.ItemDataRole.UserRole + 1)
-        if self._quiet or per_image is None:
-            self._show_price_note()
+        model_id = self.model_combo.itemData(index)
+        if self._quiet or not isinstance(model_id, str):
             return
-        self._quiet += 1
-        try:
-            self.price_spin.setValue(float(per_image))
-        finally:
-            self._quiet -= 1
-        self._show_price_note()
-        self._changed()
+        # The speed was for the model before; a price of the user's own was too.
+        custom_price = self._chosen.provider == CUSTOM
+        self._user_set(api_model=model_id, seconds_per_image=None,
+                       provider=None if custom_price else self._chosen.provider,
+                       api_price=None)
+
+    def _size_typed(self) -> None:
+        if self._quiet:
+            return
+        self._user_set(width=self.width_spin.value(), height=self.height_spin.value())
+
+    def _provider_chosen(self, index: int) -> None:
+        provider = self.provider_combo.itemData(index)
+        if self._quiet or not isinstance(provider, str):
+            return
+        if provider == CUSTOM:
+            self._user_set(provider=CUSTOM, api_price=spin_decimal(self.price_spin))
+        else:
+            self._user_set(provider=provider, api_price=None)
 
     def _price_typed(self, _value: float) -> None:
-        if self._quiet:
+        self._user_set(provider=CUSTOM, api_price=spin_decimal(self.price_spin))
+
+    def _gpu_chosen(self, index: int) -> None:
+        name = self.gpu_combo.itemData(index)
+        if self._quiet or not isinstance(name, str):
             return
+        if name == CUSTOM:  # your own GPU starts from the figures shown
+            r = self._resolved
+            self._user_set(gpu=CUSTOM, gpu_hourly=r.gpu_hourly, seconds_per_image=r.base_seconds)
+        else:
+            self._user_set(gpu=name, gpu_hourly=None, seconds_per_image=None)
+
+    def _hourly_typed(self, _value: float) -> None:
+        self._user_set(gpu_hourly=spin_decimal(self.hourly_spin))
+
+    def _speed_typed(self, _value: float) -> None:
+        seconds = spin_decimal(self.speed_spin)
+        self._user_set(seconds_per_image=seconds if seconds > 0 else None)
+
+    def _steps_typed(self, value: int) -> None:
+        self._user_set(steps=value or None)
+
+    def _volume_typed(self, value: int) -> None:
+        self._user_set(volume=value)
+
+    def _mode_chosen(self, index: int) -> None:
+        mode = self.mode_combo.itemData(index)
+        if isinstance(mode, str):
+            self._user_set(mode=mode)
+
+    # --- showing ----------------------------------------------------------------------------------
+
+    def _set_quietly(self, setter: Callable[[], None]) -> None:
         self._quiet += 1
         try:
-            self.model_combo.setCurrentIndex(self.model_combo.findData(CUSTOM))
+            setter()
         finally:
             self._quiet -= 1
-        self._show_price_note()
-        self._changed()
 
-    def _show_price_note(self) -> None:
-        model_id = self.model_combo.currentData()
-        if model_id == CUSTOM:
+    def _show(self) -> None:
+        r = self._resolved
+        self._set_quietly(lambda: self._show_fields(r))
+        self._show_notes(r)
+
+    def _show_fields(self, r: Resolved) -> None:
+        self.model_combo.setCurrentIndex(self.model_combo.findData(r.api_model))
+        model = get_model(r.api_model)
+        step = model.size.step if isinstance(model.size, DimensionSize) else 16
+        for spin, value in ((self.width_spin, r.width), (self.height_spin, r.height)):
+            spin.setSingleStep(step)
+            if not spin.hasFocus() or spin.value() != value:
+                spin.setValue(value)
+        self.provider_combo.clear()
+        for offer in r.offers:
+            self.provider_combo.addItem(offer_text(offer.provider, offer.usd_per_image), offer.provider)
+            self.provider_combo.setItemData(
+                self.provider_combo.count() - 1,
+                f"{offer.provider}: {price(offer.usd_per_image)} an image, {billing_words(offer.billing)}, as of "
+                f"{offer.as_of}\n{offer.source}", Qt.ItemDataRole.ToolTipRole)
+        self.provider_combo.addItem("A price of your own", CUSTOM)
+        self.provider_combo.setCurrentIndex(self.provider_combo.findData(r.provider))
+        self.price_spin.setValue(float(r.api_price))
+        gpu_index = self.gpu_combo.findData(r.gpu.name if r.gpu is not None else CUSTOM)
+        self.gpu_combo.setCurrentIndex(gpu_index)
+        self.hourly_spin.setValue(float(r.gpu_hourly))
+        self.speed_spin.setValue(float(r.base_seconds) if r.base_seconds is not None else 0)
+        self.steps_spin.setSpecialValueText(f"default ({r.default_steps})")
+        self.steps_spin.setValue(r.steps or 0)
+        self.volume_spin.setValue(min(r.volume, MAX_BREAKEVEN_VOLUME))
+        self.overhead_spin.setValue(float(r.overhead))
+        self.mode_combo.setCurrentIndex(self.mode_combo.findData(r.mode.value))
+        self.utilisation_spin.setValue(round(r.utilisation * 100))
+        self.utilisation_spin.setEnabled(r.mode is be.Mode.ON_DEMAND)
+
+    def _show_notes(self, r: Resolved) -> None:
+        sub = r.substitute
+        self.gpu_card.set_title(f"Self-hosted: {sub.name}")
+        self.gpu_card.title_label.setToolTip(f"{sub.name}: {sub.licence}, {commercial_words(sub)}\n{sub.source}")
+
+        size = f"{r.width} × {r.height}"
+        if r.provider == CUSTOM:
             self.price_note.setText("A price of your own")
         else:
-            per_megapixel = get_model(model_id).pricing is Pricing.MEGAPIXEL
-            self.price_note.setText(f"From the price table of {self._table.as_of}"
-                                    + (", at 1 MP" if per_megapixel else ""))
+            offer = next(o for o in r.offers if o.provider == r.provider)
+            flat = billing_words(offer.billing) == "per image"
+            whose = "BFL's price table" if r.provider == BFL else f"{r.provider}'s price"
+            self.price_note.setText(f"{whose} of {offer.as_of}" + ("" if flat else f", at {size}"))
+            self.price_note.setToolTip(offer.source)
 
-    def _selected_preset(self) -> Preset | None:
-        index = self.preset_combo.currentIndex()
-        return self._presets[index] if 0 <= index < len(self._presets) else None
-
-    def _preset_chosen(self, _index: int) -> None:
-        preset = self._selected_preset()
-        if self._quiet or preset is None:
-            self._sync_save_button()
-            return
-        self._quiet += 1
-        try:
-            self.hourly_spin.setValue(float(preset.hourly_usd))
-            self.rate_spin.setValue(float(preset.images_per_hour))
-        finally:
-            self._quiet -= 1
-        self._sync_save_button()
-        self._changed()
-
-    def _gpu_typed(self, _value: float) -> None:
-        if self._quiet:
-            return
-        preset = self._selected_preset()
-        if preset is not None and not preset.editable and not self._matches(preset):
-            # The article's figures are not edited in place: the typed ones are a custom GPU.
-            self._quiet += 1
-            try:
-                self.preset_combo.setCurrentIndex(self.preset_combo.findData(CUSTOM))
-            finally:
-                self._quiet -= 1
-        self._sync_save_button()
-        self._changed()
-
-    def _matches(self, preset: Preset) -> bool:
-        return (spin_decimal(self.hourly_spin) == preset.hourly_usd
-                and spin_decimal(self.rate_spin) == preset.images_per_hour)
-
-    def _sync_save_button(self) -> None:
-        preset = self._selected_preset()
-        if preset is not None and preset.editable:
-            self.save_preset_button.setEnabled(not self._matches(preset))
-            self.save_preset_button.setToolTip(f"Keep these figures as the {preset.name} preset")
+        where = f"the {r.gpu.name}" if r.gpu is not None else "your GPU"
+        base = f"at 1024 × 1024, {r.default_steps} steps"
+        if r.base_seconds is None:
+            self.speed_note.setText(f"None published: enter seconds per image {base}")
+            set_tone(self.speed_note, "warning")
         else:
-            self.save_preset_button.setEnabled(False)
-            self.save_preset_button.setToolTip("The RTX 4090 rows are the source article's; choose A100 or "
-                                               "H100 to save your own figures")
+            self.speed_note.setText(("Your figure, " if r.speed_typed else "Published, ") + base)
+            set_tone(self.speed_note, "muted")
+        self.speed_note.setToolTip(f"Seconds per image on {where}" + (f"\n{r.gpu.source}" if r.gpu is not None else ""))
 
-    def _save_preset(self) -> None:
-        index = self.preset_combo.currentIndex()
-        preset = self._selected_preset()
-        if preset is None or not preset.editable:
-            return
-        self._presets[index] = replace(preset, hourly_usd=spin_decimal(self.hourly_spin),
-                                       images_per_hour=spin_decimal(self.rate_spin))
-        self._fill_presets(index)
-        self.presetsSaved.emit(overrides_of(self._presets))
-
-    def _volume_typed(self, _value: int) -> None:
-        if self._quiet:
-            return
-        self._follow_user = False
-        self._show_volume_note()
-        self._changed()
-
-    def _show_volume_note(self) -> None:
-        mine = self._user_volume
-        if self._follow_user:
-            if mine is None:
-                text = "Your own volume is not known yet"
-            elif mine == 0:
-                text = f"No images in the last 30 days: showing {DEFAULT_VOLUME:,} a month"
-            else:
-                text = "Your last 30 days"
+        mine = {"model": f"Your last 30 days with {display_name(r.api_model)}",
+                "all": f"Your last 30 days, all models (none with {display_name(r.api_model)})",
+                "default": f"No images in the last 30 days: showing {DEFAULT_VOLUME:,} a month",
+                "unknown": "Your own volume is not known yet"}
+        if r.volume_from == "user":
+            self.volume_note.setText("Your own figure")
         else:
-            text = "Your last 30 days: " + (f"{mine:,} images" if mine else "none")
-        self.volume_note.setText(text)
-        self.use_mine_button.setEnabled(not self._follow_user)
+            self.volume_note.setText(mine[r.volume_from])
+        chosen = self._chosen
+        self.use_mine_button.setEnabled(any(v is not None for v in (chosen.volume, chosen.width, chosen.steps)))
+        self.reset_action.setEnabled(self._chosen != BreakEvenSettings())
 
-    def _show_formula(self) -> None:
-        inputs = self.inputs()
-        text = (f"{price(inputs.gpu_hourly)}/h ÷ {_number(inputs.images_per_hour)} images/h "
-                f"= {price(inputs.gpu_cost_per_image)} per image")
-        if inputs.mode is be.Mode.ALWAYS_ON:
-            text += (f"\nAlways on: {usd(inputs.gpu_monthly)} a month per GPU (730 h), "
-                     f"up to {_number(inputs.capacity_per_gpu)} images")
+    def show_formula(self, text: str, tone: str | None = None) -> None:
+        """The self-hosted cost of one image, worked out (the tab computes it)."""
         self.formula_label.setText(text)
+        self.formula_label.setVisible(bool(text))
+        set_tone(self.formula_label, tone)
+
+
+def steps_text(r: Resolved) -> str:
+    return f"{r.steps if r.steps is not None else r.default_steps} steps"
+

@@ -29,7 +29,7 @@ class Column(IntEnum):
 
 HEADERS = (
     Header("Images\na month", "Images a month", RIGHT),
-    Header("API\na month", "What the BFL API costs a month at this volume", RIGHT),
+    Header("API\na month", "What the API costs a month at this volume, at the price chosen", RIGHT),
     Header("Self-hosted\na month", "GPU cost plus the engineering overhead, a month", RIGHT),
     Header("Saving\na month", "API cost minus self-hosted cost: negative when self-hosting costs more", RIGHT),
     Header("Saving\n%", "The saving as a share of the API cost", RIGHT),
@@ -101,8 +101,12 @@ class BreakEvenModel(ReadOnlyTableModel):
         self._rows: list[be.BreakEvenRow] = []
         self._user_volume: int | None = None
         self._inputs: be.BreakEvenInputs | None = None
+        self._api_name = "the API"
 
-    def set_inputs(self, inputs: be.BreakEvenInputs, user_volume: int | None) -> None:
+    def set_inputs(self, inputs: be.BreakEvenInputs, user_volume: int | None, api_name: str = "the API") -> None:
+        """Rows for ``inputs`` at the article's volumes and the user's; ``api_name`` says who the API side is in
+        tooltips ("BFL", "fal.ai", "your price")."""
+        self._api_name = api_name
         rows = be.table(inputs, table_volumes(user_volume))
         if len(rows) == len(self._rows):
             # Same shape: repaint in place so the view keeps its scroll position and selection.
@@ -113,6 +117,13 @@ class BreakEvenModel(ReadOnlyTableModel):
         self.beginResetModel()
         self._rows, self._user_volume, self._inputs = rows, user_volume, inputs
         self.endResetModel()
+
+    def clear(self) -> None:
+        """No rows (nothing can be priced yet)."""
+        if self._rows:
+            self.beginResetModel()
+            self._rows, self._inputs = [], None
+            self.endResetModel()
 
     def rows(self) -> list[be.BreakEvenRow]:
         return list(self._rows)
@@ -154,7 +165,8 @@ class BreakEvenModel(ReadOnlyTableModel):
         if r.saving > 0:
             lines.append(f"Self-hosting saves {usd(r.saving)} a month ({usd(r.saving_annual)} a year)")
         elif r.saving < 0:
-            lines.append(f"The API is cheaper by {usd(-r.saving)} a month ({usd(-r.saving_annual)} a year)")
+            lines.append(f"The API ({self._api_name}) is cheaper by {usd(-r.saving)} a month "
+                         f"({usd(-r.saving_annual)} a year)")
         else:
             lines.append("Both cost the same")
         if r.gpus_needed is not None:

@@ -111,8 +111,6 @@ class AppController(QObject):
     """This month's spend and the monthly budget (``None``: no budget), in US dollars."""
     moneyRefreshed = Signal()
     """The money figures are being read again: views showing spend reload too."""
-    userVolumeChanged = Signal(int)
-    """This library's images over the last 30 days."""
     reproductionQueued = Signal(int, str, object)
     """Reproduce queued a job: the original image's id, the job id, the seed."""
     reproductionRefused = Signal(str)
@@ -331,15 +329,6 @@ class AppController(QObject):
         demo = self.engine.simulated  # the demo library holds only demo jobs: its pretend spend is the point
         tasks.run_in_background(lambda: session.library.spend(month, include_demo=demo, usd_per_credit=usd),
                                 self._show_spend, self._read_failed(session), parent=self)
-
-    def read_user_volume(self) -> None:
-        """The break-even's default volume: this library's images over the last 30 days (``userVolumeChanged``)."""
-        session = self.session
-        if session is None:
-            return
-        demo = self.engine.simulated
-        TaskManager.instance().run_in_background(lambda: session.library.spend_last_days(30, include_demo=demo).images,
-                                                 self.userVolumeChanged.emit, self._read_failed(session), parent=self)
 
     def _read_failed(self, session: Session) -> Callable[[BaseException], None]:
         """What a failed read of ``session``'s library does: report it as unexpected, unless the engine has moved on

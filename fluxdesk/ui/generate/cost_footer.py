@@ -5,7 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from fluxdesk.core.catalog import Model
 from fluxdesk.core.pricing import Estimate, credits_phrase, format_credits, format_price, format_usd
@@ -36,7 +37,15 @@ class CostFooter(Card):
         self.credits_label = make_label(tone="muted", name="creditsLabel", wrap=False)
         self.credits_label.setAccessibleName("Estimated credits")
         self.credits_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        layout.addWidget(row(self.cost_label, self.credits_label))
+        self.elsewhere_button = QToolButton()
+        self.elsewhere_button.setObjectName("elsewhereButton")
+        self.elsewhere_button.setAutoRaise(True)
+        self.elsewhere_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        link = self.elsewhere_button.font()
+        link.setUnderline(True)  # a link to a list, not a command that changes anything
+        self.elsewhere_button.setFont(link)
+        self.elsewhere_button.hide()
+        layout.addWidget(row(self.cost_label, self.credits_label, self.elsewhere_button))
 
         self.references_label = make_label(tone="muted", name="referenceCostLabel", small=True)
         self.references_label.setAccessibleName("What the references add")
@@ -66,6 +75,11 @@ class CostFooter(Card):
         self.generate_button.setCursor(Qt.CursorShape.PointingHandCursor)
         describe(self.generate_button, "Generate", "Generate (Ctrl+Enter)", "generateButton")
         layout.addWidget(self.generate_button)
+
+    def set_elsewhere_action(self, action: QAction) -> None:
+        """The button beside the price that lists the same request at other providers."""
+        self.elsewhere_button.setDefaultAction(action)
+        self.elsewhere_button.show()
 
     def show_estimate(self, estimate: Estimate | None, model: Model | None = None) -> None:
         if estimate is None:

@@ -9,7 +9,7 @@ reference images, off the GUI thread (``reference_tray.py``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from fluxdesk.core.catalog import DEFAULT_MODEL_ID, MODELS, Model, Pricing, get_model, model_ids
 from fluxdesk.core.pricing import Estimate, PriceTable, PriceTableError, credits_phrase, estimate, format_price
+from fluxdesk.core.providers import ProviderTable, compare
 from fluxdesk.core.references import ReferenceSize, output_pixels
 from fluxdesk.core.request import SEED_MAX, FieldError, GenerationRequest, reference_name, validate
 from fluxdesk.core.values import as_int
@@ -43,6 +44,8 @@ from fluxdesk.ui.generate.controls import OutputControls, QualityControls
 from fluxdesk.ui.generate.cost_footer import CostFooter
 from fluxdesk.ui.generate.drops import dropped_images
 from fluxdesk.ui.generate.editor import PromptEditor
+from fluxdesk.ui.generate.elsewhere import ElsewherePopup
+from fluxdesk.ui.generate.money_hints import MoneyHintRow, money_hint
 from fluxdesk.ui.generate.reference_tray import ReferenceTray
 from fluxdesk.ui.generate.seed_picker import SeedPicker
 from fluxdesk.ui.generate.size_picker import SizePicker
@@ -180,6 +183,14 @@ class PromptPanel(QWidget):
         self._footer = CostFooter()
         self._footer.generate_button.clicked.connect(self.generate)
         root.addWidget(self._footer)
+        self._providers: Callable[[], ProviderTable] | None = None
+        self._elsewhere: ElsewherePopup | None = None
+        self.elsewhere_action = QAction("Elsewhere…", self)
+        self.elsewhere_action.setObjectName("elsewhereAction")
+        self.elsewhere_action.setToolTip("What this request would cost at other providers of the same model "
+                                         "(priced, not called: FluxDesk sends to BFL only)")
+        self.elsewhere_action.setEnabled(False)
+        self.elsewhere_action.triggered.connect(lambda _checked=False: self.show_elsewhere())
         self._overlay = DropOverlay("Drop an image to load its settings (on References: to edit it)", self)
 
         self.setAcceptDrops(True)  # the text fields in it hand image drags on to it (generate/drops.py)
@@ -199,6 +210,9 @@ class PromptPanel(QWidget):
         layout.addWidget(self._build_model_section())
         self._size = SizePicker(self._guard)
         self._size_section = self._section_with("Size", "sizeSection", self._size)
+        self._money_hint = MoneyHintRow()
+        self._money_hint.fixRequested.connect(self._size.set_dimensions)
+        self._size_section.add_row(None, self._money_hint, pad=False)
         layout.addWidget(self._size_section)
         # Count, format and seed in one card, so a 1280 × 800 window shows them without scrolling.
         self._output = OutputControls(self._guard)
@@ -594,6 +608,40 @@ class PromptPanel(QWidget):
 
     # -- money --------------------------------------------------------------------------------------
 
+    # -- the same request elsewhere ----------------------------------------------------------------------
+
+    def set_provider_source(self, load: Callable[[], ProviderTable] | None) -> None:
+        """Where the other providers' prices come from (read each time the list opens: a small file, and an
+        imported table counts at once); ``None``: no list."""
+        self._providers = load
+        if load is not None:
+            self._footer.set_elsewhere_action(self.elsewhere_action)
+        self._show_generate_state()
+
+    def elsewhere_popup(self) -> ElsewherePopup | None:
+        """The list, once opened."""
+        return self._elsewhere
+
+    def show_elsewhere(self) -> bool:
+        """Open the list of what this request costs at every provider of its model; False when it cannot be priced
+        (an invalid size, say) or no provider table is known."""
+        if self._providers is None or self._estimate is None:
+            return False
+        request = self.current_request()
+        try:
+            providers = self._providers()
+            quotes = compare(request, self.count(), providers, self._table)
+        except (PriceTableError, ValueError) as exc:
+            self.show_message(f"Could not price this request elsewhere: {exc}", "warning")
+            return False
+        if self._elsewhere is None:
+            self._elsewhere = ElsewherePopup(self)
+        dims = (request.width, request.height)
+        size = f"{dims[0]} × {dims[1]}" if None not in dims else request.aspect_ratio
+        self._elsewhere.show_quotes(quotes, self.count(), size, providers.as_of)
+        self._elsewhere.popup_at(self._footer.elsewhere_button)
+        return True
+
     def set_credits(self, credits: Decimal | None) -> None:
         """The organisation's credits from ``/v1/credits``; ``None`` when unknown."""
         self._credits = credits
@@ -643,6 +691,7 @@ class PromptPanel(QWidget):
         self._errors = tuple(errors)
         self._show_field_errors()
         self._estimate = self._price(request)
+        self._money_hint.show_hint(money_hint(self._model, request, self._table) if self._estimate else None)
         self._show_money()
         self._show_generate_state()
 
@@ -688,6 +737,7 @@ class PromptPanel(QWidget):
 
     def _show_generate_state(self) -> None:
         est = self._estimate
+        self.elsewhere_action.setEnabled(est is not None and self._providers is not None)
         price = format_price(est.usd_total) if est is not None else None
         waiting = self._tray.waiting_for()
         if not self._owner_enabled:
