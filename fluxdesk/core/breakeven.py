@@ -46,23 +46,6 @@ class Mode(enum.Enum):
 
 
 @dataclass(frozen=True)
-class GpuPreset:
-    name: str
-    hourly_usd: Decimal
-    images_per_hour: Decimal
-
-
-GPU_PRESETS: tuple[GpuPreset, ...] = (  # deprecated: the tab moves to resources/self_hosting.json's gpus
-    GpuPreset("RTX 4090 (community cloud)", Decimal("0.34"), Decimal(250)),
-    GpuPreset("RTX 4090 (secure cloud)", Decimal("0.69"), Decimal(250)),
-    GpuPreset("A100 80 GB", Decimal("1.19"), Decimal(400)),
-    GpuPreset("H100 80 GB", Decimal("2.39"), Decimal(700)),
-)
-"""Deprecated, kept only while the Break-even tab still reads it: the GPU rows are dated data now, with
-sources and seconds per model (``resources/self_hosting.json``, ``SelfHostTable.gpus``)."""
-
-
-@dataclass(frozen=True)
 class BreakEvenInputs:
     api_price: Decimal
     """US dollars per image at the API."""
@@ -217,18 +200,19 @@ def break_even_band(inputs: BreakEvenInputs, low: Decimal = OVERHEAD_LOW,
 
 
 def verdict(inputs: BreakEvenInputs, volume: int, *, api_model: str | None = None,
-            self_hosted: SelfHostModel | None = None, self_hostable: bool = True) -> str:
+            self_hosted: SelfHostModel | None = None, self_hostable: bool = True, provider: str = "BFL") -> str:
     """Plain sentences: which is cheaper at ``volume``, by how much, and where the line is.
 
     Given the models (``api_model``, ``self_hosted``), it names them, says when the API model cannot be
-    self-hosted (what runs instead is another model), and names the break-even volume across the band of
-    engineering overhead ($3,000-$10,000 a month), or says that no overhead was entered. Without them (a typed
+    self-hosted (what runs instead is another model), names the ``provider`` that prices the API side, and names
+    the break-even volume across the band of engineering overhead ($3,000-$10,000 a month), or says that no
+    overhead was entered. Without them (a typed
     API price), it is the one sentence of the source article's comparison.
     """
     if api_model is None and self_hosted is None:
         return _price_verdict(inputs, volume)
     name = display_name(api_model) if api_model is not None else "the API model"
-    api = f"{name} at BFL"
+    api = f"{name} at {provider}"
     own = f"self-hosting {self_hosted.name}" if self_hosted is not None else "self-hosting"
     sentences = []
     if not self_hostable:

@@ -10,7 +10,7 @@ Self-hosted time is approximated as linear in output megapixels and in steps (``
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -70,6 +70,22 @@ class SelfHostTable:
     def self_hostable(self, api_model_id: str) -> bool:
         """Whether the API model itself has open weights (it is its own substitute)."""
         return self.substitutes.get(api_model_id) == api_model_id
+
+    def has_speed(self, model_id: str) -> bool:
+        """Whether any GPU of the table has a published speed for the open-weights model ``model_id``."""
+        return any(g.seconds_for(model_id) is not None for g in self.gpus)
+
+    def runnable_instead(self, api_model_id: str, api_model_ids: Sequence[str]) -> str | None:
+        """When nothing published says how fast ``api_model_id``'s substitute runs: the API model, among
+        ``api_model_ids``, that has open weights of its own and a published speed — commercial use allowed
+        first, then the same family (the id's first two parts) — else ``None``."""
+        if self.has_speed(self.substitute(api_model_id).id):
+            return None
+        family = api_model_id.split("-")[:2]
+        candidates = [m for m in api_model_ids
+                      if m != api_model_id and self.self_hostable(m) and self.has_speed(m)]
+        candidates.sort(key=lambda m: (not self.models[m].commercial_use, m.split("-")[:2] != family))
+        return candidates[0] if candidates else None
 
     def gpu(self, name: str) -> GpuSpeed:
         """The GPU row called ``name`` (case and spacing ignored); ``KeyError`` naming the known ones."""

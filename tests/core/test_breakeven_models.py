@@ -97,6 +97,10 @@ def test_the_verdict_names_the_models_and_the_band() -> None:
                     "4B by $2,986.38 a month ($35,836.60 a year). With $3,000–$10,000 of engineering a month, "
                     "self-hosting FLUX.2 [klein] 4B pays off from 220,319–734,395 images a month.")
     assert "cannot be self-hosted" not in text
+    result = klein()
+    at_fal = be.verdict(result.inputs, 1000, api_model=result.api_model, self_hosted=result.self_hosted_model,
+                        provider="fal.ai")
+    assert at_fal.startswith("At 1,000 images a month, FLUX.2 [klein] 4B at fal.ai is cheaper") and "BFL" not in at_fal
 
 
 def test_with_zero_overhead_the_verdict_says_none_was_entered() -> None:

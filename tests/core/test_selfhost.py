@@ -126,3 +126,18 @@ def test_a_bad_table_is_refused_in_words(change, words) -> None:
 def test_a_newer_table_may_name_models_this_version_does_not_know() -> None:
     data = _broken(lambda d: d["substitutes"].update({"flux-3-pro": "flux-2-dev"}))
     assert "flux-3-pro" not in parse_self_host_table(data).substitutes
+
+
+def test_an_open_model_with_a_published_speed_is_offered_where_none_is_published() -> None:
+    ids = [m.id for m in MODELS]
+    # FLUX.2 [dev] and FLUX.1 Kontext [dev] have no published speed: an open model with one is named,
+    # commercial use allowed first.
+    assert not TABLE.has_speed("flux-2-dev") and TABLE.has_speed("flux-dev")
+    assert TABLE.runnable_instead("flux-2-pro", ids) == "flux-2-klein-4b"
+    assert TABLE.runnable_instead("flux-kontext-max", ids) == "flux-2-klein-4b"
+    # Where the stand-in's speed is published, nothing is offered instead.
+    assert TABLE.runnable_instead("flux-pro-1.1", ids) is None
+    assert TABLE.runnable_instead("flux-2-klein-9b", ids) is None
+    # Among the non-commercial ones, the same family first.
+    assert TABLE.runnable_instead("flux-2-pro", [m for m in ids if m != "flux-2-klein-4b"]) == "flux-2-klein-9b"
+    assert TABLE.runnable_instead("flux-2-pro", ["flux-2-pro", "flux-2-max"]) is None

@@ -27,8 +27,9 @@ from fluxdesk.storage.spend import ModelUsage
 
 CUSTOM = "custom"
 """A provider or GPU of the user's own: a typed price, a typed GPU."""
-FALLBACK_MODEL = "flux-2-pro"
-"""The API model priced when the user has made no images lately."""
+FALLBACK_MODEL = "flux-pro-1.1"
+"""The API model priced when the user has made no images lately: the source article's, whose open-weights
+stand-in (FLUX.1 [dev]) has published speeds, so a new user's first answer is a verdict."""
 DEFAULT_VOLUME = 1_000
 """The volume shown when the user has made no images lately."""
 USAGE_DAYS = 30
@@ -80,7 +81,7 @@ class Resolved:
 
 
 def default_model(usage: Sequence[ModelUsage] | None) -> str:
-    """The model used most in the last 30 days, else FLUX.2 [pro]."""
+    """The model used most in the last 30 days, else FLUX1.1 [pro]."""
     for item in usage or ():
         if item.model in model_ids():
             return item.model

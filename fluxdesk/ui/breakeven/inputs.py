@@ -312,7 +312,11 @@ class BreakEvenInputsPanel(QWidget):
     def set_api_model(self, model_id: str) -> None:
         """Price the API at ``model_id`` (as if the user picked it)."""
         index = self.model_combo.findData(model_id)
-        if index >= 0:
+        if index < 0:
+            return
+        if index == self.model_combo.currentIndex():
+            self._model_chosen(index)  # shown as a default until now: the user's choice from here on
+        else:
             self.model_combo.setCurrentIndex(index)
 
     def reset(self) -> None:

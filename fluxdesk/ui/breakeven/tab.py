@@ -19,6 +19,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
+    QPushButton,
     QSizePolicy,
     QTableView,
     QVBoxLayout,
@@ -26,9 +27,9 @@ from PySide6.QtWidgets import (
 )
 
 from fluxdesk.core import breakeven as be
-from fluxdesk.core.catalog import display_name
+from fluxdesk.core.catalog import display_name, model_ids
 from fluxdesk.core.pricing import PriceTable
-from fluxdesk.core.providers import BFL, ProviderTable
+from fluxdesk.core.providers import ProviderTable
 from fluxdesk.core.selfhost import SelfHostTable, substitute_note
 from fluxdesk.services.library_views import SpendQueries
 from fluxdesk.storage.settings import BreakEvenSettings
@@ -59,11 +60,8 @@ def small_price(amount: Decimal) -> str:
 def verdict_text(result: be.ModelBreakEven, volume: int, seller: str) -> str:
     """The verdict of ``core.breakeven`` under the line that says what can be self-hosted (``substitute_note``), so
     without its own first sentence on that; and at the provider that prices the API side (``seller``)."""
-    text = be.verdict(result.inputs, volume, api_model=result.api_model, self_hosted=result.self_hosted_model)
-    if seller != BFL:  # core names BFL: the API side is priced at another provider here
-        name = display_name(result.api_model)
-        text = text.replace(f"{name} at {BFL}", f"{name} at {seller}")
-    return text
+    return be.verdict(result.inputs, volume, api_model=result.api_model, self_hosted=result.self_hosted_model,
+                      provider=seller)
 
 
 class BreakEvenTab(QWidget):
@@ -125,6 +123,13 @@ class BreakEvenTab(QWidget):
         verdict_layout.addWidget(self.substitute_label)
         verdict_layout.addWidget(self.verdict_label)
         verdict_layout.addWidget(self.break_even_label)
+        # With no published speed for the stand-in, an open model that has one is a click away.
+        self.instead_button = QPushButton()
+        self.instead_button.setObjectName("compareInstead")
+        self.instead_button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+        self.instead_button.clicked.connect(lambda: self.set_api_model(self.instead_button.property("modelId")))
+        self.instead_button.hide()
+        verdict_layout.addWidget(self.instead_button)
         verdict_box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         layout.addWidget(verdict_box)
 
@@ -242,7 +247,9 @@ class BreakEvenTab(QWidget):
             result = compute(r, self._prices, self._self_host)
         except ValueError as exc:
             self._show_nothing(str(exc), asking=isinstance(exc, SpeedUnknown))
+            self._offer_instead(r.api_model if isinstance(exc, SpeedUnknown) and not r.speed_typed else None)
             return
+        self._offer_instead(None)
         self._result = result
         self.table_view.show()
         self.chart_view.show()
@@ -299,6 +306,20 @@ class BreakEvenTab(QWidget):
         self.chart_view.clear()
         self.table_view.hide()
         self.chart_view.hide()
+
+    def _offer_instead(self, api_model: str | None) -> None:
+        """Offer to price an open model with a published speed instead of ``api_model`` (``None``: no offer)."""
+        instead = None if api_model is None else self._self_host.runnable_instead(api_model, model_ids())
+        if instead is None:
+            self.instead_button.hide()
+            return
+        model = self._self_host.models[instead]
+        self.instead_button.setText(f"Compare {model.name} instead ({model.licence}, published speeds)")
+        self.instead_button.setToolTip(f"Price {display_name(instead)} at the API against running it yourself: "
+                                       f"its weights are open and its speed is published. Its images will differ "
+                                       f"from {display_name(api_model or instead)}'s.")
+        self.instead_button.setProperty("modelId", instead)
+        self.instead_button.show()
 
     def _fit_table_height(self) -> None:
         view = self.table_view

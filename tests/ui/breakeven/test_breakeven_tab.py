@@ -119,10 +119,21 @@ def test_klein_4b_is_self_hostable_under_apache_2(make_tab) -> None:
     assert "FLUX.2 [klein] 9B can be self-hosted (FLUX Non-Commercial License" in tab.substitute_label.text()
 
 
+def test_a_new_user_gets_a_verdict_for_the_articles_model(make_tab) -> None:
+    tab = make_tab()  # no images lately: FLUX1.1 [pro], the source article's model, against FLUX.1 [dev]
+    assert tab.panel.model_combo.currentData() == "flux-pro-1.1"
+    assert tab.substitute_label.text().startswith("FLUX1.1 [pro] cannot be self-hosted")
+    result = tab.result()
+    assert result is not None and result.self_hosted_model.id == "flux-dev"
+    assert tab.panel.gpu_combo.currentData() == "RTX 4090 (community cloud)"
+    assert "$3,000–$10,000" in tab.verdict_label.text()
+    assert not tab.instead_button.isVisibleTo(tab)
+
+
 def test_a_gpu_without_a_figure_asks_for_the_speed(make_tab, qtbot) -> None:
-    tab = make_tab()  # no images lately: FLUX.2 [pro], whose open-weights sibling FLUX.2 [dev] has no figure yet
+    tab = make_tab()
     panel = tab.panel
-    assert panel.model_combo.currentData() == "flux-2-pro"
+    pick(panel.model_combo, "flux-2-pro")  # whose open-weights sibling FLUX.2 [dev] has no figure yet
     assert tab.result() is None
     assert tab.verdict_label.text().startswith("No published speed for FLUX.2 [dev] on the RTX 4090 (community "
                                                "cloud): enter its seconds per image at 1024 × 1024 and 50 steps")
@@ -406,3 +417,21 @@ def test_the_table_model_is_sound(qtmodeltester, make_tab) -> None:
     tab = make_tab()
     set_like_the_cli(tab, CLI_CASES[3].values[0])
     qtmodeltester.check(tab.model)
+
+
+def test_with_no_published_speed_an_open_model_with_one_is_a_click_away(make_tab, qtbot) -> None:
+    tab = make_tab()
+    pick(tab.panel.model_combo, "flux-2-pro")
+    button = tab.instead_button
+    assert tab.result() is None and button.isVisibleTo(tab)
+    # Commercial use allowed comes first: klein 4B (Apache-2.0), not klein 9B.
+    assert button.text() == "Compare FLUX.2 [klein] 4B instead (Apache-2.0, published speeds)"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert tab.panel.model_combo.currentData() == "flux-2-klein-4b"
+    result = tab.result()
+    assert result is not None and result.self_hosted_model.id == "flux-2-klein-4b"
+    assert "FLUX.2 [klein] 4B" in tab.verdict_label.text() and not button.isVisibleTo(tab)
+    # A speed of the user's own is an answer: nothing is offered instead.
+    pick(tab.panel.model_combo, "flux-2-pro")
+    tab.panel.speed_spin.setValue(20)
+    assert tab.result() is not None and not button.isVisibleTo(tab)

@@ -60,7 +60,8 @@ def test_the_inputs_persist_across_a_new_window(qtbot, make_window, tmp_path: Pa
     window = ready(qtbot, make_window())
     tab = open_tab(qtbot, window)
     panel = tab.panel
-    pick(panel.model_combo, "flux-pro-1.1")
+    pick(panel.model_combo, "flux-2-pro")
+    pick(panel.model_combo, "flux-pro-1.1")  # the default for a new user, now the user's own choice
     pick(panel.provider_combo, "Replicate")
     pick(panel.gpu_combo, "H100 80 GB")
     panel.hourly_spin.setValue(2.25)
