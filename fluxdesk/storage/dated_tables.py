@@ -19,8 +19,13 @@ MAX_TABLE_BYTES = 1_000_000
 
 
 class Dated(Protocol):
+    """A dated table: the day its figures are of, and where they come from."""
+
     @property
     def as_of(self) -> str: ...
+
+    @property
+    def source(self) -> str: ...
 
 
 T = TypeVar("T", bound=Dated)

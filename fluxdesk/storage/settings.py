@@ -34,7 +34,8 @@ megapixels, or as the file is (capped at 4 MP)."""
 MAX_HISTORY = 200
 MAX_PROMPT_CHARS = 10_000
 MAX_FILE_BYTES = 2_000_000
-FOLDER_PURPOSES = ("export-images", "library-folder", "export-ledger", "import-prices", "add-reference")
+FOLDER_PURPOSES = ("export-images", "library-folder", "export-ledger", "import-prices", "import-providers",
+                   "import-self-hosting", "add-reference")
 """What a file dialog is for: each remembers its own last folder (``Settings.dialog_folders``)."""
 MAX_BLOB_CHARS = 65_536
 """Window geometry and panel state are small; anything larger is not ours."""

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from fluxdesk.core.providers import ProviderTable
+    from fluxdesk.core.selfhost import SelfHostTable
     from fluxdesk.services.library_views import LibraryViews
     from fluxdesk.services.session import Session
     from fluxdesk.ui.breakeven.tab import BreakEvenTab
@@ -441,6 +442,8 @@ class MainWindow(QMainWindow):
         dialog.settingsSaved.connect(self._settings_saved)
         dialog.keyChanged.connect(self.session_switch.key_changed)
         dialog.priceTableImported.connect(self._price_table_changed)
+        dialog.providerTableImported.connect(self._provider_table_changed)
+        dialog.selfHostTableImported.connect(self._self_host_table_changed)
         dialog.themeChanged.connect(lambda theme: apply_theme(cast(QApplication, QApplication.instance()), theme))
         dialog.finished.connect(lambda _code: setattr(self, "_settings_dialog", None))
         self._settings_dialog = dialog
@@ -468,6 +471,13 @@ class MainWindow(QMainWindow):
         self.panel.set_price_table(table)
         for tab in (self.spend_tab, self.breakeven_tab, self.gallery_tab):
             tab.if_built(lambda widget: widget.set_price_table(table))
+
+    def _provider_table_changed(self, table: ProviderTable) -> None:
+        # The panel's Elsewhere list reads the table in the home folder each time it opens: it has the import.
+        self.breakeven_tab.if_built(lambda tab: tab.set_tables(providers=table))
+
+    def _self_host_table_changed(self, table: SelfHostTable) -> None:
+        self.breakeven_tab.if_built(lambda tab: tab.set_tables(self_host=table))
 
     def set_theme(self, theme: str) -> None:
         apply_theme(cast(QApplication, QApplication.instance()), theme)

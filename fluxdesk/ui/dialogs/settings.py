@@ -1,9 +1,9 @@
-"""Settings: the API key, region and defaults, the price table, the theme.
+"""Settings: the API key, region and defaults, the dated tables (prices, other providers, self-hosting), the theme.
 
-Nothing here blocks the GUI thread: the keyring and price table files are handled on worker threads
+Nothing here blocks the GUI thread: the keyring and the tables' files are handled on worker threads
 (``run_in_background``), the settings file by the app's one writer (``SettingsWriter``), key tests on the network
 thread (``key_tester``).
-Settings are written only on Save; the key and an imported price table take effect at once,
+Settings are written only on Save; the key and an imported table take effect at once,
 as the dialog says where they are.
 """
 
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -32,8 +33,7 @@ from PySide6.QtWidgets import (
 
 from fluxdesk.api.hosts import REGIONS
 from fluxdesk.core.catalog import MODELS
-from fluxdesk.core.pricing import PriceTable, PriceTableError
-from fluxdesk.storage.price_table import bundled_price_table, import_price_table, read_price_table
+from fluxdesk.core.pricing import PriceTable
 from fluxdesk.storage.secrets import ABSENT_BACKENDS, ENV_VAR, KeySource, KeyStore
 from fluxdesk.storage.settings import OUTPUT_FORMATS, REFERENCE_SIZES, THEMES, Settings
 from fluxdesk.ui.dialogs.key_entry import (
@@ -44,6 +44,7 @@ from fluxdesk.ui.dialogs.key_entry import (
     balance_text,
     error_words,
 )
+from fluxdesk.ui.dialogs.table_row import PRICES, PROVIDERS, SELF_HOSTING, TableRow
 from fluxdesk.ui.engine.controller import SettingsWriter
 from fluxdesk.ui.engine.tasks import TaskManager
 from fluxdesk.ui.kit.file_dialogs import FolderMemory
@@ -53,6 +54,9 @@ from fluxdesk.ui.kit.surfaces import Banner, TitledCard
 from fluxdesk.ui.kit.theme import set_tone
 
 SECTIONS = ("Key", "General", "Prices", "Appearance")
+SIZE = (660, 560)
+"""Room for each table's source in two or three lines beside the label column, and for the three tables of the
+Prices page (the longest) with an import's result under one of them, without a scroll bar."""
 REGION_LABELS = {"global": "Global", "eu": "EU", "us": "US"}
 FORMAT_LABELS = {"jpeg": "JPEG", "png": "PNG", "webp": "WebP"}
 THEME_LABELS = {"system": "System (follow the OS)", "light": "Light", "dark": "Dark"}
@@ -100,15 +104,7 @@ def _check_library_folder(settings: Settings) -> None:
         raise FolderProblem(f"{folder} is a file, not a folder.")
 
 
-def _import_newer(source: Path, home: Path, in_use: PriceTable) -> PriceTable:
-    """Import ``source`` unless it is older than the table in use (FluxDesk would ignore it on the next start)."""
-    table = read_price_table(source)
-    if table.as_of < in_use.as_of:
-        raise PriceTableError(f"its prices are of {table.as_of}, older than the table in use ({in_use.as_of})")
-    return import_price_table(source, home)
-
-
-def _page(name: str) -> tuple[QWidget, QVBoxLayout]:
+def _page(name: str) -> tuple[QScrollArea, QVBoxLayout]:
     """A section page; inside a frameless scroll area, so a small window never clips it."""
     return scroll_page(name, margins=(16, 14, 16, 14), sideways=False)
 
@@ -136,6 +132,10 @@ class SettingsDialog(QDialog):
     """The key was replaced or removed."""
     priceTableImported = Signal(object)
     """The imported ``PriceTable``, already copied into the home folder."""
+    providerTableImported = Signal(object)
+    """The imported ``ProviderTable`` (other providers' prices), already copied into the home folder."""
+    selfHostTableImported = Signal(object)
+    """The imported ``SelfHostTable``, already copied into the home folder."""
     themeChanged = Signal(str)
     """Preview this theme now; after Cancel, the original one again."""
 
@@ -168,13 +168,11 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self._appearance_page(), "Appearance")
         for index, tip in enumerate(("The BFL API key and where it is kept",
                                      "Region, library folder, defaults and budget",
-                                     "The price table used for estimates", "Light or dark")):
+                                     "The dated tables: BFL's prices, other providers' prices, self-hosting",
+                                     "Light or dark")):
             self.tabs.setTabToolTip(index, tip)
         self._build()
         self._refresh_key_status()
-        TaskManager.instance().run_in_background(
-            bundled_price_table, self._compare_with_bundled, lambda _exc: self._show_table_kind(None),
-            parent=self)
 
     def _build(self) -> None:
         layout = QVBoxLayout(self)
@@ -197,7 +195,7 @@ class SettingsDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         footer.addWidget(self.buttons, 0, Qt.AlignmentFlag.AlignBottom)
         layout.addLayout(footer)
-        self.resize(580, 440)
+        self.resize(*SIZE)
 
     # --- Key ----------------------------------------------------------------------------------------
 
@@ -505,97 +503,30 @@ class SettingsDialog(QDialog):
 
     def _prices_page(self) -> QWidget:
         page, layout = _page("pricesPage")
-        layout.addWidget(make_label("Price table in use", heading=True))
-        form = _form()
-        self.as_of_label = make_label(name="pricesAsOf", accessible="Prices as of")
-        self.kind_label = make_label("…", name="priceTableKind", accessible="Price table kind")
-        self.source_text = make_label(name="priceTableSource", accessible="Price table source")
-        self.source_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        form.add_row("Prices as of", self.as_of_label)
-        form.add_row("Table", self.kind_label)
-        form.add_row("Source", self.source_text)
-        layout.addLayout(form)
-        layout.addWidget(_note("Estimates use this table. When BFL changes its prices, import a newer table; "
-                               "it takes effect at once.", "Price table note"))
-
-        self.import_button = QPushButton("Import newer table…")
-        describe(self.import_button, "Import a newer price table", "Choose a price table (JSON) to use from now on",
-                 "importPricesButton")
-        self.import_button.clicked.connect(self._choose_price_table)
-        self.import_busy = BusyIndicator("Importing the price table")
-        row = QHBoxLayout()
-        row.setSpacing(8)
-        row.addWidget(self.import_button)
-        row.addWidget(self.import_busy, 0, Qt.AlignmentFlag.AlignVCenter)
-        row.addStretch(1)
-        layout.addLayout(row)
-        self.import_label = make_label(name="priceTableImportResult", accessible="Price table import result")
-        self.import_label.hide()
-        layout.addWidget(self.import_label)
+        layout.setSpacing(18)
+        self.price_row = TableRow(PRICES, home=self._home, folders=self._folders, form=_form(),
+                                  in_use=self._price_table)
+        self.provider_row = TableRow(PROVIDERS, home=self._home, folders=self._folders, form=_form())
+        self.self_host_row = TableRow(SELF_HOSTING, home=self._home, folders=self._folders, form=_form())
+        self.price_row.imported.connect(self._price_table_imported)
+        self.provider_row.imported.connect(self.providerTableImported)
+        self.self_host_row.imported.connect(self.selfHostTableImported)
+        for table_row in self.table_rows():
+            layout.addWidget(table_row)
         layout.addStretch(1)
-        self._show_price_table(self._price_table)
         return page
+
+    def table_rows(self) -> tuple[TableRow, TableRow, TableRow]:
+        """The Prices page's sections: BFL's prices, other providers' prices, self-hosting."""
+        return self.price_row, self.provider_row, self.self_host_row
 
     def price_table(self) -> PriceTable:
         """The table in use: the one given, or the one imported since."""
         return self._price_table
 
-    def _show_price_table(self, table: PriceTable) -> None:
-        self.as_of_label.setText(table.as_of)
-        self.source_text.setText(table.source or "not given")
-
-    def _compare_with_bundled(self, bundled: PriceTable) -> None:
-        self._show_table_kind("bundled" if bundled == self._price_table else "imported")
-
-    def _show_table_kind(self, kind: str | None) -> None:
-        self.kind_label.setText({"bundled": "Bundled with FluxDesk", "imported": "Imported by you"}.get(kind or "",
-                                                                                                    "Unknown"))
-
-    def _choose_price_table(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(self, "Import a price table",
-                                                    self._folders.start_folder("import-prices"),
-                                                    "Price tables (*.json);;All files (*)")
-        if path:
-            self._folders.remember("import-prices", Path(path).parent)
-            self.import_price_table_file(Path(path))
-
-    def import_price_table_file(self, path: Path) -> None:
-        """Check ``path`` and copy it into the home folder (on a worker thread); report in words."""
-        in_use = self._price_table
-        self.import_button.setEnabled(False)
-        self.import_busy.show()
-        self._show_import_result(f"Reading {path.name}…", "info")
-        TaskManager.instance().run_in_background(
-            lambda: _import_newer(path, self._home, in_use), self._price_table_imported,
-            lambda exc: self._price_import_failed(path, exc), parent=self)
-
     def _price_table_imported(self, table: PriceTable) -> None:
         self._price_table = table
-        self._show_price_table(table)
-        self._show_table_kind("imported")
-        self._end_import()
-        self._show_import_result(f"Imported: prices as of {table.as_of} are used from now on.", "success")
         self.priceTableImported.emit(table)
-
-    def _price_import_failed(self, path: Path, exc: BaseException) -> None:
-        self._end_import()
-        if isinstance(exc, PriceTableError):
-            text = f"That price table cannot be used: {exc}. The table in use is unchanged."
-        elif isinstance(exc, OSError):
-            text = f"{path.name} could not be copied ({exc.strerror or type(exc).__name__}). Nothing changed."
-        else:
-            text = f"{path.name} could not be imported ({type(exc).__name__}). Nothing changed."
-        self._show_import_result(text, "error")
-
-    def _end_import(self) -> None:
-        self.import_busy.hide()
-        self.import_button.setEnabled(True)
-
-    def _show_import_result(self, text: str, tone: str) -> None:
-        self.import_label.setText(text)
-        self.import_label.setAccessibleDescription(text)
-        set_tone(self.import_label, tone)
-        self.import_label.show()
 
     # --- Appearance ---------------------------------------------------------------------------------
 

@@ -1,15 +1,21 @@
 """The dialogs' shared fixtures: a key store over the test's ``keyring_backend`` (each test module says what the
-keyring holds) and a key tester the test answers itself."""
+keyring holds), a key tester the test answers itself, a home folder with the app's one settings writer, and the
+settings dialog shown (``make_dialog``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from dialog_support import FakeKeyTester
 from keyring_support import MemoryKeyring
 
+from fluxdesk.core.pricing import PriceTable
 from fluxdesk.storage.secrets import KeyStore
+from fluxdesk.storage.settings import Settings
+from fluxdesk.ui.dialogs.settings import SettingsDialog
+from fluxdesk.ui.engine.controller import SettingsWriter
 
 
 @pytest.fixture
@@ -22,3 +28,33 @@ def tester() -> Iterator[FakeKeyTester]:
     fake = FakeKeyTester()
     yield fake
     fake.close()
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    path = tmp_path / "home"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def writer(home: Path) -> Iterator[SettingsWriter]:
+    writer = SettingsWriter(home)
+    yield writer
+    writer.close()
+
+
+@pytest.fixture
+def make_dialog(qtbot, store: KeyStore, tester: FakeKeyTester, home: Path, price_table: PriceTable,
+                writer: SettingsWriter):
+    def make(settings: Settings | None = None, *, key_store: KeyStore | None = None, demo: bool = False,
+             table: PriceTable | None = None) -> SettingsDialog:
+        dialog = SettingsDialog(settings or Settings(), key_store or store, tester, writer=writer, home=home,
+                                price_table=table or price_table, demo=demo)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        qtbot.waitUntil(lambda: dialog.key_status() is not None)
+        return dialog
+
+    return make

@@ -1,11 +1,10 @@
-"""The settings dialog: the key (test, replace, remove), settings saved to a real file, prices, theme preview."""
+"""The settings dialog: the key (test, replace, remove), settings saved to a real file, theme preview. The Prices
+page's tables: test_settings_tables.py."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from dialog_support import FakeKeyTester, MemoryKeyring
@@ -13,13 +12,10 @@ from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QLabel, QMessageBox
 
 from fluxdesk.api.errors import AUTH_MESSAGE, AuthError
-from fluxdesk.core.pricing import PriceTable
-from fluxdesk.resources import resource_path
 from fluxdesk.storage.paths import settings_path
 from fluxdesk.storage.secrets import SERVICE, USERNAME, KeySource, KeyStore
 from fluxdesk.storage.settings import Settings, load_settings
 from fluxdesk.ui.dialogs.settings import SECTIONS, SettingsDialog
-from fluxdesk.ui.engine.controller import SettingsWriter
 from fluxdesk.ui.engine.tasks import TaskManager
 from fluxdesk.ui.kit.forms import WIDE_LABEL_WIDTH
 
@@ -39,44 +35,6 @@ def keyring_backend() -> MemoryKeyring:
     backend = MemoryKeyring()
     backend.set_password(SERVICE, USERNAME, OLD_KEY)
     return backend
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    path = tmp_path / "home"
-    path.mkdir()
-    return path
-
-
-@pytest.fixture
-def writer(home: Path) -> Iterator[SettingsWriter]:
-    writer = SettingsWriter(home)
-    yield writer
-    writer.close()
-
-
-@pytest.fixture
-def make_dialog(qtbot, store: KeyStore, tester: FakeKeyTester, home: Path, price_table: PriceTable,
-                writer: SettingsWriter):
-    def make(settings: Settings | None = None, *, key_store: KeyStore | None = None, demo: bool = False,
-             table: PriceTable | None = None) -> SettingsDialog:
-        dialog = SettingsDialog(settings or Settings(), key_store or store, tester, writer=writer, home=home,
-                                price_table=table or price_table, demo=demo)
-        qtbot.addWidget(dialog)
-        dialog.show()
-        qtbot.waitExposed(dialog)
-        qtbot.waitUntil(lambda: dialog.key_status() is not None)
-        return dialog
-
-    return make
-
-
-def price_file(tmp_path: Path, as_of: str, name: str = "newer.json") -> Path:
-    data = json.loads(resource_path("prices.json").read_text(encoding="utf-8"))
-    data["as_of"] = as_of
-    path = tmp_path / name
-    path.write_text(json.dumps(data), encoding="utf-8")
-    return path
 
 
 # --- Key ------------------------------------------------------------------------------------------
@@ -270,54 +228,6 @@ def test_browse_fills_the_library_folder(make_dialog, monkeypatch, tmp_path) -> 
     assert dialog.folder_edit.text() == str(tmp_path)
 
 
-# --- Prices ---------------------------------------------------------------------------------------
-
-def test_it_shows_the_bundled_table(qtbot, make_dialog, price_table) -> None:
-    dialog = make_dialog()
-    assert dialog.as_of_label.text() == price_table.as_of
-    assert dialog.source_text.text() == price_table.source
-    qtbot.waitUntil(lambda: dialog.kind_label.text() == "Bundled with FluxDesk")
-
-
-def test_importing_a_newer_table(qtbot, monkeypatch, make_dialog, home, tmp_path) -> None:
-    dialog = make_dialog()
-    newer = price_file(tmp_path, "2099-01-15")
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *_args, **_kwargs: (str(newer), ""))
-    with qtbot.waitSignal(dialog.priceTableImported) as imported:
-        dialog.import_button.click()
-    table = imported.args[0]
-    assert isinstance(table, PriceTable) and table.as_of == "2099-01-15"
-    assert dialog.price_table() is table
-    assert dialog.as_of_label.text() == "2099-01-15" and dialog.kind_label.text() == "Imported by you"
-    assert "2099-01-15" in dialog.import_label.text() and dialog.import_button.isEnabled()
-    assert json.loads((home / "prices.json").read_text())["as_of"] == "2099-01-15"
-
-
-@pytest.mark.parametrize(("content", "words"), [
-    ("{not json", "is not valid JSON"),
-    ('{"as_of": "2099-01-01", "models": {}}', "cannot be used"),
-])
-def test_a_broken_table_is_refused_in_words(qtbot, make_dialog, home, tmp_path, price_table, content, words) -> None:
-    broken = tmp_path / "broken.json"
-    broken.write_text(content, encoding="utf-8")
-    dialog = make_dialog()
-    imported: list[object] = []
-    dialog.priceTableImported.connect(imported.append)
-    dialog.import_price_table_file(broken)
-    qtbot.waitUntil(lambda: dialog.import_button.isEnabled())
-    assert words in dialog.import_label.text() and "unchanged" in dialog.import_label.text()
-    assert imported == [] and not (home / "prices.json").exists()
-    assert dialog.price_table() is price_table
-
-
-def test_an_older_table_is_refused(qtbot, make_dialog, home, tmp_path) -> None:
-    dialog = make_dialog()
-    dialog.import_price_table_file(price_file(tmp_path, "2001-01-01", "old.json"))
-    qtbot.waitUntil(lambda: dialog.import_button.isEnabled())
-    assert "older than the table in use" in dialog.import_label.text()
-    assert not (home / "prices.json").exists()
-
-
 # --- Appearance -----------------------------------------------------------------------------------
 
 def test_theme_preview_and_revert_on_cancel(qtbot, make_dialog, home) -> None:
@@ -354,7 +264,8 @@ def test_controls_have_names_and_tooltips(make_dialog) -> None:
     dialog = make_dialog()
     for widget in (dialog.test_button, dialog.replace_button, dialog.remove_button, dialog.region_combo,
                    dialog.folder_edit, dialog.browse_button, dialog.model_combo, dialog.format_combo,
-                   dialog.budget_spin, dialog.import_button, dialog.theme_combo, dialog.save_button):
+                   dialog.budget_spin, *(row.import_button for row in dialog.table_rows()), dialog.theme_combo,
+                   dialog.save_button):
         assert widget.accessibleName() and widget.toolTip(), widget.objectName()
 
 
@@ -379,7 +290,7 @@ def test_fields_line_up_from_one_section_to_the_next_and_no_label_is_cut(qtbot, 
     dialog = make_dialog()
     fields = {"General": (dialog.region_combo, dialog.folder_edit, dialog.model_combo, dialog.format_combo,
                           dialog.reference_combo, dialog.budget_spin),
-              "Prices": (dialog.as_of_label, dialog.kind_label, dialog.source_text),
+              "Prices": tuple(label for row in dialog.table_rows() for label in (row.as_of_label, row.source_label)),
               "Appearance": (dialog.theme_combo,)}
     lefts = set()
     for section, widgets in fields.items():

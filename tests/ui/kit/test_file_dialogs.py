@@ -245,8 +245,8 @@ def import_price_table(qtbot, window: MainWindow, os_dialogs: OsDialogs, path: P
     dialog.select_section("Prices")
     os_dialogs.answer(path)
     with qtbot.waitSignal(dialog.priceTableImported, timeout=WAIT_MS):
-        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
-    assert dialog.import_label.text().startswith("Imported")
+        qtbot.mouseClick(dialog.price_row.import_button, Qt.MouseButton.LeftButton)
+    assert dialog.price_row.result_label.text().startswith("Imported")
     cancel(qtbot, window, dialog)
 
 
@@ -273,7 +273,7 @@ def test_saving_the_settings_keeps_the_folders_the_dialog_remembered(
     downloads = tmp_path / "downloads"
     os_dialogs.answer(newer_price_table(downloads, "bfl-prices.json"))
     with qtbot.waitSignal(dialog.priceTableImported, timeout=WAIT_MS):
-        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(dialog.price_row.import_button, Qt.MouseButton.LeftButton)
     dialog.budget_spin.setValue(75)
     with qtbot.waitSignal(dialog.settingsSaved, timeout=WAIT_MS):
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
