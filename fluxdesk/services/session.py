@@ -83,6 +83,10 @@ class SessionOptions:
     says False and sweeps on a worker once it is running, so a large library starts as fast as a small one."""
 
 
+READS_GRACE_SECONDS = 1.0
+"""How long a closing session lets a running read (the credits) finish before cancelling it."""
+
+
 class Session:
     """The engine of one run. ``close()`` stops the network thread and closes the library."""
 
@@ -202,6 +206,16 @@ class Session:
         # closed under a running poll would turn a billed job into a "failed" one.
         if self._pipeline is not None:
             await self._pipeline.aclose()
+        # Then every other request on this loop (a credits read) ends before the client closes: httpx closes only
+        # the connections its pool holds, so one still connecting would outlive the client, owned by nobody, and a
+        # cancellation landing just after a connect succeeded leaves that socket open too (anyio's connect_tcp).
+        # So they are given a moment to finish; only what is still running then is cancelled.
+        others = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        if others:
+            _done, running = await asyncio.wait(others, timeout=READS_GRACE_SECONDS)
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
         if self._client is not None:
             await self._client.aclose()
 

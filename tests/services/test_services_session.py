@@ -71,3 +71,24 @@ def test_a_loopback_api_base_is_a_simulator_and_uses_the_demo_library(tmp_path: 
     from fluxdesk.storage.paths import demo_home
 
     assert library_home(tmp_path, api_base) == ((demo_home(tmp_path), True) if simulated else (tmp_path, False))
+
+
+def test_a_session_closed_under_a_credits_read_lets_it_finish_and_leaves_no_socket_open(tmp_path: Path) -> None:
+    """Cancelling a read just after its connection was made leaves that socket open (owned by nobody, found by the
+    garbage collector much later, in whatever test runs then): a closing session lets a short read finish first."""
+    import gc
+    import warnings
+    from decimal import Decimal
+
+    from fluxdesk.sim import SimConfig, Simulator
+
+    key = "bfl_session-test-key-0123456789"
+    with Simulator(SimConfig(key=key, latency=0.3, credits=Decimal(42))) as sim:
+        session = Session(tmp_path, SessionOptions(api_base=sim.api_base, key=key))
+        read = session.credits()
+        session.close()  # at once: the read is still on its way
+    assert read.result(timeout=0) == Decimal(42)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
