@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
 
-from fluxdesk.core.catalog import DimensionSize, display_name, get_model
+from fluxdesk.core.catalog import AspectRatioSize, DimensionSize, display_name, get_model
 from fluxdesk.core.pricing import PriceTable, estimate, format_usd
 from fluxdesk.core.request import GenerationRequest, InputImage, validate
 from fluxdesk.core.selfhost import GpuSpeed, SelfHostModel, SelfHostTable, scaled_seconds
@@ -308,6 +308,8 @@ def default_size(api_model_id: str) -> tuple[int, int]:
     model = get_model(api_model_id)
     if isinstance(model.size, DimensionSize):
         return model.size.default_width, model.size.default_height
+    if not isinstance(model.size, AspectRatioSize):
+        raise ValueError(f"{model.name} edits an image: its output has the image's size")
     side = int((model.size.approx_megapixels * 1024 * 1024).sqrt())
     return side, side
 

@@ -133,6 +133,13 @@ def parse_aspect_ratio(text: str) -> Fraction | None:
     return Fraction(w, h)
 
 
+@dataclass(frozen=True)
+class ImageSize:
+    """The output has the size of the image being edited (FLUX.1 Fill), grown by the sides asked for (Expand).
+
+    No ``width``, ``height`` or ``aspect_ratio`` is sent."""
+
+
 ASPECT_PRESETS = ("21:9", "16:9", "3:2", "4:3", "1:1", "3:4", "2:3", "9:16", "9:21")
 
 
@@ -143,7 +150,7 @@ class Model:
     name: str
     """What a designer reads, e.g. ``FLUX1.1 [pro]``."""
     family: str
-    size: DimensionSize | AspectRatioSize
+    size: DimensionSize | AspectRatioSize | ImageSize
     pricing: Pricing
     steps: IntRange | None = None
     guidance: FloatRange | None = None
@@ -171,6 +178,16 @@ class Model:
     image_prompt_strength: FloatRange | None = None
     concurrency: int = DEFAULT_CONCURRENCY
     legacy: bool = False
+    tool: bool = False
+    """An editing tool (Fill, Expand): its one input is the image being edited, sent as ``image``. Tools are in
+    ``TOOL_MODELS``, not ``MODELS``: the prompt panel and the break-even tab never list them."""
+    takes_mask: bool = False
+    """It takes a ``mask`` of the image's size: white is repainted, black kept (Fill)."""
+    expand_sides: IntRange | None = None
+    """Pixels it adds to each side (``top``, ``right``, ``bottom``, ``left``; Expand); ``None`` when it grows none."""
+    local_edit: bool = False
+    """It takes no mask, but FluxDesk can edit part of an image with it: the crop around a mask is sent as the
+    reference and the result composited back through the mask (FLUX.2)."""
 
     @property
     def takes_dimensions(self) -> bool:
@@ -178,9 +195,16 @@ class Model:
 
     def input_image_field(self, index: int) -> str:
         """BFL's field name of the ``index``-th (0-based) reference."""
+        if self.tool:
+            return "image"
         if self.image_prompt:
             return "image_prompt"
         return "input_image" if index == 0 else f"input_image_{index + 1}"
+
+    @property
+    def takes_masks(self) -> bool:
+        """A mask means something to it: sent as its ``mask`` field, or used by FluxDesk for a local edit."""
+        return self.takes_mask or self.local_edit
 
     @property
     def takes_references(self) -> bool:
@@ -225,16 +249,16 @@ _FLUX2_FORMATS = ("jpeg", "png", "webp")
 MODELS: tuple[Model, ...] = (
     Model("flux-2-pro", "FLUX.2 [pro]", "FLUX.2", _FLUX2_SIZE, Pricing.MEGAPIXEL, disable_pup=False,
           safety_tolerance=_FLUX2_SAFETY, output_formats=_FLUX2_FORMATS, max_input_images=8,
-          max_total_megapixels=9),
+          max_total_megapixels=9, local_edit=True),
     Model("flux-2-max", "FLUX.2 [max]", "FLUX.2", _FLUX2_SIZE, Pricing.MEGAPIXEL, disable_pup=False,
-          safety_tolerance=_FLUX2_SAFETY, output_formats=_FLUX2_FORMATS, max_input_images=8),
+          safety_tolerance=_FLUX2_SAFETY, output_formats=_FLUX2_FORMATS, max_input_images=8, local_edit=True),
     Model("flux-2-flex", "FLUX.2 [flex]", "FLUX.2", _FLUX2_SIZE, Pricing.MEGAPIXEL,
           steps=IntRange(1, 50, 50), guidance=FloatRange(1.5, 10.0, 4.5), prompt_upsampling=True,
-          safety_tolerance=_FLUX2_SAFETY, output_formats=_FLUX2_FORMATS, max_input_images=8),
+          safety_tolerance=_FLUX2_SAFETY, output_formats=_FLUX2_FORMATS, max_input_images=8, local_edit=True),
     Model("flux-2-klein-4b", "FLUX.2 [klein] 4B", "FLUX.2", _FLUX2_SIZE, Pricing.MEGAPIXEL,
-          safety_tolerance=_FLUX2_SAFETY, output_formats=_FLUX2_FORMATS, max_input_images=4),
+          safety_tolerance=_FLUX2_SAFETY, output_formats=_FLUX2_FORMATS, max_input_images=4, local_edit=True),
     Model("flux-2-klein-9b", "FLUX.2 [klein] 9B", "FLUX.2", _FLUX2_SIZE, Pricing.MEGAPIXEL,
-          safety_tolerance=_FLUX2_SAFETY, output_formats=_FLUX2_FORMATS, max_input_images=4),
+          safety_tolerance=_FLUX2_SAFETY, output_formats=_FLUX2_FORMATS, max_input_images=4, local_edit=True),
     Model("flux-pro-1.1", "FLUX1.1 [pro]", "FLUX1.1", _FLUX1_SIZE, Pricing.FLAT,
           prompt_upsampling=False, image_prompt=True, max_input_images=1),
     Model("flux-pro-1.1-ultra", "FLUX1.1 [pro] Ultra", "FLUX1.1", _ULTRA_SIZE, Pricing.FLAT,
@@ -255,7 +279,29 @@ MODELS: tuple[Model, ...] = (
           prompt_upsampling=False, image_prompt=True, max_input_images=1, legacy=True),
 )
 
-_BY_ID = {m.id: m for m in MODELS}
+"""The models a designer picks from: the prompt panel, the settings' default model and the break-even tab list
+these (``model_ids()``). The editing tools are apart, in ``TOOL_MODELS``."""
+
+_TOOL_SIZE = ImageSize()
+_TOOL_STEPS = IntRange(15, 50, 50)
+_TOOL_GUIDANCE = FloatRange(1.5, 100.0, 60.0)
+EXPAND_SIDES = IntRange(0, 2048, 0)
+
+TOOL_MODELS: tuple[Model, ...] = (
+    Model("flux-pro-1.0-fill", "FLUX.1 Fill [pro]", "FLUX.1 tools", _TOOL_SIZE, Pricing.FLAT,
+          steps=_TOOL_STEPS, guidance=_TOOL_GUIDANCE, prompt_upsampling=False, max_input_images=1,
+          tool=True, takes_mask=True),
+    Model("flux-pro-1.0-expand", "FLUX.1 Expand [pro]", "FLUX.1 tools", _TOOL_SIZE, Pricing.FLAT,
+          steps=_TOOL_STEPS, guidance=_TOOL_GUIDANCE, prompt_upsampling=False, max_input_images=1,
+          tool=True, expand_sides=EXPAND_SIDES),
+)
+"""BFL's FLUX.1 editing tools: valid for requests (the mask editor, Expand, the command line), priced like the
+rest, but listed by no model picker."""
+
+ALL_MODELS: tuple[Model, ...] = MODELS + TOOL_MODELS
+"""Every endpoint FluxDesk speaks: what ``get_model`` finds, what the simulator answers and what is priced."""
+
+_BY_ID = {m.id: m for m in ALL_MODELS}
 DEFAULT_MODEL_ID = "flux-2-pro"
 
 
@@ -265,7 +311,7 @@ class UnknownModelError(KeyError):
         self.model_id = model_id
 
     def __str__(self) -> str:
-        known = ", ".join(m.id for m in MODELS)
+        known = ", ".join(m.id for m in ALL_MODELS)
         return f"unknown model {self.model_id!r}; known models: {known}"
 
 
@@ -277,6 +323,12 @@ def get_model(model_id: str) -> Model:
 
 
 def model_ids() -> tuple[str, ...]:
+    """The models a designer picks from (``MODELS``); the editing tools are not among them."""
+    return tuple(m.id for m in MODELS)
+
+
+def endpoint_ids() -> tuple[str, ...]:
+    """Every model id a request may name (``ALL_MODELS``): the pickers' models and the editing tools."""
     return tuple(_BY_ID)
 
 

@@ -19,13 +19,15 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from fluxdesk.core.catalog import DimensionSize, Model, UnknownModelError, get_model
+from fluxdesk.core.catalog import AspectRatioSize, DimensionSize, Model, UnknownModelError, get_model
+from fluxdesk.core.masks import SIDE_NAMES
 from fluxdesk.core.request import (
     FIELD_TYPES,
     SCALAR_FIELDS,
     SEED_MAX,
     GenerationRequest,
     InputImage,
+    MaskImage,
     effective_size,
 )
 from fluxdesk.core.serialize import decimal_text, iso_utc, parse_iso
@@ -79,7 +81,12 @@ class ImageRecord:
     input_images: int = 0
     """How many references (input images or an image prompt) were sent; their data is never embedded."""
     references: tuple[ReferenceRecord, ...] = ()
-    """Each reference as sent, in order: its SHA-256 and size, by which the library finds its bytes again."""
+    """Each reference as sent, in order: its SHA-256 and size, by which the library finds its bytes again. For an
+    editing tool or a local edit, the image edited."""
+    mask: ReferenceRecord | None = None
+    """Fill and a local edit: the mask sent or composited through (white = repainted), kept by SHA-256."""
+    crop: ReferenceRecord | None = None
+    """A local edit: the crop of the image that was sent in its place, kept by SHA-256."""
     sample_sha256: str | None = None
     """SHA-256 of the image bytes exactly as BFL sent them (before metadata went in): reproduction
     compares it to tell a byte-identical re-run."""
@@ -105,14 +112,14 @@ def _is_sha256(value: object) -> bool:
     return isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
 
 
-def _reference_record(item: object, index: int) -> ReferenceRecord:
+def _reference_record(item: object, where: str) -> ReferenceRecord:
     if not isinstance(item, Mapping) or not _is_sha256(item.get("sha256")):
-        raise _field_error(f"references[{index}]", "an object with a sha256 of 64 hex digits")
+        raise _field_error(where, "an object with a sha256 of 64 hex digits")
     sizes = []
     for key in ("width", "height"):
         value = item.get(key)
         if value is not None and (not is_int(value) or not 1 <= value <= MAX_SIDE):
-            raise _field_error(f"references[{index}].{key}", _number_words(1, MAX_SIDE, whole=True))
+            raise _field_error(f"{where}.{key}", _number_words(1, MAX_SIDE, whole=True))
         sizes.append(value)
     return ReferenceRecord(item["sha256"], sizes[0], sizes[1])
 
@@ -169,6 +176,10 @@ def _record_dict(record: ImageRecord) -> dict[str, Any]:
             value = dict(value)
         elif f.name == "references":
             value = [reference.as_dict() for reference in value]
+        elif f.name in ("mask", "crop"):
+            if value is None:
+                continue
+            value = value.as_dict()
         data[f.name] = value
     return data
 
@@ -280,7 +291,10 @@ def record_from_dict(data: object) -> ImageRecord:
     if references is not None:
         if not isinstance(references, list) or len(references) > MAX_INPUT_IMAGES:
             raise _field_error("references", "a list")
-        kwargs["references"] = tuple(_reference_record(item, i) for i, item in enumerate(references))
+        kwargs["references"] = tuple(_reference_record(item, f"references[{i}]") for i, item in enumerate(references))
+    for name in ("mask", "crop"):
+        if data.get(name) is not None:
+            kwargs[name] = _reference_record(data[name], name)
     version = data.get("fluxdesk_version")
     if version is not None:
         if not isinstance(version, str):
@@ -366,13 +380,15 @@ def build_record(request: GenerationRequest, result: Mapping[str, Any] | None, *
     parameters = request.parameters()
     references = tuple(ReferenceRecord(image.sha256, image.width, image.height)
                        for image in request.input_images if image.sha256 is not None)
+    mask, crop = (None if image is None or image.sha256 is None else
+                  ReferenceRecord(image.sha256, image.width, image.height) for image in (request.mask, request.crop))
     return ImageRecord(
         model=request.model, prompt=request.prompt, prompt_used=prompt_used, seed=seed,
         width=width, height=height, aspect_ratio=request.aspect_ratio, steps=request.steps,
         guidance=request.guidance, parameters=parameters, cost_credits=cost_credits, job_id=job_id,
         task_id=task_id, created_at=iso_utc(created_at), demo=demo,
         output_format=request.output_format, input_images=len(request.input_images), references=references,
-        start_time=timings["start_time"],
+        mask=mask, crop=crop, start_time=timings["start_time"],
         end_time=timings["end_time"], duration=timings["duration"])
 
 
@@ -523,6 +539,11 @@ def to_a1111(record: ImageRecord) -> str:
             f"image {i + 1} sha256:{ref.sha256} {ref.width}x{ref.height}" for i, ref in enumerate(record.references))))
     elif record.input_images:
         pairs.append(("Reference images", str(record.input_images)))
+    if record.mask is not None:
+        pairs.append(("Mask", f"sha256:{record.mask.sha256} {record.mask.width}x{record.mask.height}"))
+    sides = [record.parameters.get(name) for name in SIDE_NAMES]
+    if any(is_int(side) for side in sides):
+        pairs.append(("Expand", ",".join(str(side if is_int(side) else 0) for side in sides)))
     pairs.append(("Version", f"FluxDesk {record.fluxdesk_version}"))
     line = ", ".join(f"{key}: {_quote(value)}" for key, value in pairs)
     return f"{record.prompt.strip()}\n{line}"
@@ -680,6 +701,8 @@ def _fit_to_model(settings: dict[str, Any], model: Model, *, exact: bool) -> dic
     if isinstance(model.size, DimensionSize):
         if width is not None and height is not None and width > 0 and height > 0:
             out["width"], out["height"] = model.size.snap_size(width, height)
+    elif not isinstance(model.size, AspectRatioSize):
+        pass  # an editing tool: its output has the size of the image it edits
     elif ratio is not None:
         out["aspect_ratio"] = ratio
     elif not exact and width is not None and height is not None and width > 0 and height > 0:
@@ -697,6 +720,14 @@ def _fit_to_model(settings: dict[str, Any], model: Model, *, exact: bool) -> dic
     references = settings.get("input_images")
     if references and model.takes_references:
         out["input_images"] = tuple(references[:model.max_input_images])
+    if model.expand_sides is not None:
+        rng = model.expand_sides
+        out.update({name: round(_clamp(settings[name], rng.minimum, rng.maximum)) for name in SIDE_NAMES
+                    if settings.get(name) is not None})
+    if settings.get("mask") is not None and model.takes_masks:
+        out["mask"] = settings["mask"]
+        if settings.get("crop") is not None and model.local_edit:
+            out["crop"] = settings["crop"]
     tolerance = settings.get("safety_tolerance")
     if tolerance is not None:
         out["safety_tolerance"] = round(_clamp(tolerance, model.safety_tolerance.minimum,
@@ -811,6 +842,12 @@ def settings_from_metadata(source: ImageRecord | Mapping[str, Any], *,
         if source.references:
             settings["input_images"] = tuple(InputImage(sha256=ref.sha256, width=ref.width, height=ref.height)
                                              for ref in source.references)
+        if source.mask is not None:
+            settings["mask"] = MaskImage(sha256=source.mask.sha256, width=source.mask.width,
+                                         height=source.mask.height)
+        if source.crop is not None:
+            settings["crop"] = InputImage(sha256=source.crop.sha256, width=source.crop.width,
+                                          height=source.crop.height)
     elif isinstance(source, Mapping):
         model_id, prompt = source.get("model"), source.get("prompt")
         for name in ("seed", "width", "height", "steps", "guidance", "aspect_ratio", "prompt_upsampling",

@@ -12,8 +12,16 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from fluxdesk.core.catalog import MEGAPIXEL, MODELS, DimensionSize, Pricing, get_model, started_megapixels
-from fluxdesk.core.request import GenerationRequest, effective_size
+from fluxdesk.core.catalog import (
+    MEGAPIXEL,
+    MODELS,
+    TOOL_MODELS,
+    DimensionSize,
+    Pricing,
+    get_model,
+    started_megapixels,
+)
+from fluxdesk.core.request import GenerationRequest, effective_size, sent_reference_pixels
 from fluxdesk.core.wording import plural_word
 
 USD_PER_CREDIT = Decimal("0.01")
@@ -31,6 +39,10 @@ class ModelPrice:
     """Megapixel models: credits for the first output megapixel."""
     extra_mp: Decimal | None = None
     """Megapixel models: credits for each further started megapixel, output or input."""
+    source: str = ""
+    """Where this row's figure comes from (the table's own ``source`` covers rows without one)."""
+    note: str = ""
+    """What a reader of this price must know, said wherever it is shown: ``"not on BFL's price page"``."""
 
 
 @dataclass(frozen=True)
@@ -83,17 +95,40 @@ def parse_price_table(data: Any) -> PriceTable:
     if not isinstance(models, Mapping):
         raise PriceTableError("models: must be an object of model id → price")
     prices: dict[str, ModelPrice] = {}
+    # A table without the editing tools still prices every model of the pickers (one imported before FluxDesk knew
+    # them); a tool it does not price is never given a figure: its estimate says there is none.
     for model in MODELS:
         entry = models.get(model.id)
         if not isinstance(entry, Mapping):
             raise PriceTableError(f"models: no price for {model.id}")
-        if model.pricing is Pricing.FLAT:
-            prices[model.id] = ModelPrice(per_image=_decimal(entry.get("per_image"),
-                                                             f"{model.id}.per_image"))
-        else:
-            prices[model.id] = ModelPrice(first_mp=_decimal(entry.get("first_mp"), f"{model.id}.first_mp"),
-                                          extra_mp=_decimal(entry.get("extra_mp"), f"{model.id}.extra_mp"))
+        prices[model.id] = _model_price(model.id, model.pricing, entry)
+    for model in TOOL_MODELS:
+        entry = models.get(model.id)
+        if entry is not None:
+            if not isinstance(entry, Mapping):
+                raise PriceTableError(f"models.{model.id}: must be an object")
+            prices[model.id] = _model_price(model.id, model.pricing, entry)
     return PriceTable(as_of=as_of, source=source, usd_per_credit=usd_per_credit, prices=prices)
+
+
+def _row_text(entry: Mapping[str, Any], key: str, where: str) -> str:
+    value = entry.get(key, "")
+    if not isinstance(value, str) or len(value) > MAX_ROW_TEXT:
+        raise PriceTableError(f"{where}.{key}: must be text of at most {MAX_ROW_TEXT} characters")
+    return value.strip()
+
+
+def _model_price(model_id: str, pricing: Pricing, entry: Mapping[str, Any]) -> ModelPrice:
+    source, note = _row_text(entry, "source", model_id), _row_text(entry, "note", model_id)
+    if pricing is Pricing.FLAT:
+        return ModelPrice(per_image=_decimal(entry.get("per_image"), f"{model_id}.per_image"), source=source,
+                          note=note)
+    return ModelPrice(first_mp=_decimal(entry.get("first_mp"), f"{model_id}.first_mp"),
+                      extra_mp=_decimal(entry.get("extra_mp"), f"{model_id}.extra_mp"), source=source, note=note)
+
+
+MAX_ROW_TEXT = 2_000
+"""Longer text is no source or note: a guard against hostile files."""
 
 
 DEFAULT_INPUT_IMAGE_PIXELS = MEGAPIXEL
@@ -115,6 +150,9 @@ class Estimate:
     """Each reference's billed megapixels, in order (empty for models that take references free)."""
     reference_credits: tuple[Decimal, ...] = ()
     """What each reference adds to the price of one image, in order (0 on the flat models)."""
+    note: str = ""
+    """The price row's note (``ModelPrice.note``), to be shown with the figure wherever it is: ``"5 credits per
+    ComfyUI's published badge; not on BFL's price page"``."""
 
     @property
     def output_credits(self) -> Decimal:
@@ -134,8 +172,10 @@ class Estimate:
         return self.credits_total * self.usd_per_credit
 
     def summary(self) -> str:
-        """``4 × $0.045 = $0.18``: the price of an image, and of the request."""
-        return f"{self.count} × {format_price(self.usd_per_image)} = {format_price(self.usd_total)}"
+        """``4 × $0.045 = $0.18``: the price of an image, and of the request; its note after it, when it has one
+        (``1 × $0.05 = $0.05 (5 credits per ComfyUI's published badge; not on BFL's price page)``)."""
+        text = f"{self.count} × {format_price(self.usd_per_image)} = {format_price(self.usd_total)}"
+        return f"{text} ({self.note})" if self.note else text
 
 
 def estimate(req: GenerationRequest, table: PriceTable, count: int = 1) -> Estimate:
@@ -148,15 +188,14 @@ def estimate(req: GenerationRequest, table: PriceTable, count: int = 1) -> Estim
         assert price.per_image is not None
         free = tuple(Decimal(0) for _ in req.input_images)
         return Estimate(model.id, count, price.per_image, table.usd_per_credit, table.as_of,
-                        None, 0, True, reference_credits=free)
+                        None, 0, True, reference_credits=free, note=price.note)
     assert price.first_mp is not None and price.extra_mp is not None
     assert isinstance(model.size, DimensionSize)
     w, h = effective_size(req, model)
     out_mp = started_megapixels(w * h)
     exact = True
     reference_mp = []
-    for image in req.input_images:
-        pixels = image.pixels
+    for pixels in sent_reference_pixels(req, model):  # a local edit: its crop, not the image it was cut from
         if pixels is None:
             pixels, exact = DEFAULT_INPUT_IMAGE_PIXELS, False
         # BFL's pricing page: "rounded up to the next megapixel, separately for each reference image".
@@ -164,7 +203,7 @@ def estimate(req: GenerationRequest, table: PriceTable, count: int = 1) -> Estim
     reference_credits = tuple(price.extra_mp * mp for mp in reference_mp)
     credits = price.first_mp + price.extra_mp * (out_mp - 1) + sum(reference_credits, Decimal(0))
     return Estimate(model.id, count, credits, table.usd_per_credit, table.as_of, out_mp, sum(reference_mp), exact,
-                    reference_megapixels=tuple(reference_mp), reference_credits=reference_credits)
+                    reference_megapixels=tuple(reference_mp), reference_credits=reference_credits, note=price.note)
 
 
 def reference_credits(model_id: str, width: int, height: int, table: PriceTable) -> Decimal:

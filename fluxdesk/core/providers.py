@@ -19,7 +19,7 @@ from decimal import Decimal
 from fluxdesk.core.catalog import DimensionSize, UnknownModelError, get_model, started_megapixels
 from fluxdesk.core.dated_table import read_date, read_decimal, read_list, read_mapping, read_text
 from fluxdesk.core.pricing import DEFAULT_INPUT_IMAGE_PIXELS, PriceTable, estimate
-from fluxdesk.core.request import GenerationRequest, effective_size
+from fluxdesk.core.request import GenerationRequest, effective_size, sent_reference_pixels
 
 DECIMAL_MEGAPIXEL = 1_000_000
 """Fractional-megapixel providers count 10^6 pixels as one megapixel (BFL counts 1024 × 1024)."""
@@ -132,8 +132,9 @@ def parse_provider_table(data: object) -> ProviderTable:
 
 
 def _reference_pixels(request: GenerationRequest) -> list[int]:
-    """Each reference's pixels; one of unknown size counts as a megapixel, as BFL's estimate does."""
-    return [DEFAULT_INPUT_IMAGE_PIXELS if image.pixels is None else image.pixels for image in request.input_images]
+    """Each reference's pixels as sent (a local edit's crop, not the whole image); one of unknown size counts as a
+    megapixel, as BFL's estimate does."""
+    return [DEFAULT_INPUT_IMAGE_PIXELS if pixels is None else pixels for pixels in sent_reference_pixels(request)]
 
 
 def usd_per_image(row: ProviderPrice, request: GenerationRequest) -> Decimal:

@@ -15,6 +15,7 @@ from fluxdesk.core.catalog import (
     AspectRatioSize,
     DimensionSize,
     FloatRange,
+    ImageSize,
     IntRange,
     Model,
     UnknownModelError,
@@ -23,6 +24,7 @@ from fluxdesk.core.catalog import (
     parse_aspect_ratio,
     started_megapixels,
 )
+from fluxdesk.core.masks import SIDE_NAMES, Box, CropError, box_is_empty, box_size, crop_box, expanded_size
 from fluxdesk.core.values import is_int, is_number
 
 SEED_MAX = 2**63 - 1
@@ -57,6 +59,16 @@ class InputImage:
         return replace(self, data="")
 
 
+@dataclass(frozen=True)
+class MaskImage(InputImage):
+    """A mask as sent and stored: a greyscale PNG of the image's size, white (255) where to repaint, black (0)
+    where to keep; kept in the library by SHA-256 like a reference."""
+
+    bounds: Box | None = None
+    """The box of its white pixels (``core.masks``); an empty box when it is all black; ``None`` when not measured
+    (the pipeline measures it before sending)."""
+
+
 def reference_name(index: int) -> str:
     """``"image 1"``: how a prompt names the ``index``-th (0-based) reference."""
     return f"image {index + 1}"
@@ -81,9 +93,19 @@ class GenerationRequest:
     safety_tolerance: int | None = None
     output_format: str | None = None
     image_prompt_strength: float | None = None
+    top: int | None = None
+    right: int | None = None
+    bottom: int | None = None
+    left: int | None = None
+    """Expand: the pixels added to each side (unset sides add none)."""
     input_images: tuple[InputImage, ...] = field(default=())
     """The references in the order the prompt names them (``image 1``, ``image 2`` …); for FLUX1.1 models
-    the one image prompt."""
+    the one image prompt; for an editing tool or a local edit, the one image being edited."""
+    mask: MaskImage | None = None
+    """Fill and a FLUX.2 local edit: where to repaint ``input_images[0]``."""
+    crop: InputImage | None = None
+    """A FLUX.2 local edit: the part of ``input_images[0]`` inside ``crop_box`` as sent in its place (at the request's
+    width and height), kept in the library by SHA-256 like a reference; made by ``storage.masks.make_crop``."""
 
     def with_seed(self, seed: int | None) -> GenerationRequest:
         return replace(self, seed=seed)
@@ -91,9 +113,14 @@ class GenerationRequest:
     def with_input_images(self, images: tuple[InputImage, ...]) -> GenerationRequest:
         return replace(self, input_images=images)
 
+    @property
+    def sides(self) -> tuple[int, int, int, int]:
+        """Expand's ``(top, right, bottom, left)``, unset sides as 0."""
+        return self.top or 0, self.right or 0, self.bottom or 0, self.left or 0
+
     def parameters(self) -> dict[str, Any]:
-        """Every set field except the model, prompt and input images, for display and storage."""
-        skip = {"model", "prompt", "input_images"}
+        """Every set field except the model, prompt and images, for display and storage."""
+        skip = set(IMAGE_FIELDS) | {"model", "prompt"}
         return {f.name: getattr(self, f.name) for f in fields(self)
                 if f.name not in skip and getattr(self, f.name) is not None}
 
@@ -117,10 +144,14 @@ FIELD_TYPES: dict[str, FieldType] = {
     "safety_tolerance": WHOLE_NUMBER,
     "guidance": NUMBER, "interval": NUMBER, "image_prompt_strength": NUMBER,
     "prompt_upsampling": FLAG, "disable_pup": FLAG, "raw": FLAG,
+    "top": WHOLE_NUMBER, "right": WHOLE_NUMBER, "bottom": WHOLE_NUMBER, "left": WHOLE_NUMBER,
 }
-"""The type of every scalar field of ``GenerationRequest`` (``input_images`` is the only other one)."""
+"""The type of every scalar field of ``GenerationRequest`` (the images, ``IMAGE_FIELDS``, are the others)."""
 
-SCALAR_FIELDS = tuple(f.name for f in fields(GenerationRequest) if f.name != "input_images")
+IMAGE_FIELDS = ("input_images", "mask", "crop")
+"""The fields of ``GenerationRequest`` that hold images: stored by SHA-256, never in the scalar parameters."""
+
+SCALAR_FIELDS = tuple(f.name for f in fields(GenerationRequest) if f.name not in IMAGE_FIELDS)
 """Every scalar field of ``GenerationRequest``, in its order."""
 
 
@@ -218,6 +249,8 @@ def references_limit_text(model: Model) -> str:
     """``"FLUX.2 [klein] 4B takes up to 4 reference images"``, or that it takes none."""
     if not model.takes_references:
         return f"{model.name} takes no reference images"
+    if model.tool:
+        return f"{model.name} takes one image: the one it edits"
     if model.image_prompt:
         return f"{model.name} takes one image prompt"
     if model.stable_input_images is not None and model.stable_input_images < model.max_input_images:
@@ -226,12 +259,29 @@ def references_limit_text(model: Model) -> str:
     return f"{model.name} takes up to {model.max_input_images} reference images"
 
 
+def is_local_edit(req: GenerationRequest, model: Model | None = None) -> bool:
+    """A FLUX.2 local edit: a mask on a model that takes none but edits the crop around it (``Model.local_edit``)."""
+    model = model or get_model(req.model)
+    return req.mask is not None and model.local_edit
+
+
+def sent_reference_pixels(req: GenerationRequest, model: Model | None = None) -> tuple[int | None, ...]:
+    """The pixels of each reference as sent, in order (``None`` where unknown): the references themselves, or for
+    a local edit its crop alone (the size of the output asked for), not the whole image it was cut from."""
+    model = model or get_model(req.model)
+    if is_local_edit(req, model):
+        if req.crop is not None and req.crop.pixels is not None:
+            return (req.crop.pixels,)
+        return (req.width * req.height if is_int(req.width) and is_int(req.height) else None,)
+    return tuple(image.pixels for image in req.input_images)
+
+
 def total_megapixels(req: GenerationRequest, model: Model) -> tuple[int, list[int]] | None:
     """The billed megapixels of the output and of each reference of a dimension-sized request (``None`` otherwise,
     or while a reference's size is unknown)."""
     if not isinstance(model.size, DimensionSize):
         return None
-    sizes = [image.pixels for image in req.input_images]
+    sizes = sent_reference_pixels(req, model)
     if any(pixels is None for pixels in sizes):
         return None
     width, height = effective_size(req, model)
@@ -251,8 +301,8 @@ def _check_references(req: GenerationRequest, model: Model, errors: list[FieldEr
         return
     for index, image in enumerate(req.input_images):
         if not isinstance(image.data, str) or not image.data:
-            errors.append(FieldError(model.input_image_field(index),
-                                     f"{reference_name(index)} has no image data"))
+            what = "the image to edit" if model.tool or req.mask is not None else reference_name(index)
+            errors.append(FieldError(model.input_image_field(index), f"{what} has no image data"))
     if model.max_total_megapixels is None:
         return
     counted = total_megapixels(req, model)
@@ -277,15 +327,18 @@ def validate(req: GenerationRequest) -> Validation:
         return Validation((FieldError("model", str(exc)),), None)
     errors: list[FieldError] = []
 
-    if not isinstance(req.prompt, str) or not req.prompt.strip():
+    # BFL's tools take an empty prompt (Expand then continues the picture); the other models need one.
+    if not isinstance(req.prompt, str) or (not req.prompt.strip() and not model.tool):
         errors.append(FieldError("prompt", "must not be empty"))
     if req.seed is not None and (not is_int(req.seed) or not 0 <= req.seed <= SEED_MAX):
         errors.append(FieldError("seed", f"must be a whole number from 0 to {SEED_MAX}"))
 
     if isinstance(model.size, DimensionSize):
         _check_dimensions(req, model, model.size, errors)
-    else:
+    elif isinstance(model.size, AspectRatioSize):
         _check_aspect(req, model, model.size, errors)
+    else:
+        _check_image_sized(req, model, errors)
 
     for name, rng in (("steps", model.steps),):
         value = getattr(req, name)
@@ -322,10 +375,94 @@ def validate(req: GenerationRequest) -> Validation:
     if req.image_prompt_strength is not None and not req.input_images and model.image_prompt:
         errors.append(FieldError("image_prompt_strength", "needs an image prompt"))
     _check_references(req, model, errors)
+    _check_sides(req, model, errors)
+    _check_mask(req, model, errors)
 
     if errors:
         return Validation(tuple(errors), None)
     return Validation((), _body(req, model))
+
+
+def _check_image_sized(req: GenerationRequest, model: Model, errors: list[FieldError]) -> None:
+    for name in ("width", "height", "aspect_ratio"):
+        if getattr(req, name) is not None:
+            errors.append(FieldError(name, f"is not accepted by {model.name}: its output has the size of the image "
+                                           "it edits"))
+
+
+def _check_sides(req: GenerationRequest, model: Model, errors: list[FieldError]) -> None:
+    rng = model.expand_sides
+    given = [(name, getattr(req, name)) for name in SIDE_NAMES if getattr(req, name) is not None]
+    if rng is None:
+        errors.extend(_not_taken(name, model) for name, _value in given)
+        return
+    fine = True
+    for name, value in given:
+        if not is_int(value) or value not in rng:
+            errors.append(FieldError(name, f"must be a whole number of pixels from {rng.minimum} to {rng.maximum}"))
+            fine = False
+    if fine and not any(value for _name, value in given):
+        errors.append(FieldError("sides", "add pixels to at least one side (top, right, bottom or left)"))
+
+
+def _check_mask(req: GenerationRequest, model: Model, errors: list[FieldError]) -> None:
+    """The mask and the image it masks: both there, the same size, something to repaint; a local edit's crop."""
+    if model.tool and not req.input_images:
+        errors.append(FieldError("image", f"{model.name} needs the image to edit"))
+    mask = req.mask
+    if mask is None:
+        if model.takes_mask:
+            errors.append(FieldError("mask", f"{model.name} needs a mask: white where to repaint, black where to keep"))
+        if req.crop is not None:
+            errors.append(FieldError("crop", "only a local edit sends a crop"))
+        return
+    if not model.takes_masks:
+        errors.append(FieldError("mask", f"{model.name} takes no mask: a masked edit is for FLUX.1 Fill [pro] or a "
+                                         "FLUX.2 model's local edit"))
+        return
+    if not isinstance(mask.data, str) or not mask.data:
+        errors.append(FieldError("mask", "the mask has no image data"))
+    image = req.input_images[0] if req.input_images else None
+    if image is None:
+        if not model.tool:
+            errors.append(FieldError("input_image", "a mask needs the image it masks"))
+        return
+    image_size, mask_size = (image.width, image.height), (mask.width, mask.height)
+    if None not in image_size and None not in mask_size and image_size != mask_size:
+        errors.append(FieldError("mask", "the mask is {}×{} pixels and the image {}×{}: a mask has the size of its "
+                                         "image".format(*mask_size, *image_size)))
+        return
+    if mask.bounds is not None and box_is_empty(mask.bounds):
+        errors.append(FieldError("mask", "the mask is all black: nothing to repaint (white marks what to repaint)"))
+        return
+    if model.local_edit:
+        _check_crop(req, model, image, errors)
+
+
+def _check_crop(req: GenerationRequest, model: Model, image: InputImage, errors: list[FieldError]) -> None:
+    """A local edit is sent as its crop, at the crop's size: the crop ``crop_box`` finds around the mask."""
+    crop = req.crop
+    if len(req.input_images) > 1:
+        errors.append(FieldError("input_image", "a local edit sends one image, the crop around its mask: it takes no "
+                                                "other references"))
+    if crop is None or not isinstance(crop.data, str) or not crop.data:
+        errors.append(FieldError("input_image", "the crop around the mask has not been made"))
+    assert req.mask is not None
+    bounds = req.mask.bounds
+    if bounds is None or image.width is None or image.height is None:
+        return  # measured before sending: the pipeline checks again with the sizes known
+    try:
+        box = crop_box(bounds, (image.width, image.height), model)
+    except CropError as exc:
+        errors.append(FieldError("mask", str(exc)))
+        return
+    size = box_size(box)
+    if crop is not None and None not in (crop.width, crop.height) and (crop.width, crop.height) != size:
+        errors.append(FieldError("input_image", "the crop sent is {}×{}, not the {}×{} around the mask".format(
+            crop.width, crop.height, *size)))
+    if (req.width, req.height) != size:
+        errors.append(FieldError("width", "a local edit is sent at the size of the crop around its mask, {}×{}"
+                                          .format(*size)))
 
 
 _BODY_FIELDS = tuple(name for name in SCALAR_FIELDS if name != "model")
@@ -338,9 +475,31 @@ def _body(req: GenerationRequest, model: Model) -> dict[str, Any]:
         value = getattr(req, name)
         if value is not None:
             body[name] = value
-    for index, image in enumerate(req.input_images):
-        body[model.input_image_field(index)] = image.data
+    if model.expand_sides is not None:
+        body.update(zip(SIDE_NAMES, req.sides, strict=True))
+    if is_local_edit(req, model):
+        assert req.crop is not None
+        body[model.input_image_field(0)] = req.crop.data
+    else:
+        for index, image in enumerate(req.input_images):
+            body[model.input_image_field(index)] = image.data
+    if model.takes_mask and req.mask is not None:
+        body["mask"] = req.mask.data
     return body
+
+
+def edit_output_size(req: GenerationRequest, model: Model | None = None) -> tuple[int, int] | None:
+    """The size an editing tool delivers: the image's (Fill), grown by the sides (Expand); ``None`` when the
+    image's size is not known, or for a model sized otherwise."""
+    model = model or get_model(req.model)
+    if not isinstance(model.size, ImageSize) or not req.input_images:
+        return None
+    image = req.input_images[0]
+    if image.width is None or image.height is None:
+        return None
+    if model.expand_sides is None:
+        return image.width, image.height
+    return expanded_size((image.width, image.height), req.sides)
 
 
 def output_size_following(model: Model, width: int, height: int, pixels: int) -> tuple[int, int]:

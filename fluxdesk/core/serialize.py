@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from fluxdesk.core.request import FIELD_TYPES, SCALAR_FIELDS, GenerationRequest, InputImage
+from fluxdesk.core.request import FIELD_TYPES, SCALAR_FIELDS, GenerationRequest, InputImage, MaskImage
 from fluxdesk.core.values import is_int
 
 
@@ -28,6 +28,12 @@ def request_to_dict(req: GenerationRequest, *, include_input_images: bool = True
             data[name] = value
     if include_input_images and req.input_images:
         data["input_images"] = [reference_to_dict(i) for i in req.input_images]
+    if include_input_images and req.mask is not None:
+        data["mask"] = reference_to_dict(req.mask)
+        if req.mask.bounds is not None:
+            data["mask"]["bounds"] = list(req.mask.bounds)
+    if include_input_images and req.crop is not None:
+        data["crop"] = reference_to_dict(req.crop)
     return data
 
 
@@ -41,26 +47,42 @@ def reference_to_dict(image: InputImage) -> dict[str, Any]:
             if getattr(image, name) is not None}
 
 
-def _input_image(item: object, index: int) -> InputImage:
+def _image_values(item: object, where: str) -> tuple[str, dict[str, Any]]:
     if not isinstance(item, Mapping):
-        raise RequestFormatError(f"input_images[{index}] must be an object")
+        raise RequestFormatError(f"{where} must be an object")
     values: dict[str, Any] = {}
     for key in _REFERENCE_TEXT:
         value = item.get(key)
         if value is not None and not isinstance(value, str):
-            raise RequestFormatError(f"input_images[{index}].{key} must be text")
+            raise RequestFormatError(f"{where}.{key} must be text")
         values[key] = value
     for key in _REFERENCE_INTS:
         value = item.get(key)
         if value is not None and not is_int(value):
-            raise RequestFormatError(f"input_images[{index}].{key} must be a whole number")
+            raise RequestFormatError(f"{where}.{key} must be a whole number")
         values[key] = value
     data = item.get("data")  # journals before references were kept by SHA-256 held the data itself
     if not isinstance(data, str):
         data = ""
     if not data and values["sha256"] is None:
-        raise RequestFormatError(f"input_images[{index}] names no image (no sha256)")
+        raise RequestFormatError(f"{where} names no image (no sha256)")
+    return data, values
+
+
+def _input_image(item: object, where: str) -> InputImage:
+    data, values = _image_values(item, where)
     return InputImage(data, **values)
+
+
+def _mask_image(item: object) -> MaskImage:
+    data, values = _image_values(item, "mask")
+    assert isinstance(item, Mapping)
+    bounds = item.get("bounds")
+    if bounds is not None:
+        if not isinstance(bounds, list) or len(bounds) != 4 or not all(is_int(v) for v in bounds):
+            raise RequestFormatError("mask.bounds must be four whole numbers")
+        values["bounds"] = (bounds[0], bounds[1], bounds[2], bounds[3])
+    return MaskImage(data, **values)
 
 
 def request_from_dict(data: object) -> GenerationRequest:
@@ -82,7 +104,11 @@ def request_from_dict(data: object) -> GenerationRequest:
     if images is not None:
         if not isinstance(images, list):
             raise RequestFormatError("input_images must be a list")
-        kwargs["input_images"] = tuple(_input_image(item, i) for i, item in enumerate(images))
+        kwargs["input_images"] = tuple(_input_image(item, f"input_images[{i}]") for i, item in enumerate(images))
+    if data.get("mask") is not None:
+        kwargs["mask"] = _mask_image(data["mask"])
+    if data.get("crop") is not None:
+        kwargs["crop"] = _input_image(data["crop"], "crop")
     return GenerationRequest(**kwargs)
 
 

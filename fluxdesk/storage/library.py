@@ -22,11 +22,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from fluxdesk.core.catalog import DimensionSize, UnknownModelError, get_model
+from fluxdesk.core.catalog import AspectRatioSize, DimensionSize, UnknownModelError, get_model
 from fluxdesk.core.jobs import FINAL_STATES, JobStatus
 from fluxdesk.core.metadata import ImageRecord, MetadataError, to_json
 from fluxdesk.core.pricing import USD_PER_CREDIT
-from fluxdesk.core.request import GenerationRequest, effective_size
+from fluxdesk.core.request import GenerationRequest, edit_output_size, effective_size
 from fluxdesk.core.serialize import decimal_text, iso_utc, parse_iso, request_to_dict, utc_now
 from fluxdesk.core.values import as_decimal, as_float, as_int
 from fluxdesk.storage import spend as spend_queries
@@ -63,7 +63,7 @@ _SQL_INT_MIN, _SQL_INT_MAX = -(2**63), 2**63 - 1
 """What an SQLite INTEGER holds: a larger seed or steps in a record (JSON has no limit) is stored as NULL."""
 _MAX_ERROR_CHARS = 2000
 _INLINE_IMAGE_CHARS = 512
-_IMAGE_FIELDS = re.compile(r"^(input_image(_\d+)?|image_prompt)$")
+_IMAGE_FIELDS = re.compile(r"^(input_image(_\d+)?|image_prompt|image|mask)$")
 
 
 class UnknownJobError(LibraryError):
@@ -107,7 +107,10 @@ def _size_text(request: GenerationRequest) -> str | None:
         except ValueError:
             return None
         return f"{width}x{height}"
-    return request.aspect_ratio or model.size.default
+    if isinstance(model.size, AspectRatioSize):
+        return request.aspect_ratio or model.size.default
+    size = edit_output_size(request, model)  # an editing tool: the image's size, grown by Expand's sides
+    return None if size is None else f"{size[0]}x{size[1]}"
 
 
 def _json_text(value: Any) -> str:
@@ -235,9 +238,10 @@ class Library:
         """Journal a job (``QUEUED``, or ``SUBMITTING`` when its POST follows at once); answer its id."""
         if status not in (JobStatus.QUEUED, JobStatus.SUBMITTING):
             raise ValueError("a new job is QUEUED or SUBMITTING")
-        if any(image.sha256 is None for image in request.input_images):
-            # The journal names references by SHA-256 only: one without it could never be sent again.
-            raise ValueError("every reference of a journalled job is stored first (it has no SHA-256)")
+        images = (*request.input_images, *(i for i in (request.mask, request.crop) if i is not None))
+        if any(image.sha256 is None for image in images):
+            # The journal names references, masks and crops by SHA-256 only: one without it could never be sent again.
+            raise ValueError("every image of a journalled job is stored first (it has no SHA-256)")
         job_id = job_id or str(uuid.uuid4())
         now = iso_utc(created_at or utc_now())
         with transaction(self._conn):

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from fluxdesk.core.catalog import MODELS, AspectRatioSize, DimensionSize, get_model, parse_aspect_ratio
 from fluxdesk.core.request import (
     FIELD_TYPES,
+    IMAGE_FIELDS,
     SCALAR_FIELDS,
     SEED_MAX,
     GenerationRequest,
@@ -34,11 +35,12 @@ def test_the_body_holds_only_what_was_set() -> None:
 
 def test_every_request_field_has_one_type_and_the_body_carries_every_scalar_but_the_model() -> None:
     names = [f.name for f in dataclasses.fields(GenerationRequest)]
-    assert list(SCALAR_FIELDS) == [name for name in names if name != "input_images"]
+    assert list(SCALAR_FIELDS) == [name for name in names if name not in IMAGE_FIELDS]
     assert set(FIELD_TYPES) == set(SCALAR_FIELDS)
     every = GenerationRequest(model="flux-pro-1.1", prompt="p", seed=1, width=1024, height=768, aspect_ratio="1:1",
                               steps=2, guidance=2.5, interval=2.0, prompt_upsampling=True, raw=False,
-                              safety_tolerance=2, output_format="png", disable_pup=True, image_prompt_strength=0.5)
+                              safety_tolerance=2, output_format="png", disable_pup=True, image_prompt_strength=0.5,
+                              top=1, right=2, bottom=3, left=4)
     assert all(getattr(every, name) is not None for name in SCALAR_FIELDS)
     data = json.loads(json.dumps(request_to_dict(every)))
     assert list(data) == list(SCALAR_FIELDS) and request_from_dict(data) == every

@@ -282,7 +282,7 @@ class SizePicker(QWidget):
                 self._set_spins(*target)
                 if self._matching and self._match_source is not None:
                     self._set_spins(*self._match_size(self._nearest_tier()))
-            else:
+            elif isinstance(model.size, AspectRatioSize):  # an editing tool (sized by its image) is never picked here
                 ratio = self._carry_ratio(old, model.size)
                 self._model = model
                 self._setup_aspect(model.size)
@@ -304,6 +304,8 @@ class SizePicker(QWidget):
             if current == (old.size.default_width, old.size.default_height):
                 return default
             return fit_size(*current, size)
+        if not isinstance(old.size, AspectRatioSize):
+            return default
         text = self.aspect_ratio()
         ratio = parse_aspect_ratio(text) if text else None
         if ratio is None or text == old.size.default:
@@ -320,7 +322,7 @@ class SizePicker(QWidget):
                 return text or size.default
             return size.default
         current = (self._width.value(), self._height.value())
-        if current == (old.size.default_width, old.size.default_height):
+        if not isinstance(old.size, DimensionSize) or current == (old.size.default_width, old.size.default_height):
             return size.default
         return matching_ratio(*current, self._accepted_presets(size)) or size.default
 
@@ -480,6 +482,8 @@ class SizePicker(QWidget):
                 return False
             self._aspect_combo.setEditText("".join(text.split()))
             return True
+        if not isinstance(size, DimensionSize):
+            return False
         self._picked()
         self._set_spins(*size_for(ratio, self._current_tier().megapixels, size))
         return True
