@@ -64,7 +64,8 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _read(source: Path | bytes, name: str) -> bytes:
+def read_source(source: Path | bytes, name: str) -> bytes:
+    """The bytes of a file (or the bytes given); ``ReferenceImageError`` in words when they cannot be read."""
     if isinstance(source, bytes | bytearray):
         return bytes(source)
     try:
@@ -81,7 +82,8 @@ _ORIENTATION_SWAPS = {5, 6, 7, 8}
 """EXIF orientations that turn the picture a quarter: width and height trade places."""
 
 
-def _open(data: bytes, name: str) -> Image.Image:
+def open_image(data: bytes, name: str) -> Image.Image:
+    """Open (not yet decode) image bytes of any format a reference may be; refuses bombs from the header."""
     try:
         image = Image.open(io.BytesIO(data), formats=REFERENCE_FORMATS)
     except Image.DecompressionBombError:
@@ -134,23 +136,28 @@ _PIXELS_ONLY_INFO = frozenset({
 """What Pillow reads from a JPEG or PNG that says how to show its pixels, not where, when or by whom it was made."""
 
 
-def _encode(image: Image.Image, icc_profile: bytes | None) -> tuple[bytes, str]:
-    """PNG where transparency is used, JPEG otherwise; with the colour profile and no other metadata."""
+def _encode(image: Image.Image, icc_profile: bytes | None, lossless: bool) -> tuple[bytes, str]:
+    """PNG where transparency is used (or ``lossless``), JPEG otherwise; with the colour profile and no other
+    metadata."""
     image.info = {}  # Pillow writes some of what it read (EXIF, XMP) back unless told otherwise
     extra = {"icc_profile": icc_profile} if icc_profile else {}
     buffer = io.BytesIO()
-    if image.mode == "RGBA":
+    if image.mode == "RGBA" or lossless:
         image.save(buffer, "PNG", compress_level=PNG_COMPRESSION, **extra)
         return buffer.getvalue(), "png"
     image.save(buffer, "JPEG", quality=JPEG_QUALITY, **extra)
     return buffer.getvalue(), "jpeg"
 
 
-def prepare_reference(source: Path | bytes, *, max_pixels: int, name: str | None = None) -> PreparedReference:
-    """Read ``source`` and make it ready to send at no more than ``max_pixels`` pixels."""
+def prepare_reference(source: Path | bytes, *, max_pixels: int, name: str | None = None,
+                      lossless: bool = False) -> PreparedReference:
+    """Read ``source`` and make it ready to send at no more than ``max_pixels`` pixels.
+
+    ``lossless``: never re-encoded as JPEG (PNG where it must be re-encoded), for the image a masked edit changes
+    part of: the pixels it keeps stay exactly the file's."""
     label = name or (Path(source).name if isinstance(source, Path | str) else "the image")
-    raw = _read(source, label)
-    image = _open(raw, label)
+    raw = read_source(source, label)
+    image = open_image(raw, label)
     notes: list[str] = []
     try:
         fmt = (image.format or "").upper()
@@ -180,7 +187,7 @@ def prepare_reference(source: Path | bytes, *, max_pixels: int, name: str | None
             data, out_format = raw, fmt.lower()
         else:
             icc = image.info.get("icc_profile") if image.mode in ("RGB", "RGBA") else None
-            data, out_format = _encode(resized, icc)
+            data, out_format = _encode(resized, icc, lossless)
     except ReferenceImageError:
         raise
     except DECODE_ERRORS:
@@ -194,7 +201,7 @@ def prepare_reference(source: Path | bytes, *, max_pixels: int, name: str | None
 def decode_size(source: Path | bytes, name: str | None = None) -> tuple[int, int]:
     """The size a file shows (orientation applied), read from its header only."""
     label = name or (Path(source).name if isinstance(source, Path | str) else "the image")
-    image = _open(_read(source, label), label)
+    image = open_image(read_source(source, label), label)
     with image:
         orientation = image.getexif().get(0x0112, 1)
         return (image.height, image.width) if orientation in _ORIENTATION_SWAPS else image.size
