@@ -7,16 +7,18 @@ import binascii
 import io
 import random
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
 from fluxdesk.core.catalog import Model
 from fluxdesk.core.request import (
+    SCALAR_FIELDS,
     FieldError,
     GenerationRequest,
     InputImage,
+    MaskImage,
     reference_name,
     references_limit_text,
     validate,
@@ -25,7 +27,7 @@ from fluxdesk.storage.imaging import DECODE_ERRORS, MAX_REFERENCE_PIXELS
 
 _IMAGE_FIELD = re.compile(r"input_image(_[0-9]+)?|image_prompt")
 """A reference field of some endpoint: past what this one takes it is refused by its count, not as a stranger."""
-_SCALAR_FIELDS = frozenset(f.name for f in fields(GenerationRequest)) - {"model", "input_images"}
+_SCALAR_FIELDS = frozenset(SCALAR_FIELDS) - {"model"}
 
 _EMBELLISHMENTS = (
     "bathed in soft golden-hour light",
@@ -48,6 +50,8 @@ class Body:
     errors: list[FieldError]
     references: tuple[bytes | None, ...] = ()
     """The decoded bytes of each reference, in order; ``None`` for a URL (BFL fetches it; the simulator cannot)."""
+    mask: bytes | None = None
+    """Fill: the decoded bytes of the mask."""
 
 
 def request_from_body(model: Model, data: Any) -> Body:
@@ -57,14 +61,18 @@ def request_from_body(model: Model, data: Any) -> Body:
     image_fields = {model.input_image_field(i): i for i in range(max(1, model.max_input_images))}
     values: dict[str, Any] = {}
     images: dict[int, tuple[InputImage, bytes | None]] = {}
+    mask: tuple[InputImage, bytes | None] | None = None
     errors: list[FieldError] = []
     for name, value in data.items():
         if value is None:  # like BFL's schema: null means "not set"
             continue
-        if name in image_fields:
-            read = _input_image(name, image_fields[name], value)
+        if name in image_fields or (name == "mask" and model.takes_mask):
+            label = "the mask" if name == "mask" else "the image" if model.tool else reference_name(image_fields[name])
+            read = _input_image(name, label, value)
             if isinstance(read, FieldError):
                 errors.append(read)
+            elif name == "mask":
+                mask = read
             else:
                 images[image_fields[name]] = read
         elif name in _SCALAR_FIELDS:
@@ -77,12 +85,14 @@ def request_from_body(model: Model, data: Any) -> Body:
         return Body(None, errors)
     ordered = [images[i] for i in sorted(images)]
     prompt = values.pop("prompt", "")
+    # The mask's bounds are not measured: BFL documents no refusal of an all-black mask, so none is made up here.
+    mask_image = None if mask is None else MaskImage(mask[0].data, mask[0].width, mask[0].height)
     req = GenerationRequest(model=model.id, prompt=prompt, input_images=tuple(image for image, _ in ordered),
-                            **values)
+                            mask=mask_image, **values)
     result = validate(req)
     if not result.ok:
         return Body(None, list(result.errors))
-    return Body(req, [], tuple(data for _, data in ordered))
+    return Body(req, [], tuple(data for _, data in ordered), None if mask is None else mask[1])
 
 
 def error_detail(errors: list[FieldError]) -> list[dict[str, Any]]:
@@ -95,9 +105,8 @@ REFERENCE_FORMATS = ("PNG", "JPEG", "WEBP")
 """What the simulator decodes: BFL documents no list; PNG and JPEG are safe, WebP is common."""
 
 
-def _input_image(field: str, index: int, value: Any) -> tuple[InputImage, bytes | None] | FieldError:
+def _input_image(field: str, name: str, value: Any) -> tuple[InputImage, bytes | None] | FieldError:
     """Base64 data is decoded and measured (input megapixels are billed); a URL's size stays unknown."""
-    name = reference_name(index)
     if not isinstance(value, str):
         return FieldError(field, f"{name} must be base64 image data or an https URL")
     if value.startswith(("http://", "https://")):

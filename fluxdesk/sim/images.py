@@ -20,10 +20,12 @@ from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-from fluxdesk.core.catalog import MEGAPIXEL, AspectRatioSize, Model, parse_aspect_ratio
-from fluxdesk.core.request import GenerationRequest, effective_size, output_size_following
+from fluxdesk.core.catalog import MEGAPIXEL, AspectRatioSize, DimensionSize, Model, parse_aspect_ratio
+from fluxdesk.core.request import GenerationRequest, edit_output_size, effective_size, output_size_following
 
 SIZE_STEP = 16
+UNFETCHED_IMAGE_SIZE = (1024, 1024)
+"""What an editing tool answers for an image given by URL, which the simulator does not fetch."""
 KONTEXT_STEP = 32
 """Kontext's output follows an input image's ratio with sides that are multiples of 32."""
 
@@ -33,6 +35,9 @@ def requested_size(model: Model, req: GenerationRequest) -> tuple[int, int]:
 
     With references and no size asked for, the output follows the first reference's aspect ratio at about 1 MP:
     Kontext (sides multiples of 32, as BFL documents) and FLUX.2 (multiples of 16, as partners report)."""
+    if not isinstance(model.size, AspectRatioSize | DimensionSize):
+        # Fill: the image's size; Expand: grown by its sides. An image given as a URL is not fetched here.
+        return edit_output_size(req, model) or UNFETCHED_IMAGE_SIZE
     first = req.input_images[0] if req.input_images and not model.image_prompt else None
     follow = first is not None and first.width is not None and first.height is not None
     if not isinstance(model.size, AspectRatioSize):
@@ -83,6 +88,13 @@ class ImageSpec:
     """Of the first reference's bytes, drawn into the picture; empty for none (or a URL the simulator cannot
     fetch). The bytes themselves ride along, out of the spec's identity."""
     reference: bytes = field(default=b"", compare=False, repr=False)
+    edit: str = ""
+    """An editing tool's work: ``"fill"`` (the reference kept where ``mask`` is black), ``"expand"`` (the reference
+    placed on the canvas grown by ``sides``); empty otherwise, when a reference is drawn framed at the left."""
+    sides: tuple[int, int, int, int] = (0, 0, 0, 0)
+    """Expand's ``(top, right, bottom, left)``."""
+    mask_sha256: str = ""
+    mask: bytes = field(default=b"", compare=False, repr=False)
 
     @staticmethod
     def parameters_digest(parameters: dict[str, Any]) -> str:
@@ -91,7 +103,8 @@ class ImageSpec:
 
     def digest(self) -> bytes:
         text = "\n".join((self.model, self.prompt, str(self.seed), f"{self.width}x{self.height}",
-                          self.output_format, self.parameters, str(self.references), self.reference_sha256))
+                          self.output_format, self.parameters, str(self.references), self.reference_sha256,
+                          self.edit, ",".join(map(str, self.sides)), self.mask_sha256))
         return hashlib.sha256(text.encode()).digest()
 
 
@@ -120,7 +133,9 @@ def draw(spec: ImageSpec) -> Image.Image:
         x, y = rng.uniform(0, w), rng.uniform(0, h)
         pen.ellipse((x - r, y - r, x + r, y + r), fill=_colour(rng),
                     outline=_colour(rng), width=max(1, round(r / 12)))
-    if spec.reference:
+    if spec.reference and spec.edit:
+        image = _draw_edit(image, spec)
+    elif spec.reference:
         _draw_reference(image, spec.reference)
     font = _font(max(10, min(w, h) // 40))
     edit = f" · edit of {spec.references} reference{'s' if spec.references != 1 else ''}" if spec.references else ""
@@ -147,6 +162,25 @@ def _draw_reference(image: Image.Image, data: bytes) -> None:
     ImageDraw.Draw(image).rectangle((x - frame, y - frame, x + picture.width + frame - 1,
                                      y + picture.height + frame - 1), fill=(255, 255, 255))
     image.paste(picture, (x, y), picture)
+
+
+def _draw_edit(drawn: Image.Image, spec: ImageSpec) -> Image.Image:
+    """What a tool gives back, roughly: Fill keeps the image where the mask is black and paints the drawing where it
+    is white; Expand places the image on the grown canvas, the drawing around it."""
+    with Image.open(io.BytesIO(spec.reference)) as source:
+        original = ImageOps.exif_transpose(source).convert("RGB")
+    if spec.edit == "fill":
+        with Image.open(io.BytesIO(spec.mask)) as mask_file:
+            mask = mask_file.convert("L").point(lambda v: 255 if v else 0)
+        if original.size != drawn.size:  # the drawing was capped (``max_output_pixels``)
+            original, mask = original.resize(drawn.size), mask.resize(drawn.size)
+        return Image.composite(drawn, original, mask)
+    top, right, bottom, left = spec.sides
+    scale = min(drawn.width / (original.width + left + right), drawn.height / (original.height + top + bottom), 1.0)
+    if scale < 1.0:  # capped: the canvas drawn smaller, the image too
+        original = original.resize((max(1, round(original.width * scale)), max(1, round(original.height * scale))))
+    drawn.paste(original, (round(left * scale), round(top * scale)))
+    return drawn
 
 
 def encode(image: Image.Image, output_format: str) -> bytes:

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from fluxdesk.core.catalog import MEGAPIXEL, Model, UnknownModelError, get_model, model_ids
+from fluxdesk.core.catalog import MEGAPIXEL, Model, UnknownModelError, endpoint_ids, get_model
 from fluxdesk.core.pricing import PriceTable, estimate
 from fluxdesk.core.request import GenerationRequest
 from fluxdesk.sim import faults
@@ -72,7 +72,7 @@ class Origins:
             return Response.json(200, self._counters_json())
         if req.path.startswith("/v1/") and "/" not in req.path[4:] and req.method == "POST":
             return self._submit(req.path[4:], req)
-        if req.path.startswith("/v1/") and req.path[4:] in model_ids():
+        if req.path.startswith("/v1/") and req.path[4:] in endpoint_ids():
             return Response.json(405, {"detail": "Method Not Allowed"})
         return Response.json(404, NOT_FOUND)
 
@@ -148,7 +148,7 @@ class Origins:
         cfg = self._config()
         if self._dice.burst_429(cfg.burst_429, cfg.burst_429_every, cfg.fault_seed):
             return Response.json(429, {"detail": "Too many requests; slow down."}, (("Retry-After", "1"),))
-        created = self._create(model, request, body.references, data, cfg)
+        created = self._create(model, request, body.references, body.mask, data, cfg)
         if isinstance(created, Refusal):
             headers = (("Retry-After", str(created.retry_after)),) if created.retry_after else ()
             return Response.json(created.status, {"detail": created.detail}, headers)
@@ -163,7 +163,7 @@ class Origins:
         })
 
     def _create(self, model: Model, request: GenerationRequest, references: tuple[bytes | None, ...],
-                data: dict[str, Any], cfg: SimConfig) -> Task | Refusal:
+                mask: bytes | None, data: dict[str, Any], cfg: SimConfig) -> Task | Refusal:
         cost = estimate(request, self._prices).credits_per_image
         seed = request.seed if request.seed is not None else self._random.randrange(SEED_RANGE)
         used_prompt = upsample(request.prompt, self._random) if upsampling_on(model, request) else request.prompt
@@ -173,11 +173,15 @@ class Origins:
         parameters["input_images"] = [hashlib.sha256(raw).hexdigest() if raw is not None else image.data
                                       for image, raw in zip(request.input_images, references, strict=True)]
         first = references[0] if references and not model.image_prompt else None
+        if mask is not None:
+            parameters["mask"] = hashlib.sha256(mask).hexdigest()
+        edit = ("fill" if mask is not None else "expand" if model.expand_sides is not None else "") if first else ""
         spec = ImageSpec(model=model.id, prompt=used_prompt, seed=seed, width=width, height=height,
                          output_format=request.output_format or model.default_output_format,
                          parameters=ImageSpec.parameters_digest(parameters), references=len(references),
                          reference_sha256=hashlib.sha256(first).hexdigest() if first else "",
-                         reference=first or b"")
+                         reference=first or b"", edit=edit, sides=request.sides,
+                         mask_sha256=parameters.get("mask", ""), mask=mask or b"")
         return self._store.submit(model, request.prompt, used_prompt, seed, data, cost, spec)
 
     # --- poll ----------------------------------------------------------------------------------
