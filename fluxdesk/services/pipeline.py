@@ -17,16 +17,25 @@ from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from fluxdesk.api import errors as api_errors
 from fluxdesk.api.client import BflClient
 from fluxdesk.api.polling import SAMPLE_TTL, Result, result_from
-from fluxdesk.core.catalog import DEFAULT_CONCURRENCY, MODELS, UnknownModelError, get_model, model_ids
+from fluxdesk.core.catalog import ALL_MODELS, DEFAULT_CONCURRENCY, UnknownModelError, endpoint_ids, get_model
 from fluxdesk.core.jobs import BILLED_STATES, JobStatus
+from fluxdesk.core.masks import CropError, crop_box
 from fluxdesk.core.metadata import build_record
 from fluxdesk.core.pricing import PriceTable, PriceTableError, estimate
-from fluxdesk.core.request import FieldError, GenerationRequest, reference_name, seeds_for, validate
+from fluxdesk.core.request import (
+    FieldError,
+    GenerationRequest,
+    InputImage,
+    is_local_edit,
+    reference_name,
+    seeds_for,
+    validate,
+)
 from fluxdesk.core.serialize import parse_iso
 from fluxdesk.services.events import (
     Event,
@@ -43,11 +52,14 @@ from fluxdesk.services.events import (
 from fluxdesk.storage.db import LibraryError
 from fluxdesk.storage.imaging import ImageDecodeError
 from fluxdesk.storage.library import Library, MissingReferenceError, UnknownJobError
+from fluxdesk.storage.masks import composite_local_edit, mask_bounds
+from fluxdesk.storage.references import ReferenceImageError
 from fluxdesk.storage.rows import JobRow
 
 log = logging.getLogger(__name__)
+Image = TypeVar("Image", bound=InputImage)
 
-MODEL_IDS = frozenset(model_ids())
+MODEL_IDS = frozenset(endpoint_ids())
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 UNKNOWN_OUTCOME = ("FluxDesk stopped while sending this job, so it cannot tell whether BFL received it. "
@@ -90,7 +102,7 @@ class Pipeline:
         self._listener = listener
         self._poll_deadline = poll_deadline
         self._overall = asyncio.Semaphore(concurrency)
-        self._per_model = {m.id: asyncio.Semaphore(m.concurrency) for m in MODELS if m.concurrency < concurrency}
+        self._per_model = {m.id: asyncio.Semaphore(m.concurrency) for m in ALL_MODELS if m.concurrency < concurrency}
         self._queued: dict[str, _Queued] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._following: set[str] = set()
@@ -159,35 +171,50 @@ class Pipeline:
         return True
 
     def _with_reference_data(self, request: GenerationRequest) -> GenerationRequest:
-        """Every reference with its bytes: new ones kept in the library (by SHA-256) before anything is sent,
-        known ones read back from it (a re-run sends the very same bytes). A reference that cannot be had is
-        refused here, naming it: nothing is sent."""
-        if not request.input_images:
+        """Every image of the request (its references, a mask, a local edit's crop) with its bytes: new ones kept in
+        the library (by SHA-256) before anything is sent, known ones read back from it (a re-run sends the very same
+        bytes). An image that cannot be had is refused here, naming it: nothing is sent. A mask not yet measured is
+        measured."""
+        if not request.input_images and request.mask is None and request.crop is None:
             return request
-        field = get_model(request.model).input_image_field(0) if request.model in MODEL_IDS else "input_image"
+        model = get_model(request.model) if request.model in MODEL_IDS else None
+        field = model.input_image_field(0) if model is not None else "input_image"
+        edited = model is not None and (model.tool or request.mask is not None)
         images = []
         for index, image in enumerate(request.input_images):
-            name = reference_name(index) + (f" ({Path(image.source).name})" if image.source else "")
-            if image.data:
+            name = ("the image to edit" if edited else reference_name(index)) + (
+                f" ({Path(image.source).name})" if image.source else "")
+            images.append(self._image_data(image, name, field))
+        mask = request.mask
+        if mask is not None:
+            mask = self._image_data(mask, "the mask", "mask")
+            if mask.bounds is None:
                 try:
-                    data = base64.b64decode(image.data, validate=True)
-                except (binascii.Error, ValueError):
-                    raise InvalidRequestError([FieldError(field, f"{name} is not base64 image data")]) from None
-                extension = "png" if data.startswith(PNG_SIGNATURE) else "jpg"
-                sha256, _path = self._library.store_reference(data, extension)
-                if image.sha256 is not None and image.sha256 != sha256:
-                    raise InvalidRequestError([FieldError(field, f"{name} changed since it was prepared")])
-                images.append(replace(image, sha256=sha256))
-            elif image.sha256 is not None:
-                try:
-                    data = self._library.reference_data(image.sha256)
-                except MissingReferenceError as exc:
-                    raise InvalidRequestError([FieldError(field, f"{name}: {exc}, so it cannot be sent again. "
-                                                                 "Nothing was sent.")]) from None
-                images.append(replace(image, data=base64.b64encode(data).decode("ascii")))
-            else:
-                raise InvalidRequestError([FieldError(field, f"{name} has no image data")])
-        return request.with_input_images(tuple(images))
+                    mask = replace(mask, bounds=mask_bounds(base64.b64decode(mask.data)))
+                except ReferenceImageError as exc:
+                    raise InvalidRequestError([FieldError("mask", str(exc))]) from None
+        crop = None if request.crop is None else self._image_data(request.crop, "the crop around the mask", field)
+        return replace(request, input_images=tuple(images), mask=mask, crop=crop)
+
+    def _image_data(self, image: Image, name: str, field: str) -> Image:
+        if image.data:
+            try:
+                data = base64.b64decode(image.data, validate=True)
+            except (binascii.Error, ValueError):
+                raise InvalidRequestError([FieldError(field, f"{name} is not base64 image data")]) from None
+            extension = "png" if data.startswith(PNG_SIGNATURE) else "jpg"
+            sha256, _path = self._library.store_reference(data, extension)
+            if image.sha256 is not None and image.sha256 != sha256:
+                raise InvalidRequestError([FieldError(field, f"{name} changed since it was prepared")])
+            return replace(image, sha256=sha256)
+        if image.sha256 is not None:
+            try:
+                data = self._library.reference_data(image.sha256)
+            except MissingReferenceError as exc:
+                raise InvalidRequestError([FieldError(field, f"{name}: {exc}, so it cannot be sent again. "
+                                                             "Nothing was sent.")]) from None
+            return replace(image, data=base64.b64encode(data).decode("ascii"))
+        raise InvalidRequestError([FieldError(field, f"{name} has no image data")])
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -305,6 +332,14 @@ class Pipeline:
         job = await asyncio.to_thread(self._library.get_job, job_id)
         if job is None:  # its row is gone: said as a library error, not an AttributeError nobody sees
             raise UnknownJobError(f"there is no job {job_id} in the library")
+        data, extension = sample.data, sample.extension
+        if job.request.model in MODEL_IDS and is_local_edit(job.request):
+            try:
+                data, extension = await asyncio.to_thread(self._composited, job.request, sample.data), "png"
+            except (ReferenceImageError, MissingReferenceError, CropError, ValueError) as exc:
+                await self._finish_billed_failure(
+                    job_id, f"The edited part could not be put back into the image ({exc}).", expires_at)
+                return
         inner = result.raw.get("result")
         # The job's own time, not the clock's: a second attempt after a crash between writing the file and
         # recording it must embed the same record, so the library finds the file already there instead of
@@ -314,8 +349,7 @@ class Pipeline:
                               created_at=parse_iso(job.created_at))
         try:
             # store_image decodes the bytes fully before anything counts as done.
-            image = await asyncio.to_thread(self._library.store_image, job_id, sample.data, sample.extension,
-                                            record)
+            image = await asyncio.to_thread(self._library.store_image, job_id, data, extension, record)
         except ImageDecodeError as exc:
             await self._finish_billed_failure(job_id, f"The downloaded image is damaged ({exc}).", expires_at)
             return
@@ -324,6 +358,18 @@ class Pipeline:
                                               expires_at)
             return
         self._emit(JobDone(job_id, image.id, str(image.path), result.seed, job.cost_credits))
+
+    def _composited(self, request: GenerationRequest, edited: bytes) -> bytes:
+        """A local edit's answer (the edited crop) composited back into the image it was cut from, through its mask
+        (``storage.masks``): the image's size, untouched past the mask's feather."""
+        image, mask = request.input_images[0], request.mask
+        if mask is None or image.sha256 is None or mask.sha256 is None or image.width is None or image.height is None:
+            raise ValueError("the journal does not name the image and mask of this local edit")
+        original = self._library.reference_data(image.sha256)
+        mask_data = self._library.reference_data(mask.sha256)
+        bounds = mask.bounds if mask.bounds is not None else mask_bounds(mask_data)
+        box = crop_box(bounds, (image.width, image.height), get_model(request.model))
+        return composite_local_edit(original, mask_data, edited, box)
 
     async def _finish_billed_failure(self, job_id: str, reason: str, expires_at: float) -> None:
         """A Ready job whose image could not be kept: it stays resumable until its sample expires."""

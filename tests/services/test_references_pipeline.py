@@ -19,7 +19,7 @@ from fluxdesk.core.jobs import JobStatus
 from fluxdesk.core.metadata import reproduction_verdict
 from fluxdesk.core.request import GenerationRequest, InputImage
 from fluxdesk.services.pipeline import InvalidRequestError
-from fluxdesk.services.session import Session, SessionOptions
+from fluxdesk.services.session import Session
 from fluxdesk.sim import SimConfig, Simulator
 from fluxdesk.storage.references import PreparedReference, prepare_reference
 
@@ -42,15 +42,6 @@ def edit(*references: PreparedReference, model: str = "flux-2-klein-4b", seed: i
 def sim() -> Iterator[Simulator]:
     with Simulator(SimConfig(key=KEY, latency=0.1, max_output_pixels=256 * 256)) as simulator:
         yield simulator
-
-
-@pytest.fixture
-def session(tmp_path: Path, sim: Simulator) -> Iterator[Session]:
-    session = Session(tmp_path / "home", SessionOptions(api_base=sim.api_base, key=KEY))
-    try:
-        yield session
-    finally:
-        session.close()
 
 
 def stored_files(session: Session) -> list[Path]:
