@@ -66,7 +66,12 @@ def test_estimate_readable_output() -> None:
 def test_estimate_list_names_every_model(capsys) -> None:
     assert main(["estimate", "--list"]) == 0
     out = capsys.readouterr().out
-    assert "FLUX1.1 [pro] Ultra" in out and "$0.06" in out and len(out.strip().splitlines()) == 11
+    assert "FLUX1.1 [pro] Ultra" in out and "$0.06" in out
+    listed = out.strip().splitlines()
+    tools = listed.index("Editing tools (--image with --mask or --expand):")
+    assert tools == 11 and len(listed) == 14  # the pickers' 11 models, then the two tools
+    assert listed[12].split()[:2] == ["flux-pro-1.0-fill", "FLUX.1"] and "$0.05" in listed[12]
+    assert listed[13].endswith("$0.05 / image  (5 credits per ComfyUI's published badge; not on BFL's price page)")
 
 
 def test_breakeven_json_reproduces_the_article() -> None:

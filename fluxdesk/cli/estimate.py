@@ -6,6 +6,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from fluxdesk.cli.common import EXIT_OK, UsageError, json_number, print_json
+from fluxdesk.cli.edits import add_edit_arguments, edit_given, edit_json, with_edit
 from fluxdesk.cli.references import (
     References,
     add_reference_arguments,
@@ -13,7 +14,7 @@ from fluxdesk.cli.references import (
     references_json,
     with_references,
 )
-from fluxdesk.core.catalog import MODELS, get_model
+from fluxdesk.core.catalog import MODELS, TOOL_MODELS, get_model
 from fluxdesk.core.pricing import Estimate, PriceTable, estimate, format_credits, format_price
 from fluxdesk.core.request import GenerationRequest, validate
 
@@ -32,6 +33,7 @@ def add_request_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--guidance", type=float)
     parser.add_argument("--count", type=int, default=1, help="number of images (each is a separate job)")
     add_reference_arguments(parser)
+    add_edit_arguments(parser)
 
 
 def request_from_args(args: argparse.Namespace, *, prompt: str, model: str,
@@ -43,6 +45,16 @@ def request_from_args(args: argparse.Namespace, *, prompt: str, model: str,
     return GenerationRequest(model=model, prompt=prompt, width=args.width, height=args.height,
                              aspect_ratio=args.aspect_ratio, steps=args.steps, guidance=args.guidance,
                              image_prompt_strength=args.image_prompt_strength, **extra)
+
+
+def with_images(req: GenerationRequest, args: argparse.Namespace) -> tuple[GenerationRequest, References, list[str]]:
+    """``req`` with the images ``args`` names, prepared as they will be sent: the edit of ``--image`` (with
+    ``--mask`` or ``--expand``), or the references; and what to say of them beyond each reference's own notes."""
+    if edit_given(args):
+        edited, lines = with_edit(req, args)
+        return edited, References(), lines
+    with_refs, refs = with_references(req, args)
+    return with_refs, refs, refs.request_notes(get_model(req.model))
 
 
 def checked(req: GenerationRequest) -> GenerationRequest:
@@ -65,6 +77,8 @@ def estimate_json(est: Estimate, refs: References | None = None) -> dict[str, An
     }
     if refs is not None and refs.given:
         data["references"] = references_json(refs, est)
+    if est.note:
+        data["note"] = est.note
     return data
 
 
@@ -78,17 +92,27 @@ def cmd_estimate(args: argparse.Namespace) -> int:
             est = estimate(GenerationRequest(model.id, "x"), table)
             print(f"{model.id:20} {model.name:24} {format_price(est.usd_per_image):>8} / image"
                   f"{'  (from, by megapixel)' if est.output_megapixels else ''}")
+        print("Editing tools (--image with --mask or --expand):")
+        for model in TOOL_MODELS:
+            if model.id not in table.prices:
+                print(f"{model.id:20} {model.name:24} no price in the table of {table.as_of}")
+                continue
+            est = estimate(GenerationRequest(model.id, "x"), table)
+            print(f"{model.id:20} {model.name:24} {format_price(est.usd_per_image):>8} / image"
+                  + (f"  ({est.note})" if est.note else ""))
         return EXIT_OK
     if args.model is None:
         raise UsageError("model: give --model (see `fluxdesk estimate --list`)")
     # The prompt does not change the price; validation only needs a non-empty one.
-    req, refs = with_references(request_from_args(args, prompt="estimate", model=args.model), args)
+    req, refs, notes = with_images(request_from_args(args, prompt="estimate", model=args.model), args)
     checked(req)
     table = load_price_table(home_dir())
     est = estimate(req, table, args.count)
     quotes = _compare(req, args.count, table) if args.compare else None
     if args.json:
         data = estimate_json(est, refs)
+        if edit_given(args):
+            data["edit"] = edit_json(req)
         if quotes is not None:
             data["providers"] = [quote_json(q) for q in quotes]
         print_json(data)
@@ -100,7 +124,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
               + (f", plus {est.input_megapixels} MP of reference images" if est.input_megapixels else ""))
     for line in reference_lines(refs, est, model):
         print(f"  {line}")
-    for line in refs.request_notes(model):  # each file's own notes are on its line
+    for line in notes:  # each reference file's own notes are on its line
         print(f"  {line}")
     if not est.exact:
         print("  an estimate: BFL bills input images by a rule it does not publish")

@@ -110,12 +110,26 @@ def references_json(record: ImageRecord) -> list[dict[str, Any]]:
             for ref in record.references]
 
 
+def edit_images_json(record: ImageRecord) -> dict[str, dict[str, Any]]:
+    """A masked edit's ``mask`` and a local edit's ``crop``, as ``references_json`` lists a reference; none for
+    other images."""
+    from fluxdesk.storage.library import stored_reference
+
+    images = {name: ref for name, ref in (("mask", record.mask), ("crop", record.crop)) if ref is not None}
+    folder = _references_folder(record) if images else None
+    return {name: {"sha256": ref.sha256, "width": ref.width, "height": ref.height,
+                   "in_library": None if folder is None else stored_reference(folder, ref.sha256) is not None}
+            for name, ref in images.items()}
+
+
 def record_json(path: Path, record: ImageRecord, usd_per_credit: Decimal) -> dict[str, Any]:
     from fluxdesk.core.request import reference_name
 
     reproducible, reason = reproducibility(record)
     references = references_json(record)
+    edit_images = edit_images_json(record)
     gone = [reference_name(i) for i, ref in enumerate(references) if ref["in_library"] is False]
+    gone += [f"the {name}" for name, ref in edit_images.items() if ref["in_library"] is False]
     if gone:
         missing = (f"{gone[0]} is" if len(gone) == 1 else f"{', '.join(gone[:-1])} and {gone[-1]} are")
         problem = f"{missing} no longer in the library, so {'it' if len(gone) == 1 else 'they'} cannot be sent again"
@@ -123,6 +137,7 @@ def record_json(path: Path, record: ImageRecord, usd_per_credit: Decimal) -> dic
         reproducible = False
     cost = record.cost_credits
     return {
+        **edit_images,
         "path": str(path),
         "source": "fluxdesk",
         "model": record.model,
@@ -229,6 +244,11 @@ def record_lines(data: dict[str, Any]) -> list[str]:
     references = [_reference_text(data["model"], i, ref) for i, ref in enumerate(data["references"])]
     if references:
         lines.append(_line("references", "\n".join(references)))
+    for name in ("mask", "crop"):
+        if name in data:
+            ref = data[name]
+            lines.append(_line(name, f"{_size_text(ref['width'], ref['height']) or 'size unknown'}  sha256 "
+                                     f"{ref['sha256']}  ({_HELD_WORDS[ref['in_library']]})"))
     if data["cost_credits"] is not None:
         credits, usd = Decimal(str(data["cost_credits"])), Decimal(str(data["cost_usd"]))
         lines.append(_line("cost", f"{format_credits(credits)} credits ({format_price(usd)})"))

@@ -11,19 +11,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fluxdesk.cli.common import EXIT_FAILED, EXIT_OK, UsageError, json_number, print_json
-from fluxdesk.cli.estimate import add_request_arguments, checked, request_from_args
-from fluxdesk.cli.references import input_images_json, with_references
+from fluxdesk.cli.estimate import add_request_arguments, checked, request_from_args, with_images
+from fluxdesk.cli.references import input_images_json
 from fluxdesk.core.catalog import Model, get_model
 from fluxdesk.core.jobs import BILLED_STATES, JobStatus
 from fluxdesk.core.metadata import ImageRecord, MetadataError, reproduction_verdict, settings_from_metadata
 from fluxdesk.core.pricing import format_credits
-from fluxdesk.core.request import GenerationRequest, reference_name, seeds_for
+from fluxdesk.core.request import GenerationRequest, InputImage, reference_name, seeds_for
 
 if TYPE_CHECKING:
     from fluxdesk.storage.rows import JobRow
+
+Image = TypeVar("Image", bound=InputImage)
 
 STATUS_WORDS = {
     JobStatus.DONE: "done",
@@ -234,10 +236,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
     req = request_from_args(args, prompt=args.prompt, model=model.id, seed=args.seed,
                             output_format=args.output_format, safety_tolerance=args.safety_tolerance,
                             **upsampling_fields(model, args.prompt_upsampling))
-    req, refs = with_references(req, args)
+    req, refs, notes = with_images(req, args)
     for seed in seeds_for(req.seed, args.count):  # every job valid before anything is sent
         checked(req.with_seed(seed))
-    for note in refs.file_notes() + refs.request_notes(model):
+    for note in refs.file_notes() + notes:
         print(note, file=sys.stderr, flush=True)
     session = open_session(settings=settings, demo=args.demo)
     try:
@@ -282,25 +284,30 @@ def _original(session: Any, target: str) -> tuple[GenerationRequest, ImageRecord
 
 
 def _with_stored_references(library: Any, request: GenerationRequest) -> GenerationRequest:
-    """``request`` with the bytes of every reference it names by SHA-256, read back from the library: the very
-    bytes sent the first time. One the library no longer holds is a ``UsageError`` naming it (nothing sent)."""
+    """``request`` with the bytes of every image it names by SHA-256 (references, a mask, a local edit's crop), read
+    back from the library: the very bytes sent the first time. One the library no longer holds is a ``UsageError``
+    naming it (nothing sent)."""
     from fluxdesk.storage.library import MissingReferenceError
 
     model = get_model(request.model)
-    images = []
-    for index, image in enumerate(request.input_images):
+
+    def loaded(image: Image, name: str) -> Image:
         if image.data or image.sha256 is None:
-            images.append(image)  # data at hand, or nothing to find it by: validation says what is wrong
-            continue
+            return image  # data at hand, or nothing to find it by: validation says what is wrong
         try:
             data = library.reference_data(image.sha256)
         except MissingReferenceError as exc:
-            name = "the image prompt" if model.image_prompt else reference_name(index)
             if image.source:
                 name += f" ({image.source})"
             raise UsageError(f"{name}: {exc}, so it cannot be sent again. Nothing was sent.") from None
-        images.append(replace(image, data=base64.b64encode(data).decode("ascii")))
-    return request.with_input_images(tuple(images))
+        return replace(image, data=base64.b64encode(data).decode("ascii"))
+
+    edited = model.tool or request.mask is not None
+    images = tuple(loaded(image, "the image to edit" if edited else "the image prompt" if model.image_prompt
+                          else reference_name(index)) for index, image in enumerate(request.input_images))
+    return replace(request, input_images=images,
+                   mask=None if request.mask is None else loaded(request.mask, "the mask"),
+                   crop=None if request.crop is None else loaded(request.crop, "the crop around the mask"))
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:

@@ -106,9 +106,10 @@ def reference_paths(args: argparse.Namespace, model: Model) -> list[str]:
     prompt = getattr(args, "image_prompt", None)
     if not inputs and prompt is None:
         return []
-    if not model.takes_references:
+    if not model.takes_references or model.tool:
         option = "--image-prompt" if prompt is not None else "--input-image"
-        raise UsageError(f"{option}: {references_limit_text(model)}. {NOTHING_SENT}")
+        hint = "; give it with --image (and --mask or --expand)" if model.tool else ""
+        raise UsageError(f"{option}: {references_limit_text(model)}{hint}. {NOTHING_SENT}")
     if model.image_prompt:
         if inputs:
             raise UsageError(f"--input-image: {model.name} takes no input images; its one reference is an image "
