@@ -338,8 +338,10 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         elif outcome.status == "done":
             said = verdict.text() if verdict else "the new image is not in the library, so it cannot be compared"
             sent = len(request.input_images)
-            again = (f"\n  sent the same {sent} reference image{'s' if sent > 1 else ''} again, byte for byte, "
-                     "from the library" if sent else "")
+            what = f"{sent} reference image{'s' if sent > 1 else ''}"
+            if request.mask is not None or get_model(request.model).tool:
+                what = "image to edit" + (" and its mask" if request.mask is not None else "")
+            again = f"\n  sent the same {what} again, byte for byte, from the library" if sent else ""
             print(f"Reproduced {name}\n  → {outcome.path}\n  {said}{again}")
         else:
             print(f"Could not reproduce {name}: {outcome.status}: {outcome.error}", file=sys.stderr)

@@ -166,3 +166,13 @@ def test_compare_prices_a_local_edit_by_its_crop_at_every_provider(files, capsys
     # the 512×512 crop, output and reference: 1 MP each wherever a megapixel is billed whole
     assert rows["BFL"]["usd_per_image"] == 0.045
     assert all(row["usd_per_image"] < 0.08 for row in rows.values()), rows
+
+
+def test_reproduce_sends_the_image_and_mask_again_and_gives_the_same_file(sim: Simulator, files, capsys) -> None:
+    line = generate(capsys, "--model", "flux-2-pro", "--image", files["image"], "--mask", files["mask"])
+    assert main(["reproduce", line["path"]]) == 0
+    out = capsys.readouterr().out
+    assert "the image data is identical to the original's" in out
+    assert "sent the same image to edit and its mask again, byte for byte, from the library" in out
+    first, second = (sim.task(task_id).body for task_id in sim.task_ids())
+    assert first["input_image"] == second["input_image"] and (first["width"], first["height"]) == (512, 512)
