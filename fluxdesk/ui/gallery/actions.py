@@ -132,10 +132,13 @@ class GalleryActions(QObject):
                 menu.addAction(action)
         return menu
 
-    def set_reproduce_price(self, price: str | None) -> None:
-        """Show what Reproduce costs (``"$0.03"``) in its text and tooltip; ``None`` while it is not known."""
-        self.reproduce.setText(f"Reproduce · {price}" if price else "Reproduce")
-        tip = f"{REPRODUCE_TIP}: {price}, asked first if it crosses the budget" if price else REPRODUCE_TIP
+    def set_reproduce_price(self, price: str | None, note: str = "") -> None:
+        """Show what Reproduce costs (``"$0.03"``) in its text and tooltip; ``None`` while it is not known. A price
+        with a ``note`` (Expand's is not on BFL's price page) is marked ``*`` and the tooltip says the note."""
+        marked = f"{price}*" if price and note else price
+        self.reproduce.setText(f"Reproduce · {marked}" if price else "Reproduce")
+        said = f"{marked} ({note})" if note else price
+        tip = f"{REPRODUCE_TIP}: {said}, asked first if it crosses the budget" if price else REPRODUCE_TIP
         self.reproduce.setToolTip(tip + " (Ctrl+R)")
         self.reproduce.setStatusTip(tip)
 

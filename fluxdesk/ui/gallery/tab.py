@@ -638,10 +638,11 @@ class GalleryTab(QWidget):
         if self.details.image_id() != image_id or table is not self._price_table:
             return
         try:
-            usd = estimate(request, table).usd_total
+            priced = estimate(request, table)
         except (PriceTableError, UnknownModelError, ValueError):
-            usd = None
-        self.actions.set_reproduce_price(format_usd(usd) if usd is not None else "price unknown")
+            self.actions.set_reproduce_price("price unknown")
+            return
+        self.actions.set_reproduce_price(format_usd(priced.usd_total), priced.note)
 
     def _reproduction_unpriced(self, image_id: int, error: BaseException) -> None:
         if self.details.image_id() == image_id:
