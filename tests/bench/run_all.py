@@ -30,6 +30,7 @@ TARGETS = {
     "reference_prepare_ms": 250,  # a 24 MP camera JPEG made ready to send at 1 MP (references.py)
     "reference_add_max_stall_ms": 50,  # the GUI's longest stall while four such files are dropped on the tray
     "mask_stroke_ms": 8,  # p95 of one mouse move of a brush stroke on a 4 MP image, repaint included (mask.py)
+    "composite_ms": 150,  # a FLUX.2 local edit composited back into a 4 MP original (masks_composite.py)
 }
 
 
@@ -63,6 +64,7 @@ def main() -> int:
     figures.update(_run("references.py", "--runs", "5" if quick else "11"))
     figures.update(_run("tray.py"))
     figures.update(_run("mask.py", *(["--strokes", "2", "--segments", "30"] if quick else [])))
+    figures.update(_run("masks_composite.py", "--runs", "5" if quick else "11"))
     missed = {k: figures.get(k) for k, limit in TARGETS.items() if figures.get(k) is None or figures[k] > limit}
     figures["targets_met"] = not missed
     figures["targets_missed"] = sorted(missed)
