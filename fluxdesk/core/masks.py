@@ -8,7 +8,6 @@ Pure geometry: nothing here reads pixels (``storage.masks`` reads masks, crops a
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 
 from fluxdesk.core.catalog import EXPAND_SIDES, DimensionSize, Model, megapixels_text
 
@@ -147,26 +146,3 @@ def check_sides(sides: tuple[int, ...]) -> None:
     if not any(sides):
         raise ValueError("every side is 0: add pixels to at least one side")
 
-
-def canvas_for_ratio(image_size: tuple[int, int], ratio: Fraction) -> tuple[int, int]:
-    """The smallest canvas of aspect ``ratio`` (width ÷ height) that holds the image: one side stays, the other
-    grows."""
-    width, height = image_size
-    if ratio <= 0:
-        raise ValueError("an aspect ratio is more than 0")
-    if Fraction(width, height) >= ratio:
-        return width, max(height, math.ceil(width / ratio))
-    return max(width, math.ceil(height * ratio)), height
-
-
-def sides_for_canvas(image_size: tuple[int, int], canvas_size: tuple[int, int],
-                     position: tuple[float, float] = (0.5, 0.5)) -> Sides:
-    """The sides that grow the image to ``canvas_size``, the image placed at ``position`` (0 = at the left or top
-    edge, 0.5 centred, 1 at the right or bottom edge). ``ValueError`` when the canvas is smaller than the image."""
-    (width, height), (canvas_w, canvas_h) = image_size, canvas_size
-    if canvas_w < width or canvas_h < height:
-        raise ValueError(f"a {canvas_w}×{canvas_h} canvas cannot hold the {width}×{height} image")
-    spare_w, spare_h = canvas_w - width, canvas_h - height
-    x, y = (min(max(p, 0.0), 1.0) for p in position)
-    left, top = round(spare_w * x), round(spare_h * y)
-    return top, spare_w - left, spare_h - top, left

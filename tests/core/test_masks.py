@@ -1,7 +1,5 @@
 """The geometry of masked edits: the crop a FLUX.2 local edit sends (``crop_box``), Expand's sides and canvas."""
 
-from fractions import Fraction
-
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -13,11 +11,9 @@ from fluxdesk.core.masks import (
     MIN_MARGIN_PX,
     CropError,
     box_size,
-    canvas_for_ratio,
     crop_box,
     expanded_size,
     parse_sides,
-    sides_for_canvas,
 )
 
 LOCAL_EDIT_MODELS = [m for m in ALL_MODELS if m.local_edit]
@@ -134,16 +130,3 @@ def test_bad_sides_are_refused_in_words(text, words) -> None:
     with pytest.raises(ValueError, match=words):
         parse_sides(text)
 
-
-def test_a_canvas_for_a_ratio_holds_the_image_and_grows_one_side() -> None:
-    assert canvas_for_ratio((1024, 768), Fraction(16, 9)) == (1366, 768)
-    assert canvas_for_ratio((1024, 768), Fraction(1, 1)) == (1024, 1024)
-    assert canvas_for_ratio((1024, 768), Fraction(4, 3)) == (1024, 768)
-
-
-def test_sides_place_the_image_on_its_canvas() -> None:
-    assert sides_for_canvas((1024, 768), (1366, 768)) == (0, 171, 0, 171)
-    assert sides_for_canvas((1024, 768), (1366, 1024), (0.0, 1.0)) == (256, 342, 0, 0)
-    assert expanded_size((1024, 768), sides_for_canvas((1024, 768), (2000, 1001), (0.3, 0.7))) == (2000, 1001)
-    with pytest.raises(ValueError, match="cannot hold"):
-        sides_for_canvas((1024, 768), (1000, 800))
