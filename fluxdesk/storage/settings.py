@@ -35,7 +35,7 @@ MAX_HISTORY = 200
 MAX_PROMPT_CHARS = 10_000
 MAX_FILE_BYTES = 2_000_000
 FOLDER_PURPOSES = ("export-images", "library-folder", "export-ledger", "import-prices", "import-providers",
-                   "import-self-hosting", "add-reference")
+                   "import-self-hosting", "add-reference", "edit-image")
 """What a file dialog is for: each remembers its own last folder (``Settings.dialog_folders``)."""
 MAX_BLOB_CHARS = 65_536
 """Window geometry and panel state are small; anything larger is not ours."""

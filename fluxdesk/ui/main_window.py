@@ -9,6 +9,7 @@ runs (the first start, the welcome, demo or real, restarts); each widget keeps i
 from __future__ import annotations
 
 import base64
+import os
 from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
@@ -17,6 +18,7 @@ from PySide6.QtCore import QByteArray, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QFileDialog,
     QLabel,
     QMainWindow,
     QMenu,
@@ -41,6 +43,7 @@ from fluxdesk.ui.kit.desktop_open import open_with_system
 from fluxdesk.ui.kit.lazy_tab import LazyTab
 from fluxdesk.ui.kit.theme import apply_theme, set_heading
 from fluxdesk.ui.kit.thumbnails import ThumbnailLoader
+from fluxdesk.ui.mask.kinds import EDIT_FILE_FILTER, EXPAND, REGION
 from fluxdesk.ui.queue.model import JobQueueModel
 from fluxdesk.ui.queue.recent import RecentStrip
 from fluxdesk.ui.queue.view import QueueView
@@ -57,6 +60,7 @@ if TYPE_CHECKING:
     from fluxdesk.ui.dialogs.settings import SettingsDialog
     from fluxdesk.ui.dialogs.welcome import WelcomeDialog
     from fluxdesk.ui.gallery.tab import GalleryTab
+    from fluxdesk.ui.mask.dialog import EditDialog
     from fluxdesk.ui.spend.tab import SpendTab
 
 
@@ -180,6 +184,8 @@ class MainWindow(QMainWindow):
         tab.useSeedRequested.connect(use_seed)
         tab.usePromptRequested.connect(use_prompt)
         tab.referenceRequested.connect(self.use_as_reference)
+        tab.editRegionRequested.connect(lambda path, image_id: self.edit_image(REGION, path, image_id))
+        tab.expandRequested.connect(lambda path, image_id: self.edit_image(EXPAND, path, image_id))
         tab.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
         tab.set_price_table(self.controller.price_table)
         if (views := self.session_switch.views) is not None:
@@ -204,6 +210,27 @@ class MainWindow(QMainWindow):
         if self.panel.add_reference(path, image_id if isinstance(image_id, int) else None):
             count = self.panel.references.count()
             self.statusBar().showMessage(f"Added as image {count}: say in the prompt what to do with it.", 6000)
+
+    def edit_image(self, kind: str, path: str, image_id: object = None) -> EditDialog:
+        """Edit region… (``REGION``) or Expand canvas… (``EXPAND``) on an image: a gallery image's file with its id,
+        or any image file. The dialog prices, asks the budget question and queues through the controller."""
+        from fluxdesk.ui.mask.dialog import EditDialog
+
+        dialog = EditDialog(kind, self.controller, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.sent.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        dialog.resize(max(760, self.width() * 4 // 5), max(560, self.height() * 9 // 10))
+        dialog.open_image(path, image_id if isinstance(image_id, int) else None)
+        dialog.open()
+        return dialog
+
+    def choose_image_to_edit(self, kind: str) -> None:
+        """Generate → Edit a region of an image file… / Expand an image file's canvas…: any image file."""
+        start = self.folder_memory.start_folder("edit-image")
+        path, _filter = QFileDialog.getOpenFileName(self, "Choose an image to edit", start, EDIT_FILE_FILTER)
+        if path:
+            self.folder_memory.remember("edit-image", os.path.dirname(path))
+            self.edit_image(kind, path)
 
     def _reuse_settings(self, settings: dict) -> None:
         self.panel.load_settings(settings)
@@ -290,6 +317,18 @@ class MainWindow(QMainWindow):
         gen = bar.addMenu("&Generate")
         gen.addAction(self._action("&Generate\tCtrl+Enter", self.panel.generate,
                                    tip="Send the prompt (the button shows the price)"))
+        gen.addSeparator()
+        self.edit_file_action = self._action(
+            "&Edit a region of an image file…", lambda: self.choose_image_to_edit(REGION),
+            tip="Paint over the part to change: FLUX.1 Fill [pro] or a FLUX.2 local edit (a gallery image: Ctrl+M in "
+                "the gallery)")
+        self.expand_file_action = self._action("E&xpand an image file's canvas…",
+                                               lambda: self.choose_image_to_edit(EXPAND),
+                                               tip="Add pixels around an image with FLUX.1 Expand [pro] (a gallery "
+                                                   "image: Ctrl+Shift+M in the gallery)")
+        gen.addAction(self.edit_file_action)
+        gen.addAction(self.expand_file_action)
+        gen.addSeparator()
         gen.addAction(self._action("&Refresh credits", self.controller.refresh_money, "F5",
                                    tip="Ask BFL for the credits balance"))
 

@@ -38,10 +38,10 @@ def gallery_ids(gallery) -> list[int]:
     return [model.index(r, 0).data(GalleryRoles.ImageId) for r in range(model.rowCount())]
 
 
-def make_image_and_open_gallery(qtbot, window, prompt: str):
-    """Generate one 512² image with a known seed through the panel, open the Gallery and select it."""
+def make_image_and_open_gallery(qtbot, window, prompt: str, size: tuple[int, int] = (512, 512)):
+    """Generate one image (512² unless told) with a known seed through the panel, open the Gallery and select it."""
     window.panel.set_model("flux-2-pro")
-    window.panel.load_settings({"seed": 777, "width": 512, "height": 512})
+    window.panel.load_settings({"seed": 777, "width": size[0], "height": size[1]})
     with qtbot.waitSignal(window.imageShown, timeout=WAIT_MS) as shown:
         ctrl_enter(qtbot, window, prompt)
     image_id = shown.args[0]

@@ -20,6 +20,9 @@ MAX_REFERENCES = max(model.max_input_images for model in MODELS)
 """The most references any model takes: more selected images than this are not offered as references."""
 USE_AS_REFERENCE_TIP = ("Add it to the prompt panel's references, to make a new image from it "
                         f"(several selected: each, in grid order, up to {MAX_REFERENCES})")
+EDIT_REGION_TIP = ("Paint over the part to change and remake only that: FLUX.1 Fill [pro], or a FLUX.2 local edit "
+                   "(Ctrl+M)")
+EXPAND_CANVAS_TIP = "Add pixels around the image and let FLUX.1 Expand [pro] paint them (Ctrl+Shift+M)"
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,8 @@ class GalleryActions(QObject):
         self.use_seed = self._make("Use seed", (), USE_SEED_TIP)
         self.use_prompt = self._make("Use prompt", (), USE_PROMPT_TIP)
         self.use_as_reference = self._make("Use as reference", ("Ctrl+I",), USE_AS_REFERENCE_TIP)
+        self.edit_region = self._make("Edit region…", ("Ctrl+M",), EDIT_REGION_TIP)
+        self.expand_canvas = self._make("Expand canvas…", ("Ctrl+Shift+M",), EXPAND_CANVAS_TIP)
         self.favourite = self._make("Favourite", ("F", "Ctrl+D"), "Mark or unmark as favourite (F)")
         self.favourite.setCheckable(True)
         self.favourite.setIcon(star_icon())
@@ -85,6 +90,8 @@ class GalleryActions(QObject):
         for action in (self.reuse_settings, self.use_prompt):
             action.setEnabled(one)
         self.use_as_reference.setEnabled(0 < state.count <= MAX_REFERENCES and in_gallery and not state.any_missing)
+        for action in (self.edit_region, self.expand_canvas):
+            action.setEnabled(one and in_gallery and not state.any_missing)
         self.use_seed.setEnabled(one and state.has_seed)
         self._set_tip(self.use_seed, NO_SEED_TIP if one and not state.has_seed else USE_SEED_TIP)
         self.reproduce.setEnabled(one and state.can_reproduce)
@@ -120,6 +127,7 @@ class GalleryActions(QObject):
                       [self.empty_trash]]
         else:
             groups = [[self.reproduce, self.reuse_settings, self.use_seed, self.use_prompt, self.use_as_reference],
+                      [self.edit_region, self.expand_canvas],
                       [self.favourite, self.view_large, self.copy_image, self.open, self.show_in_folder,
                        self.export],
                       [self.delete]]

@@ -10,7 +10,7 @@ import os
 from decimal import Decimal
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QAction, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -128,6 +128,10 @@ class GalleryTab(QWidget):
     useSeedRequested = Signal("qlonglong")  # type: ignore[arg-type]  # C++ name: 64-bit; stubs want a type
     usePromptRequested = Signal(str)
     referenceRequested = Signal(str, object)
+    editRegionRequested = Signal(str, object)
+    """``(file, library image id)``: open the mask editor on the image (Edit region…)."""
+    expandRequested = Signal(str, object)
+    """``(file, library image id)``: open Expand on the image (Expand canvas…)."""
     """``(file, library image id)``: the image is wanted as a reference in the prompt panel (once per image)."""
     statusMessage = Signal(str)
     actions: GalleryActions  # type: ignore[assignment]  # hides QWidget.actions(), which nothing calls on the tab
@@ -255,6 +259,10 @@ class GalleryTab(QWidget):
         a.use_seed.triggered.connect(self.use_seed_selected)
         a.use_prompt.triggered.connect(self.use_prompt_selected)
         a.use_as_reference.triggered.connect(self.use_as_reference_selected)
+        a.edit_region.triggered.connect(lambda _checked=False: self._edit_selected(a.edit_region,
+                                                                                  "editRegionRequested"))
+        a.expand_canvas.triggered.connect(lambda _checked=False: self._edit_selected(a.expand_canvas,
+                                                                                    "expandRequested"))
         a.favourite.triggered.connect(self.toggle_favourite)
         a.copy_image.triggered.connect(self.copy_image)
         a.open.triggered.connect(self.open_selected)
@@ -726,6 +734,26 @@ class GalleryTab(QWidget):
         if queries is not None:  # rows not fetched yet (a keyboard selection far down): their paths, off-thread
             TaskManager.instance().run_in_background(
                 lambda: queries.paths(ids), weak_callback(self._request_references, ids), weak_callback(self._report))
+
+    def _edit_selected(self, action: QAction, wanted: str) -> None:
+        """Edit region… and Expand canvas…: the one selected image's file, asked for (signal ``wanted``) with its
+        id."""
+        ids = self.selected_ids()
+        if len(ids) != 1 or not action.isEnabled():
+            return
+        files = self.model.known_files(ids)
+        if files is not None:
+            self._emit_edit(wanted, ids[0], dict(files))
+            return
+        queries = self._queries
+        if queries is not None:  # its row not fetched yet: its path, off-thread
+            TaskManager.instance().run_in_background(lambda: queries.paths(ids),
+                                                     weak_callback(self._emit_edit, wanted, ids[0]),
+                                                     weak_callback(self._report))
+
+    def _emit_edit(self, wanted: str, image_id: int, paths: dict[int, str]) -> None:
+        if path := paths.get(image_id):
+            getattr(self, wanted).emit(path, image_id)
 
     def _request_references(self, ids: list[int], paths: dict[int, str]) -> None:
         for image_id in ids:

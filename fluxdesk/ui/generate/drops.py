@@ -12,22 +12,10 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QMimeData, QObject
 from PySide6.QtGui import QDragMoveEvent
 
-IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp"})
+from fluxdesk.ui.kit.mime import IMAGE_SUFFIXES, dropped_images
+
 REFERENCE_SUFFIXES = IMAGE_SUFFIXES | {".gif", ".bmp"}
 """What a reference may be read from (``storage.references.REFERENCE_FORMATS``)."""
-
-
-def dropped_images(mime: QMimeData | None) -> list[str]:
-    """Local image files among dropped URLs, in order."""
-    if mime is None or not mime.hasUrls():
-        return []
-    paths = []
-    for url in mime.urls():
-        if url.isLocalFile():
-            path = url.toLocalFile()
-            if Path(path).suffix.lower() in IMAGE_SUFFIXES:
-                paths.append(path)
-    return paths
 
 
 def is_image_paste(mime: QMimeData | None) -> bool:

@@ -42,7 +42,6 @@ from fluxdesk.core.values import as_int
 from fluxdesk.core.wording import plural
 from fluxdesk.ui.generate.controls import OutputControls, QualityControls
 from fluxdesk.ui.generate.cost_footer import CostFooter
-from fluxdesk.ui.generate.drops import dropped_images
 from fluxdesk.ui.generate.editor import PromptEditor
 from fluxdesk.ui.generate.elsewhere import ElsewherePopup
 from fluxdesk.ui.generate.money_hints import MoneyHintRow, money_hint
@@ -64,6 +63,7 @@ from fluxdesk.ui.kit.forms import (
     row,
     word_error,
 )
+from fluxdesk.ui.kit.mime import dropped_images
 from fluxdesk.ui.kit.scroll_page import scroll_page
 
 HISTORY_MENU_ITEMS = 15

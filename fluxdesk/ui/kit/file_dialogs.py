@@ -2,9 +2,9 @@
 
 Each dialog has a purpose (``FOLDER_PURPOSES``: exporting images, choosing the library folder, exporting the
 ledger, importing the price table, the other providers' table or the self-hosting table, adding a reference
-image). It starts in the folder last used for that purpose, if it still exists; else in the user's Pictures
-(images) or Documents (CSV files, tables) folder, if there is one; else in the home folder. Never in the working
-directory the app happened to be started from.
+image, choosing an image to edit). It starts in the folder last used for that purpose, if it still exists; else
+in the user's Pictures (images) or Documents (CSV files, tables) folder, if there is one; else in the home
+folder. Never in the working directory the app happened to be started from.
 
 ``FolderMemory`` holds the folders; the window owns the one it saves (``changed``) with the other settings.
 """
@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, QStandardPaths, Signal
 
 from fluxdesk.storage.settings import FOLDER_PURPOSES
 
-_IMAGE_PURPOSES = frozenset({"export-images", "library-folder", "add-reference"})
+_IMAGE_PURPOSES = frozenset({"export-images", "library-folder", "add-reference", "edit-image"})
 """Purposes about images start in Pictures; the others (CSV files, tables) in Documents."""
 
 

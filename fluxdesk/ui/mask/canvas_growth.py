@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import math
 
-MAX_SIDE = 2048
-"""The most pixels ``flux-pro-1.0-expand`` adds on one side (bfl-api.md: top, bottom, left, right 0–2048)."""
+from fluxdesk.core.catalog import EXPAND_SIDES
+from fluxdesk.core.masks import SIDE_NAMES, Sides, expanded_size
 
-Sides = tuple[int, int, int, int]
-"""``(top, right, bottom, left)`` in pixels, as CSS orders them."""
+MAX_SIDE = EXPAND_SIDES.maximum
+"""The most pixels ``flux-pro-1.0-expand`` adds on one side (the catalog's range, as validation uses it)."""
 Size = tuple[int, int]
+__all__ = ["ANCHORS", "ASPECTS", "MAX_SIDE", "SIDE_NAMES", "Sides", "canvas_for_aspect", "expand_problem", "grown",
+           "sides_for_target"]
 
 ANCHORS: dict[str, tuple[float, float]] = {
     "Centre": (0.5, 0.5),
@@ -29,7 +31,6 @@ ASPECTS: dict[str, tuple[int, int] | None] = {
     "Free": None, "1:1": (1, 1), "4:3": (4, 3), "3:4": (3, 4), "3:2": (3, 2), "2:3": (2, 3), "16:9": (16, 9),
     "9:16": (9, 16), "21:9": (21, 9), "4:5": (4, 5),
 }
-SIDE_NAMES = ("top", "right", "bottom", "left")
 
 
 def sides_for_target(image: Size, target: Size, anchor: str) -> Sides:
@@ -52,8 +53,8 @@ def canvas_for_aspect(image: Size, ratio: tuple[int, int]) -> Size:
 
 
 def grown(image: Size, sides: Sides) -> Size:
-    top, right, bottom, left = sides
-    return (image[0] + left + right, image[1] + top + bottom)
+    """The canvas ``sides`` make of ``image`` (``core.masks.expanded_size``; a negative side shrinks it)."""
+    return expanded_size(image, sides)
 
 
 def expand_problem(image: Size | None, sides: Sides) -> str | None:
