@@ -40,6 +40,9 @@ SCREENSHOT_PROMPTS = (
 )
 SCREENSHOT_EDIT = "the teapot of image 1 in the snow of image 2, same light"
 """Made from the first and last of the prompts above: the tray holds them, the gallery shows what it was made from."""
+SCREENSHOT_LOCAL_EDIT = "a brass lid with a small bird on top"
+SCREENSHOT_STROKE = ((0.36, 0.28), (0.46, 0.24), (0.56, 0.27), (0.62, 0.33))
+"""Where the mask editor's screenshot paints, as shares of the picture's width and height."""
 
 
 def _application() -> QApplication:
@@ -249,6 +252,8 @@ def screenshots(out_dir: Path) -> int:
                     suffix = ("" if (width, height) == SCREENSHOT_SIZES[0] else f"-{width}x{height}")
                     suffix += "" if theme == "light" else "-dark"
                     saved += _grab_everything(app, window, out_dir, suffix, (width, height))
+            apply_theme(app, "light")
+            saved += _local_edit_shots(app, window, shown[0], ids[0], out_dir)
             for path in saved:
                 print(path)
             return 0
@@ -286,6 +291,89 @@ def _grab_everything(app: QApplication, window: MainWindow, out_dir: Path, suffi
         dialog.close()
         dialog.deleteLater()
     return saved
+
+
+def _local_edit_shots(app: QApplication, window: MainWindow, path: str, image_id: int, out_dir: Path) -> list[Path]:
+    """The mask editor with a stroke painted for a FLUX.2 local edit (light and dark, both sizes), then the edit
+    sent and its result beside the original (``local-edit-before-after.png``)."""
+    from fluxdesk.ui.kit.theme import apply_theme
+    from fluxdesk.ui.mask.editor import LOCAL_EDIT
+    from fluxdesk.ui.mask.kinds import REGION
+
+    window.resize(*SCREENSHOT_SIZES[0])
+    dialog = window.edit_image(REGION, path, image_id)
+    editor = dialog.editor
+    assert editor is not None
+    if not _wait_until(app, lambda: editor.image_size() is not None, 15):
+        raise RuntimeError("the mask editor did not open the demo image")
+    editor.mode_combo.setCurrentText(LOCAL_EDIT)
+    dialog.prompt_edit.setPlainText(SCREENSHOT_LOCAL_EDIT)
+    saved = []
+    for theme in ("light", "dark"):
+        apply_theme(app, theme)
+        for width, height in SCREENSHOT_SIZES:
+            dialog.resize(width * 7 // 8, height * 7 // 8)
+            _settle(app)
+            if not editor.has_paint():
+                _paint_stroke(app, editor, SCREENSHOT_STROKE)
+            editor.canvas.fit()
+            _settle(app)
+            suffix = ("" if (width, height) == SCREENSHOT_SIZES[0] else f"-{width}x{height}")
+            suffix += "" if theme == "light" else "-dark"
+            saved.append(_save(dialog.grab(), out_dir / f"edit-region{suffix}.png"))
+    apply_theme(app, "light")
+    arrived: list[str] = []
+    window.imageShown.connect(lambda _id, result: arrived.append(result))
+    dialog.send()
+    if not _wait_until(app, lambda: bool(arrived), 60):
+        raise RuntimeError("the local edit did not arrive")
+    saved.append(_save(_side_by_side(path, arrived[0]), out_dir / "local-edit-before-after.png"))
+    return saved
+
+
+def _paint_stroke(app: QApplication, editor: Any, shares: tuple[tuple[float, float], ...]) -> None:
+    """A brush stroke as the mouse makes one, through picture points given as shares of its size."""
+    from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
+    from PySide6.QtGui import QMouseEvent
+
+    canvas = editor.canvas
+    width, height = editor.image_size()
+    points = [canvas.to_canvas(QRectF(x * width, y * height, 1, 1)).center() for x, y in shares]
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    for index, point in enumerate(points):
+        kind = QEvent.Type.MouseButtonPress if index == 0 else QEvent.Type.MouseMove
+        event = QMouseEvent(kind, QPointF(point), canvas.mapToGlobal(QPointF(point)), left, left,
+                            Qt.KeyboardModifier.NoModifier)
+        app.sendEvent(canvas, event)
+    last = QPointF(points[-1])
+    app.sendEvent(canvas, QMouseEvent(QEvent.Type.MouseButtonRelease, last, canvas.mapToGlobal(last), left, none,
+                                      Qt.KeyboardModifier.NoModifier))
+
+
+def _side_by_side(before: str, after: str) -> QPixmap:
+    """The original and the local edit, each 640 px wide, with a caption above each."""
+    from PySide6.QtCore import QRect, Qt
+    from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPixmap
+
+    images = [QImage(before), QImage(after)]
+    width, gap, caption = 640, 16, 36
+    scaled = [image.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation) for image in images]
+    height = max(image.height() for image in scaled)
+    canvas = QPixmap(2 * width + 3 * gap, height + caption + 2 * gap)
+    canvas.fill(QColor("#f4f4f6"))
+    painter = QPainter(canvas)
+    font = QFont()
+    font.setPointSize(13)
+    font.setBold(True)
+    painter.setFont(font)
+    painter.setPen(QColor("#202124"))
+    for index, (image, text) in enumerate(zip(scaled, ("Before", "After: FLUX.2 local edit"), strict=True)):
+        x = gap + index * (width + gap)
+        painter.drawText(QRect(x, gap, width, caption), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         text)
+        painter.drawImage(x, gap + caption, image)
+    painter.end()
+    return canvas
 
 
 def _settle(app: QApplication) -> None:

@@ -151,6 +151,9 @@ def _with_mask(request: GenerationRequest, image_data: bytes, size: tuple[int, i
         box = crop_box(prepared.bounds, size, model)
     except CropError as exc:
         raise EditError(str(exc)) from None
+    if request.output_format not in (None, LOCAL_EDIT_FORMAT):
+        raise EditError(f"a local edit is saved as PNG (its pixels outside the mask are the original's, exactly), "
+                        f"not {request.output_format}")
     width, height = box_size(box)
     crop = make_crop(image_data, box)
     return replace(request, width=width, height=height, crop=crop.input_image(),

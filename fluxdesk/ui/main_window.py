@@ -551,8 +551,13 @@ class MainWindow(QMainWindow):
                  *entries_of(self.panel.references.shortcut_actions())]
         queue = [("Delete", "Cancel the selected waiting jobs (jobs already sent are billed anyway)")]
         gallery = entries_of(self.gallery_tab.build().actions.all())
+        from fluxdesk.ui.mask.editor import MaskEditor
+
+        editor = MaskEditor()  # its actions carry its keys; built for their names, then let go
+        mask = [*entries_of(editor.commands.all()), ("Ctrl+Enter", "Send the edit (its price is on the button)")]
+        editor.deleteLater()
         return [("Everywhere", [entry for entries in menus for entry in entries]), ("Prompt panel", panel),
-                ("Queue", queue), ("Gallery (with images selected)", gallery)]
+                ("Queue", queue), ("Gallery (with images selected)", gallery), ("Edit region (mask editor)", mask)]
 
     def _menu_actions(self, menu: QObject) -> list[QAction]:
         found: list[QAction] = []

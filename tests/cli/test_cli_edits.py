@@ -159,6 +159,13 @@ def test_refusals_exit_2_in_words_and_send_nothing(sim: Simulator, files, tmp_pa
     assert sim.counters_snapshot().post_requests == 0
 
 
+def test_a_local_edit_asked_for_in_jpeg_is_refused_it_is_saved_as_png(sim: Simulator, files, capsys) -> None:
+    assert main(["generate", "--model", "flux-2-pro", "--image", files["image"], "--mask", files["mask"],
+                 "--prompt", "a boat", "--output-format", "jpeg"]) == 2
+    assert "a local edit is saved as PNG" in capsys.readouterr().err
+    assert sim.counters_snapshot().post_requests == 0
+
+
 def test_compare_prices_a_local_edit_by_its_crop_at_every_provider(files, capsys) -> None:
     assert main(["estimate", "--model", "flux-2-pro", "--image", files["image"], "--mask", files["mask"], "--compare",
                  "--json"]) == 0

@@ -27,6 +27,7 @@ from fluxdesk.services.demo import DEMO_CREDITS
 from fluxdesk.ui.gallery.model import GalleryRoles
 from fluxdesk.ui.gallery.tab import EMPTY_TRASH, GalleryTab
 from fluxdesk.ui.main_window import MainWindow
+from fluxdesk.ui.mask.dialog import EditDialog
 from fluxdesk.ui.queue.model import Roles as JobRoles
 from fluxdesk.ui.queue.recent import RecentRoles
 
@@ -177,7 +178,20 @@ def gallery_expectations(window: MainWindow, gallery: GalleryTab,
         return (viewer is not None and viewer.isVisible() and viewer.path() == shown.path and viewer.has_image()
                 and viewer.position.text().startswith(f"{shown.row + 1} of"))
 
+    def editing(title: str) -> Callable[[Shown, dict], bool]:
+        """The edit dialog opened on the image (then closed again, for the next way in)."""
+        def opened(shown: Shown, _before: dict) -> bool:
+            dialog = next((d for d in window.findChildren(EditDialog) if d.isVisible()), None)
+            if (dialog is None or dialog.image() != (Path(shown.path), shown.id)
+                    or not dialog.windowTitle().startswith(title)):
+                return False
+            dialog.reject()
+            return True
+        return opened
+
     return {
+        "Edit region…": editing("Edit region — "),
+        "Expand canvas…": editing("Expand canvas — "),
         "Reproduce": lambda shown, before: (model.rowCount() == before["rows"] + 1
                                             and gallery.result_bar.label.text().startswith("Reproduced: the image")),
         "Reuse settings": lambda shown, _: (on_generate() and panel.prompt() == shown.prompt
@@ -241,8 +255,9 @@ def test_every_gallery_command_does_what_it_says(qtbot, make_window, os_boundary
     scenes = Scenes(qtbot, window, gallery)
     # Each state and the commands it enables, the ones that take the image away last.
     walk = [
-        (scenes.in_gallery, ["Reproduce", "Reuse settings", "Use seed", "Use prompt", "Use as reference", "Favourite",
-                             "View large", "Copy image", "Open", "Show in folder", "Export…", "Delete"]),
+        (scenes.in_gallery, ["Reproduce", "Reuse settings", "Use seed", "Use prompt", "Use as reference",
+                             "Edit region…", "Expand canvas…", "Favourite", "View large", "Copy image", "Open",
+                             "Show in folder", "Export…", "Delete"]),
         (scenes.after_a_delete, ["Undo delete"]),
         (scenes.in_trash, ["View large", "Open", "Show in folder", "Export…", "Restore", "Delete permanently",
                            "Empty trash…"]),

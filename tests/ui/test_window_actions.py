@@ -21,6 +21,7 @@ from fluxdesk.ui.dialogs.settings import SettingsDialog
 from fluxdesk.ui.dialogs.shortcuts import ShortcutsDialog
 from fluxdesk.ui.kit.error_report import ErrorReporter, configure_logging
 from fluxdesk.ui.main_window import MainWindow
+from fluxdesk.ui.mask.dialog import EditDialog
 
 
 def menu_action(window: MainWindow, menu_title: str, text: str) -> QAction:
@@ -73,9 +74,10 @@ def test_the_shortcuts_list_names_every_key_including_the_gallerys(qtbot, make_w
     dialog = dialog_of(ShortcutsDialog)
     listed = dict(dialog.shortcuts())
     for keys in ("Ctrl+R", "Ctrl+Shift+R", "F, Ctrl+D", "Ctrl+C", "Ctrl+E", "Del", "Ctrl+Z", "Ctrl+,", "F5",
-                 "Ctrl+Enter", "Alt+Up, Alt+Down", "Ctrl+Q", "Ctrl+V", "Ctrl+Up, Ctrl+Left"):
+                 "Ctrl+Enter", "Alt+Up, Alt+Down", "Ctrl+Q", "Ctrl+V", "Ctrl+Up, Ctrl+Left", "Ctrl+M",
+                 "Ctrl+Shift+M", "Shift+F", "Ctrl+Backspace", "Ctrl+Shift+Z, Ctrl+Y"):
         assert any(keys in listed_keys for listed_keys in listed), (keys, listed)
-    assert "Reproduce" in listed["Ctrl+R"]
+    assert "Reproduce" in listed["Ctrl+R"] and "Edit region" in listed["Ctrl+M"]
     qtbot.keyClicks(dialog.search, "trash")
     shown = [dialog.proxy.index(r, 0) for r in range(dialog.proxy.rowCount())]
     assert len(shown) == 1 and dialog.proxy.rowCount(shown[0]) >= 1  # only the gallery's group is left
@@ -104,12 +106,19 @@ def _expectations(window: MainWindow, opened: list[str]) -> dict[str, Callable[[
         "Quit": lambda: not window.isVisible(),
         "Generate": lambda: window.recent.count() >= 1,  # the image arrived: no job left running
         "Refresh credits": lambda: "credits" in window.credits_label.text().lower(),
+        "Edit a region of an image file": lambda: _editing(window, "Edit region — reference.png"),
+        "Expand an image file's canvas": lambda: _editing(window, "Expand canvas — reference.png"),
         "System": lambda: QApplication.instance().property("fluxdeskTheme") == "system",
         "Light": lambda: QApplication.instance().property("fluxdeskTheme") == "light",
         "Dark": lambda: QApplication.instance().property("fluxdeskTheme") == "dark",
         "Keyboard shortcuts": lambda: dialog_of(ShortcutsDialog) is not None,
         "About FluxDesk": lambda: any(w.objectName() == "aboutDialog" for w in visible_dialogs()),
     }
+
+
+def _editing(window: MainWindow, title: str) -> bool:
+    dialog = next((d for d in window.findChildren(EditDialog) if d.isVisible()), None)
+    return dialog is not None and dialog.windowTitle() == title
 
 
 LAST = ("Use my BFL key", "Quit")
@@ -124,6 +133,7 @@ def test_every_menu_command_does_what_it_says(qtbot, make_window, restore_theme,
     reference = tmp_path / "reference.png"
     Image.new("RGB", (640, 480), (200, 120, 40)).save(reference)
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *_args, **_kwargs: ([str(reference)], ""))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *_args, **_kwargs: (str(reference), ""))
     window.panel.set_prompt("every command")
     expected = _expectations(window, opened)
     actions = {}

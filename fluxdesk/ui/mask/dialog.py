@@ -113,14 +113,12 @@ class EditDialog(QDialog):
             self.editor.loadFailed.connect(lambda _why: self._refresh())
             self.editor.set_crop_box_rule(self._crop_rule)
             layout.addWidget(self.editor, 1)
-            footer = self.editor.footer
         else:
             self.chooser = ExpandChooser()
             self.chooser.sidesChanged.connect(lambda *_sides: self._refresh())
             self.chooser.imageLoaded.connect(lambda _w, _h: self._refresh())
             self.chooser.loadFailed.connect(lambda _why: self._refresh())
             layout.addWidget(self.chooser, 1)
-            footer = self.chooser.footer
 
         self.prompt_edit = QPlainTextEdit()
         self.prompt_edit.setPlaceholderText(
@@ -178,6 +176,9 @@ class EditDialog(QDialog):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setAutoDefault(False)
         self.cancel_button.clicked.connect(self.reject)
+        footer = QHBoxLayout()  # under the prompt and options: what is sent, what it costs, Send
+        footer.setSpacing(8)
+        layout.addLayout(footer)
         footer.addWidget(self.price_label, 1)
         footer.addWidget(self.cancel_button)
         footer.addWidget(self.send_button)

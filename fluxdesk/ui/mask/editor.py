@@ -3,7 +3,7 @@ local edit whose crop box is outlined as the mask grows).
 
 It knows nothing of models, prices or requests: the dialog that holds it asks what it needs (``mask_png``,
 ``crop_box``, ``send_blocker``), listens to ``maskChanged`` and ``modeChanged``, hands in the crop-box rule, and
-puts its price and Send button in ``footer``.
+puts its own price and Send button beside it.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ _HARDNESS_STEP = 0.1
 
 
 class MaskEditor(QWidget):
-    """The image, its mask and the tools to paint it; ``footer`` is the dialog's row for the price and Send."""
+    """The image, its mask and the tools to paint it."""
 
     modeChanged = Signal(str)
     maskChanged = Signal(bool)  # has paint; after each finished stroke, fill, invert, clear, undo and redo
@@ -144,10 +144,6 @@ class MaskEditor(QWidget):
             view.addWidget(button)
         layout.addLayout(view)
 
-        self.footer = QHBoxLayout()
-        self.footer.setContentsMargins(0, 0, 0, 0)
-        self.footer.setSpacing(8)
-        layout.addLayout(self.footer)
 
     def _connect(self) -> None:
         c = self.commands

@@ -2,7 +2,7 @@
 the image placed on it) and see the new canvas outlined around the image before anything is sent.
 
 Like the mask editor it decides nothing about money: the dialog asks ``sides()`` and ``problem()``, listens to
-``sidesChanged``, and puts its price and Send button in ``footer``.
+``sidesChanged``, and puts its own price and Send button beside it.
 """
 
 from __future__ import annotations
@@ -162,7 +162,7 @@ class ExpandPreview(QWidget):
 
 class ExpandChooser(QWidget):
     """Pixels to add on each side of an image for ``flux-pro-1.0-expand``, chosen per side or as a target
-    canvas; ``footer`` is the dialog's row for the price and Send."""
+    canvas."""
 
     sidesChanged = Signal(int, int, int, int)  # top, right, bottom, left
     imageLoaded = Signal(int, int)
@@ -231,10 +231,6 @@ class ExpandChooser(QWidget):
         body.addWidget(side)
         outer.addLayout(body, 1)
 
-        self.footer = QHBoxLayout()
-        self.footer.setContentsMargins(0, 0, 0, 0)
-        self.footer.setSpacing(8)
-        outer.addLayout(self.footer)
 
         self._ways.buttonToggled.connect(self._way_chosen)
 
