@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import argparse
 
-SUBCOMMAND_MODULES = ("estimate", "breakeven", "jobs", "info", "spend", "sim", "key")
-SUBCOMMAND_NAMES = frozenset({"estimate", "breakeven", "generate", "reproduce", "resume", "info", "spend", "sim",
-                              "key"})
+SUBCOMMAND_MODULES = ("estimate", "breakeven", "jobs", "info", "spend", "projects", "sim", "key")
+SUBCOMMAND_NAMES = frozenset({"estimate", "breakeven", "generate", "reproduce", "resume", "info", "spend", "projects",
+                              "sim", "key"})
 
 
 def build_parser(*, with_subcommands: bool = True) -> argparse.ArgumentParser:

@@ -163,6 +163,7 @@ def record_json(path: Path, record: ImageRecord, usd_per_credit: Decimal) -> dic
         "references": references,
         "truncated": record.truncated,
         "demo": record.demo,
+        "project": record.project,
         "reproducible": reproducible,
         "reproducible_reason": reason,
     }
@@ -263,6 +264,8 @@ def record_lines(data: dict[str, Any]) -> list[str]:
         timings.append(f"took {_number(round(data['duration'], 2))} s")
     if timings:
         lines.append(_line("timings", ", ".join(timings)))
+    if data["project"] is not None:
+        lines.append(_line("project", data["project"]))
     if data["demo"]:
         lines.append(_line("demo", "yes: made on the offline simulator, not by BFL"))
     verdict = "yes" if data["reproducible"] else "no"

@@ -97,6 +97,7 @@ def _job_line(library: Any, outcome: _Outcome, as_json: bool) -> None:
             "cost_credits": json_number(cost),
             "error": outcome.error,
             "references": input_images_json(job.request.input_images) if job else [],
+            "project": job.project_name if job else None,
         })
         return
     model = job.model if job else "?"
@@ -226,6 +227,31 @@ def _linked_to_library_images(library: Any, req: GenerationRequest) -> Generatio
     return req.with_input_images(tuple(images))
 
 
+def _checked_project_name(text: str | None) -> str | None:
+    """``--project``'s name, trimmed; ``UsageError`` for one that cannot be a project's (before anything opens)."""
+    from fluxdesk.core.projects import ProjectError, project_name
+
+    if text is None:
+        return None
+    try:
+        return project_name(text)
+    except ProjectError as exc:
+        raise UsageError(f"--project: {exc}") from None
+
+
+def _project_for_jobs(library: Any, name: str | None) -> int | None:
+    """The id of the project ``name`` (made if new, matched whatever its case); an archived one is a
+    ``UsageError``: nothing is sent."""
+    from fluxdesk.core.projects import ProjectError
+
+    if name is None:
+        return None
+    try:
+        return int(library.ensure_project(name, refuse_archived=True).id)
+    except ProjectError as exc:
+        raise UsageError(f"--project: {exc}; nothing was sent") from None
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from fluxdesk.services.pipeline import InvalidRequestError
     from fluxdesk.storage.paths import home_dir
@@ -239,14 +265,17 @@ def cmd_generate(args: argparse.Namespace) -> int:
     req, refs, notes = with_images(req, args)
     for seed in seeds_for(req.seed, args.count):  # every job valid before anything is sent
         checked(req.with_seed(seed))
+    project_name = _checked_project_name(args.project)
     for note in refs.file_notes() + notes:
         print(note, file=sys.stderr, flush=True)
     session = open_session(settings=settings, demo=args.demo)
     try:
+        project_id = _project_for_jobs(session.library, project_name)
         _finish_leftovers(session)
         req = _linked_to_library_images(session.library, req)
         try:
-            return _run_jobs(session, _Collector(args.json), lambda: session.generate(req, args.count))
+            return _run_jobs(session, _Collector(args.json),
+                             lambda: session.generate(req, args.count, project_id=project_id))
         except InvalidRequestError as exc:
             raise UsageError(str(exc)) from None
     finally:
@@ -255,8 +284,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 # --- reproduce ----------------------------------------------------------------------------------
 
-def _original(session: Any, target: str) -> tuple[GenerationRequest, ImageRecord | None, str]:
-    """The request to run again, the original's record and a name for it, from a path or a job id."""
+def _original(session: Any, target: str) -> tuple[GenerationRequest, ImageRecord | None, str, int | None]:
+    """The request to run again, the original's record, a name for it and its project (kept by the new image), from
+    a path or a job id. A file from elsewhere keeps the project its record names if this library has it."""
     from fluxdesk.storage.metadata_io import read_metadata
 
     path = Path(target)
@@ -264,7 +294,7 @@ def _original(session: Any, target: str) -> tuple[GenerationRequest, ImageRecord
         image = session.library.find_image_by_path(path.resolve())
         if image is not None:
             job = session.library.get_job(image.job_id)
-            return job.request.with_seed(image.seed), image.record, str(image.path)
+            return job.request.with_seed(image.seed), image.record, str(image.path), image.project_id
         try:
             record, _a1111 = read_metadata(path.read_bytes())
         except MetadataError as exc:
@@ -272,7 +302,8 @@ def _original(session: Any, target: str) -> tuple[GenerationRequest, ImageRecord
         if record is None:
             raise UsageError(f"{target} carries no FluxDesk metadata to reproduce it from")
         settings = settings_from_metadata(record)
-        return GenerationRequest(**settings), record, str(path)
+        project = session.library.project_named(record.project) if record.project else None
+        return GenerationRequest(**settings), record, str(path), project.id if project is not None else None
     job = session.library.get_job(target)
     if job is None:
         raise UsageError(f"{target} is neither an image file nor a job id in the library")
@@ -280,7 +311,8 @@ def _original(session: Any, target: str) -> tuple[GenerationRequest, ImageRecord
     seed = image.seed if image is not None else job.request.seed
     if seed is None:
         raise UsageError(f"job {target} never finished, so its seed is unknown: nothing to reproduce")
-    return job.request.with_seed(seed), image.record if image else None, str(image.path) if image else target
+    return (job.request.with_seed(seed), image.record if image else None, str(image.path) if image else target,
+            job.project_id)
 
 
 def _with_stored_references(library: Any, request: GenerationRequest) -> GenerationRequest:
@@ -316,12 +348,12 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     session = open_session(demo=args.demo)
     try:
         _finish_leftovers(session)
-        request, original, name = _original(session, args.target)
+        request, original, name, project_id = _original(session, args.target)
         request = checked(_with_stored_references(session.library, request))
         collector = _Collector(as_json=False)
         session.add_listener(collector)
         try:
-            job_ids = session.generate(request, 1).result()
+            job_ids = session.generate(request, 1, project_id=project_id).result()
         except InvalidRequestError as exc:
             raise UsageError(str(exc)) from None
         session.wait_idle()
@@ -334,7 +366,8 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         if args.json:
             print_json({"job_id": job_id, "status": outcome.status, "path": outcome.path, "original": name,
                         "model": request.model, "seed": request.seed, "identical": identical, "reason": reason,
-                        "error": outcome.error, "references": input_images_json(request.input_images)})
+                        "error": outcome.error, "references": input_images_json(request.input_images),
+                        "project": new_image.project_name if new_image is not None else None})
         elif outcome.status == "done":
             said = verdict.text() if verdict else "the new image is not in the library, so it cannot be compared"
             sent = len(request.input_images)
@@ -376,6 +409,8 @@ def register(sub: Any) -> None:
     p.add_argument("--prompt-upsampling", action="store_true", help=UPSAMPLING_HELP)
     p.add_argument("--safety-tolerance", type=int)
     p.add_argument("--json", action="store_true", help="one JSON object per image")
+    p.add_argument("--project", metavar="NAME",
+                   help="the client project the images are for (made if new; any case matches an existing one)")
     p.add_argument("--demo", action="store_true", help=DEMO_HELP)
     p.set_defaults(func=_library_errors_in_words(cmd_generate))
 

@@ -92,6 +92,8 @@ class ImageRecord:
     compares it to tell a byte-identical re-run."""
     truncated: bool = False
     """Set when the record had to be shortened to fit in the file (very long prompts in JPEG)."""
+    project: str | None = None
+    """The name of the client project the image was made for, as it was then; ``None``: no project."""
     fluxdesk_version: str = field(default_factory=lambda: _fluxdesk_version())
     format_version: int = FORMAT_VERSION
 
@@ -131,7 +133,7 @@ def _fluxdesk_version() -> str:
     return fluxdesk.__version__
 
 
-_OPT_STR_FIELDS = ("prompt_used", "aspect_ratio", "job_id", "task_id", "output_format", "sample_sha256")
+_OPT_STR_FIELDS = ("prompt_used", "aspect_ratio", "job_id", "task_id", "output_format", "sample_sha256", "project")
 
 # What a number read from a file may be: every one is range-checked before anything formats or computes with it
 # (a crafted record is hostile input; "1e999999" credits is a valid number whose formatting takes minutes).
@@ -360,11 +362,12 @@ def _within(value: float | None, low: float, high: float) -> float | None:
 
 def build_record(request: GenerationRequest, result: Mapping[str, Any] | None, *, job_id: str,
                  task_id: str | None, cost_credits: Decimal | None, demo: bool, created_at: datetime,
-                 width: int | None = None, height: int | None = None) -> ImageRecord:
+                 width: int | None = None, height: int | None = None, project: str | None = None) -> ImageRecord:
     """The record of one finished job, from what was asked and what BFL's ``result`` said.
 
     ``result`` comes from the network: fields of the wrong type are left out, never trusted.
     Width and height default to the size asked for; the library overwrites them with the decoded size.
+    ``project``: the name of the project the job was sent for.
     """
     result = result if isinstance(result, Mapping) else {}
     prompt_used = result.get("prompt") if isinstance(result.get("prompt"), str) else None
@@ -389,7 +392,7 @@ def build_record(request: GenerationRequest, result: Mapping[str, Any] | None, *
         task_id=task_id, created_at=iso_utc(created_at), demo=demo,
         output_format=request.output_format, input_images=len(request.input_images), references=references,
         mask=mask, crop=crop, start_time=timings["start_time"],
-        end_time=timings["end_time"], duration=timings["duration"])
+        end_time=timings["end_time"], duration=timings["duration"], project=project)
 
 
 # --- A1111 "parameters" text -------------------------------------------------------------------
@@ -544,6 +547,8 @@ def to_a1111(record: ImageRecord) -> str:
     sides = [record.parameters.get(name) for name in SIDE_NAMES]
     if any(is_int(side) for side in sides):
         pairs.append(("Expand", ",".join(str(side if is_int(side) else 0) for side in sides)))
+    if record.project:
+        pairs.append(("Project", record.project))
     pairs.append(("Version", f"FluxDesk {record.fluxdesk_version}"))
     line = ", ".join(f"{key}: {_quote(value)}" for key, value in pairs)
     return f"{record.prompt.strip()}\n{line}"

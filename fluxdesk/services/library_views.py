@@ -1,4 +1,5 @@
-"""What the tabs are handed of the open library: the Gallery tab a ``GalleryStore``, the Spend tab ``SpendQueries``.
+"""What the tabs are handed of the open library: the Gallery tab a ``GalleryStore``, the Spend tab ``SpendQueries``,
+the prompt panel's project picker ``ProjectChoices``.
 
 Each is the part of ``Library`` its tab uses and nothing more, so a widget never holds the library itself (its
 jobs, its journal, the pipeline's writes). The engine's owner builds them when a session opens
@@ -12,6 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
+from fluxdesk.core.projects import Project
 from fluxdesk.core.request import GenerationRequest
 from fluxdesk.services.session import request_for_image
 from fluxdesk.storage.gallery_queries import GalleryQueries
@@ -101,6 +103,22 @@ class SpendQueries:
         return list(self._library.spend_last_days(days, include_demo=include_demo, now=now).by_model)
 
 
+class ProjectChoices:
+    """The projects the prompt panel's picker offers (``Library.projects``: not archived, most recently used first),
+    and the one it makes or finds when a name is typed."""
+
+    def __init__(self, library: Library) -> None:
+        self._library = library
+
+    def recent(self) -> list[Project]:
+        return self._library.projects()
+
+    def choose(self, name: str) -> Project:
+        """The project called ``name`` whatever its case, made if new; ``ProjectError`` in words for a name that
+        cannot be one or an archived project."""
+        return self._library.ensure_project(name, refuse_archived=True)
+
+
 @dataclass(frozen=True)
 class LibraryViews:
     """One open library as the window's parts see it."""
@@ -109,11 +127,13 @@ class LibraryViews:
     spend: SpendQueries
     thumbnails_dir: Path
     """Where its thumbnails are cached (the thumbnail loader's disk cache)."""
+    projects: ProjectChoices
 
     @classmethod
     def of(cls, library: Library, *, demo: bool) -> LibraryViews:
         """The views of ``library``; ``demo``: it holds only demo jobs. Opens nothing yet."""
-        return cls(GalleryStore(library), SpendQueries(library, demo=demo), library.thumbnails_dir)
+        return cls(GalleryStore(library), SpendQueries(library, demo=demo), library.thumbnails_dir,
+                   ProjectChoices(library))
 
     def close(self) -> None:
         """Blocking (the gallery's queries may be mid-query): off the GUI thread."""

@@ -130,10 +130,14 @@ class Pipeline:
     # --- the queue ------------------------------------------------------------------------------
 
     async def enqueue(self, request: GenerationRequest, count: int = 1, *,
-                      batch_id: str | None = None) -> list[str]:
-        """Queue ``count`` jobs (seeds S, S+1, … when a seed is fixed). All are validated first."""
+                      batch_id: str | None = None, project_id: int | None = None) -> list[str]:
+        """Queue ``count`` jobs (seeds S, S+1, … when a seed is fixed) for the project ``project_id`` (``None``: no
+        project). All are validated first; a project not in the library is refused, nothing sent."""
         if count < 1:
             raise InvalidRequestError([FieldError("count", "must be at least 1")])
+        if project_id is not None and await asyncio.to_thread(self._library.project, project_id) is None:
+            raise InvalidRequestError([FieldError("project", f"there is no project {project_id} in the library "
+                                                             "(deleted meanwhile?)")])
         request = await asyncio.to_thread(self._with_reference_data, request)
         requests = [request.with_seed(seed) for seed in seeds_for(request.seed, count)]
         bodies = []
@@ -148,7 +152,7 @@ class Pipeline:
         for seq, (req, body) in enumerate(zip(requests, bodies, strict=True)):
             job_id = await asyncio.to_thread(self._library.create_job, req, body, demo=self._demo,
                                              batch_id=batch_id, seq=seq, status=JobStatus.QUEUED,
-                                             estimated_credits=self._estimated_credits(req))
+                                             estimated_credits=self._estimated_credits(req), project_id=project_id)
             queued = _Queued(job_id, req, body)
             self._queued[job_id] = queued
             self._emit(JobQueued(job_id, req.model, req.prompt, req.seed, batch_id))
@@ -346,7 +350,7 @@ class Pipeline:
         # keeping it as an orphan beside a "-2" copy.
         record = build_record(job.request, inner if isinstance(inner, dict) else None, job_id=job_id,
                               task_id=job.task_id, cost_credits=job.cost_credits, demo=job.demo,
-                              created_at=parse_iso(job.created_at))
+                              created_at=parse_iso(job.created_at), project=job.project_name)
         try:
             # store_image decodes the bytes fully before anything counts as done.
             image = await asyncio.to_thread(self._library.store_image, job_id, data, extension, record)

@@ -154,11 +154,12 @@ class Session:
         """Jobs are queued or running (never, without a key)."""
         return self._pipeline is not None and self._pipeline.busy
 
-    def generate(self, request: GenerationRequest, count: int = 1) -> concurrent.futures.Future[list[str]]:
-        """Queue ``count`` jobs; the future answers their ids (or raises ``InvalidRequestError``, or
-        ``NoKeyError`` without a key)."""
+    def generate(self, request: GenerationRequest, count: int = 1, *,
+                 project_id: int | None = None) -> concurrent.futures.Future[list[str]]:
+        """Queue ``count`` jobs for the project ``project_id`` (``None``: no project); the future answers their ids
+        (or raises ``InvalidRequestError``, or ``NoKeyError`` without a key)."""
         async def _enqueue() -> list[str]:
-            return await self.pipeline.enqueue(request, count)
+            return await self.pipeline.enqueue(request, count, project_id=project_id)
 
         return self._runner.submit(_enqueue())
 

@@ -277,8 +277,51 @@ def _migrate_v4(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+_V5 = (
+    # Client projects. ``name_key`` is the name casefolded (``core.projects.name_key``): names are unique whatever
+    # their case. ``budget_usd`` is decimal text (or NULL: no budget of its own).
+    """CREATE TABLE projects (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        name_key TEXT NOT NULL UNIQUE,
+        archived INTEGER NOT NULL DEFAULT 0,
+        budget_usd TEXT,
+        created_at TEXT NOT NULL,
+        last_used_at TEXT
+    )""",
+    # Every job journalled before stays with no project (NULL). A job refers to its project by id: renaming a
+    # project keeps its history, and a project some job refers to cannot be deleted.
+    "ALTER TABLE jobs ADD COLUMN project_id INTEGER REFERENCES projects(id)",
+    "CREATE INDEX jobs_by_project ON jobs(project_id, submitted_at) WHERE project_id IS NOT NULL",
+    # The ledger names each job's project: spend by project reads it from there. Restated in full on purpose: a
+    # migration's SQL is frozen as it shipped, never built from another migration's.
+    "DROP VIEW ledger",
+    """CREATE VIEW ledger AS
+        SELECT j.id AS job_id,
+               COALESCE(j.submitted_at, j.created_at) AS time,
+               j.model AS model,
+               COALESCE(i.width || 'x' || i.height, j.size) AS size,
+               COALESCE(j.cost_credits, j.estimated_credits) AS credits,
+               j.cost_credits IS NULL AS estimated,
+               j.status AS status,
+               j.status IN ('done', 'expired') AS billed,
+               j.demo AS demo,
+               j.task_id AS task_id,
+               j.batch_id AS batch_id,
+               j.project_id AS project_id
+        FROM jobs j LEFT JOIN images i ON i.job_id = j.id
+        WHERE j.task_id IS NOT NULL""",
+)
+
+
+def _migrate_v5(conn: sqlite3.Connection) -> None:
+    """Projects: ``projects``, and ``jobs.project_id`` (NULL, "No project", for every job there was)."""
+    for statement in _V5:
+        conn.execute(statement)
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_v1, _migrate_v2, _migrate_v3,
-                                                                _migrate_v4)
+                                                                _migrate_v4, _migrate_v5)
 """Migration ``i`` takes the schema from version ``i`` to ``i + 1``. Append only; never edit one."""
 
 

@@ -15,7 +15,7 @@ import re
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -26,9 +26,11 @@ from fluxdesk.core.catalog import AspectRatioSize, DimensionSize, UnknownModelEr
 from fluxdesk.core.jobs import FINAL_STATES, JobStatus
 from fluxdesk.core.metadata import ImageRecord, MetadataError, to_json
 from fluxdesk.core.pricing import USD_PER_CREDIT
+from fluxdesk.core.projects import Project
 from fluxdesk.core.request import GenerationRequest, edit_output_size, effective_size
 from fluxdesk.core.serialize import decimal_text, iso_utc, parse_iso, request_to_dict, utc_now
 from fluxdesk.core.values import as_decimal, as_float, as_int
+from fluxdesk.storage import projects as project_queries
 from fluxdesk.storage import spend as spend_queries
 from fluxdesk.storage.db import (
     DEFAULT_BUSY_TIMEOUT_MS,
@@ -49,7 +51,8 @@ from fluxdesk.storage.files import (
 from fluxdesk.storage.imaging import decode_check
 from fluxdesk.storage.metadata_io import embed_metadata
 from fluxdesk.storage.paths import database_path, default_library_dir, references_dir, thumbnails_dir, trash_dir
-from fluxdesk.storage.rows import ImageRow, JobRow, ReferenceRow, image_from_row, job_from_row
+from fluxdesk.storage.projects import ProjectTotals
+from fluxdesk.storage.rows import IMAGES_SQL, JOBS_SQL, ImageRow, JobRow, ReferenceRow, image_from_row, job_from_row
 from fluxdesk.storage.spend import LedgerRow, MonthSpend, RecentVolume, SpendSummary
 from fluxdesk.storage.thumbnails import forget_thumbnails
 
@@ -234,8 +237,11 @@ class Library:
     def create_job(self, request: GenerationRequest, body: Mapping[str, Any], *, demo: bool,
                    batch_id: str | None = None, seq: int = 0, status: JobStatus = JobStatus.QUEUED,
                    estimated_credits: Decimal | None = None, job_id: str | None = None,
-                   created_at: datetime | None = None) -> str:
-        """Journal a job (``QUEUED``, or ``SUBMITTING`` when its POST follows at once); answer its id."""
+                   created_at: datetime | None = None, project_id: int | None = None) -> str:
+        """Journal a job (``QUEUED``, or ``SUBMITTING`` when its POST follows at once); answer its id.
+
+        ``project_id``: the project it is sent for (its ``last_used_at`` becomes now); ``ProjectError`` when there
+        is no such project."""
         if status not in (JobStatus.QUEUED, JobStatus.SUBMITTING):
             raise ValueError("a new job is QUEUED or SUBMITTING")
         images = (*request.input_images, *(i for i in (request.mask, request.crop) if i is not None))
@@ -245,13 +251,16 @@ class Library:
         job_id = job_id or str(uuid.uuid4())
         now = iso_utc(created_at or utc_now())
         with transaction(self._conn):
+            if project_id is not None:
+                project_queries.existing(self._conn, project_id)
+                project_queries.note_used(self._conn, project_id, iso_utc(utc_now()))
             self._conn.execute(
                 """INSERT INTO jobs (id, created_at, updated_at, model, prompt, size, request, body, status,
-                                     estimated_credits, demo, batch_id, seq)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                     estimated_credits, demo, batch_id, seq, project_id)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (job_id, now, now, request.model, request.prompt, _size_text(request),
                  _json_text(request_to_dict(request)), _json_text(_redacted_body(body)), status.value,
-                 decimal_text(estimated_credits), int(demo), batch_id, seq))
+                 decimal_text(estimated_credits), int(demo), batch_id, seq, project_id))
             # Its references, in order, linked to the gallery images they came from (one deleted meanwhile: none).
             self._conn.executemany(
                 """INSERT INTO job_references (job_id, position, sha256, width, height, source, from_image_id)
@@ -356,7 +365,7 @@ class Library:
 
     @_guarded
     def get_job(self, job_id: str) -> JobRow | None:
-        row = self._conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        row = self._conn.execute(f"{JOBS_SQL} WHERE j.id = ?", (job_id,)).fetchone()
         return None if row is None else job_from_row(row)
 
     @_guarded
@@ -366,7 +375,7 @@ class Library:
             return []
         marks = ",".join("?" * len(statuses))
         rows = self._conn.execute(
-            f"SELECT * FROM jobs WHERE status IN ({marks}) ORDER BY created_at, seq",
+            f"{JOBS_SQL} WHERE j.status IN ({marks}) ORDER BY j.created_at, j.seq",
             [s.value for s in statuses]).fetchall()
         return [job_from_row(row) for row in rows]
 
@@ -380,7 +389,7 @@ class Library:
 
     @_guarded
     def jobs_in_batch(self, batch_id: str) -> list[JobRow]:
-        rows = self._conn.execute("SELECT * FROM jobs WHERE batch_id = ? ORDER BY seq", (batch_id,)).fetchall()
+        rows = self._conn.execute(f"{JOBS_SQL} WHERE j.batch_id = ? ORDER BY j.seq", (batch_id,)).fetchall()
         return [job_from_row(row) for row in rows]
 
     # --- images ------------------------------------------------------------------------------
@@ -452,11 +461,11 @@ class Library:
         return image_id
 
     def _image(self, image_id: int) -> ImageRow | None:
-        row = self._conn.execute("SELECT * FROM images WHERE id = ?", (image_id,)).fetchone()
+        row = self._conn.execute(f"{IMAGES_SQL} WHERE i.id = ?", (image_id,)).fetchone()
         return None if row is None else image_from_row(row)
 
     def _image_for_job(self, job_id: str) -> ImageRow | None:
-        row = self._conn.execute("SELECT * FROM images WHERE job_id = ?", (job_id,)).fetchone()
+        row = self._conn.execute(f"{IMAGES_SQL} WHERE i.job_id = ?", (job_id,)).fetchone()
         return None if row is None else image_from_row(row)
 
     def _image_or_raise(self, image_id: int) -> ImageRow:
@@ -480,7 +489,7 @@ class Library:
         with contextlib.suppress(OSError, RuntimeError):
             candidates.add(str(Path(path).resolve()))
         marks = ",".join("?" * len(candidates))
-        row = self._conn.execute(f"SELECT * FROM images WHERE path IN ({marks})", tuple(candidates)).fetchone()
+        row = self._conn.execute(f"{IMAGES_SQL} WHERE i.path IN ({marks})", tuple(candidates)).fetchone()
         return None if row is None else image_from_row(row)
 
     # --- lineage ------------------------------------------------------------------------------
@@ -576,11 +585,81 @@ class Library:
     def purge_trash(self, older_than_days: int = TRASH_DAYS, *, now: datetime | None = None) -> int:
         """Delete images trashed more than ``older_than_days`` ago; answer how many."""
         cutoff = iso_utc((now or utc_now()) - timedelta(days=older_than_days))
-        rows = self._conn.execute("SELECT * FROM images WHERE trashed_at IS NOT NULL AND trashed_at < ?",
+        rows = self._conn.execute(f"{IMAGES_SQL} WHERE i.trashed_at IS NOT NULL AND i.trashed_at < ?",
                                   (cutoff,)).fetchall()
         for row in rows:
             self._delete(image_from_row(row))
         return len(rows)
+
+    # --- projects ----------------------------------------------------------------------------
+    # Names are trimmed, at most ``core.projects.MAX_NAME_CHARS``, unique whatever their case; a refusal is a
+    # ``core.projects.ProjectError`` (a ``ValueError``) in words.
+
+    @_guarded
+    def projects(self, include_archived: bool = False) -> list[Project]:
+        """Most recently used first (a project never used: by when it was made)."""
+        return project_queries.projects(self._conn, include_archived=include_archived)
+
+    @_guarded
+    def project(self, project_id: int) -> Project | None:
+        return project_queries.project(self._conn, project_id)
+
+    @_guarded
+    def project_named(self, name: str) -> Project | None:
+        """The project called ``name``, whatever its case; ``None`` when there is none."""
+        return project_queries.project_named(self._conn, name)
+
+    @_guarded
+    def ensure_project(self, name: str, *, refuse_archived: bool = False) -> Project:
+        """The project called ``name`` (whatever its case), made if there is none. ``refuse_archived``: an archived
+        one is a ``ProjectError`` (what a new job is sent for)."""
+        with transaction(self._conn):
+            return project_queries.ensure_project(self._conn, name, refuse_archived=refuse_archived)
+
+    @_guarded
+    def rename_project(self, project_id: int, name: str) -> Project:
+        """Its jobs follow (they refer to it by id); a name another project has, whatever its case, is refused."""
+        with transaction(self._conn):
+            return project_queries.rename_project(self._conn, project_id, name)
+
+    @_guarded
+    def archive_project(self, project_id: int, archived: bool = True) -> Project:
+        """Archived: hidden from the picker, refused for new jobs, kept in history; ``archived=False`` brings it
+        back."""
+        with transaction(self._conn):
+            return project_queries.archive_project(self._conn, project_id, archived)
+
+    @_guarded
+    def delete_project(self, project_id: int) -> None:
+        """Only a project no job refers to; else a ``ProjectError`` saying how many do."""
+        with transaction(self._conn):
+            project_queries.delete_project(self._conn, project_id)
+
+    @_guarded
+    def set_project_budget(self, project_id: int, usd: Decimal | None) -> Project:
+        """A budget of its own in US dollars (``None``: none)."""
+        with transaction(self._conn):
+            return project_queries.set_project_budget(self._conn, project_id, usd)
+
+    @_guarded
+    def move_images_to_project(self, image_ids: Iterable[int], project_id: int | None) -> dict[int, int | None]:
+        """Move the images' jobs (and so their spend) to ``project_id`` (``None``: no project), all or none.
+        Answers each image's project before, so the move can be undone by moving each back."""
+        with transaction(self._conn):
+            return project_queries.move_images(self._conn, image_ids, project_id)
+
+    @_guarded
+    def project_of_image(self, image_id: int) -> int | None:
+        """The image's project id (``None``: no project); ``UnknownImageError`` when it is not in the library."""
+        found = project_queries.projects_of_images(self._conn, [image_id])
+        if image_id not in found:
+            raise UnknownImageError(f"there is no image {image_id} in the library")
+        return found[image_id]
+
+    @_guarded
+    def project_totals(self, *, include_demo: bool = False) -> dict[int | None, ProjectTotals]:
+        """All time, per project id (``None``: jobs with no project): jobs, billed jobs, billed credits."""
+        return project_queries.project_totals(self._conn, include_demo=include_demo)
 
     # --- spend -------------------------------------------------------------------------------
 

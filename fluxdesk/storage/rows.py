@@ -47,6 +47,10 @@ class JobRow:
     batch_id: str | None
     seq: int
     image_id: int | None
+    project_id: int | None = None
+    """The project it was sent for (``None``: no project)."""
+    project_name: str | None = None
+    """That project's name now."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,10 @@ class ImageRow:
     file_size: int | None
     format: str | None
     record_json: str
+    project_id: int | None = None
+    """The project of the image's job (``None``: no project)."""
+    project_name: str | None = None
+    """That project's name now (the file's record keeps the name it had when the image was made)."""
 
     @property
     def record(self) -> ImageRecord:
@@ -120,6 +128,13 @@ def _json(text: str | None, what: str) -> Any:
         raise LibraryError(f"the library database holds damaged {what} data") from None
 
 
+JOBS_SQL = "SELECT j.*, p.name AS project_name FROM jobs j LEFT JOIN projects p ON p.id = j.project_id"
+"""What ``job_from_row`` reads: a job with its project's name. Add ``WHERE j.…``."""
+IMAGES_SQL = ("SELECT i.*, j.project_id AS project_id, p.name AS project_name FROM images i "
+              "LEFT JOIN jobs j ON j.id = i.job_id LEFT JOIN projects p ON p.id = j.project_id")
+"""What ``image_from_row`` reads: an image with its job's project. Add ``WHERE i.…``."""
+
+
 def job_from_row(row: sqlite3.Row) -> JobRow:
     try:
         status = JobStatus(row["status"])
@@ -134,7 +149,8 @@ def job_from_row(row: sqlite3.Row) -> JobRow:
         input_mp=row["input_mp"], output_mp=row["output_mp"], submitted_at=row["submitted_at"],
         sample_url=row["sample_url"], sample_expires_at=row["sample_expires_at"],
         result=_json(row["result"], "result"), error=row["error"], demo=bool(row["demo"]),
-        batch_id=row["batch_id"], seq=row["seq"], image_id=row["image_id"])
+        batch_id=row["batch_id"], seq=row["seq"], image_id=row["image_id"], project_id=row["project_id"],
+        project_name=row["project_name"])
 
 
 def image_from_row(row: sqlite3.Row) -> ImageRow:
@@ -149,4 +165,4 @@ def image_from_row(row: sqlite3.Row) -> ImageRow:
         task_id=row["task_id"], demo=bool(row["demo"]), favourite=bool(row["favourite"]),
         trashed_at=row["trashed_at"], trashed_from=Path(row["trashed_from"]) if row["trashed_from"] else None,
         file_size=row["file_size"], format=row["format"],
-        record_json=row["record"])
+        record_json=row["record"], project_id=row["project_id"], project_name=row["project_name"])

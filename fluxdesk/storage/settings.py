@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from fluxdesk.core.catalog import DEFAULT_MODEL_ID, model_ids
+from fluxdesk.core.projects import ProjectError, project_name
 from fluxdesk.core.request import SEED_MAX
 from fluxdesk.core.serialize import decimal_text
 from fluxdesk.core.values import as_decimal, as_int, is_int
@@ -111,6 +112,9 @@ class Settings:
     """How the prompt panel's reference tray sends a new reference: one of ``REFERENCE_SIZES``."""
     breakeven: BreakEvenSettings = field(default_factory=BreakEvenSettings)
     """The Break-even tab's inputs."""
+    current_project: str | None = None
+    """The project picked in the prompt panel, by name (ids differ between the real and the demo library); ``None``:
+    no project."""
 
     def with_prompt(self, prompt: str) -> Settings:
         """The settings with ``prompt`` at the head of the history."""
@@ -240,6 +244,13 @@ def _history(value: object) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _project(value: object) -> str | None:
+    try:
+        return project_name(value) if value is not None else None
+    except ProjectError:
+        return None
+
+
 def _seed(value: object) -> int | None:
     return value if is_int(value) and 0 <= value <= SEED_MAX else None
 
@@ -274,6 +285,7 @@ def settings_from_dict(data: object) -> Settings:
         dialog_folders=_dialog_folders(data.get("dialog_folders")),
         reference_size=_choice(data.get("reference_size"), REFERENCE_SIZES, default.reference_size),
         breakeven=_breakeven(data.get("breakeven")),
+        current_project=_project(data.get("current_project")),
     )
 
 

@@ -43,6 +43,9 @@ class LedgerRow:
     image_id: int | None = None
     """The done job's image in the gallery; ``None`` when it left none (not finished, moderated, expired)
     or the image is in the trash."""
+    project_id: int | None = None
+    """The project the job was sent for (or moved to); ``None``: no project."""
+    project_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -129,9 +132,10 @@ def _ledger(conn: sqlite3.Connection, start: str | None, end: str | None, includ
         clauses.append("l.demo = 0")
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     rows = conn.execute("SELECT l.*, j.prompt AS prompt, CASE WHEN l.status = 'done' AND i.trashed_at IS NULL "
-                        "THEN i.id END AS image_id FROM ledger l JOIN jobs j ON j.id = l.job_id "
-                        f"LEFT JOIN images i ON i.job_id = l.job_id {where} ORDER BY l.time, l.job_id",
-                        params).fetchall()
+                        "THEN i.id END AS image_id, p.name AS project_name "
+                        "FROM ledger l JOIN jobs j ON j.id = l.job_id "
+                        "LEFT JOIN images i ON i.job_id = l.job_id LEFT JOIN projects p ON p.id = l.project_id "
+                        f"{where} ORDER BY l.time, l.job_id", params).fetchall()
     out = []
     for row in rows:
         credits = as_decimal(row["credits"])
@@ -139,7 +143,8 @@ def _ledger(conn: sqlite3.Connection, start: str | None, end: str | None, includ
             job_id=row["job_id"], time=row["time"], model=row["model"], size=row["size"], credits=credits,
             estimated=bool(row["estimated"]), usd=None if credits is None else credits * usd_per_credit,
             status=JobStatus(row["status"]), billed=bool(row["billed"]), demo=bool(row["demo"]),
-            task_id=row["task_id"], prompt=row["prompt"] or "", image_id=row["image_id"]))
+            task_id=row["task_id"], prompt=row["prompt"] or "", image_id=row["image_id"],
+            project_id=row["project_id"], project_name=row["project_name"]))
     return out
 
 

@@ -119,6 +119,7 @@ class MainWindow(QMainWindow):
         self.panel.set_model(self.controller.settings.default_model)
         if self.controller.settings.last_seed is not None:
             self.panel.set_last_seed(self.controller.settings.last_seed)
+        self.panel.set_project(self.controller.settings.current_project)
 
         self.queue_model = JobQueueModel(self)
         self.queue = QueueView(self.queue_model, self.thumbnails)
@@ -350,6 +351,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         controller = self.controller
         self.panel.generateRequested.connect(controller.generate)
+        self.panel.projectChanged.connect(lambda name: controller.update_settings(current_project=name))
         self.tabs.currentChanged.connect(self._tab_changed)
         self.panel.promptSubmitted.connect(controller.remember_prompt)
         self.panel.imageDropped.connect(lambda path: controller.load_settings_from_file(path, self.panel.model_id()))
@@ -417,6 +419,7 @@ class MainWindow(QMainWindow):
     def _show_library(self, views: LibraryViews | None) -> None:
         if views is not None:
             self.thumbnails.set_cache_dir(views.thumbnails_dir)
+        self.panel.set_projects(views.projects if views is not None else None)
         self.spend_tab.if_built(lambda tab: tab.set_queries(views.spend if views is not None else None))
         self.gallery_tab.if_built(lambda tab: tab.set_store(views.gallery if views is not None else None))
         self.breakeven_tab.if_built(lambda tab: tab.set_queries(views.spend if views is not None else None))

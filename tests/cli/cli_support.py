@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from keyring_support import MemoryKeyring  # noqa: F401 - the helpers' keyring, one copy for all tests
 from PIL import Image
@@ -17,6 +19,25 @@ from fluxdesk.storage.secrets import SERVICE
 KEY = "bfl_5a3b9c0d1e2f3a4b5c6d7e8f9a0b1c2d"
 
 
+
+
+@contextlib.contextmanager
+def keyless_demo_home(home: Path, monkeypatch: Any, latency: float) -> Iterator[Path]:
+    """``home`` as FLUXDESK_HOME with no key anywhere (no BFL_API_KEY, a keyring that holds nothing), no API base
+    set, and the demo's simulator answering after ``latency`` seconds."""
+    import keyring
+    import keyring.backends.fail
+
+    monkeypatch.setenv("FLUXDESK_HOME", str(home))
+    monkeypatch.delenv("BFL_API_KEY", raising=False)
+    monkeypatch.delenv("FLUXDESK_API_BASE", raising=False)
+    monkeypatch.setattr("fluxdesk.services.demo.DEMO_LATENCY", latency)
+    previous = keyring.get_keyring()
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    try:
+        yield home
+    finally:
+        keyring.set_keyring(previous)
 
 
 def make_image(fmt: str, size: tuple[int, int] = (64, 48), **save: object) -> bytes:

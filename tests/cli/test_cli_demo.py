@@ -9,9 +9,8 @@ from contextlib import closing
 from decimal import Decimal
 from pathlib import Path
 
-import keyring
-import keyring.backends.fail
 import pytest
+from cli_support import keyless_demo_home
 
 from fluxdesk.cli import main as cli_main
 from fluxdesk.services.demo import DEMO_CREDITS, demo_credits_left
@@ -26,14 +25,8 @@ KEY = "bfl_cli-demo-test-key"
 @pytest.fixture(autouse=True)
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """No key anywhere: no BFL_API_KEY, and a keyring that holds nothing."""
-    monkeypatch.setenv("FLUXDESK_HOME", str(tmp_path))
-    monkeypatch.delenv("BFL_API_KEY", raising=False)
-    monkeypatch.delenv("FLUXDESK_API_BASE", raising=False)
-    monkeypatch.setattr("fluxdesk.services.demo.DEMO_LATENCY", 0.2)
-    previous = keyring.get_keyring()
-    keyring.set_keyring(keyring.backends.fail.Keyring())
-    yield tmp_path
-    keyring.set_keyring(previous)
+    with keyless_demo_home(tmp_path, monkeypatch, 0.2) as home:
+        yield home
 
 
 def generated(capsys: pytest.CaptureFixture[str], *args: str) -> dict:

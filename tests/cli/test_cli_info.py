@@ -69,7 +69,7 @@ def test_json_of_a_fluxdesk_record(fmt: str, tmp_path: Path, capsys: pytest.Capt
         "cost_credits": 2.5, "cost_usd": 0.025, "job_id": "job-1", "task_id": "task-1",
         "created_at": "2026-05-09T07:35:25.000000Z", "start_time": 1778311000.5, "end_time": 1778311004.0,
         "duration": 3.5, "output_format": None, "input_images": 0, "references": [], "truncated": False,
-        "demo": False,
+        "demo": False, "project": None,
         "reproducible": True,
         "reproducible_reason": "same model, prompt, seed and parameters: running it again should give the same image",
     }

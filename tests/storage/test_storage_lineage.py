@@ -277,7 +277,7 @@ def test_migrating_a_version_three_library_links_the_references_its_jobs_were_se
     known = _library_of_version_three(home)
     with Library.open(home) as lib:
         conn = lib._conn
-        assert schema_version(conn) == len(MIGRATIONS) == 4
+        assert schema_version(conn) == len(MIGRATIONS) == 5
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         source = int(known["source"])
@@ -309,6 +309,6 @@ def test_the_migration_runs_once(tmp_path: Path) -> None:
         assert lib._conn.execute("SELECT count(*) FROM job_references").fetchone()[0] == 4
     conn = sqlite3.connect(database_path(home))
     try:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
     finally:
         conn.close()

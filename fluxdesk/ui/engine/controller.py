@@ -177,9 +177,10 @@ class AppController(QObject):
 
     # --- generating -----------------------------------------------------------------------------
 
-    def generate(self, request: GenerationRequest, count: int) -> concurrent.futures.Future | None:
-        """Queue ``count`` images (asking first when they cross the budget); the future answers their job ids,
-        ``None`` when nothing was queued."""
+    def generate(self, request: GenerationRequest, count: int, project_id: int | None = None
+                 ) -> concurrent.futures.Future | None:
+        """Queue ``count`` images for the project ``project_id`` (``None``: no project), asking first when they cross
+        the budget; the future answers their job ids, ``None`` when nothing was queued."""
         session = self.session
         if session is None:
             self.message.emit("Not connected yet: FluxDesk is still starting.", "warning")
@@ -198,7 +199,7 @@ class AppController(QObject):
                 and not self.confirm_over_budget(self.month_spend, cost, budget)):
             return None
         self.requestSent.emit()
-        future = session.generate(request, count)
+        future = session.generate(request, count, project_id=project_id)
         TaskManager.instance().watch_future(future, None, self._generate_failed, parent=self)
         return future
 
@@ -224,26 +225,34 @@ class AppController(QObject):
     # --- what made an image: Reproduce and Reuse settings ---------------------------------------
 
     def reproduce(self, image_id: int) -> None:
-        """Run an image again with exactly its model, parameters and seed (its input images included)."""
+        """Run an image again with exactly its model, parameters and seed (its input images included), for the
+        original's project."""
         session = self.session
         if session is None:
             return
+        library = session.library
 
         def refused(error: BaseException) -> None:
             self.reproductionRefused.emit(f"Cannot reproduce that image: {error}")
 
-        def send(request: GenerationRequest) -> None:
+        def read() -> tuple[GenerationRequest, int | None]:
+            from fluxdesk.services.session import request_for_image
+
+            return request_for_image(library, image_id), library.project_of_image(image_id)
+
+        def send(found: tuple[GenerationRequest, int | None]) -> None:
+            request, project_id = found
             if request.seed is None:
                 refused(ValueError("its seed was not recorded, so a new image would differ"))
                 return
             self.statusMessage.emit(f"Reproducing image {image_id} with seed {request.seed}…", 6000)
-            future = self.generate(request, 1)
+            future = self.generate(request, 1, project_id)
             if future is not None:
                 TaskManager.instance().watch_future(
                     future, lambda job_ids: self.reproductionQueued.emit(image_id, job_ids[0], request.seed),
                     refused, parent=self)
 
-        TaskManager.instance().watch_future(session.request_for_image(image_id), send, refused, parent=self)
+        TaskManager.instance().watch_future(session.run_in_background(read), send, refused, parent=self)
 
     def reuse_settings(self, image_id: int) -> None:
         """What made an image, for the prompt panel to change and send (``settingsReused``): its settings, and under

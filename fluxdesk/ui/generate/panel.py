@@ -40,11 +40,13 @@ from fluxdesk.core.references import ReferenceSize, output_pixels
 from fluxdesk.core.request import SEED_MAX, FieldError, GenerationRequest, reference_name, validate
 from fluxdesk.core.values import as_int
 from fluxdesk.core.wording import plural
+from fluxdesk.services.library_views import ProjectChoices
 from fluxdesk.ui.generate.controls import OutputControls, QualityControls
 from fluxdesk.ui.generate.cost_footer import CostFooter
 from fluxdesk.ui.generate.editor import PromptEditor
 from fluxdesk.ui.generate.elsewhere import ElsewherePopup
 from fluxdesk.ui.generate.money_hints import MoneyHintRow, money_hint
+from fluxdesk.ui.generate.project_picker import ProjectPicker
 from fluxdesk.ui.generate.reference_tray import ReferenceTray
 from fluxdesk.ui.generate.seed_picker import SeedPicker
 from fluxdesk.ui.generate.size_picker import SizePicker
@@ -146,8 +148,11 @@ def with_placeholder_data(request: GenerationRequest) -> GenerationRequest:
 class PromptPanel(QWidget):
     """The Generate column of the main window."""
 
-    generateRequested = Signal(object, int)
-    """``(GenerationRequest, count)``: a valid request the user asked to generate ``count`` times."""
+    generateRequested = Signal(object, int, object)
+    """``(GenerationRequest, count, project id or None)``: a valid request the user asked to generate ``count`` times,
+    for the project picked (``None``: no project)."""
+    projectChanged = Signal(object)
+    """The user picked or made a project in the picker: its name, ``None`` for no project (the owner persists it)."""
     promptSubmitted = Signal(str)
     """The prompt just generated, for the owner to persist in the history."""
     imageDropped = Signal(str)
@@ -201,6 +206,11 @@ class PromptPanel(QWidget):
 
     def _build_scroll_area(self) -> QScrollArea:
         scroll, layout = scroll_page("prompt", margins=(0, 0, 2, 0), sideways=False)
+        self._project = ProjectPicker(self._guard)
+        self._project.busyChanged.connect(self._show_generate_state)
+        self._project.problem.connect(lambda text: self.show_message(text, "warning"))
+        self._project.projectChanged.connect(self.projectChanged)
+        layout.addWidget(self._project)
         layout.addWidget(self._build_prompt_section(), 1)
         self._tray = ReferenceTray(self._table, self._guard, self._folders)
         self._tray.changed.connect(self._on_changed)
@@ -498,14 +508,40 @@ class PromptPanel(QWidget):
         if self._errors:
             self._focus_first_error()
             return False
-        if self._tray.waiting_for():
+        if self._waiting_for():
             return False
         request = self.current_request()
         self._editor.remember(request.prompt)
         self._history_button.setEnabled(True)
         self.promptSubmitted.emit(request.prompt)
-        self.generateRequested.emit(request, self.count())
+        self.generateRequested.emit(request, self.count(), self._project.project_id())
         return True
+
+    # -- the project ---------------------------------------------------------------------------------
+
+    def set_projects(self, projects: ProjectChoices | None) -> None:
+        """The open library's projects for the picker (``None``: none open)."""
+        self._project.set_store(projects)
+
+    def set_project(self, name: str | None) -> None:
+        """Pick the project called ``name`` (whatever its case) once the list has it; ``None``: no project."""
+        self._project.set_current_name(name)
+
+    def reload_projects(self) -> None:
+        """Read the picker's list again (a project renamed or archived elsewhere, or just used)."""
+        self._project.reload()
+
+    def project_id(self) -> int | None:
+        """The project the next images are for; ``None``: no project."""
+        return self._project.project_id()
+
+    def project_picker(self) -> ProjectPicker:
+        return self._project
+
+    def _waiting_for(self) -> list[str]:
+        """What must be ready before a request can be sent: references being prepared, a project being made."""
+        busy = self._project.busy()
+        return [*self._tray.waiting_for(), *([busy] if busy else [])]
 
     def _focus_first_error(self) -> None:
         for slot in self._slots:
@@ -739,7 +775,7 @@ class PromptPanel(QWidget):
         est = self._estimate
         self.elsewhere_action.setEnabled(est is not None and self._providers is not None)
         price = format_price(est.usd_total) if est is not None else None
-        waiting = self._tray.waiting_for()
+        waiting = self._waiting_for()
         if not self._owner_enabled:
             tooltip = self._owner_reason or "Generating is not available right now"
         elif self._errors:

@@ -385,7 +385,8 @@ def test_ctrl_enter_emits_a_valid_request_that_matches_the_controls(qtbot, panel
     editor.setFocus()
     with qtbot.waitSignal(panel.generateRequested) as blocker:
         qtbot.keyClick(editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    request, count = blocker.args
+    request, count, project_id = blocker.args
+    assert project_id is None  # no project picked
     assert isinstance(request, GenerationRequest) and count == 3
     assert validate(request).body == {
         "prompt": "a glass of water, studio light", "seed": 42, "width": 1024, "height": 768, "steps": 30,
