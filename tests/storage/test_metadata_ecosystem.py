@@ -461,3 +461,25 @@ def test_hostile_text_in_a_prompt_still_gives_files_others_read(fmt: str, tmp_pa
     info = sd_parsers_read(path)
     assert info is not None and info.samplers[0].parameters["seed"] == "4" and "<x> &amp;" in info.full_prompt
     assert "\x00" not in info.full_prompt
+
+
+@pytest.mark.parametrize("fmt", ["png", "jpeg", "webp"])
+def test_a_project_in_the_settings_line_leaves_the_file_readable_by_others(fmt: str, tmp_path: Path) -> None:
+    """The project's name (a client's, with a comma and a colon) is one more ``Project:`` pair: sd-parsers still reads
+    prompt, seed, size and model, exiftool finds the pair and validates the file."""
+    from dataclasses import replace
+
+    model = get_model("flux-2-pro")
+    with Library.open(tmp_path / "library") as library:
+        request = request_for(model, fmt, edit=False)
+        job = library.create_job(request, {}, demo=False, created_at=T0)
+        record = replace(build_record(request, {"seed": request.seed}, job_id=job, task_id=None, cost_credits=None,
+                                      demo=False, created_at=T0), project="Acme: spring, 2027")
+        image = library.store_image(job, bfl_image(fmt, (512, 384)), fmt, record)
+    written = Written(model, fmt, False, b"", image.record, image.path, image.path)
+    check_sd_parsers(sd_parsers_read(image.path), written)
+    tags = _exiftool_json(image.path)[image.path.name]
+    parameters = tags["PNG:Parameters"] if fmt == "png" else tags["ExifIFD:UserComment"]
+    assert 'Project: "Acme: spring, 2027", Version: ' in parameters
+    assert from_json(tags["XMP-fluxdesk:Record"]).project == "Acme: spring, 2027"
+    assert _exiftool_json("-validate", "-warning", image.path)[image.path.name]["ExifTool:Validate"] == "OK"
