@@ -214,10 +214,14 @@ class MainWindow(QMainWindow):
 
     def edit_image(self, kind: str, path: str, image_id: object = None) -> EditDialog:
         """Edit region… (``REGION``) or Expand canvas… (``EXPAND``) on an image: a gallery image's file with its id,
-        or any image file. The dialog prices, asks the budget question and queues through the controller."""
+        or any image file, for the prompt panel's current project. The dialog prices, asks the budget question and
+        queues through the controller."""
         from fluxdesk.ui.mask.dialog import EditDialog
 
-        dialog = EditDialog(kind, self.controller, parent=self)
+        picker = self.panel.project_picker()
+        project_id, project_name = picker.project_id(), picker.project_name()
+        project = (project_id, project_name) if project_id is not None and project_name else None
+        dialog = EditDialog(kind, self.controller, parent=self, project=project)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.sent.connect(lambda text: self.statusBar().showMessage(text, 8000))
         dialog.resize(max(760, self.width() * 4 // 5), max(560, self.height() * 9 // 10))

@@ -6,27 +6,11 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QWidget
-from window_support import WAIT_MS, ctrl_enter, ready
+from PySide6.QtWidgets import QWidget
+from window_support import WAIT_MS, ctrl_enter, picker, ready, type_project
 
 from fluxdesk.cli import main as cli_main
 from fluxdesk.storage.metadata_io import read_metadata
-
-
-def picker(window) -> QComboBox:
-    found = window.panel.findChild(QComboBox, "projectPicker")
-    assert found is not None
-    return found
-
-
-def type_project(qtbot, window, name: str) -> None:
-    combo = picker(window)
-    line = combo.lineEdit()
-    line.setFocus()
-    line.selectAll()
-    qtbot.keyClicks(line, name)
-    qtbot.keyClick(line, Qt.Key.Key_Return)
 
 
 def test_a_typed_project_is_made_recorded_by_ctrl_enter_and_remembered(qtbot, make_window, tmp_path,

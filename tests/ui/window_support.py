@@ -8,7 +8,7 @@ from pathlib import Path
 from PIL import Image
 from PySide6.QtCore import QByteArray, QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QComboBox
 
 from fluxdesk.ui.gallery.model import GalleryRoles
 from fluxdesk.ui.kit.mime import IMAGE_IDS_MIME, encode_image_ids
@@ -86,3 +86,22 @@ def drop_on_tray(window: MainWindow, paths: list[Path], image_ids: list[int] | N
                       Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(viewport, drop)
     assert drop.isAccepted()
+
+
+# --- projects ---------------------------------------------------------------------------------------
+
+def picker(window: MainWindow) -> QComboBox:
+    """The prompt panel's project picker."""
+    found = window.panel.findChild(QComboBox, "projectPicker")
+    assert found is not None
+    return found
+
+
+def type_project(qtbot, window: MainWindow, name: str) -> None:
+    """Type a project's name into the picker and press Enter, as a designer picks or makes one."""
+    combo = picker(window)
+    line = combo.lineEdit()
+    line.setFocus()
+    line.selectAll()
+    qtbot.keyClicks(line, name)
+    qtbot.keyClick(line, Qt.Key.Key_Return)

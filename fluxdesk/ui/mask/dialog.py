@@ -77,12 +77,15 @@ class EditDialog(QDialog):
     sent = Signal(str)
     """What was queued, in words, for the window's status bar; the dialog closes."""
 
-    def __init__(self, kind: str, controller: AppController, parent: QWidget | None = None) -> None:
+    def __init__(self, kind: str, controller: AppController, parent: QWidget | None = None, *,
+                 project: tuple[int, str] | None = None) -> None:
+        """``project``: the prompt panel's current project ``(id, name)``, which the edit is recorded for."""
         super().__init__(parent)
         if kind not in _TITLES:
             raise ValueError(f"unknown edit kind {kind!r}")
         self.kind = kind
         self._controller = controller
+        self._project = project
         self._path: Path | None = None
         self._image_id: int | None = None
         self._sending = False
@@ -301,7 +304,8 @@ class EditDialog(QDialog):
         if request.width and request.height and model.local_edit:
             what += f" of a {request.width}×{request.height} crop"
         note = f" ({priced.note})" if priced.note else ""
-        return f"{what} · {money}{note}"
+        project = f" · for {self._project[1]}" if self._project is not None else ""
+        return f"{what} · {money}{note}{project}"
 
     def _price_usd(self) -> Decimal | None:
         request = self.priced_request()
@@ -351,7 +355,7 @@ class EditDialog(QDialog):
 
     def _built(self, request: GenerationRequest) -> None:
         self._sending = False
-        future = self._controller.generate(request, 1)
+        future = self._controller.generate(request, 1, self._project[0] if self._project is not None else None)
         if future is None:  # the budget question said no, or there is no key: the controller said why
             self._refresh()
             return

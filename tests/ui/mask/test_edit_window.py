@@ -15,7 +15,7 @@ from PIL import Image, ImageChops, ImageFilter
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QFileDialog
-from window_support import WAIT_MS, gallery_ids, make_image_and_open_gallery, ready
+from window_support import WAIT_MS, gallery_ids, make_image_and_open_gallery, ready, type_project
 
 from fluxdesk.core.masks import FEATHER_REACH_PX
 from fluxdesk.ui.mask.dialog import EditDialog
@@ -111,6 +111,11 @@ def test_a_painted_fill_and_a_flux2_local_edit_are_priced_sent_and_composited_ex
 def test_expand_from_the_gallery_arrives_with_the_new_size_and_says_its_price_is_not_bfls(qtbot, make_window) -> None:
     window = ready(qtbot, make_window())
     original_id, gallery = make_image_and_open_gallery(qtbot, window, "a lighthouse")
+    window.tabs.setCurrentIndex(0)
+    type_project(qtbot, window, "Harbour Client")  # the edit is for the prompt panel's current project
+    qtbot.waitUntil(lambda: window.panel.project_id() is not None, timeout=WAIT_MS)
+    window.tabs.setCurrentWidget(window.gallery_tab)
+    gallery.select_ids([original_id], original_id)
     dialog = open_with_keys(qtbot, gallery, window, shift=True)
     chooser = dialog.chooser
     assert dialog.windowTitle().startswith("Expand canvas — ")
@@ -121,9 +126,11 @@ def test_expand_from_the_gallery_arrives_with_the_new_size_and_says_its_price_is
         qtbot.keyClicks(box, "128")
     assert chooser.size_text() == "512×512 → 768×512"
     assert "not on BFL's price page" in dialog.price_label.text() and dialog.send_button.text() == "Send · $0.05"
+    assert dialog.price_label.text().endswith(" · for Harbour Client")
     new_id, new_file = send_with_keys(qtbot, window, dialog)
     assert Image.open(new_file).size == (768, 512)
     library = window.controller.session.library
+    assert library.get_job(library.get_image(new_id).job_id).project_name == "Harbour Client"
     assert [ref.from_image_id for ref in library.made_from(new_id)] == [original_id]
 
 
