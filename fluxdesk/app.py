@@ -11,6 +11,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -38,6 +39,10 @@ SCREENSHOT_PROMPTS = (
     "isometric city block made of paper, pastel colours",
     "a red fox in fresh snow, telephoto, shallow depth of field",
 )
+SCREENSHOT_PROJECTS = ("Acme spring campaign", "Globex rebrand")
+"""The demo batch is sent for these client projects in turn (the edit for none), so the Spend tab has projects to show;
+the first has a budget it goes past."""
+SCREENSHOT_PROJECT_BUDGET = "0.05"
 SCREENSHOT_EDIT = "the teapot of image 1 in the snow of image 2, same light"
 """Made from the first and last of the prompts above: the tray holds them, the gallery shows what it was made from."""
 SCREENSHOT_LOCAL_EDIT = "a brass lid with a small bird on top"
@@ -227,7 +232,18 @@ def screenshots(out_dir: Path) -> int:
         try:
             if not _wait_until(app, lambda: window.session is not None, 30):
                 return _smoke_fail("the demo engine did not start")
-            for prompt in SCREENSHOT_PROMPTS:
+            library = window.session.library  # type: ignore[union-attr]  # started above
+            first = library.ensure_project(SCREENSHOT_PROJECTS[0])
+            library.set_project_budget(first.id, Decimal(SCREENSHOT_PROJECT_BUDGET))
+            for name in SCREENSHOT_PROJECTS[1:]:
+                library.ensure_project(name)
+            window.panel.reload_projects()
+            for number, prompt in enumerate(SCREENSHOT_PROMPTS):
+                project = SCREENSHOT_PROJECTS[number % len(SCREENSHOT_PROJECTS)]
+                window.panel.set_project(project)
+                # mypy cannot type a lambda whose parameter has a default (python/mypy#15459)
+                _wait_until(app, lambda project=project: window.panel.project_picker().project_name() == project,  # type: ignore[misc]
+                            10)
                 before = len(shown)
                 _submit_with_keyboard(window, prompt)
                 # mypy cannot type a lambda whose parameter has a default (python/mypy#15459)
@@ -235,6 +251,7 @@ def screenshots(out_dir: Path) -> int:
             for index in (0, len(SCREENSHOT_PROMPTS) - 1):
                 window.use_as_reference(shown[index], ids[index])
             _wait_until(app, lambda: not window.panel.references.waiting_for(), 30)
+            window.panel.set_project(None)
             before = len(shown)
             _submit_with_keyboard(window, SCREENSHOT_EDIT)
             _wait_until(app, lambda: len(shown) > before, 60)
@@ -279,6 +296,11 @@ def _grab_everything(app: QApplication, window: MainWindow, out_dir: Path, suffi
         _wait_until(app, lambda: False, 0.4)  # charts animate in; thumbnails arrive
         name = window.tabs.tabText(index).lower().replace("-", "").replace(" ", "").replace("&", "")
         saved.append(_save(window.grab(), out_dir / f"{name}{suffix}.png"))
+        if hasattr(widget, "show_by_project"):  # the Spend tab: the month by project, with the budgets
+            widget.show_by_project()
+            _wait_until(app, lambda: False, 0.4)
+            saved.append(_save(window.grab(), out_dir / f"{name}-projects{suffix}.png"))
+            widget.chart_tabs.setCurrentIndex(0)
     window.tabs.setCurrentIndex(0)
     from fluxdesk.ui.engine.tasks import TaskManager
 

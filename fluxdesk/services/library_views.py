@@ -9,7 +9,7 @@ jobs, its journal, the pipeline's writes). The engine's owner builds them when a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from fluxdesk.core.request import GenerationRequest
 from fluxdesk.services.session import request_for_image
 from fluxdesk.storage.gallery_queries import GalleryQueries
 from fluxdesk.storage.library import TRASH_DAYS, Library
+from fluxdesk.storage.project_spend import ProjectSpend
 from fluxdesk.storage.rows import ImageRow, ReferenceRow
 from fluxdesk.storage.spend import LedgerRow, ModelUsage, MonthSpend, SpendSummary
 
@@ -101,6 +102,20 @@ class SpendQueries:
         """Billed images per model over the last ``days`` days with the size and steps used most
         (``storage.spend.usage_by_model``): the Break-even tab's defaults."""
         return list(self._library.spend_last_days(days, include_demo=include_demo, now=now).by_model)
+
+    def spend_by_project(self, month: str, *, include_demo: bool, usd_per_credit: Decimal) -> list[ProjectSpend]:
+        """The month's spend per project against its budget (``Library.spend_by_project``)."""
+        return self._library.spend_by_project(month, include_demo=include_demo, usd_per_credit=usd_per_credit)
+
+    def project_ledger_rows(self, project_id: int | None, *, first: date | None, last: date | None,
+                            include_demo: bool, usd_per_credit: Decimal) -> list[LedgerRow]:
+        """One project's jobs over UTC days ``first``…``last`` (``Library.project_ledger_rows``): an invoice's."""
+        return self._library.project_ledger_rows(project_id, first=first, last=last, include_demo=include_demo,
+                                                 usd_per_credit=usd_per_credit)
+
+    def set_project_budget(self, project_id: int, usd: Decimal | None) -> Project:
+        """A project's own monthly budget in dollars (``None``: none); ``ProjectError`` in words when refused."""
+        return self._library.set_project_budget(project_id, usd)
 
 
 class ProjectChoices:

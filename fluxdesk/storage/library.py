@@ -17,7 +17,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -30,6 +30,7 @@ from fluxdesk.core.projects import Project
 from fluxdesk.core.request import GenerationRequest, edit_output_size, effective_size
 from fluxdesk.core.serialize import decimal_text, iso_utc, parse_iso, request_to_dict, utc_now
 from fluxdesk.core.values import as_decimal, as_float, as_int
+from fluxdesk.storage import project_spend as project_spend_queries
 from fluxdesk.storage import projects as project_queries
 from fluxdesk.storage import spend as spend_queries
 from fluxdesk.storage.db import (
@@ -51,6 +52,7 @@ from fluxdesk.storage.files import (
 from fluxdesk.storage.imaging import decode_check
 from fluxdesk.storage.metadata_io import embed_metadata
 from fluxdesk.storage.paths import database_path, default_library_dir, references_dir, thumbnails_dir, trash_dir
+from fluxdesk.storage.project_spend import ProjectSpend
 from fluxdesk.storage.projects import ProjectTotals
 from fluxdesk.storage.rows import IMAGES_SQL, JOBS_SQL, ImageRow, JobRow, ReferenceRow, image_from_row, job_from_row
 from fluxdesk.storage.spend import LedgerRow, MonthSpend, RecentVolume, SpendSummary
@@ -685,3 +687,18 @@ class Library:
                         usd_per_credit: Decimal = USD_PER_CREDIT, now: datetime | None = None) -> RecentVolume:
         return spend_queries.spend_last_days(self._conn, days, include_demo=include_demo,
                                              usd_per_credit=usd_per_credit, now=now)
+
+    @_guarded
+    def spend_by_project(self, month: str, *, include_demo: bool = False,
+                         usd_per_credit: Decimal = USD_PER_CREDIT) -> list[ProjectSpend]:
+        """The month's billed spend per project against its budget (``storage.project_spend.spend_by_project``)."""
+        return project_spend_queries.spend_by_project(self._conn, month, include_demo=include_demo,
+                                                      usd_per_credit=usd_per_credit)
+
+    @_guarded
+    def project_ledger_rows(self, project_id: int | None, *, first: date | None = None, last: date | None = None,
+                            include_demo: bool = False, usd_per_credit: Decimal = USD_PER_CREDIT) -> list[LedgerRow]:
+        """One project's jobs (``None``: no project's) from UTC day ``first`` to ``last``, both included;
+        ``ProjectError`` for a project not in the library, ``ValueError`` when ``first`` is after ``last``."""
+        return project_spend_queries.project_ledger(self._conn, project_id, first=first, last=last,
+                                                    include_demo=include_demo, usd_per_credit=usd_per_credit)

@@ -12,6 +12,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from enum import Enum
+from pathlib import PurePath
 from typing import TypeVar
 
 from fluxdesk.core.jobs import JobStatus
@@ -46,6 +48,19 @@ class LedgerRow:
     project_id: int | None = None
     """The project the job was sent for (or moved to); ``None``: no project."""
     project_name: str | None = None
+    file_name: str | None = None
+    """The name of the job's image file (where it was saved, for one in the trash); ``None``: no image."""
+
+
+class AllProjects(Enum):
+    """The ledger of every project (``ALL_PROJECTS``), as opposed to one project's or that of no project (``None``)."""
+
+    ALL = "all"
+
+
+ALL_PROJECTS = AllProjects.ALL
+ProjectScope = int | None | AllProjects
+"""Whose jobs: a project's id, ``None`` for the jobs of no project, or ``ALL_PROJECTS``."""
 
 
 @dataclass(frozen=True)
@@ -119,9 +134,15 @@ def month_bounds(month: str) -> tuple[str, str]:
     return iso_utc(start), iso_utc(end)
 
 
-def _ledger(conn: sqlite3.Connection, start: str | None, end: str | None, include_demo: bool,
-            usd_per_credit: Decimal) -> list[LedgerRow]:
-    clauses, params = [], []
+def ledger_between(conn: sqlite3.Connection, start: str | None, end: str | None, include_demo: bool,
+            usd_per_credit: Decimal, project: ProjectScope = ALL_PROJECTS) -> list[LedgerRow]:
+    clauses: list[str] = []
+    params: list[object] = []
+    if project is None:
+        clauses.append("l.project_id IS NULL")
+    elif not isinstance(project, AllProjects):
+        clauses.append("l.project_id = ?")
+        params.append(project)
     if start is not None:
         clauses.append("l.time >= ?")
         params.append(start)
@@ -132,7 +153,8 @@ def _ledger(conn: sqlite3.Connection, start: str | None, end: str | None, includ
         clauses.append("l.demo = 0")
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     rows = conn.execute("SELECT l.*, j.prompt AS prompt, CASE WHEN l.status = 'done' AND i.trashed_at IS NULL "
-                        "THEN i.id END AS image_id, p.name AS project_name "
+                        "THEN i.id END AS image_id, p.name AS project_name, "
+                        "COALESCE(i.trashed_from, i.path) AS image_path "
                         "FROM ledger l JOIN jobs j ON j.id = l.job_id "
                         "LEFT JOIN images i ON i.job_id = l.job_id LEFT JOIN projects p ON p.id = l.project_id "
                         f"{where} ORDER BY l.time, l.job_id", params).fetchall()
@@ -144,14 +166,15 @@ def _ledger(conn: sqlite3.Connection, start: str | None, end: str | None, includ
             estimated=bool(row["estimated"]), usd=None if credits is None else credits * usd_per_credit,
             status=JobStatus(row["status"]), billed=bool(row["billed"]), demo=bool(row["demo"]),
             task_id=row["task_id"], prompt=row["prompt"] or "", image_id=row["image_id"],
-            project_id=row["project_id"], project_name=row["project_name"]))
+            project_id=row["project_id"], project_name=row["project_name"],
+            file_name=PurePath(row["image_path"]).name if row["image_path"] else None))
     return out
 
 
 def ledger_rows(conn: sqlite3.Connection, month: str | None = None, *, include_demo: bool = False,
                 usd_per_credit: Decimal = USD_PER_CREDIT) -> list[LedgerRow]:
     start, end = month_bounds(month) if month is not None else (None, None)
-    return _ledger(conn, start, end, include_demo, usd_per_credit)
+    return ledger_between(conn, start, end, include_demo, usd_per_credit)
 
 
 def spend(conn: sqlite3.Connection, month: str, *, include_demo: bool = False,
@@ -161,7 +184,7 @@ def spend(conn: sqlite3.Connection, month: str, *, include_demo: bool = False,
     by_model: dict[str, Decimal] = defaultdict(Decimal)
     by_day: dict[str, Decimal] = defaultdict(Decimal)
     jobs = unbilled = pending = 0
-    for row in _ledger(conn, start, end, include_demo, usd_per_credit):
+    for row in ledger_between(conn, start, end, include_demo, usd_per_credit):
         credits = row.credits or Decimal(0)
         if row.billed:
             jobs += 1
@@ -196,7 +219,7 @@ def months_spend(conn: sqlite3.Connection, last_n: int = 12, *, include_demo: bo
     counts: dict[str, int] = dict.fromkeys(months, 0)
     start = iso_utc(_month_start(now, last_n - 1))
     end = iso_utc(_month_start(now, -1))
-    for row in _ledger(conn, start, end, include_demo, usd_per_credit):
+    for row in ledger_between(conn, start, end, include_demo, usd_per_credit):
         if row.billed:
             credits[row.time[:7]] += row.credits or Decimal(0)
             counts[row.time[:7]] += 1
@@ -208,7 +231,7 @@ def spend_last_days(conn: sqlite3.Connection, days: int = 30, *, include_demo: b
     if days < 1:
         raise ValueError("days must be at least 1")
     now = (now or datetime.now(UTC)).astimezone(UTC)
-    rows = _ledger(conn, iso_utc(now - timedelta(days=days)), None, include_demo, usd_per_credit)
+    rows = ledger_between(conn, iso_utc(now - timedelta(days=days)), None, include_demo, usd_per_credit)
     billed = [row for row in rows if row.billed]
     credits = sum((row.credits or Decimal(0) for row in billed), Decimal(0))
     return RecentVolume(days, len(billed), credits, credits * usd_per_credit,

@@ -256,6 +256,7 @@ class MainWindow(QMainWindow):
         tab = SpendTab(self.controller.price_table, folders=self.folder_memory)
         tab.set_budget(self.controller.settings.monthly_budget_usd or None)
         tab.refreshCreditsRequested.connect(self.controller.read_money)  # the balance; the tab has its own Reload
+        tab.projectBudgetChanged.connect(lambda _id: self.controller.read_money())  # the budget question's figures
         tab.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 6000))
         tab.showImageRequested.connect(self.show_image_in_gallery)
         if (views := self.session_switch.views) is not None:

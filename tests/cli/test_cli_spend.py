@@ -109,13 +109,14 @@ def test_csv_parses_back_to_the_ledger(jobs: dict[str, str], capsys: pytest.Capt
     assert code == 0, err
     reader = csv.DictReader(io.StringIO(out))
     assert reader.fieldnames == ["time", "job_id", "model", "size", "credits", "usd", "status", "billed", "demo",
-                                 "task_id", "estimated", "prompt"]
+                                 "task_id", "estimated", "prompt", "project"]
     rows = {row["job_id"]: row for row in reader}
     assert set(rows) == {jobs[name] for name in ("dev", "pro", "expired", "moderated", "running")}
     assert rows[jobs["dev"]] == {
         "time": "2024-02-01T00:00:00.000000Z", "job_id": jobs["dev"], "model": "flux-dev", "size": "40x24",
         "credits": "2.5", "usd": "0.025", "status": "done", "billed": "true", "demo": "false",
-        "task_id": f"task-{jobs['dev'][:8]}", "estimated": "false", "prompt": "flux-dev at 2024-02-01T00:00:00"}
+        "task_id": f"task-{jobs['dev'][:8]}", "estimated": "false", "prompt": "flux-dev at 2024-02-01T00:00:00",
+        "project": ""}
     assert rows[jobs["moderated"]]["prompt"] == "flux-dev at 2024-02-10T12:00:00"  # no image, still its prompt
     expected = {  # status, billed, size, credits
         "pro": ("done", "true", "40x24", "4.5"), "expired": ("expired", "true", "1024x1024", "3"),
@@ -175,7 +176,8 @@ def test_no_library_yet_is_nothing_spent_and_creates_nothing(home: Path,
     code, out, _ = run(capsys, "--month", "2024-02")
     assert code == 0 and out.startswith("Spend in 2024-02 (UTC, demo jobs not counted): $0.00 (0 credits")
     code, out, _ = run(capsys, "--month", "2024-02", "--csv")
-    assert code == 0 and out == "time,job_id,model,size,credits,usd,status,billed,demo,task_id,estimated,prompt\n"
+    assert code == 0 and out == ("time,job_id,model,size,credits,usd,status,billed,demo,task_id,estimated,prompt,"
+                                 "project\n")
     assert not database_path(home).exists() and not home.exists()
 
 

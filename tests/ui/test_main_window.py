@@ -119,8 +119,9 @@ def test_crossing_the_budget_asks_first(qtbot, make_window, tmp_path: Path, acce
     settings = settings.__class__(**{**settings.__dict__, "monthly_budget_usd": Decimal("0.05")})
     asked: list[tuple] = []
 
-    def confirm(spent, cost, budget):
-        asked.append((spent, cost, budget))
+    def confirm(question):
+        crossing = question.crossings[0]
+        asked.append((crossing.spent, question.cost, crossing.budget))
         return accept
 
     window = ready(qtbot, make_window(settings=settings, confirm_over_budget=confirm))
@@ -150,7 +151,7 @@ def test_a_reproduction_is_priced_by_what_it_sends_not_by_the_panel(qtbot, make_
     window.panel.set_model("flux-kontext-max")  # $0.08 in the panel now; the image to reproduce costs $0.03
     window.controller.reproduce(shown.args[0])
     qtbot.waitUntil(lambda: bool(asked), timeout=WAIT_MS)
-    assert asked[0][1] == Decimal("0.03")
+    assert asked[0][0].cost == Decimal("0.03")
 
 
 def test_first_run_offers_the_demo(qtbot, make_window) -> None:

@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from fluxdesk.core.budgets import OverBudget, over_budget
 from fluxdesk.core.catalog import UnknownModelError
-from fluxdesk.core.pricing import PriceTable, PriceTableError, estimate, format_price, format_usd
+from fluxdesk.core.pricing import PriceTable, PriceTableError, estimate
 from fluxdesk.core.request import GenerationRequest
 from fluxdesk.core.serialize import request_to_dict
 from fluxdesk.services.events import NO_KEY_MESSAGE, JobDone, JobFailed, QueueStopped
@@ -36,22 +37,21 @@ from fluxdesk.ui.kit.file_dialogs import FolderMemory
 
 if TYPE_CHECKING:
     from fluxdesk.services.session import Session
+    from fluxdesk.storage.project_spend import ProjectSpend
     from fluxdesk.storage.spend import SpendSummary
 
 REFRESH_AFTER_JOBS_MS = 800
 """Credits and the month's spend are read again this long after the last job ends (debounced)."""
 
-ConfirmOverBudget = Callable[[Decimal, Decimal, Decimal], bool]
-"""``(spent, cost, budget) -> go ahead?``: asked before a submission that would cross the monthly budget."""
+ConfirmOverBudget = Callable[[OverBudget], bool]
+"""``(question) -> go ahead?``: asked before a submission that would cross the monthly budget, its project's budget,
+or both (``OverBudget.crossings`` names them)."""
 
 
-def ask_over_budget(spent: Decimal, cost: Decimal, budget: Decimal) -> bool:
+def ask_over_budget(question: OverBudget) -> bool:
     """The budget question, in a message box over the active window."""
     answer = QMessageBox.question(
-        QApplication.activeWindow(), "Over this month's budget",
-        f"This month you have spent {format_usd(spent)} of your {format_usd(budget)} budget. "
-        f"These images cost {format_price(cost)}, which takes you to {format_usd(spent + cost)}.\n\n"
-        "Generate anyway?",
+        QApplication.activeWindow(), question.title(), question.text(),
         QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
     return answer == QMessageBox.StandardButton.Yes
 
@@ -139,6 +139,8 @@ class AppController(QObject):
         self._closing = False
         self.month_spend: Decimal | None = None
         """This month's spend, once read."""
+        self.project_spend: dict[int, ProjectSpend] = {}
+        """This month's spend and budget of each project, by id, once read (with ``month_spend``)."""
         self.credits: tuple[Decimal | None, datetime | None] | None = None
         """The credits balance and when it was read; ``None`` before (or without a key)."""
         self.folder_memory = FolderMemory(settings.dialog_folders, parent=self)
@@ -193,15 +195,22 @@ class AppController(QObject):
             cost: Decimal | None = estimate(request, self.price_table, count).usd_total
         except (PriceTableError, UnknownModelError):  # no price for its model: no budget question to ask
             cost = None
-        budget = self._settings.monthly_budget_usd
-        if (cost is not None and budget and self.month_spend is not None
-                and self.month_spend + cost > budget
-                and not self.confirm_over_budget(self.month_spend, cost, budget)):
+        question = None if cost is None else self._over_budget(cost, project_id)
+        if question is not None and not self.confirm_over_budget(question):
             return None
         self.requestSent.emit()
         future = session.generate(request, count, project_id=project_id)
         TaskManager.instance().watch_future(future, None, self._generate_failed, parent=self)
         return future
+
+    def _over_budget(self, cost: Decimal, project_id: int | None) -> OverBudget | None:
+        """The budgets ``cost`` more would cross: the month's, and the project's of this month's figures as last read
+        (a project not read yet has spent nothing and has no budget)."""
+        project = self.project_spend.get(project_id) if project_id is not None else None
+        return over_budget(cost, month_spent=self.month_spend, monthly_budget=self._settings.monthly_budget_usd,
+                           project=None if project is None else project.name,
+                           project_spent=None if project is None else project.usd,
+                           project_budget=None if project is None else project.budget_usd)
 
     def _generate_failed(self, error: BaseException) -> None:
         from fluxdesk.services.pipeline import InvalidRequestError
@@ -336,8 +345,11 @@ class AppController(QObject):
         month = current_month()
         usd = self.price_table.usd_per_credit  # the table the window prices with, imports included
         demo = self.engine.simulated  # the demo library holds only demo jobs: its pretend spend is the point
-        tasks.run_in_background(lambda: session.library.spend(month, include_demo=demo, usd_per_credit=usd),
-                                self._show_spend, self._read_failed(session), parent=self)
+        library = session.library
+        tasks.run_in_background(
+            lambda: (library.spend(month, include_demo=demo, usd_per_credit=usd),
+                     library.spend_by_project(month, include_demo=demo, usd_per_credit=usd)),
+            self._show_spend, self._read_failed(session), parent=self)
 
     def _read_failed(self, session: Session) -> Callable[[BaseException], None]:
         """What a failed read of ``session``'s library does: report it as unexpected, unless the engine has moved on
@@ -357,7 +369,9 @@ class AppController(QObject):
         self.credits = (credits, datetime.now(UTC) if credits is not None else None)
         self.creditsChanged.emit(credits)
 
-    def _show_spend(self, summary: SpendSummary) -> None:
+    def _show_spend(self, read: tuple[SpendSummary, list[ProjectSpend]]) -> None:
+        summary, projects = read
+        self.project_spend = {p.project_id: p for p in projects if p.project_id is not None}
         self.month_spend = summary.usd
         self.monthSpendChanged.emit(summary.usd, self._settings.monthly_budget_usd or None)
 

@@ -19,6 +19,8 @@ from PySide6.QtGui import QBrush, QColor, QCursor, QPen
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from fluxdesk.core.pricing import format_credits
+from fluxdesk.core.projects import NO_PROJECT
+from fluxdesk.storage.project_spend import ProjectSpend
 from fluxdesk.storage.spend import MonthSpend
 from fluxdesk.ui.kit import theme
 from fluxdesk.ui.kit.money import ChartView, money_label_format, nice_range, style_chart, usd
@@ -231,3 +233,84 @@ class MonthsChart(_MoneyBarChart):
         if 0 <= index < len(self._months):
             self.monthClicked.emit(self._months[index].month)
 
+
+
+PROJECT_LABEL_CHARS = 16
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= PROJECT_LABEL_CHARS else name[:PROJECT_LABEL_CHARS - 1] + "…"
+
+
+class ProjectsChart(ChartView):
+    """The month's billed dollars per project beside each project's own budget; a project over its budget has its
+    bar in the theme's error colour."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        self._projects: list[ProjectSpend] = []
+        self._spent = QBarSet("Billed this month")
+        self._budgets = QBarSet("Project's budget")
+        self._series = QBarSeries()
+        super().__init__(self.restyle, parent)
+        self.setObjectName("projectsChart")
+        chart = self.chart()
+        self._series.append(self._spent)
+        self._series.append(self._budgets)
+        self._series.setBarWidth(0.8)
+        chart.addSeries(self._series)
+        self._x = QBarCategoryAxis()
+        self._x.setGridLineVisible(False)
+        self._y = _money_axis()
+        chart.addAxis(self._x, Qt.AlignmentFlag.AlignBottom)
+        chart.addAxis(self._y, Qt.AlignmentFlag.AlignLeft)
+        self._series.attachAxis(self._x)
+        self._series.attachAxis(self._y)
+        self._series.hovered.connect(self._hovered)
+        self.restyle()
+        self.set_projects([], "2000-01")
+
+    def restyle(self) -> None:
+        style_chart(self.chart())
+        _bar_colors(self._spent)
+        self._spent.setSelectedColor(QColor(theme.colors().error))
+        muted = QColor(theme.colors().muted)
+        muted.setAlpha(140)
+        self._budgets.setColor(muted)
+        self._budgets.setBorderColor(muted)
+        self._budgets.setPen(QPen(Qt.PenStyle.NoPen))
+
+    def values(self) -> list[float]:
+        """The billed dollars the bars show, in order."""
+        return [self._spent.at(i) for i in range(self._spent.count())]
+
+    def over_budget(self) -> list[bool]:
+        """Which bars are marked over budget."""
+        return [self._spent.isBarSelected(i) for i in range(self._spent.count())]
+
+    def set_projects(self, projects: Sequence[ProjectSpend], month: str) -> None:
+        self._projects = list(projects)
+        for bars in (self._spent, self._budgets):
+            bars.remove(0, bars.count())
+        self._spent.append([float(p.usd) for p in self._projects])
+        self._budgets.append([float(p.budget_usd or 0) for p in self._projects])
+        self._spent.deselectAllBars()
+        for i, project in enumerate(self._projects):
+            if project.over_budget:
+                self._spent.selectBar(i)
+        self._budgets.setLabel("Project's budget" if any(p.budget_usd is not None for p in self._projects) else "")
+        self._x.clear()
+        self._x.append([_short(p.name or NO_PROJECT) for p in self._projects] or [""])
+        top = max([float(p.usd) for p in self._projects] + [float(p.budget_usd or 0) for p in self._projects],
+                  default=0.0)
+        _fit_money_axis(self._y, top)
+        self.chart().setTitle(f"By project · {month_title(month)}")
+
+    def _hovered(self, status: bool, index: int, _bars: QBarSet) -> None:
+        if not status or not 0 <= index < len(self._projects):
+            QToolTip.hideText()
+            return
+        p = self._projects[index]
+        budget = "no budget of its own" if p.budget_usd is None else (
+            f"over its {usd(p.budget_usd)} budget" if p.over_budget else f"of its {usd(p.budget_usd)} budget")
+        QToolTip.showText(QCursor.pos(), f"{p.name or NO_PROJECT}: {usd(p.usd)} ({format_credits(p.credits)} credits, "
+                                         f"{p.jobs:,} billed jobs), {budget}", self)

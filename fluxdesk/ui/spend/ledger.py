@@ -34,7 +34,7 @@ from fluxdesk.core.catalog import display_name
 from fluxdesk.core.jobs import Billing, billing
 from fluxdesk.core.pricing import format_credits
 from fluxdesk.core.wording import moment_text
-from fluxdesk.storage.spend import LedgerRow
+from fluxdesk.storage.spend import ALL_PROJECTS, LedgerRow, ProjectScope
 from fluxdesk.ui.kit import theme
 from fluxdesk.ui.kit.item_models import RIGHT, Header, ModelIndex, ReadOnlyTableModel
 from fluxdesk.ui.kit.money import DASH, price
@@ -49,7 +49,8 @@ class Column(IntEnum):
     CREDITS = 3
     USD = 4
     STATUS = 5
-    PROMPT = 6
+    PROJECT = 6
+    PROMPT = 7
 
 
 HEADERS = (
@@ -59,6 +60,7 @@ HEADERS = (
     Header("Credits", "Credits BFL charged; ≈ marks an estimate where BFL did not say", RIGHT),
     Header("Cost", "The credits in US dollars at the price table's rate", RIGHT),
     Header("Status", "How the job ended, and whether BFL billed it"),
+    Header("Project", "The client project the job was sent for (or its image moved to)"),
     Header("Prompt", "The prompt the job was sent with"),
 )
 """One per ``Column``, in order."""
@@ -89,6 +91,9 @@ class Roles(IntEnum):
     Tone = Qt.ItemDataRole.UserRole + 15
     """``muted``, ``warning`` or ``None``: how the row reads."""
     Prompt = Qt.ItemDataRole.UserRole + 16
+    ProjectId = Qt.ItemDataRole.UserRole + 17
+    """The job's project id; ``None``: no project."""
+    ProjectName = Qt.ItemDataRole.UserRole + 18
 
 
 def billing_of(row: LedgerRow) -> Billing:
@@ -150,6 +155,7 @@ _SORT_KEYS: dict[Column, Callable[[LedgerEntry], Any]] = {
     Column.CREDITS: lambda e: float(e.row.credits) if e.row.credits is not None else -1.0,
     Column.USD: _billed_amount,
     Column.STATUS: lambda e: status_text(e.row),
+    Column.PROJECT: lambda e: (e.row.project_name or "\uffff").casefold(),  # no project last
     Column.PROMPT: lambda e: e.row.prompt.lower(),
 }
 
@@ -160,6 +166,7 @@ _DISPLAY: dict[Column, Callable[[LedgerEntry], str]] = {
     Column.CREDITS: _credits_text,
     Column.USD: _usd_text,
     Column.STATUS: lambda e: status_text(e.row),
+    Column.PROJECT: lambda e: e.row.project_name or DASH,
     Column.PROMPT: lambda e: " ".join(e.row.prompt.split()),
 }
 
@@ -183,7 +190,8 @@ def _search_text(entry: LedgerEntry) -> str:
     row = entry.row
     # The status's own name too ("moderated", "expired"), besides the words it is shown with.
     words = [row.model, display_name(row.model), row.size or "", status_text(row), row.status.value,
-             billing_of(row).value, row.job_id, row.task_id or "", row.prompt, moment_text(row.time, seconds=False)]
+             billing_of(row).value, row.job_id, row.task_id or "", row.prompt, moment_text(row.time, seconds=False),
+             row.project_name or ""]
     return " ".join(words).lower()
 
 
@@ -200,11 +208,12 @@ _ROLE_VALUES: dict[int, Callable[[LedgerEntry], Any]] = {
     Roles.ImageId: lambda e: e.image_id,
     Roles.TaskId: lambda e: e.row.task_id,
     Roles.Prompt: lambda e: e.row.prompt,
+    Roles.ProjectId: lambda e: e.row.project_id,
+    Roles.ProjectName: lambda e: e.row.project_name,
     Roles.Estimated: lambda e: e.row.estimated,
     Roles.SearchText: _search_text,
     Roles.Tone: lambda e: _tone(e.row),
 }
-
 
 
 class LedgerModel(ReadOnlyTableModel):
@@ -267,6 +276,7 @@ class LedgerFilterProxy(QSortFilterProxyModel):
         super().__init__(parent)
         self._words: list[str] = []
         self._billing = BillingFilter.ALL
+        self._project: ProjectScope = ALL_PROJECTS
         self.setSortRole(Roles.SortKey)
         self.setDynamicSortFilter(True)
 
@@ -278,6 +288,14 @@ class LedgerFilterProxy(QSortFilterProxyModel):
     def set_billing(self, billing: BillingFilter) -> None:
         if billing is not self._billing:
             self._change_filter(lambda: setattr(self, "_billing", billing))
+
+    def set_project(self, project: ProjectScope) -> None:
+        """Only one project's jobs (its id; ``None``: the jobs of no project), or every job (``ALL_PROJECTS``)."""
+        if project != self._project:
+            self._change_filter(lambda: setattr(self, "_project", project))
+
+    def project(self) -> ProjectScope:
+        return self._project
 
     def _change_filter(self, change: Callable[[], None]) -> None:
         if hasattr(self, "beginFilterChange"):  # Qt 6.9+: invalidateFilter is deprecated
@@ -291,6 +309,8 @@ class LedgerFilterProxy(QSortFilterProxyModel):
     def filterAcceptsRow(self, source_row: int, source_parent: ModelIndex) -> bool:
         model = self.sourceModel()
         index = model.index(source_row, 0, source_parent)
+        if self._project is not ALL_PROJECTS and index.data(Roles.ProjectId) != self._project:
+            return False
         if self._billing is not BillingFilter.ALL:
             billing = Billing(index.data(Roles.Billing))
             wanted = {

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fluxdesk.core.wording import moment_text
-from fluxdesk.storage.ledger_csv import write_csv
+from fluxdesk.storage.ledger_csv import write_csv, write_invoice_csv
+from fluxdesk.storage.project_spend import ProjectSpend
 from fluxdesk.storage.spend import LedgerRow, MonthSpend, SpendSummary, current_month, month_bounds
 
 if TYPE_CHECKING:
@@ -44,6 +45,8 @@ class SpendSnapshot:
     entries: tuple[LedgerEntry, ...]
     months: tuple[MonthSpend, ...]
     """The last ``MONTHS_BACK`` months up to now, oldest first, empty months included."""
+    projects: tuple[ProjectSpend, ...] = ()
+    """The month per project (``spend_by_project``): the most spent first, no project last."""
 
 
 def load_snapshot(queries: SpendQueries, month: str, *, include_demo: bool, usd_per_credit: Decimal,
@@ -53,7 +56,8 @@ def load_snapshot(queries: SpendQueries, month: str, *, include_demo: bool, usd_
     rows = queries.ledger_rows(month, include_demo=include_demo, usd_per_credit=usd_per_credit)
     entries = [LedgerEntry(row, row.image_id) for row in rows]
     months = queries.months_spend(MONTHS_BACK, include_demo=include_demo, usd_per_credit=usd_per_credit, now=now)
-    return SpendSnapshot(month, include_demo, summary, tuple(entries), tuple(months))
+    projects = queries.spend_by_project(month, include_demo=include_demo, usd_per_credit=usd_per_credit)
+    return SpendSnapshot(month, include_demo, summary, tuple(entries), tuple(months), tuple(projects))
 
 
 def export_ledger_csv(rows: Iterable[LedgerRow], path: Path) -> int:
@@ -62,6 +66,16 @@ def export_ledger_csv(rows: Iterable[LedgerRow], path: Path) -> int:
     with open(path, "w", encoding="utf-8", newline="") as out:
         write_csv(rows, out)
     return len(rows)
+
+
+def export_invoice_csv(queries: SpendQueries, project_id: int | None, first: date, last: date, path: Path, *,
+                       include_demo: bool, usd_per_credit: Decimal) -> int:
+    """Write one project's billed jobs from UTC day ``first`` to ``last`` as ``fluxdesk spend --project NAME --csv``
+    does; answer how many rows were written. Blocking: call it off the GUI thread."""
+    rows = queries.project_ledger_rows(project_id, first=first, last=last, include_demo=include_demo,
+                                       usd_per_credit=usd_per_credit)
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        return write_invoice_csv(rows, out)
 
 
 # --- months and days ---------------------------------------------------------------------------

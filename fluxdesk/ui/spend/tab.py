@@ -8,9 +8,10 @@ calls ``refresh()`` after jobs finish.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSizePolicy,
+    QStackedWidget,
     QTableView,
     QTabWidget,
     QToolButton,
@@ -35,16 +37,21 @@ from PySide6.QtWidgets import (
 )
 
 from fluxdesk.core.pricing import PriceTable
+from fluxdesk.core.projects import NO_PROJECT
 from fluxdesk.core.wording import plural
-from fluxdesk.storage.spend import LedgerRow, SpendSummary
+from fluxdesk.storage.spend import ALL_PROJECTS, LedgerRow, ProjectScope, SpendSummary
 from fluxdesk.ui.engine.tasks import TaskManager
 from fluxdesk.ui.kit.file_dialogs import FolderMemory
 from fluxdesk.ui.kit.forms import describe, make_label, row
+from fluxdesk.ui.kit.item_models import ReadOnlyTableModel
+from fluxdesk.ui.kit.money import usd as money_text
 from fluxdesk.ui.kit.scroll_page import fill_with, scroll_page
 from fluxdesk.ui.kit.surfaces import Banner, TitledCard
 from fluxdesk.ui.spend.by_model import ByModelModel
+from fluxdesk.ui.spend.by_project import ByProjectModel
 from fluxdesk.ui.spend.cards import BudgetCard, CreditsCard, TotalCard
-from fluxdesk.ui.spend.charts import DaySpendChart, MonthsChart
+from fluxdesk.ui.spend.charts import DaySpendChart, MonthsChart, ProjectsChart
+from fluxdesk.ui.spend.export_project import ExportProjectDialog
 from fluxdesk.ui.spend.ledger import (
     BillingFilter,
     Column,
@@ -58,8 +65,11 @@ from fluxdesk.ui.spend.snapshot import (
     CHART_MONTHS,
     SpendSnapshot,
     current_month,
+    export_invoice_csv,
     export_ledger_csv,
     load_snapshot,
+    month_date,
+    month_end,
     month_title,
     picker_months,
     projection,
@@ -72,14 +82,19 @@ if TYPE_CHECKING:
 CHARTS_MAX_HEIGHT = 320
 DEMO_NOTE = "Demo spend — nothing was charged. These are the simulator's jobs at BFL's prices."
 _COLUMN_SAMPLES = {Column.TIME: "2026-12-31 23:59", Column.MODEL: "FLUX1.1 [pro] Ultra", Column.SIZE: "1440 × 1440",
-                   Column.CREDITS: "≈ 12.5", Column.USD: "not billed", Column.STATUS: "Cancelled — not billed"}
+                   Column.CREDITS: "≈ 12.5", Column.USD: "not billed", Column.STATUS: "Cancelled — not billed",
+                   Column.PROJECT: "Acme spring campaign"}
+BY_PROJECT_TAB = 2
+"""The chart tab of the month by project; beside it the by-project table takes the by-model one's place."""
 
 
 class SpendTab(QWidget):
     """What the month cost. Public API: ``set_queries``, ``set_budget``, ``set_credits``, ``refresh``,
-    ``set_price_table``, ``export_csv``; signals ``refreshCreditsRequested``, ``showImageRequested(int)``,
-    ``statusMessage(str)`` and ``summaryChanged(object)`` (the ``SpendSummary`` just read)."""
+    ``set_price_table``, ``export_csv``, ``show_by_project``, ``set_project_filter``; signals
+    ``refreshCreditsRequested``, ``showImageRequested(int)``, ``statusMessage(str)``, ``summaryChanged(object)`` (the
+    ``SpendSummary`` just read) and ``projectBudgetChanged(int)`` (a project's budget was set or cleared here)."""
 
+    projectBudgetChanged = Signal(int)
     refreshCreditsRequested = Signal()
     showImageRequested = Signal(int)
     statusMessage = Signal(str)
@@ -133,15 +148,23 @@ class SpendTab(QWidget):
         self.chart_tabs.setDocumentMode(True)
         self.chart_tabs.addTab(self.day_chart, "By day")
         self.chart_tabs.addTab(self.months_chart, "Month by month")
+        self.projects_chart = ProjectsChart()
+        self.chart_tabs.addTab(self.projects_chart, "By project")
         self.chart_tabs.setTabToolTip(0, "Billed dollars per UTC day of the month shown")
         self.chart_tabs.setTabToolTip(1, "Billed dollars of the last 12 months; click a bar to show that month")
+        self.chart_tabs.setTabToolTip(BY_PROJECT_TAB, "Billed dollars per client project this month, beside each "
+                                                      "project's budget; the table beside it sets the budgets")
+        self.breakdown = QStackedWidget()
+        self.breakdown.setObjectName("spendBreakdown")
+        self.breakdown.addWidget(self._build_by_model())
+        self.breakdown.addWidget(self._build_by_project())
         charts = QWidget()
         charts.setObjectName("spendChartsRow")
-        charts_layout = QHBoxLayout(charts)
+        charts_layout = self._charts_layout = QHBoxLayout(charts)
         charts_layout.setContentsMargins(0, 0, 0, 0)
         charts_layout.setSpacing(10)
         charts_layout.addWidget(self.chart_tabs, 3)
-        charts_layout.addWidget(self._build_by_model(), 2)
+        charts_layout.addWidget(self.breakdown, 2)
         # The ledger takes whatever height is left; the charts stay a readable size.
         charts.setMinimumHeight(250)
         charts.setMaximumHeight(CHARTS_MAX_HEIGHT)
@@ -170,33 +193,57 @@ class SpendTab(QWidget):
         describe(self.export_button, "Export CSV",
                  "Save the month's ledger as CSV (only the jobs the filter shows, if it is filtered), with the same "
                  "columns as `fluxdesk spend --csv`", "exportCsv")
+        self.export_project_button = QPushButton("Export project…")
+        describe(self.export_project_button, "Export project",
+                 "Save one project's billed jobs over a range of days as CSV, ready to attach to its invoice (the "
+                 "same as `fluxdesk spend --project NAME --csv`)", "exportProject")
         self.loading_label = make_label(tone="muted", name="loadingLabel", wrap=False, small=True)
         return row(self.prev_button, self.month_combo, self.next_button, self.demo_check, self.loading_label, 1,
-                   self.refresh_button, self.export_button, spacing=8)
+                   self.refresh_button, self.export_button, self.export_project_button, spacing=8)
+
+    def _card_table(self, model: ReadOnlyTableModel, name: str) -> QTableView:
+        """A table on a card: no grid, frame or row numbers; the first column takes the room, the figures theirs."""
+        view = QTableView()
+        view.setObjectName(name)
+        view.setModel(model)
+        view.verticalHeader().hide()
+        view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        view.setShowGrid(False)
+        view.setFrameShape(QFrame.Shape.NoFrame)
+        # The card shows through. Not a stylesheet: that freezes the header's palette at the theme it was
+        # polished in, so a live theme switch left a light header on dark rows.
+        view.viewport().setAutoFillBackground(False)
+        header = view.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in range(1, model.columnCount()):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        return view
 
     def _build_by_model(self) -> QWidget:
         box = TitledCard("By model", "byModelCard")
         layout = box.body
         self.by_model = ByModelModel(self)
-        self.by_model_view = QTableView()
-        self.by_model_view.setObjectName("byModelView")
-        self.by_model_view.setModel(self.by_model)
-        self.by_model_view.verticalHeader().hide()
-        self.by_model_view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
-        self.by_model_view.setShowGrid(False)
+        self.by_model_view = self._card_table(self.by_model, "byModelView")
         self.by_model_view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.by_model_view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.by_model_view.setFrameShape(QFrame.Shape.NoFrame)
-        # The card shows through. Not a stylesheet: that freezes the header's palette at the theme it was
-        # polished in, so a live theme switch left a light header on dark rows.
-        self.by_model_view.viewport().setAutoFillBackground(False)
-        header = self.by_model_view.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in (1, 2, 3):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         layout.addWidget(self.by_model_view, 1)
         self.by_model_empty = make_label("Nothing billed this month", tone="muted", name="byModelEmpty")
         layout.addWidget(self.by_model_empty)
+        return box
+
+    def _build_by_project(self) -> QWidget:
+        box = TitledCard("By project", "byProjectCard")
+        self.by_project = ByProjectModel(self)
+        self.by_project_view = self._card_table(self.by_project, "byProjectView")
+        self.by_project_view.setAccessibleName("Spend by project")
+        self.by_project_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.by_project_view.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
+                                             | QAbstractItemView.EditTrigger.EditKeyPressed
+                                             | QAbstractItemView.EditTrigger.AnyKeyPressed)
+        box.body.addWidget(self.by_project_view, 1)
+        self.by_project_hint = make_label("Double-click a Budget to set the project's own monthly budget; empty it "
+                                          "to clear it", tone="muted", name="byProjectHint", small=True)
+        box.body.addWidget(self.by_project_hint)
         return box
 
     def _build_ledger(self) -> QWidget:
@@ -213,10 +260,16 @@ class SpendTab(QWidget):
             self.billing_combo.addItem(choice.value, choice)
         describe(self.billing_combo, "Billing", "Show every job, or only the billed or the unbilled ones",
                  "billingFilter")
+        self.project_filter = QComboBox()
+        self.project_filter.setMinimumContentsLength(12)
+        self.project_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        describe(self.project_filter, "Project", "Show every job, or only one project's (or those of no project)",
+                 "projectFilter")
         self.count_label = make_label(tone="muted", name="ledgerCount", wrap=False, small=True)
         box.header.addWidget(self.count_label)
         box.header.addStretch(1)
         box.header.addWidget(self.filter_edit)
+        box.header.addWidget(self.project_filter)
         box.header.addWidget(self.billing_combo)
 
         self.ledger = LedgerModel(self)
@@ -255,6 +308,11 @@ class SpendTab(QWidget):
         self.demo_check.toggled.connect(lambda _on: self.refresh())
         self.refresh_button.clicked.connect(self.refresh)
         self.export_button.clicked.connect(self._export_clicked)
+        self.export_project_button.clicked.connect(self._export_project_clicked)
+        self.chart_tabs.currentChanged.connect(self._chart_tab_changed)
+        self.by_project.budgetEdited.connect(self._set_project_budget)
+        self.by_project.budgetRefused.connect(self.statusMessage)
+        self.project_filter.currentIndexChanged.connect(lambda _i: self._filter_changed_project())
         self.credits_card.refreshRequested.connect(self.refreshCreditsRequested)
         self.filter_edit.textChanged.connect(self._filter_changed)
         self.billing_combo.currentIndexChanged.connect(
@@ -332,6 +390,16 @@ class SpendTab(QWidget):
         shown = sorted(self.proxy.mapToSource(self.proxy.index(r, 0)).row() for r in range(self.proxy.rowCount()))
         return [entries[source].row for source in shown]
 
+    def show_by_project(self) -> None:
+        """Show the month by project: its chart, and beside it the table with the budgets."""
+        self.chart_tabs.setCurrentIndex(BY_PROJECT_TAB)
+
+    def set_project_filter(self, project: ProjectScope) -> None:
+        """Show only one project's jobs in the ledger (``None``: those of no project), or all (``ALL_PROJECTS``)."""
+        index = self.project_filter.findData(project)
+        if index >= 0:
+            self.project_filter.setCurrentIndex(index)
+
     def export_csv(self, path: Path | str) -> int:
         """Write the shown month's ledger to ``path`` as ``fluxdesk spend --csv`` does; answer the row count."""
         return export_ledger_csv(self.ledger.rows(), Path(path))
@@ -354,6 +422,9 @@ class SpendTab(QWidget):
         self.by_model.set_spend(summary.by_model, summary.usd_per_credit)
         self.by_model_empty.setVisible(not summary.by_model)
         self.by_model_empty.setText(f"Nothing billed in {month_title(snapshot.month)}")
+        self.projects_chart.set_projects(snapshot.projects, snapshot.month)
+        self.by_project.set_projects(snapshot.projects)
+        self._fill_project_filter(snapshot)
         self.ledger.set_entries(snapshot.entries)
         self._update_count()
         self._show_money()
@@ -372,13 +443,16 @@ class SpendTab(QWidget):
         self.total_card.show_summary(None)
         self.budget_card.show_budget(Decimal(0), self._budget)
         self.by_model.set_spend({}, self._price_table.usd_per_credit)
+        self.projects_chart.set_projects([], self.month())
+        self.by_project.set_projects([])
+        self._fill_project_filter(None)
         self.ledger.set_entries([])
         self.day_chart.set_month(self.month(), {}, self._price_table.usd_per_credit)
         self.months_chart.set_months([], None)
         self._fill_months(None)
         self._update_count()
-        for widget in (self.export_button, self.refresh_button, self.demo_check, self.month_combo,
-                       self.prev_button, self.next_button):
+        for widget in (self.export_button, self.export_project_button, self.refresh_button, self.demo_check,
+                       self.month_combo, self.prev_button, self.next_button):
             widget.setEnabled(False)
 
     def _show_money(self) -> None:
@@ -409,6 +483,31 @@ class SpendTab(QWidget):
             widget.setEnabled(has_library)
         self.next_button.setEnabled(has_library and shown < current_month())
         self.export_button.setEnabled(has_library and snapshot is not None and bool(snapshot.entries))
+        self.export_project_button.setEnabled(has_library and snapshot is not None and bool(snapshot.projects))
+
+    def _fill_project_filter(self, snapshot: SpendSnapshot | None) -> None:
+        """"All projects", then the month's projects and those the ledger's rows name, then "No project"; the
+        choice made stays while its project is still offered."""
+        chosen = self.proxy.project()
+        names: dict[int, str] = {}
+        for project in snapshot.projects if snapshot is not None else ():
+            if project.project_id is not None and project.name is not None:
+                names[project.project_id] = project.name
+        for entry in snapshot.entries if snapshot is not None else ():
+            if entry.row.project_id is not None:
+                names.setdefault(entry.row.project_id, entry.row.project_name or str(entry.row.project_id))
+        self.project_filter.blockSignals(True)
+        self.project_filter.clear()
+        self.project_filter.addItem("All projects", ALL_PROJECTS)
+        for project_id, name in sorted(names.items(), key=lambda item: item[1].casefold()):
+            self.project_filter.addItem(name, project_id)
+        self.project_filter.addItem(NO_PROJECT, None)
+        index = self.project_filter.findData(chosen)
+        self.project_filter.setCurrentIndex(max(0, index))
+        self.project_filter.blockSignals(False)
+        self.project_filter.setEnabled(snapshot is not None)
+        if index < 0:
+            self._filter_changed_project()
 
     # --- reacting ---------------------------------------------------------------------------------
 
@@ -429,6 +528,38 @@ class SpendTab(QWidget):
     def _filter_changed_billing(self, billing: BillingFilter) -> None:
         self.proxy.set_billing(billing)
         self._update_count()
+
+    def _chart_tab_changed(self, index: int) -> None:
+        """Beside the by-project chart the table of projects and budgets, wider than the by-model one (it has more
+        columns); beside the others the month by model."""
+        by_project = index == BY_PROJECT_TAB
+        self.breakdown.setCurrentIndex(1 if by_project else 0)
+        self._charts_layout.setStretch(0, 1 if by_project else 3)
+        self._charts_layout.setStretch(1, 1 if by_project else 2)
+
+    def _filter_changed_project(self) -> None:
+        data = self.project_filter.currentData()
+        self.proxy.set_project(ALL_PROJECTS if self.project_filter.currentIndex() <= 0 else data)
+        self._update_count()
+
+    def _set_project_budget(self, project_id: int, budget: object) -> None:
+        queries = self._queries
+        if queries is None:
+            return
+        usd = budget if isinstance(budget, Decimal) else None
+        name = next((p.name for p in self.by_project.projects() if p.project_id == project_id), "the")
+
+        def done(_project: object) -> None:
+            self.statusMessage.emit(f"The {name} project's budget is now {money_text(usd)} a month" if usd is not None
+                                    else f"The {name} project has no budget of its own now")
+            self.projectBudgetChanged.emit(project_id)
+            self.refresh()
+
+        def failed(error: BaseException) -> None:
+            self.statusMessage.emit(f"The {name} project's budget was not changed: {error}")
+
+        TaskManager.instance().run_in_background(lambda: queries.set_project_budget(project_id, usd), done, failed,
+                                                 parent=self)
 
     def _update_count(self) -> None:
         shown, total = self.proxy.rowCount(), self.ledger.rowCount()
@@ -467,3 +598,42 @@ class SpendTab(QWidget):
             self.statusMessage.emit(f"Could not export the ledger to {path}: {error}")
 
         TaskManager.instance().run_in_background(lambda: export_ledger_csv(rows, Path(path)), done, failed, parent=self)
+
+    def _export_project_clicked(self) -> None:
+        snapshot = self._snapshot
+        if snapshot is None or not snapshot.projects:
+            return
+        first = month_date(snapshot.month)
+        last = min(month_end(snapshot.month), self._clock().astimezone(UTC).date())
+        chosen = self.proxy.project()
+        dialog = ExportProjectDialog(snapshot.projects, first, max(first, last),
+                                     selected=None if chosen is ALL_PROJECTS else chosen, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._export_project(*dialog.choice()))
+        self.export_project_dialog = dialog
+        dialog.open()
+
+    def _export_project(self, project_id: int | None, name: str, first: date, last: date) -> None:
+        queries = self._queries
+        if queries is None:
+            return
+        slug = re.sub(r"[^\w-]+", "-", name).strip("-").lower() or "project"
+        suggested = f"fluxdesk-{slug}-{first.isoformat()}-to-{last.isoformat()}.csv"
+        path, _filter = QFileDialog.getSaveFileName(self, f"Export the {name} jobs",
+                                                    self._folders.start_path("export-ledger", suggested),
+                                                    "CSV files (*.csv);;All files (*)")
+        if not path:
+            return
+        self._folders.remember("export-ledger", Path(path).parent)
+        include_demo, rate = self.include_demo(), self._price_table.usd_per_credit
+        days = f"{first.isoformat()} to {last.isoformat()}"
+
+        def done(written: int) -> None:
+            self.statusMessage.emit(f"Exported {plural(written, 'billed job')} of {name} ({days}) to {path}")
+
+        def failed(error: BaseException) -> None:
+            self.statusMessage.emit(f"Could not export the {name} jobs to {path}: {error}")
+
+        TaskManager.instance().run_in_background(
+            lambda: export_invoice_csv(queries, project_id, first, last, Path(path), include_demo=include_demo,
+                                       usd_per_credit=rate), done, failed, parent=self)

@@ -55,7 +55,10 @@ def test_the_budget_question_is_asked_and_a_no_sends_nothing(qtbot, make_control
     qtbot.waitUntil(lambda: controller.month_spend is not None, timeout=WAIT_MS)
 
     future = controller.generate(PRICED, 2)  # 2 × $0.03 = $0.06 > $0.05
-    assert asked == [(Decimal(0), Decimal("0.06"), Decimal("0.05"))]
+    (question,) = asked[0]
+    assert question.cost == Decimal("0.06") and [(c.spent, c.budget, c.project) for c in question.crossings] == [
+        (Decimal(0), Decimal("0.05"), None)]
+    assert question.title() == "Over this month's budget"
     simulator = controller.engine.simulator
     if accept:
         assert len(future.result(timeout=WAIT_MS / 1000)) == 2

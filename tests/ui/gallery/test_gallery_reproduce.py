@@ -47,7 +47,7 @@ def test_ctrl_r_asks_the_budget_question_and_spends_nothing_when_refused(qtbot, 
     qtbot.waitUntil(gallery.view.hasFocus, timeout=WAIT_MS)
     qtbot.keyClick(gallery.view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: bool(asked), timeout=WAIT_MS)
-    assert format_usd(asked[0][1]) in gallery.details.reproduce_button.text()  # the price shown is the one asked
+    assert format_usd(asked[0][0].cost) in gallery.details.reproduce_button.text()  # the price shown is the one asked
     qtbot.wait(300)
     assert window.engine.simulator.counters.post_requests == posts and not gallery.result_bar.isVisible()
 

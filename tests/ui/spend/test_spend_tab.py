@@ -154,7 +154,8 @@ def test_csv_export_round_trips(tab: SpendTab, filled: Filled, tmp_path: Path) -
         fields, rows = exported.fieldnames, list(exported)
     expected = csv.DictReader(io.StringIO(filled.csv_text))
     assert fields == expected.fieldnames == ["time", "job_id", "model", "size", "credits", "usd", "status",
-                                             "billed", "demo", "task_id", "estimated", "prompt"]
+                                             "billed", "demo", "task_id", "estimated", "prompt",
+                                             "project"]
     assert sorted(row["prompt"] for row in rows) == sorted(
         [GENERATIONS[0][0]] * 2 + [g[0] for g in GENERATIONS[1:]])
     assert rows == list(expected)

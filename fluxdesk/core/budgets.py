@@ -1,0 +1,62 @@
+"""The budget question before sending: which budgets (the month's, the project's) a submission would take past, and
+the words that ask it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from fluxdesk.core.pricing import format_price, format_usd
+
+
+@dataclass(frozen=True)
+class BudgetCrossing:
+    """A budget a submission would take past: what was spent of it this month, and the budget."""
+
+    spent: Decimal
+    budget: Decimal
+    project: str | None = None
+    """The project whose budget it is; ``None``: the monthly budget."""
+
+
+@dataclass(frozen=True)
+class OverBudget:
+    """What to ask before sending ``cost`` dollars: every budget it would cross, the monthly one first."""
+
+    cost: Decimal
+    crossings: tuple[BudgetCrossing, ...]
+
+    def title(self) -> str:
+        if len(self.crossings) > 1:
+            return "Over two budgets"
+        project = self.crossings[0].project
+        return "Over this month's budget" if project is None else f"Over the {project} project's budget"
+
+    def text(self) -> str:
+        lines = []
+        for crossing in self.crossings:
+            total = format_usd(crossing.spent + self.cost)
+            if crossing.project is None:
+                lines.append(f"This month you have spent {format_usd(crossing.spent)} of your "
+                             f"{format_usd(crossing.budget)} budget. These images cost {format_price(self.cost)}, "
+                             f"which takes you to {total}.")
+            else:
+                lines.append(f"This would take the {crossing.project} project past its {format_usd(crossing.budget)} "
+                             f"budget: it has spent {format_usd(crossing.spent)} this month, and these images cost "
+                             f"{format_price(self.cost)} ({total} in all).")
+        return "\n\n".join(lines) + "\n\nGenerate anyway?"
+
+
+def over_budget(cost: Decimal, *, month_spent: Decimal | None, monthly_budget: Decimal | None,
+                project: str | None = None, project_spent: Decimal | None = None,
+                project_budget: Decimal | None = None) -> OverBudget | None:
+    """The question to ask before sending ``cost`` dollars, or ``None`` when it crosses no budget. A monthly budget of
+    0 or ``None`` is none; a spend not known yet (``None``) asks nothing of its budget; a project's budget of 0 is
+    crossed by any cost."""
+    crossings = []
+    if monthly_budget and month_spent is not None and month_spent + cost > monthly_budget:
+        crossings.append(BudgetCrossing(month_spent, monthly_budget))
+    if (project is not None and project_budget is not None and project_spent is not None
+            and project_spent + cost > project_budget):
+        crossings.append(BudgetCrossing(project_spent, project_budget, project))
+    return OverBudget(cost, tuple(crossings)) if crossings else None
