@@ -1,5 +1,5 @@
 """What the tabs are handed of the open library: the Gallery tab a ``GalleryStore``, the Spend tab ``SpendQueries``,
-the prompt panel's project picker ``ProjectChoices``.
+the prompt panel's project picker ``ProjectChoices``, Settings → Projects ``ProjectAdmin``.
 
 Each is the part of ``Library`` its tab uses and nothing more, so a widget never holds the library itself (its
 jobs, its journal, the pipeline's writes). The engine's owner builds them when a session opens
@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from fluxdesk.core.projects import Project
+from fluxdesk.core.projects import Project, is_no_project
 from fluxdesk.core.request import GenerationRequest
 from fluxdesk.services.session import request_for_image
 from fluxdesk.storage.gallery_queries import GalleryQueries
@@ -58,6 +58,10 @@ class GalleryStore:
         """Model ids that have images, for the filter."""
         return self._library.image_models()
 
+    def projects(self) -> list[Project]:
+        """Every project, archived ones too (their images are still in the gallery), most recently used first."""
+        return self._library.projects(include_archived=True)
+
     def trashed_ids(self) -> list[int]:
         return self.queries.trashed_ids()
 
@@ -78,6 +82,30 @@ class GalleryStore:
     def purge_trash(self, older_than_days: int = TRASH_DAYS) -> int:
         """Delete images trashed more than ``older_than_days`` ago; answer how many."""
         return self._library.purge_trash(older_than_days)
+
+    def move_to_project(self, image_ids: list[int], name: str | None) -> ProjectMove:
+        """Move the images' jobs, and so their spend, to the project called ``name`` (made if new; ``None`` or "No
+        project": none), all or none. ``ProjectError`` in words for a name that cannot be one or an archived
+        project."""
+        project = None if name is None or is_no_project(name) else self._library.ensure_project(
+            name, refuse_archived=True)
+        before = self._library.move_images_to_project(image_ids, project.id if project is not None else None)
+        return ProjectMove(tuple(image_ids), project, before)
+
+    def move_back(self, move: ProjectMove) -> None:
+        """Undo ``move``: each image back to the project it was in before."""
+        self._library.move_images_back(move.before)
+
+
+@dataclass(frozen=True)
+class ProjectMove:
+    """Images moved to a project, and where each was before (what undoing it puts back)."""
+
+    image_ids: tuple[int, ...]
+    project: Project | None
+    """Where they went; ``None``: no project."""
+    before: dict[int, int | None]
+    """Each image's project id before (``None``: no project)."""
 
 
 class SpendQueries:
@@ -135,6 +163,38 @@ class ProjectChoices:
 
 
 @dataclass(frozen=True)
+class ProjectSummary:
+    """A project as Settings lists it."""
+
+    project: Project
+    jobs: int
+    """Every job sent for it or moved to it, demo ones too: while there is one, it cannot be deleted."""
+
+
+class ProjectAdmin:
+    """What Settings → Projects does to the library's projects: list them with their jobs, rename, archive or bring
+    back, delete an empty one. Refusals are ``ProjectError`` in words."""
+
+    def __init__(self, library: Library) -> None:
+        self._library = library
+
+    def summaries(self) -> list[ProjectSummary]:
+        """Every project, archived ones too, most recently used first."""
+        totals = self._library.project_totals(include_demo=True)
+        return [ProjectSummary(project, totals[project.id].jobs if project.id in totals else 0)
+                for project in self._library.projects(include_archived=True)]
+
+    def rename(self, project_id: int, name: str) -> Project:
+        return self._library.rename_project(project_id, name)
+
+    def archive(self, project_id: int, archived: bool) -> Project:
+        return self._library.archive_project(project_id, archived)
+
+    def delete(self, project_id: int) -> None:
+        self._library.delete_project(project_id)
+
+
+@dataclass(frozen=True)
 class LibraryViews:
     """One open library as the window's parts see it."""
 
@@ -143,12 +203,13 @@ class LibraryViews:
     thumbnails_dir: Path
     """Where its thumbnails are cached (the thumbnail loader's disk cache)."""
     projects: ProjectChoices
+    project_admin: ProjectAdmin
 
     @classmethod
     def of(cls, library: Library, *, demo: bool) -> LibraryViews:
         """The views of ``library``; ``demo``: it holds only demo jobs. Opens nothing yet."""
         return cls(GalleryStore(library), SpendQueries(library, demo=demo), library.thumbnails_dir,
-                   ProjectChoices(library))
+                   ProjectChoices(library), ProjectAdmin(library))
 
     def close(self) -> None:
         """Blocking (the gallery's queries may be mid-query): off the GUI thread."""

@@ -320,8 +320,15 @@ def _migrate_v5(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+def _migrate_v6(conn: sqlite3.Connection) -> None:
+    """The gallery's project filter: the job ids of each project from an index alone (``jobs_by_project`` holds
+    rowids, not the text ids an image refers to its job by), so "No project" and a project with a search stay fast
+    at 100,000 images."""
+    conn.execute("CREATE INDEX jobs_project_ids ON jobs(project_id, id) WHERE project_id IS NOT NULL")
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_v1, _migrate_v2, _migrate_v3,
-                                                                _migrate_v4, _migrate_v5)
+                                                                _migrate_v4, _migrate_v5, _migrate_v6)
 """Migration ``i`` takes the schema from version ``i`` to ``i + 1``. Append only; never edit one."""
 
 

@@ -43,6 +43,13 @@ _TRASHED = "id IN (SELECT id FROM images WHERE trashed_at IS NOT NULL)"
 _EDITS = "id IN (SELECT e.id FROM job_references r JOIN images e ON e.job_id = r.job_id)"
 _EDITS_OF = ("id IN (SELECT e.id FROM job_references r JOIN images e ON e.job_id = r.job_id "
              "WHERE r.from_image_id = ?)")
+# Projects, by job: the jobs of one project come from the partial index ``jobs_by_project``; "no project" is "not in
+# any project" for the same reason as "not trashed" (the jobs with a project are the few the index holds).
+_OF_PROJECT = "id IN (SELECT i.id FROM jobs j JOIN images i ON i.job_id = j.id WHERE j.project_id = ?)"
+_WITHOUT_PROJECT = ("id NOT IN (SELECT i.id FROM jobs j JOIN images i ON i.job_id = j.id "
+                    "WHERE j.project_id IS NOT NULL)")
+NO_PROJECT_FILTER: Literal["none"] = "none"
+"""``GalleryQuery.project`` for the images of jobs sent for no project."""
 
 
 class GalleryClosedError(LibraryError):
@@ -65,6 +72,9 @@ class GalleryQuery:
     """Only images made with references (edits)."""
     edits_of: int | None = None
     """Only images made with this library image as a reference (what it was used in)."""
+    project: int | Literal["none"] | None = None
+    """``None``: every project's images; a project id: only its images; ``NO_PROJECT_FILTER``: only those of jobs
+    sent for no project."""
     order: Literal["date", "cost"] = "date"
     descending: bool = True
 
@@ -76,7 +86,7 @@ class GalleryQuery:
         """Whether anything narrows the list (the trash view itself does not count)."""
         return bool(search_words(self.text) or self.model or self.date_from or self.date_to
                     or self.favourites_only or self.demo is not None or self.edits_only
-                    or self.edits_of is not None)
+                    or self.edits_of is not None or self.project is not None)
 
 
 class GalleryItem(NamedTuple):
@@ -197,6 +207,11 @@ class GalleryQueries:
         if query.edits_of is not None:
             clauses.append(_EDITS_OF)
             params.append(query.edits_of)
+        if query.project == NO_PROJECT_FILTER:
+            clauses.append(_WITHOUT_PROJECT)
+        elif query.project is not None:
+            clauses.append(_OF_PROJECT)
+            params.append(query.project)
         if query.date_from is not None:
             clauses.append("created_at >= ?")
             params.append(iso_utc(query.date_from))

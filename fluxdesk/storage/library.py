@@ -663,6 +663,17 @@ class Library:
         """All time, per project id (``None``: jobs with no project): jobs, billed jobs, billed credits."""
         return project_queries.project_totals(self._conn, include_demo=include_demo)
 
+    @_guarded
+    def move_images_back(self, before: Mapping[int, int | None]) -> None:
+        """Undo ``move_images_to_project``: each image back to the project it answered for it, all or none
+        (``ProjectError`` when one of those projects was deleted since)."""
+        groups: dict[int | None, list[int]] = {}
+        for image_id, project_id in before.items():
+            groups.setdefault(project_id, []).append(image_id)
+        with transaction(self._conn):
+            for project_id, image_ids in groups.items():
+                project_queries.move_images(self._conn, image_ids, project_id)
+
     # --- spend -------------------------------------------------------------------------------
 
     @_guarded

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from fluxdesk.core.pricing import PriceTable, format_usd
+from fluxdesk.core.projects import name_key
 from fluxdesk.core.references import ReferenceSize
 from fluxdesk.core.wording import plural
 from fluxdesk.services.events import JobDone, JobFailed
@@ -188,10 +189,17 @@ class MainWindow(QMainWindow):
         tab.editRegionRequested.connect(lambda path, image_id: self.edit_image(REGION, path, image_id))
         tab.expandRequested.connect(lambda path, image_id: self.edit_image(EXPAND, path, image_id))
         tab.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        tab.imagesMoved.connect(self._images_moved)
         tab.set_price_table(self.controller.price_table)
         if (views := self.session_switch.views) is not None:
             tab.set_store(views.gallery)
         return tab
+
+    def _images_moved(self) -> None:
+        """Gallery images moved to another project (or back): spend by project changed, and a project may have
+        been made or used."""
+        self.panel.reload_projects()
+        self.spend_tab.if_built(lambda tab: tab.refresh())
 
     def _tab_changed(self, index: int) -> None:
         # The gallery needs the width (grid and details); the prompt panel returns on every other tab.
@@ -492,6 +500,9 @@ class MainWindow(QMainWindow):
         dialog.providerTableImported.connect(self._provider_table_changed)
         dialog.selfHostTableImported.connect(self._self_host_table_changed)
         dialog.themeChanged.connect(lambda theme: apply_theme(cast(QApplication, QApplication.instance()), theme))
+        dialog.projectRenamed.connect(self._project_renamed)
+        dialog.projectRemoved.connect(self._project_removed)
+        dialog.projectsChanged.connect(self._projects_changed)
         dialog.finished.connect(lambda _code: setattr(self, "_settings_dialog", None))
         self._settings_dialog = dialog
         dialog.open()
@@ -499,9 +510,32 @@ class MainWindow(QMainWindow):
     def _settings_dialog_for(self, tester: KeyTester) -> SettingsDialog:
         from fluxdesk.ui.dialogs.settings import SettingsDialog
 
+        views = self.session_switch.views
         return SettingsDialog(self.controller.settings, self._key_store, tester, writer=self.controller.writer,
                               home=self.controller.home, demo=self.engine.demo,
-                              price_table=self.controller.price_table, folders=self.folder_memory, parent=self)
+                              price_table=self.controller.price_table, folders=self.folder_memory,
+                              projects=views.project_admin if views is not None else None, parent=self)
+
+    def _is_current_project(self, name: str) -> bool:
+        current = self.controller.settings.current_project
+        return current is not None and name_key(current) == name_key(name)
+
+    def _project_renamed(self, old: str, new: str) -> None:
+        """Settings → Projects renamed a project: the prompt panel keeps it picked under its new name."""
+        if self._is_current_project(old):
+            self.controller.update_settings(current_project=new)
+            self.panel.set_project(new)
+
+    def _project_removed(self, name: str) -> None:
+        """A project archived or deleted: when it was the current one, the next images are for no project."""
+        if self._is_current_project(name):
+            self.controller.update_settings(current_project=None)
+            self.panel.set_project(None)
+
+    def _projects_changed(self) -> None:
+        self.panel.reload_projects()
+        self.gallery_tab.if_built(lambda tab: tab.reload_projects())
+        self.spend_tab.if_built(lambda tab: tab.refresh())
 
     def _settings_saved(self, settings: Settings) -> None:
         engine_changed = self.controller.adopt_saved(settings)

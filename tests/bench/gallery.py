@@ -10,6 +10,10 @@ for the first screens, hard links after), then, in this process, on the offscree
   (an empty disk cache), so this includes decoding them.
 - ``search_ms``: from sending a prompt search (no debounce) until the model holds the matching rows and the
   first screen of them has its data, painted (thumbnails not included: they stream in).
+- ``project_open_ms``: with a quarter of the images in four client projects (a sixteenth each), from picking one
+  project in the filter until the first screen of its images has its row data and its thumbnails, painted;
+  ``project_search_ms``: the prompt search within that project, as ``search_ms``. ``no_project_open_ms`` and
+  ``no_project_search_ms``: the same for "No project" (three quarters of the library).
 - ``scroll_max_stall_ms``: scrolling top to bottom one page at a time, the longest time the GUI thread was
   busy, measured as the lateness of a 5 ms timer.
 - ``rss_mb``: the peak resident memory of this process (building the library included, which is small).
@@ -23,6 +27,7 @@ import argparse
 import json
 import os
 import resource
+import sqlite3
 import sys
 import tempfile
 import time
@@ -38,6 +43,7 @@ from PySide6.QtCore import QElapsedTimer, QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from fluxdesk.services.library_views import GalleryStore
+from fluxdesk.storage.gallery_queries import NO_PROJECT_FILTER
 from fluxdesk.storage.library import Library
 from fluxdesk.storage.paths import thumbnails_dir
 from fluxdesk.ui.engine.tasks import TaskManager
@@ -47,6 +53,9 @@ from fluxdesk.ui.kit.thumbnails import ThumbnailLoader
 WINDOW = (1280, 800)
 SEARCH_WORD = "lighthouse"
 TIMEOUT_S = 60.0
+PROJECTS = ("Acme", "Globex", "Initech", "Umbrella")
+PROJECT_SHARE = 4
+"""Of every 16 images, this many are in a project (one each, in turn): a quarter of the library."""
 
 
 def log(text: str) -> None:
@@ -161,6 +170,7 @@ def run(images: int, quick: bool) -> dict[str, float | int]:
         build_library(home, images, unique_files=min(images, 600), trashed=min(50, images // 100))
         log(f"built a library of {images:,} images in {time.perf_counter() - started:.1f} s")
         library = Library.open(home)
+        put_in_projects(library)
         loader = ThumbnailLoader(thumbnails_dir(home), tasks=TaskManager.instance())
         try:
             return measure(app, library, loader, images, quick)
@@ -168,6 +178,15 @@ def run(images: int, quick: bool) -> dict[str, float | int]:
             loader.shutdown()
             TaskManager.instance().wait()
             library.close()
+
+
+def put_in_projects(library: Library) -> None:
+    """A quarter of the jobs (so of the images) in the four projects, spread over the whole library."""
+    ids = [library.ensure_project(name).id for name in PROJECTS]
+    whens = " ".join(f"WHEN {n} THEN {project_id}" for n, project_id in enumerate(ids[:PROJECT_SHARE]))
+    with sqlite3.connect(library.database_path, isolation_level=None) as conn:
+        conn.execute(f"UPDATE jobs SET project_id = CASE rowid % 16 {whens} END")
+    conn.close()
 
 
 def measure(app: QApplication, library: Library, loader: ThumbnailLoader, images: int,
@@ -198,11 +217,45 @@ def measure(app: QApplication, library: Library, loader: ThumbnailLoader, images
     idle(app, 0.3)
     stall = scroll(app, tab, quick)
     result = {"images": images, "open_ms": round(open_ms, 1), "search_ms": round(search_ms, 1),
-              "scroll_max_stall_ms": round(stall, 1), "rss_mb": round(rss_mb(), 1)}
+              "scroll_max_stall_ms": round(stall, 1)}
+    acme = library.project_named(PROJECTS[0])
+    assert acme is not None
+    for name, project in (("project", acme.id), ("no_project", NO_PROJECT_FILTER)):
+        result.update(filtered(app, tab, loader, painted, name, project))
+    result["rss_mb"] = round(rss_mb(), 1)
     tab.set_store(None)
     store.close()
     tab.deleteLater()
     return result
+
+
+def filtered(app: QApplication, tab: GalleryTab, loader: ThumbnailLoader, painted: Painted, name: str,
+             project: int | str) -> dict[str, float]:
+    """``<name>_open_ms`` and ``<name>_search_ms`` with the project filter on ``project``, from the top of the grid."""
+    filters = tab.filters
+    filters.search.clear()
+    filters.select_project(None)
+    spin_until(app, lambda: tab.model.query().project is None and screen_has_data(tab)
+               and filters.project_combo.findData(project) >= 0)
+    tab.view.scrollToTop()
+    idle(app, 0.3)
+
+    t0 = time.perf_counter()
+    filters.select_project(project)
+    spin_until(app, lambda: tab.model.query().project == project and screen_has_thumbnails(tab, loader)
+               and painted.drawn_since_last_thumbnail())
+    open_ms = (time.perf_counter() - t0) * 1000
+    log(f"{name} filter: {open_ms:.0f} ms ({tab.model.rowCount():,} images)")
+    idle(app, 0.2)
+
+    t0 = time.perf_counter()
+    filters.search.setText(SEARCH_WORD)
+    filters.apply_now()
+    spin_until(app, lambda: tab.model.query().text == SEARCH_WORD and screen_has_data(tab))
+    paint_once(app, painted)
+    search_ms = (time.perf_counter() - t0) * 1000
+    log(f"{name} filter, search '{SEARCH_WORD}': {search_ms:.0f} ms ({tab.model.rowCount():,} matches)")
+    return {f"{name}_open_ms": round(open_ms, 1), f"{name}_search_ms": round(search_ms, 1)}
 
 
 def scroll(app: QApplication, tab: GalleryTab, quick: bool) -> float:

@@ -25,6 +25,10 @@ TARGETS = {
     "rss_mb": 400,
     "open_ms": 300,
     "search_ms": 100,
+    "project_open_ms": 300,  # the gallery with the project filter on one project, then a search in it (gallery.py)
+    "project_search_ms": 100,
+    "no_project_open_ms": 300,
+    "no_project_search_ms": 100,
     "scroll_max_stall_ms": 50,
     "gallery_rss_mb": 400,
     "reference_prepare_ms": 250,  # a 24 MP camera JPEG made ready to send at 1 MP (references.py)

@@ -25,6 +25,7 @@ from window_support import WAIT_MS, ctrl_enter, ready
 
 from fluxdesk.services.demo import DEMO_CREDITS
 from fluxdesk.ui.gallery.model import GalleryRoles
+from fluxdesk.ui.gallery.project_chooser import MoveToProjectDialog
 from fluxdesk.ui.gallery.tab import EMPTY_TRASH, GalleryTab
 from fluxdesk.ui.main_window import MainWindow
 from fluxdesk.ui.mask.dialog import EditDialog
@@ -189,7 +190,23 @@ def gallery_expectations(window: MainWindow, gallery: GalleryTab,
             return True
         return opened
 
+    def moved_to_another_project(shown: Shown, before: dict) -> bool:
+        """The chooser came up for the image: it is sent to a project it is not in, then it is there (its job and
+        so its spend), the undo bar says so and the details pane names the project."""
+        chooser = next((d for d in gallery.findChildren(MoveToProjectDialog) if d.isVisible()), None)
+        if chooser is not None:
+            current = library.project_of_image(shown.id)
+            before["target"] = "Globex" if current == getattr(library.project_named("Acme"), "id", None) else "Acme"
+            chooser.choose(before["target"])
+            return False
+        target = library.project_named(before.get("target", "")) if "target" in before else None
+        return (target is not None and library.project_of_image(shown.id) == target.id
+                and library.get_job(library.get_image(shown.id).job_id).project_id == target.id
+                and gallery.undo_bar.label.text() == f"Moved 1 image to {target.name}."
+                and f"Project: {target.name}" in gallery.details.text())
+
     return {
+        "Move to project…": moved_to_another_project,
         "Edit region…": editing("Edit region — "),
         "Expand canvas…": editing("Expand canvas — "),
         "Reproduce": lambda shown, before: (model.rowCount() == before["rows"] + 1
@@ -257,7 +274,7 @@ def test_every_gallery_command_does_what_it_says(qtbot, make_window, os_boundary
     walk = [
         (scenes.in_gallery, ["Reproduce", "Reuse settings", "Use seed", "Use prompt", "Use as reference",
                              "Edit region…", "Expand canvas…", "Favourite", "View large", "Copy image", "Open",
-                             "Show in folder", "Export…", "Delete"]),
+                             "Show in folder", "Export…", "Move to project…", "Delete"]),
         (scenes.after_a_delete, ["Undo delete"]),
         (scenes.in_trash, ["View large", "Open", "Show in folder", "Export…", "Restore", "Delete permanently",
                            "Empty trash…"]),

@@ -1,9 +1,10 @@
-"""Settings: the API key, region and defaults, the dated tables (prices, other providers, self-hosting), the theme.
+"""Settings: the API key, region and defaults, the dated tables (prices, other providers, self-hosting), the theme,
+the client projects.
 
 Nothing here blocks the GUI thread: the keyring and the tables' files are handled on worker threads
 (``run_in_background``), the settings file by the app's one writer (``SettingsWriter``), key tests on the network
 thread (``key_tester``).
-Settings are written only on Save; the key and an imported table take effect at once,
+Settings are written only on Save; the key, an imported table and a change to a project take effect at once,
 as the dialog says where they are.
 """
 
@@ -34,6 +35,8 @@ from PySide6.QtWidgets import (
 from fluxdesk.api.hosts import REGIONS
 from fluxdesk.core.catalog import MODELS
 from fluxdesk.core.pricing import PriceTable
+from fluxdesk.core.projects import name_key
+from fluxdesk.services.library_views import ProjectAdmin
 from fluxdesk.storage.secrets import ABSENT_BACKENDS, ENV_VAR, KeySource, KeyStore
 from fluxdesk.storage.settings import OUTPUT_FORMATS, REFERENCE_SIZES, THEMES, Settings
 from fluxdesk.ui.dialogs.key_entry import (
@@ -44,6 +47,7 @@ from fluxdesk.ui.dialogs.key_entry import (
     balance_text,
     error_words,
 )
+from fluxdesk.ui.dialogs.projects_page import ProjectsPage
 from fluxdesk.ui.dialogs.table_row import PRICES, PROVIDERS, SELF_HOSTING, TableRow
 from fluxdesk.ui.engine.controller import SettingsWriter
 from fluxdesk.ui.engine.tasks import TaskManager
@@ -53,7 +57,7 @@ from fluxdesk.ui.kit.scroll_page import scroll_page
 from fluxdesk.ui.kit.surfaces import Banner, TitledCard
 from fluxdesk.ui.kit.theme import set_tone
 
-SECTIONS = ("Key", "General", "Prices", "Appearance")
+SECTIONS = ("Key", "General", "Prices", "Appearance", "Projects")
 SIZE = (660, 560)
 """Room for each table's source in two or three lines beside the label column, and for the three tables of the
 Prices page (the longest) with an import's result under one of them, without a scroll bar."""
@@ -138,10 +142,16 @@ class SettingsDialog(QDialog):
     """The imported ``SelfHostTable``, already copied into the home folder."""
     themeChanged = Signal(str)
     """Preview this theme now; after Cancel, the original one again."""
+    projectsChanged = Signal()
+    """A project was renamed, archived, brought back or deleted (at once, not on Save)."""
+    projectRenamed = Signal(str, str)
+    """``(old name, new name)`` of a project renamed."""
+    projectRemoved = Signal(str)
+    """The name of a project archived or deleted: no longer offered for new jobs."""
 
     def __init__(self, settings: Settings, key_store: KeyStore, key_tester: KeyTester, *, writer: SettingsWriter,
                  home: Path, price_table: PriceTable, demo: bool = False, folders: FolderMemory | None = None,
-                 parent: QWidget | None = None) -> None:
+                 projects: ProjectAdmin | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._settings = settings
         self._writer = writer
@@ -151,6 +161,7 @@ class SettingsDialog(QDialog):
         self._home = home
         self._price_table = price_table
         self._demo = demo
+        self._project_admin = projects
         self._previewed_theme = settings.theme
         self._saving = False
         self._key_status: KeyStatus | None = None
@@ -166,10 +177,12 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self._general_page(), "General")
         self.tabs.addTab(self._prices_page(), "Prices")
         self.tabs.addTab(self._appearance_page(), "Appearance")
+        self.tabs.addTab(self._projects_page(), "Projects")
         for index, tip in enumerate(("The BFL API key and where it is kept",
                                      "Region, library folder, defaults and budget",
                                      "The dated tables: BFL's prices, other providers' prices, self-hosting",
-                                     "Light or dark")):
+                                     "Light or dark",
+                                     "Client projects: rename, archive, delete an empty one")):
             self.tabs.setTabToolTip(index, tip)
         self._build()
         self._refresh_key_status()
@@ -498,6 +511,32 @@ class SettingsDialog(QDialog):
         if not path.is_absolute():
             raise FolderProblem("Give the full path of the folder (or choose one with Browse).")
         return str(path)
+
+    # --- Projects -----------------------------------------------------------------------------------
+
+    def _projects_page(self) -> QWidget:
+        page, layout = _page("projectsPage")
+        self.projects_page = ProjectsPage(self._project_admin)
+        self.projects_page.projectsChanged.connect(self.projectsChanged)
+        self.projects_page.projectRenamed.connect(self._project_renamed)
+        self.projects_page.projectRemoved.connect(self._project_removed)
+        layout.addWidget(self.projects_page, 1)
+        return page
+
+    def _is_current_project(self, name: str) -> bool:
+        current = self._settings.current_project
+        return current is not None and name_key(current) == name_key(name)
+
+    def _project_renamed(self, old: str, new: str) -> None:
+        # Save writes these settings whole: the current project is named as it is now.
+        if self._is_current_project(old):
+            self._settings = replace(self._settings, current_project=new)
+        self.projectRenamed.emit(old, new)
+
+    def _project_removed(self, name: str) -> None:
+        if self._is_current_project(name):
+            self._settings = replace(self._settings, current_project=None)
+        self.projectRemoved.emit(name)
 
     # --- Prices -------------------------------------------------------------------------------------
 

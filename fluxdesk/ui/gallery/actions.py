@@ -23,6 +23,9 @@ USE_AS_REFERENCE_TIP = ("Add it to the prompt panel's references, to make a new 
 EDIT_REGION_TIP = ("Paint over the part to change and remake only that: FLUX.1 Fill [pro], or a FLUX.2 local edit "
                    "(Ctrl+M)")
 EXPAND_CANVAS_TIP = "Add pixels around the image and let FLUX.1 Expand [pro] paint them (Ctrl+Shift+M)"
+MOVE_TO_PROJECT_TIP = ("Put the images, and what they cost, under another client project (Ctrl+Shift+P; Ctrl+Z undoes "
+                       "it)")
+UNDO_TIPS = {"delete": "Put back the images just deleted", "move": "Put the images just moved back in their projects"}
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,8 @@ class SelectionState:
     """One image, with a seed and a model FluxDesk knows: what Reproduce needs (the button and Ctrl+R alike)."""
     has_seed: bool = False
     """One image, with a recorded seed: what Use seed needs (the button and the menu alike)."""
+    undo_what: str = "delete"
+    """What Ctrl+Z would undo: ``"delete"`` or ``"move"`` (to a project)."""
 
 
 class GalleryActions(QObject):
@@ -64,8 +69,9 @@ class GalleryActions(QObject):
         self.open = self._make("Open\tEnter", (), "Open with the system's image viewer")
         self.show_in_folder = self._make("Show in folder", (), "Open the folder that holds the file")
         self.export = self._make("Export…", ("Ctrl+E",), "Copy the files, with their metadata, into a folder")
+        self.move_to_project = self._make("Move to project…", ("Ctrl+Shift+P",), MOVE_TO_PROJECT_TIP)
         self.delete = self._make("Delete", ("Delete",), "Move to the trash (Ctrl+Z undoes it)")
-        self.undo = self._make("Undo delete", ("Ctrl+Z",), "Put back the images just deleted")
+        self.undo = self._make("Undo delete", ("Ctrl+Z",), UNDO_TIPS["delete"])
         self.restore = self._make("Restore", (), "Take out of the trash")
         self.delete_permanently = self._make("Delete permanently", ("Shift+Delete",),
                                              "Delete the files for good")
@@ -103,7 +109,10 @@ class GalleryActions(QObject):
         self.show_in_folder.setEnabled(one)
         self.export.setEnabled(some)
         self.delete.setEnabled(some and in_gallery)
+        self.move_to_project.setEnabled(some and in_gallery)
         self.undo.setEnabled(state.can_undo)
+        self.undo.setText(f"Undo {state.undo_what}")
+        self._set_tip(self.undo, UNDO_TIPS[state.undo_what])
         self.restore.setEnabled(some and state.trash)
         self.delete_permanently.setEnabled(some and state.trash)
         self.remove_from_library.setEnabled(some and state.any_missing)
@@ -130,6 +139,7 @@ class GalleryActions(QObject):
                       [self.edit_region, self.expand_canvas],
                       [self.favourite, self.view_large, self.copy_image, self.open, self.show_in_folder,
                        self.export],
+                      [self.move_to_project],
                       [self.delete]]
             if state.any_missing:
                 groups[-1].append(self.remove_from_library)

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from fluxdesk.core.catalog import UnknownModelError, get_model, megapixels_text
 from fluxdesk.core.metadata import ImageRecord, reproducibility_problems
+from fluxdesk.core.projects import NO_PROJECT
 from fluxdesk.core.wording import moment_text
 from fluxdesk.storage.rows import ImageRow, ReferenceRow
 from fluxdesk.ui.gallery.actions import GalleryActions
@@ -309,7 +310,8 @@ class GalleryDetails(QWidget):
         self._form_rows: dict[str, tuple[QLabel, QWidget]] = {}
         for key, caption in (("prompt", "Prompt"), ("prompt_used", "Prompt BFL used"), ("seed", "Seed"),
                              ("size", "Size"), ("steps", "Steps"), ("guidance", "Guidance"),
-                             ("parameters", "Other parameters"), ("cost", "Cost"), ("created", "Created"),
+                             ("parameters", "Other parameters"), ("project", "Project"), ("cost", "Cost"),
+                             ("created", "Created"),
                              ("timings", "BFL timings"), ("job_id", "Job id"), ("task_id", "BFL task id"),
                              ("file", "File")):
             unbroken = key in ("job_id", "task_id", "file")
@@ -389,6 +391,7 @@ class GalleryDetails(QWidget):
             "steps": str(record.steps) if record.steps is not None else None,
             "guidance": f"{record.guidance:g}" if record.guidance is not None else None,
             "parameters": other_parameters(record.parameters),
+            "project": image.project_name or NO_PROJECT,
             "cost": cost_text(record.cost_credits),
             "created": moment_text(record.created_at or image.created_at),
             "timings": _timings(record),

@@ -1,5 +1,5 @@
-"""The bar above the grid: search in prompts, filters (edits among them, and the edits of one image), sort order,
-trash, tile size, and the count."""
+"""The bar above the grid: search in prompts, filters (the project, edits, and the edits of one image among them),
+sort order, trash, tile size, and the count."""
 
 from __future__ import annotations
 
@@ -21,8 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fluxdesk.core.projects import NO_PROJECT, Project
 from fluxdesk.core.wording import plural
-from fluxdesk.storage.gallery_queries import GalleryQuery
+from fluxdesk.storage.gallery_queries import NO_PROJECT_FILTER, GalleryQuery
 from fluxdesk.storage.library import TRASH_DAYS
 from fluxdesk.ui.gallery.model import model_name
 from fluxdesk.ui.gallery.view import DEFAULT_TILE, MAX_TILE, MIN_TILE
@@ -37,6 +38,9 @@ SORTS: dict[str, tuple[Literal["date", "cost"], bool]] = {
 _SORT_LABELS = {"newest": "Newest first", "oldest": "Oldest first", "dearest": "Priciest first",
                 "cheapest": "Cheapest first"}
 _KIND_LABELS = (("all", "Real and demo"), ("real", "Real only"), ("demo", "Demo only"))
+ALL_PROJECTS = "All projects"
+ARCHIVED_MARK = " (archived)"
+PROJECT_FILTER_TIP = "Only the images of one client project (archived projects are listed last)"
 
 
 def _local_midnight(day: date) -> datetime:
@@ -83,6 +87,15 @@ class GalleryFilterBar(QWidget):
         self.model_combo.setAccessibleName("Model")
         self.model_combo.addItem("All models", None)
         self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+
+        self.project_combo = QComboBox()
+        self.project_combo.setObjectName("galleryProjectFilter")
+        self.project_combo.setAccessibleName("Project")
+        self.project_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.project_combo.setMinimumContentsLength(20)
+        self.project_combo.currentIndexChanged.connect(self._explain_project)
+        self._fill_projects([])
+        self._explain_project()
 
         self.date_combo = QComboBox()
         self.date_combo.setObjectName("galleryDateFilter")
@@ -153,7 +166,7 @@ class GalleryFilterBar(QWidget):
         size_label = QLabel("Size")
         set_tone(size_label, "muted")
 
-        for combo in (self.model_combo, self.date_combo, self.kind_combo, self.sort_combo):
+        for combo in (self.model_combo, self.project_combo, self.date_combo, self.kind_combo, self.sort_combo):
             combo.currentIndexChanged.connect(self._changed)
         self.date_combo.currentIndexChanged.connect(self._show_custom_dates)
         for edit in (self.date_from, self.date_to):
@@ -169,6 +182,7 @@ class GalleryFilterBar(QWidget):
         top.addWidget(self.edits_of_button)
         top.addWidget(self.search, 1)
         top.addWidget(self.model_combo)
+        top.addWidget(self.project_combo)
         top.addWidget(self.date_combo)
         top.addWidget(self.date_from)
         top.addWidget(self.date_to_label)
@@ -221,7 +235,8 @@ class GalleryFilterBar(QWidget):
             text=self.search.text().strip(), model=self.model_combo.currentData(), date_from=date_from,
             date_to=date_to, favourites_only=self.favourites.isChecked(),
             demo=None if kind == "all" else kind == "demo", trash=self.trash_button.isChecked(),
-            edits_only=self.edits.isChecked(), edits_of=self._edits_of, order=order, descending=descending)
+            edits_only=self.edits.isChecked(), edits_of=self._edits_of, project=self.project_combo.currentData(),
+            order=order, descending=descending)
 
     def tile_size(self) -> int:
         return self.size_slider.value()
@@ -242,6 +257,45 @@ class GalleryFilterBar(QWidget):
         if current is not None and found < 0:
             self._changed()
 
+    def set_projects(self, projects: list[Project]) -> None:
+        """The library's projects, archived ones too (listed last, marked); the current choice stays while its
+        project is there (under its new name after a rename), else the filter goes back to every project."""
+        current = self.project_combo.currentData()
+        self.project_combo.blockSignals(True)
+        self._fill_projects(projects)
+        found = self.project_combo.findData(current) if current is not None else 0
+        self.project_combo.setCurrentIndex(max(0, found))
+        self.project_combo.blockSignals(False)
+        if current is not None and found < 0:
+            self._changed()
+
+    def _fill_projects(self, projects: list[Project]) -> None:
+        combo = self.project_combo
+        combo.clear()
+        combo.addItem(ALL_PROJECTS, None)
+        combo.addItem(NO_PROJECT, NO_PROJECT_FILTER)
+        by_name = sorted(projects, key=lambda p: p.name.casefold())
+        for archived in (False, True):
+            shown = [p for p in by_name if p.archived is archived]
+            if shown:
+                combo.insertSeparator(combo.count())
+            for project in shown:
+                combo.addItem(project.name + (ARCHIVED_MARK if archived else ""), project.id)
+
+    def _explain_project(self) -> None:
+        # A long name is cut in the box: the tooltip says it whole.
+        combo = self.project_combo
+        data = combo.currentData()
+        shown = ("" if data is None else "Showing the images of no project. " if data == NO_PROJECT_FILTER
+                 else f"Showing the images of {combo.currentText()}. ")
+        combo.setToolTip(shown + PROJECT_FILTER_TIP)
+
+    def select_project(self, project: int | str | None) -> None:
+        """Show one project's images (its id), those of no project (``NO_PROJECT_FILTER``) or all (``None``)."""
+        index = self.project_combo.findData(project) if project is not None else 0
+        if index >= 0:
+            self.project_combo.setCurrentIndex(index)
+
     def set_count(self, count: int | None, *, trash: bool = False, loading: bool = False) -> None:
         if count is None:
             self.count_label.setText("Loading…" if loading else "")
@@ -255,12 +309,13 @@ class GalleryFilterBar(QWidget):
         self.apply_now()
 
     def _clear(self, *, trash: bool | None) -> None:
-        widgets = (self.search, self.model_combo, self.date_combo, self.favourites, self.kind_combo, self.edits,
-                   self.trash_button)
+        widgets = (self.search, self.model_combo, self.project_combo, self.date_combo, self.favourites,
+                   self.kind_combo, self.edits, self.trash_button)
         for widget in widgets:
             widget.blockSignals(True)
         self.search.clear()
         self.model_combo.setCurrentIndex(0)
+        self.project_combo.setCurrentIndex(0)
         self.date_combo.setCurrentIndex(0)
         self.favourites.setChecked(False)
         self.kind_combo.setCurrentIndex(0)

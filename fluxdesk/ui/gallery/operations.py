@@ -1,18 +1,20 @@
-"""What the gallery does to images and files, always on a worker thread: favourite, trash and undo, restore,
-delete, export, copy to the clipboard. Each operation reports back with a signal on the GUI thread."""
+"""What the gallery does to images and files, always on a worker thread: favourite, trash, move to a project, undo
+(of the last trash or move), restore, delete, export, copy to the clipboard. Each operation reports back with a
+signal on the GUI thread."""
 
 from __future__ import annotations
 
 import contextlib
 import shutil
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication, QImage, QImageReader
 
-from fluxdesk.services.library_views import GalleryStore
+from fluxdesk.services.library_views import GalleryStore, ProjectMove
 from fluxdesk.storage.db import LibraryError
 from fluxdesk.storage.library import TRASH_DAYS
 from fluxdesk.ui.engine.tasks import TaskManager, weak_callback
@@ -90,20 +92,32 @@ class GalleryOperations(QObject):
     """The copies made and the folder."""
     copied = Signal()
     purged = Signal(int)
+    movedToProject = Signal(object)
+    """A ``ProjectMove``: the images are in their new project (and so is their spend)."""
+    movedBack = Signal(object)
+    """The ``ProjectMove`` undone: each image is back in the project it was in."""
     failed = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._store: GalleryStore | None = None
         self._undo: list[int] = []
+        """The last batch moved to the trash, while it is what Ctrl+Z undoes."""
+        self._undo_move: ProjectMove | None = None
+        """The last move to a project, while it is what Ctrl+Z undoes."""
 
     def set_store(self, store: GalleryStore | None) -> None:
         """Change images in ``store`` from now on (``None``: nowhere); what was pending undo is forgotten."""
         self._store = store
         self._undo = []
+        self._undo_move = None
 
     def can_undo(self) -> bool:
-        return bool(self._undo)
+        return bool(self._undo) or self._undo_move is not None
+
+    def undo_what(self) -> str:
+        """What ``undo`` would undo: ``"move"`` (to a project) or ``"delete"``."""
+        return "move" if self._undo_move is not None else "delete"
 
     # --- library changes -----------------------------------------------------------------------------
 
@@ -114,13 +128,33 @@ class GalleryOperations(QObject):
 
     def trash(self, ids: Sequence[int]) -> None:
         def done(ids_done: list[int]) -> None:
-            self._undo = ids_done
+            self._undo, self._undo_move = ids_done, None
             self.trashed.emit(ids_done)
 
         self._each(list(ids), lambda lib, image_id: lib.trash_image(image_id), done, "move to the trash")
 
+    def move_to_project(self, ids: Sequence[int], name: str | None) -> None:
+        """Move the images (their jobs, their spend) to the project called ``name`` (made if new; ``None``: no
+        project), all or none; ``undo`` moves each back."""
+        store, ids = self._store, list(ids)
+        if store is None or not ids:
+            return
+
+        def done(move: ProjectMove) -> None:
+            self._undo, self._undo_move = [], move
+            self.movedToProject.emit(move)
+
+        self._start(lambda: store.move_to_project(ids, name), done, plain=True, failure="Could not move the images")
+
     def undo(self) -> bool:
-        """Restore the last batch moved to the trash; False when there is nothing to undo."""
+        """Undo the last move to a project, or restore the last batch moved to the trash; False when there is nothing
+        to undo."""
+        store, move = self._store, self._undo_move
+        if store is not None and move is not None:
+            self._undo_move = None
+            self._start(lambda: store.move_back(move), lambda _none: self.movedBack.emit(move), plain=True,
+                        failure="Could not put the images back in their projects")
+            return True
         if not self._undo:
             return False
         ids, self._undo = self._undo, []
@@ -134,6 +168,9 @@ class GalleryOperations(QObject):
         ids = list(ids)
         gone = set(ids)
         self._undo = [i for i in self._undo if i not in gone]
+        if (move := self._undo_move) is not None and gone & set(move.before):
+            kept = {i: before for i, before in move.before.items() if i not in gone}
+            self._undo_move = replace(move, image_ids=tuple(kept), before=kept) if kept else None
         self._each(ids, lambda lib, image_id: lib.delete_image_permanently(image_id), self.deleted.emit,
                    "delete")
 
@@ -185,11 +222,12 @@ class GalleryOperations(QObject):
             return
         self._start(lambda: _apply(store, ids, change, verb), done)
 
-    def _start(self, work: Callable[[], Any], done: Callable[[Any], None], *, plain: bool = False) -> None:
+    def _start(self, work: Callable[[], Any], done: Callable[[Any], None], *, plain: bool = False,
+               failure: str = "") -> None:
         store = self._store
         TaskManager.instance().run_in_background(
             work, weak_callback(self._finished, store, done, plain),
-            weak_callback(self._failed, store))
+            weak_callback(self._failed, store, failure))
 
     def _finished(self, store: GalleryStore | None, done: Callable[[Any], None], plain: bool, answer: Any) -> None:
         if store is not self._store:
@@ -202,9 +240,10 @@ class GalleryOperations(QObject):
             self.failed.emit(_problems_text(problems))
         done(result)
 
-    def _failed(self, store: GalleryStore | None, exc: BaseException) -> None:
+    def _failed(self, store: GalleryStore | None, failure: str, exc: BaseException) -> None:
         if store is self._store:
-            self.failed.emit(str(exc) or type(exc).__name__)
+            why = str(exc) or type(exc).__name__
+            self.failed.emit(f"{failure}: {why}" if failure else why)
 
 
 def _apply(store: GalleryStore, ids: Sequence[int], change: Callable[[GalleryStore, int], Any],

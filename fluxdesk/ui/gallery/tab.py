@@ -28,11 +28,12 @@ from PySide6.QtWidgets import (
 from fluxdesk.core.catalog import UnknownModelError
 from fluxdesk.core.metadata import ReproductionVerdict, reproduction_verdict
 from fluxdesk.core.pricing import PriceTable, PriceTableError, estimate, format_usd
+from fluxdesk.core.projects import NO_PROJECT, Project
 from fluxdesk.core.request import GenerationRequest, reference_name
 from fluxdesk.core.wording import plural, plural_word
-from fluxdesk.services.library_views import GalleryStore
+from fluxdesk.services.library_views import GalleryStore, ProjectMove
 from fluxdesk.storage.db import LibraryError
-from fluxdesk.storage.gallery_queries import GalleryItem, GalleryQueries, GalleryQuery
+from fluxdesk.storage.gallery_queries import NO_PROJECT_FILTER, GalleryItem, GalleryQueries, GalleryQuery
 from fluxdesk.storage.library import TRASH_DAYS
 from fluxdesk.storage.rows import ImageRow, ReferenceRow
 from fluxdesk.ui.engine.tasks import TaskManager, weak_callback
@@ -42,6 +43,7 @@ from fluxdesk.ui.gallery.filters import GalleryFilterBar
 from fluxdesk.ui.gallery.lineage import shown_in_gallery
 from fluxdesk.ui.gallery.model import GalleryModel, model_name
 from fluxdesk.ui.gallery.operations import GalleryOperations
+from fluxdesk.ui.gallery.project_chooser import MoveToProjectDialog
 from fluxdesk.ui.gallery.view import GalleryView
 from fluxdesk.ui.gallery.viewer import ImageViewer
 from fluxdesk.ui.kit.desktop_open import open_with_system
@@ -134,6 +136,8 @@ class GalleryTab(QWidget):
     """``(file, library image id)``: open Expand on the image (Expand canvas…)."""
     """``(file, library image id)``: the image is wanted as a reference in the prompt panel (once per image)."""
     statusMessage = Signal(str)
+    imagesMoved = Signal()
+    """Images moved to another project, or back (undo): spend by project and the projects' order changed."""
     actions: GalleryActions  # type: ignore[assignment]  # hides QWidget.actions(), which nothing calls on the tab
 
     def __init__(self, thumbnails: ThumbnailLoader, parent: QWidget | None = None, *,
@@ -161,6 +165,8 @@ class GalleryTab(QWidget):
         self._viewer: ImageViewer | None = None
         self._viewer_row: int | None = None
         """A row the large view waits for while its data is fetched."""
+        self._projects: list[Project] = []
+        """The library's projects, archived ones too (the filter's list; Move to project… offers the others)."""
 
         self.model = GalleryModel(self)
         self.filters = GalleryFilterBar()
@@ -270,12 +276,13 @@ class GalleryTab(QWidget):
         a.show_in_folder.triggered.connect(self.show_in_folder)
         a.export.triggered.connect(lambda: self.export_selected())
         a.delete.triggered.connect(self.delete_selected)
-        a.undo.triggered.connect(self.undo_delete)
+        a.move_to_project.triggered.connect(self.move_selected_to_project)
+        a.undo.triggered.connect(self.undo_last)
         a.restore.triggered.connect(self.restore_selected)
         a.delete_permanently.triggered.connect(self.delete_selected_permanently)
         a.remove_from_library.triggered.connect(self.remove_missing_selected)
         a.empty_trash.triggered.connect(lambda: self.empty_trash())
-        self.undo_button.clicked.connect(self.undo_delete)
+        self.undo_button.clicked.connect(self.undo_last)
         self.restore_button.clicked.connect(self.restore_selected)
         self.empty_trash_button.clicked.connect(lambda: self.empty_trash())
 
@@ -287,6 +294,8 @@ class GalleryTab(QWidget):
         ops.exported.connect(self._on_exported)
         ops.copied.connect(lambda: self.statusMessage.emit("Copied the image"))
         ops.purged.connect(self._on_purged)
+        ops.movedToProject.connect(self._on_moved)
+        ops.movedBack.connect(self._on_moved_back)
         ops.failed.connect(self.statusMessage)
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -481,15 +490,29 @@ class GalleryTab(QWidget):
         return self.empty_state.label.text() if self.grid_stack.currentWidget() is self.empty_state else ""
 
     def _load_models(self) -> None:
+        """Read the filters' lists again: the models that have images, the projects."""
         library = self._library
         if library is None:
             return
 
-        TaskManager.instance().run_in_background(library.image_models, weak_callback(self._models_loaded, library))
+        TaskManager.instance().run_in_background(lambda: (library.image_models(), library.projects()),
+                                                 weak_callback(self._models_loaded, library))
 
-    def _models_loaded(self, library: GalleryStore, models: list[str]) -> None:
+    def _models_loaded(self, library: GalleryStore, answer: tuple[list[str], list[Project]]) -> None:
         if library is self._library:
+            models, self._projects = answer
             self.filters.set_models(models)
+            self.filters.set_projects(self._projects)
+
+    def reload_projects(self) -> None:
+        """Projects were renamed, archived or deleted elsewhere (Settings): the filter's list and the project the
+        details pane names are read again."""
+        self._load_models()
+        self._reread_details()
+
+    def _reread_details(self) -> None:
+        self._image = None
+        self._update_details_soon()
 
     def _search_typed(self, text: str) -> None:
         self.filters.search.setFocus()
@@ -948,9 +971,50 @@ class GalleryTab(QWidget):
         self.statusMessage.emit(f"{text} — Undo (Ctrl+Z)")
         self._update_actions()
 
-    def undo_delete(self) -> None:
+    def undo_last(self) -> None:
+        """Ctrl+Z: undo the last move to a project, or put back the images last deleted."""
         if self.ops.undo():
             self.undo_bar.hide()
+
+    # --- actions: projects --------------------------------------------------------------------------
+
+    def move_selected_to_project(self) -> None:
+        """Ask where the selected images go (``MoveToProjectDialog``), then move them off the GUI thread; Ctrl+Z
+        (or the Undo button) moves each back."""
+        ids = self.selected_ids()
+        if not ids or self.model.query().trash or not self.actions.move_to_project.isEnabled():
+            return
+        current = self._image.project_name if self._image is not None and self._image.id in ids else None
+        dialog = MoveToProjectDialog(len(ids), self._projects, current=current, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.chosen.connect(lambda name: self.ops.move_to_project(ids, name))
+        dialog.open()
+
+    def _on_moved(self, move: ProjectMove) -> None:
+        where = move.project.name if move.project is not None else NO_PROJECT
+        text = f"Moved {plural(len(move.image_ids), 'image')} to {where}"
+        self.undo_bar.label.setText(f"{text}.")
+        self.undo_bar.show()
+        self._undo_timer.start()
+        self.statusMessage.emit(f"{text} — Undo (Ctrl+Z)")
+        shown = self.model.query().project
+        if shown is not None and shown != (move.project.id if move.project is not None else NO_PROJECT_FILTER):
+            self.model.remove_ids(move.image_ids)  # no longer in the project the grid shows
+        self._after_move(move)
+
+    def _on_moved_back(self, move: ProjectMove) -> None:
+        self.statusMessage.emit(f"Moved {plural(len(move.image_ids), 'image')} back to "
+                                f"{plural_word(len(move.image_ids), 'its project', 'their projects')}")
+        if self.model.query().project is not None:
+            self.refresh()  # they may belong in the grid's project again
+        self._after_move(move)
+
+    def _after_move(self, move: ProjectMove) -> None:
+        if self._image is not None and self._image.id in move.before:
+            self._reread_details()
+        self._load_models()  # a project made by the move, or just used, is in the filter
+        self._update_actions()
+        self.imagesMoved.emit()
 
     def restore_selected(self) -> None:
         ids = self.selected_ids()
@@ -1031,7 +1095,7 @@ class GalleryTab(QWidget):
             all_favourite=bool(items) and all(item.favourite for item in items), can_undo=self.ops.can_undo(),
             trash_has_images=query.trash and self.model.rowCount() > 0,
             can_reproduce=single is not None and can_run_again(single.model, single.seed),
-            has_seed=single is not None and single.seed is not None)
+            has_seed=single is not None and single.seed is not None, undo_what=self.ops.undo_what())
 
     def _single_selected(self, count: int, items: list[GalleryItem]) -> GalleryItem | ImageRow | None:
         """The one selected image's model and seed: its grid row, or the row the details pane read (a row

@@ -12,6 +12,7 @@ from dialog_support import FakeKeyTester
 from keyring_support import MemoryKeyring
 
 from fluxdesk.core.pricing import PriceTable
+from fluxdesk.services.library_views import ProjectAdmin
 from fluxdesk.storage.secrets import KeyStore
 from fluxdesk.storage.settings import Settings
 from fluxdesk.ui.dialogs.settings import SettingsDialog
@@ -48,9 +49,9 @@ def writer(home: Path) -> Iterator[SettingsWriter]:
 def make_dialog(qtbot, store: KeyStore, tester: FakeKeyTester, home: Path, price_table: PriceTable,
                 writer: SettingsWriter):
     def make(settings: Settings | None = None, *, key_store: KeyStore | None = None, demo: bool = False,
-             table: PriceTable | None = None) -> SettingsDialog:
+             table: PriceTable | None = None, projects: ProjectAdmin | None = None) -> SettingsDialog:
         dialog = SettingsDialog(settings or Settings(), key_store or store, tester, writer=writer, home=home,
-                                price_table=table or price_table, demo=demo)
+                                price_table=table or price_table, demo=demo, projects=projects)
         qtbot.addWidget(dialog)
         dialog.show()
         qtbot.waitExposed(dialog)
