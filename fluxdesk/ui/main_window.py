@@ -200,6 +200,7 @@ class MainWindow(QMainWindow):
         been made or used."""
         self.panel.reload_projects()
         self.spend_tab.if_built(lambda tab: tab.refresh())
+        self.controller.read_money()  # the budget question's per-project figures follow the move
 
     def _tab_changed(self, index: int) -> None:
         # The gallery needs the width (grid and details); the prompt panel returns on every other tab.
