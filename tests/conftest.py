@@ -9,3 +9,25 @@ def _own_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
     """No test reads or writes the real user's FluxDesk folder: FLUXDESK_HOME is a fresh one (a test may
     point it elsewhere); child processes inherit it."""
     monkeypatch.setenv("FLUXDESK_HOME", str(tmp_path_factory.mktemp("home")))
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():  # type: ignore[no-untyped-def]
+    """One throwaway PostgreSQL server for the whole run (tests/studio_support.py); started on first use. In CI
+    (``CI=true``) a server that cannot start fails the studio tests; elsewhere they are skipped, saying why."""
+    import os
+
+    from studio_support import PgCluster, PgUnavailable
+
+    cluster = PgCluster()
+    try:
+        cluster.start()
+    except PgUnavailable as exc:
+        cluster.destroy()
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"the studio tests need PostgreSQL: {exc}")
+        pytest.skip(f"no PostgreSQL server could be started: {exc}")
+    try:
+        yield cluster
+    finally:
+        cluster.destroy()

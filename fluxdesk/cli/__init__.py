@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import argparse
 
-SUBCOMMAND_MODULES = ("estimate", "breakeven", "jobs", "info", "spend", "projects", "sim", "key")
+SUBCOMMAND_MODULES = ("estimate", "breakeven", "jobs", "info", "spend", "projects", "sim", "key", "studio")
 SUBCOMMAND_NAMES = frozenset({"estimate", "breakeven", "generate", "reproduce", "resume", "info", "spend", "projects",
-                              "sim", "key"})
+                              "sim", "key", "studio"})
 
 
 def build_parser(*, with_subcommands: bool = True) -> argparse.ArgumentParser:

@@ -274,12 +274,16 @@ def cmd_generate(args: argparse.Namespace) -> int:
         _finish_leftovers(session)
         req = _linked_to_library_images(session.library, req)
         try:
-            return _run_jobs(session, _Collector(args.json),
+            code = _run_jobs(session, _Collector(args.json),
                              lambda: session.generate(req, args.count, project_id=project_id))
         except InvalidRequestError as exc:
             raise UsageError(str(exc)) from None
     finally:
         session.close()
+    from fluxdesk.cli.studio import sync_after_jobs
+
+    sync_after_jobs()
+    return code
 
 
 # --- reproduce ----------------------------------------------------------------------------------

@@ -129,6 +129,14 @@ def _day_range(args: argparse.Namespace) -> tuple[date, date | None]:
 
 
 def _refuse_combinations(args: argparse.Namespace) -> None:
+    if args.team:
+        if args.project is not None or args.csv or args.date_from is not None or args.date_to is not None \
+                or args.include_demo:
+            raise UsageError("--team is the studio's month (--month, --by seat|project|model|day, --json); "
+                             "--project, --from/--to, --csv and --include-demo are this seat's own ledger")
+        return
+    if args.by not in (None, "project"):
+        raise UsageError(f"--by {args.by} is a studio's figure: add --team (this seat's own month is --by project)")
     if args.by is not None:
         if args.project is not None:
             raise UsageError("--by project lists every project; --project NAME shows one: give one or the other")
@@ -266,6 +274,10 @@ def cmd_spend(args: argparse.Namespace) -> int:
     if args.project is not None:
         return _project_report(args, home, rate)
     month = checked_month(args.month) if args.month is not None else current_month()
+    if args.team:
+        from fluxdesk.cli.studio import team_report
+
+        return team_report(args, month)
     rows: list[LedgerRow] = []
     projects: list[ProjectSpend] = []
     summary = empty_summary(month, rate)
@@ -301,8 +313,11 @@ def register(sub: Any) -> None:
     p = sub.add_parser("spend", help="what a month cost: total, by model and by day (from the ledger); by project, "
                                      "or one project's jobs for its invoice")
     p.add_argument("--month", metavar="YYYY-MM", help="the UTC month (default: this month)")
-    p.add_argument("--by", choices=("project",), help="the month per client project: credits, dollars, billed jobs "
-                                                      "and budget (jobs of no project: name null)")
+    p.add_argument("--by", choices=("project", "seat", "model", "day"),
+                   help="the month per client project: credits, dollars, billed jobs and budget (jobs of no project: "
+                        "name null); with --team also per seat, model or day")
+    p.add_argument("--team", action="store_true", help="the whole studio's month, from its server (studio mode: "
+                                                       "`fluxdesk studio join`), with the team budget")
     p.add_argument("--project", metavar="NAME", help='one project\'s jobs and totals ("No project": the jobs sent '
                                                      "for none); with --csv, the CSV to attach to its invoice")
     p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD",

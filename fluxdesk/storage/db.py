@@ -327,8 +327,37 @@ def _migrate_v6(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX jobs_project_ids ON jobs(project_id, id) WHERE project_id IS NOT NULL")
 
 
+_V7 = (
+    # Studio mode (issue #21): the ledger rows still to be sent to the team's server, in the order their jobs ended.
+    # A row is queued once per job (``job_id`` unique) and marked ``sent_at`` only after the server committed it.
+    """CREATE TABLE studio_outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        job_id TEXT NOT NULL UNIQUE REFERENCES jobs(id),
+        queued_at TEXT NOT NULL,
+        sent_at TEXT
+    )""",
+    "CREATE INDEX studio_outbox_unsent ON studio_outbox(seq) WHERE sent_at IS NULL",
+    # Queued in the very transaction that ends the job (``store_image`` marks it done, ``finish_job`` failed,
+    # moderated or expired), whichever process or code path ends it: a job cannot end without its row queued. Only
+    # once this library joined a studio (``meta.studio_outbox = 'on'``), only jobs that reached BFL, never demo ones.
+    """CREATE TRIGGER studio_outbox_on_end AFTER UPDATE OF status ON jobs
+        WHEN new.status IN ('done', 'expired', 'failed', 'moderated') AND new.task_id IS NOT NULL AND new.demo = 0
+             AND EXISTS (SELECT 1 FROM meta WHERE key = 'studio_outbox' AND value = 'on')
+        BEGIN
+            INSERT OR IGNORE INTO studio_outbox (job_id, queued_at)
+            VALUES (new.id, strftime('%Y-%m-%dT%H:%M:%f000Z', 'now'));
+        END""",
+)
+
+
+def _migrate_v7(conn: sqlite3.Connection) -> None:
+    """Studio mode's outbox (``studio_outbox``) and the trigger that fills it when a job ends."""
+    for statement in _V7:
+        conn.execute(statement)
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_v1, _migrate_v2, _migrate_v3,
-                                                                _migrate_v4, _migrate_v5, _migrate_v6)
+                                                                _migrate_v4, _migrate_v5, _migrate_v6, _migrate_v7)
 """Migration ``i`` takes the schema from version ``i`` to ``i + 1``. Append only; never edit one."""
 
 

@@ -394,6 +394,13 @@ class Library:
         rows = self._conn.execute(f"{JOBS_SQL} WHERE j.batch_id = ? ORDER BY j.seq", (batch_id,)).fetchall()
         return [job_from_row(row) for row in rows]
 
+    @_guarded
+    def share_with_studio(self, on: bool) -> None:
+        """Queue every job that ends from now on for the studio (``storage.studio.outbox``), or stop queueing."""
+        from fluxdesk.storage.studio import outbox
+
+        (outbox.switch_on if on else outbox.switch_off)(self._conn)
+
     # --- images ------------------------------------------------------------------------------
 
     @_guarded

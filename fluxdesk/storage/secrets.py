@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import enum
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import TYPE_CHECKING, cast
 
@@ -64,8 +64,10 @@ class KeyStore:
     """Where the key is read from, in order: ``BFL_API_KEY``, this session's key, the keyring."""
 
     def __init__(self, *, backend: KeyringBackend | None = None, environ: Mapping[str, str] | None = None,
-                 service: str = SERVICE, username: str = USERNAME) -> None:
+                 service: str = SERVICE, username: str = USERNAME,
+                 check: Callable[[str], str] | None = None) -> None:
         self._backend_override = backend
+        self._check = check or _checked
         self._environ = os.environ if environ is None else environ
         self._service = service
         self._username = username
@@ -101,7 +103,7 @@ class KeyStore:
 
     def set(self, key: str) -> None:
         """Store the key in the keyring (replacing any earlier one). Surrounding whitespace is dropped."""
-        key = _checked(key)
+        key = self._check(key)
         works, reason = self.backend_works()
         if not works:
             raise KeyStoreError(reason)
@@ -114,7 +116,7 @@ class KeyStore:
 
     def set_session(self, key: str) -> None:
         """Keep the key in memory only, until FluxDesk closes."""
-        self._session = _checked(key)
+        self._session = self._check(key)
 
     def clear(self) -> None:
         """Forget the key: this session's, and the keyring's. ``BFL_API_KEY`` is the user's to unset."""

@@ -115,6 +115,12 @@ class Settings:
     current_project: str | None = None
     """The project picked in the prompt panel, by name (ids differ between the real and the demo library); ``None``:
     no project."""
+    studio_url: str | None = None
+    """The studio's PostgreSQL URL, never with a password (that is in the keyring); ``None``: not in a studio."""
+    studio_seat: str | None = None
+    """The seat this FluxDesk home joined the studio as."""
+    studio_admin_url: str | None = None
+    """The admin URL ``fluxdesk studio init`` last used here (no password), for ``add-seat`` and ``set``."""
 
     def with_prompt(self, prompt: str) -> Settings:
         """The settings with ``prompt`` at the head of the history."""
@@ -251,6 +257,20 @@ def _project(value: object) -> str | None:
         return None
 
 
+def _studio_url(value: object) -> str | None:
+    if not isinstance(value, str) or len(value) > 2048 or not value.startswith(("postgresql://", "postgres://")):
+        return None
+    from fluxdesk.storage.studio.link import url_without_password
+
+    return url_without_password(value)
+
+
+def _seat(value: object) -> str | None:
+    from fluxdesk.storage.studio.schema import SEAT_NAME
+
+    return value if isinstance(value, str) and SEAT_NAME.fullmatch(value) else None
+
+
 def _seed(value: object) -> int | None:
     return value if is_int(value) and 0 <= value <= SEED_MAX else None
 
@@ -286,6 +306,9 @@ def settings_from_dict(data: object) -> Settings:
         reference_size=_choice(data.get("reference_size"), REFERENCE_SIZES, default.reference_size),
         breakeven=_breakeven(data.get("breakeven")),
         current_project=_project(data.get("current_project")),
+        studio_url=_studio_url(data.get("studio_url")),
+        studio_seat=_seat(data.get("studio_seat")),
+        studio_admin_url=_studio_url(data.get("studio_admin_url")),
     )
 
 
@@ -306,6 +329,8 @@ def settings_to_dict(settings: Settings) -> dict[str, Any]:
             value = dict(value)
         elif f.name == "breakeven":
             value = _breakeven_dict(value)
+        elif f.name in ("studio_url", "studio_admin_url"):
+            value = _studio_url(value)
         data[f.name] = value
     return data
 

@@ -1,0 +1,253 @@
+"""Studio mode against a real PostgreSQL server (tests/studio_support.py): the schema and its security, the outbox
+filled as jobs end, sync that loses nothing and counts nothing twice (server stopped mid-sync, a seat killed
+mid-sync), and the team figures two seats both see."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+import pytest
+from studio_support import PgCluster, new_database, queue_jobs, seat_url
+
+from fluxdesk.core.request import GenerationRequest
+from fluxdesk.services.session import Session, SessionOptions
+from fluxdesk.sim import SimConfig, Simulator
+from fluxdesk.storage.db import open_database
+from fluxdesk.storage.library import Library
+from fluxdesk.storage.paths import database_path
+from fluxdesk.storage.studio import outbox
+from fluxdesk.storage.studio.link import StudioAuthError, StudioError, StudioUnreachableError
+from fluxdesk.storage.studio.schema import Seat, add_seat, check_seat, init_schema
+from fluxdesk.storage.studio.sync import Syncer, backoff
+from fluxdesk.storage.studio.team import set_team, team_spend
+
+KEY = "bfl_studio-test-key-0123456789"
+RATE = Decimal("0.01")
+
+
+@pytest.fixture
+def admin(pg_cluster: PgCluster) -> str:
+    url = new_database(pg_cluster)
+    assert init_schema(url) == 1
+    return url
+
+
+def joined(home: Path) -> Path:
+    with Library.open(home, remove_temp_files=False) as library:
+        library.share_with_studio(True)
+    return home
+
+
+def syncer(home: Path, admin: str, seat: Seat, **kw: object) -> Syncer:
+    return Syncer(home, seat_url(admin, seat.user), seat.seat, seat.password, usd_per_credit=RATE, **kw)  # type: ignore[arg-type]
+
+
+def server_rows(admin: str) -> list[tuple[str, str, Decimal]]:
+    with psycopg.connect(admin) as conn:
+        return conn.execute("SELECT job_id, seat, credits FROM fluxdesk.ledger ORDER BY job_id").fetchall()
+
+
+def queued(home: Path) -> int:
+    conn = open_database(database_path(home))
+    try:
+        return outbox.queued(conn)
+    finally:
+        conn.close()
+
+
+def test_init_twice_changes_nothing_and_a_seat_can_neither_update_nor_delete(admin: str) -> None:
+    assert init_schema(admin) == 1
+    anna, bob = add_seat(admin, "anna"), add_seat(admin, "Bob")
+    assert bob.seat == "bob" and anna.user != bob.user and anna.password != bob.password
+    with pytest.raises(StudioError, match="already a seat"):
+        add_seat(admin, "anna")
+    with pytest.raises(StudioError, match="cannot be a seat name"):
+        add_seat(admin, "no spaces please")
+    insert = ("INSERT INTO fluxdesk.ledger (job_id, seat, created_at, model, status, billed, credits, usd) "
+              "VALUES (%s, %s, now(), 'flux-dev', 'done', true, 1, 0.01)")
+    for seat in (anna, bob):
+        with psycopg.connect(seat_url(admin, seat.user, seat.password), autocommit=True) as conn:
+            conn.execute(insert, (f"{seat.seat}-1", seat.seat))
+    with psycopg.connect(seat_url(admin, anna.user, anna.password), autocommit=True) as conn:
+        for statement in ("UPDATE fluxdesk.ledger SET credits = 0 WHERE seat = 'anna'",
+                          "UPDATE fluxdesk.ledger SET credits = 0 WHERE seat = 'bob'",
+                          "DELETE FROM fluxdesk.ledger WHERE seat = 'anna'",
+                          "DELETE FROM fluxdesk.ledger WHERE seat = 'bob'",
+                          "TRUNCATE fluxdesk.ledger",
+                          "UPDATE fluxdesk.team SET monthly_budget_usd = 1",
+                          "UPDATE fluxdesk.ledger_days SET credits = 0"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(statement)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+            conn.execute(insert, ("forged", "bob"))  # in another seat's name
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+            conn.execute("INSERT INTO fluxdesk.ledger (job_id, seat, created_at, model, status, billed, prompt) "
+                         "VALUES ('p', 'anna', now(), 'flux-dev', 'done', true, 'a secret brief')")  # prompts off
+        assert conn.execute("SELECT count(*) FROM fluxdesk.ledger").fetchone() == (2,)  # reads every seat's
+    assert [r[:2] for r in server_rows(admin)] == [("anna-1", "anna"), ("bob-1", "bob")]
+    assert [r[2] for r in server_rows(admin)] == [1, 1]
+
+
+def test_a_wrong_password_and_an_unreachable_server_are_plain_errors(admin: str, pg_cluster: PgCluster,
+                                                                     tmp_path: Path) -> None:
+    anna = add_seat(admin, "anna")
+    with pytest.raises(StudioAuthError, match="refused") as refused:
+        check_seat(seat_url(admin, anna.user), "not-the-password", "anna")
+    assert "not-the-password" not in str(refused.value)
+    with pytest.raises(StudioError, match="not seat 'bob'"):
+        check_seat(seat_url(admin, anna.user), anna.password, "bob")
+    dead = f"postgresql://{anna.user}@127.0.0.1:1/x"
+    with pytest.raises(StudioUnreachableError, match="cannot be reached"):
+        Syncer(joined(tmp_path / "anna"), dead, "anna", anna.password, connect_timeout=1).sync_once()
+
+
+def test_the_outbox_queues_ended_jobs_once_the_library_joined(tmp_path: Path) -> None:
+    home = tmp_path / "seat"
+    queue_jobs(home, 3)
+    assert queued(home) == 0  # not in a studio: nothing queued, nothing changes for a plain FluxDesk
+    joined(home)
+    queue_jobs(home, 4, start=3, failed_every=2)
+    conn = open_database(database_path(home))
+    try:
+        rows = outbox.next_rows(conn, 100)
+        conn.execute("UPDATE jobs SET status = 'expired' WHERE id = ?", (rows[0].job_id,))  # ends again: queued once
+        assert outbox.queued(conn) == 4
+    finally:
+        conn.close()
+    assert [r.job_id for r in rows] == [f"seat-job-{i}" for i in range(3, 7)]
+    assert [r.status for r in rows] == ["done", "failed", "done", "failed"]
+    assert (rows[0].width, rows[0].height, rows[0].credits) == (1024, 768, Decimal("2.5"))
+
+
+@pytest.fixture(scope="module")
+def sim() -> Simulator:
+    with Simulator(SimConfig(key=KEY, latency=0.05, max_output_pixels=256 * 256)) as simulator:
+        yield simulator
+
+
+def generate(home: Path, sim: Simulator, count: int, project: str | None = None) -> None:
+    with Session(home, SessionOptions(api_base=sim.api_base, key=KEY)) as session:
+        project_id = None if project is None else session.library.ensure_project(project).id
+        request = GenerationRequest(model="flux-dev", prompt="a studio poster", width=256, height=256, seed=3)
+        session.generate(request, count, project_id=project_id).result(30)
+        session.wait_idle(60)
+
+
+def test_two_seats_generate_and_both_see_the_same_team_totals(admin: str, sim: Simulator, tmp_path: Path) -> None:
+    anna, bob = add_seat(admin, "anna"), add_seat(admin, "bob")
+    set_team(admin, None, budget_usd=Decimal(100))
+    homes = {anna.seat: joined(tmp_path / "anna"), bob.seat: joined(tmp_path / "bob")}
+    generate(homes["anna"], sim, 3, project="Acme")
+    generate(homes["bob"], sim, 2)
+    local: dict[str, Decimal] = {}
+    for seat in (anna, bob):
+        with Library.open(homes[seat.seat], remove_temp_files=False) as library:
+            month = library.ledger_rows(None)[0].time[:7]
+            local[seat.seat] = library.spend(month).credits
+        result = syncer(homes[seat.seat], admin, seat).sync_once()
+        assert (result.sent, result.remaining) == ({"anna": 3, "bob": 2}[seat.seat], 0)
+    assert all(local.values())
+    figures = []
+    for seat in (anna, bob):
+        with psycopg.connect(seat_url(admin, seat.user, seat.password)) as conn:
+            figures.append([team_spend(conn, month, by) for by in ("seat", "project", "model", "day")])
+    assert [[(g.key, g.credits, g.jobs) for g in s.groups] for s in figures[0]] == \
+        [[(g.key, g.credits, g.jobs) for g in s.groups] for s in figures[1]]
+    by_seat = {g.key: g for g in figures[0][0].groups}
+    assert {k: g.credits for k, g in by_seat.items()} == local and by_seat["anna"].jobs == 3
+    assert figures[0][0].credits == sum(local.values()) and figures[0][0].usd == sum(local.values()) * RATE
+    assert {g.key: g.jobs for g in figures[0][1].groups} == {"Acme": 3, None: 2}
+    assert figures[0][0].budget_usd == 100 and figures[0][0].budget_used == figures[0][0].usd
+    assert syncer(homes["anna"], admin, anna).sync_once().sent == 0  # again: nothing new, nothing twice
+    assert len(server_rows(admin)) == 5
+
+
+def test_server_stopped_mid_sync_then_restarted_gives_exact_totals(admin: str, pg_cluster: PgCluster,
+                                                                   tmp_path: Path) -> None:
+    anna = add_seat(admin, "anna")
+    home = joined(tmp_path / "anna")
+    queue_jobs(home, 3000)
+    sync = syncer(home, admin, anna, batch_rows=25, connect_timeout=1)
+    errors: list[StudioError] = []
+    thread = threading.Thread(target=lambda: _catch(sync.sync_once, errors))
+    thread.start()
+    deadline = time.monotonic() + 20
+    while queued(home) == 3000 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    pg_cluster.stop_server()  # cuts the seat off in the middle of its batches
+    thread.join(30)
+    try:
+        assert errors and isinstance(errors[0], StudioUnreachableError) and 0 < queued(home) < 3000
+        with pytest.raises(StudioUnreachableError):
+            sync.sync_once()  # still down: a plain error, rows kept
+    finally:
+        pg_cluster.restart_server()
+    assert sync.sync_once().remaining == 0
+    rows = server_rows(admin)
+    assert len(rows) == len({r[0] for r in rows}) == 3000 and sum(r[2] for r in rows) == Decimal("7500")
+    with psycopg.connect(admin) as conn:
+        assert team_spend(conn, "2026-11").credits == Decimal("7500")
+
+
+def _catch(call: object, errors: list[StudioError]) -> None:
+    try:
+        call()  # type: ignore[operator]
+    except StudioError as exc:
+        errors.append(exc)
+
+
+CHILD = """
+import sys
+from decimal import Decimal
+from pathlib import Path
+from fluxdesk.storage.studio.sync import Syncer
+Syncer(Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.stdin.readline().strip(), batch_rows=20,
+       usd_per_credit=Decimal("0.01")).sync_once()
+"""
+
+
+def test_a_seat_killed_mid_sync_loses_nothing_and_duplicates_nothing(admin: str, tmp_path: Path) -> None:
+    anna = add_seat(admin, "anna")
+    home = joined(tmp_path / "anna")
+    queue_jobs(home, 4000, failed_every=10)
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(home), seat_url(admin, anna.user), "anna"],
+                             stdin=subprocess.PIPE, text=True)
+    assert child.stdin is not None
+    child.stdin.write(anna.password + "\n")
+    child.stdin.close()
+    deadline = time.monotonic() + 30
+    while not server_rows(admin) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait(10)
+    assert child.returncode == -signal.SIGKILL
+    sent_before = len(server_rows(admin))
+    assert 0 < sent_before < 4000
+    assert syncer(home, admin, anna).sync_once().remaining == 0
+    rows = server_rows(admin)
+    assert len(rows) == len({r[0] for r in rows}) == 4000
+    with psycopg.connect(admin) as conn:
+        month = team_spend(conn, "2026-11")
+    assert (month.jobs, month.unbilled_jobs, month.credits) == (3600, 400, Decimal("9000"))
+
+
+def test_run_backs_off_while_the_server_is_away_and_stops_when_asked(tmp_path: Path) -> None:
+    assert [backoff(n) for n in (1, 2, 3, 20)] == [2, 4, 8, 300]
+    stop = threading.Event()
+    waits: list[float] = []
+
+    def on_error(exc: StudioError, wait: float) -> None:
+        waits.append(wait)
+        stop.set()
+
+    home = joined(tmp_path / "anna")
+    Syncer(home, "postgresql://x@127.0.0.1:1/db", "anna", "pw", connect_timeout=1).run(stop, on_error=on_error)
+    assert waits == [2.0]
