@@ -1,7 +1,10 @@
 """Puts this folder on sys.path (pytest's prepend import mode), so every test folder can import the
 helpers kept here, such as ``keyring_support``; and gives every test a FluxDesk home of its own."""
 
+from collections.abc import Iterator
+
 import pytest
+from keyring_support import MemoryKeyring
 
 
 @pytest.fixture(autouse=True)
@@ -31,3 +34,17 @@ def pg_cluster():  # type: ignore[no-untyped-def]
         yield cluster
     finally:
         cluster.destroy()
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """The in-memory backend installed as keyring's default for the test."""
+    import keyring
+
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)

@@ -221,8 +221,11 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from fluxdesk.storage.paths import home_dir
     from fluxdesk.storage.studio.link import StudioError
 
+    syncer = syncer_for(home_dir())
+    if args.resend:
+        syncer.requeue_all()
     try:
-        result = syncer_for(home_dir()).sync_once()
+        result = syncer.sync_once()
     except StudioError as exc:
         return _fail("sync", f"{exc}. Nothing was lost: the rows stay queued here until the server takes them.")
     if args.json:
@@ -365,6 +368,8 @@ def register(sub: Any) -> None:
     q.set_defaults(func=cmd_status)
     q = commands.add_parser("sync", help="send the queued ledger rows to the studio now")
     q.add_argument("--json", action="store_true", help="print one JSON object")
+    q.add_argument("--resend", action="store_true", help="send every row shared before again (after the server was "
+                                                         "restored from a backup: it keeps what it has)")
     q.set_defaults(func=cmd_sync)
     q = commands.add_parser("leave", help="stop sharing: forget the studio and its password here")
     q.set_defaults(func=cmd_leave)

@@ -9,6 +9,15 @@ from decimal import Decimal
 from fluxdesk.core.pricing import format_price, format_usd
 
 
+def budget_used(spent_usd: Decimal, budget_usd: Decimal | None) -> Decimal | None:
+    """Percent of the budget spent; ``None`` without a budget (a budget of 0 is used up by any spend)."""
+    if budget_usd is None:
+        return None
+    if not budget_usd:
+        return Decimal(100) if spent_usd else Decimal(0)
+    return spent_usd / budget_usd * 100
+
+
 @dataclass(frozen=True)
 class BudgetCrossing:
     """A budget a submission would take past: what was spent of it this month, and the budget."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from fluxdesk.core.budgets import budget_used
 from fluxdesk.core.pricing import USD_PER_CREDIT
 from fluxdesk.core.serialize import iso_utc
 from fluxdesk.storage import projects as project_queries
@@ -36,12 +37,8 @@ class ProjectSpend:
 
     @property
     def budget_used(self) -> Decimal | None:
-        """Percent of the budget spent; ``None`` without a budget (a budget of 0 is used up by any spend)."""
-        if self.budget_usd is None:
-            return None
-        if not self.budget_usd:
-            return Decimal(100) if self.usd else Decimal(0)
-        return self.usd / self.budget_usd * 100
+        """Percent of the budget spent (``core.budgets.budget_used``)."""
+        return budget_used(self.usd, self.budget_usd)
 
     @property
     def over_budget(self) -> bool:

@@ -1,4 +1,4 @@
-"""Fixtures for the storage tests: real files in tmp_path, real images, an in-memory keyring."""
+"""Fixtures for the storage tests: real files in tmp_path, real images (the keyring's is in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -6,24 +6,10 @@ from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
-import keyring
 import pytest
-from storage_support import MemoryKeyring
 
 from fluxdesk.core.metadata import ImageRecord
 from fluxdesk.storage.library import Library
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    """The in-memory backend installed as keyring's default for the test."""
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    try:
-        yield backend
-    finally:
-        keyring.set_keyring(previous)
 
 
 @pytest.fixture

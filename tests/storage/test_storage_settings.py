@@ -128,3 +128,15 @@ def test_save_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.undo()
     assert load_settings(tmp_path).theme == "dark"
     assert [p.name for p in tmp_path.iterdir()] == ["settings.json"]
+
+
+def test_studio_link_is_kept_without_its_password(tmp_path: Path) -> None:
+    data = {"studio_url": "postgresql://fd_x_anna:s3cret-pw@db.example.com:5433/fluxdesk?sslmode=require",
+            "studio_seat": "anna", "studio_admin_url": "postgresql://admin:adm1n-pw@127.0.0.1/fluxdesk"}
+    settings = settings_from_dict(data)
+    assert settings.studio_url == "postgresql://fd_x_anna@db.example.com:5433/fluxdesk?sslmode=require"
+    assert settings.studio_admin_url == "postgresql://admin@127.0.0.1/fluxdesk" and settings.studio_seat == "anna"
+    save_settings(tmp_path, replace(settings, studio_url=data["studio_url"]))  # even one set in code with a password
+    text = settings_path(tmp_path).read_text()
+    assert "s3cret-pw" not in text and "adm1n-pw" not in text and load_settings(tmp_path) == settings
+    assert settings_from_dict({"studio_url": "mysql://x/y", "studio_seat": "Not A Seat"}) == Settings()

@@ -80,6 +80,13 @@ def next_rows(conn: sqlite3.Connection, limit: int) -> list[OutboxRow]:
     return out
 
 
+def requeue_all(conn: sqlite3.Connection) -> int:
+    """Queue every row sent before again (after the server was restored from an older backup: it keeps the copies it
+    has, takes the ones it lost); answers how many."""
+    with transaction(conn):
+        return conn.execute("UPDATE studio_outbox SET sent_at = NULL WHERE sent_at IS NOT NULL").rowcount
+
+
 def mark_sent(conn: sqlite3.Connection, seqs: list[int], when: datetime) -> None:
     """The rows the server has committed; and the time of this link's last good sync."""
     stamp = iso_utc(when)

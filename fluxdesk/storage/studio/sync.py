@@ -81,6 +81,14 @@ class Syncer:
         finally:
             local.close()
 
+    def requeue_all(self) -> int:
+        """Queue again every row sent before (``outbox.requeue_all``)."""
+        local = open_database(database_path(self.home))
+        try:
+            return outbox.requeue_all(local)
+        finally:
+            local.close()
+
     def _send(self, local: sqlite3.Connection, server: psycopg.Connection[tuple[object, ...]]) -> SyncResult:
         row = server.execute(f"SELECT share_prompts FROM {SCHEMA}.team").fetchone()
         share_prompts = bool(row and row[0])

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from fluxdesk.core.budgets import budget_used
 from fluxdesk.storage.spend import month_bounds
 from fluxdesk.storage.studio.link import StudioError, connect, describe
 from fluxdesk.storage.studio.schema import SCHEMA
@@ -49,11 +50,8 @@ class TeamSpend:
 
     @property
     def budget_used(self) -> Decimal | None:
-        if self.budget_usd is None:
-            return None
-        if not self.budget_usd:
-            return Decimal(100) if self.usd else Decimal(0)
-        return self.usd / self.budget_usd * 100
+        """Percent of the team budget spent (``core.budgets.budget_used``)."""
+        return budget_used(self.usd, self.budget_usd)
 
 
 def _day(text: str) -> date:
