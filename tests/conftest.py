@@ -20,16 +20,14 @@ def pg_cluster():  # type: ignore[no-untyped-def]
     (``CI=true``) a server that cannot start fails the studio tests; elsewhere they are skipped, saying why."""
     import os
 
-    from studio_support import PgCluster, PgUnavailable
+    from studio_support import PgCluster, PgUnavailable, give_up
 
     cluster = PgCluster()
     try:
         cluster.start()
     except PgUnavailable as exc:
         cluster.destroy()
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"the studio tests need PostgreSQL: {exc}")
-        pytest.skip(f"no PostgreSQL server could be started: {exc}")
+        give_up(str(exc), os.environ)
     try:
         yield cluster
     finally:

@@ -280,10 +280,15 @@ def cmd_generate(args: argparse.Namespace) -> int:
             raise UsageError(str(exc)) from None
     finally:
         session.close()
+    _share_with_studio()
+    return code
+
+
+def _share_with_studio() -> None:
+    """Jobs ended: send their ledger rows to the studio when this home is in one (``cli.studio``)."""
     from fluxdesk.cli.studio import sync_after_jobs
 
     sync_after_jobs()
-    return code
 
 
 # --- reproduce ----------------------------------------------------------------------------------
@@ -382,9 +387,11 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
             print(f"Reproduced {name}\n  → {outcome.path}\n  {said}{again}")
         else:
             print(f"Could not reproduce {name}: {outcome.status}: {outcome.error}", file=sys.stderr)
-        return EXIT_OK if outcome.status == "done" else EXIT_FAILED
+        code = EXIT_OK if outcome.status == "done" else EXIT_FAILED
     finally:
         session.close()
+    _share_with_studio()
+    return code
 
 
 # --- resume -------------------------------------------------------------------------------------
@@ -396,9 +403,10 @@ def cmd_resume(args: argparse.Namespace) -> int:
         code = _run_jobs(session, collector, session.resume)
         if not collector.outcomes and not args.json:
             print("Nothing to resume: every job has finished.")
-        return code
     finally:
         session.close()
+    _share_with_studio()
+    return code
 
 
 DEMO_HELP = "on the offline demo: the built-in simulator and the demo library, no key, nothing charged"

@@ -142,7 +142,7 @@ def _password_for_join(url: str) -> str:
 def cmd_join(args: argparse.Namespace) -> int:
     from fluxdesk.storage.library import Library
     from fluxdesk.storage.paths import home_dir
-    from fluxdesk.storage.secrets import KeyStoreError
+    from fluxdesk.storage.secrets import ALTERNATIVES, KeyStoreError
     from fluxdesk.storage.settings import load_settings, save_settings
     from fluxdesk.storage.studio.link import StudioError, url_user, url_without_password, with_user
     from fluxdesk.storage.studio.password import password_store
@@ -165,7 +165,9 @@ def cmd_join(args: argparse.Namespace) -> int:
     try:
         password_store(stored_url, seat).set(password)
     except (KeyStoreError, ValueError) as exc:
-        return _fail("join", exc)
+        reason = str(exc).replace(ALTERNATIVES, "").strip()  # the alternatives offered for the BFL key do not apply
+        return _fail("join", f"{reason} The studio password is kept only in the system keyring, never in a file: "
+                             "set up a keyring (GNOME Keyring, KWallet) and join again.")
     save_settings(home, replace(load_settings(home), studio_url=stored_url, studio_seat=seat))
     with Library.open(home, remove_temp_files=False) as library:
         library.share_with_studio(True)

@@ -149,3 +149,27 @@ def test_a_wrong_password_or_a_dead_server_is_a_plain_message_and_generation_goe
     assert status["queued"] == 2
     code, _out, err = run(capsys, "studio", "sync")
     assert code == 1 and "cannot be reached" in err and "Nothing was lost" in err
+
+
+def test_join_without_a_keyring_says_so_and_keeps_the_password_nowhere(
+        pg_cluster: PgCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import keyring
+    import keyring.backends.fail
+
+    from fluxdesk.storage.studio.schema import add_seat, init_schema
+
+    admin_url = new_database(pg_cluster)
+    init_schema(admin_url)
+    seat = add_seat(admin_url, "anna")
+    home = as_home(monkeypatch, tmp_path / "anna")
+    monkeypatch.setenv("PGPASSWORD", seat.password)
+    previous = keyring.get_keyring()
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    try:
+        code, _out, err = run(capsys, "studio", "join", f"postgresql://{admin_url.split('@', 1)[1]}", "--seat", "anna")
+    finally:
+        keyring.set_keyring(previous)
+    assert code == 1 and "No working system keyring" in err and "BFL_API_KEY" not in err
+    assert not settings_path(home).exists() or seat.password not in settings_path(home).read_text()
+    assert json.loads(run(capsys, "studio", "status", "--json")[1])["joined"] is False

@@ -83,7 +83,9 @@ def test_init_twice_changes_nothing_and_a_seat_can_neither_update_nor_delete(adm
                           "DELETE FROM fluxdesk.ledger WHERE seat = 'bob'",
                           "TRUNCATE fluxdesk.ledger",
                           "UPDATE fluxdesk.team SET monthly_budget_usd = 1",
-                          "UPDATE fluxdesk.ledger_days SET credits = 0"):
+                          "UPDATE fluxdesk.ledger_days SET credits = 0",
+                          "INSERT INTO fluxdesk.projects (name, budget_usd) VALUES ('Mine', 1000000)",
+                          "UPDATE fluxdesk.projects SET budget_usd = 0"):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(statement)
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
@@ -92,6 +94,7 @@ def test_init_twice_changes_nothing_and_a_seat_can_neither_update_nor_delete(adm
             conn.execute("INSERT INTO fluxdesk.ledger (job_id, seat, created_at, model, status, billed, prompt) "
                          "VALUES ('p', 'anna', now(), 'flux-dev', 'done', true, 'a secret brief')")  # prompts off
         assert conn.execute("SELECT count(*) FROM fluxdesk.ledger").fetchone() == (2,)  # reads every seat's
+        conn.execute("INSERT INTO fluxdesk.projects (name) VALUES ('Mine')")  # a project by name, with no budget
     assert [r[:2] for r in server_rows(admin)] == [("anna-1", "anna"), ("bob-1", "bob")]
     assert [r[2] for r in server_rows(admin)] == [1, 1]
 

@@ -94,7 +94,9 @@ _V1: Sequence[str] = (
     f"REVOKE ALL ON ALL TABLES IN SCHEMA {SCHEMA} FROM PUBLIC",
     f"REVOKE ALL ON FUNCTION {SCHEMA}.count_ledger_row() FROM PUBLIC",
     f"GRANT SELECT ON {SCHEMA}.seats, {SCHEMA}.team, {SCHEMA}.ledger_days, {SCHEMA}.version TO {SEAT_GROUP}",
-    f"GRANT SELECT, INSERT ON {SCHEMA}.ledger, {SCHEMA}.projects TO {SEAT_GROUP}",
+    f"GRANT SELECT, INSERT ON {SCHEMA}.ledger TO {SEAT_GROUP}",
+    # A seat adds a project it sends jobs for to the shared list by name; its budget is the admin's to set.
+    f"GRANT SELECT, INSERT (name) ON {SCHEMA}.projects TO {SEAT_GROUP}",
     f"ALTER TABLE {SCHEMA}.ledger ENABLE ROW LEVEL SECURITY",
     f"CREATE POLICY seats_read_all ON {SCHEMA}.ledger FOR SELECT TO {SEAT_GROUP} USING (true)",
     # A seat writes only in its own name, and a prompt only when the studio shares prompts.
