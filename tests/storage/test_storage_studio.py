@@ -254,3 +254,16 @@ def test_run_backs_off_while_the_server_is_away_and_stops_when_asked(tmp_path: P
     home = joined(tmp_path / "anna")
     Syncer(home, "postgresql://x@127.0.0.1:1/db", "anna", "pw", connect_timeout=1).run(stop, on_error=on_error)
     assert waits == [2.0]
+
+
+def test_prompts_are_shared_only_when_the_studio_says_so(admin: str, tmp_path: Path) -> None:
+    anna = add_seat(admin, "anna")
+    home = joined(tmp_path / "anna")
+    queue_jobs(home, 1)
+    syncer(home, admin, anna).sync_once()
+    set_team(admin, None, share_prompts=True)
+    queue_jobs(home, 1, start=1)
+    syncer(home, admin, anna).sync_once()
+    with psycopg.connect(admin) as conn:
+        prompts = conn.execute("SELECT job_id, prompt FROM fluxdesk.ledger ORDER BY job_id").fetchall()
+    assert prompts == [("anna-job-0", None), ("anna-job-1", "prompt 1")]
