@@ -273,11 +273,18 @@ class GalleryDetails(QWidget):
         self.prompt_button.setObjectName("usePromptButton")
         self.reference_button = QPushButton("Use as reference")
         self.reference_button.setObjectName("useAsReferenceButton")
-        for position, button in enumerate((self.reproduce_button, self.reuse_button, self.seed_button,
-                                           self.prompt_button, self.reference_button)):
+        self.edit_region_button = QPushButton("Edit region…")
+        self.edit_region_button.setObjectName("editRegionButton")
+        self.expand_button = QPushButton("Expand canvas…")
+        self.expand_button.setObjectName("expandCanvasButton")
+        # Two to a row; "Use as reference" has a row of its own, the two ways of editing a part share the next.
+        places = ((0, 0), (0, 1), (1, 0), (1, 1), (2, 0), (3, 0), (3, 1))
+        for (row, column), button in zip(places, (self.reproduce_button, self.reuse_button, self.seed_button,
+                                                  self.prompt_button, self.reference_button,
+                                                  self.edit_region_button, self.expand_button), strict=True):
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             button.setEnabled(False)  # until ``set_actions`` says otherwise
-            buttons.addWidget(button, position // 2, position % 2, 1, 2 if button is self.reference_button else 1)
+            buttons.addWidget(button, row, column, 1, 2 if button is self.reference_button else 1)
         outer.addLayout(buttons)
 
         self.reproducible = QLabel()
@@ -347,6 +354,8 @@ class GalleryDetails(QWidget):
         follow_action(self.seed_button, actions.use_seed)
         follow_action(self.prompt_button, actions.use_prompt)
         follow_action(self.reference_button, actions.use_as_reference)
+        follow_action(self.edit_region_button, actions.edit_region)
+        follow_action(self.expand_button, actions.expand_canvas)
         follow_action(self.remove_button, actions.remove_from_library)
         self.favourite_button.setDefaultAction(actions.favourite)
 
