@@ -279,12 +279,12 @@ class GalleryDetails(QWidget):
         self.expand_button.setObjectName("expandCanvasButton")
         # Two to a row; "Use as reference" has a row of its own, the two ways of editing a part share the next.
         places = ((0, 0), (0, 1), (1, 0), (1, 1), (2, 0), (3, 0), (3, 1))
-        for (row, column), button in zip(places, (self.reproduce_button, self.reuse_button, self.seed_button,
+        for (line, column), button in zip(places, (self.reproduce_button, self.reuse_button, self.seed_button,
                                                   self.prompt_button, self.reference_button,
                                                   self.edit_region_button, self.expand_button), strict=True):
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             button.setEnabled(False)  # until ``set_actions`` says otherwise
-            buttons.addWidget(button, row, column, 1, 2 if button is self.reference_button else 1)
+            buttons.addWidget(button, line, column, 1, 2 if button is self.reference_button else 1)
         outer.addLayout(buttons)
 
         self.reproducible = QLabel()
