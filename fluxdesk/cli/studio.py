@@ -140,13 +140,10 @@ def _password_for_join(url: str) -> str:
 
 
 def cmd_join(args: argparse.Namespace) -> int:
-    from fluxdesk.storage.library import Library
+    from fluxdesk.services.studio_link import join_studio
     from fluxdesk.storage.paths import home_dir
-    from fluxdesk.storage.secrets import ALTERNATIVES, KeyStoreError
-    from fluxdesk.storage.settings import load_settings, save_settings
-    from fluxdesk.storage.studio.link import StudioError, url_user, url_without_password, with_user
-    from fluxdesk.storage.studio.password import password_store
-    from fluxdesk.storage.studio.schema import check_seat, role_for, seat_name
+    from fluxdesk.storage.studio.link import StudioError
+    from fluxdesk.storage.studio.schema import seat_name
 
     url = _checked(args.url)
     try:
@@ -154,38 +151,13 @@ def cmd_join(args: argparse.Namespace) -> int:
     except StudioError as exc:
         raise UsageError(str(exc)) from None
     password = _password_for_join(url)
-    if url_user(url) is None:
-        url = with_user(url, role_for(url.rsplit("/", 1)[1].split("?", 1)[0], seat))
-    stored_url = url_without_password(url)
     try:
-        check_seat(stored_url, password, seat)
+        stored_url, seat = join_studio(home_dir(), url, seat, password)
     except StudioError as exc:
         return _fail("join", exc)
-    home = home_dir()
-    try:
-        password_store(stored_url, seat).set(password)
-    except (KeyStoreError, ValueError) as exc:
-        reason = str(exc).replace(ALTERNATIVES, "").strip()  # the alternatives offered for the BFL key do not apply
-        return _fail("join", f"{reason} The studio password is kept only in the system keyring, never in a file: "
-                             "set up a keyring (GNOME Keyring, KWallet) and join again.")
-    save_settings(home, replace(load_settings(home), studio_url=stored_url, studio_seat=seat))
-    with Library.open(home, remove_temp_files=False) as library:
-        library.share_with_studio(True)
-    print(f"This FluxDesk joined the studio at {stored_url} as seat {seat}. From now on every billed or failed job "
-          "is shared with the team (`fluxdesk studio sync` sends them; `fluxdesk studio status` shows the link).")
+    print(f"This FluxDesk joined the studio at {stored_url} as seat {seat}. From now on every billed or failed "
+          "job is shared with the team (`fluxdesk studio sync` sends them; `fluxdesk studio status` shows the link).")
     return EXIT_OK
-
-
-def joined_link(home: Path) -> tuple[str, str, str | None] | None:
-    """The studio URL, seat and keyring password of the home, or ``None`` when it joined no studio."""
-    from fluxdesk.storage.settings import load_settings
-    from fluxdesk.storage.studio.password import password_store
-
-    settings = load_settings(home)
-    if not settings.studio_url or not settings.studio_seat:
-        return None
-    password, _source = password_store(settings.studio_url, settings.studio_seat).get()
-    return settings.studio_url, settings.studio_seat, password
 
 
 def _not_joined(home: Path) -> UsageError:
@@ -193,19 +165,20 @@ def _not_joined(home: Path) -> UsageError:
 
 
 def syncer_for(home: Path) -> Any:
+    from fluxdesk.services.studio_link import joined_link
     from fluxdesk.storage.price_table import load_price_table
     from fluxdesk.storage.studio.sync import Syncer
 
     link = joined_link(home)
     if link is None:
         raise _not_joined(home)
-    url, seat, password = link
-    return Syncer(home, url, seat, password, usd_per_credit=load_price_table(home).usd_per_credit)
+    return Syncer(home, link.url, link.seat, link.password, usd_per_credit=load_price_table(home).usd_per_credit)
 
 
 def sync_after_jobs() -> None:
     """After ``fluxdesk generate``: send what is queued when this home is in a studio. A server that cannot take
     it is one plain line on stderr; the jobs' outcome and exit code stay as they were."""
+    from fluxdesk.services.studio_link import joined_link
     from fluxdesk.storage.paths import home_dir
     from fluxdesk.storage.studio.link import StudioError
 
@@ -238,6 +211,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def studio_status(home: Path) -> dict[str, Any]:
+    from fluxdesk.services.studio_link import joined_link
     from fluxdesk.storage.db import open_database
     from fluxdesk.storage.paths import database_path
     from fluxdesk.storage.studio import outbox
@@ -258,10 +232,9 @@ def studio_status(home: Path) -> dict[str, Any]:
             data["team_figures_age_s"] = round((datetime.now(UTC) - last).total_seconds())
     if link is None:
         return data
-    url, seat, password = link
-    data.update(seat=seat, url=url)
+    data.update(seat=link.seat, url=link.url)
     try:
-        connect(url, password, timeout=3).close()
+        connect(link.url, link.password, timeout=3).close()
         data["reachable"] = True
     except StudioError as exc:
         data.update(reachable=False, error=str(exc))
@@ -286,19 +259,12 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_leave(args: argparse.Namespace) -> int:
-    from fluxdesk.storage.library import Library
+    from fluxdesk.services.studio_link import leave_studio
     from fluxdesk.storage.paths import home_dir
-    from fluxdesk.storage.settings import load_settings, save_settings
-    from fluxdesk.storage.studio.password import password_store
 
     home = home_dir()
-    settings = load_settings(home)
-    if not settings.studio_url or not settings.studio_seat:
+    if not leave_studio(home):
         raise _not_joined(home)
-    password_store(settings.studio_url, settings.studio_seat).clear()
-    save_settings(home, replace(settings, studio_url=None, studio_seat=None))
-    with Library.open(home, remove_temp_files=False) as library:
-        library.share_with_studio(False)
     print("This FluxDesk left the studio; its password is removed from the keyring. Rows already sent stay in the "
           "team's ledger.")
     return EXIT_OK
@@ -318,6 +284,7 @@ def team_json(spend: Any) -> dict[str, Any]:
 
 def team_report(args: argparse.Namespace, month: str) -> int:
     """`fluxdesk spend --team`: the month of the whole studio, from its server."""
+    from fluxdesk.services.studio_link import joined_link
     from fluxdesk.storage.paths import home_dir
     from fluxdesk.storage.studio.link import StudioError
     from fluxdesk.storage.studio.team import fetch_team_spend
@@ -326,9 +293,8 @@ def team_report(args: argparse.Namespace, month: str) -> int:
     link = joined_link(home)
     if link is None:
         raise _not_joined(home)
-    url, _seat, password = link
     try:
-        spend = fetch_team_spend(url, password, month, args.by or "seat")
+        spend = fetch_team_spend(link.url, link.password, month, args.by or "seat")
     except StudioError as exc:
         print(f"fluxdesk spend: the team's figures cannot be read: {exc}", file=sys.stderr)
         return EXIT_FAILED

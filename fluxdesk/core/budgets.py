@@ -26,6 +26,9 @@ class BudgetCrossing:
     budget: Decimal
     project: str | None = None
     """The project whose budget it is; ``None``: the monthly budget."""
+    team_age_s: float | None = None
+    """The monthly budget is the studio team's, and ``spent`` the team's month as read this many seconds ago;
+    ``None``: this seat's own month."""
 
 
 @dataclass(frozen=True)
@@ -39,13 +42,20 @@ class OverBudget:
         if len(self.crossings) > 1:
             return "Over two budgets"
         project = self.crossings[0].project
+        if project is None and self.crossings[0].team_age_s is not None:
+            return "Over the team's budget this month"
         return "Over this month's budget" if project is None else f"Over the {project} project's budget"
 
     def text(self) -> str:
         lines = []
         for crossing in self.crossings:
             total = format_usd(crossing.spent + self.cost)
-            if crossing.project is None:
+            if crossing.project is None and crossing.team_age_s is not None:
+                age = age_words(crossing.team_age_s)
+                lines.append(f"This month the team has spent {format_usd(crossing.spent)} of its "
+                             f"{format_usd(crossing.budget)} budget (team spend as of {age}). These images cost "
+                             f"{format_price(self.cost)}, which takes the team to {total}.")
+            elif crossing.project is None:
                 lines.append(f"This month you have spent {format_usd(crossing.spent)} of your "
                              f"{format_usd(crossing.budget)} budget. These images cost {format_price(self.cost)}, "
                              f"which takes you to {total}.")
@@ -56,15 +66,27 @@ class OverBudget:
         return "\n\n".join(lines) + "\n\nGenerate anyway?"
 
 
+def age_words(seconds: float) -> str:
+    """How long ago, in words: "just now", "40 s ago", "3 min ago", "2 h ago"."""
+    if seconds < 5:
+        return "just now"
+    if seconds < 60:
+        return f"{int(seconds)} s ago"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    return f"{int(seconds // 3600)} h ago"
+
+
 def over_budget(cost: Decimal, *, month_spent: Decimal | None, monthly_budget: Decimal | None,
                 project: str | None = None, project_spent: Decimal | None = None,
-                project_budget: Decimal | None = None) -> OverBudget | None:
+                project_budget: Decimal | None = None, team_age_s: float | None = None) -> OverBudget | None:
     """The question to ask before sending ``cost`` dollars, or ``None`` when it crosses no budget. A monthly budget of
     0 or ``None`` is none; a spend not known yet (``None``) asks nothing of its budget; a project's budget of 0 is
-    crossed by any cost."""
+    crossed by any cost. With ``team_age_s``, ``month_spent`` and ``monthly_budget`` are the studio team's, as read
+    that many seconds ago (the question says so)."""
     crossings = []
     if monthly_budget and month_spent is not None and month_spent + cost > monthly_budget:
-        crossings.append(BudgetCrossing(month_spent, monthly_budget))
+        crossings.append(BudgetCrossing(month_spent, monthly_budget, team_age_s=team_age_s))
     if (project is not None and project_budget is not None and project_spent is not None
             and project_spent + cost > project_budget):
         crossings.append(BudgetCrossing(project_spent, project_budget, project))

@@ -38,6 +38,7 @@ from fluxdesk.services.events import JobDone, JobFailed
 from fluxdesk.storage.settings import Settings
 from fluxdesk.ui.engine.controller import AppController
 from fluxdesk.ui.engine.session_switch import EngineMode, SessionSwitch
+from fluxdesk.ui.engine.studio import link_words
 from fluxdesk.ui.engine.tasks import TaskManager
 from fluxdesk.ui.generate.panel import PromptPanel
 from fluxdesk.ui.kit.desktop_open import open_with_system
@@ -63,6 +64,10 @@ if TYPE_CHECKING:
     from fluxdesk.ui.gallery.tab import GalleryTab
     from fluxdesk.ui.mask.dialog import EditDialog
     from fluxdesk.ui.spend.tab import SpendTab
+
+
+STUDIO_LABEL_TICK_MS = 5_000
+"""How often the studio label's ages ("synced 2 min ago") are written again."""
 
 
 def provider_table(home: Path) -> ProviderTable:
@@ -165,8 +170,14 @@ class MainWindow(QMainWindow):
         self.mode_label.setObjectName("modeLabel")
         self.credits_label = QLabel()
         self.credits_label.setObjectName("creditsLabel")
+        self.studio_label = QLabel()
+        self.studio_label.setObjectName("studioLabel")
+        self.studio_label.hide()
         self.statusBar().addWidget(self.mode_label, 1)
+        self.statusBar().addPermanentWidget(self.studio_label)
         self.statusBar().addPermanentWidget(self.credits_label)
+        self._studio_timer = QTimer(self, interval=STUDIO_LABEL_TICK_MS)  # the ages on the label move on
+        self._studio_timer.timeout.connect(self._show_studio)
 
     def _build_gallery_tab(self) -> GalleryTab:
         from fluxdesk.ui.gallery.tab import GalleryTab
@@ -389,6 +400,8 @@ class MainWindow(QMainWindow):
         controller.requestSent.connect(self.panel.clear_server_errors)
         controller.serverErrors.connect(self.panel.show_server_errors)
         controller.creditsChanged.connect(self._show_credits)
+        controller.studio.stateChanged.connect(self._show_studio)
+        controller.studio.teamSpendChanged.connect(self._show_studio)
         controller.creditsCleared.connect(self._clear_credits)
         controller.monthSpendChanged.connect(self.panel.set_month_spend)
         controller.moneyRefreshed.connect(lambda: self.spend_tab.if_built(lambda tab: tab.refresh()))
@@ -475,6 +488,24 @@ class MainWindow(QMainWindow):
             usd = credits * self.controller.price_table.usd_per_credit
             self.credits_label.setText(f"{credits:,.1f} credits ({format_usd(usd)})")
 
+    def _show_studio(self, _changed: object = None) -> None:
+        """The studio link's state and the team figures' age; nothing when this home joined no studio."""
+        studio = self.controller.studio
+        if studio.state is None:
+            if self._settings_dialog is not None:
+                self._settings_dialog.set_studio_state(None)
+            self.studio_label.hide()
+            self._studio_timer.stop()
+            return
+        text, details = link_words(studio.state, studio.team_age_s())
+        if self._settings_dialog is not None:
+            self._settings_dialog.set_studio_state(text)
+        self.studio_label.setText(text)
+        self.studio_label.setToolTip(details)
+        self.studio_label.show()
+        if not self._studio_timer.isActive():
+            self._studio_timer.start()
+
     # --- dropped images, opening files ----------------------------------------------------------
 
     def open_image(self, path: str) -> None:
@@ -504,8 +535,10 @@ class MainWindow(QMainWindow):
         dialog.projectRenamed.connect(self._project_renamed)
         dialog.projectRemoved.connect(self._project_removed)
         dialog.projectsChanged.connect(self._projects_changed)
+        dialog.studioLinkChanged.connect(self.controller.set_studio_link)
         dialog.finished.connect(lambda _code: setattr(self, "_settings_dialog", None))
         self._settings_dialog = dialog
+        self._show_studio()  # the Studio page shows the link's state
         dialog.open()
 
     def _settings_dialog_for(self, tester: KeyTester) -> SettingsDialog:

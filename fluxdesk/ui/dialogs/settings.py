@@ -48,6 +48,7 @@ from fluxdesk.ui.dialogs.key_entry import (
     error_words,
 )
 from fluxdesk.ui.dialogs.projects_page import ProjectsPage
+from fluxdesk.ui.dialogs.studio_page import StudioPage
 from fluxdesk.ui.dialogs.table_row import PRICES, PROVIDERS, SELF_HOSTING, TableRow
 from fluxdesk.ui.engine.controller import SettingsWriter
 from fluxdesk.ui.engine.tasks import TaskManager
@@ -57,7 +58,7 @@ from fluxdesk.ui.kit.scroll_page import scroll_page
 from fluxdesk.ui.kit.surfaces import Banner, TitledCard
 from fluxdesk.ui.kit.theme import set_tone
 
-SECTIONS = ("Key", "General", "Prices", "Appearance", "Projects")
+SECTIONS = ("Key", "General", "Prices", "Appearance", "Projects", "Studio")
 SIZE = (660, 560)
 """Room for each table's source in two or three lines beside the label column, and for the three tables of the
 Prices page (the longest) with an import's result under one of them, without a scroll bar."""
@@ -128,7 +129,7 @@ def _note(text: str, name: str) -> QLabel:
 
 
 class SettingsDialog(QDialog):
-    """The settings, in four sections; Save writes them (on a worker thread), Cancel keeps the old ones."""
+    """The settings, in six sections; Save writes them (on a worker thread), Cancel keeps the old ones."""
 
     settingsSaved = Signal(object)
     """The new ``Settings``, after they were written to ``settings.json``."""
@@ -148,6 +149,8 @@ class SettingsDialog(QDialog):
     """``(old name, new name)`` of a project renamed."""
     projectRemoved = Signal(str)
     """The name of a project archived or deleted: no longer offered for new jobs."""
+    studioLinkChanged = Signal(object, object)
+    """``(url, seat)`` of the studio just joined; ``(None, None)``: left (at once, not on Save)."""
 
     def __init__(self, settings: Settings, key_store: KeyStore, key_tester: KeyTester, *, writer: SettingsWriter,
                  home: Path, price_table: PriceTable, demo: bool = False, folders: FolderMemory | None = None,
@@ -178,11 +181,13 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self._prices_page(), "Prices")
         self.tabs.addTab(self._appearance_page(), "Appearance")
         self.tabs.addTab(self._projects_page(), "Projects")
+        self.tabs.addTab(self._studio_page(), "Studio")
         for index, tip in enumerate(("The BFL API key and where it is kept",
                                      "Region, library folder, defaults and budget",
                                      "The dated tables: BFL's prices, other providers' prices, self-hosting",
                                      "Light or dark",
-                                     "Client projects: rename, archive, delete an empty one")):
+                                     "Client projects: rename, archive, delete an empty one",
+                                     "Studio mode: share the ledger and budget with a team")):
             self.tabs.setTabToolTip(index, tip)
         self._build()
         self._refresh_key_status()
@@ -537,6 +542,24 @@ class SettingsDialog(QDialog):
         if self._is_current_project(name):
             self._settings = replace(self._settings, current_project=None)
         self.projectRemoved.emit(name)
+
+    # --- Studio -------------------------------------------------------------------------------------
+
+    def _studio_page(self) -> QWidget:
+        page, layout = _page("studioPage")
+        self.studio_page = StudioPage(self._home, self._settings)
+        self.studio_page.linkChanged.connect(self._studio_link_changed)
+        layout.addWidget(self.studio_page, 1)
+        return page
+
+    def _studio_link_changed(self, url: str | None, seat: str | None) -> None:
+        # Save writes these settings whole: they name the studio as it is now.
+        self._settings = replace(self._settings, studio_url=url, studio_seat=seat)
+        self.studioLinkChanged.emit(url, seat)
+
+    def set_studio_state(self, text: str | None) -> None:
+        """The studio link's state as the status bar says it (``None``: no link running)."""
+        self.studio_page.set_link_state(text)
 
     # --- Prices -------------------------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ from fluxdesk.storage.price_table import load_price_table
 from fluxdesk.storage.settings import Settings, save_settings
 from fluxdesk.ui.engine.bridge import EventBridge
 from fluxdesk.ui.engine.host import EngineHost
+from fluxdesk.ui.engine.studio import StudioLinkHost
 from fluxdesk.ui.engine.tasks import TaskManager
 from fluxdesk.ui.kit.file_dialogs import FolderMemory
 
@@ -148,6 +149,10 @@ class AppController(QObject):
         self.folder_memory.changed.connect(lambda: self.update_settings(dialog_folders=self.folder_memory.folders()))
         self._refresh_timer = QTimer(self, singleShot=True, interval=REFRESH_AFTER_JOBS_MS)
         self._refresh_timer.timeout.connect(self.refresh_money)
+        self.studio = StudioLinkHost(home, parent=self)
+        """The studio link (studio mode), while the real engine runs and the settings name a studio."""
+        engine.ready.connect(self._link_studio)
+        engine.retiring.connect(self.studio.stop)
         bridge.jobEvent.connect(self._on_job_event)
         bridge.queueStopped.connect(self._on_queue_stopped)
         bridge.creditsChanged.connect(self._show_credits)
@@ -205,9 +210,15 @@ class AppController(QObject):
 
     def _over_budget(self, cost: Decimal, project_id: int | None) -> OverBudget | None:
         """The budgets ``cost`` more would cross: the month's, and the project's of this month's figures as last read
-        (a project not read yet has spent nothing and has no budget)."""
+        (a project not read yet has spent nothing and has no budget). In a studio, once the team's figures are read,
+        the month is the team's (against the team budget when the studio set one), with their age."""
         project = self.project_spend.get(project_id) if project_id is not None else None
-        return over_budget(cost, month_spent=self.month_spend, monthly_budget=self._settings.monthly_budget_usd,
+        month_spent, monthly_budget = self.month_spend, self._settings.monthly_budget_usd
+        team, team_age = self.studio.team_spend, self.studio.team_age_s()
+        if team is not None:
+            month_spent = team.usd
+            monthly_budget = team.budget_usd if team.budget_usd is not None else monthly_budget
+        return over_budget(cost, month_spent=month_spent, monthly_budget=monthly_budget, team_age_s=team_age,
                            project=None if project is None else project.name,
                            project_spent=None if project is None else project.usd,
                            project_budget=None if project is None else project.budget_usd)
@@ -433,6 +444,22 @@ class AppController(QObject):
         self._writer.close(final)
 
     def shutdown(self) -> None:
-        """Stop the settings writer (after its saves) and the engine. Safe to call twice."""
+        """Stop the settings writer (after its saves), the studio link and the engine. Safe to call twice."""
         self._writer.close()
+        self.studio.shutdown()
         self.engine.stop()
+
+    # --- studio mode --------------------------------------------------------------------------------
+
+    def _link_studio(self, _session: object = None) -> None:
+        """The real engine runs: link to the studio the settings name (the demo and the simulator never sync)."""
+        if self.engine.mode == "real" and not self._closing:
+            self.studio.start(self._settings, self.price_table.usd_per_credit)
+        else:
+            self.studio.stop()
+
+    def set_studio_link(self, url: str | None, seat: str | None) -> None:
+        """Settings → Studio joined (or left, ``None, None``): keep the link in the settings and link (or unlink) the
+        running app at once."""
+        self.update_settings(studio_url=url, studio_seat=seat)
+        self._link_studio()

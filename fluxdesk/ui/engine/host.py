@@ -32,6 +32,8 @@ class EngineHost(QObject):
     """The new ``Session``, started."""
     failed = Signal(str)
     """The engine could not start, in plain words."""
+    retiring = Signal()
+    """The running (or starting) engine is being let go of: a switch, a restart or the exit."""
 
     def __init__(self, home: Path, *, demo_latency: float = DEMO_LATENCY, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -124,6 +126,7 @@ class EngineHost(QObject):
         self.mode = None
         if starting is None and session is None and sim is None:
             return
+        self.retiring.emit()
 
         def close() -> None:
             closing_session, closing_sim = session, sim

@@ -6,8 +6,9 @@ and without a module-global. Two ways in: ``watch_future`` for a ``concurrent.fu
 network thread's work), and ``run_in_background`` for a plain blocking call (disk, database, keyring,
 image decoding), on one of four lanes: ``"io"`` (four workers, the default), ``"thumbnails"`` (two: a
 screenful of thumbnails never holds up a query), ``"engine"`` (one: engines open and close in the
-order asked, so a start never has to wait inside a worker for the previous close) and ``"settings"`` (one:
-saves land in the order they were made). ``submit`` is the way in for work whose asker watches the future
+order asked, so a start never has to wait inside a worker for the previous close), ``"settings"`` (one:
+saves land in the order they were made) and ``"studio"`` (one: the studio link's loop, running until it is told to
+stop, and the next link's after it). ``submit`` is the way in for work whose asker watches the future
 itself. Nothing submitted may block waiting on other work of the manager.
 
 Worker threads never hold a callback or a Qt object of ours: the callbacks wait in the manager's table
@@ -30,8 +31,8 @@ import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 
 T = TypeVar("T")
-Lane = Literal["io", "thumbnails", "engine", "settings"]
-_LANE_WORKERS: dict[Lane, int] = {"io": 4, "thumbnails": 2, "engine": 1, "settings": 1}
+Lane = Literal["io", "thumbnails", "engine", "settings", "studio"]
+_LANE_WORKERS: dict[Lane, int] = {"io": 4, "thumbnails": 2, "engine": 1, "settings": 1, "studio": 1}
 _NAME = "fluxdeskTasks"
 
 _Callbacks = tuple[Callable[[Any], None] | None, Callable[[BaseException], None] | None,
