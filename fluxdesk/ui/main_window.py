@@ -176,6 +176,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.mode_label, 1)
         self.statusBar().addPermanentWidget(self.studio_label)
         self.statusBar().addPermanentWidget(self.credits_label)
+        self._team_view_linked = False
         self._studio_timer = QTimer(self, interval=STUDIO_LABEL_TICK_MS)  # the ages on the label move on
         self._studio_timer.timeout.connect(self._show_studio)
 
@@ -283,6 +284,7 @@ class MainWindow(QMainWindow):
             tab.set_queries(views.spend)
         if self.controller.credits is not None:
             tab.set_credits(*self.controller.credits)
+        tab.set_team_reader(self.controller.studio.team_reader())
         return tab
 
     def _build_breakeven_tab(self) -> BreakEvenTab:
@@ -400,7 +402,7 @@ class MainWindow(QMainWindow):
         controller.requestSent.connect(self.panel.clear_server_errors)
         controller.serverErrors.connect(self.panel.show_server_errors)
         controller.creditsChanged.connect(self._show_credits)
-        controller.studio.stateChanged.connect(self._show_studio)
+        controller.studio.stateChanged.connect(self._studio_link_changed)
         controller.studio.teamSpendChanged.connect(self._show_studio)
         controller.creditsCleared.connect(self._clear_credits)
         controller.monthSpendChanged.connect(self.panel.set_month_spend)
@@ -487,6 +489,14 @@ class MainWindow(QMainWindow):
         else:
             usd = credits * self.controller.price_table.usd_per_credit
             self.credits_label.setText(f"{credits:,.1f} credits ({format_usd(usd)})")
+
+    def _studio_link_changed(self, _state: object) -> None:
+        """A link started or stopped: the Spend tab's Team view follows it."""
+        linked = self.controller.studio.joined
+        if linked != self._team_view_linked:
+            self._team_view_linked = linked
+            self.spend_tab.if_built(lambda tab: tab.set_team_reader(self.controller.studio.team_reader()))
+        self._show_studio()
 
     def _show_studio(self, _changed: object = None) -> None:
         """The studio link's state and the team figures' age; nothing when this home joined no studio."""

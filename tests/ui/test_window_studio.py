@@ -82,6 +82,24 @@ def test_a_joined_window_syncs_shows_the_link_and_asks_with_team_spend(
     team = studio_link.team_spend
     assert (team.usd, team.budget_usd) == (Decimal("0.25"), Decimal("0.26"))
 
+    window.tabs.setCurrentWidget(window.spend_tab)  # the Spend tab's Team view: the same totals, by seat
+    qtbot.waitUntil(lambda: window.spend_tab.widget is not None, timeout=WAIT_MS)
+    card = window.spend_tab.widget.team_card
+    qtbot.waitUntil(lambda: card.spend is not None and card.spend.jobs == 10, timeout=WAIT_MS)
+    assert card.isVisible()
+    assert team_rows(card) == [("bob", Decimal("0.15"), 6), ("anna", Decimal("0.10"), 4)]
+    assert card.total_label.text().startswith(f"Team, {current_month()}: $0.25 of the $0.26 team budget (96.2")
+    assert card.age_label.text().startswith("Figures read ")
+    card.grouping_combo.setCurrentIndex(card.grouping_combo.findData("model"))
+    qtbot.waitUntil(lambda: card.spend.by == "model", timeout=WAIT_MS)
+    assert team_rows(card) == [("flux-dev", Decimal("0.25"), 10)]
+    assert card.model.headerData(0, Qt.Orientation.Horizontal) == "Model"
+    card.grouping_combo.setCurrentIndex(card.grouping_combo.findData("seat"))
+    qtbot.waitUntil(lambda: card.spend.by == "seat", timeout=WAIT_MS)
+    window.resize(1280, 800)
+    window.grab().save("/tmp/studioui-team-view.png")
+    window.tabs.setCurrentIndex(0)
+
     window.panel.set_model("flux-2-pro")
     window.panel.load_settings({"width": 1024, "height": 1024})  # $0.03: past the team's $0.26
     with qtbot.waitSignal(window.imageShown, timeout=WAIT_MS):
@@ -103,6 +121,13 @@ def test_a_joined_window_syncs_shows_the_link_and_asks_with_team_spend(
     qtbot.waitUntil(lambda: studio_link.team_spend is not None and studio_link.team_spend.jobs == 13,
                     timeout=WAIT_MS)
     qtbot.waitUntil(lambda: label.text().startswith("Studio: synced "), timeout=WAIT_MS)
+
+
+def team_rows(card) -> list[tuple]:
+    model = card.model
+    roles = model.Roles
+    return [(model.index(r, 0).data(roles.Key), model.index(r, 0).data(roles.Usd), model.index(r, 0).data(roles.Jobs))
+            for r in range(model.rowCount())]
 
 
 def join_in_settings(qtbot, window, url: str, seat: str, password: str):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -49,6 +50,20 @@ class StudioLinkHost(QObject):
     @property
     def joined(self) -> bool:
         return self.link is not None
+
+    def team_reader(self) -> Callable[[str, str], TeamSpend] | None:
+        """``(month, grouping) -> TeamSpend`` read from the studio's server (blocking: for a worker thread), or
+        ``None`` when no link runs."""
+        link = self.link
+        if link is None:
+            return None
+
+        def read(month: str, by: str) -> TeamSpend:
+            from fluxdesk.storage.studio.team import fetch_team_spend
+
+            return fetch_team_spend(link.url, link.password, month, by)
+
+        return read
 
     def team_age_s(self, now: datetime | None = None) -> float | None:
         """How old the team's figures are, in seconds; ``None`` when none were read."""

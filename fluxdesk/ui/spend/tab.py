@@ -75,6 +75,7 @@ from fluxdesk.ui.spend.snapshot import (
     projection,
     shift_month,
 )
+from fluxdesk.ui.spend.team import TeamCard, TeamReader
 
 if TYPE_CHECKING:
     from fluxdesk.services.library_views import SpendQueries
@@ -90,7 +91,7 @@ BY_PROJECT_TAB = 2
 
 class SpendTab(QWidget):
     """What the month cost. Public API: ``set_queries``, ``set_budget``, ``set_credits``, ``refresh``,
-    ``set_price_table``, ``export_csv``, ``show_by_project``, ``set_project_filter``; signals
+    ``set_price_table``, ``export_csv``, ``show_by_project``, ``set_project_filter``, ``set_team_reader``; signals
     ``refreshCreditsRequested``, ``showImageRequested(int)``, ``statusMessage(str)``, ``summaryChanged(object)`` (the
     ``SpendSummary`` just read) and ``projectBudgetChanged(int)`` (a project's budget was set or cleared here)."""
 
@@ -140,6 +141,8 @@ class SpendTab(QWidget):
         self.credits_card = CreditsCard()
         cards = row(self.total_card, self.budget_card, self.credits_card, spacing=10)
         layout.addWidget(cards)
+        self.team_card = TeamCard(clock=self._clock)
+        layout.addWidget(self.team_card)
 
         self.day_chart = DaySpendChart()
         self.months_chart = MonthsChart()
@@ -334,6 +337,11 @@ class SpendTab(QWidget):
         self._snapshot = None
         self.refresh()
 
+    def set_team_reader(self, reader: TeamReader | None) -> None:
+        """Studio mode: read the team's month with ``reader`` into the Team view (``None``: not in a studio, the view
+        hides)."""
+        self.team_card.set_reader(reader, self.month())
+
     def set_budget(self, budget: Decimal | None) -> None:
         """The monthly budget in dollars; ``None`` or 0: no budget."""
         self._budget = budget if budget else None
@@ -360,6 +368,7 @@ class SpendTab(QWidget):
             return
         generation, month, include_demo = self._generation, self.month(), self.include_demo()
         rate = self._price_table.usd_per_credit
+        self.team_card.reload(month)
         self._set_loading(True)
         TaskManager.instance().run_in_background(
             lambda: load_snapshot(queries, month, include_demo=include_demo, usd_per_credit=rate),

@@ -1,0 +1,213 @@
+"""The Spend tab's Team view (studio mode): the whole team's month from the studio's server, by seat, project, model or
+day, against the team budget, with the figures' age and a Reload. Read on a worker thread; hidden when this home
+joined no studio."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from enum import IntEnum
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtWidgets import QAbstractItemView, QComboBox, QFrame, QHeaderView, QPushButton, QTableView, QWidget
+
+from fluxdesk.core.budgets import age_words
+from fluxdesk.core.pricing import format_credits
+from fluxdesk.ui.engine.tasks import TaskManager
+from fluxdesk.ui.kit.forms import describe, make_label
+from fluxdesk.ui.kit.item_models import RIGHT, Header, ModelIndex, ReadOnlyTableModel
+from fluxdesk.ui.kit.money import percent, usd
+from fluxdesk.ui.kit.surfaces import TitledCard
+
+if TYPE_CHECKING:
+    from fluxdesk.storage.studio.team import TeamGroup, TeamSpend
+
+TeamReader = Callable[[str, str], "TeamSpend"]
+"""``(month YYYY-MM, grouping) -> TeamSpend``, blocking: the studio server's answer."""
+GROUPING_LABELS = {"seat": "By seat", "project": "By project", "model": "By model", "day": "By day"}
+AGE_TICK_MS = 5_000
+
+
+class TeamRoles(IntEnum):
+    Key = Qt.ItemDataRole.UserRole + 1
+    """The seat, project (``None``: no project), model id or day ``YYYY-MM-DD``."""
+    Credits = Qt.ItemDataRole.UserRole + 2
+    Usd = Qt.ItemDataRole.UserRole + 3
+    Jobs = Qt.ItemDataRole.UserRole + 4
+    """Billed jobs."""
+    UnbilledJobs = Qt.ItemDataRole.UserRole + 5
+    Budget = Qt.ItemDataRole.UserRole + 6
+    """A project's budget on the studio's list (by project only), ``Decimal`` or ``None``."""
+
+
+class TeamModel(ReadOnlyTableModel):
+    """One row per seat, project, model or day of the team's month."""
+
+    Roles = TeamRoles
+    HEADERS = (Header("Seat"), Header("Credits", align=RIGHT), Header("Cost", align=RIGHT),
+               Header("Billed jobs", align=RIGHT), Header("Budget", align=RIGHT))
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[TeamGroup] = []
+        self._by = "seat"
+
+    def set_spend(self, spend: TeamSpend | None) -> None:
+        self.beginResetModel()
+        self._rows = list(spend.groups) if spend is not None else []
+        self._by = spend.by if spend is not None else "seat"
+        self.endResetModel()
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, 0)
+
+    def row_count(self) -> int:
+        return len(self._rows)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if section == 0 and orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self._by.capitalize()
+        return super().headerData(section, orientation, role)
+
+    def _key_text(self, group: TeamGroup) -> str:
+        if group.key is None:
+            return "(no project)"
+        if self._by == "model":
+            from fluxdesk.core.catalog import display_name
+
+            return display_name(group.key)
+        return group.key
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        group = self._rows[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            budget = usd(group.budget_usd) if group.budget_usd is not None else "—"
+            return (self._key_text(group), format_credits(group.credits), usd(group.usd), str(group.jobs),
+                    budget)[column]
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return self.HEADERS[column].align
+        if role == Qt.ItemDataRole.ToolTipRole:
+            unbilled = f"; {group.unbilled_jobs} not billed" if group.unbilled_jobs else ""
+            return (f"{self._key_text(group)}: {usd(group.usd)} ({format_credits(group.credits)} credits, "
+                    f"{group.jobs} billed jobs{unbilled})")
+        values: dict[int, object] = {TeamRoles.Key: group.key, TeamRoles.Credits: group.credits,
+                                     TeamRoles.Usd: group.usd, TeamRoles.Jobs: group.jobs,
+                                     TeamRoles.UnbilledJobs: group.unbilled_jobs, TeamRoles.Budget: group.budget_usd}
+        return values.get(role)
+
+
+def team_total_text(spend: TeamSpend) -> str:
+    """ "Team, 2026-12: $0.25 of the $0.26 team budget (96.2%) · 10 billed jobs" """
+    if spend.budget_usd is None:
+        budget = "no team budget"
+    else:
+        budget = f"of the {usd(spend.budget_usd)} team budget ({percent(spend.budget_used)})"
+    unbilled = f", {spend.unbilled_jobs} not billed" if spend.unbilled_jobs else ""
+    return f"Team, {spend.month}: {usd(spend.usd)} {budget} · {spend.jobs} billed jobs{unbilled}"
+
+
+class TeamCard(TitledCard):
+    """The Team view: ``set_reader`` (``None`` hides it), ``reload(month)``; the figures' age moves on by itself."""
+
+    def __init__(self, parent: QWidget | None = None, *, clock: Callable[[], datetime] | None = None) -> None:
+        super().__init__("Team", "teamCard", parent)
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._reader: TeamReader | None = None
+        self._month: str | None = None
+        self._generation = 0
+        self.spend: TeamSpend | None = None
+        """The figures shown, as last read."""
+        self.grouping_combo = QComboBox()
+        for by, label in GROUPING_LABELS.items():
+            self.grouping_combo.addItem(label, by)
+        describe(self.grouping_combo, "Team spend grouping", "Group the team's month by seat, project, model or day",
+                 "teamGrouping")
+        self.reload_button = QPushButton("Reload")
+        describe(self.reload_button, "Reload team figures", "Read the team's month from the studio server again",
+                 "reloadTeam")
+        self.age_label = make_label(tone="muted", name="teamAge", wrap=False, small=True)
+        self.header.addStretch(1)
+        for widget in (self.age_label, self.grouping_combo, self.reload_button):
+            self.header.addWidget(widget)
+        self.total_label = make_label(name="teamTotal", accessible="Team total")
+        self.body.addWidget(self.total_label)
+        self.model = TeamModel(self)
+        self.view = QTableView()
+        self.view.setObjectName("teamView")
+        self.view.setAccessibleName("Team spend")
+        self.view.setModel(self.model)
+        self.view.verticalHeader().hide()
+        self.view.setShowGrid(False)
+        self.view.setFrameShape(QFrame.Shape.NoFrame)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setMinimumHeight(140)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in range(1, self.model.columnCount()):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.body.addWidget(self.view, 1)
+        self._age_timer = QTimer(self, interval=AGE_TICK_MS)
+        self._age_timer.timeout.connect(self._show_age)
+        self.grouping_combo.currentIndexChanged.connect(lambda _index: self.reload())
+        self.reload_button.clicked.connect(lambda: self.reload())
+        self.hide()
+
+    def grouping(self) -> str:
+        return str(self.grouping_combo.currentData())
+
+    def set_reader(self, reader: TeamReader | None, month: str | None = None) -> None:
+        """Read the team's figures with ``reader`` (``None``: not in a studio: the view hides)."""
+        self._reader = reader
+        self.setVisible(reader is not None)
+        if reader is None:
+            self._generation += 1
+            self.spend = None
+            self.model.set_spend(None)
+            self._age_timer.stop()
+            return
+        self.reload(month)
+
+    def reload(self, month: str | None = None) -> None:
+        """Read the team's ``month`` (default: the one shown) from the server, off the GUI thread."""
+        if month is not None:
+            self._month = month
+        reader = self._reader
+        if reader is None or self._month is None:
+            return
+        self._generation += 1
+        generation, wanted, by = self._generation, self._month, self.grouping()
+        self.age_label.setText("Reading the team's figures…")
+        TaskManager.instance().run_in_background(
+            lambda: reader(wanted, by), lambda spend: self._loaded(generation, spend),
+            lambda error: self._failed(generation, error), parent=self)
+
+    def _loaded(self, generation: int, spend: TeamSpend) -> None:
+        if generation != self._generation:
+            return
+        self.spend = spend
+        self.model.set_spend(spend)
+        self.total_label.setText(team_total_text(spend))
+        self._show_age()
+        self._age_timer.start()
+
+    def _failed(self, generation: int, error: BaseException) -> None:
+        from fluxdesk.storage.studio.link import StudioError
+
+        if generation != self._generation:
+            return
+        if not isinstance(error, StudioError):
+            raise error
+        self.age_label.setText("The team's figures cannot be read now" + (
+            f"; shown: {self._age_text()}" if self.spend is not None else ""))
+        self.age_label.setToolTip(str(error))
+
+    def _age_text(self) -> str:
+        assert self.spend is not None
+        return f"figures read {age_words((self._clock() - self.spend.fetched_at).total_seconds())}"
+
+    def _show_age(self) -> None:
+        if self.spend is not None:
+            self.age_label.setText(self._age_text().capitalize())
+            self.age_label.setToolTip("The team's figures come from the studio server; Reload reads them again")
