@@ -212,7 +212,7 @@ class MainWindow(QMainWindow):
         been made or used."""
         self.panel.reload_projects()
         self.spend_tab.if_built(lambda tab: tab.refresh())
-        self.controller.read_money()  # the budget question's per-project figures follow the move
+        self.controller.read_spend()  # the budget question's per-project figures follow the move
 
     def _tab_changed(self, index: int) -> None:
         # The gallery needs the width (grid and details); the prompt panel returns on every other tab.
@@ -277,7 +277,7 @@ class MainWindow(QMainWindow):
         tab = SpendTab(self.controller.price_table, folders=self.folder_memory)
         tab.set_budget(self.controller.settings.monthly_budget_usd or None)
         tab.refreshCreditsRequested.connect(self.controller.read_money)  # the balance; the tab has its own Reload
-        tab.projectBudgetChanged.connect(lambda _id: self.controller.read_money())  # the budget question's figures
+        tab.projectBudgetChanged.connect(lambda _id: self.controller.read_spend())  # the budget question's figures
         tab.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 6000))
         tab.showImageRequested.connect(self.show_image_in_gallery)
         if (views := self.session_switch.views) is not None:
@@ -637,11 +637,14 @@ class MainWindow(QMainWindow):
                  *entries_of(self.panel.references.shortcut_actions())]
         queue = [("Delete", "Cancel the selected waiting jobs (jobs already sent are billed anyway)")]
         gallery = entries_of(self.gallery_tab.build().actions.all())
-        from fluxdesk.ui.mask.editor import MaskEditor
+        from PySide6.QtGui import QUndoStack
 
-        editor = MaskEditor()  # its actions carry its keys; built for their names, then let go
-        mask = [*entries_of(editor.commands.all()), ("Ctrl+Enter", "Send the edit (its price is on the button)")]
-        editor.deleteLater()
+        from fluxdesk.ui.mask.actions import MaskActions
+
+        host = QWidget()  # the editor's actions carry its keys: made on a bare host for their names, then let go
+        mask = [*entries_of(MaskActions(host, QUndoStack(host)).all()),
+                ("Ctrl+Enter", "Send the edit (its price is on the button)")]
+        host.deleteLater()
         return [("Everywhere", [entry for entries in menus for entry in entries]), ("Prompt panel", panel),
                 ("Queue", queue), ("Gallery (with images selected)", gallery), ("Edit region (mask editor)", mask)]
 

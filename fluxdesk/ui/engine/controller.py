@@ -348,16 +348,24 @@ class AppController(QObject):
         session = self.session
         if session is None:
             return
-        tasks = TaskManager.instance()
         if session.has_key:
-            tasks.watch_future(session.credits(), None, lambda _e: self._show_credits(None), parent=self)
+            TaskManager.instance().watch_future(session.credits(), None, lambda _e: self._show_credits(None),
+                                                parent=self)
+        self.read_spend()
+
+    def read_spend(self) -> None:
+        """This month's spend, in all and per project, from the ledger, off the GUI thread: what the budget
+        question weighs (after images moved to another project or a budget changed; BFL is not asked)."""
+        session = self.session
+        if session is None:
+            return
         from fluxdesk.storage.spend import current_month  # with SQLite, after start-up
 
         month = current_month()
         usd = self.price_table.usd_per_credit  # the table the window prices with, imports included
         demo = self.engine.simulated  # the demo library holds only demo jobs: its pretend spend is the point
         library = session.library
-        tasks.run_in_background(
+        TaskManager.instance().run_in_background(
             lambda: (library.spend(month, include_demo=demo, usd_per_credit=usd),
                      library.spend_by_project(month, include_demo=demo, usd_per_credit=usd)),
             self._show_spend, self._read_failed(session), parent=self)

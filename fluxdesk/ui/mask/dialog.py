@@ -291,30 +291,25 @@ class EditDialog(QDialog):
 
     def price_text(self) -> str:
         """``"Fill · 5 credits · $0.05"``; for a local edit the crop's size; a price BFL does not publish says so."""
+        return self._priced()[0]
+
+    def _priced(self) -> tuple[str, Decimal | None]:
+        """The price line and the dollars Send shows (``None`` while there is no price), from one estimate."""
         model = get_model(self.model_id())
         what = "Expand" if self.kind == EXPAND else ("Fill" if model.id == FILL_MODEL else f"{model.name} local edit")
         request = self.priced_request()
         if request is None:
-            return f"{what} · {self.blocker() or 'no price yet'}"
+            return f"{what} · {self.blocker() or 'no price yet'}", None
         try:
             priced = estimate(request, self._controller.price_table)
         except (PriceTableError, UnknownModelError) as exc:
-            return f"{what} · no price: {exc}"
+            return f"{what} · no price: {exc}", None
         money = f"{credits_phrase(priced.credits_per_image)} · {format_price(priced.usd_total)}"
         if request.width and request.height and model.local_edit:
             what += f" of a {request.width}×{request.height} crop"
         note = f" ({priced.note})" if priced.note else ""
         project = f" · for {self._project[1]}" if self._project is not None else ""
-        return f"{what} · {money}{note}{project}"
-
-    def _price_usd(self) -> Decimal | None:
-        request = self.priced_request()
-        if request is None:
-            return None
-        try:
-            return estimate(request, self._controller.price_table).usd_total
-        except (PriceTableError, UnknownModelError):
-            return None
+        return f"{what} · {money}{note}{project}", priced.usd_total
 
     def _image_size(self) -> tuple[int, int] | None:
         if self.editor is not None:
@@ -324,8 +319,8 @@ class EditDialog(QDialog):
 
     def _refresh(self) -> None:
         blocker = self.blocker()
-        self.price_label.setText(self.price_text())
-        usd = self._price_usd()
+        text, usd = self._priced()
+        self.price_label.setText(text)
         self.send_action.setText(f"Send · {format_price(usd)}" if usd is not None else "Send")
         self.send_action.setEnabled(blocker is None)
         tip = blocker or "Send it (Ctrl+Enter); asked first if it crosses the monthly budget"
