@@ -157,23 +157,26 @@ def seat_url(admin_url: str, user: str, password: str | None = None) -> str:
 
 
 def queue_jobs(home: Path, count: int, *, start: int = 0, credits: str = "2.5", model: str = "flux-dev",
-               month: str = "2026-11", failed_every: int = 0) -> None:
-    """``count`` jobs that reached BFL and ended, written straight into ``home``'s library in one transaction (the
-    outbox trigger queues each as it ends): a quick stand-in for ``count`` generations."""
+               month: str = "2026-11", failed_every: int = 0, project: str | None = None) -> None:
+    """``count`` jobs that reached BFL and ended (for ``project``, made if need be), written straight into ``home``'s
+    library in one transaction (the outbox trigger queues each as it ends): a quick stand-in for ``count``
+    generations."""
     from fluxdesk.storage.db import open_database, transaction
     from fluxdesk.storage.paths import database_path
+    from fluxdesk.storage.projects import ensure_project
 
     home.mkdir(parents=True, exist_ok=True)
     conn = open_database(database_path(home))
     try:
         with transaction(conn):
+            project_id = None if project is None else ensure_project(conn, project).id
             for i in range(start, start + count):
                 when = f"{month}-{1 + i % 28:02d}T10:00:00.{i % 1_000_000:06d}Z"
                 conn.execute(
                     """INSERT INTO jobs (id, created_at, updated_at, model, prompt, size, request, body, status,
-                                         task_id, cost_credits, submitted_at)
-                       VALUES (?, ?, ?, ?, ?, '1024x768', '{}', '{}', 'submitted', ?, ?, ?)""",
-                    (f"{home.name}-job-{i}", when, when, model, f"prompt {i}", f"task-{i}", credits, when))
+                                         task_id, cost_credits, submitted_at, project_id)
+                       VALUES (?, ?, ?, ?, ?, '1024x768', '{}', '{}', 'submitted', ?, ?, ?, ?)""",
+                    (f"{home.name}-job-{i}", when, when, model, f"prompt {i}", f"task-{i}", credits, when, project_id))
                 status = "failed" if failed_every and i % failed_every == 0 else "done"
                 conn.execute("UPDATE jobs SET status = ? WHERE id = ?", (status, f"{home.name}-job-{i}"))
     finally:

@@ -356,8 +356,54 @@ def _migrate_v7(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+_V8 = (
+    # Studio corrections (issue #21): a job whose ledger row is queued or sent and that then moves to another project
+    # (or whose project is renamed) is queued here, to be re-filed on the server by a new row. The server's ledger is
+    # append-only; the row says which project the job belongs to now, read when it is sent.
+    """CREATE TABLE studio_corrections (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        job_id TEXT NOT NULL REFERENCES jobs(id),
+        queued_at TEXT NOT NULL,
+        sent_at TEXT
+    )""",
+    "CREATE INDEX studio_corrections_unsent ON studio_corrections(seq) WHERE sent_at IS NULL",
+    """CREATE TRIGGER studio_correction_on_move AFTER UPDATE OF project_id ON jobs
+        WHEN new.project_id IS NOT old.project_id
+             AND EXISTS (SELECT 1 FROM meta WHERE key = 'studio_outbox' AND value = 'on')
+             AND EXISTS (SELECT 1 FROM studio_outbox WHERE job_id = new.id)
+        BEGIN
+            INSERT INTO studio_corrections (job_id, queued_at)
+            VALUES (new.id, strftime('%Y-%m-%dT%H:%M:%f000Z', 'now'));
+        END""",
+    # The studio's shared project list is copied into the library; a name this library let go of (renamed or
+    # deleted here) is not brought back by the next copy.
+    "CREATE TABLE studio_dropped_projects (name_key TEXT PRIMARY KEY)",
+    """CREATE TRIGGER studio_correction_on_rename AFTER UPDATE OF name ON projects
+        WHEN new.name IS NOT old.name AND EXISTS (SELECT 1 FROM meta WHERE key = 'studio_outbox' AND value = 'on')
+        BEGIN
+            INSERT INTO studio_corrections (job_id, queued_at)
+            SELECT o.job_id, strftime('%Y-%m-%dT%H:%M:%f000Z', 'now')
+            FROM studio_outbox o JOIN jobs j ON j.id = o.job_id WHERE j.project_id = new.id ORDER BY o.seq;
+            INSERT OR IGNORE INTO studio_dropped_projects (name_key) SELECT old.name_key WHERE old.name_key
+                IS NOT new.name_key;
+        END""",
+    """CREATE TRIGGER studio_project_dropped AFTER DELETE ON projects
+        WHEN EXISTS (SELECT 1 FROM meta WHERE key = 'studio_outbox' AND value = 'on')
+        BEGIN
+            INSERT OR IGNORE INTO studio_dropped_projects (name_key) VALUES (old.name_key);
+        END""",
+)
+
+
+def _migrate_v8(conn: sqlite3.Connection) -> None:
+    """Studio mode's corrections (``studio_corrections``) and the triggers that queue them."""
+    for statement in _V8:
+        conn.execute(statement)
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_v1, _migrate_v2, _migrate_v3,
-                                                                _migrate_v4, _migrate_v5, _migrate_v6, _migrate_v7)
+                                                                _migrate_v4, _migrate_v5, _migrate_v6, _migrate_v7,
+                                                                _migrate_v8)
 """Migration ``i`` takes the schema from version ``i`` to ``i + 1``. Append only; never edit one."""
 
 

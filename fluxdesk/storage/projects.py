@@ -50,12 +50,14 @@ def existing(conn: sqlite3.Connection, project_id: int) -> Project:
     return found
 
 
-def ensure_project(conn: sqlite3.Connection, name: str, *, refuse_archived: bool = False) -> Project:
+def ensure_project(conn: sqlite3.Connection, name: str, *, refuse_archived: bool = False,
+                   created_at: str | None = None) -> Project:
+    """The project called ``name`` (whatever its case), made (``created_at``, default now) when there is none."""
     name = project_name(name)
     found = project_named(conn, name)
     if found is None:
         cursor = conn.execute("INSERT INTO projects (name, name_key, created_at) VALUES (?, ?, ?)",
-                              (name, name_key(name), iso_utc(utc_now())))
+                              (name, name_key(name), created_at or iso_utc(utc_now())))
         return existing(conn, int(cursor.lastrowid or 0))
     if refuse_archived and found.archived:
         raise ProjectError(archived_words(found))

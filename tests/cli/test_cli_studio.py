@@ -36,7 +36,7 @@ def test_admin_seats_join_sync_and_team_spend(pg_cluster: PgCluster, tmp_path: P
     admin_url = new_database(pg_cluster)
     as_home(monkeypatch, tmp_path / "admin")
     code, out, _ = run(capsys, "studio", "init", admin_url, "--json")
-    assert code == 0 and json.loads(out)["schema_version"] == 1 and "admin-pw" not in out
+    assert code == 0 and json.loads(out)["schema_version"] == 2 and "admin-pw" not in out
     assert "admin-pw" not in settings_path(tmp_path / "admin").read_text()  # the admin URL is kept without it
     monkeypatch.setenv("PGPASSWORD", "admin-pw-for-tests")  # add-seat and set use the remembered URL + PGPASSWORD
     seats = {}
@@ -65,6 +65,7 @@ def test_admin_seats_join_sync_and_team_spend(pg_cluster: PgCluster, tmp_path: P
         assert json.loads(run(capsys, "studio", "status", "--json")[1])["queued"] == 0
     with psycopg.connect(admin_url, autocommit=True) as conn:  # the server restored from a backup without bob's rows
         conn.execute("ALTER TABLE fluxdesk.ledger DISABLE TRIGGER ledger_counted")
+        conn.execute("DELETE FROM fluxdesk.job_projects WHERE job_id = 'bob-job-1'")
         conn.execute("DELETE FROM fluxdesk.ledger WHERE seat = 'bob' AND job_id LIKE '%-1'")
         conn.execute("ALTER TABLE fluxdesk.ledger ENABLE TRIGGER ledger_counted")
         conn.execute("UPDATE fluxdesk.ledger_days SET credits = credits - 2.5, usd = usd - 0.025, jobs = jobs - 1 "

@@ -45,16 +45,16 @@ def _objects(conn: sqlite3.Connection) -> set[tuple[str, str]]:
 def test_migrating_from_zero_creates_the_schema_and_is_idempotent(tmp_path: Path) -> None:
     conn = connect(tmp_path / "x.db")
     assert schema_version(conn) == 0
-    assert migrate(conn) == len(MIGRATIONS) == 7
+    assert migrate(conn) == len(MIGRATIONS) == 8
     objects = _objects(conn)
     for expected in [("table", "jobs"), ("table", "images"), ("table", "meta"), ("view", "ledger"),
                      ("table", "images_fts"), ("trigger", "images_fts_insert"), ("index", "images_by_date"),
                      ("table", "projects"), ("index", "jobs_by_project"), ("index", "jobs_project_ids")]:
         assert expected in objects
-    assert migrate(conn) == 7 and _objects(conn) == objects
+    assert migrate(conn) == 8 and _objects(conn) == objects
     conn.close()
     conn = open_database(tmp_path / "x.db")  # reopening migrates nothing
-    assert schema_version(conn) == 7 and _objects(conn) == objects
+    assert schema_version(conn) == 8 and _objects(conn) == objects
 
 
 def test_migration_from_version_one_indexes_existing_images(tmp_path: Path) -> None:

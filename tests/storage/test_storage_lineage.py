@@ -277,7 +277,7 @@ def test_migrating_a_version_three_library_links_the_references_its_jobs_were_se
     known = _library_of_version_three(home)
     with Library.open(home) as lib:
         conn = lib._conn
-        assert schema_version(conn) == len(MIGRATIONS) == 7
+        assert schema_version(conn) == len(MIGRATIONS) == 8
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         source = int(known["source"])

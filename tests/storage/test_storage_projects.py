@@ -45,7 +45,7 @@ def test_a_library_made_by_the_previous_version_keeps_every_job_image_and_charge
     assert len(jobs_before) == 9 and len(images_before) == 5 and len(references_before) == 1 and len(months) == 2
 
     with Library.open(home) as library:
-        assert schema_version(library._conn) == len(MIGRATIONS) == 7
+        assert schema_version(library._conn) == len(MIGRATIONS) == 8
         spend = {(month, demo): library.spend(month, include_demo=demo) for month in months for demo in (False, True)}
         jobs = [library.get_job(row[0]) for row in jobs_before]
         images = [library.get_image(row[0]) for row in images_before]

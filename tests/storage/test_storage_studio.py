@@ -20,14 +20,15 @@ from studio_support import PgCluster, new_database, queue_jobs, seat_url
 from fluxdesk.core.request import GenerationRequest
 from fluxdesk.services.session import Session, SessionOptions
 from fluxdesk.sim import SimConfig, Simulator
-from fluxdesk.storage.db import open_database
+from fluxdesk.storage.db import open_database, transaction
 from fluxdesk.storage.library import Library
 from fluxdesk.storage.paths import database_path
+from fluxdesk.storage.projects import ensure_project
 from fluxdesk.storage.studio import outbox
 from fluxdesk.storage.studio.link import StudioAuthError, StudioError, StudioUnreachableError
 from fluxdesk.storage.studio.schema import Seat, add_seat, check_seat, init_schema
 from fluxdesk.storage.studio.sync import Syncer, backoff
-from fluxdesk.storage.studio.team import set_team, team_spend
+from fluxdesk.storage.studio.team import set_project_budget, set_team, team_projects, team_spend
 
 KEY = "bfl_studio-test-key-0123456789"
 RATE = Decimal("0.01")
@@ -36,7 +37,7 @@ RATE = Decimal("0.01")
 @pytest.fixture
 def admin(pg_cluster: PgCluster) -> str:
     url = new_database(pg_cluster)
-    assert init_schema(url) == 1
+    assert init_schema(url) == 2
     return url
 
 
@@ -64,7 +65,7 @@ def queued(home: Path) -> int:
 
 
 def test_init_twice_changes_nothing_and_a_seat_can_neither_update_nor_delete(admin: str) -> None:
-    assert init_schema(admin) == 1
+    assert init_schema(admin) == 2
     anna, bob = add_seat(admin, "anna"), add_seat(admin, "Bob")
     assert bob.seat == "bob" and anna.user != bob.user and anna.password != bob.password
     with pytest.raises(StudioError, match="already a seat"):
@@ -267,3 +268,165 @@ def test_prompts_are_shared_only_when_the_studio_says_so(admin: str, tmp_path: P
     with psycopg.connect(admin) as conn:
         prompts = conn.execute("SELECT job_id, prompt FROM fluxdesk.ledger ORDER BY job_id").fetchall()
     assert prompts == [("anna-job-0", None), ("anna-job-1", "prompt 1")]
+
+
+def by_project(admin: str, month: str = "2026-11") -> dict[str | None, tuple[int, Decimal]]:
+    with psycopg.connect(admin) as conn:
+        return {g.key: (g.jobs, g.credits) for g in team_spend(conn, month, "project").groups}
+
+
+def move_jobs(home: Path, job_ids: list[str], project: str | None) -> None:
+    """Move jobs to ``project`` (made if need be) as the gallery's Move to project does: the images' jobs change."""
+    with Library.open(home, remove_temp_files=False) as library:
+        conn = library._conn
+        with transaction(conn):
+            project_id = None if project is None else ensure_project(conn, project).id
+            conn.executemany("UPDATE jobs SET project_id = ? WHERE id = ?", [(project_id, j) for j in job_ids])
+
+
+def test_a_move_after_sync_is_re_filed_by_new_rows_and_the_rows_sent_never_change(admin: str,
+                                                                                   tmp_path: Path) -> None:
+    anna = add_seat(admin, "anna")
+    home = joined(tmp_path / "anna")
+    queue_jobs(home, 4, project="Acme")
+    assert syncer(home, admin, anna).sync_once().sent == 4
+    before = server_rows(admin)
+    assert by_project(admin) == {"Acme": (4, Decimal("10.0"))}
+
+    move_jobs(home, ["anna-job-0"], "Globex")
+    move_jobs(home, ["anna-job-1"], None)
+    move_jobs(home, ["anna-job-2"], "Globex")
+    move_jobs(home, ["anna-job-2"], "Acme")  # and back: re-filed where it was, counted once
+    assert queued(home) == 4
+    result = syncer(home, admin, anna).sync_once()
+    assert (result.sent, result.remaining) == (4, 0)
+    assert by_project(admin) == {"Acme": (2, Decimal("5.0")), "Globex": (1, Decimal("2.5")),
+                                 None: (1, Decimal("2.5"))}
+    with psycopg.connect(admin) as conn:
+        originals = conn.execute("SELECT job_id, seat, credits FROM fluxdesk.ledger WHERE corrects IS NULL "
+                                 "ORDER BY job_id").fetchall()
+        corrections = conn.execute("SELECT corrects, project, credits FROM fluxdesk.ledger "
+                                   "WHERE corrects IS NOT NULL ORDER BY job_id").fetchall()
+        total = team_spend(conn, "2026-11")
+        shared = [r[0] for r in conn.execute("SELECT name FROM fluxdesk.projects ORDER BY name").fetchall()]
+    assert originals == before  # nothing sent before was changed
+    # A correction names where its job is when it is sent: both of job 2's say Acme, and change nothing there.
+    assert sorted(corrections, key=str) == sorted([("anna-job-0", "Globex", None), ("anna-job-1", None, None),
+                                                   ("anna-job-2", "Acme", None), ("anna-job-2", "Acme", None)],
+                                                  key=str)
+    assert (total.jobs, total.credits) == (4, Decimal("10.0"))  # the month's total is the same
+    assert shared == ["Acme", "Globex"]
+    assert syncer(home, admin, anna).sync_once().sent == 0  # again: nothing twice
+    assert by_project(admin)["Acme"] == (2, Decimal("5.0"))
+
+
+def test_a_move_before_the_row_is_sent_goes_with_it_and_a_rename_re_files_the_sent_jobs(admin: str,
+                                                                                         tmp_path: Path) -> None:
+    anna = add_seat(admin, "anna")
+    home = joined(tmp_path / "anna")
+    queue_jobs(home, 2, project="Acme")
+    move_jobs(home, ["anna-job-0"], "Globex")  # not sent yet: the row goes with its project of now
+    syncer(home, admin, anna).sync_once()
+    assert by_project(admin) == {"Acme": (1, Decimal("2.5")), "Globex": (1, Decimal("2.5"))}
+    with Library.open(home, remove_temp_files=False) as library:
+        acme = library.ensure_project("Acme")
+        library.rename_project(acme.id, "Acme Corp")
+    assert queued(home) == 1
+    syncer(home, admin, anna).sync_once()
+    assert by_project(admin) == {"Acme Corp": (1, Decimal("2.5")), "Globex": (1, Decimal("2.5"))}
+
+
+def test_a_seat_corrects_only_its_own_jobs_and_a_correction_carries_no_money(admin: str, tmp_path: Path) -> None:
+    anna, bob = add_seat(admin, "anna"), add_seat(admin, "bob")
+    home = joined(tmp_path / "bob")
+    queue_jobs(home, 1, project="Acme")
+    syncer(home, admin, bob).sync_once()
+    correction = ("INSERT INTO fluxdesk.ledger (job_id, seat, created_at, project, model, status, billed, corrects, "
+                  "credits) VALUES (%s, %s, now(), 'Mine', 'flux-dev', 'done', true, 'bob-job-0', %s)")
+    with psycopg.connect(seat_url(admin, anna.user, anna.password), autocommit=True) as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+            conn.execute(correction, ("steal", "anna", None))  # another seat's job
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+            conn.execute(correction, ("steal", "bob", None))  # in another seat's name
+    with psycopg.connect(seat_url(admin, bob.user, bob.password), autocommit=True) as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+            conn.execute(correction, ("money", "bob", 100))  # a correction with credits of its own
+        for statement in ("UPDATE fluxdesk.job_projects SET project = 'x'", "SELECT * FROM fluxdesk.job_projects"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(statement)
+        conn.execute(correction, ("bob-fix", "bob", None))
+    assert by_project(admin) == {"Mine": (1, Decimal("2.5"))}
+
+
+def test_a_studio_of_schema_1_is_migrated_with_every_job_re_fileable(pg_cluster: PgCluster, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from fluxdesk.storage.studio import schema
+
+    url = new_database(pg_cluster)
+    monkeypatch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:1])
+    assert init_schema(url) == 1
+    anna = add_seat(url, "anna")
+    home = joined(tmp_path / "anna")
+    queue_jobs(home, 3, project="Acme")
+    syncer(home, url, anna).sync_once()  # a seat of the version before sends plain rows
+    monkeypatch.undo()
+    assert init_schema(url) == 2
+    move_jobs(home, ["anna-job-0"], "Globex")
+    syncer(home, url, anna).sync_once()
+    assert by_project(url) == {"Acme": (2, Decimal("5.0")), "Globex": (1, Decimal("2.5"))}
+
+
+def test_the_shared_project_list_is_copied_into_a_seat_and_a_name_let_go_stays_gone(admin: str,
+                                                                                     tmp_path: Path) -> None:
+    anna, bob = add_seat(admin, "anna"), add_seat(admin, "bob")
+    bob_home = joined(tmp_path / "bob")
+    queue_jobs(bob_home, 1, project="Acme")
+    syncer(bob_home, admin, bob).sync_once()
+    set_project_budget(admin, None, "Initech", Decimal("40"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("INSERT INTO fluxdesk.projects (name, archived) VALUES ('Old client', true)")
+    home = joined(tmp_path / "anna")
+    with Library.open(home, remove_temp_files=False) as library:
+        library.ensure_project("acme")  # hers already, in another case
+        library.ensure_project("Dropped")
+    with psycopg.connect(seat_url(admin, anna.user, anna.password)) as conn:
+        projects = team_projects(conn)
+    assert [(p.name, p.budget_usd, p.archived) for p in projects] == [
+        ("Acme", None, False), ("Initech", Decimal("40"), False), ("Old client", None, True)]
+    with outbox.library_db(home) as conn:
+        assert outbox.adopt_projects(conn, [(p.name, p.created_at) for p in projects if not p.archived]) == ["Initech"]
+        assert outbox.adopt_projects(conn, [(p.name, p.created_at) for p in projects]) == ["Old client"]
+    with Library.open(home, remove_temp_files=False) as library:
+        names = {p.name for p in library.projects()}
+        dropped = library.ensure_project("Dropped")
+        library.delete_project(dropped.id)
+        initech = library.ensure_project("Initech")
+        library.rename_project(initech.id, "Initech Ltd")
+    assert names == {"acme", "Dropped", "Initech", "Old client"}
+    with outbox.library_db(home) as conn:  # the next copy brings back neither the deleted nor the old name
+        assert outbox.adopt_projects(conn, [("Dropped", projects[0].created_at), ("Initech", projects[1].created_at)]) \
+            == []
+
+
+def test_a_wake_syncs_at_once_instead_of_at_the_next_tick(admin: str, tmp_path: Path) -> None:
+    anna = add_seat(admin, "anna")
+    home = joined(tmp_path / "anna")
+    stop, wake = threading.Event(), threading.Event()
+    results: list[int] = []
+    worker = threading.Thread(target=syncer(home, admin, anna).run, args=(stop,),
+                              kwargs={"interval": 600, "wake": wake, "on_result": lambda r: results.append(r.sent)})
+    worker.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not results and time.monotonic() < deadline:
+            time.sleep(0.01)
+        queue_jobs(home, 2)
+        wake.set()  # a job ended: without it the rows would wait ten minutes
+        while len(results) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert results == [0, 2] and queued(home) == 0
+    finally:
+        stop.set()
+        wake.set()
+        worker.join(10)
+    assert not worker.is_alive()

@@ -7,12 +7,14 @@ own and lives in the keyring (``storage.studio.password``).
 from __future__ import annotations
 
 import ipaddress
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 if TYPE_CHECKING:
     import psycopg
 
+T = TypeVar("T")
 CONNECT_TIMEOUT_S = 5
 WEAK_SSLMODES = ("disable", "allow", "prefer")
 """Modes in which libpq may talk in clear text: refused for any host off loopback."""
@@ -136,3 +138,12 @@ def connect(url: str, password: str | None = None, *,
 def describe(exc: Exception, url: str) -> StudioError:
     """A driver error raised on an open connection, in words (``StudioUnreachableError`` when the link broke)."""
     return exc if isinstance(exc, StudioError) else _words(exc, url)
+
+
+def on_server(url: str, password: str | None, work: Callable[[psycopg.Connection[tuple[object, ...]]], T]) -> T:
+    """``work`` done over a connection of its own to ``url``; any failure a ``StudioError`` in words."""
+    with connect(url, password) as conn:
+        try:
+            return work(conn)
+        except Exception as exc:
+            raise describe(exc, url) from None

@@ -1,17 +1,24 @@
 """The library's side of studio mode: the outbox of ledger rows still to send (``studio_outbox``, filled by a trigger
-when a job ends: see ``storage.db._migrate_v7``), switched on when this library joins a studio."""
+when a job ends: see ``storage.db._migrate_v7``) and the corrections to send after them (``studio_corrections``, a job
+moved to another project or its project renamed: ``_migrate_v8``), switched on when this library joins a studio."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sqlite3
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
+from fluxdesk.core.projects import ProjectError, name_key, project_name
 from fluxdesk.core.serialize import iso_utc, parse_iso
 from fluxdesk.core.values import as_decimal
-from fluxdesk.storage.db import transaction
+from fluxdesk.storage.db import open_database, transaction
+from fluxdesk.storage.paths import database_path
+from fluxdesk.storage.projects import ensure_project, project_named
 
 _SWITCH = "studio_outbox"
 _LAST_SYNC = "studio_last_sync"
@@ -39,6 +46,16 @@ class OutboxRow:
         return self.status in BILLED_STATUSES
 
 
+@contextlib.contextmanager
+def library_db(home: Path) -> Iterator[sqlite3.Connection]:
+    """A connection of its own to ``home``'s library (the studio link's thread), closed after."""
+    conn = open_database(database_path(home))
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
 def switch_on(conn: sqlite3.Connection) -> None:
     """From now on every job that ends is queued for the studio."""
     with transaction(conn):
@@ -55,8 +72,9 @@ def is_on(conn: sqlite3.Connection) -> bool:
 
 
 def queued(conn: sqlite3.Connection) -> int:
-    """How many rows wait to be sent."""
-    return int(conn.execute("SELECT count(*) FROM studio_outbox WHERE sent_at IS NULL").fetchone()[0])
+    """How many rows wait to be sent (corrections included)."""
+    return int(conn.execute("SELECT (SELECT count(*) FROM studio_outbox WHERE sent_at IS NULL) "
+                            "+ (SELECT count(*) FROM studio_corrections WHERE sent_at IS NULL)").fetchone()[0])
 
 
 def next_rows(conn: sqlite3.Connection, limit: int) -> list[OutboxRow]:
@@ -80,18 +98,54 @@ def next_rows(conn: sqlite3.Connection, limit: int) -> list[OutboxRow]:
     return out
 
 
+@dataclass(frozen=True)
+class CorrectionRow:
+    """A job to re-file on the server under the project it belongs to now (read as it is sent)."""
+
+    seq: int
+    job_id: str
+    created_at: datetime
+    project: str | None
+    model: str
+    status: str
+
+    @property
+    def billed(self) -> bool:
+        return self.status in BILLED_STATUSES
+
+    @property
+    def row_id(self) -> str:
+        """The correction's own id in the team's ledger: the same each time it is sent, so it is kept once."""
+        return f"{self.job_id}~project~{self.seq}"
+
+
+def next_corrections(conn: sqlite3.Connection, limit: int) -> list[CorrectionRow]:
+    """The oldest ``limit`` corrections not yet sent whose job's own row was: a correction never reaches the server
+    before the row it corrects (one whose row still waits goes next time, when it is a no-op there)."""
+    rows = conn.execute(
+        """SELECT c.seq, j.id, COALESCE(j.submitted_at, j.created_at) AS time, p.name AS project, j.model, j.status
+           FROM studio_corrections c JOIN jobs j ON j.id = c.job_id
+                JOIN studio_outbox o ON o.job_id = c.job_id AND o.sent_at IS NOT NULL
+                LEFT JOIN projects p ON p.id = j.project_id
+           WHERE c.sent_at IS NULL ORDER BY c.seq LIMIT ?""", (limit,)).fetchall()
+    return [CorrectionRow(row["seq"], row["id"], parse_iso(row["time"]), row["project"], row["model"], row["status"])
+            for row in rows]
+
+
 def requeue_all(conn: sqlite3.Connection) -> int:
     """Queue every row sent before again (after the server was restored from an older backup: it keeps the copies it
-    has, takes the ones it lost); answers how many."""
+    has, takes the ones it lost); answers how many. Corrections go again too, after the rows they correct."""
     with transaction(conn):
-        return conn.execute("UPDATE studio_outbox SET sent_at = NULL WHERE sent_at IS NOT NULL").rowcount
+        rows = conn.execute("UPDATE studio_outbox SET sent_at = NULL WHERE sent_at IS NOT NULL").rowcount
+        return rows + conn.execute("UPDATE studio_corrections SET sent_at = NULL WHERE sent_at IS NOT NULL").rowcount
 
 
-def mark_sent(conn: sqlite3.Connection, seqs: list[int], when: datetime) -> None:
-    """The rows the server has committed; and the time of this link's last good sync."""
+def mark_sent(conn: sqlite3.Connection, seqs: list[int], when: datetime, *, corrections: bool = False) -> None:
+    """The rows (or ``corrections``) the server has committed; and the time of this link's last good sync."""
     stamp = iso_utc(when)
+    table = "studio_corrections" if corrections else "studio_outbox"
     with transaction(conn):
-        conn.executemany("UPDATE studio_outbox SET sent_at = ? WHERE seq = ?", [(stamp, seq) for seq in seqs])
+        conn.executemany(f"UPDATE {table} SET sent_at = ? WHERE seq = ?", [(stamp, seq) for seq in seqs])
         conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (_LAST_SYNC, stamp))
 
 
@@ -108,3 +162,22 @@ def last_sync(conn: sqlite3.Connection) -> datetime | None:
         return parse_iso(row[0]).astimezone(UTC)
     except ValueError:
         return None
+
+
+def adopt_projects(conn: sqlite3.Connection, names: Iterable[tuple[str, datetime]]) -> list[str]:
+    """Make each project of the studio's shared list (name, when the studio added it) that this library has not
+    (whatever the case) and did not let go of (renamed or deleted here); answers the names made. A name this FluxDesk
+    could not use is passed over."""
+    made = []
+    with transaction(conn):
+        for name, created_at in names:
+            try:
+                name = project_name(name)
+            except ProjectError:
+                continue
+            dropped = conn.execute("SELECT 1 FROM studio_dropped_projects WHERE name_key = ?",
+                                   (name_key(name),)).fetchone()
+            if dropped is None and project_named(conn, name) is None:
+                ensure_project(conn, name, created_at=iso_utc(created_at))
+                made.append(name)
+    return made

@@ -105,7 +105,65 @@ _V1: Sequence[str] = (
         AND (prompt IS NULL OR (SELECT t.share_prompts FROM {SCHEMA}.team t)))""",
 )
 
-MIGRATIONS: Sequence[Sequence[str]] = (_V1,)
+_V2: Sequence[str] = (
+    # Corrections (issue #21): a job moved to another project after its row was sent is re-filed by a new row that
+    # ``corrects`` it and names the project it belongs to now (no credits of its own, so a plain sum of the ledger
+    # stays right). The rows already there are never changed.
+    f"ALTER TABLE {SCHEMA}.ledger ADD COLUMN corrects text REFERENCES {SCHEMA}.ledger(job_id)",
+    f"CREATE INDEX ledger_corrections ON {SCHEMA}.ledger (corrects) WHERE corrects IS NOT NULL",
+    # Each job's project as its latest row says ('' for none): what a correction moves the job's money from.
+    f"""CREATE TABLE {SCHEMA}.job_projects (
+        job_id text PRIMARY KEY REFERENCES {SCHEMA}.ledger(job_id),
+        project text NOT NULL
+    )""",
+    f"""INSERT INTO {SCHEMA}.job_projects (job_id, project)
+        SELECT job_id, COALESCE(project, '') FROM {SCHEMA}.ledger""",
+    f"REVOKE ALL ON {SCHEMA}.job_projects FROM PUBLIC",
+    f"""CREATE OR REPLACE FUNCTION {SCHEMA}.count_ledger_row() RETURNS trigger
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, {SCHEMA} AS $$
+    DECLARE
+        original {SCHEMA}.ledger;
+        was text;
+        now_in text := COALESCE(NEW.project, '');
+    BEGIN
+        IF NEW.corrects IS NULL THEN
+            INSERT INTO {SCHEMA}.ledger_days AS d (day, seat, project, model, billed, credits, usd, jobs)
+            VALUES ((NEW.created_at AT TIME ZONE 'UTC')::date, NEW.seat, now_in, NEW.model,
+                    NEW.billed, COALESCE(NEW.credits, 0), COALESCE(NEW.usd, 0), 1)
+            ON CONFLICT (day, seat, project, model, billed) DO UPDATE
+                SET credits = d.credits + EXCLUDED.credits, usd = d.usd + EXCLUDED.usd, jobs = d.jobs + 1;
+            INSERT INTO {SCHEMA}.job_projects (job_id, project) VALUES (NEW.job_id, now_in);
+            RETURN NULL;
+        END IF;
+        SELECT * INTO original FROM {SCHEMA}.ledger WHERE job_id = NEW.corrects;
+        SELECT project INTO was FROM {SCHEMA}.job_projects WHERE job_id = NEW.corrects FOR UPDATE;
+        IF was IS NULL OR was = now_in THEN
+            RETURN NULL;  -- already filed there (the original was sent after the move, or a repeated correction)
+        END IF;
+        UPDATE {SCHEMA}.ledger_days
+            SET credits = credits - COALESCE(original.credits, 0), usd = usd - COALESCE(original.usd, 0),
+                jobs = jobs - 1
+            WHERE day = (original.created_at AT TIME ZONE 'UTC')::date AND seat = original.seat AND project = was
+                  AND model = original.model AND billed = original.billed;
+        INSERT INTO {SCHEMA}.ledger_days AS d (day, seat, project, model, billed, credits, usd, jobs)
+        VALUES ((original.created_at AT TIME ZONE 'UTC')::date, original.seat, now_in, original.model,
+                original.billed, COALESCE(original.credits, 0), COALESCE(original.usd, 0), 1)
+        ON CONFLICT (day, seat, project, model, billed) DO UPDATE
+            SET credits = d.credits + EXCLUDED.credits, usd = d.usd + EXCLUDED.usd, jobs = d.jobs + 1;
+        UPDATE {SCHEMA}.job_projects SET project = now_in WHERE job_id = NEW.corrects;
+        RETURN NULL;
+    END $$""",
+    f"DROP POLICY seats_insert_own ON {SCHEMA}.ledger",
+    # As before, and a correction only of one of the seat's own jobs (never of another correction).
+    f"""CREATE POLICY seats_insert_own ON {SCHEMA}.ledger FOR INSERT TO {SEAT_GROUP} WITH CHECK (
+        seat = (SELECT s.name FROM {SCHEMA}.seats s WHERE s.role = current_user)
+        AND (prompt IS NULL OR (SELECT t.share_prompts FROM {SCHEMA}.team t))
+        AND (corrects IS NULL OR (credits IS NULL AND usd IS NULL AND EXISTS (
+            SELECT 1 FROM {SCHEMA}.ledger o
+            WHERE o.job_id = ledger.corrects AND o.seat = ledger.seat AND o.corrects IS NULL))))""",
+)
+
+MIGRATIONS: Sequence[Sequence[str]] = (_V1, _V2)
 """Migration ``i`` takes the schema from version ``i`` to ``i + 1``. Append only; never edit one."""
 
 

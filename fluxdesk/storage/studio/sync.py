@@ -7,16 +7,14 @@ nothing counted twice.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from fluxdesk.core.pricing import USD_PER_CREDIT
-from fluxdesk.storage.db import open_database
-from fluxdesk.storage.paths import database_path
 from fluxdesk.storage.studio import outbox
 from fluxdesk.storage.studio.link import StudioAuthError, StudioError, connect, describe
 from fluxdesk.storage.studio.schema import SCHEMA
@@ -34,6 +32,9 @@ INTERVAL_S = 30.0
 _INSERT = (f"INSERT INTO {SCHEMA}.ledger (job_id, seat, created_at, project, model, width, height, credits, usd, "
            "status, billed, prompt) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
            "ON CONFLICT (job_id) DO NOTHING")
+_INSERT_CORRECTION = (f"INSERT INTO {SCHEMA}.ledger (job_id, seat, created_at, project, model, status, billed, "
+                      "corrects) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (job_id) DO NOTHING")
+_ADD_PROJECTS = f"INSERT INTO {SCHEMA}.projects (name) VALUES (%s) ON CONFLICT DO NOTHING"
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,32 @@ class SyncResult:
     remaining: int
     """Rows still queued (new jobs that ended meanwhile)."""
     at: datetime
+
+
+def _add_projects(cur: psycopg.Cursor[tuple[object, ...]],
+                  rows: Sequence[outbox.OutboxRow | outbox.CorrectionRow]) -> None:
+    """Put the projects ``rows`` name on the studio's shared list (by name; the admin sets budgets)."""
+    projects = sorted({r.project for r in rows if r.project is not None})
+    if projects:
+        cur.executemany(_ADD_PROJECTS, [(name,) for name in projects])
+
+
+Queued = TypeVar("Queued", outbox.OutboxRow, outbox.CorrectionRow)
+
+
+def _drain(local: sqlite3.Connection, server: psycopg.Connection[tuple[object, ...]],
+           fetch: Callable[[], list[Queued]], insert: str, values: Callable[[Queued], tuple[object, ...]], *,
+           corrections: bool = False) -> int:
+    """Send batches of ``fetch()`` until it has none, each one server transaction, marked sent here only after the
+    server committed it; answers how many rows went."""
+    sent = 0
+    while rows := fetch():
+        with server.transaction(), server.cursor() as cur:
+            _add_projects(cur, rows)
+            cur.executemany(insert, [values(r) for r in rows])
+        outbox.mark_sent(local, [r.seq for r in rows], datetime.now(UTC), corrections=corrections)
+        sent += len(rows)
+    return sent
 
 
 def backoff(failures: int, *, first: float = FIRST_RETRY_S, cap: float = MAX_RETRY_S) -> float:
@@ -69,45 +96,29 @@ class Syncer:
         return f"Syncer(seat={self.seat!r})"
 
     def sync_once(self) -> SyncResult:
-        local = open_database(database_path(self.home))
-        try:
-            with connect(self.url, self._password, timeout=self.connect_timeout) as server:
-                try:
-                    return self._send(local, server)
-                except StudioError:
-                    raise
-                except Exception as exc:
-                    raise describe(exc, self.url) from None
-        finally:
-            local.close()
+        with outbox.library_db(self.home) as local, \
+                connect(self.url, self._password, timeout=self.connect_timeout) as server:
+            try:
+                return self._send(local, server)
+            except Exception as exc:
+                raise describe(exc, self.url) from None
 
     def requeue_all(self) -> int:
         """Queue again every row sent before (``outbox.requeue_all``)."""
-        local = open_database(database_path(self.home))
-        try:
+        with outbox.library_db(self.home) as local:
             return outbox.requeue_all(local)
-        finally:
-            local.close()
 
     def _send(self, local: sqlite3.Connection, server: psycopg.Connection[tuple[object, ...]]) -> SyncResult:
         row = server.execute(f"SELECT share_prompts FROM {SCHEMA}.team").fetchone()
         share_prompts = bool(row and row[0])
-        sent = 0
-        while True:
-            rows = outbox.next_rows(local, self.batch_rows)
-            if not rows:
-                break
-            with server.transaction(), server.cursor() as cur:
-                projects = sorted({r.project for r in rows if r.project is not None})
-                if projects:
-                    cur.executemany(f"INSERT INTO {SCHEMA}.projects (name) VALUES (%s) ON CONFLICT DO NOTHING",
-                                    [(name,) for name in projects])
-                cur.executemany(_INSERT, [
-                    (r.job_id, self.seat, r.created_at, r.project, r.model, r.width, r.height, r.credits,
-                     None if r.credits is None else r.credits * self.usd_per_credit, r.status, r.billed,
-                     r.prompt if share_prompts else None) for r in rows])
-            outbox.mark_sent(local, [r.seq for r in rows], datetime.now(UTC))  # only once the server committed
-            sent += len(rows)
+        sent = _drain(local, server, lambda: outbox.next_rows(local, self.batch_rows), _INSERT, lambda r: (
+            r.job_id, self.seat, r.created_at, r.project, r.model, r.width, r.height, r.credits,
+            None if r.credits is None else r.credits * self.usd_per_credit, r.status, r.billed,
+            r.prompt if share_prompts else None))
+        # Corrections after every row they correct.
+        sent += _drain(local, server, lambda: outbox.next_corrections(local, self.batch_rows),
+                       _INSERT_CORRECTION, lambda f: (f.row_id, self.seat, f.created_at, f.project, f.model, f.status,
+                                                      f.billed, f.job_id), corrections=True)
         now = datetime.now(UTC)
         if not sent:
             outbox.note_synced(local, now)
@@ -115,11 +126,16 @@ class Syncer:
 
     def run(self, stop: threading.Event, *, interval: float = INTERVAL_S,
             on_result: Callable[[SyncResult], None] | None = None,
-            on_error: Callable[[StudioError, float], None] | None = None) -> None:
-        """Sync until ``stop`` is set: every ``interval`` seconds, or after a failure ``backoff`` seconds (told to
-        ``on_error`` with the wait). A refused password waits the longest: retrying soon will not help."""
+            on_error: Callable[[StudioError, float], None] | None = None,
+            wake: threading.Event | None = None) -> None:
+        """Sync until ``stop`` is set: every ``interval`` seconds, sooner when ``wake`` is set (a job ended: whoever
+        sets ``stop`` sets ``wake`` too), or after a failure ``backoff`` seconds (told to ``on_error`` with the
+        wait; a wake does not cut a backoff short). A refused password waits the longest: retrying soon will not
+        help."""
         failures = 0
         while not stop.is_set():
+            if wake is not None:
+                wake.clear()  # what ended before this sync goes with it
             try:
                 result = self.sync_once()
             except StudioError as exc:
@@ -132,4 +148,4 @@ class Syncer:
             failures = 0
             if on_result is not None:
                 on_result(result)
-            stop.wait(interval)
+            (wake or stop).wait(interval)

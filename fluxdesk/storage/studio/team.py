@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from fluxdesk.core.budgets import budget_used
 from fluxdesk.storage.spend import month_bounds
-from fluxdesk.storage.studio.link import StudioError, connect, describe
+from fluxdesk.storage.studio.link import on_server
 from fluxdesk.storage.studio.schema import SCHEMA
 
 if TYPE_CHECKING:
@@ -54,6 +54,26 @@ class TeamSpend:
         return budget_used(self.usd, self.budget_usd)
 
 
+@dataclass(frozen=True)
+class TeamProject:
+    """A project on the studio's shared list."""
+
+    name: str
+    budget_usd: Decimal | None
+    """Its monthly budget, set by the studio's admin; ``None``: none."""
+    archived: bool
+    created_at: datetime
+
+
+def team_projects(conn: psycopg.Connection[tuple[object, ...]]) -> list[TeamProject]:
+    """The studio's shared project list, oldest first."""
+    rows = conn.execute(f"SELECT name, budget_usd, archived, created_at FROM {SCHEMA}.projects "
+                        "ORDER BY created_at, name").fetchall()
+    return [TeamProject(str(name), None if budget is None else Decimal(str(budget)), bool(archived),
+                        created)  # type: ignore[arg-type]
+            for name, budget, archived, created in rows]
+
+
 def _day(text: str) -> date:
     return datetime.fromisoformat(text).astimezone(UTC).date()
 
@@ -68,7 +88,8 @@ def team_spend(conn: psycopg.Connection[tuple[object, ...]], month: str, by: str
         f"""SELECT {column} AS key,
                    COALESCE(sum(credits) FILTER (WHERE billed), 0), COALESCE(sum(usd) FILTER (WHERE billed), 0),
                    COALESCE(sum(jobs) FILTER (WHERE billed), 0), COALESCE(sum(jobs) FILTER (WHERE NOT billed), 0)
-            FROM {SCHEMA}.ledger_days WHERE day >= %s AND day < %s GROUP BY 1""", (start, end)).fetchall()
+            FROM {SCHEMA}.ledger_days WHERE day >= %s AND day < %s GROUP BY 1
+            HAVING sum(jobs) > 0""", (start, end)).fetchall()  # a project every job moved out of is gone
     budgets: dict[str, Decimal | None] = {}
     if by == "project":
         budgets = {str(name): budget for name, budget in  # type: ignore[misc]
@@ -92,35 +113,30 @@ def team_spend(conn: psycopg.Connection[tuple[object, ...]], month: str, by: str
 
 def fetch_team_spend(url: str, password: str | None, month: str, by: str = "seat") -> TeamSpend:
     """``team_spend`` over a connection of its own; a ``StudioError`` when the server cannot answer."""
-    with connect(url, password) as conn:
-        try:
-            return team_spend(conn, month, by)
-        except StudioError:
-            raise
-        except Exception as exc:
-            raise describe(exc, url) from None
+    return on_server(url, password, lambda conn: team_spend(conn, month, by))
+
+
+def fetch_team_view(url: str, password: str | None, month: str) -> tuple[TeamSpend, list[TeamProject]]:
+    """The team's ``month`` by project and the shared project list, over one connection of its own (what the link
+    reads after each sync); a ``StudioError`` when the server cannot answer."""
+    return on_server(url, password, lambda conn: (team_spend(conn, month, "project"), team_projects(conn)))
 
 
 def set_team(url: str, password: str | None, *, budget_usd: Decimal | bool | None = False,
              share_prompts: bool | None = None) -> None:
     """An admin's change to the team settings (``budget_usd=False``: unchanged; ``None``: no budget)."""
-    with connect(url, password) as conn:
-        try:
-            with conn.transaction():
-                if budget_usd is not False:
-                    conn.execute(f"UPDATE {SCHEMA}.team SET monthly_budget_usd = %s", (budget_usd,))
-                if share_prompts is not None:
-                    conn.execute(f"UPDATE {SCHEMA}.team SET share_prompts = %s", (share_prompts,))
-        except Exception as exc:
-            raise describe(exc, url) from None
+    def change(conn: psycopg.Connection[tuple[object, ...]]) -> None:
+        with conn.transaction():
+            if budget_usd is not False:
+                conn.execute(f"UPDATE {SCHEMA}.team SET monthly_budget_usd = %s", (budget_usd,))
+            if share_prompts is not None:
+                conn.execute(f"UPDATE {SCHEMA}.team SET share_prompts = %s", (share_prompts,))
+
+    on_server(url, password, change)
 
 
 def set_project_budget(url: str, password: str | None, project: str, budget_usd: Decimal | None) -> None:
     """An admin sets a project's budget on the studio's shared list (adding the project if it is not there)."""
-    with connect(url, password) as conn:
-        try:
-            with conn.transaction():
-                conn.execute(f"INSERT INTO {SCHEMA}.projects (name, budget_usd) VALUES (%s, %s) "
-                             "ON CONFLICT (name) DO UPDATE SET budget_usd = EXCLUDED.budget_usd", (project, budget_usd))
-        except Exception as exc:
-            raise describe(exc, url) from None
+    on_server(url, password, lambda conn: conn.execute(
+        f"INSERT INTO {SCHEMA}.projects (name, budget_usd) VALUES (%s, %s) "
+        "ON CONFLICT (name) DO UPDATE SET budget_usd = EXCLUDED.budget_usd", (project, budget_usd)))
