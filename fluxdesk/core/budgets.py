@@ -27,8 +27,8 @@ class BudgetCrossing:
     project: str | None = None
     """The project whose budget it is; ``None``: the monthly budget."""
     team_age_s: float | None = None
-    """The monthly budget is the studio team's, and ``spent`` the team's month as read this many seconds ago;
-    ``None``: this seat's own month."""
+    """``spent`` is the studio team's (its month, or all it spent on the project) as read this many seconds ago, and
+    a monthly budget the team's; ``None``: this seat's own figures."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,11 @@ class OverBudget:
                 lines.append(f"This month you have spent {format_usd(crossing.spent)} of your "
                              f"{format_usd(crossing.budget)} budget. These images cost {format_price(self.cost)}, "
                              f"which takes you to {total}.")
+            elif crossing.team_age_s is not None:
+                lines.append(f"This would take the {crossing.project} project past its {format_usd(crossing.budget)} "
+                             f"budget: the team has spent {format_usd(crossing.spent)} on it this month (team spend "
+                             f"as of {age_words(crossing.team_age_s)}), and these images cost "
+                             f"{format_price(self.cost)} ({total} in all).")
             else:
                 lines.append(f"This would take the {crossing.project} project past its {format_usd(crossing.budget)} "
                              f"budget: it has spent {format_usd(crossing.spent)} this month, and these images cost "
@@ -82,12 +87,12 @@ def over_budget(cost: Decimal, *, month_spent: Decimal | None, monthly_budget: D
                 project_budget: Decimal | None = None, team_age_s: float | None = None) -> OverBudget | None:
     """The question to ask before sending ``cost`` dollars, or ``None`` when it crosses no budget. A monthly budget of
     0 or ``None`` is none; a spend not known yet (``None``) asks nothing of its budget; a project's budget of 0 is
-    crossed by any cost. With ``team_age_s``, ``month_spent`` and ``monthly_budget`` are the studio team's, as read
+    crossed by any cost. With ``team_age_s``, the spends (and the monthly budget) are the studio team's, as read
     that many seconds ago (the question says so)."""
     crossings = []
     if monthly_budget and month_spent is not None and month_spent + cost > monthly_budget:
         crossings.append(BudgetCrossing(month_spent, monthly_budget, team_age_s=team_age_s))
     if (project is not None and project_budget is not None and project_spent is not None
             and project_spent + cost > project_budget):
-        crossings.append(BudgetCrossing(project_spent, project_budget, project))
+        crossings.append(BudgetCrossing(project_spent, project_budget, project, team_age_s))
     return OverBudget(cost, tuple(crossings)) if crossings else None

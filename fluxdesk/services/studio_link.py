@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from fluxdesk.core.pricing import USD_PER_CREDIT
+from fluxdesk.core.projects import name_key
 from fluxdesk.storage.studio.link import StudioAuthError, StudioError, StudioUnreachableError
 from fluxdesk.storage.studio.sync import INTERVAL_S, Syncer, SyncResult
-from fluxdesk.storage.studio.team import TeamSpend, fetch_team_spend
+from fluxdesk.storage.studio.team import TeamProject, TeamSpend, fetch_team_view
 
 if TYPE_CHECKING:
     from fluxdesk.storage.settings import Settings
@@ -56,9 +57,21 @@ class LinkState:
 
 @dataclass(frozen=True)
 class TeamFigures:
-    """The team's month, read from the server (``spend.fetched_at``: how fresh it is)."""
+    """The team's month by project and the studio's shared project list, read from the server
+    (``spend.fetched_at``: how fresh they are)."""
 
     spend: TeamSpend
+    projects: tuple[TeamProject, ...] = ()
+    adopted: tuple[str, ...] = ()
+    """Projects of the shared list this library did not have, just made in it."""
+
+    def project(self, name: str) -> tuple[Decimal, Decimal | None]:
+        """What the team spent on project ``name`` (whatever its case) this month, and the budget the studio set for
+        it (``None``: none)."""
+        key = name_key(name)
+        spent = sum((g.usd for g in self.spend.groups if g.key is not None and name_key(g.key) == key), Decimal(0))
+        budgets = [p.budget_usd for p in self.projects if name_key(p.name) == key and p.budget_usd is not None]
+        return spent, (budgets[0] if budgets else None)
 
 
 LinkEvent = LinkState | TeamFigures
@@ -160,19 +173,22 @@ def check_link(url: str, seat: str, password: str | None) -> str:
 
 
 def _queued(home: Path) -> tuple[int, datetime | None]:
-    from fluxdesk.storage.db import open_database
-    from fluxdesk.storage.paths import database_path
     from fluxdesk.storage.studio import outbox
 
-    conn = open_database(database_path(home))
-    try:
+    with outbox.library_db(home) as conn:
         return outbox.queued(conn), outbox.last_sync(conn)
-    finally:
-        conn.close()
+
+
+def _adopt(home: Path, projects: list[TeamProject]) -> list[str]:
+    """Make the shared list's projects (not archived there) this home's library lacks."""
+    from fluxdesk.storage.studio import outbox
+
+    with outbox.library_db(home) as conn:
+        return outbox.adopt_projects(conn, [(p.name, p.created_at) for p in projects if not p.archived])
 
 
 class StudioLink:
-    """Keeps ``home``'s outbox flowing to the studio and the team's month fresh, until stopped: ``run(stop)`` on a
+    """Keeps ``home``'s outbox flowing to the studio and the team's month fresh, until ``stop()``: ``run()`` on a
     thread of its own (it blocks), telling ``on_event`` a ``LinkState`` after each try and a ``TeamFigures`` after
     each sync that could read them."""
 
@@ -185,6 +201,8 @@ class StudioLink:
         self._on_event = on_event
         self._month = month
         self._syncer = Syncer(home, link.url, link.seat, link.password, usd_per_credit=usd_per_credit)
+        self._stop = threading.Event()
+        self._wake = threading.Event()
 
     def __repr__(self) -> str:  # no password, ever
         return f"StudioLink(seat={self.link.seat!r})"
@@ -194,9 +212,21 @@ class StudioLink:
         return LinkState(self.link.seat, self.link.url, phase, queued, last, at=datetime.now(UTC),
                          **fields)  # type: ignore[arg-type]
 
-    def run(self, stop: threading.Event) -> None:
+    def run(self) -> None:
+        """Sync until ``stop`` (blocking: on a thread of its own)."""
         self._on_event(self._state("linking"))
-        self._syncer.run(stop, interval=self.interval, on_result=self._synced, on_error=self._failed)
+        self._syncer.run(self._stop, interval=self.interval, on_result=self._synced, on_error=self._failed,
+                         wake=self._wake)
+
+    def wake(self) -> None:
+        """Sync now rather than at the next tick (a job ended, images moved); a backoff after a failure runs out
+        first."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        """End ``run``, or keep it from starting (within a connection timeout when a sync is under way)."""
+        self._stop.set()
+        self._wake.set()
 
     def _synced(self, result: SyncResult) -> None:
         from fluxdesk.storage.spend import current_month
@@ -204,12 +234,13 @@ class StudioLink:
         self._on_event(LinkState(self.link.seat, self.link.url, "synced", result.remaining, result.at,
                                  at=datetime.now(UTC)))
         try:
-            spend = fetch_team_spend(self.link.url, self.link.password,
-                                     self._month() if self._month else current_month(), "seat")
+            spend, projects = fetch_team_view(self.link.url, self.link.password,
+                                              self._month() if self._month else current_month())
         except StudioError as exc:
             self._failed(exc, self.interval)
             return
-        self._on_event(TeamFigures(spend))
+        adopted = _adopt(self.home, projects)
+        self._on_event(TeamFigures(spend, tuple(projects), tuple(adopted)))
 
     def _failed(self, error: StudioError, wait: float) -> None:
         phase: LinkPhase = ("refused" if isinstance(error, StudioAuthError) else

@@ -213,6 +213,7 @@ class MainWindow(QMainWindow):
         self.panel.reload_projects()
         self.spend_tab.if_built(lambda tab: tab.refresh())
         self.controller.read_spend()  # the budget question's per-project figures follow the move
+        self.controller.studio.wake()  # in a studio, images synced before the move are re-filed on the team's ledger
 
     def _tab_changed(self, index: int) -> None:
         # The gallery needs the width (grid and details); the prompt panel returns on every other tab.
@@ -403,6 +404,7 @@ class MainWindow(QMainWindow):
         controller.serverErrors.connect(self.panel.show_server_errors)
         controller.creditsChanged.connect(self._show_credits)
         controller.studio.stateChanged.connect(self._studio_link_changed)
+        controller.studio.projectsAdopted.connect(self._reload_project_lists)  # the studio's shared projects
         controller.studio.teamSpendChanged.connect(self._show_studio)
         controller.creditsCleared.connect(self._clear_credits)
         controller.monthSpendChanged.connect(self.panel.set_month_spend)
@@ -577,6 +579,12 @@ class MainWindow(QMainWindow):
             self.panel.set_project(None)
 
     def _projects_changed(self) -> None:
+        """Projects renamed, archived or deleted in Settings (a rename re-files synced jobs on the team's ledger)."""
+        self._reload_project_lists()
+        self.controller.studio.wake()
+
+    def _reload_project_lists(self, _names: object = None) -> None:
+        """The project lists read again: the panel's picker, the gallery's filter, the Spend tab."""
         self.panel.reload_projects()
         self.gallery_tab.if_built(lambda tab: tab.reload_projects())
         self.spend_tab.if_built(lambda tab: tab.refresh())

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 from studio_support import PgCluster, new_database, queue_jobs
-from window_support import WAIT_MS, ctrl_enter, ready
+from window_support import WAIT_MS, ctrl_enter, gallery_ids, picker, ready, type_project
 
 from fluxdesk.services.studio_link import join_studio, joined_link, leave_studio
 from fluxdesk.sim import SimConfig, Simulator
@@ -21,7 +22,8 @@ from fluxdesk.storage.settings import load_settings
 from fluxdesk.storage.spend import current_month
 from fluxdesk.storage.studio.schema import add_seat, init_schema
 from fluxdesk.storage.studio.sync import Syncer
-from fluxdesk.storage.studio.team import set_team
+from fluxdesk.storage.studio.team import set_project_budget, set_team
+from fluxdesk.ui.gallery.project_chooser import MoveToProjectDialog
 
 KEY = "bfl_studio-window-key-0123456789"
 
@@ -178,3 +180,72 @@ def test_the_demo_and_a_home_in_no_studio_show_no_studio_link(qtbot, make_window
     qtbot.wait(300)
     assert window.controller.studio.link is None and window.studio_label.isHidden()
     assert leave_studio(tmp_path) and not leave_studio(tmp_path)
+
+
+def test_a_seat_picks_a_team_project_is_asked_with_its_team_budget_and_a_move_is_re_filed(
+        qtbot, make_window, key_store, memory_keyring, simulator: Simulator, studio, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bob shared 2 jobs ($0.05) for Initech, whose studio budget is $0.05. Anna never had Initech: the link copies the
+    studio's projects into her picker; her first image for it is asked about with the team's Initech figures; its row
+    goes at once (not at the link's 10-minute tick); moving the image to Globex in the gallery re-files it on the
+    team's ledger.
+
+    The loopback simulator stands in for BFL itself here: its images go to the real library as real jobs (the app
+    would keep a simulator's in the demo library, which never syncs)."""
+    monkeypatch.setattr("fluxdesk.services.session.uses_simulator", lambda _api_base: False)
+    admin, base, passwords = studio
+    bob = tmp_path / "bob"
+    queue_jobs(bob, 2, month=current_month(), start=50, project="Initech")
+    link = joined_link(bob)
+    assert link is not None
+    Syncer(bob, link.url, link.seat, link.password).sync_once()
+    set_project_budget(admin, None, "Initech", Decimal("0.05"))
+    key_store.set(KEY)
+    asked: list = []
+    window = make_window(demo=False, settings=load_settings(tmp_path),
+                         confirm_over_budget=lambda question: asked.append(question) or True)
+    window.controller.studio.interval = 600  # only a wake syncs within this test
+    ready(qtbot, window)
+    join_in_settings(qtbot, window, base, "anna", passwords["anna"])
+    window._settings_dialog.save_button.click()
+    studio_link = window.controller.studio
+    qtbot.waitUntil(lambda: studio_link.team is not None, timeout=WAIT_MS)
+    combo = picker(window)
+    qtbot.waitUntil(lambda: combo.findText("Initech") >= 0, timeout=WAIT_MS)  # the studio's project, here now
+    month = window.panel.findChild(QLabel, "monthLabel")
+    qtbot.waitUntil(lambda: month.text() == "Team this month: $0.20 of $0.26", timeout=WAIT_MS)
+    assert "whole studio" in month.toolTip()
+    type_project(qtbot, window, "Initech")
+    qtbot.waitUntil(lambda: window.panel.project_picker().project_name() == "Initech", timeout=WAIT_MS)
+    window.grab().save("/tmp/studioui-team-project.png")
+
+    window.panel.set_model("flux-2-pro")
+    window.panel.load_settings({"width": 1024, "height": 1024, "seed": 5})  # $0.03: past Initech's $0.05
+    with qtbot.waitSignal(window.imageShown, timeout=WAIT_MS) as shown:
+        ctrl_enter(qtbot, window, "an Initech poster")
+    [question] = asked
+    assert question.title() == "Over the Initech project's budget"  # the team's month ($0.23 of $0.26) is not
+    assert question.text().startswith("This would take the Initech project past its $0.05 budget: the team has "
+                                      "spent $0.05 on it this month (team spend as of ")
+    qtbot.waitUntil(lambda: studio_link.team_spend is not None and studio_link.team_spend.jobs == 9,
+                    timeout=WAIT_MS)  # the job's end woke the link
+    assert studio_link.team.project("initech") == (Decimal("0.08"), Decimal("0.05"))
+    qtbot.waitUntil(lambda: month.text().startswith("Team this month: $0.23 of $0.26"), timeout=WAIT_MS)
+
+    image_id = shown.args[0]
+    window.tabs.setCurrentWidget(window.gallery_tab)
+    gallery = window.gallery_tab.widget
+    qtbot.waitUntil(lambda: image_id in gallery_ids(gallery), timeout=WAIT_MS)
+    gallery.select_ids([image_id], image_id)
+    window.activateWindow()
+    gallery.view.setFocus()
+    qtbot.waitUntil(gallery.view.hasFocus, timeout=WAIT_MS)
+    qtbot.keyClick(gallery.view, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    chooser: list[MoveToProjectDialog] = []
+    qtbot.waitUntil(lambda: bool(chooser.extend(d for d in window.findChildren(MoveToProjectDialog)
+                                                if d.isVisible()) or chooser), timeout=WAIT_MS)
+    chooser[0].choose("Globex")
+    qtbot.waitUntil(lambda: studio_link.team is not None and studio_link.team.project("Globex")[0] == Decimal("0.03"),
+                    timeout=WAIT_MS)  # the move woke the link; its correction re-filed the job
+    assert studio_link.team.project("Initech")[0] == Decimal("0.05")
+    assert studio_link.team_spend.jobs == 9 and studio_link.team_spend.usd == Decimal("0.23")

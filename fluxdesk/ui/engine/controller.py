@@ -108,8 +108,9 @@ class AppController(QObject):
     """The credits balance (``Decimal``), or ``None`` when it could not be read."""
     creditsCleared = Signal()
     """No balance to show (no key)."""
-    monthSpendChanged = Signal(object, object)
-    """This month's spend and the monthly budget (``None``: no budget), in US dollars."""
+    monthSpendChanged = Signal(object, object, bool)
+    """This month's spend and the monthly budget (``None``: no budget), in US dollars, and whether they are the studio
+    team's (the figures the budget question weighs)."""
     moneyRefreshed = Signal()
     """The money figures are being read again: views showing spend reload too."""
     reproductionQueued = Signal(int, str, object)
@@ -153,6 +154,9 @@ class AppController(QObject):
         """The studio link (studio mode), while the real engine runs and the settings name a studio."""
         engine.ready.connect(self._link_studio)
         engine.retiring.connect(self.studio.stop)
+        self.studio.teamSpendChanged.connect(self._emit_month)
+        self.studio.stateChanged.connect(lambda state: self._emit_month() if state is None else None)
+        self.studio.projectsAdopted.connect(lambda _names: self.read_spend())
         bridge.jobEvent.connect(self._on_job_event)
         bridge.queueStopped.connect(self._on_queue_stopped)
         bridge.creditsChanged.connect(self._show_credits)
@@ -213,15 +217,30 @@ class AppController(QObject):
         (a project not read yet has spent nothing and has no budget). In a studio, once the team's figures are read,
         the month is the team's (against the team budget when the studio set one), with their age."""
         project = self.project_spend.get(project_id) if project_id is not None else None
-        month_spent, monthly_budget = self.month_spend, self._settings.monthly_budget_usd
-        team, team_age = self.studio.team_spend, self.studio.team_age_s()
-        if team is not None:
-            month_spent = team.usd
-            monthly_budget = team.budget_usd if team.budget_usd is not None else monthly_budget
+        month_spent, monthly_budget, team_age = self.month_figures()
+        if project is None:
+            return over_budget(cost, month_spent=month_spent, monthly_budget=monthly_budget, team_age_s=team_age)
+        project_spent, project_budget = project.usd, project.budget_usd
+        if self.studio.team is not None and project.name is not None:
+            project_spent, team_budget = self.studio.team.project(project.name)
+            project_budget = team_budget if team_budget is not None else project_budget
         return over_budget(cost, month_spent=month_spent, monthly_budget=monthly_budget, team_age_s=team_age,
-                           project=None if project is None else project.name,
-                           project_spent=None if project is None else project.usd,
-                           project_budget=None if project is None else project.budget_usd)
+                           project=project.name, project_spent=project_spent, project_budget=project_budget)
+
+    def month_figures(self) -> tuple[Decimal | None, Decimal | None, float | None]:
+        """The month the budget question weighs and the prompt panel shows: spent (``None``: not read yet), the monthly
+        budget (``None``: none), and ``None`` for this seat's own month, else the age in seconds of the studio team's
+        figures (against the team budget, or this seat's own when the studio set none)."""
+        own_budget = self._settings.monthly_budget_usd or None
+        team = self.studio.team_spend
+        if team is None:
+            return self.month_spend, own_budget, None
+        return team.usd, team.budget_usd if team.budget_usd is not None else own_budget, self.studio.team_age_s()
+
+    def _emit_month(self, _changed: object = None) -> None:
+        spent, budget, team_age = self.month_figures()
+        if spent is not None:
+            self.monthSpendChanged.emit(spent, budget, team_age is not None)
 
     def _generate_failed(self, error: BaseException) -> None:
         from fluxdesk.services.pipeline import InvalidRequestError
@@ -392,13 +411,14 @@ class AppController(QObject):
         summary, projects = read
         self.project_spend = {p.project_id: p for p in projects if p.project_id is not None}
         self.month_spend = summary.usd
-        self.monthSpendChanged.emit(summary.usd, self._settings.monthly_budget_usd or None)
+        self._emit_month()
 
     def _on_job_event(self, event: object) -> None:
         if isinstance(event, JobDone | JobFailed):
             if isinstance(event, JobDone) and event.seed is not None:
                 self._settings = replace(self._settings, last_seed=event.seed)  # saved with the next save
             self._refresh_timer.start()
+            self.studio.wake()  # its ledger row goes now, not at the link's next tick
 
     # --- settings: the one writer ---------------------------------------------------------------
 

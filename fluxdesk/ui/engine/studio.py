@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -18,7 +17,7 @@ from PySide6.QtCore import QObject, Signal
 from fluxdesk.ui.engine.tasks import TaskManager
 
 if TYPE_CHECKING:
-    from fluxdesk.services.studio_link import JoinedLink, LinkEvent, LinkState
+    from fluxdesk.services.studio_link import JoinedLink, LinkEvent, LinkState, StudioLink, TeamFigures
     from fluxdesk.storage.settings import Settings
     from fluxdesk.storage.studio.team import TeamSpend
 
@@ -31,6 +30,8 @@ class StudioLinkHost(QObject):
     """The link's ``LinkState``; ``None``: no studio link (not joined, stopped)."""
     teamSpendChanged = Signal(object)
     """The team's month (``TeamSpend``), just read from the server."""
+    projectsAdopted = Signal(list)
+    """Projects of the studio's shared list were just made in this library: their names."""
     _forward = Signal(int, object)  # generation, event: from the link's thread to the GUI thread
 
     def __init__(self, home: Path, *, interval: float | None = None, parent: QObject | None = None) -> None:
@@ -39,17 +40,28 @@ class StudioLinkHost(QObject):
         self.interval = interval
         """Seconds between syncs (``None``: the service's default)."""
         self._generation = 0
-        self._stop: threading.Event | None = None
         self._running: concurrent.futures.Future | None = None
+        self._studio: StudioLink | None = None
         self.state: LinkState | None = None
-        self.team_spend: TeamSpend | None = None
-        """The team's month as last read (``fetched_at``: when); ``None`` before, or when not joined."""
+        self.team: TeamFigures | None = None
+        """The team's month by project and the shared project list as last read (``spend.fetched_at``: when);
+        ``None`` before, or when not joined."""
         self.link: JoinedLink | None = None
         self._forward.connect(self._dispatch)
 
     @property
     def joined(self) -> bool:
         return self.link is not None
+
+    @property
+    def team_spend(self) -> TeamSpend | None:
+        """The team's month as last read; ``None`` before, or when not joined."""
+        return None if self.team is None else self.team.spend
+
+    def wake(self) -> None:
+        """Sync now (a job ended, images moved to another project) rather than at the link's next tick."""
+        if self._studio is not None:
+            self._studio.wake()
 
     def team_reader(self) -> Callable[[str, str], TeamSpend] | None:
         """``(month, grouping) -> TeamSpend`` read from the studio's server (blocking: for a worker thread), or
@@ -97,10 +109,10 @@ class StudioLinkHost(QObject):
                 forward.emit(generation, event)
 
         options = {} if self.interval is None else {"interval": self.interval}
-        studio = StudioLink(self._home, link, tell, usd_per_credit=usd_per_credit, **options)  # type: ignore[arg-type]
-        stop = self._stop = threading.Event()
+        studio = self._studio = StudioLink(self._home, link, tell, usd_per_credit=usd_per_credit,
+                                           **options)  # type: ignore[arg-type]
         self.link = link
-        self._running = TaskManager.instance().submit(lambda: studio.run(stop), lane="studio")
+        self._running = TaskManager.instance().submit(studio.run, lane="studio")
         TaskManager.instance().watch_future(self._running, None, None, parent=self)
 
     def _dispatch(self, generation: int, event: LinkEvent) -> None:
@@ -109,7 +121,9 @@ class StudioLinkHost(QObject):
         if generation != self._generation:
             return  # a link stopped since
         if isinstance(event, TeamFigures):
-            self.team_spend = event.spend
+            self.team = event
+            if event.adopted:
+                self.projectsAdopted.emit(list(event.adopted))
             self.teamSpendChanged.emit(event.spend)
         else:
             self.state = event
@@ -118,11 +132,11 @@ class StudioLinkHost(QObject):
     def stop(self) -> None:
         """End the link (its loop ends on its lane within a connection timeout); forget its figures."""
         self._generation += 1
-        stop, self._stop = self._stop, None
-        if stop is not None:
-            stop.set()
+        studio, self._studio = self._studio, None
+        if studio is not None:
+            studio.stop()
         had = self.link is not None or self.state is not None
-        self.link = self.state = self.team_spend = None
+        self.link = self.state = self.team = None
         if had:
             self.stateChanged.emit(None)
 

@@ -136,16 +136,21 @@ class CostFooter(Card):
         self.balance_label.show()
 
     def show_month(self, spent: Decimal | None, budget: Decimal | None, after: Decimal | None,
-                   crossing: bool) -> None:
+                   crossing: bool, *, team: bool = False) -> None:
+        """The month's spend against the budget; ``team``: the studio team's month and budget."""
         if spent is None:
             self.month_label.hide()
             return
-        text = f"This month: {format_usd(spent)}"
+        text = f"{'Team this month' if team else 'This month'}: {format_usd(spent)}"
         if budget is not None:
             text += f" of {format_usd(budget)}"
         if crossing and after is not None:
             text += f" · this would bring it to {format_usd(after)}, over the budget"
         self.month_label.setText(text)
+        self.month_label.setAccessibleName("Team's spend this month" if team else "Spend this month")
+        self.month_label.setToolTip(
+            "What the whole studio spent this month, as last read from the studio server (the status bar says how "
+            "fresh), against the team's budget" if team else "What this FluxDesk spent this month")
         set_tone(self.month_label, "warning" if crossing else "muted")
         self.month_label.show()
 

@@ -173,6 +173,7 @@ class PromptPanel(QWidget):
         self._credits: Decimal | None = None
         self._spent: Decimal | None = None
         self._budget: Decimal | None = None
+        self._team_month = False
         self._owner_enabled = True
         self._owner_reason = ""
         self._drag_active = False
@@ -683,10 +684,12 @@ class PromptPanel(QWidget):
         self._credits = credits
         self._refresh()
 
-    def set_month_spend(self, spent: Decimal, budget: Decimal | None) -> None:
-        """This month's spend and the monthly budget, in US dollars (budget ``None``: no budget)."""
+    def set_month_spend(self, spent: Decimal, budget: Decimal | None, team: bool = False) -> None:
+        """This month's spend and the monthly budget, in US dollars (budget ``None``: no budget); ``team``: the studio
+        team's month and budget."""
         self._spent = spent
         self._budget = budget
+        self._team_month = team
         self._refresh()
 
     # -- owner controls -----------------------------------------------------------------------------
@@ -769,7 +772,7 @@ class PromptPanel(QWidget):
         short = est is not None and self._credits is not None and est.credits_total > self._credits
         self._footer.show_balance(self._credits, self._table.usd_per_credit, short)
         after = self._spent + est.usd_total if est is not None and self._spent is not None else None
-        self._footer.show_month(self._spent, self._budget, after, self.would_cross_budget())
+        self._footer.show_month(self._spent, self._budget, after, self.would_cross_budget(), team=self._team_month)
 
     def _show_generate_state(self) -> None:
         est = self._estimate
