@@ -37,6 +37,7 @@ TARGETS = {
     "composite_ms": 150,  # a FLUX.2 local edit composited back into a 4 MP original (masks_composite.py)
     "studio_team_month_ms": 200,  # the Team view's month on PostgreSQL, 50 seats × 20,000 jobs (studio.py)
     "studio_sync_ms": 2000,  # a seat's sync of 1,000 queued ledger rows
+    "studio_correction_sync_ms": 2000,  # ... and of 1,000 corrections after those jobs moved to another project
 }
 
 

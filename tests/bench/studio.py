@@ -1,6 +1,7 @@
 """Studio mode on a throwaway PostgreSQL server (tests/studio_support.py): a month of 50 seats × 20,000 jobs in the
 shared ledger, then the Team view's month query (``team_spend`` by seat, project, model and day, as a seat) and the
-sync of 1,000 queued rows from a seat's library. Last line: one JSON object.
+sync of 1,000 queued rows from a seat's library, and of 1,000 corrections after those jobs moved to another project.
+Last line: one JSON object.
 
     .venv/bin/python tests/bench/studio.py [--seats 50] [--jobs 20000] [--queued 1000] [--runs 7]
 """
@@ -87,13 +88,24 @@ def main() -> int:
             sync_ms = (time.perf_counter() - started) * 1000
             if result.sent != args.queued or result.remaining:
                 raise SystemExit(f"the sync sent {result.sent} of {args.queued} rows")
+            with Library.open(home, remove_temp_files=False) as library:  # every image moved to one project
+                moved_to = library.ensure_project("Moved").id
+                library._conn.execute("UPDATE jobs SET project_id = ?", (moved_to,))
+            started = time.perf_counter()
+            result = syncer.sync_once()
+            correction_ms = (time.perf_counter() - started) * 1000
+            with psycopg.connect(admin) as conn:
+                moved = {g.key: g.jobs for g in team_spend(conn, MONTH, "project").groups if g.key == "Moved"}
+            if result.sent != args.queued or moved.get("Moved") != args.queued:
+                raise SystemExit(f"{result.sent} corrections re-filed {moved} of {args.queued} jobs")
     finally:
         cluster.destroy()
     medians = {by: round(statistics.median(t), 1) for by, t in times.items()}
     print(json.dumps({"studio_ledger_rows": args.seats * args.jobs, "studio_fill_s": round(fill_s, 1),
                       "studio_team_month_ms": max(medians.values()),
                       **{f"studio_team_month_by_{by}_ms": ms for by, ms in medians.items()},
-                      "studio_sync_rows": args.queued, "studio_sync_ms": round(sync_ms, 1)}))
+                      "studio_sync_rows": args.queued, "studio_sync_ms": round(sync_ms, 1),
+                      "studio_correction_sync_ms": round(correction_ms, 1)}))
     return 0
 
 

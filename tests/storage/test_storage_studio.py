@@ -370,10 +370,14 @@ def test_a_studio_of_schema_1_is_migrated_with_every_job_re_fileable(pg_cluster:
     queue_jobs(home, 3, project="Acme")
     syncer(home, url, anna).sync_once()  # a seat of the version before sends plain rows
     monkeypatch.undo()
-    assert init_schema(url) == 2
     move_jobs(home, ["anna-job-0"], "Globex")
+    queue_jobs(home, 1, start=3, project="Acme")
+    with pytest.raises(StudioError, match="admin runs `fluxdesk studio init`"):
+        syncer(home, url, anna).sync_once()  # an old studio: the new row goes, the correction waits
+    assert queued(home) == 1 and by_project(url) == {"Acme": (4, Decimal("10.0"))}
+    assert init_schema(url) == 2
     syncer(home, url, anna).sync_once()
-    assert by_project(url) == {"Acme": (2, Decimal("5.0")), "Globex": (1, Decimal("2.5"))}
+    assert by_project(url) == {"Acme": (3, Decimal("7.5")), "Globex": (1, Decimal("2.5"))}
 
 
 def test_the_shared_project_list_is_copied_into_a_seat_and_a_name_let_go_stays_gone(admin: str,

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, TypeVar
 from fluxdesk.core.pricing import USD_PER_CREDIT
 from fluxdesk.storage.studio import outbox
 from fluxdesk.storage.studio.link import StudioAuthError, StudioError, connect, describe
-from fluxdesk.storage.studio.schema import SCHEMA
+from fluxdesk.storage.studio.schema import MIGRATIONS, SCHEMA, schema_version
 
 if TYPE_CHECKING:
     import sqlite3
@@ -115,7 +115,11 @@ class Syncer:
             r.job_id, self.seat, r.created_at, r.project, r.model, r.width, r.height, r.credits,
             None if r.credits is None else r.credits * self.usd_per_credit, r.status, r.billed,
             r.prompt if share_prompts else None))
-        # Corrections after every row they correct.
+        # Corrections after every row they correct, once the server's schema knows them.
+        if outbox.next_corrections(local, 1) and (version := schema_version(server)) < len(MIGRATIONS):
+            raise StudioError(f"the studio's schema is version {version}, older than this FluxDesk's "
+                              f"({len(MIGRATIONS)}): images moved to another project wait to be re-filed until the "
+                              "studio's admin runs `fluxdesk studio init` (new jobs' rows still go)")
         sent += _drain(local, server, lambda: outbox.next_corrections(local, self.batch_rows),
                        _INSERT_CORRECTION, lambda f: (f.row_id, self.seat, f.created_at, f.project, f.model, f.status,
                                                       f.billed, f.job_id), corrections=True)
