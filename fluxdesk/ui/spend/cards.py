@@ -1,4 +1,5 @@
-"""The three cards across the top of the Spend tab: the month's total, the budget, the credits at BFL."""
+"""The three cards across the top of the Spend tab: the month's total, the budget (the team's in studio mode), the
+credits at BFL."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from decimal import Decimal
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
 
+from fluxdesk.core.budgets import age_words
 from fluxdesk.core.pricing import format_credits
 from fluxdesk.core.wording import moment_text, plural
 from fluxdesk.storage.spend import SpendSummary
@@ -118,27 +120,33 @@ class TotalCard(_Card):
 
 
 class BudgetCard(_Card):
-    """The month against the monthly budget: a bar that warns near the budget and turns red over it."""
+    """The month against the monthly budget: a bar that warns near the budget and turns red over it. In studio mode
+    (``show_team_budget``) the whole team's month against the team budget, and how fresh the team's figures are."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, clock: Callable[[], datetime] | None = None) -> None:
         super().__init__("Budget", "budgetCard", parent)
+        self._clock = clock or (lambda: datetime.now(UTC))
         layout = self.body
         self.bar = QProgressBar()
         self.bar.setObjectName("budgetBar")
         self.bar.setRange(0, BAR_STEPS)
         self.bar.setTextVisible(False)
         self.bar.setFixedHeight(12)
-        self.bar.setAccessibleName("Month's spend against the budget")
         self.amount_label = make_label(name="budgetAmountLabel")
         self.state_label = make_label(name="budgetStateLabel", small=True)
+        self.source_label = make_label(tone="muted", name="budgetSourceLabel", small=True)
+        """Studio mode only: how fresh the team's figures are, and whose budget they stand against."""
         layout.addSpacing(6)
         layout.addWidget(self.bar)
         layout.addWidget(self.amount_label)
         layout.addWidget(self.state_label)
+        layout.addWidget(self.source_label)
         layout.addStretch(1)
         self._state = "none"
-        self._spent = Decimal(0)
-        self._budget: Decimal | None = None
+        self._team_read_at: datetime | None = None
+        self._source_note = ""
+        self._age_timer = QTimer(self, interval=AGO_TICK_MS)
+        self._age_timer.timeout.connect(self._show_team_age)
         self.show_budget(Decimal(0), None)
 
     @property
@@ -146,15 +154,49 @@ class BudgetCard(_Card):
         """``none``, ``ok``, ``near`` or ``over``."""
         return self._state
 
+    @property
+    def team(self) -> bool:
+        """Whether the card shows the team's month (studio mode) rather than this seat's."""
+        return self._team_read_at is not None
+
     def show_budget(self, spent: Decimal, budget: Decimal | None, projected: Decimal | None = None) -> None:
-        self._spent, self._budget = spent, budget
+        """This seat's month against its own monthly ``budget``."""
+        self._team_read_at = None
+        self._age_timer.stop()
+        self.set_title("Budget")
+        self.title_label.setToolTip("")
+        self.bar.setAccessibleName("Month's spend against the budget")
+        self.source_label.hide()
+        self._show(spent, budget, projected, "No monthly budget set: set one in Settings")
+
+    def show_team_budget(self, spent: Decimal, team_budget: Decimal | None, own_budget: Decimal | None,
+                         read_at: datetime, projected: Decimal | None = None) -> None:
+        """The team's month (``spent``, as read from the studio server at ``read_at``) against the ``team_budget``;
+        when the studio set none, against this seat's ``own_budget``, saying so."""
+        self._team_read_at = read_at
+        self.set_title("Team budget")
+        self.title_label.setToolTip("The whole team's billed spend this month, as read from the studio server")
+        self.bar.setAccessibleName("Team's month against the team budget")
+        budget = team_budget or own_budget
+        if team_budget:
+            self._source_note = ""
+        elif own_budget:
+            self._source_note = f"The studio set no team budget: shown against your own {usd(own_budget)}"
+        else:
+            self._source_note = "The studio set no team budget"
+        self._show(spent, budget, projected, "No team budget, nor a monthly budget of yours: set one in Settings")
+        self._show_team_age()
+        self.source_label.show()
+        self._age_timer.start()
+
+    def _show(self, spent: Decimal, budget: Decimal | None, projected: Decimal | None, no_budget: str) -> None:
         self._state = budget_state(spent, budget)
         self.bar.setProperty("state", self._state)
         if self._state == "none":
             self.bar.setValue(0)
             self.bar.setEnabled(False)
             self.amount_label.setText(f"{usd(spent)} spent")
-            self.state_label.setText("No monthly budget set: set one in Settings")
+            self.state_label.setText(no_budget)
             set_tone(self.state_label, "muted")
         else:
             assert budget is not None
@@ -176,6 +218,14 @@ class BudgetCard(_Card):
                 set_tone(self.state_label, "muted")
         self.bar.setToolTip(self.amount_label.text())
         self.restyle()
+
+    def _show_team_age(self) -> None:
+        if self._team_read_at is None:
+            return
+        age = age_words((self._clock() - self._team_read_at).total_seconds())
+        self.source_label.setText(f"Team figures read {age}" + (f" · {self._source_note}" if self._source_note else ""))
+        self.source_label.setToolTip(f"Read from the studio server at {moment_text(self._team_read_at)}; the Team "
+                                     "view's Reload reads them again")
 
     def bar_color(self) -> str:
         """The colour of the state text's tone: red over, amber near or heading over, else green."""

@@ -1,4 +1,5 @@
-"""The Spend tab's charts: dollars by day of the month, and the last twelve months, each against the budget.
+"""The Spend tab's charts: dollars by day of the month, the last twelve months and by category (project, and in the
+Team view seat or model), each against the budget: one bar chart (``_MoneyBarChart``) they all are.
 
 The budget is drawn in each chart's own unit, so a bar and the line compare directly: the month-by-month
 chart has a line at the monthly budget (a bar above it is a month over budget), and the by-day chart a line
@@ -11,6 +12,7 @@ need an axis up to the budget, and squash the days' bars flat.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QCategoryAxis, QLineSeries, QValueAxis
@@ -20,6 +22,7 @@ from PySide6.QtWidgets import QToolTip, QWidget
 
 from fluxdesk.core.pricing import format_credits
 from fluxdesk.core.projects import NO_PROJECT
+from fluxdesk.core.wording import plural
 from fluxdesk.storage.project_spend import ProjectSpend
 from fluxdesk.storage.spend import MonthSpend
 from fluxdesk.ui.kit import theme
@@ -60,19 +63,26 @@ def _budget_pen() -> QPen:
 
 class _MoneyBarChart(ChartView):
     """Bars of billed dollars over a category axis, in the theme's accent, and a dashed budget line across
-    them while a budget is set: what both charts are. The legend, under the plot, names both."""
+    them while a budget is set: what every chart here is. With ``budget_bars`` (a legend name) a second, muted
+    set of bars stands beside them, each bar's own budget, and a bar over its budget turns the theme's error
+    colour. The legend, under the plot, names them all; hovering a bar shows its tooltip."""
 
     def __init__(self, name: str, bars_label: str, bar_width: float, x_axis: QCategoryAxis | QBarCategoryAxis,
-                 parent: QWidget | None) -> None:
+                 parent: QWidget | None, *, budget_bars: str | None = None) -> None:
         self._bars = QBarSet(bars_label)
+        self._budget_bars = QBarSet(budget_bars or "")
+        self._budget_bars_label = budget_bars
         self._series = QBarSeries()
         self.budget_line = QLineSeries()
         self._budget: Decimal | None = None
         self._line_value: Decimal | None = None
         self._line_tip = ""
+        self._tips: list[str] = []
         super().__init__(self.restyle, parent)
         self.setObjectName(name)
         chart = self.chart()
+        # The chart's card colour to the view's edges: no band of the view's own colour around it.
+        chart.layout().setContentsMargins(0, 0, 0, 0)
         self._series.append(self._bars)
         self._series.setBarWidth(bar_width)
         chart.addSeries(self._series)
@@ -94,6 +104,21 @@ class _MoneyBarChart(ChartView):
         """The dollars the bars show, in order."""
         return [self._bars.at(i) for i in range(self._bars.count())]
 
+    def budgets(self) -> list[float]:
+        """The dollars the budget bars show, in order (empty while none are shown)."""
+        shown = self._budget_bars in self._series.barSets()
+        return [self._budget_bars.at(i) for i in range(self._budget_bars.count())] if shown else []
+
+    def over_budget(self) -> list[bool]:
+        """Which bars are marked over their own budget."""
+        if self._budget_bars_label is None:
+            return [False] * self._bars.count()
+        return [self._bars.isBarSelected(i) for i in range(self._bars.count())]
+
+    def tooltip(self, index: int) -> str:
+        """What hovering bar ``index`` shows."""
+        return self._tips[index]
+
     def budget_value(self) -> Decimal | None:
         """The dollars the budget line stands at (``None``: no budget, no line)."""
         return self._line_value
@@ -101,21 +126,47 @@ class _MoneyBarChart(ChartView):
     def set_budget(self, budget: Decimal | None) -> None:
         """The monthly budget in dollars; ``None`` or 0 takes the line away."""
         self._budget = budget if budget else None
-        self._show_values(self.values())
+        self._show_values(self.values(), self._tips, self.budgets() or None, self.over_budget())
 
     def restyle(self) -> None:
         style_chart(self.chart())
         _bar_colors(self._bars)
         self.budget_line.setPen(_budget_pen())
+        if self._budget_bars_label is not None:
+            self._bars.setSelectedColor(QColor(theme.colors().error))
+        muted = QColor(theme.colors().muted)
+        muted.setAlpha(140)
+        self._budget_bars.setColor(muted)
+        self._budget_bars.setBorderColor(muted)
+        self._budget_bars.setPen(QPen(Qt.PenStyle.NoPen))
 
     def _line_for(self, budget: Decimal) -> tuple[Decimal, str, str]:
         """Where the line stands for a monthly ``budget``, its name in the legend and its tooltip."""
         raise NotImplementedError
 
-    def _show_values(self, values: list[float]) -> None:
+    def _show_values(self, values: list[float], tips: Sequence[str], budgets: Sequence[float] | None = None,
+                     over: Sequence[bool] = ()) -> None:
+        """Bars of ``values`` dollars with their tooltips; beside them the ``budgets`` bars (``None``: none; a chart
+        made without ``budget_bars`` has none), the bars ``over`` their budget marked."""
         self._bars.remove(0, self._bars.count())
         self._bars.append(values)
+        self._tips = list(tips)
         top = max(values, default=0.0)
+        self._budget_bars.remove(0, self._budget_bars.count())
+        with_budgets = self._budget_bars_label is not None and budgets is not None
+        if with_budgets and self._budget_bars not in self._series.barSets():
+            self._series.append(self._budget_bars)
+        elif not with_budgets and self._budget_bars in self._series.barSets():
+            self._series.take(self._budget_bars)
+        if with_budgets:
+            assert budgets is not None
+            self._budget_bars.append(list(budgets))
+            top = max([top, *budgets])
+        if self._budget_bars_label is not None:  # the selection marks bars over budget (a month chart's: its month)
+            self._bars.deselectAllBars()
+            for i, is_over in enumerate(over):
+                if is_over:
+                    self._bars.selectBar(i)
         if self._budget is None or not values:
             self._line_value = None
             self.budget_line.clear()
@@ -137,54 +188,72 @@ class _MoneyBarChart(ChartView):
         QToolTip.showText(QCursor.pos(), self._line_tip, self)
 
     def _hovered(self, status: bool, index: int, _bars: QBarSet) -> None:
-        raise NotImplementedError
+        if not status or not 0 <= index < len(self._tips):
+            QToolTip.hideText()
+            return
+        QToolTip.showText(QCursor.pos(), self._tips[index], self)
+
+
+@dataclass(frozen=True)
+class DayFigures:
+    """A day's billed credits and dollars, and its billed jobs when they are known."""
+
+    credits: Decimal
+    usd: Decimal
+    jobs: int | None = None
 
 
 class DaySpendChart(_MoneyBarChart):
-    """One bar per day of the month: the billed dollars of that UTC day."""
+    """One bar per day of the month: the billed dollars of that UTC day. ``whose`` names the budget the line shares
+    out ("the team's": the team budget)."""
 
     _x: QCategoryAxis
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        self._days: list[tuple[str, Decimal, Decimal]] = []
+    def __init__(self, parent: QWidget | None = None, *, name: str = "dayChart", title: str = "By day",
+                 whose: str = "the") -> None:
+        self._days: list[str] = []
+        self._title = title
+        self._whose = whose
         x_axis = QCategoryAxis()
         x_axis.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
-        super().__init__("dayChart", "Billed per day", 0.75, x_axis, parent)
+        super().__init__(name, "Billed per day", 0.75, x_axis, parent)
         self.set_month("2000-01", {}, Decimal("0.01"))
 
     def _line_for(self, budget: Decimal) -> tuple[Decimal, str, str]:
         days = len(self._days)
         share = budget / days
-        return (share, f"Daily share of the budget ({usd(share)})",
-                f"The monthly budget of {usd(budget)} over {days} days: {usd(share)} a day.\n"
+        whose = self._whose.capitalize()
+        budget_name = "team budget" if self._whose != "the" else "budget"
+        return (share, f"Daily share of the {budget_name} ({usd(share)})",
+                f"{whose} monthly budget of {usd(budget)} over {days} days: {usd(share)} a day.\n"
                 "A bar above the line is a day that spent faster than the budget allows")
+
+    def days(self) -> list[str]:
+        """The days the bars stand for, ``YYYY-MM-DD``, in order."""
+        return list(self._days)
 
     def set_month(self, month: str, by_day: Mapping[str, Decimal], usd_per_credit: Decimal) -> None:
         """``by_day``: billed credits per UTC day ``YYYY-MM-DD`` (``SpendSummary.by_day``)."""
+        self.set_days(month, {day: DayFigures(credits, credits * usd_per_credit) for day, credits in by_day.items()})
+
+    def set_days(self, month: str, by_day: Mapping[str, DayFigures]) -> None:
+        """Every day of ``month``, those missing from ``by_day`` at nothing billed."""
         first = month_date(month)
-        days = days_in_month(month)
-        self._days = []
-        values = []
-        for day in range(1, days + 1):
-            key = first.replace(day=day).isoformat()
-            credits = by_day.get(key, Decimal(0))
-            self._days.append((key, credits, credits * usd_per_credit))
-            values.append(float(credits * usd_per_credit))
-        self._show_values(values)
+        count = days_in_month(month)
+        self._days = [first.replace(day=day).isoformat() for day in range(1, count + 1)]
+        figures = [by_day.get(day, DayFigures(Decimal(0), Decimal(0), 0)) for day in self._days]
+        tips = []
+        for day, f in zip(self._days, figures, strict=True):
+            jobs = "" if f.jobs is None else f", {plural(f.jobs, 'billed job')}"
+            tips.append(f"{day}: {usd(f.usd)} ({format_credits(f.credits)} credits{jobs})")
+        self._show_values([float(f.usd) for f in figures], tips)
         for label in list(self._x.categoriesLabels()):
             self._x.remove(label)
-        for day in range(1, days + 1):
-            if day == 1 or day % DAY_LABEL_EVERY == 0:
-                self._x.append(str(day), day - 1)
-        self._x.setRange(-0.5, days - 0.5)
-        self.chart().setTitle(f"By day · {month_title(month)} (UTC)")
-
-    def _hovered(self, status: bool, index: int, _bars: QBarSet) -> None:
-        if not status or not 0 <= index < len(self._days):
-            QToolTip.hideText()
-            return
-        day, credits, dollars = self._days[index]
-        QToolTip.showText(QCursor.pos(), f"{day}: {usd(dollars)} ({format_credits(credits)} credits)", self)
+        for number in range(1, count + 1):
+            if number == 1 or number % DAY_LABEL_EVERY == 0:
+                self._x.append(str(number), number - 1)
+        self._x.setRange(-0.5, count - 0.5)
+        self.chart().setTitle(f"{self._title} · {month_title(month)} (UTC)")
 
 
 class MonthsChart(_MoneyBarChart):
@@ -205,7 +274,9 @@ class MonthsChart(_MoneyBarChart):
 
     def set_months(self, months: Sequence[MonthSpend], selected: str | None) -> None:
         self._months = list(months)
-        self._show_values([float(m.usd) for m in self._months])
+        self._show_values([float(m.usd) for m in self._months],
+                          [f"{month_title(m.month)}: {usd(m.usd)} ({format_credits(m.credits)} credits, "
+                           f"{m.jobs:,} billed jobs)\nClick to show this month" for m in self._months])
         self._x.clear()
         self._x.append([month_short(m.month) for m in self._months])
         if self._months:
@@ -220,97 +291,70 @@ class MonthsChart(_MoneyBarChart):
             if m.month == month:
                 self._bars.selectBar(i)
 
-    def _hovered(self, status: bool, index: int, _bars: QBarSet) -> None:
-        if not status or not 0 <= index < len(self._months):
-            QToolTip.hideText()
-            return
-        m = self._months[index]
-        QToolTip.showText(QCursor.pos(), f"{month_title(m.month)}: {usd(m.usd)} "
-                                         f"({format_credits(m.credits)} credits, {m.jobs:,} billed jobs)"
-                                         "\nClick to show this month", self)
-
     def _clicked(self, index: int, _bars: QBarSet) -> None:
         if 0 <= index < len(self._months):
             self.monthClicked.emit(self._months[index].month)
 
 
-
 PROJECT_LABEL_CHARS = 16
 
 
-def _short(name: str) -> str:
+def short_label(name: str) -> str:
+    """A category's name cut to fit under its bar."""
     return name if len(name) <= PROJECT_LABEL_CHARS else name[:PROJECT_LABEL_CHARS - 1] + "…"
 
 
-class ProjectsChart(ChartView):
+def budget_words(budget: Decimal | None, *, over: bool) -> str:
+    """A project's bar's tooltip's end: "no budget of its own", "of its $5.00 budget", "over its $5.00 budget"."""
+    if budget is None:
+        return "no budget of its own"
+    return f"over its {usd(budget)} budget" if over else f"of its {usd(budget)} budget"
+
+
+class CategoryBarChart(_MoneyBarChart):
+    """Billed dollars per named category (a project, a seat, a model) under a category axis; beside each bar, while
+    any has one, its own budget (``set_bars``)."""
+
+    _x: QBarCategoryAxis
+
+    def __init__(self, name: str, bars_label: str, parent: QWidget | None = None) -> None:
+        super().__init__(name, bars_label, 0.8, QBarCategoryAxis(), parent, budget_bars="Project's budget")
+
+    def labels(self) -> list[str]:
+        """The names under the bars, in order."""
+        return list(self._x.categories())
+
+    def title(self) -> str:
+        return self.chart().title()
+
+    def set_bars(self, title: str, labels: Sequence[str], values: Sequence[Decimal], tips: Sequence[str],
+                 budgets: Sequence[Decimal | None] = ()) -> None:
+        """One bar per label; ``budgets`` (one per label, ``None``: none) draws the budget bars when any is set and
+        marks the bars over theirs."""
+        with_budgets = any(b is not None for b in budgets)
+        self._show_values([float(v) for v in values], tips,
+                          [float(b or 0) for b in budgets] if with_budgets else None,
+                          [b is not None and v > b for v, b in zip(values, budgets, strict=True)] if with_budgets
+                          else ())
+        self._x.clear()
+        self._x.append([short_label(label) for label in labels] or [""])
+        self.chart().setTitle(title)
+
+
+class ProjectsChart(CategoryBarChart):
     """The month's billed dollars per project beside each project's own budget; a project over its budget has its
     bar in the theme's error colour."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         self._projects: list[ProjectSpend] = []
-        self._spent = QBarSet("Billed this month")
-        self._budgets = QBarSet("Project's budget")
-        self._series = QBarSeries()
-        super().__init__(self.restyle, parent)
-        self.setObjectName("projectsChart")
-        chart = self.chart()
-        self._series.append(self._spent)
-        self._series.append(self._budgets)
-        self._series.setBarWidth(0.8)
-        chart.addSeries(self._series)
-        self._x = QBarCategoryAxis()
-        self._x.setGridLineVisible(False)
-        self._y = _money_axis()
-        chart.addAxis(self._x, Qt.AlignmentFlag.AlignBottom)
-        chart.addAxis(self._y, Qt.AlignmentFlag.AlignLeft)
-        self._series.attachAxis(self._x)
-        self._series.attachAxis(self._y)
-        self._series.hovered.connect(self._hovered)
-        self.restyle()
+        super().__init__("projectsChart", "Billed this month", parent)
         self.set_projects([], "2000-01")
-
-    def restyle(self) -> None:
-        style_chart(self.chart())
-        _bar_colors(self._spent)
-        self._spent.setSelectedColor(QColor(theme.colors().error))
-        muted = QColor(theme.colors().muted)
-        muted.setAlpha(140)
-        self._budgets.setColor(muted)
-        self._budgets.setBorderColor(muted)
-        self._budgets.setPen(QPen(Qt.PenStyle.NoPen))
-
-    def values(self) -> list[float]:
-        """The billed dollars the bars show, in order."""
-        return [self._spent.at(i) for i in range(self._spent.count())]
-
-    def over_budget(self) -> list[bool]:
-        """Which bars are marked over budget."""
-        return [self._spent.isBarSelected(i) for i in range(self._spent.count())]
 
     def set_projects(self, projects: Sequence[ProjectSpend], month: str) -> None:
         self._projects = list(projects)
-        for bars in (self._spent, self._budgets):
-            bars.remove(0, bars.count())
-        self._spent.append([float(p.usd) for p in self._projects])
-        self._budgets.append([float(p.budget_usd or 0) for p in self._projects])
-        self._spent.deselectAllBars()
-        for i, project in enumerate(self._projects):
-            if project.over_budget:
-                self._spent.selectBar(i)
-        self._budgets.setLabel("Project's budget" if any(p.budget_usd is not None for p in self._projects) else "")
-        self._x.clear()
-        self._x.append([_short(p.name or NO_PROJECT) for p in self._projects] or [""])
-        top = max([float(p.usd) for p in self._projects] + [float(p.budget_usd or 0) for p in self._projects],
-                  default=0.0)
-        _fit_money_axis(self._y, top)
-        self.chart().setTitle(f"By project · {month_title(month)}")
-
-    def _hovered(self, status: bool, index: int, _bars: QBarSet) -> None:
-        if not status or not 0 <= index < len(self._projects):
-            QToolTip.hideText()
-            return
-        p = self._projects[index]
-        budget = "no budget of its own" if p.budget_usd is None else (
-            f"over its {usd(p.budget_usd)} budget" if p.over_budget else f"of its {usd(p.budget_usd)} budget")
-        QToolTip.showText(QCursor.pos(), f"{p.name or NO_PROJECT}: {usd(p.usd)} ({format_credits(p.credits)} credits, "
-                                         f"{p.jobs:,} billed jobs), {budget}", self)
+        self.set_bars(f"By project · {month_title(month)}", [p.name or NO_PROJECT for p in self._projects],
+                      [p.usd for p in self._projects],
+                      [f"{p.name or NO_PROJECT}: {usd(p.usd)} ({format_credits(p.credits)} credits, "
+                       f"{p.jobs:,} billed jobs), {budget_words(p.budget_usd, over=p.over_budget)}"
+                       for p in self._projects],
+                      [p.budget_usd for p in self._projects])

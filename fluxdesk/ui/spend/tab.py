@@ -79,6 +79,7 @@ from fluxdesk.ui.spend.team import TeamCard, TeamReader
 
 if TYPE_CHECKING:
     from fluxdesk.services.library_views import SpendQueries
+    from fluxdesk.storage.studio.team import TeamSpend
 
 CHARTS_MAX_HEIGHT = 320
 DEMO_NOTE = "Demo spend — nothing was charged. These are the simulator's jobs at BFL's prices."
@@ -114,6 +115,8 @@ class SpendTab(QWidget):
         self._month: str | None = None
         """The month shown; ``None`` follows the current month."""
         self._snapshot: SpendSnapshot | None = None
+        self._team: TeamSpend | None = None
+        """The Team view's figures as last read (studio mode), whatever month they are of."""
         self._generation = 0
         self._loading = False
         self._last_shown: tuple[int, float] | None = None
@@ -137,7 +140,7 @@ class SpendTab(QWidget):
         layout.addWidget(self.demo_banner)
 
         self.total_card = TotalCard()
-        self.budget_card = BudgetCard()
+        self.budget_card = BudgetCard(clock=self._clock)
         self.credits_card = CreditsCard()
         cards = row(self.total_card, self.budget_card, self.credits_card, spacing=10)
         layout.addWidget(cards)
@@ -317,6 +320,8 @@ class SpendTab(QWidget):
         self.by_project.budgetRefused.connect(self.statusMessage)
         self.project_filter.currentIndexChanged.connect(lambda _i: self._filter_changed_project())
         self.credits_card.refreshRequested.connect(self.refreshCreditsRequested)
+        self.team_card.teamLoaded.connect(self._team_loaded)
+        self.team_card.teamCleared.connect(self._team_cleared)
         self.filter_edit.textChanged.connect(self._filter_changed)
         self.billing_combo.currentIndexChanged.connect(
             lambda _i: self._filter_changed_billing(self.billing_combo.currentData()))
@@ -450,7 +455,7 @@ class SpendTab(QWidget):
         self._snapshot = None
         self._set_loading(False)
         self.total_card.show_summary(None)
-        self.budget_card.show_budget(Decimal(0), self._budget)
+        self._show_budget(Decimal(0), None)
         self.by_model.set_spend({}, self._price_table.usd_per_credit)
         self.projects_chart.set_projects([], self.month())
         self.by_project.set_projects([])
@@ -467,7 +472,7 @@ class SpendTab(QWidget):
     def _show_money(self) -> None:
         snapshot = self._snapshot
         if snapshot is None:
-            self.budget_card.show_budget(Decimal(0), self._budget)
+            self._show_budget(Decimal(0), None)
             return
         summary: SpendSummary = snapshot.summary
         pace = projection(summary.usd, snapshot.month, self._clock())
@@ -475,7 +480,26 @@ class SpendTab(QWidget):
         over_pace = bool(self._budget and projected is not None and projected > self._budget)
         self.total_card.show_summary(summary, current=snapshot.month == current_month(), projected=pace,
                                      over_budget_pace=over_pace)
-        self.budget_card.show_budget(summary.usd, self._budget, projected)
+        self._show_budget(summary.usd, projected)
+
+    def _show_budget(self, own_spent: Decimal, own_projected: Decimal | None) -> None:
+        """The Budget card: the team's month against the team budget while the Team view has figures of the month
+        shown, else this seat's month (``own_spent``, heading for ``own_projected``) against its own budget."""
+        team = self._team
+        if team is None or team.month != self.month():
+            self.budget_card.show_budget(own_spent, self._budget, own_projected)
+            return
+        pace = projection(team.usd, team.month, self._clock())
+        self.budget_card.show_team_budget(team.usd, team.budget_usd, self._budget, team.fetched_at,
+                                          pace.total if pace is not None else None)
+
+    def _team_loaded(self, spend: TeamSpend) -> None:
+        self._team = spend
+        self._show_money()
+
+    def _team_cleared(self) -> None:
+        self._team = None
+        self._show_money()
 
     def _fill_months(self, snapshot: SpendSnapshot | None) -> None:
         shown = self.month()

@@ -1,6 +1,6 @@
 """The Spend tab's Team view (studio mode): the whole team's month from the studio's server, by seat, project, model or
-day, against the team budget, with the figures' age and a Reload. Read on a worker thread; hidden when this home
-joined no studio."""
+day, against the team budget, as a chart beside a table, with the figures' age and a Reload. Read on a worker
+thread; hidden when this home joined no studio."""
 
 from __future__ import annotations
 
@@ -9,16 +9,29 @@ from datetime import UTC, datetime
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtWidgets import QAbstractItemView, QComboBox, QFrame, QHeaderView, QPushButton, QTableView, QWidget
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QWidget,
+)
 
 from fluxdesk.core.budgets import age_words
 from fluxdesk.core.pricing import format_credits
+from fluxdesk.core.wording import plural
 from fluxdesk.ui.engine.tasks import TaskManager
 from fluxdesk.ui.kit.forms import describe, make_label
 from fluxdesk.ui.kit.item_models import RIGHT, Header, ModelIndex, ReadOnlyTableModel
 from fluxdesk.ui.kit.money import percent, usd
 from fluxdesk.ui.kit.surfaces import TitledCard
+from fluxdesk.ui.spend.charts import CategoryBarChart, DayFigures, DaySpendChart, budget_words
+from fluxdesk.ui.spend.snapshot import month_title
 
 if TYPE_CHECKING:
     from fluxdesk.storage.studio.team import TeamGroup, TeamSpend
@@ -27,6 +40,33 @@ TeamReader = Callable[[str, str], "TeamSpend"]
 """``(month YYYY-MM, grouping) -> TeamSpend``, blocking: the studio server's answer."""
 GROUPING_LABELS = {"seat": "By seat", "project": "By project", "model": "By model", "day": "By day"}
 AGE_TICK_MS = 5_000
+NO_PROJECT_KEY = "(no project)"
+TEAM_ROW_HEIGHT = 290
+"""The chart and the table beside it: tall enough for the chart's title, bars, day labels and legend, and for a
+dozen rows; the table scrolls past that."""
+
+
+def group_label(by: str, key: str | None) -> str:
+    """A group's name as the Team view shows it: a model by its display name, the project ``None`` as "(no
+    project)"."""
+    if key is None:
+        return NO_PROJECT_KEY
+    if by == "model":
+        from fluxdesk.core.catalog import display_name
+
+        return display_name(key)
+    return key
+
+
+def group_tip(by: str, group: TeamGroup) -> str:
+    """ "acme: $0.10 (10 credits, 4 billed jobs; 1 not billed), of its $0.50 budget" """
+    unbilled = f"; {group.unbilled_jobs} not billed" if group.unbilled_jobs else ""
+    budget = ""
+    if by == "project":
+        over = group.budget_usd is not None and group.usd > group.budget_usd
+        budget = ", " + budget_words(group.budget_usd, over=over)
+    return (f"{group_label(by, group.key)}: {usd(group.usd)} ({format_credits(group.credits)} credits, "
+            f"{plural(group.jobs, 'billed job')}{unbilled}){budget}")
 
 
 class TeamRoles(IntEnum):
@@ -68,15 +108,6 @@ class TeamModel(ReadOnlyTableModel):
             return self._by.capitalize()
         return super().headerData(section, orientation, role)
 
-    def _key_text(self, group: TeamGroup) -> str:
-        if group.key is None:
-            return "(no project)"
-        if self._by == "model":
-            from fluxdesk.core.catalog import display_name
-
-            return display_name(group.key)
-        return group.key
-
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
@@ -84,14 +115,12 @@ class TeamModel(ReadOnlyTableModel):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             budget = usd(group.budget_usd) if group.budget_usd is not None else "—"
-            return (self._key_text(group), format_credits(group.credits), usd(group.usd), str(group.jobs),
+            return (group_label(self._by, group.key), format_credits(group.credits), usd(group.usd), str(group.jobs),
                     budget)[column]
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return self.HEADERS[column].align
         if role == Qt.ItemDataRole.ToolTipRole:
-            unbilled = f"; {group.unbilled_jobs} not billed" if group.unbilled_jobs else ""
-            return (f"{self._key_text(group)}: {usd(group.usd)} ({format_credits(group.credits)} credits, "
-                    f"{group.jobs} billed jobs{unbilled})")
+            return group_tip(self._by, group)
         values: dict[int, object] = {TeamRoles.Key: group.key, TeamRoles.Credits: group.credits,
                                      TeamRoles.Usd: group.usd, TeamRoles.Jobs: group.jobs,
                                      TeamRoles.UnbilledJobs: group.unbilled_jobs, TeamRoles.Budget: group.budget_usd}
@@ -101,15 +130,61 @@ class TeamModel(ReadOnlyTableModel):
 def team_total_text(spend: TeamSpend) -> str:
     """ "Team, 2026-12: $0.25 of the $0.26 team budget (96.2%) · 10 billed jobs" """
     if spend.budget_usd is None:
-        budget = "no team budget"
+        budget = "(no team budget)"
     else:
         budget = f"of the {usd(spend.budget_usd)} team budget ({percent(spend.budget_used)})"
     unbilled = f", {spend.unbilled_jobs} not billed" if spend.unbilled_jobs else ""
     return f"Team, {spend.month}: {usd(spend.usd)} {budget} · {spend.jobs} billed jobs{unbilled}"
 
 
+class TeamChart(QStackedWidget):
+    """The team's month as bars: billed dollars per seat, project (beside each project's budget on the studio's list,
+    a project over it in the error colour) or model; by day every day of the month, with a dashed line at the team
+    budget's daily share. ``chart()`` is the one shown."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("teamChart")
+        self.groups_chart = CategoryBarChart("teamGroupsChart", "Billed")
+        self.day_chart = DaySpendChart(name="teamDayChart", title="Team by day", whose="the team's")
+        self.addWidget(self.groups_chart)
+        self.addWidget(self.day_chart)
+        self.set_spend(None)
+
+    def chart(self) -> CategoryBarChart | DaySpendChart:
+        shown = self.currentWidget()
+        assert isinstance(shown, CategoryBarChart | DaySpendChart)
+        return shown
+
+    def set_spend(self, spend: TeamSpend | None) -> None:
+        """Show ``spend`` (``None``: no figures read: an empty chart saying so)."""
+        if spend is None:
+            self.groups_chart.set_bars("Team · no figures read yet", [], [], [])
+            self.setCurrentWidget(self.groups_chart)
+            return
+        if spend.by == "day":
+            self.day_chart.set_budget(spend.budget_usd)
+            self.day_chart.set_days(spend.month, {g.key: DayFigures(g.credits, g.usd, g.jobs)
+                                                  for g in spend.groups if g.key is not None})
+            self.setCurrentWidget(self.day_chart)
+            return
+        title = f"Team by {spend.by} · {month_title(spend.month)}"
+        groups = spend.groups
+        self.groups_chart.set_bars(title if groups else f"{title}: nothing billed",
+                                   [group_label(spend.by, g.key) for g in groups], [g.usd for g in groups],
+                                   [group_tip(spend.by, g) for g in groups],
+                                   [g.budget_usd for g in groups] if spend.by == "project" else ())
+        self.setCurrentWidget(self.groups_chart)
+
+
 class TeamCard(TitledCard):
-    """The Team view: ``set_reader`` (``None`` hides it), ``reload(month)``; the figures' age moves on by itself."""
+    """The Team view: ``set_reader`` (``None`` hides it), ``reload(month)``; the figures' age moves on by itself.
+
+    Signals: ``teamLoaded(object)``, the ``TeamSpend`` just read and shown; ``teamCleared()``, no team figures shown
+    any more (the view hid, or the first read failed)."""
+
+    teamLoaded = Signal(object)
+    teamCleared = Signal()
 
     def __init__(self, parent: QWidget | None = None, *, clock: Callable[[], datetime] | None = None) -> None:
         super().__init__("Team", "teamCard", parent)
@@ -143,11 +218,21 @@ class TeamCard(TitledCard):
         self.view.setFrameShape(QFrame.Shape.NoFrame)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setMinimumHeight(140)
+        self.view.viewport().setAutoFillBackground(False)
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in range(1, self.model.columnCount()):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        self.body.addWidget(self.view, 1)
+        self.chart = TeamChart()
+        figures = QWidget()
+        figures.setObjectName("teamFigures")
+        figures_layout = QHBoxLayout(figures)
+        figures_layout.setContentsMargins(0, 0, 0, 0)
+        figures_layout.setSpacing(10)
+        figures_layout.addWidget(self.chart, 3)
+        figures_layout.addWidget(self.view, 2)
+        figures.setFixedHeight(TEAM_ROW_HEIGHT)
+        self.body.addWidget(figures)
         self._age_timer = QTimer(self, interval=AGE_TICK_MS)
         self._age_timer.timeout.connect(self._show_age)
         self.grouping_combo.currentIndexChanged.connect(lambda _index: self.reload())
@@ -165,7 +250,9 @@ class TeamCard(TitledCard):
             self._generation += 1
             self.spend = None
             self.model.set_spend(None)
+            self.chart.set_spend(None)
             self._age_timer.stop()
+            self.teamCleared.emit()
             return
         self.reload(month)
 
@@ -188,9 +275,11 @@ class TeamCard(TitledCard):
             return
         self.spend = spend
         self.model.set_spend(spend)
+        self.chart.set_spend(spend)
         self.total_label.setText(team_total_text(spend))
         self._show_age()
         self._age_timer.start()
+        self.teamLoaded.emit(spend)
 
     def _failed(self, generation: int, error: BaseException) -> None:
         from fluxdesk.storage.studio.link import StudioError
@@ -202,6 +291,8 @@ class TeamCard(TitledCard):
         self.age_label.setText("The team's figures cannot be read now" + (
             f"; shown: {self._age_text()}" if self.spend is not None else ""))
         self.age_label.setToolTip(str(error))
+        if self.spend is None:
+            self.teamCleared.emit()
 
     def _age_text(self) -> str:
         assert self.spend is not None
