@@ -92,6 +92,9 @@ def test_a_joined_window_syncs_shows_the_link_and_asks_with_team_spend(
     assert team_rows(card) == [("bob", Decimal("0.15"), 6), ("anna", Decimal("0.10"), 4)]
     assert card.total_label.text().startswith(f"Team, {current_month()}: $0.25 of the $0.26 team budget (96.2")
     assert card.age_label.text().startswith("Figures read ")
+    budget = window.spend_tab.widget.budget_card  # the Budget card beside it: the team's month, not anna's
+    qtbot.waitUntil(lambda: budget.team, timeout=WAIT_MS)
+    assert budget.amount_label.text().startswith("$0.25 of $0.26")
     card.grouping_combo.setCurrentIndex(card.grouping_combo.findData("model"))
     qtbot.waitUntil(lambda: card.spend.by == "model", timeout=WAIT_MS)
     assert team_rows(card) == [("flux-dev", Decimal("0.25"), 10)]

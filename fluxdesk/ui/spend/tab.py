@@ -486,7 +486,9 @@ class SpendTab(QWidget):
         """The Budget card: the team's month against the team budget while the Team view has figures of the month
         shown, else this seat's month (``own_spent``, heading for ``own_projected``) against its own budget."""
         team = self._team
-        if team is None or team.month != self.month():
+        teamed = team is not None and team.month == self.month()
+        self.total_card.set_title("Your month" if teamed else "This month")  # beside the team's, it is this seat's
+        if team is None or not teamed:
             self.budget_card.show_budget(own_spent, self._budget, own_projected)
             return
         pace = projection(team.usd, team.month, self._clock())

@@ -182,12 +182,14 @@ def test_the_chart_follows_the_theme(tab: SpendTab, restore_theme) -> None:
 
 def own_mode(tab: SpendTab) -> bool:
     card = tab.budget_card
-    return not card.team and card.title_label.text() == "Budget" and card.source_label.isHidden()
+    return (not card.team and card.title_label.text() == "Budget" and card.source_label.isHidden()
+            and tab.total_card.title_label.text() == "This month")
 
 
 def test_the_budget_card_shows_the_team_month(qtbot, tab: SpendTab, studio: FakeStudio) -> None:
     card = tab.budget_card
     assert card.team and card.title_label.text() == "Team budget"
+    assert tab.total_card.title_label.text() == "Your month"  # beside the team's budget, this seat's own
     assert card.amount_label.text() == "$7.00 of $10.00 (70%)"  # the team's $7.00, not this seat's $5.00
     assert card.state_label.text() == "$3.00 left; at this pace the month ends over budget"
     assert card.source_label.isVisible() and card.source_label.text() == "Team figures read 2 min ago"
