@@ -434,3 +434,18 @@ def test_a_wake_syncs_at_once_instead_of_at_the_next_tick(admin: str, tmp_path: 
         wake.set()
         worker.join(10)
     assert not worker.is_alive()
+
+
+def test_a_project_spelled_in_another_case_is_counted_under_the_teams_spelling(admin: str, tmp_path: Path) -> None:
+    anna, bob = add_seat(admin, "anna"), add_seat(admin, "bob")
+    queue_jobs(joined(tmp_path / "bob"), 1, project="Acme")
+    syncer(tmp_path / "bob", admin, bob).sync_once()
+    home = joined(tmp_path / "anna")
+    queue_jobs(home, 2, project="ACME")
+    syncer(home, admin, anna).sync_once()
+    move_jobs(home, ["anna-job-0"], "acme ")  # the same project to this library: nothing to re-file
+    move_jobs(home, ["anna-job-1"], "Globex")
+    syncer(home, admin, anna).sync_once()
+    assert by_project(admin) == {"Acme": (2, Decimal("5.0")), "Globex": (1, Decimal("2.5"))}
+    with psycopg.connect(admin) as conn:
+        assert [r[0] for r in conn.execute("SELECT name FROM fluxdesk.projects ORDER BY name")] == ["Acme", "Globex"]

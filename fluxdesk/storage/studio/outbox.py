@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -77,8 +77,12 @@ def queued(conn: sqlite3.Connection) -> int:
                             "+ (SELECT count(*) FROM studio_corrections WHERE sent_at IS NULL)").fetchone()[0])
 
 
-def next_rows(conn: sqlite3.Connection, limit: int) -> list[OutboxRow]:
-    """The oldest ``limit`` rows not yet sent, in the order their jobs ended."""
+def _as_is(name: str) -> str:
+    return name
+
+
+def next_rows(conn: sqlite3.Connection, limit: int, spelled: Callable[[str], str] = _as_is) -> list[OutboxRow]:
+    """The oldest ``limit`` rows not yet sent, in the order their jobs ended (projects named as ``spelled`` says)."""
     rows = conn.execute(
         """SELECT o.seq, j.id, COALESCE(j.submitted_at, j.created_at) AS time, p.name AS project, j.model,
                   i.width, i.height, j.size, COALESCE(j.cost_credits, j.estimated_credits) AS credits, j.status,
@@ -93,7 +97,8 @@ def next_rows(conn: sqlite3.Connection, limit: int) -> list[OutboxRow]:
             match = _SIZE.match(row["size"])
             if match:
                 width, height = int(match[1]), int(match[2])
-        out.append(OutboxRow(row["seq"], row["id"], parse_iso(row["time"]), row["project"], row["model"], width,
+        project = None if row["project"] is None else spelled(row["project"])
+        out.append(OutboxRow(row["seq"], row["id"], parse_iso(row["time"]), project, row["model"], width,
                              height, as_decimal(row["credits"]), row["status"], row["prompt"]))
     return out
 
@@ -119,7 +124,8 @@ class CorrectionRow:
         return f"{self.job_id}~project~{self.seq}"
 
 
-def next_corrections(conn: sqlite3.Connection, limit: int) -> list[CorrectionRow]:
+def next_corrections(conn: sqlite3.Connection, limit: int,
+                     spelled: Callable[[str], str] = _as_is) -> list[CorrectionRow]:
     """The oldest ``limit`` corrections not yet sent whose job's own row was: a correction never reaches the server
     before the row it corrects (one whose row still waits goes next time, when it is a no-op there)."""
     rows = conn.execute(
@@ -128,7 +134,8 @@ def next_corrections(conn: sqlite3.Connection, limit: int) -> list[CorrectionRow
                 JOIN studio_outbox o ON o.job_id = c.job_id AND o.sent_at IS NOT NULL
                 LEFT JOIN projects p ON p.id = j.project_id
            WHERE c.sent_at IS NULL ORDER BY c.seq LIMIT ?""", (limit,)).fetchall()
-    return [CorrectionRow(row["seq"], row["id"], parse_iso(row["time"]), row["project"], row["model"], row["status"])
+    return [CorrectionRow(row["seq"], row["id"], parse_iso(row["time"]),
+                          None if row["project"] is None else spelled(row["project"]), row["model"], row["status"])
             for row in rows]
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from fluxdesk.core.pricing import USD_PER_CREDIT
+from fluxdesk.core.projects import name_key
 from fluxdesk.storage.studio import outbox
 from fluxdesk.storage.studio.link import StudioAuthError, StudioError, connect, describe
 from fluxdesk.storage.studio.schema import MIGRATIONS, SCHEMA, schema_version
@@ -52,6 +53,15 @@ def _add_projects(cur: psycopg.Cursor[tuple[object, ...]],
     projects = sorted({r.project for r in rows if r.project is not None})
     if projects:
         cur.executemany(_ADD_PROJECTS, [(name,) for name in projects])
+
+
+def _spelling(server: psycopg.Connection[tuple[object, ...]]) -> Callable[[str], str]:
+    """A project's name as the studio's list spells it (the first seat's), whatever this library's case: "acme" here
+    is counted under the team's "Acme", not beside it."""
+    known: dict[str, str] = {}
+    for (name,) in server.execute(f"SELECT name FROM {SCHEMA}.projects ORDER BY created_at, name").fetchall():
+        known.setdefault(name_key(str(name)), str(name))
+    return lambda name: known.setdefault(name_key(name), name)
 
 
 Queued = TypeVar("Queued", outbox.OutboxRow, outbox.CorrectionRow)
@@ -111,7 +121,8 @@ class Syncer:
     def _send(self, local: sqlite3.Connection, server: psycopg.Connection[tuple[object, ...]]) -> SyncResult:
         row = server.execute(f"SELECT share_prompts FROM {SCHEMA}.team").fetchone()
         share_prompts = bool(row and row[0])
-        sent = _drain(local, server, lambda: outbox.next_rows(local, self.batch_rows), _INSERT, lambda r: (
+        spelled = _spelling(server)
+        sent = _drain(local, server, lambda: outbox.next_rows(local, self.batch_rows, spelled), _INSERT, lambda r: (
             r.job_id, self.seat, r.created_at, r.project, r.model, r.width, r.height, r.credits,
             None if r.credits is None else r.credits * self.usd_per_credit, r.status, r.billed,
             r.prompt if share_prompts else None))
@@ -120,7 +131,7 @@ class Syncer:
             raise StudioError(f"the studio's schema is version {version}, older than this FluxDesk's "
                               f"({len(MIGRATIONS)}): images moved to another project wait to be re-filed until the "
                               "studio's admin runs `fluxdesk studio init` (new jobs' rows still go)")
-        sent += _drain(local, server, lambda: outbox.next_corrections(local, self.batch_rows),
+        sent += _drain(local, server, lambda: outbox.next_corrections(local, self.batch_rows, spelled),
                        _INSERT_CORRECTION, lambda f: (f.row_id, self.seat, f.created_at, f.project, f.model, f.status,
                                                       f.billed, f.job_id), corrections=True)
         now = datetime.now(UTC)
