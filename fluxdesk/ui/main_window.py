@@ -121,7 +121,10 @@ class MainWindow(QMainWindow):
         self.panel.setMinimumWidth(360)  # wide tabs (the gallery's details) must not squeeze the controls
         self.panel.set_history(self.controller.settings.prompt_history)
         home = self.controller.home
-        self.panel.set_provider_source(lambda: provider_table(home))  # read when the list opens
+        self._providers: ProviderTable | None = None
+        """Other providers' prices (bundled, or a newer import), once read off the GUI thread."""
+        TaskManager.instance().run_in_background(lambda: provider_table(home), self._provider_table_changed,
+                                                 parent=self)
         self.panel.set_model(self.controller.settings.default_model)
         if self.controller.settings.last_seed is not None:
             self.panel.set_last_seed(self.controller.settings.last_seed)
@@ -293,7 +296,8 @@ class MainWindow(QMainWindow):
         from fluxdesk.ui.breakeven.tab import BreakEvenTab
 
         home = self.controller.home
-        tab = BreakEvenTab(self.controller.price_table, provider_table(home), load_self_host_table(home),
+        tab = BreakEvenTab(self.controller.price_table, self._providers or provider_table(home),
+                           load_self_host_table(home),
                            self.controller.settings.breakeven)
         tab.settingsChanged.connect(lambda chosen: self.controller.update_settings(breakeven=chosen))
         tab.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
@@ -606,7 +610,9 @@ class MainWindow(QMainWindow):
             tab.if_built(lambda widget: widget.set_price_table(table))
 
     def _provider_table_changed(self, table: ProviderTable) -> None:
-        # The panel's Elsewhere list reads the table in the home folder each time it opens: it has the import.
+        """Other providers' prices read at start, or newly imported in Settings: every view showing them follows."""
+        self._providers = table
+        self.panel.set_provider_table(table)
         self.breakeven_tab.if_built(lambda tab: tab.set_tables(providers=table))
 
     def _self_host_table_changed(self, table: SelfHostTable) -> None:

@@ -9,7 +9,7 @@ reference images, off the GUI thread (``reference_tray.py``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -189,7 +189,7 @@ class PromptPanel(QWidget):
         self._footer = CostFooter()
         self._footer.generate_button.clicked.connect(self.generate)
         root.addWidget(self._footer)
-        self._providers: Callable[[], ProviderTable] | None = None
+        self._providers: ProviderTable | None = None
         self._elsewhere: ElsewherePopup | None = None
         self.elsewhere_action = QAction("Elsewhere…", self)
         self.elsewhere_action.setObjectName("elsewhereAction")
@@ -647,11 +647,10 @@ class PromptPanel(QWidget):
 
     # -- the same request elsewhere ----------------------------------------------------------------------
 
-    def set_provider_source(self, load: Callable[[], ProviderTable] | None) -> None:
-        """Where the other providers' prices come from (read each time the list opens: a small file, and an
-        imported table counts at once); ``None``: no list."""
-        self._providers = load
-        if load is not None:
+    def set_provider_table(self, table: ProviderTable | None) -> None:
+        """The other providers' prices the Elsewhere list shows (a newer import is set again); ``None``: no list."""
+        self._providers = table
+        if table is not None:
             self._footer.set_elsewhere_action(self.elsewhere_action)
         self._show_generate_state()
 
@@ -665,8 +664,8 @@ class PromptPanel(QWidget):
         if self._providers is None or self._estimate is None:
             return False
         request = self.current_request()
+        providers = self._providers
         try:
-            providers = self._providers()
             quotes = compare(request, self.count(), providers, self._table)
         except (PriceTableError, ValueError) as exc:
             self.show_message(f"Could not price this request elsewhere: {exc}", "warning")

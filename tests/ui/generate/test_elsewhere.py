@@ -19,7 +19,7 @@ from fluxdesk.ui.generate.panel import PromptPanel
 @pytest.fixture
 def priced_panel(panel: PromptPanel) -> PromptPanel:
     table = bundled_provider_table()
-    panel.set_provider_source(lambda: table)
+    panel.set_provider_table(table)
     return panel
 
 
