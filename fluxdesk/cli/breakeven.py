@@ -13,13 +13,15 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from fluxdesk.cli.common import EXIT_OK, UsageError, decimal_arg, json_number, print_json
 from fluxdesk.core import breakeven as be
 from fluxdesk.core.pricing import format_percent, format_price, format_usd
+from fluxdesk.core.providers import BFL
 
-MODEL_ONLY = ("width", "height", "steps", "gpu", "seconds_per_image")
+MODEL_ONLY = ("width", "height", "steps", "gpu", "seconds_per_image", "provider")
 """Options that describe an API model's request: they mean nothing beside a typed ``--api-price``."""
 
 
@@ -89,6 +91,9 @@ def _model_form(args: argparse.Namespace) -> int:
             overhead=be.OVERHEAD_LOW if args.overhead is None else args.overhead, mode=be.Mode(args.mode))
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    as_of = load_price_table(home).as_of
+    if args.provider is not None and args.provider.strip().casefold() != BFL.casefold():
+        result, as_of = _at_provider(result, args.provider, home)
     volumes = args.volume or list(be.DEFAULT_VOLUMES)
     if args.json:
         print_json(model_json(result, volumes))
@@ -96,8 +101,8 @@ def _model_form(args: argparse.Namespace) -> int:
     inputs = result.inputs
     sub = result.self_hosted_model
     size = f"{result.width}×{result.height}"
-    print(f"{_model_name(result.api_model)} at {size}: {format_price(result.api_price)} per image at BFL "
-          f"(prices as of {load_price_table(home).as_of})")
+    print(f"{_model_name(result.api_model)} at {size}: {format_price(result.api_price)} per image at "
+          f"{result.api_provider} (prices as of {as_of})")
     print(substitute_note(result.api_model, hosting))
     on = f"the {result.gpu_name}" if result.gpu_name else "a GPU"
     usage = f", {format_percent(inputs.utilisation * 100, 0)} utilised" if inputs.mode is be.Mode.ON_DEMAND else ""
@@ -111,6 +116,26 @@ def _model_form(args: argparse.Namespace) -> int:
     print(f"With {be.band_text()} of engineering a month: {_band_words(low, high)}")
     print(result.verdict(volumes[-1]))
     return EXIT_OK
+
+
+def _at_provider(result: be.ModelBreakEven, name: str, home: Path) -> tuple[be.ModelBreakEven, str]:
+    """``result`` with the API side bought from provider ``name`` (whatever its case), as the Break-even tab prices
+    it; the provider table's date."""
+    from fluxdesk.core.providers import quote
+    from fluxdesk.storage.providers import load_provider_table
+
+    table = load_provider_table(home)
+    rows = table.for_model(result.api_model)
+    row = next((r for r in rows if r.provider.casefold() == name.strip().casefold()), None)
+    if row is None:
+        offered = ", ".join([BFL, *(r.provider for r in rows)])
+        raise UsageError(f"provider: nobody called {name!r} sells {_model_name(result.api_model)} in the provider "
+                         f"table of {table.as_of} (it is sold by: {offered})")
+    try:
+        each = quote(row, be.priced_request(result.api_model, result.width, result.height)).usd_per_image
+    except ValueError as exc:
+        raise UsageError(f"provider: {exc}") from None
+    return result.at_provider(row.provider, each), row.as_of
 
 
 def _model_name(model_id: str) -> str:
@@ -184,6 +209,7 @@ def model_json(result: be.ModelBreakEven, volumes: Sequence[int]) -> dict[str, A
     low, high = result.band()
     data.update({
         "api_model": result.api_model,
+        "api_provider": result.api_provider,
         "api_price": json_number(result.api_price),
         "self_hostable": result.self_hostable,
         "self_hosted_model": result.self_hosted_model.id,
@@ -204,6 +230,8 @@ def register(sub: Any) -> None:
                                    "price (--api-price) with a self-hosted GPU, month by month.")
     p.add_argument("--model", metavar="MODEL", help="API model id (see `fluxdesk estimate --list`)")
     p.add_argument("--api-price", type=decimal_arg, metavar="USD", help="a typed API price per image, instead")
+    p.add_argument("--provider", metavar="NAME",
+                   help='buy the API side from another provider of the model, e.g. "fal.ai" (default: BFL)')
     p.add_argument("--width", type=int, help="output width (with --model; its default when left out)")
     p.add_argument("--height", type=int, help="output height (with --model)")
     p.add_argument("--steps", type=int, help="steps of the self-hosted model (with --model; its default)")

@@ -23,6 +23,7 @@ from fractions import Fraction
 
 from fluxdesk.core.catalog import AspectRatioSize, DimensionSize, display_name, get_model
 from fluxdesk.core.pricing import PriceTable, estimate, format_usd
+from fluxdesk.core.providers import BFL
 from fluxdesk.core.request import GenerationRequest, InputImage, validate
 from fluxdesk.core.selfhost import GpuSpeed, SelfHostModel, SelfHostTable, scaled_seconds
 from fluxdesk.core.wording import plural
@@ -320,7 +321,7 @@ class ModelBreakEven:
 
     api_model: str
     api_price: Decimal
-    """US dollars per image at BFL, from the price table at this size and references."""
+    """US dollars per image at ``api_provider`` (BFL: from the price table at this size and references)."""
     self_hostable: bool
     """Whether the API model itself has open weights."""
     self_hosted_model: SelfHostModel
@@ -338,6 +339,13 @@ class ModelBreakEven:
     base_seconds: Decimal
     """Seconds per image at 1024×1024 and the default steps, as the GPU row or the user gave them."""
     gpu_name: str | None = None
+    api_provider: str = BFL
+    """Who the API side is bought from: BFL, another provider of the same model, or a price of the user's own."""
+
+    def at_provider(self, provider: str, api_price: Decimal) -> ModelBreakEven:
+        """The same comparison with the API side bought from ``provider`` at ``api_price`` dollars an image."""
+        return replace(self, api_provider=provider, api_price=api_price,
+                       inputs=replace(self.inputs, api_price=api_price))
 
     def verdict(self, volume: int) -> str:
         return verdict(self.inputs, volume, api_model=self.api_model, self_hosted=self.self_hosted_model,
@@ -395,12 +403,18 @@ def model_inputs(api_model_id: str, width: int | None, height: int | None, steps
                           gpu_name=None if gpu is None else gpu.name)
 
 
+def priced_request(model_id: str, width: int, height: int) -> GenerationRequest:
+    """The request one image at ``width`` × ``height`` is priced as (a model sized by aspect ratio takes neither)."""
+    model = get_model(model_id)
+    sized = isinstance(model.size, DimensionSize)
+    return GenerationRequest(model.id, "break-even", width=width if sized else None, height=height if sized else None)
+
+
 def _api_price(model_id: str, width: int, height: int, references: Sequence[tuple[int, int]],
                table: PriceTable) -> Decimal:
     """BFL's price of one image at this size with these references; a size the model refuses is a ``ValueError``."""
     model = get_model(model_id)
-    sized = isinstance(model.size, DimensionSize)
-    req = GenerationRequest(model.id, "break-even", width=width if sized else None, height=height if sized else None)
+    req = priced_request(model_id, width, height)
     result = validate(req)
     if not result.ok:
         raise ValueError(result.message())

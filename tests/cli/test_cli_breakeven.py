@@ -151,3 +151,30 @@ def test_the_typed_price_form_is_unchanged(capsys) -> None:
     halved = run_json(capsys, "breakeven", "--api-price", "0.04", "--gpu-hourly", "0.69", "--images-per-hour",
                       "250", "--utilisation", "0.5")
     assert halved["gpu_cost_per_image"] == 0.00552
+
+
+def test_the_api_side_bought_from_another_provider(capsys) -> None:
+    base = ["breakeven", "--model", "flux-2-klein-4b", "--width", "1024", "--height", "1024", "--gpu", "RTX 5090",
+            "--volume", "1000"]
+    bfl = run_json(capsys, *base)
+    fal = run_json(capsys, *base, "--provider", "FAL.AI")  # whatever its case
+    assert (bfl["api_provider"], bfl["api_price"]) == ("BFL", 0.014)
+    assert (fal["api_provider"], fal["api_price"]) == ("fal.ai", 0.005)
+    assert fal["rows"][0]["api_monthly"] == 5 and fal["self_hosted_per_image"] == bfl["self_hosted_per_image"]
+    assert run_json(capsys, *base, "--provider", "BFL") == bfl
+    max_at_replicate = run_json(capsys, "breakeven", "--model", "flux-2-max", "--width", "1024", "--height", "1024",
+                                "--gpu-hourly", "1", "--seconds-per-image", "9.5", "--provider", "Replicate")
+    assert math.isclose(max_at_replicate["api_price"], 0.04 + 0.03 * 1024 * 1024 / 1_000_000)
+    assert main([*base, "--provider", "fal.ai"]) == 0
+    assert "FLUX.2 [klein] 4B at 1024×1024: $0.005 per image at fal.ai (prices as of 2026-06-01)" in \
+        capsys.readouterr().out
+
+
+def test_a_provider_that_does_not_sell_the_model_is_refused_with_those_that_do(capsys) -> None:
+    assert main(["breakeven", "--model", "flux-pro-1.1", "--gpu", "RTX 4090 (secure cloud)", "--provider",
+                 "Together AI"]) == 2
+    err = capsys.readouterr().err
+    assert "nobody called 'Together AI' sells FLUX1.1 [pro]" in err and "(it is sold by: BFL, fal.ai, Replicate)" in err
+    assert main(["breakeven", "--api-price", "0.04", "--gpu-hourly", "1", "--images-per-hour", "100",
+                 "--provider", "fal.ai"]) == 2
+    assert "--provider: only with --model" in capsys.readouterr().err

@@ -13,14 +13,13 @@ The user's own values are kept as ``BreakEvenSettings`` (``None``: not set); the
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 
 from fluxdesk.core import breakeven as be
 from fluxdesk.core.catalog import DimensionSize, UnknownModelError, get_model, model_ids
 from fluxdesk.core.pricing import PriceTable, PriceTableError
 from fluxdesk.core.providers import BFL, ProviderTable, bfl_quote, quote
-from fluxdesk.core.request import GenerationRequest
 from fluxdesk.core.selfhost import GpuSpeed, SelfHostModel, SelfHostTable
 from fluxdesk.storage.settings import BreakEvenSettings
 from fluxdesk.storage.spend import ModelUsage
@@ -101,16 +100,10 @@ def fit_size(model_id: str, width: int, height: int) -> tuple[int, int]:
     return max(1, width), max(1, height)
 
 
-def _request(model_id: str, width: int, height: int) -> GenerationRequest:
-    sized = isinstance(get_model(model_id).size, DimensionSize)
-    return GenerationRequest(model_id, "break-even", width=width if sized else None,
-                             height=height if sized else None)
-
-
 def offers_for(model_id: str, width: int, height: int, prices: PriceTable,
                providers: ProviderTable) -> tuple[ProviderOffer, ...]:
     """BFL's price and every other provider's for one image at this size, BFL first, then cheapest first."""
-    request = _request(model_id, width, height)
+    request = be.priced_request(model_id, width, height)
     out: list[ProviderOffer] = []
     try:
         q = bfl_quote(request, 1, prices)
@@ -219,6 +212,4 @@ def compute(r: Resolved, prices: PriceTable, self_host: SelfHostTable) -> be.Mod
                                  prices, self_host, r.utilisation, r.overhead, r.mode)
     except (PriceTableError, UnknownModelError) as exc:
         raise ValueError(str(exc)) from exc
-    if r.provider == BFL:
-        return result
-    return replace(result, api_price=r.api_price, inputs=replace(result.inputs, api_price=r.api_price))
+    return result if r.provider == BFL else result.at_provider(r.provider, r.api_price)

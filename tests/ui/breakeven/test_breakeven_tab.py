@@ -230,6 +230,20 @@ def test_the_api_side_can_be_priced_at_another_provider(make_tab) -> None:
 
 # --- the table equals the command line ------------------------------------------------------------------
 
+def test_a_provider_in_the_tab_equals_the_command_lines_provider(make_tab, capsys) -> None:
+    tab = make_tab()
+    case = dict(CLI_CASES[0].values[0])
+    set_like_the_cli(tab, case)
+    pick(tab.panel.provider_combo, "fal.ai")
+    volumes = table_volumes(case["volume"])
+    cli = cli_breakeven(capsys, case, volumes, "--provider", "fal.ai")
+    result = tab.result()
+    assert (result.api_provider, json_number(result.api_price)) == (cli["api_provider"], cli["api_price"]) \
+        == ("fal.ai", 0.005)
+    assert table_rows(tab) == cli["rows"]
+    assert tab.break_even_volumes() == (cli["break_even_volume"], cli["break_even_volume_without_overhead"])
+
+
 
 CLI_CASES = [
     pytest.param(dict(model="flux-2-klein-4b", width=1024, height=1024, steps=None, hourly="0.69", seconds="2",
@@ -260,11 +274,11 @@ def set_like_the_cli(tab: BreakEvenTab, case: dict) -> None:
     panel.volume_spin.setValue(case["volume"])
 
 
-def cli_breakeven(capsys, case: dict, volumes: list[int]) -> dict:
+def cli_breakeven(capsys, case: dict, volumes: list[int], *more: str) -> dict:
     args = ["breakeven", "--model", case["model"], "--width", str(case["width"]), "--height", str(case["height"]),
             "--gpu-hourly", case["hourly"], "--seconds-per-image", case["seconds"],
             "--utilisation", case["utilisation"], "--overhead", case["overhead"], "--mode", case["mode"],
-            "--volume", *map(str, volumes), "--json"]
+            "--volume", *map(str, volumes), "--json", *more]
     if case["steps"] is not None:
         args += ["--steps", str(case["steps"])]
     code = cli_main(args)
