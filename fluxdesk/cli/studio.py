@@ -204,9 +204,12 @@ def cmd_sync(args: argparse.Namespace) -> int:
     except StudioError as exc:
         return _fail("sync", f"{exc}. Nothing was lost: the rows stay queued here until the server takes them.")
     if args.json:
-        print_json({"sent": result.sent, "queued": result.remaining, "at": result.at.isoformat()})
+        print_json({"sent": result.sent, "queued": result.remaining, "at": result.at.isoformat(),
+                    "projects_added": list(result.adopted)})
     else:
         print(f"Sent {result.sent} ledger row(s) to the studio; {result.remaining} queued.")
+        if result.adopted:
+            print(f"From the studio's project list: {', '.join(result.adopted)}.")
     return EXIT_OK
 
 

@@ -63,7 +63,7 @@ class TeamFigures:
     spend: TeamSpend
     projects: tuple[TeamProject, ...] = ()
     adopted: tuple[str, ...] = ()
-    """Projects of the shared list this library did not have, just made in it."""
+    """Projects of the shared list this library did not have, just made in it by the sync."""
 
     def project(self, name: str) -> tuple[Decimal, Decimal | None]:
         """What the team spent on project ``name`` (whatever its case) this month, and the budget the studio set for
@@ -179,14 +179,6 @@ def _queued(home: Path) -> tuple[int, datetime | None]:
         return outbox.queued(conn), outbox.last_sync(conn)
 
 
-def _adopt(home: Path, projects: list[TeamProject]) -> list[str]:
-    """Make the shared list's projects (not archived there) this home's library lacks."""
-    from fluxdesk.storage.studio import outbox
-
-    with outbox.library_db(home) as conn:
-        return outbox.adopt_projects(conn, [(p.name, p.created_at) for p in projects if not p.archived])
-
-
 class StudioLink:
     """Keeps ``home``'s outbox flowing to the studio and the team's month fresh, until ``stop()``: ``run()`` on a
     thread of its own (it blocks), telling ``on_event`` a ``LinkState`` after each try and a ``TeamFigures`` after
@@ -239,8 +231,7 @@ class StudioLink:
         except StudioError as exc:
             self._failed(exc, self.interval)
             return
-        adopted = _adopt(self.home, projects)
-        self._on_event(TeamFigures(spend, tuple(projects), tuple(adopted)))
+        self._on_event(TeamFigures(spend, tuple(projects), result.adopted))
 
     def _failed(self, error: StudioError, wait: float) -> None:
         phase: LinkPhase = ("refused" if isinstance(error, StudioAuthError) else

@@ -62,6 +62,8 @@ def test_admin_seats_join_sync_and_team_spend(pg_cluster: PgCluster, tmp_path: P
         assert (status["joined"], status["seat"], status["reachable"], status["queued"]) == (True, name, True, count)
         code, out, _ = run(capsys, "studio", "sync", "--json")
         assert code == 0 and json.loads(out)["sent"] == {"anna": 4, "bob": 6}[name]
+        assert json.loads(out)["projects_added"] == ["Acme"]  # the studio's list, in this seat's library now
+        assert "Acme" in run(capsys, "projects", "list")[1]
         assert json.loads(run(capsys, "studio", "status", "--json")[1])["queued"] == 0
     with psycopg.connect(admin_url, autocommit=True) as conn:  # the server restored from a backup without bob's rows
         conn.execute("ALTER TABLE fluxdesk.ledger DISABLE TRIGGER ledger_counted")

@@ -19,6 +19,7 @@ from fluxdesk.core.projects import name_key
 from fluxdesk.storage.studio import outbox
 from fluxdesk.storage.studio.link import StudioAuthError, StudioError, connect, describe
 from fluxdesk.storage.studio.schema import MIGRATIONS, SCHEMA, schema_version
+from fluxdesk.storage.studio.team import team_projects
 
 if TYPE_CHECKING:
     import sqlite3
@@ -45,6 +46,8 @@ class SyncResult:
     remaining: int
     """Rows still queued (new jobs that ended meanwhile)."""
     at: datetime
+    adopted: tuple[str, ...] = ()
+    """Projects of the studio's shared list this library did not have, made in it by this sync."""
 
 
 def _add_projects(cur: psycopg.Cursor[tuple[object, ...]],
@@ -137,7 +140,9 @@ class Syncer:
         now = datetime.now(UTC)
         if not sent:
             outbox.note_synced(local, now)
-        return SyncResult(sent, outbox.queued(local), now)
+        shared = [(p.name, p.created_at) for p in team_projects(server) if not p.archived]
+        adopted = outbox.adopt_projects(local, shared)  # the studio's projects, for this seat's picker
+        return SyncResult(sent, outbox.queued(local), now, tuple(adopted))
 
     def run(self, stop: threading.Event, *, interval: float = INTERVAL_S,
             on_result: Callable[[SyncResult], None] | None = None,
