@@ -53,6 +53,8 @@ class LinkState:
     retry_in: float | None = None
     """Seconds until the next try after a failure."""
     at: datetime | None = None
+    adopted: tuple[str, ...] = ()
+    """Projects of the studio's shared list this library did not have, made in it by the sync just done."""
 
 
 @dataclass(frozen=True)
@@ -62,8 +64,6 @@ class TeamFigures:
 
     spend: TeamSpend
     projects: tuple[TeamProject, ...] = ()
-    adopted: tuple[str, ...] = ()
-    """Projects of the shared list this library did not have, just made in it by the sync."""
 
     def project(self, name: str) -> tuple[Decimal, Decimal | None]:
         """What the team spent on project ``name`` (whatever its case) this month, and the budget the studio set for
@@ -224,14 +224,14 @@ class StudioLink:
         from fluxdesk.storage.spend import current_month
 
         self._on_event(LinkState(self.link.seat, self.link.url, "synced", result.remaining, result.at,
-                                 at=datetime.now(UTC)))
+                                 at=datetime.now(UTC), adopted=result.adopted))
         try:
             spend, projects = fetch_team_view(self.link.url, self.link.password,
                                               self._month() if self._month else current_month())
         except StudioError as exc:
             self._failed(exc, self.interval)
             return
-        self._on_event(TeamFigures(spend, tuple(projects), result.adopted))
+        self._on_event(TeamFigures(spend, tuple(projects)))
 
     def _failed(self, error: StudioError, wait: float) -> None:
         phase: LinkPhase = ("refused" if isinstance(error, StudioAuthError) else

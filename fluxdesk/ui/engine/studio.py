@@ -122,12 +122,12 @@ class StudioLinkHost(QObject):
             return  # a link stopped since
         if isinstance(event, TeamFigures):
             self.team = event
-            if event.adopted:
-                self.projectsAdopted.emit(list(event.adopted))
             self.teamSpendChanged.emit(event.spend)
         else:
             self.state = event
             self.stateChanged.emit(event)
+            if event.adopted:
+                self.projectsAdopted.emit(list(event.adopted))
 
     def stop(self) -> None:
         """End the link (its loop ends on its lane within a connection timeout); forget its figures."""
