@@ -221,6 +221,11 @@ def test_a_seat_picks_a_team_project_is_asked_with_its_team_budget_and_a_move_is
     type_project(qtbot, window, "Initech")
     qtbot.waitUntil(lambda: window.panel.project_picker().project_name() == "Initech", timeout=WAIT_MS)
     window.grab().save("/tmp/studioui-team-project.png")
+    window.set_theme("dark")
+    window.resize(1920, 1080)
+    qtbot.wait(200)  # the new size laid out
+    window.grab().save("/tmp/studioui-team-project-dark-1920.png")
+    window.set_theme("light")
 
     window.panel.set_model("flux-2-pro")
     window.panel.load_settings({"width": 1024, "height": 1024, "seed": 5})  # $0.03: past Initech's $0.05
