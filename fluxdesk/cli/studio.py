@@ -107,18 +107,24 @@ def _budget(text: str) -> Decimal | None:
 def cmd_set(args: argparse.Namespace) -> int:
     from fluxdesk.storage.paths import home_dir
     from fluxdesk.storage.studio.link import StudioError
-    from fluxdesk.storage.studio.team import set_project_budget, set_team
+    from fluxdesk.storage.studio.team import archive_team_project, set_project_budget, set_team
 
+    project_change = args.budget is not False or args.archived is not None
+    if args.project is None and project_change:
+        raise UsageError("--budget, --archive and --unarchive go with --project NAME")
     if args.team_budget is False and args.share_prompts is None and args.project is None:
-        raise UsageError("nothing to set: give --team-budget, --share-prompts or --project NAME --budget USD")
-    if (args.project is None) != (args.budget is False):
-        raise UsageError("--project NAME and --budget USD go together")
+        raise UsageError("nothing to set: give --team-budget, --share-prompts, or --project NAME with --budget USD "
+                         "or --archive")
+    if args.project is not None and not project_change:
+        raise UsageError("--project NAME: give --budget USD|none, --archive or --unarchive")
     url = _admin_url(args, home_dir())
     try:
         if args.team_budget is not False or args.share_prompts is not None:
             set_team(url, None, budget_usd=args.team_budget, share_prompts=args.share_prompts)
-        if args.project is not None:
+        if args.project is not None and args.budget is not False:
             set_project_budget(url, None, args.project, args.budget)
+        if args.project is not None and args.archived is not None:
+            archive_team_project(url, None, args.project, args.archived)
     except StudioError as exc:
         return _fail("set", exc)
     print("The studio's settings are saved.")
@@ -323,12 +329,16 @@ def register(sub: Any) -> None:
     q.add_argument("--url", metavar="ADMIN_URL", help="the admin URL (default: the one `studio init` used here)")
     q.add_argument("--json", action="store_true", help='print {"seat", "user", "password"}')
     q.set_defaults(func=cmd_add_seat)
-    q = commands.add_parser("set", help="(admin) the team budget, shared prompts, a project's budget")
+    q = commands.add_parser("set", help="(admin) the team budget, shared prompts, a project's budget or archiving")
     q.add_argument("--url", metavar="ADMIN_URL", help="the admin URL (default: the one `studio init` used here)")
     q.add_argument("--team-budget", type=_budget, default=False, metavar="USD|none")
     q.add_argument("--share-prompts", type=_on_off, metavar="on|off")
     q.add_argument("--project", metavar="NAME")
     q.add_argument("--budget", type=_budget, default=False, metavar="USD|none", help="with --project")
+    archive = q.add_mutually_exclusive_group()
+    archive.add_argument("--archive", dest="archived", action="store_const", const=True,
+                         help="with --project: seats no longer get it on their project lists")
+    archive.add_argument("--unarchive", dest="archived", action="store_const", const=False, help="with --project")
     q.set_defaults(func=cmd_set)
     q = commands.add_parser("join", help="join the studio at URL as seat NAME (the password goes to the keyring)")
     q.add_argument("url", metavar="URL")

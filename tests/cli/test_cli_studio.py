@@ -47,7 +47,18 @@ def test_admin_seats_join_sync_and_team_spend(pg_cluster: PgCluster, tmp_path: P
     assert run(capsys, "studio", "set", "--team-budget", "250", "--project", "Acme", "--budget", "80")[0] == 0
     monkeypatch.delenv("PGPASSWORD")
     base = admin_url.split("@", 1)[1]
+    projects_after_anna = ("set", "--project", "Initech", "--budget", "none"), ("set", "--project", "Old", "--budget",
+                                                                                "5")
     for name, seat in seats.items():
+        if name == "bob":  # the admin changed the list after anna's sync: Initech added, Old archived
+            as_home(monkeypatch, tmp_path / "admin")
+            monkeypatch.setenv("PGPASSWORD", "admin-pw-for-tests")
+            for change in projects_after_anna:
+                assert run(capsys, "studio", *change)[0] == 0
+            assert run(capsys, "studio", "set", "--project", "Old", "--archive")[0] == 0
+            code, _out, err = run(capsys, "studio", "set", "--project", "Nobody", "--archive")
+            assert code != 0 and "no project called 'Nobody'" in err
+            monkeypatch.delenv("PGPASSWORD")
         home = as_home(monkeypatch, tmp_path / name)
         monkeypatch.setenv("PGPASSWORD", seat["password"])
         code, out, err = run(capsys, "studio", "join", f"postgresql://{base}", "--seat", name)
@@ -62,7 +73,7 @@ def test_admin_seats_join_sync_and_team_spend(pg_cluster: PgCluster, tmp_path: P
         assert (status["joined"], status["seat"], status["reachable"], status["queued"]) == (True, name, True, count)
         code, out, _ = run(capsys, "studio", "sync", "--json")
         assert code == 0 and json.loads(out)["sent"] == {"anna": 4, "bob": 6}[name]
-        assert json.loads(out)["projects_added"] == ["Acme"]  # the studio's list, in this seat's library now
+        assert json.loads(out)["projects_added"] == {"anna": ["Acme"], "bob": ["Acme", "Initech"]}[name]
         assert "Acme" in run(capsys, "projects", "list")[1]
         assert json.loads(run(capsys, "studio", "status", "--json")[1])["queued"] == 0
     with psycopg.connect(admin_url, autocommit=True) as conn:  # the server restored from a backup without bob's rows
@@ -104,6 +115,8 @@ def test_admin_seats_join_sync_and_team_spend(pg_cluster: PgCluster, tmp_path: P
     (("spend", "--by", "seat"), "add --team"),
     (("spend", "--team", "--csv"), "--team is the studio's month"),
     (("studio", "set", "--url", "postgresql://127.0.0.1/x"), "nothing to set"),
+    (("studio", "set", "--url", "postgresql://127.0.0.1/x", "--project", "Acme"), "give --budget USD|none, --archive"),
+    (("studio", "set", "--url", "postgresql://127.0.0.1/x", "--archive"), "go with --project NAME"),
 ])
 def test_refusals_are_plain_usage_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                          capsys: pytest.CaptureFixture[str], args: tuple[str, ...], words: str) -> None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from fluxdesk.core.budgets import budget_used
 from fluxdesk.storage.spend import month_bounds
-from fluxdesk.storage.studio.link import on_server
+from fluxdesk.storage.studio.link import StudioError, on_server
 from fluxdesk.storage.studio.schema import SCHEMA
 
 if TYPE_CHECKING:
@@ -140,3 +140,14 @@ def set_project_budget(url: str, password: str | None, project: str, budget_usd:
     on_server(url, password, lambda conn: conn.execute(
         f"INSERT INTO {SCHEMA}.projects (name, budget_usd) VALUES (%s, %s) "
         "ON CONFLICT (name) DO UPDATE SET budget_usd = EXCLUDED.budget_usd", (project, budget_usd)))
+
+
+def archive_team_project(url: str, password: str | None, project: str, archived: bool) -> None:
+    """An admin archives (or brings back) a project on the studio's shared list: an archived one is no longer copied
+    into seats' libraries (those that have it keep it). ``StudioError`` when the list has no such project."""
+    def change(conn: psycopg.Connection[tuple[object, ...]]) -> None:
+        if conn.execute(f"UPDATE {SCHEMA}.projects SET archived = %s WHERE name = %s",
+                        (archived, project)).rowcount == 0:
+            raise StudioError(f"the studio's project list has no project called {project!r}")
+
+    on_server(url, password, change)
