@@ -76,6 +76,9 @@ class MaskCanvas(QWidget):
         self._fitted = True
         self._tool = "brush"
         self._dab: Dab | None = None
+        self._ring: tuple[tuple[float, str, float], QPixmap] | None = None
+        """The brush outline as last drawn, by (radius, tool, device pixel ratio): a large antialiased ring costs to
+        rasterise, and the pointer redraws on every mouse move."""
         self._path: StrokePath | None = None
         self._pan_from: QPointF | None = None
         self._space = False
@@ -332,15 +335,32 @@ class MaskCanvas(QWidget):
         if self._pointer is None or self._dab is None or self._picture is None or self._pans():
             return
         radius = max(1.5, self._dab.size * self._scale / 2)
-        painter.save()
+        ring = self._ring_pixmap(radius)
+        half = ring.deviceIndependentSize().width() / 2
+        painter.drawPixmap(QPointF(self._pointer.x() - half, self._pointer.y() - half), ring)
+
+    def _ring_pixmap(self, radius: float) -> QPixmap:
+        """The brush outline of ``radius`` screen pixels: a dark ring under a light one (dashed for the eraser)."""
+        ratio = self.devicePixelRatioF()
+        key = (round(radius, 2), self._tool, ratio)
+        if self._ring is not None and self._ring[0] == key:
+            return self._ring[1]
+        half = math.ceil(radius + 3)
+        ring = QPixmap(QSize(2 * half, 2 * half) * ratio)
+        ring.setDevicePixelRatio(ratio)
+        ring.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(ring)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setBrush(Qt.BrushStyle.NoBrush)
+        centre = QPointF(half, half)
         painter.setPen(QPen(QColor(0, 0, 0, 180), 2.5))
-        painter.drawEllipse(self._pointer, radius, radius)
+        painter.drawEllipse(centre, radius, radius)
         painter.setPen(QPen(QColor(255, 255, 255), 1.0, Qt.PenStyle.DashLine if self._tool == "eraser"
                             else Qt.PenStyle.SolidLine))
-        painter.drawEllipse(self._pointer, radius, radius)
-        painter.restore()
+        painter.drawEllipse(centre, radius, radius)
+        painter.end()
+        self._ring = (key, ring)
+        return ring
 
     def _update_pointer_area(self) -> None:
         rect = self._pointer_rect()

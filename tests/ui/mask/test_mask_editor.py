@@ -531,3 +531,41 @@ def far_apart(a: QImage, b: QImage, tolerance: int = 2) -> int:
     rgb = difference.convertToFormat(QImage.Format.Format_RGB888)  # kept: its bits are read below
     channels = bytes(rgb.constBits())
     return len(channels) - channels.translate(bytes(1 if v > tolerance else 0 for v in range(256))).count(0)
+
+
+def test_the_brush_outline_follows_the_pointer_at_the_brush_size_and_dashes_for_the_eraser(
+        qtbot, editor: MaskEditor) -> None:
+    import math
+
+    canvas = loaded(editor).canvas  # a plain grey picture: lightness 128 wherever no outline is drawn
+    at = on_canvas(canvas, 200, 150)
+
+    def rays(radius: float) -> list[tuple[int, int]]:
+        """On 72 rays from the pointer, the lightest and darkest pixel within 2 px of ``radius``."""
+        shot = canvas.grab().toImage()
+        out = []
+        for k in range(72):
+            c, s = math.cos(k * math.pi / 36), math.sin(k * math.pi / 36)
+            seen = [QColor(shot.pixel(round(at.x() + r * c), round(at.y() + r * s))).lightness()
+                    for r in (radius - 2, radius - 1, radius, radius + 1, radius + 2)]
+            out.append((max(seen), min(seen)))
+        return out
+
+    def untouched(radius: float) -> bool:
+        return all(light == dark == 128 for light, dark in rays(radius))
+
+    for size in (40, 120):
+        editor.set_brush_size(size)
+        QTest.mouseMove(canvas, at)
+        QApplication.processEvents()
+        radius = size * canvas.zoom() / 2
+        ring = rays(radius)
+        # A light line on a dark one, all round (a ray may slip between a thin line's pixels).
+        assert sum(dark < 110 for _light, dark in ring) >= 64 and sum(light > 140 for light, _dark in ring) >= 60
+        assert untouched(radius + 6) and untouched(radius / 2)  # at the brush's size, and nowhere else
+    editor.set_tool("eraser")
+    QTest.mouseMove(canvas, at + QPoint(1, 0))
+    QTest.mouseMove(canvas, at)
+    QApplication.processEvents()
+    lit = sum(light > 140 for light, _dark in rays(radius))
+    assert 10 <= lit <= 50  # dashed: the light line has gaps
