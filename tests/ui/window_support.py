@@ -105,3 +105,13 @@ def type_project(qtbot, window: MainWindow, name: str) -> None:
     line.selectAll()
     qtbot.keyClicks(line, name)
     qtbot.keyClick(line, Qt.Key.Key_Return)
+
+
+def open_settings_at(qtbot, window: MainWindow, section: str):
+    """File → Settings… (its action, as the menu and Ctrl+, trigger it), open at ``section``; answers the dialog."""
+    window.settings_action.trigger()
+    dialog = window._settings_dialog
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    dialog.select_section(section)
+    return dialog

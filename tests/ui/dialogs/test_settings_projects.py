@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from keyring_support import MemoryKeyring
 from PySide6.QtCore import Qt
-from window_support import WAIT_MS, picker, ready, type_project
+from window_support import WAIT_MS, open_settings_at, picker, ready, type_project
 
 from fluxdesk.core.request import GenerationRequest, validate
 from fluxdesk.services.library_views import ProjectAdmin
@@ -138,12 +138,7 @@ def test_without_a_library_the_page_says_so(qtbot, make_dialog) -> None:
 # --- through the window: the prompt panel's picker follows ----------------------------------------------------
 
 def open_projects(qtbot, window: MainWindow) -> ProjectsPage:
-    window.settings_action.trigger()
-    dialog = window._settings_dialog
-    assert dialog is not None
-    qtbot.waitExposed(dialog)
-    dialog.select_section("Projects")
-    page = dialog.projects_page
+    page = open_settings_at(qtbot, window, "Projects").projects_page
     qtbot.waitUntil(lambda: not page.is_busy() and page.model.rowCount() > 0, timeout=WAIT_MS)
     return page
 

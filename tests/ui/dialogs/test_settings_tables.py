@@ -16,7 +16,7 @@ import pytest
 from keyring_support import MemoryKeyring
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QToolButton
-from window_support import WAIT_MS, ready
+from window_support import WAIT_MS, open_settings_at, ready
 
 from fluxdesk.core.pricing import PriceTable
 from fluxdesk.core.providers import BFL, ProviderTable
@@ -281,11 +281,7 @@ def test_a_table_that_cannot_be_copied_is_reported_and_nothing_changes(qtbot, mo
 # --- through the window: the Break-even tab and the Elsewhere list use the new figures ---------------------------
 
 def open_settings_prices(qtbot, window: MainWindow) -> SettingsDialog:
-    window.settings_action.trigger()
-    dialog = window._settings_dialog
-    assert dialog is not None
-    qtbot.waitExposed(dialog)
-    dialog.select_section("Prices")
+    dialog = open_settings_at(qtbot, window, "Prices")
     for row in dialog.table_rows():
         qtbot.waitUntil(row.import_button.isEnabled, timeout=WAIT_MS)
     return dialog
