@@ -304,6 +304,21 @@ def short_label(name: str) -> str:
     return name if len(name) <= PROJECT_LABEL_CHARS else name[:PROJECT_LABEL_CHARS - 1] + "…"
 
 
+def axis_labels(names: Sequence[str]) -> list[str]:
+    """Each name cut to fit under its bar, and told apart where two come out the same ("Acme spring cam… (2)"): a
+    category axis keeps one of equal labels, which would shift every later label off its bar."""
+    used: set[str] = set()
+    out = []
+    for name in names:
+        label, n = short_label(name), 1
+        while label in used:
+            n += 1
+            label = f"{short_label(name)} ({n})"
+        used.add(label)
+        out.append(label)
+    return out
+
+
 def budget_words(budget: Decimal | None, *, over: bool) -> str:
     """A project's bar's tooltip's end: "no budget of its own", "of its $5.00 budget", "over its $5.00 budget"."""
     if budget is None:
@@ -337,7 +352,7 @@ class CategoryBarChart(_MoneyBarChart):
                           [b is not None and v > b for v, b in zip(values, budgets, strict=True)] if with_budgets
                           else ())
         self._x.clear()
-        self._x.append([short_label(label) for label in labels] or [""])
+        self._x.append(axis_labels(labels) or [""])
         self.chart().setTitle(title)
 
 

@@ -246,3 +246,13 @@ def test_another_month_or_a_failed_first_read_shows_the_own_month(qtbot, tab: Sp
     assert tab.team_card.spend is None and own_mode(tab)
     assert tab.team_card.chart.chart().title() == "Team · no figures read yet"
     assert card.amount_label.text() == "$5.00 of $50.00 (10%)"
+
+
+def test_projects_whose_shortened_names_agree_keep_one_label_under_each_bar(qtbot, tab: SpendTab,
+                                                                            studio: FakeStudio) -> None:
+    studio.groups["project"] = [group("Acme spring campaign 2026", "3.00", 3),
+                                group("Acme spring campaign 2027", "2.00", 2), group("Globex", "1.00", 1)]
+    choose(qtbot, tab, "project")
+    chart = tab.team_card.chart.chart()
+    assert chart.labels() == ["Acme spring cam…", "Acme spring cam… (2)", "Globex"]  # three bars, three labels
+    assert chart.values() == [3.0, 2.0, 1.0]
