@@ -257,3 +257,31 @@ def test_a_seat_picks_a_team_project_is_asked_with_its_team_budget_and_a_move_is
                     timeout=WAIT_MS)  # the move woke the link; its correction re-filed the job
     assert studio_link.team.project("Initech")[0] == Decimal("0.05")
     assert studio_link.team_spend.jobs == 9 and studio_link.team_spend.usd == Decimal("0.23")
+
+
+def test_leave_in_settings_unlinks_and_a_locked_keyring_is_a_plain_message(
+        qtbot, make_window, key_store, memory_keyring, simulator: Simulator, studio, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    _admin, base, passwords = studio
+    key_store.set(KEY)
+    window = ready(qtbot, make_window(demo=False, settings=load_settings(tmp_path)))
+    page = join_in_settings(qtbot, window, base, "anna", passwords["anna"])
+    qtbot.waitUntil(window.studio_label.isVisible, timeout=WAIT_MS)
+
+    def locked(_service: str, _username: str) -> None:
+        raise RuntimeError("the keyring is locked")
+
+    monkeypatch.setattr(memory_keyring, "delete_password", locked)
+    page.leave_button.click()
+    qtbot.waitUntil(lambda: "could not be removed from the system keyring" in page.result_label.text(),
+                    timeout=WAIT_MS)
+    assert page.join_button.isEnabled() and page.leave_button.isEnabled()  # nothing stuck: try again
+    assert window.controller.studio.joined  # still linked: nothing half-left
+    monkeypatch.undo()
+    page.leave_button.click()
+    qtbot.waitUntil(lambda: page.result_label.text().startswith("Left the studio"), timeout=WAIT_MS)
+    assert not page.leave_button.isEnabled() and passwords["anna"] not in memory_keyring.passwords.values()
+    window._settings_dialog.save_button.click()
+    qtbot.waitUntil(lambda: window._settings_dialog is None, timeout=WAIT_MS)
+    qtbot.waitUntil(window.studio_label.isHidden, timeout=WAIT_MS)
+    assert load_settings(tmp_path).studio_url is None and not window.controller.studio.joined

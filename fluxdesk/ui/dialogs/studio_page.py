@@ -87,10 +87,6 @@ class StudioPage(QWidget):
     def joined(self) -> bool:
         return bool(self._settings.studio_url and self._settings.studio_seat)
 
-    def set_settings(self, settings: Settings) -> None:
-        self._settings = settings
-        self._update_buttons()
-
     def set_link_state(self, text: str | None) -> None:
         """The app's studio label (``None``: no link running)."""
         if self.joined:
@@ -121,11 +117,15 @@ class StudioPage(QWidget):
         self.set_link_state(None)
 
     def _failed(self, error: BaseException) -> None:
+        from fluxdesk.storage.db import LibraryError
+        from fluxdesk.storage.secrets import KeyStoreError
         from fluxdesk.storage.studio.link import StudioError
 
-        if not isinstance(error, StudioError):
+        if not isinstance(error, StudioError | KeyStoreError | LibraryError):  # a locked keyring, an unwritable library
+            self._done("", "error")  # the buttons work again; the error itself goes to the error report
             raise error
-        self._done(f"{str(error)[:1].upper()}{str(error)[1:]}.", "error")
+        text = str(error).rstrip(".")
+        self._done(f"{text[:1].upper()}{text[1:]}.", "error")
 
     def test_connection(self) -> None:
         """Whether the server accepts the seat, in words, off the GUI thread (the stored password when none is
