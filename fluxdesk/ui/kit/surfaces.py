@@ -7,9 +7,18 @@ Colours are read at paint time, so a theme change repaints them right without an
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QAbstractItemModel, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from fluxdesk.ui.kit import theme
 
@@ -154,3 +163,22 @@ class AccentButton(QPushButton):
         label = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, room.width())
         painter.drawText(room, Qt.AlignmentFlag.AlignCenter, label)
         painter.end()
+
+
+def card_table(model: QAbstractItemModel, name: str) -> QTableView:
+    """A table on a card: no grid, frame or row numbers; the first column takes the room, the figures theirs."""
+    view = QTableView()
+    view.setObjectName(name)
+    view.setModel(model)
+    view.verticalHeader().hide()
+    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 10)
+    view.setShowGrid(False)
+    view.setFrameShape(QFrame.Shape.NoFrame)
+    # The card shows through. Not a stylesheet: that freezes the header's palette at the theme it was
+    # polished in, so a live theme switch left a light header on dark rows.
+    view.viewport().setAutoFillBackground(False)
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    for column in range(1, model.columnCount()):
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+    return view

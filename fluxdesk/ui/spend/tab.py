@@ -23,9 +23,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFileDialog,
-    QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLineEdit,
     QPushButton,
     QSizePolicy,
@@ -43,10 +41,9 @@ from fluxdesk.storage.spend import ALL_PROJECTS, LedgerRow, ProjectScope, SpendS
 from fluxdesk.ui.engine.tasks import TaskManager
 from fluxdesk.ui.kit.file_dialogs import FolderMemory
 from fluxdesk.ui.kit.forms import describe, make_label, row
-from fluxdesk.ui.kit.item_models import ReadOnlyTableModel
 from fluxdesk.ui.kit.money import usd as money_text
 from fluxdesk.ui.kit.scroll_page import fill_with, scroll_page
-from fluxdesk.ui.kit.surfaces import Banner, TitledCard
+from fluxdesk.ui.kit.surfaces import Banner, TitledCard, card_table
 from fluxdesk.ui.spend.by_model import ByModelModel
 from fluxdesk.ui.spend.by_project import ByProjectModel
 from fluxdesk.ui.spend.cards import BudgetCard, CreditsCard, TotalCard
@@ -207,29 +204,11 @@ class SpendTab(QWidget):
         return row(self.prev_button, self.month_combo, self.next_button, self.demo_check, self.loading_label, 1,
                    self.refresh_button, self.export_button, self.export_project_button, spacing=8)
 
-    def _card_table(self, model: ReadOnlyTableModel, name: str) -> QTableView:
-        """A table on a card: no grid, frame or row numbers; the first column takes the room, the figures theirs."""
-        view = QTableView()
-        view.setObjectName(name)
-        view.setModel(model)
-        view.verticalHeader().hide()
-        view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
-        view.setShowGrid(False)
-        view.setFrameShape(QFrame.Shape.NoFrame)
-        # The card shows through. Not a stylesheet: that freezes the header's palette at the theme it was
-        # polished in, so a live theme switch left a light header on dark rows.
-        view.viewport().setAutoFillBackground(False)
-        header = view.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in range(1, model.columnCount()):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        return view
-
     def _build_by_model(self) -> QWidget:
         box = TitledCard("By model", "byModelCard")
         layout = box.body
         self.by_model = ByModelModel(self)
-        self.by_model_view = self._card_table(self.by_model, "byModelView")
+        self.by_model_view = card_table(self.by_model, "byModelView")
         self.by_model_view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.by_model_view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         layout.addWidget(self.by_model_view, 1)
@@ -240,7 +219,7 @@ class SpendTab(QWidget):
     def _build_by_project(self) -> QWidget:
         box = TitledCard("By project", "byProjectCard")
         self.by_project = ByProjectModel(self)
-        self.by_project_view = self._card_table(self.by_project, "byProjectView")
+        self.by_project_view = card_table(self.by_project, "byProjectView")
         self.by_project_view.setAccessibleName("Spend by project")
         self.by_project_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.by_project_view.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked

@@ -13,12 +13,9 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QFrame,
     QHBoxLayout,
-    QHeaderView,
     QPushButton,
     QStackedWidget,
-    QTableView,
     QWidget,
 )
 
@@ -29,7 +26,7 @@ from fluxdesk.ui.engine.tasks import TaskManager
 from fluxdesk.ui.kit.forms import describe, make_label
 from fluxdesk.ui.kit.item_models import RIGHT, Header, ModelIndex, ReadOnlyTableModel
 from fluxdesk.ui.kit.money import percent, usd
-from fluxdesk.ui.kit.surfaces import TitledCard
+from fluxdesk.ui.kit.surfaces import TitledCard, card_table
 from fluxdesk.ui.spend.charts import CategoryBarChart, DayFigures, DaySpendChart, budget_words
 from fluxdesk.ui.spend.snapshot import month_title
 
@@ -209,20 +206,10 @@ class TeamCard(TitledCard):
         self.total_label = make_label(name="teamTotal", accessible="Team total")
         self.body.addWidget(self.total_label)
         self.model = TeamModel(self)
-        self.view = QTableView()
-        self.view.setObjectName("teamView")
+        self.view = card_table(self.model, "teamView")
         self.view.setAccessibleName("Team spend")
-        self.view.setModel(self.model)
-        self.view.verticalHeader().hide()
-        self.view.setShowGrid(False)
-        self.view.setFrameShape(QFrame.Shape.NoFrame)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setMinimumHeight(140)
-        self.view.viewport().setAutoFillBackground(False)
-        header = self.view.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in range(1, self.model.columnCount()):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.chart = TeamChart()
         figures = QWidget()
         figures.setObjectName("teamFigures")
