@@ -28,9 +28,8 @@ from fluxdesk.core.wording import plural
 from fluxdesk.services.library_views import ProjectAdmin, ProjectSummary
 from fluxdesk.ui.dialogs.key_entry import BusyIndicator
 from fluxdesk.ui.engine.tasks import TaskManager
-from fluxdesk.ui.kit.forms import describe, make_label
+from fluxdesk.ui.kit.forms import describe, make_label, show_result
 from fluxdesk.ui.kit.item_models import RIGHT, Header, ModelIndex, ReadOnlyTableModel
-from fluxdesk.ui.kit.theme import set_tone
 
 PAGE_NOTE = ("Every image belongs to a client project, or to none. Archived projects are hidden from the prompt "
              "panel's picker and kept, with their images and spend, in the gallery and the Spend tab. Only a "
@@ -231,7 +230,7 @@ class ProjectsPage(QWidget):
 
     def _list_failed(self, exc: BaseException) -> None:
         self._set_busy(False)
-        self._show_result(f"The projects could not be read: {exc}", "error")
+        show_result(self.result_label, f"The projects could not be read: {exc}", "error")
 
     # --- changing -----------------------------------------------------------------------------------
 
@@ -243,12 +242,12 @@ class ProjectsPage(QWidget):
         try:
             name = project_name(self.name_edit.text())
         except ProjectError as exc:
-            self._show_result(f"Not renamed: {exc}.", "error")
+            show_result(self.result_label, f"Not renamed: {exc}.", "error")
             return
         taken = next((s.project for s in self.model.summaries()
                       if s.project.id != summary.project.id and name_key(s.project.name) == name_key(name)), None)
         if taken is not None:
-            self._show_result(f"Not renamed: there is already a project called {taken.name}.", "error")
+            show_result(self.result_label, f"Not renamed: there is already a project called {taken.name}.", "error")
             return
         if name == summary.project.name:
             return
@@ -286,27 +285,27 @@ class ProjectsPage(QWidget):
     def _failed(self, refusal: str, exc: BaseException) -> None:
         self._set_busy(False)
         words = str(exc) if isinstance(exc, ProjectError) else f"the library could not be changed ({exc})"
-        self._show_result(f"{refusal}: {words}.", "error")
+        show_result(self.result_label, f"{refusal}: {words}.", "error")
         self.reload()
 
     def _renamed(self, old: str, project: Project) -> None:
         self._selected_id = project.id
         self.name_edit.clear()
-        self._show_result(f"Renamed {old} to {project.name}. Its images and spend follow.", "success")
+        show_result(self.result_label, f"Renamed {old} to {project.name}. Its images and spend follow.", "success")
         self.projectRenamed.emit(old, project.name)
 
     def _archived(self, project: Project) -> None:
         self._selected_id = project.id
         if project.archived:
-            self._show_result(f"Archived {project.name}: hidden from the prompt panel's picker; its images and "
-                              "spend are kept.", "success")
+            show_result(self.result_label, f"Archived {project.name}: hidden from the prompt panel's picker; its "
+                        "images and spend are kept.", "success")
             self.projectRemoved.emit(project.name)
         else:
-            self._show_result(f"{project.name} is back in the prompt panel's picker.", "success")
+            show_result(self.result_label, f"{project.name} is back in the prompt panel's picker.", "success")
 
     def _deleted(self, project: Project) -> None:
         self._selected_id = None
-        self._show_result(f"Deleted {project.name}.", "success")
+        show_result(self.result_label, f"Deleted {project.name}.", "success")
         self.projectRemoved.emit(project.name)
 
     # --- showing ------------------------------------------------------------------------------------
@@ -339,9 +338,3 @@ class ProjectsPage(QWidget):
         refusal = delete_refusal(summary) if summary is not None else SELECT_FIRST
         self.delete_button.setEnabled(ready and refusal is None)
         self.delete_button.setToolTip(refusal or DELETE_TIP)
-
-    def _show_result(self, text: str, tone: str) -> None:
-        self.result_label.setText(text)
-        self.result_label.setAccessibleDescription(text)
-        set_tone(self.result_label, tone)
-        self.result_label.show()

@@ -12,8 +12,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from fluxdesk.ui.engine.tasks import TaskManager
-from fluxdesk.ui.kit.forms import WIDE_LABEL_WIDTH, Form, describe, make_label
-from fluxdesk.ui.kit.theme import set_tone
+from fluxdesk.ui.kit.forms import WIDE_LABEL_WIDTH, Form, describe, make_label, show_result
 
 if TYPE_CHECKING:
     from fluxdesk.storage.settings import Settings
@@ -101,19 +100,15 @@ class StudioPage(QWidget):
         self.test_button.setEnabled(not self._busy)
         self.leave_button.setEnabled(not self._busy and self.joined)
 
-    def _show(self, text: str, tone: str | None) -> None:
-        self.result_label.setText(text)
-        set_tone(self.result_label, tone)
-        self.result_label.setVisible(bool(text))
 
     def _start(self, text: str) -> None:
         self._busy = True
         self._update_buttons()
-        self._show(text, "info")
+        show_result(self.result_label, text, "info")
 
     def _done(self, text: str, tone: str) -> None:
         self._busy = False
-        self._show(text, tone)
+        show_result(self.result_label, text, tone)
         self.set_link_state(None)
 
     def _failed(self, error: BaseException) -> None:
@@ -148,7 +143,7 @@ class StudioPage(QWidget):
     def join(self) -> None:
         url, seat, password = self.url_edit.text().strip(), self.seat_edit.text(), self.password_edit.text()
         if not password:
-            self._show("Type the seat's password first: your studio's admin has it.", "error")
+            show_result(self.result_label, "Type the seat's password first: your studio's admin has it.", "error")
             self.password_edit.setFocus()
             return
         home = self._home

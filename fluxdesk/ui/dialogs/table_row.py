@@ -37,8 +37,7 @@ from fluxdesk.storage.self_hosting import (
 from fluxdesk.ui.dialogs.key_entry import BusyIndicator
 from fluxdesk.ui.engine.tasks import TaskManager
 from fluxdesk.ui.kit.file_dialogs import FolderMemory
-from fluxdesk.ui.kit.forms import Form, describe, make_label, row
-from fluxdesk.ui.kit.theme import set_tone
+from fluxdesk.ui.kit.forms import Form, describe, make_label, row, show_result
 
 KIND_TEXT = {"bundled": "bundled with FluxDesk", "imported": "imported by you"}
 
@@ -190,7 +189,7 @@ class TableRow(QWidget):
         in_use = self._table
         self._importing = True
         self._update_button()
-        self._show_result(f"Reading {path.name}…", "info")
+        show_result(self.result_label, f"Reading {path.name}…", "info")
         TaskManager.instance().run_in_background(
             lambda: import_newer(self.kind, path, self._home, in_use), self._imported,
             lambda exc: self._failed(path, exc), parent=self)
@@ -215,7 +214,7 @@ class TableRow(QWidget):
             self.as_of_label.setText("not known")
             self.source_label.setText("not known")
             detail = str(exc) if isinstance(exc, self.kind.error) else type(exc).__name__
-            self._show_result(f"The {self.kind.what} in use could not be read ({detail}).", "warning")
+            show_result(self.result_label, f"The {self.kind.what} in use could not be read ({detail}).", "warning")
 
     def _imported(self, table: Dated) -> None:
         self._table = table
@@ -223,13 +222,14 @@ class TableRow(QWidget):
         self._update_button()
         self._show_table(table)
         self._show_kind("imported")
-        self._show_result(f"Imported: the {self.kind.what} of {table.as_of} is used from now on.", "success")
+        show_result(self.result_label, f"Imported: the {self.kind.what} of {table.as_of} is used from now on.",
+                    "success")
         self.imported.emit(table)
 
     def _failed(self, path: Path, exc: BaseException) -> None:
         self._importing = False
         self._update_button()
-        self._show_result(failure_words(self.kind, path, exc), "error")
+        show_result(self.result_label, failure_words(self.kind, path, exc), "error")
 
     # --- showing --------------------------------------------------------------------------------
 
@@ -243,9 +243,3 @@ class TableRow(QWidget):
     def _update_button(self) -> None:
         self.busy.setVisible(self._importing)
         self.import_button.setEnabled(not self.is_busy())
-
-    def _show_result(self, text: str, tone: str) -> None:
-        self.result_label.setText(text)
-        self.result_label.setAccessibleDescription(text)
-        set_tone(self.result_label, tone)
-        self.result_label.show()

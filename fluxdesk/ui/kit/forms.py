@@ -61,6 +61,14 @@ def make_label(text: str = "", *, tone: str | None = None, name: str | None = No
     return label
 
 
+def show_result(label: QLabel, text: str, tone: str | None) -> None:
+    """An action's outcome in ``label``, in ``tone``, read out by screen readers too; empty ``text`` hides it."""
+    label.setText(text)
+    label.setAccessibleDescription(text)
+    theme.set_tone(label, tone)
+    label.setVisible(bool(text))
+
+
 def describe(widget: QWidget, name: str, tip: str, object_name: str | None = None) -> None:
     """Give a control its accessible name, tooltip and (for tests and styling) object name."""
     widget.setAccessibleName(name)
