@@ -53,6 +53,11 @@ def name_key(name: str) -> str:
     return unicodedata.normalize("NFKC", name.strip()).casefold()
 
 
+def same_project(a: str | None, b: str | None) -> bool:
+    """Whether two names name the same project (``name_key``); ``None`` (no project) is the same as no name only."""
+    return (a is None and b is None) or (a is not None and b is not None and name_key(a) == name_key(b))
+
+
 def is_no_project(text: str) -> bool:
     """Whether typed text means "no project": empty, or the words the picker shows for it."""
     return not text.strip() or name_key(text) == name_key(NO_PROJECT)

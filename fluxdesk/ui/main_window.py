@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from fluxdesk.core.pricing import PriceTable, format_usd
-from fluxdesk.core.projects import name_key
+from fluxdesk.core.projects import same_project
 from fluxdesk.core.references import ReferenceSize
 from fluxdesk.core.wording import plural
 from fluxdesk.services.events import JobDone, JobFailed
@@ -566,19 +566,15 @@ class MainWindow(QMainWindow):
                               price_table=self.controller.price_table, folders=self.folder_memory,
                               projects=views.project_admin if views is not None else None, parent=self)
 
-    def _is_current_project(self, name: str) -> bool:
-        current = self.controller.settings.current_project
-        return current is not None and name_key(current) == name_key(name)
-
     def _project_renamed(self, old: str, new: str) -> None:
         """Settings → Projects renamed a project: the prompt panel keeps it picked under its new name."""
-        if self._is_current_project(old):
+        if same_project(self.controller.settings.current_project, old):
             self.controller.update_settings(current_project=new)
             self.panel.set_project(new)
 
     def _project_removed(self, name: str) -> None:
         """A project archived or deleted: when it was the current one, the next images are for no project."""
-        if self._is_current_project(name):
+        if same_project(self.controller.settings.current_project, name):
             self.controller.update_settings(current_project=None)
             self.panel.set_project(None)
 

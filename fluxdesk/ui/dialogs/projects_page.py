@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fluxdesk.core.projects import MAX_NAME_CHARS, Project, ProjectError, name_key, project_name
+from fluxdesk.core.projects import MAX_NAME_CHARS, Project, ProjectError, name_key, project_name, same_project
 from fluxdesk.core.wording import plural
 from fluxdesk.services.library_views import ProjectAdmin, ProjectSummary
 from fluxdesk.ui.dialogs.key_entry import BusyIndicator
@@ -245,7 +245,7 @@ class ProjectsPage(QWidget):
             show_result(self.result_label, f"Not renamed: {exc}.", "error")
             return
         taken = next((s.project for s in self.model.summaries()
-                      if s.project.id != summary.project.id and name_key(s.project.name) == name_key(name)), None)
+                      if s.project.id != summary.project.id and same_project(s.project.name, name)), None)
         if taken is not None:
             show_result(self.result_label, f"Not renamed: there is already a project called {taken.name}.", "error")
             return

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from fluxdesk.api.hosts import REGIONS
 from fluxdesk.core.catalog import MODELS
 from fluxdesk.core.pricing import PriceTable
-from fluxdesk.core.projects import name_key
+from fluxdesk.core.projects import same_project
 from fluxdesk.services.library_views import ProjectAdmin
 from fluxdesk.storage.secrets import ABSENT_BACKENDS, ENV_VAR, KeySource, KeyStore
 from fluxdesk.storage.settings import OUTPUT_FORMATS, REFERENCE_SIZES, THEMES, Settings
@@ -528,18 +528,14 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.projects_page, 1)
         return page
 
-    def _is_current_project(self, name: str) -> bool:
-        current = self._settings.current_project
-        return current is not None and name_key(current) == name_key(name)
-
     def _project_renamed(self, old: str, new: str) -> None:
         # Save writes these settings whole: the current project is named as it is now.
-        if self._is_current_project(old):
+        if same_project(self._settings.current_project, old):
             self._settings = replace(self._settings, current_project=new)
         self.projectRenamed.emit(old, new)
 
     def _project_removed(self, name: str) -> None:
-        if self._is_current_project(name):
+        if same_project(self._settings.current_project, name):
             self._settings = replace(self._settings, current_project=None)
         self.projectRemoved.emit(name)
 

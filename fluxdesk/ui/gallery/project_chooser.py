@@ -7,7 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QCompleter, QDialog, QDialogButtonBox, QLineEdit, QVBoxLayout, QWidget
 
-from fluxdesk.core.projects import NO_PROJECT, Project, ProjectError, is_no_project, name_key, project_name
+from fluxdesk.core.projects import NO_PROJECT, Project, ProjectError, is_no_project, project_name, same_project
 from fluxdesk.core.wording import plural, plural_word
 from fluxdesk.ui.kit.forms import describe, make_label
 from fluxdesk.ui.kit.theme import set_tone
@@ -84,7 +84,7 @@ class MoveToProjectDialog(QDialog):
         except ProjectError as exc:
             self._refuse(str(exc))
             return
-        same = next((p for p in self._projects if name_key(p.name) == name_key(name)), None)
+        same = next((p for p in self._projects if same_project(p.name, name)), None)
         if same is not None and same.archived:
             self._refuse(f"the project {same.name} is archived: bring it back in Settings → Projects first")
             return
