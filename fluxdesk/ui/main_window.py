@@ -410,6 +410,8 @@ class MainWindow(QMainWindow):
         controller.studio.stateChanged.connect(self._studio_link_changed)
         controller.studio.projectsAdopted.connect(self._reload_project_lists)  # the studio's shared projects
         controller.studio.teamSpendChanged.connect(self._show_studio)
+        controller.studio.teamSpendChanged.connect(
+            lambda spend: self.spend_tab.if_built(lambda tab: tab.follow_team(spend)))
         controller.creditsCleared.connect(self._clear_credits)
         controller.monthSpendChanged.connect(self.panel.set_month_spend)
         controller.moneyRefreshed.connect(lambda: self.spend_tab.if_built(lambda tab: tab.refresh()))

@@ -291,7 +291,7 @@ class SpendTab(QWidget):
         self.month_combo.activated.connect(self._month_chosen)
         self.months_chart.monthClicked.connect(self.show_month)
         self.demo_check.toggled.connect(lambda _on: self.refresh())
-        self.refresh_button.clicked.connect(self.refresh)
+        self.refresh_button.clicked.connect(self.reload)
         self.export_button.clicked.connect(self._export_clicked)
         self.export_project_button.clicked.connect(self._export_project_clicked)
         self.chart_tabs.currentChanged.connect(self._chart_tab_changed)
@@ -342,6 +342,15 @@ class SpendTab(QWidget):
         self.credits_card.set_usd_per_credit(table.usd_per_credit)
         self.refresh()
 
+    def reload(self) -> None:
+        """Reload: the ledger, and the team's month from the studio server too."""
+        self.team_card.reload(self.month())
+        self.refresh()
+
+    def follow_team(self, latest: TeamSpend) -> None:
+        """The studio link has just read the team's month: the Team view reads it again when it moved."""
+        self.team_card.follow(latest)
+
     def refresh(self) -> None:
         """Read the month's spend, ledger and months again, off the GUI thread."""
         self._generation += 1
@@ -352,7 +361,7 @@ class SpendTab(QWidget):
             return
         generation, month, include_demo = self._generation, self.month(), self.include_demo()
         rate = self._price_table.usd_per_credit
-        self.team_card.reload(month)
+        self.team_card.show_month(month)  # the team's figures follow the studio link (follow_team), not each refresh
         self._set_loading(True)
         TaskManager.instance().run_in_background(
             lambda: load_snapshot(queries, month, include_demo=include_demo, usd_per_credit=rate),

@@ -243,6 +243,22 @@ class TeamCard(TitledCard):
             return
         self.reload(month)
 
+    def show_month(self, month: str) -> None:
+        """Show ``month``: read from the server when it is not the month shown already."""
+        if month != self._month:
+            self.reload(month)
+
+    def follow(self, latest: TeamSpend) -> None:
+        """The studio link read the team's month (``latest``, grouped its own way): read it again here, in this
+        view's grouping, only when the totals moved; an idle link's ticks cost this view nothing."""
+        shown = self.spend
+        if self._reader is None or latest.month != self._month:
+            return
+        if shown is None or (shown.usd, shown.jobs, shown.unbilled_jobs) != (latest.usd, latest.jobs,
+                                                                            latest.unbilled_jobs) \
+                or shown.budget_usd != latest.budget_usd:
+            self.reload()
+
     def reload(self, month: str | None = None) -> None:
         """Read the team's ``month`` (default: the one shown) from the server, off the GUI thread."""
         if month is not None:

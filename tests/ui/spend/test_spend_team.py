@@ -256,3 +256,21 @@ def test_projects_whose_shortened_names_agree_keep_one_label_under_each_bar(qtbo
     chart = tab.team_card.chart.chart()
     assert chart.labels() == ["Acme spring cam…", "Acme spring cam… (2)", "Globex"]  # three bars, three labels
     assert chart.values() == [3.0, 2.0, 1.0]
+
+
+def test_the_team_view_reads_the_server_when_the_links_figures_moved_or_on_reload_not_on_each_refresh(
+        qtbot, tab: SpendTab, studio: FakeStudio) -> None:
+    reads = len(studio.reads)
+    tab.refresh()  # after a job, a move, a budget edit: the ledger is read again, the server is not
+    qtbot.waitUntil(lambda: not tab.is_loading(), timeout=WAIT_MS)
+    tab.follow_team(studio.read(MONTH, "project"))  # the link's read: the same totals as shown
+    assert len(studio.reads) == reads + 1  # only the link's own read
+    studio.groups["seat"] = [group("anna", "5.20", 41), group("bob", "2.80", 22)]
+    studio.groups["project"] = [group("Acme", "5.00", 31, "3.50"), group("Globex", "2.00", 20, "5.00"),
+                                group(None, "1.00", 12)]
+    tab.follow_team(studio.read(MONTH, "project"))  # a job since: the view reads its grouping again
+    qtbot.waitUntil(lambda: tab.team_card.spend.usd == Decimal("8.00"), timeout=WAIT_MS)
+    assert studio.reads[-1] == (MONTH, "seat")
+    reads = len(studio.reads)
+    tab.refresh_button.click()  # the tab's Reload reads the team's month too
+    qtbot.waitUntil(lambda: len(studio.reads) == reads + 1, timeout=WAIT_MS)
