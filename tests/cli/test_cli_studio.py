@@ -189,3 +189,22 @@ def test_join_without_a_keyring_says_so_and_keeps_the_password_nowhere(
     assert code == 1 and "No working system keyring" in err and "BFL_API_KEY" not in err
     assert not settings_path(home).exists() or seat.password not in settings_path(home).read_text()
     assert json.loads(run(capsys, "studio", "status", "--json")[1])["joined"] is False
+
+
+def test_a_password_in_the_urls_query_is_used_and_never_kept_or_shown(
+        pg_cluster: PgCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        memory_keyring: MemoryKeyring) -> None:
+    from fluxdesk.storage.studio.schema import add_seat, init_schema
+
+    admin_url = new_database(pg_cluster)
+    init_schema(admin_url)
+    seat = add_seat(admin_url, "anna")
+    home = as_home(monkeypatch, tmp_path / "anna")
+    base = admin_url.split("@", 1)[1]
+    code, out, err = run(capsys, "studio", "join", f"postgresql://{seat.user}@{base}?password={seat.password}",
+                         "--seat", "anna")
+    assert code == 0, err
+    assert seat.password not in out + err and seat.password not in settings_path(home).read_text()
+    assert list(memory_keyring.passwords.values()) == [seat.password]  # kept where passwords go
+    code, out, _err = run(capsys, "studio", "status", "--json")
+    assert code == 0 and json.loads(out)["reachable"] is True and seat.password not in out

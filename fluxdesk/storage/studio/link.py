@@ -67,20 +67,25 @@ def checked_url(url: str) -> str:
 
 
 def password_in(url: str) -> str | None:
-    """The password written into ``url``, if any."""
-    password = urlsplit(url).password
-    return None if password is None else unquote(password)
+    """The password written into ``url`` (``user:password@`` or libpq's ``?password=``), if any."""
+    parts = urlsplit(url)
+    if parts.password is not None:
+        return unquote(parts.password)
+    return dict(parse_qsl(parts.query, keep_blank_values=True)).get("password") or None
 
 
 def url_without_password(url: str) -> str:
-    """``url`` with any password removed: what may be stored, shown or logged."""
+    """``url`` with any password removed (``user:password@`` and ``?password=``): what may be stored, shown or
+    logged."""
     parts = urlsplit(url)
-    if parts.password is None:
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if parts.password is None and not any(key == "password" for key, _value in query):
         return url
-    netloc = parts.netloc.rsplit("@", 1)[1]
+    netloc = parts.netloc.rsplit("@", 1)[-1]
     if parts.username:
         netloc = f"{quote(unquote(parts.username), safe='')}@{netloc}"
-    return urlunsplit(parts._replace(netloc=netloc))
+    return urlunsplit(parts._replace(netloc=netloc,
+                                     query=urlencode([(k, v) for k, v in query if k != "password"])))
 
 
 def url_user(url: str) -> str | None:
