@@ -449,3 +449,12 @@ def test_a_project_spelled_in_another_case_is_counted_under_the_teams_spelling(a
     assert by_project(admin) == {"Acme": (2, Decimal("5.0")), "Globex": (1, Decimal("2.5"))}
     with psycopg.connect(admin) as conn:
         assert [r[0] for r in conn.execute("SELECT name FROM fluxdesk.projects ORDER BY name")] == ["Acme", "Globex"]
+
+
+def test_a_seats_password_never_reaches_the_servers_statement_log(admin: str, pg_cluster: PgCluster) -> None:
+    with psycopg.connect(admin, autocommit=True) as conn:  # every statement on this database goes to the log
+        conn.execute("ALTER DATABASE " + conn.info.dbname + " SET log_statement = 'all'")
+    carol = add_seat(admin, "carol")
+    check_seat(seat_url(admin, carol.user), carol.password, "carol")  # the verifier lets the seat in
+    log = (pg_cluster.dir / "log").read_text(errors="replace")
+    assert "CREATE ROLE" in log and carol.password not in log

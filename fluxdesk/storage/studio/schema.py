@@ -240,8 +240,11 @@ def add_seat(url: str, name: str, password: str | None = None) -> Seat:
                     raise StudioError(f"there is already a seat called {seat!r}")
                 from psycopg import sql
 
+                # The server is sent a SCRAM verifier, never the password: a statement log or pg_stat_activity
+                # would otherwise show it in clear.
+                verifier = conn.pgconn.encrypt_password(new_password.encode(), role.encode(), b"scram-sha-256")
                 conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} IN ROLE {}").format(
-                    sql.Identifier(role), sql.Literal(new_password), sql.Identifier(SEAT_GROUP)))
+                    sql.Identifier(role), sql.Literal(verifier.decode()), sql.Identifier(SEAT_GROUP)))
                 conn.execute(f"INSERT INTO {SCHEMA}.seats (name, role) VALUES (%s, %s)", (seat, role))
         except StudioError:
             raise
