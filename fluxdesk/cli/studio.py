@@ -203,17 +203,19 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from fluxdesk.storage.studio.link import StudioError
 
     syncer = syncer_for(home_dir())
-    if args.resend:
-        syncer.requeue_all()
     try:
+        if args.resend:
+            syncer.requeue_all()
         result = syncer.sync_once()
     except StudioError as exc:
         return _fail("sync", f"{exc}. Nothing was lost: the rows stay queued here until the server takes them.")
     if args.json:
         print_json({"sent": result.sent, "queued": result.remaining, "at": result.at.isoformat(),
-                    "projects_added": list(result.adopted)})
+                    "projects_added": list(result.adopted), "waiting": result.waiting})
     else:
         print(f"Sent {result.sent} ledger row(s) to the studio; {result.remaining} queued.")
+        if result.waiting:
+            print(f"Some rows wait: {result.waiting}.")
         if result.adopted:
             print(f"From the studio's project list: {', '.join(result.adopted)}.")
     return EXIT_OK

@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Literal
 from fluxdesk.core.pricing import USD_PER_CREDIT
 from fluxdesk.core.projects import name_key
 from fluxdesk.storage.studio.link import StudioAuthError, StudioError, StudioUnreachableError
-from fluxdesk.storage.studio.sync import INTERVAL_S, Syncer, SyncResult
-from fluxdesk.storage.studio.team import TeamProject, TeamSpend, fetch_team_view
+from fluxdesk.storage.studio.sync import INTERVAL_S, StudioLibraryError, Syncer, SyncResult
+from fluxdesk.storage.studio.team import TeamProject, TeamSpend
 
 if TYPE_CHECKING:
     from fluxdesk.storage.settings import Settings
 
-LinkPhase = Literal["linking", "synced", "unreachable", "refused", "error"]
+LinkPhase = Literal["linking", "synced", "unreachable", "refused", "library", "error"]
 
 
 @dataclass(frozen=True)
@@ -172,11 +172,24 @@ def check_link(url: str, seat: str, password: str | None) -> str:
     return f"The studio server at {stored_url} accepts seat {seat}."
 
 
+def _current_month() -> str:
+    from fluxdesk.storage.spend import current_month
+
+    return current_month()
+
+
 def _queued(home: Path) -> tuple[int, datetime | None]:
+    """Rows waiting and the last good sync; nothing when the library cannot be read (the state says why)."""
+    import sqlite3
+
+    from fluxdesk.storage.db import LibraryError
     from fluxdesk.storage.studio import outbox
 
-    with outbox.library_db(home) as conn:
-        return outbox.queued(conn), outbox.last_sync(conn)
+    try:
+        with outbox.library_db(home) as conn:
+            return outbox.queued(conn), outbox.last_sync(conn)
+    except (LibraryError, sqlite3.Error):
+        return 0, None
 
 
 class StudioLink:
@@ -191,8 +204,8 @@ class StudioLink:
         self.link = link
         self.interval = interval
         self._on_event = on_event
-        self._month = month
-        self._syncer = Syncer(home, link.url, link.seat, link.password, usd_per_credit=usd_per_credit)
+        self._syncer = Syncer(home, link.url, link.seat, link.password, usd_per_credit=usd_per_credit,
+                              team_month=month or _current_month)
         self._stop = threading.Event()
         self._wake = threading.Event()
 
@@ -221,19 +234,13 @@ class StudioLink:
         self._wake.set()
 
     def _synced(self, result: SyncResult) -> None:
-        from fluxdesk.storage.spend import current_month
-
         self._on_event(LinkState(self.link.seat, self.link.url, "synced", result.remaining, result.at,
-                                 at=datetime.now(UTC), adopted=result.adopted))
-        try:
-            spend, projects = fetch_team_view(self.link.url, self.link.password,
-                                              self._month() if self._month else current_month())
-        except StudioError as exc:
-            self._failed(exc, self.interval)
-            return
-        self._on_event(TeamFigures(spend, tuple(projects)))
+                                 error=result.waiting, at=datetime.now(UTC), adopted=result.adopted))
+        if result.team is not None:
+            self._on_event(TeamFigures(result.team, result.projects))
 
     def _failed(self, error: StudioError, wait: float) -> None:
         phase: LinkPhase = ("refused" if isinstance(error, StudioAuthError) else
-                            "unreachable" if isinstance(error, StudioUnreachableError) else "error")
+                            "unreachable" if isinstance(error, StudioUnreachableError) else
+                            "library" if isinstance(error, StudioLibraryError) else "error")
         self._on_event(self._state(phase, error=str(error), retry_in=wait))

@@ -27,7 +27,7 @@ from fluxdesk.storage.projects import ensure_project
 from fluxdesk.storage.studio import outbox
 from fluxdesk.storage.studio.link import StudioAuthError, StudioError, StudioUnreachableError
 from fluxdesk.storage.studio.schema import Seat, add_seat, check_seat, init_schema
-from fluxdesk.storage.studio.sync import Syncer, backoff
+from fluxdesk.storage.studio.sync import StudioLibraryError, Syncer, backoff
 from fluxdesk.storage.studio.team import set_project_budget, set_team, team_projects, team_spend
 
 KEY = "bfl_studio-test-key-0123456789"
@@ -372,8 +372,8 @@ def test_a_studio_of_schema_1_is_migrated_with_every_job_re_fileable(pg_cluster:
     monkeypatch.undo()
     move_jobs(home, ["anna-job-0"], "Globex")
     queue_jobs(home, 1, start=3, project="Acme")
-    with pytest.raises(StudioError, match="admin runs `fluxdesk studio init`"):
-        syncer(home, url, anna).sync_once()  # an old studio: the new row goes, the correction waits
+    result = syncer(home, url, anna).sync_once()  # an old studio: the new row goes, the correction waits
+    assert (result.sent, result.remaining) == (1, 1) and "admin runs `fluxdesk studio init`" in str(result.waiting)
     assert queued(home) == 1 and by_project(url) == {"Acme": (4, Decimal("10.0"))}
     assert init_schema(url) == 2
     syncer(home, url, anna).sync_once()
@@ -458,3 +458,12 @@ def test_a_seats_password_never_reaches_the_servers_statement_log(admin: str, pg
     check_seat(seat_url(admin, carol.user), carol.password, "carol")  # the verifier lets the seat in
     log = (pg_cluster.dir / "log").read_text(errors="replace")
     assert "CREATE ROLE" in log and carol.password not in log
+
+
+def test_a_library_that_cannot_be_read_is_said_as_such_not_blamed_on_the_server(admin: str, tmp_path: Path) -> None:
+    anna = add_seat(admin, "anna")
+    home = tmp_path / "anna"
+    database_path(home).mkdir(parents=True)  # where the library's file should be, a folder: it cannot be opened
+    with pytest.raises(StudioLibraryError, match="this FluxDesk's library could not be read or written") as raised:
+        syncer(home, admin, anna).sync_once()
+    assert "studio server" not in str(raised.value)

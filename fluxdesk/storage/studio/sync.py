@@ -6,8 +6,9 @@ nothing counted twice.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -19,7 +20,7 @@ from fluxdesk.core.projects import name_key
 from fluxdesk.storage.studio import outbox
 from fluxdesk.storage.studio.link import StudioAuthError, StudioError, connect, describe
 from fluxdesk.storage.studio.schema import MIGRATIONS, SCHEMA, schema_version
-from fluxdesk.storage.studio.team import team_projects
+from fluxdesk.storage.studio.team import TeamProject, TeamSpend, team_projects, team_spend
 
 if TYPE_CHECKING:
     import sqlite3
@@ -48,6 +49,17 @@ class SyncResult:
     at: datetime
     adopted: tuple[str, ...] = ()
     """Projects of the studio's shared list this library did not have, made in it by this sync."""
+    waiting: str | None = None
+    """Why some rows stay queued although the server answered (corrections for a studio whose schema is older)."""
+    team: TeamSpend | None = None
+    """The team's month by project, read over the same connection after sending (when the ``Syncer`` was asked)."""
+    projects: tuple[TeamProject, ...] = ()
+    """The studio's shared project list, as read by this sync."""
+
+
+class StudioLibraryError(StudioError):
+    """This FluxDesk's own library could not be read or written (locked, damaged, a full disk): nothing was lost on
+    either side; the rows stay queued."""
 
 
 def _add_projects(cur: psycopg.Cursor[tuple[object, ...]],
@@ -58,13 +70,28 @@ def _add_projects(cur: psycopg.Cursor[tuple[object, ...]],
         cur.executemany(_ADD_PROJECTS, [(name,) for name in projects])
 
 
-def _spelling(server: psycopg.Connection[tuple[object, ...]]) -> Callable[[str], str]:
-    """A project's name as the studio's list spells it (the first seat's), whatever this library's case: "acme" here
-    is counted under the team's "Acme", not beside it."""
+def _spelling(projects: Sequence[TeamProject]) -> Callable[[str], str]:
+    """A project's name as the studio's list (oldest first) spells it, whatever this library's case: "acme" here is
+    counted under the team's "Acme", not beside it."""
     known: dict[str, str] = {}
-    for (name,) in server.execute(f"SELECT name FROM {SCHEMA}.projects ORDER BY created_at, name").fetchall():
-        known.setdefault(name_key(str(name)), str(name))
+    for project in projects:
+        known.setdefault(name_key(project.name), project.name)
     return lambda name: known.setdefault(name_key(name), name)
+
+
+@contextlib.contextmanager
+def _library(home: Path) -> Iterator[sqlite3.Connection]:
+    """``home``'s library for a sync; its failures as ``StudioLibraryError`` (never blamed on the server)."""
+    import sqlite3
+
+    from fluxdesk.storage.db import LibraryError
+
+    try:
+        with outbox.library_db(home) as local:
+            yield local
+    except (LibraryError, sqlite3.Error) as exc:
+        raise StudioLibraryError(f"this FluxDesk's library could not be read or written ({exc}); the ledger rows "
+                                 "stay queued here") from None
 
 
 Queued = TypeVar("Queued", outbox.OutboxRow, outbox.CorrectionRow)
@@ -96,7 +123,8 @@ class Syncer:
     ``stop`` is set, every ``interval`` seconds, backing off while the server is unreachable."""
 
     def __init__(self, home: Path, url: str, seat: str, password: str | None, *, batch_rows: int = BATCH_ROWS,
-                 usd_per_credit: Decimal = USD_PER_CREDIT, connect_timeout: float = 5.0) -> None:
+                 usd_per_credit: Decimal = USD_PER_CREDIT, connect_timeout: float = 5.0,
+                 team_month: Callable[[], str] | None = None) -> None:
         self.home = home
         self.url = url
         self.seat = seat
@@ -104,45 +132,52 @@ class Syncer:
         self.batch_rows = batch_rows
         self.usd_per_credit = usd_per_credit
         self.connect_timeout = connect_timeout
+        self.team_month = team_month
+        """With it, each sync also reads that month of the team's figures (``SyncResult.team``)."""
 
     def __repr__(self) -> str:  # no password, ever
         return f"Syncer(seat={self.seat!r})"
 
     def sync_once(self) -> SyncResult:
-        with outbox.library_db(self.home) as local, \
-                connect(self.url, self._password, timeout=self.connect_timeout) as server:
+        import psycopg
+
+        with _library(self.home) as local, connect(self.url, self._password, timeout=self.connect_timeout) as server:
             try:
                 return self._send(local, server)
-            except Exception as exc:
+            except psycopg.Error as exc:
                 raise describe(exc, self.url) from None
 
     def requeue_all(self) -> int:
         """Queue again every row sent before (``outbox.requeue_all``)."""
-        with outbox.library_db(self.home) as local:
+        with _library(self.home) as local:
             return outbox.requeue_all(local)
 
     def _send(self, local: sqlite3.Connection, server: psycopg.Connection[tuple[object, ...]]) -> SyncResult:
         row = server.execute(f"SELECT share_prompts FROM {SCHEMA}.team").fetchone()
         share_prompts = bool(row and row[0])
-        spelled = _spelling(server)
+        projects = team_projects(server)
+        spelled = _spelling(projects)
         sent = _drain(local, server, lambda: outbox.next_rows(local, self.batch_rows, spelled), _INSERT, lambda r: (
             r.job_id, self.seat, r.created_at, r.project, r.model, r.width, r.height, r.credits,
             None if r.credits is None else r.credits * self.usd_per_credit, r.status, r.billed,
             r.prompt if share_prompts else None))
         # Corrections after every row they correct, once the server's schema knows them.
+        waiting = None
         if outbox.next_corrections(local, 1) and (version := schema_version(server)) < len(MIGRATIONS):
-            raise StudioError(f"the studio's schema is version {version}, older than this FluxDesk's "
-                              f"({len(MIGRATIONS)}): images moved to another project wait to be re-filed until the "
-                              "studio's admin runs `fluxdesk studio init` (new jobs' rows still go)")
-        sent += _drain(local, server, lambda: outbox.next_corrections(local, self.batch_rows, spelled),
-                       _INSERT_CORRECTION, lambda f: (f.row_id, self.seat, f.created_at, f.project, f.model, f.status,
-                                                      f.billed, f.job_id), corrections=True)
+            waiting = (f"the studio's schema is version {version}, older than this FluxDesk's ({len(MIGRATIONS)}): "
+                       "images moved to another project wait to be re-filed until the studio's admin runs "
+                       "`fluxdesk studio init` (new jobs' rows still go)")
+        else:
+            sent += _drain(local, server, lambda: outbox.next_corrections(local, self.batch_rows, spelled),
+                           _INSERT_CORRECTION, lambda f: (f.row_id, self.seat, f.created_at, f.project, f.model,
+                                                          f.status, f.billed, f.job_id), corrections=True)
         now = datetime.now(UTC)
         if not sent:
             outbox.note_synced(local, now)
-        shared = [(p.name, p.created_at) for p in team_projects(server) if not p.archived]
-        adopted = outbox.adopt_projects(local, shared)  # the studio's projects, for this seat's picker
-        return SyncResult(sent, outbox.queued(local), now, tuple(adopted))
+        adopted = outbox.adopt_projects(  # the studio's projects, for this seat's picker
+            local, [(p.name, p.created_at) for p in projects if not p.archived])
+        team = team_spend(server, self.team_month(), "project") if self.team_month is not None else None
+        return SyncResult(sent, outbox.queued(local), now, tuple(adopted), waiting, team, tuple(projects))
 
     def run(self, stop: threading.Event, *, interval: float = INTERVAL_S,
             on_result: Callable[[SyncResult], None] | None = None,

@@ -116,12 +116,6 @@ def fetch_team_spend(url: str, password: str | None, month: str, by: str = "seat
     return on_server(url, password, lambda conn: team_spend(conn, month, by))
 
 
-def fetch_team_view(url: str, password: str | None, month: str) -> tuple[TeamSpend, list[TeamProject]]:
-    """The team's ``month`` by project and the shared project list, over one connection of its own (what the link
-    reads after each sync); a ``StudioError`` when the server cannot answer."""
-    return on_server(url, password, lambda conn: (team_spend(conn, month, "project"), team_projects(conn)))
-
-
 def set_team(url: str, password: str | None, *, budget_usd: Decimal | bool | None = False,
              share_prompts: bool | None = None) -> None:
     """An admin's change to the team settings (``budget_usd=False``: unchanged; ``None``: no budget)."""

@@ -173,6 +173,8 @@ def link_words(state: LinkState, team_age_s: float | None, now: datetime | None 
             text += f" · {_rows(state.queued)}"
     elif state.phase == "unreachable":
         text = f"Studio: server unreachable — {_rows(state.queued)}{retry}"
+    elif state.phase == "library":
+        text = f"Studio: this FluxDesk's library could not be read or written — {_rows(state.queued)}{retry}"
     elif state.phase == "refused":
         text = f"Studio: the server refused seat {state.seat}'s password — join again in Settings → Studio"
     else:
