@@ -280,15 +280,17 @@ def cmd_generate(args: argparse.Namespace) -> int:
             raise UsageError(str(exc)) from None
     finally:
         session.close()
-    _share_with_studio()
+    _share_with_studio(session)
     return code
 
 
-def _share_with_studio() -> None:
-    """Jobs ended: send their ledger rows to the studio when this home is in one (``cli.studio``)."""
+def _share_with_studio(session: Any) -> None:
+    """Jobs ended: send their ledger rows to the studio when this home is in one (``cli.studio``). Not after the
+    demo's or a simulator's jobs: they are never shared, and an offline demo must not wait on a server."""
     from fluxdesk.cli.studio import sync_after_jobs
 
-    sync_after_jobs()
+    if not session.options.demo:
+        sync_after_jobs()
 
 
 # --- reproduce ----------------------------------------------------------------------------------
@@ -390,7 +392,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         code = EXIT_OK if outcome.status == "done" else EXIT_FAILED
     finally:
         session.close()
-    _share_with_studio()
+    _share_with_studio(session)
     return code
 
 
@@ -405,7 +407,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
             print("Nothing to resume: every job has finished.")
     finally:
         session.close()
-    _share_with_studio()
+    _share_with_studio(session)
     return code
 
 

@@ -16,9 +16,12 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fluxdesk.cli.common import EXIT_FAILED, EXIT_OK, UsageError, decimal_arg, json_number, print_json
+
+if TYPE_CHECKING:
+    from fluxdesk.services.studio_link import JoinedLink
 
 
 def _fail(command: str, message: object) -> int:
@@ -170,12 +173,13 @@ def _not_joined(home: Path) -> UsageError:
     return UsageError(f"this FluxDesk ({home}) has joined no studio: run `fluxdesk studio join URL --seat NAME`")
 
 
-def syncer_for(home: Path) -> Any:
+def syncer_for(home: Path, link: JoinedLink | None = None) -> Any:
+    """A ``Syncer`` for ``home``'s studio (``link``: as already read from the settings and keyring)."""
     from fluxdesk.services.studio_link import joined_link
     from fluxdesk.storage.price_table import load_price_table
     from fluxdesk.storage.studio.sync import Syncer
 
-    link = joined_link(home)
+    link = link or joined_link(home)
     if link is None:
         raise _not_joined(home)
     return Syncer(home, link.url, link.seat, link.password, usd_per_credit=load_price_table(home).usd_per_credit)
@@ -189,10 +193,11 @@ def sync_after_jobs() -> None:
     from fluxdesk.storage.studio.link import StudioError
 
     home = home_dir()
-    if joined_link(home) is None:
+    link = joined_link(home)
+    if link is None:
         return
     try:
-        syncer_for(home).sync_once()
+        syncer_for(home, link).sync_once()
     except StudioError as exc:
         print(f"fluxdesk: the studio was not updated ({exc}); the ledger rows stay queued for "
               "`fluxdesk studio sync`.", file=sys.stderr)

@@ -147,6 +147,9 @@ def test_a_wrong_password_or_a_dead_server_is_a_plain_message_and_generation_goe
     queue_jobs(home, 2)
     code, _out, err = run(capsys, "studio", "sync")
     assert code == 1 and "refused" in err and "stay queued" in err
+    # The loopback simulator stands in for BFL itself: its jobs are real ones here, shared like BFL's (the app keeps
+    # a simulator's in the demo library, which is never shared, and then does not ask the studio at all).
+    monkeypatch.setattr("fluxdesk.services.session.uses_simulator", lambda _api_base: False)
     with Simulator(SimConfig(key=KEY, latency=0.05, max_output_pixels=256 * 256)) as sim:
         monkeypatch.setenv("FLUXDESK_API_BASE", sim.api_base)
         monkeypatch.setenv("BFL_API_KEY", KEY)
@@ -162,7 +165,7 @@ def test_a_wrong_password_or_a_dead_server_is_a_plain_message_and_generation_goe
     code, out, _ = run(capsys, "studio", "status", "--json")
     status = json.loads(out)
     assert code == 0 and status["reachable"] is False and "cannot be reached" in status["error"]
-    assert status["queued"] == 2
+    assert status["queued"] == 3  # the two queued before, and the poster generated while refused
     code, _out, err = run(capsys, "studio", "sync")
     assert code == 1 and "cannot be reached" in err and "Nothing was lost" in err
 
@@ -208,3 +211,15 @@ def test_a_password_in_the_urls_query_is_used_and_never_kept_or_shown(
     assert list(memory_keyring.passwords.values()) == [seat.password]  # kept where passwords go
     code, out, _err = run(capsys, "studio", "status", "--json")
     assert code == 0 and json.loads(out)["reachable"] is True and seat.password not in out
+
+
+def test_a_demo_run_in_a_joined_home_never_asks_the_studio(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    home = as_home(monkeypatch, tmp_path / "anna")
+    settings_path(home).parent.mkdir(parents=True, exist_ok=True)
+    settings_path(home).write_text(json.dumps({"studio_url": "postgresql://anna@127.0.0.1:1/studio",
+                                               "studio_seat": "anna"}))
+    asked: list[Path] = []
+    monkeypatch.setattr("fluxdesk.cli.studio.syncer_for", lambda home, link=None: asked.append(home))
+    code, _out, err = run(capsys, "generate", "--demo", "--prompt", "a poster", "--model", "flux-dev", "--json")
+    assert code == 0 and asked == [] and "studio" not in err
