@@ -24,7 +24,8 @@ def _home(demo: bool) -> Any:
     return demo_home(home_dir()) if demo else home_dir()
 
 
-def _named(library: Library, name: str) -> Project:
+def named_project(library: Library, name: str) -> Project:
+    """The project called ``name`` (whatever its case); ``UsageError`` in words when there is none."""
     found = library.project_named(name)
     if found is None:
         raise UsageError(f"there is no project called {name.strip()!r} (`fluxdesk projects list --all` lists them)")
@@ -108,7 +109,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_rename(args: argparse.Namespace) -> int:
     def rename(library: Library) -> None:
-        old = _named(library, args.old)
+        old = named_project(library, args.old)
         new = library.rename_project(old.id, args.new)
         print(f"Renamed {old.name} to {new.name}: its jobs and spend go with it.")
 
@@ -117,7 +118,7 @@ def cmd_rename(args: argparse.Namespace) -> int:
 
 def cmd_archive(args: argparse.Namespace) -> int:
     def archive(library: Library) -> None:
-        project = library.archive_project(_named(library, args.name).id, not args.undo)
+        project = library.archive_project(named_project(library, args.name).id, not args.undo)
         print(f"Archived {project.name}: hidden from the prompt panel, its history kept." if project.archived
               else f"{project.name} is back in the prompt panel's list.")
 
@@ -126,7 +127,7 @@ def cmd_archive(args: argparse.Namespace) -> int:
 
 def cmd_delete(args: argparse.Namespace) -> int:
     def delete(library: Library) -> None:
-        project = _named(library, args.name)
+        project = named_project(library, args.name)
         library.delete_project(project.id)
         print(f"Deleted the project {project.name} (it had no jobs).")
 

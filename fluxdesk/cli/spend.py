@@ -151,14 +151,10 @@ def _refuse_combinations(args: argparse.Namespace) -> None:
 
 def _find_project(library: Library, name: str) -> Project | None:
     """The project called ``name`` (``None``: "No project"); ``UsageError`` when there is none."""
+    from fluxdesk.cli.projects import named_project
     from fluxdesk.core.projects import is_no_project
 
-    if is_no_project(name):
-        return None
-    found = library.project_named(name)
-    if found is None:
-        raise UsageError(f"there is no project called {name!r} (`fluxdesk projects list` shows them)")
-    return found
+    return None if is_no_project(name) else named_project(library, name)
 
 
 def by_project_json(month: str, projects: list[ProjectSpend], usd_per_credit: Decimal, *,
