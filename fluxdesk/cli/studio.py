@@ -110,7 +110,7 @@ def _budget(text: str) -> Decimal | None:
 def cmd_set(args: argparse.Namespace) -> int:
     from fluxdesk.storage.paths import home_dir
     from fluxdesk.storage.studio.link import StudioError
-    from fluxdesk.storage.studio.team import archive_team_project, set_project_budget, set_team
+    from fluxdesk.storage.studio.team import set_studio
 
     project_change = args.budget is not False or args.archived is not None
     if args.project is None and project_change:
@@ -122,12 +122,8 @@ def cmd_set(args: argparse.Namespace) -> int:
         raise UsageError("--project NAME: give --budget USD|none, --archive or --unarchive")
     url = _admin_url(args, home_dir())
     try:
-        if args.team_budget is not False or args.share_prompts is not None:
-            set_team(url, None, budget_usd=args.team_budget, share_prompts=args.share_prompts)
-        if args.project is not None and args.budget is not False:
-            set_project_budget(url, None, args.project, args.budget)
-        if args.project is not None and args.archived is not None:
-            archive_team_project(url, None, args.project, args.archived)
+        set_studio(url, None, team_budget=args.team_budget, share_prompts=args.share_prompts, project=args.project,
+                   project_budget=args.budget, archived=args.archived)
     except StudioError as exc:
         return _fail("set", exc)
     print("The studio's settings are saved.")

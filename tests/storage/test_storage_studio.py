@@ -28,7 +28,7 @@ from fluxdesk.storage.studio import outbox
 from fluxdesk.storage.studio.link import StudioAuthError, StudioError, StudioUnreachableError
 from fluxdesk.storage.studio.schema import Seat, add_seat, check_seat, init_schema
 from fluxdesk.storage.studio.sync import StudioLibraryError, Syncer, backoff
-from fluxdesk.storage.studio.team import set_project_budget, set_team, team_projects, team_spend
+from fluxdesk.storage.studio.team import set_studio, team_projects, team_spend
 
 KEY = "bfl_studio-test-key-0123456789"
 RATE = Decimal("0.01")
@@ -147,7 +147,7 @@ def generate(home: Path, sim: Simulator, count: int, project: str | None = None)
 
 def test_two_seats_generate_and_both_see_the_same_team_totals(admin: str, sim: Simulator, tmp_path: Path) -> None:
     anna, bob = add_seat(admin, "anna"), add_seat(admin, "bob")
-    set_team(admin, None, budget_usd=Decimal(100))
+    set_studio(admin, None, team_budget=Decimal(100))
     homes = {anna.seat: joined(tmp_path / "anna"), bob.seat: joined(tmp_path / "bob")}
     generate(homes["anna"], sim, 3, project="Acme")
     generate(homes["bob"], sim, 2)
@@ -262,7 +262,7 @@ def test_prompts_are_shared_only_when_the_studio_says_so(admin: str, tmp_path: P
     home = joined(tmp_path / "anna")
     queue_jobs(home, 1)
     syncer(home, admin, anna).sync_once()
-    set_team(admin, None, share_prompts=True)
+    set_studio(admin, None, share_prompts=True)
     queue_jobs(home, 1, start=1)
     syncer(home, admin, anna).sync_once()
     with psycopg.connect(admin) as conn:
@@ -386,7 +386,7 @@ def test_the_shared_project_list_is_copied_into_a_seat_and_a_name_let_go_stays_g
     bob_home = joined(tmp_path / "bob")
     queue_jobs(bob_home, 1, project="Acme")
     syncer(bob_home, admin, bob).sync_once()
-    set_project_budget(admin, None, "Initech", Decimal("40"))
+    set_studio(admin, None, project="Initech", project_budget=Decimal("40"))
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute("INSERT INTO fluxdesk.projects (name, archived) VALUES ('Old client', true)")
     home = joined(tmp_path / "anna")

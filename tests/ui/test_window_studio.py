@@ -22,7 +22,7 @@ from fluxdesk.storage.settings import load_settings
 from fluxdesk.storage.spend import current_month
 from fluxdesk.storage.studio.schema import add_seat, init_schema
 from fluxdesk.storage.studio.sync import Syncer
-from fluxdesk.storage.studio.team import set_project_budget, set_team
+from fluxdesk.storage.studio.team import set_studio
 from fluxdesk.ui.gallery.project_chooser import MoveToProjectDialog
 
 KEY = "bfl_studio-window-key-0123456789"
@@ -42,7 +42,7 @@ def studio(pg_cluster: PgCluster, tmp_path: Path) -> tuple[str, str, dict[str, s
     admin = new_database(pg_cluster)
     init_schema(admin)
     passwords = {name: add_seat(admin, name).password for name in ("anna", "bob")}
-    set_team(admin, None, budget_usd=Decimal("0.26"))
+    set_studio(admin, None, team_budget=Decimal("0.26"))
     base = "postgresql://" + admin.split("@", 1)[1]
     bob = tmp_path / "bob"
     join_studio(bob, base, "bob", passwords["bob"])
@@ -202,7 +202,7 @@ def test_a_seat_picks_a_team_project_is_asked_with_its_team_budget_and_a_move_is
     link = joined_link(bob)
     assert link is not None
     Syncer(bob, link.url, link.seat, link.password).sync_once()
-    set_project_budget(admin, None, "Initech", Decimal("0.05"))
+    set_studio(admin, None, project="Initech", project_budget=Decimal("0.05"))
     key_store.set(KEY)
     asked: list = []
     window = make_window(demo=False, settings=load_settings(tmp_path),

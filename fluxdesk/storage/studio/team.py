@@ -116,32 +116,25 @@ def fetch_team_spend(url: str, password: str | None, month: str, by: str = "seat
     return on_server(url, password, lambda conn: team_spend(conn, month, by))
 
 
-def set_team(url: str, password: str | None, *, budget_usd: Decimal | bool | None = False,
-             share_prompts: bool | None = None) -> None:
-    """An admin's change to the team settings (``budget_usd=False``: unchanged; ``None``: no budget)."""
+def set_studio(url: str, password: str | None, *, team_budget: Decimal | bool | None = False,
+               share_prompts: bool | None = None, project: str | None = None,
+               project_budget: Decimal | bool | None = False, archived: bool | None = None) -> None:
+    """An admin's changes to the studio, all in one transaction (all made, or none): the team budget
+    (``False``: unchanged; ``None``: no budget), whether prompts are shared, and ``project``'s budget on the shared
+    list (adding it there) or its archiving (an archived project is no longer copied into seats' libraries; those that
+    have it keep it). ``StudioError`` when archiving a project the list does not have."""
     def change(conn: psycopg.Connection[tuple[object, ...]]) -> None:
         with conn.transaction():
-            if budget_usd is not False:
-                conn.execute(f"UPDATE {SCHEMA}.team SET monthly_budget_usd = %s", (budget_usd,))
+            if team_budget is not False:
+                conn.execute(f"UPDATE {SCHEMA}.team SET monthly_budget_usd = %s", (team_budget,))
             if share_prompts is not None:
                 conn.execute(f"UPDATE {SCHEMA}.team SET share_prompts = %s", (share_prompts,))
-
-    on_server(url, password, change)
-
-
-def set_project_budget(url: str, password: str | None, project: str, budget_usd: Decimal | None) -> None:
-    """An admin sets a project's budget on the studio's shared list (adding the project if it is not there)."""
-    on_server(url, password, lambda conn: conn.execute(
-        f"INSERT INTO {SCHEMA}.projects (name, budget_usd) VALUES (%s, %s) "
-        "ON CONFLICT (name) DO UPDATE SET budget_usd = EXCLUDED.budget_usd", (project, budget_usd)))
-
-
-def archive_team_project(url: str, password: str | None, project: str, archived: bool) -> None:
-    """An admin archives (or brings back) a project on the studio's shared list: an archived one is no longer copied
-    into seats' libraries (those that have it keep it). ``StudioError`` when the list has no such project."""
-    def change(conn: psycopg.Connection[tuple[object, ...]]) -> None:
-        if conn.execute(f"UPDATE {SCHEMA}.projects SET archived = %s WHERE name = %s",
-                        (archived, project)).rowcount == 0:
-            raise StudioError(f"the studio's project list has no project called {project!r}")
+            if project is not None and project_budget is not False:
+                conn.execute(f"INSERT INTO {SCHEMA}.projects (name, budget_usd) VALUES (%s, %s) "
+                             "ON CONFLICT (name) DO UPDATE SET budget_usd = EXCLUDED.budget_usd",
+                             (project, project_budget))
+            if project is not None and archived is not None and conn.execute(
+                    f"UPDATE {SCHEMA}.projects SET archived = %s WHERE name = %s", (archived, project)).rowcount == 0:
+                raise StudioError(f"the studio's project list has no project called {project!r}")
 
     on_server(url, password, change)
