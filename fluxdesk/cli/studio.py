@@ -224,7 +224,6 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 def studio_status(home: Path) -> dict[str, Any]:
     from fluxdesk.services.studio_link import joined_link
-    from fluxdesk.storage.db import open_database
     from fluxdesk.storage.paths import database_path
     from fluxdesk.storage.studio import outbox
     from fluxdesk.storage.studio.link import StudioError, connect
@@ -233,12 +232,9 @@ def studio_status(home: Path) -> dict[str, Any]:
     data: dict[str, Any] = {"joined": link is not None, "seat": None, "url": None, "reachable": None,
                             "error": None, "queued": 0, "last_sync": None, "team_figures_age_s": None}
     if database_path(home).exists():
-        conn = open_database(database_path(home))
-        try:
+        with outbox.library_db(home) as conn:
             data["queued"] = outbox.queued(conn)
             last = outbox.last_sync(conn)
-        finally:
-            conn.close()
         if last is not None:
             data["last_sync"] = last.isoformat()
             data["team_figures_age_s"] = round((datetime.now(UTC) - last).total_seconds())

@@ -175,8 +175,8 @@ def adopt_projects(conn: sqlite3.Connection, names: Iterable[tuple[str, datetime
     """Make each project of the studio's shared list (name, when the studio added it) that this library has not
     (whatever the case) and did not let go of (renamed or deleted here); answers the names made. A name this FluxDesk
     could not use is passed over."""
-    made = []
-    with transaction(conn):
+    def missing() -> list[tuple[str, datetime]]:
+        out = []
         for name, created_at in names:
             try:
                 name = project_name(name)
@@ -185,6 +185,14 @@ def adopt_projects(conn: sqlite3.Connection, names: Iterable[tuple[str, datetime
             dropped = conn.execute("SELECT 1 FROM studio_dropped_projects WHERE name_key = ?",
                                    (name_key(name),)).fetchone()
             if dropped is None and project_named(conn, name) is None:
-                ensure_project(conn, name, created_at=iso_utc(created_at))
-                made.append(name)
-    return made
+                out.append((name, created_at))
+        return out
+
+    names = list(names)
+    if not missing():  # the usual sync: nothing new, and no write lock taken on the library
+        return []
+    with transaction(conn):
+        made = missing()  # again under the lock: another process may have made some meanwhile
+        for name, created_at in made:
+            ensure_project(conn, name, created_at=iso_utc(created_at))
+    return [name for name, _created in made]
