@@ -21,7 +21,7 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QImage, QKeySequence
 from PySide6.QtWidgets import QAbstractButton, QFileDialog, QLabel, QMessageBox, QToolButton, QWidget
 from pytestqt.exceptions import TimeoutError
-from window_support import WAIT_MS, ctrl_enter, ready
+from window_support import WAIT_MS, choose_project, ctrl_enter, ready
 
 from fluxdesk.services.demo import DEMO_CREDITS
 from fluxdesk.ui.gallery.model import GalleryRoles
@@ -197,7 +197,7 @@ def gallery_expectations(window: MainWindow, gallery: GalleryTab,
         if chooser is not None:
             current = library.project_of_image(shown.id)
             before["target"] = "Globex" if current == getattr(library.project_named("Acme"), "id", None) else "Acme"
-            chooser.choose(before["target"])
+            choose_project(chooser, before["target"])
             return False
         target = library.project_named(before.get("target", "")) if "target" in before else None
         return (target is not None and library.project_of_image(shown.id) == target.id

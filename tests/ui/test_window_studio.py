@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 from studio_support import PgCluster, new_database, queue_jobs
-from window_support import WAIT_MS, ctrl_enter, gallery_ids, picker, ready, type_project
+from window_support import WAIT_MS, choose_project, ctrl_enter, gallery_ids, picker, ready, type_project
 
 from fluxdesk.services.studio_link import join_studio, joined_link, leave_studio
 from fluxdesk.sim import SimConfig, Simulator
@@ -252,7 +252,7 @@ def test_a_seat_picks_a_team_project_is_asked_with_its_team_budget_and_a_move_is
     chooser: list[MoveToProjectDialog] = []
     qtbot.waitUntil(lambda: bool(chooser.extend(d for d in window.findChildren(MoveToProjectDialog)
                                                 if d.isVisible()) or chooser), timeout=WAIT_MS)
-    chooser[0].choose("Globex")
+    choose_project(chooser[0], "Globex")
     qtbot.waitUntil(lambda: studio_link.team is not None and studio_link.team.project("Globex")[0] == Decimal("0.03"),
                     timeout=WAIT_MS)  # the move woke the link; its correction re-filed the job
     assert studio_link.team.project("Initech")[0] == Decimal("0.05")

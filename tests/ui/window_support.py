@@ -115,3 +115,14 @@ def open_settings_at(qtbot, window: MainWindow, section: str):
     qtbot.waitExposed(dialog)
     dialog.select_section(section)
     return dialog
+
+
+def choose_project(dialog, text: str) -> None:
+    """In Move to project…: type ``text`` over the name shown and click Move, as a designer does."""
+    from PySide6.QtTest import QTest
+
+    line = dialog.combo.lineEdit()
+    line.setFocus()
+    line.selectAll()
+    QTest.keyClicks(line, text)
+    QTest.mouseClick(dialog.move_button, Qt.MouseButton.LeftButton)

@@ -68,11 +68,6 @@ class MoveToProjectDialog(QDialog):
         self.setFixedWidth(WIDTH)  # its wrapped lines get the height they need at this width (``adjustSize``)
         self.adjustSize()
 
-    def choose(self, text: str) -> None:
-        """Type ``text`` and press Move, as the user does."""
-        self.combo.setEditText(text)
-        self.accept()
-
     def accept(self) -> None:
         text = self.combo.currentText()
         if is_no_project(text):

@@ -17,6 +17,7 @@ from gallery_support import (  # noqa: F401 - fixtures
 from menu_support import pick_from_popup, right_click
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox
+from window_support import choose_project
 
 from fluxdesk.core.projects import NO_PROJECT
 from fluxdesk.storage.gallery_queries import NO_PROJECT_FILTER
@@ -123,7 +124,7 @@ def test_move_to_project_from_the_context_menu_moves_the_spend_and_ctrl_z_moves_
     assert dialog.question.text() == "Move 2 images to which project? What they cost moves with them."
     offered = [dialog.combo.itemText(i) for i in range(dialog.combo.count())]
     assert offered[0] == NO_PROJECT and "Acme" in offered and "Globex" not in offered  # archived: not offered
-    dialog.choose("Initech")  # a new name: the project is made
+    choose_project(dialog, "Initech")  # a new name: the project is made
 
     qtbot.waitUntil(lambda: tab.undo_bar.isVisible() and tab.undo_bar.label.text() == "Moved 2 images to Initech.",
                     timeout=WAIT_MS)
@@ -163,7 +164,7 @@ def test_ctrl_shift_p_moves_the_selection_out_of_the_filtered_project_and_the_gr
     dialog = chooser(gallery)
     assert dialog.question.text() == "Move 1 image to which project? What it cost moves with it."
     assert dialog.combo.currentText() == "Acme"  # the image's own project, to start from
-    dialog.choose(NO_PROJECT)
+    choose_project(dialog, NO_PROJECT)
 
     qtbot.waitUntil(lambda: gallery.shown_ids() == [ids[0]], timeout=WAIT_MS)  # it left the Acme view
     assert tab.filters.count_label.text() == "1 image"
@@ -181,11 +182,11 @@ def test_the_chooser_refuses_an_archived_project_in_words_and_moves_nothing(gall
     gallery.select(ids[4])
     tab.actions.move_to_project.trigger()
     dialog = chooser(gallery)
-    dialog.choose("globex")
+    choose_project(dialog, "globex")
     assert dialog.isVisible() and dialog.problem.isVisible()
     assert dialog.problem.text() == ("The images cannot move there: the project Globex is archived: bring it back in "
                                      "Settings → Projects first.")
-    dialog.choose("x" * 81)
+    choose_project(dialog, "x" * 81)
     assert "at most 80 characters" in dialog.problem.text()
     dialog.reject()
     gallery.qtbot.wait(50)
